@@ -1,0 +1,17 @@
+//! The idgate domain: verification sessions and their lifecycle, partners and their
+//! credentials, return-URL rules. Pure types and rules: no I/O, no framework, no clock
+//! (callers pass `now`), no randomness (callers pass tokens in).
+
+pub mod ids;
+pub mod lifecycle;
+pub mod partner;
+pub mod personal;
+pub mod return_url;
+pub mod session;
+
+pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
+pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
+pub use partner::{Credential, CredentialKind, Partner, Tier};
+pub use personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
+pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
+pub use session::{Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote};

@@ -1,0 +1,112 @@
+//! Partners (tenants) and the credentials they authenticate with.
+
+use crate::ids::{CredentialId, PartnerId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A partner's rate tier (session creations per minute). Limits are enforced by the API layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    Enterprise,
+    SelfServe,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Enterprise => "enterprise",
+            Tier::SelfServe => "self-serve",
+        }
+    }
+
+    /// Documented creation limit per minute for the tier.
+    pub fn sessions_per_minute(self) -> u32 {
+        match self {
+            Tier::Enterprise => 600,
+            Tier::SelfServe => 30,
+        }
+    }
+}
+
+impl FromStr for Tier {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "enterprise" => Ok(Tier::Enterprise),
+            "self-serve" => Ok(Tier::SelfServe),
+            other => Err(format!(
+                "unknown tier {other:?}: use enterprise or self-serve"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: PartnerId,
+    pub name: String,
+    pub tier: Tier,
+    /// Overrides the configured default session lifetime when set.
+    pub session_ttl_secs: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which dialect's authentication scheme a credential serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// `Authorization: Bearer <personal access token>` plus `API-key: <uuid>`.
+    EasyFreelance,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::EasyFreelance => "easyfreelance",
+        }
+    }
+}
+
+impl FromStr for CredentialKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "easyfreelance" => Ok(CredentialKind::EasyFreelance),
+            other => Err(format!("unknown credential kind {other:?}")),
+        }
+    }
+}
+
+/// A stored credential. Only digests of the secrets are kept: `lookup_digest` finds the row
+/// (digest of the bearer token), `secret_digest` is compared in constant time (digest of the
+/// second factor, e.g. the `API-key`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub id: CredentialId,
+    pub partner_id: PartnerId,
+    pub kind: CredentialKind,
+    pub lookup_digest: String,
+    pub secret_digest: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("id", &self.id)
+            .field("partner_id", &self.partner_id)
+            .field("kind", &self.kind)
+            .field("revoked_at", &self.revoked_at)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,369 @@
+//! Verification sessions and their event timeline.
+
+use crate::ids::{PartnerId, SessionId};
+use crate::lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
+use crate::personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The API dialect a session was created through; it decides how the session is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    EasyFreelance,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::EasyFreelance => "easyfreelance",
+        }
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "easyfreelance" => Ok(Dialect::EasyFreelance),
+            other => Err(format!("unknown dialect {other:?}")),
+        }
+    }
+}
+
+/// Who caused a session event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Partner,
+    EndUser,
+    Provider,
+    Operator,
+    System,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Partner => "partner",
+            Actor::EndUser => "end_user",
+            Actor::Provider => "provider",
+            Actor::Operator => "operator",
+            Actor::System => "system",
+        }
+    }
+}
+
+impl FromStr for Actor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Actor::Partner,
+            Actor::EndUser,
+            Actor::Provider,
+            Actor::Operator,
+            Actor::System,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+        .ok_or_else(|| format!("unknown actor {s:?}"))
+    }
+}
+
+/// The partner's own references for the person or the case, as each dialect names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalRefs {
+    /// EasyFreelance `users/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Veriff `vendorData`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_data: Option<String>,
+    /// Veriff `endUserId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_id: Option<String>,
+    /// deepidv `external_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+/// A verification session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub id: SessionId,
+    pub partner_id: PartnerId,
+    pub dialect: Dialect,
+    /// The configured provider id (`veriff`, `bankid`, `sandbox`, …).
+    pub provider_id: String,
+    pub status: Status,
+    /// Stable reason code for the current status (`document_expired`, `user_cancelled`, …).
+    pub reason: Option<String>,
+    /// The provider's own status word, kept for support.
+    pub raw_provider_status: Option<String>,
+    pub external_refs: ExternalRefs,
+    /// Dialect-specific options that change nothing in the core (EasyFreelance `id_type`).
+    pub dialect_options: serde_json::Map<String, serde_json::Value>,
+    pub applicant: Option<ApplicantData>,
+    pub requested_loa: Option<u8>,
+    pub requested_claims: Vec<String>,
+    pub match_data: Option<MatchData>,
+    pub return_url: Option<String>,
+    /// Digest of the hosted-flow access token; the token itself is never stored.
+    pub access_token_digest: String,
+    pub provider_reference: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    pub achieved_loa: Option<u8>,
+    pub result_claims: Option<ResultClaims>,
+    pub match_result: Option<MatchResult>,
+    /// Sequence number of the last recorded event; the store's optimistic-concurrency check.
+    pub version: i64,
+}
+
+/// What a dialect asks for when it creates a session.
+#[derive(Clone, Debug, Default)]
+pub struct NewSession {
+    pub provider_id: String,
+    pub external_refs: ExternalRefs,
+    pub dialect_options: serde_json::Map<String, serde_json::Value>,
+    pub applicant: Option<ApplicantData>,
+    pub requested_loa: Option<u8>,
+    pub requested_claims: Vec<String>,
+    pub match_data: Option<MatchData>,
+    pub return_url: Option<String>,
+    pub lifetime: Option<Duration>,
+}
+
+/// One recorded transition of a session: the timeline, the audit trail, the webhook source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionEvent {
+    pub session_id: SessionId,
+    /// 1 for creation, then +1 per transition, per session.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// `None` for the creation event.
+    pub event: Option<LifecycleEvent>,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub reason: Option<String>,
+    /// Non-personal details (provider status word, sandbox choice…).
+    pub details: serde_json::Value,
+}
+
+/// What to record about a transition besides the event itself.
+#[derive(Clone, Debug, Default)]
+pub struct TransitionNote {
+    pub reason: Option<String>,
+    pub raw_provider_status: Option<String>,
+    pub details: serde_json::Value,
+}
+
+impl Session {
+    /// A fresh session in `created`, with its creation event (seq 1).
+    pub fn create(
+        id: SessionId,
+        partner_id: PartnerId,
+        dialect: Dialect,
+        new: NewSession,
+        access_token_digest: String,
+        default_lifetime: Duration,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> (Session, SessionEvent) {
+        let lifetime = new.lifetime.unwrap_or(default_lifetime);
+        let session = Session {
+            id,
+            partner_id,
+            dialect,
+            provider_id: new.provider_id,
+            status: Status::Created,
+            reason: None,
+            raw_provider_status: None,
+            external_refs: new.external_refs,
+            dialect_options: new.dialect_options,
+            applicant: new.applicant,
+            requested_loa: new.requested_loa,
+            requested_claims: new.requested_claims,
+            match_data: new.match_data,
+            return_url: new.return_url,
+            access_token_digest,
+            provider_reference: None,
+            created_at: now,
+            started_at: None,
+            submitted_at: None,
+            decided_at: None,
+            expires_at: now + lifetime,
+            achieved_loa: None,
+            result_claims: None,
+            match_result: None,
+            version: 1,
+        };
+        let event = SessionEvent {
+            session_id: id,
+            seq: 1,
+            at: now,
+            actor,
+            event: None,
+            from_status: None,
+            to_status: Status::Created,
+            reason: None,
+            details: serde_json::Value::Null,
+        };
+        (session, event)
+    }
+
+    /// Applies `event`, updating status, reason and timestamps. Returns the event to record,
+    /// or `None` when the event repeats what already happened.
+    pub fn apply(
+        &mut self,
+        event: LifecycleEvent,
+        actor: Actor,
+        note: TransitionNote,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionEvent>, LifecycleError> {
+        let (from, to) = match self.status.apply(event)? {
+            Transition::Unchanged(_) => return Ok(None),
+            Transition::Moved { from, to } => (from, to),
+        };
+        self.status = to;
+        match to {
+            Status::Started => {
+                self.started_at = Some(now);
+                self.reason = None;
+            }
+            Status::Submitted => self.submitted_at = Some(now),
+            _ => {}
+        }
+        if to.is_terminal() || to == Status::ResubmissionRequested {
+            self.decided_at = Some(now);
+        }
+        if to != Status::Started {
+            self.reason = note.reason.clone();
+        }
+        if note.raw_provider_status.is_some() {
+            self.raw_provider_status = note.raw_provider_status;
+        }
+        self.version += 1;
+        Ok(Some(SessionEvent {
+            session_id: self.id,
+            seq: self.version,
+            at: now,
+            actor,
+            event: Some(event),
+            from_status: Some(from),
+            to_status: to,
+            reason: note.reason,
+            details: note.details,
+        }))
+    }
+
+    /// The reason code expiry records: the user never began, or began and did not finish.
+    pub fn expiry_reason(&self) -> &'static str {
+        if self.status == Status::Created {
+            "session_expired"
+        } else {
+            "abandoned"
+        }
+    }
+
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        now >= self.expires_at
+    }
+}
+
+impl fmt::Display for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session {} ({})", self.id, self.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> Session {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        Session::create(
+            SessionId::new(),
+            PartnerId::new(),
+            Dialect::EasyFreelance,
+            NewSession {
+                provider_id: "sandbox".into(),
+                ..NewSession::default()
+            },
+            "digest".into(),
+            Duration::days(7),
+            Actor::Partner,
+            now,
+        )
+        .0
+    }
+
+    #[test]
+    fn events_carry_increasing_sequence_numbers_and_duplicates_record_nothing() {
+        let mut s = fresh();
+        let now = s.created_at;
+        let e1 = s
+            .apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now)
+            .ok()
+            .flatten();
+        assert_eq!(e1.map(|e| e.seq), Some(2));
+        let dup = s.apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now);
+        assert_eq!(dup, Ok(None));
+        let e2 = s
+            .apply(LifecycleEvent::Submit, Actor::Provider, TransitionNote::default(), now)
+            .ok()
+            .flatten();
+        assert_eq!(e2.map(|e| e.seq), Some(3));
+        let decline = TransitionNote {
+            reason: Some("document_expired".into()),
+            ..TransitionNote::default()
+        };
+        let e3 = s
+            .apply(LifecycleEvent::Decline, Actor::Provider, decline, now)
+            .ok()
+            .flatten();
+        assert_eq!(e3.as_ref().map(|e| e.to_status), Some(Status::Declined));
+        assert_eq!(s.reason.as_deref(), Some("document_expired"));
+        assert_eq!(s.decided_at, Some(now));
+        assert_eq!(s.version, 4);
+        assert!(
+            s.apply(LifecycleEvent::Approve, Actor::Provider, TransitionNote::default(), now)
+                .is_err()
+        );
+        assert_eq!(s.status, Status::Declined);
+    }
+
+    #[test]
+    fn expiry_depends_on_progress() {
+        let mut s = fresh();
+        assert_eq!(s.expiry_reason(), "session_expired");
+        assert!(!s.is_expired_at(s.created_at));
+        assert!(s.is_expired_at(s.expires_at));
+        let now = s.created_at;
+        let _ = s.apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now);
+        assert_eq!(s.expiry_reason(), "abandoned");
+        let _ = s.apply(LifecycleEvent::Expire, Actor::System, TransitionNote::default(), now);
+        assert_eq!(s.status, Status::Abandoned);
+    }
+
+    #[test]
+    fn debug_never_prints_personal_data() {
+        let mut s = fresh();
+        s.applicant = Some(ApplicantData {
+            first_name: Some("Kari".into()),
+            national_id: Some("01019912345".into()),
+            ..ApplicantData::default()
+        });
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("Kari"));
+        assert!(!printed.contains("01019912345"));
+        assert!(printed.contains("redacted"));
+    }
+}
