@@ -206,6 +206,16 @@ impl LifecycleEvent {
     }
 }
 
+impl FromStr for LifecycleEvent {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LifecycleEvent::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown lifecycle event {s:?}"))
+    }
+}
+
 impl fmt::Display for LifecycleEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

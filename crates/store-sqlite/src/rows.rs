@@ -1,0 +1,209 @@
+//! Row ⇄ domain conversions for SQLite.
+
+use chrono::{DateTime, Utc};
+use idgate_core::{
+    ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
+    ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent, SessionId,
+};
+use idgate_store::{KeyRing, StoreError, StoreResult, field_context};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use std::str::FromStr;
+use uuid::Uuid;
+
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub fn opt_micros(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(micros)
+}
+
+fn instant(v: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| corrupt("timestamp out of range"))
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub fn json<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(corrupt)
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(corrupt)
+}
+
+pub fn uuid(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(corrupt)
+}
+
+fn get<'r, T>(row: &'r SqliteRow, col: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(col).map_err(|e| corrupt(format!("{col}: {e}")))
+}
+
+fn parsed<T: FromStr>(row: &SqliteRow, col: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = get(row, col)?;
+    text.parse().map_err(|e| corrupt(format!("{col}: {e}")))
+}
+
+fn opt_parsed<T: FromStr>(row: &SqliteRow, col: &str) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = get(row, col)?;
+    text.map(|t| t.parse().map_err(|e| corrupt(format!("{col}: {e}"))))
+        .transpose()
+}
+
+fn at(row: &SqliteRow, col: &str) -> StoreResult<DateTime<Utc>> {
+    instant(get(row, col)?)
+}
+
+fn opt_at(row: &SqliteRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    get::<Option<i64>>(row, col)?.map(instant).transpose()
+}
+
+fn loa(row: &SqliteRow, col: &str) -> StoreResult<Option<u8>> {
+    get::<Option<i64>>(row, col)?
+        .map(|v| u8::try_from(v).map_err(|_| corrupt(format!("{col} out of range"))))
+        .transpose()
+}
+
+pub fn partner(row: &SqliteRow) -> StoreResult<Partner> {
+    Ok(Partner {
+        id: PartnerId(uuid(&get::<String>(row, "id")?)?),
+        name: get(row, "name")?,
+        tier: parsed(row, "tier")?,
+        session_ttl_secs: get(row, "session_ttl_secs")?,
+        created_at: at(row, "created_at")?,
+    })
+}
+
+pub fn credential(row: &SqliteRow) -> StoreResult<Credential> {
+    Ok(Credential {
+        id: CredentialId(uuid(&get::<String>(row, "id")?)?),
+        partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
+        kind: parsed(row, "kind")?,
+        lookup_digest: get(row, "lookup_digest")?,
+        secret_digest: get(row, "secret_digest")?,
+        created_at: at(row, "created_at")?,
+        revoked_at: opt_at(row, "revoked_at")?,
+    })
+}
+
+pub fn return_url_rule(row: &SqliteRow) -> StoreResult<ReturnUrlRule> {
+    Ok(ReturnUrlRule {
+        id: ReturnUrlRuleId(uuid(&get::<String>(row, "id")?)?),
+        partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
+        requested_url: get(row, "requested_url")?,
+        normalized_scheme: get(row, "normalized_scheme")?,
+        normalized_host: get(row, "normalized_host")?,
+        normalized_path_prefix: get(row, "normalized_path_prefix")?,
+        status: parsed(row, "status")?,
+        requested_at: at(row, "requested_at")?,
+        decided_at: opt_at(row, "decided_at")?,
+    })
+}
+
+pub fn event(row: &SqliteRow) -> StoreResult<SessionEvent> {
+    Ok(SessionEvent {
+        session_id: SessionId(uuid(&get::<String>(row, "session_id")?)?),
+        seq: get(row, "seq")?,
+        at: at(row, "at")?,
+        actor: parsed(row, "actor")?,
+        event: opt_parsed(row, "event")?,
+        from_status: opt_parsed(row, "from_status")?,
+        to_status: parsed(row, "to_status")?,
+        reason: get(row, "reason")?,
+        details: from_json(&get::<String>(row, "details")?)?,
+    })
+}
+
+/// The encrypted personal-data columns of a session.
+pub struct EncryptedSession {
+    pub applicant: Option<Vec<u8>>,
+    pub match_data: Option<Vec<u8>>,
+    pub result_claims: Option<Vec<u8>>,
+    pub match_result: Option<Vec<u8>>,
+}
+
+fn seal<T: Serialize>(
+    keys: &KeyRing,
+    id: &str,
+    column: &str,
+    value: Option<&T>,
+) -> StoreResult<Option<Vec<u8>>> {
+    value
+        .map(|v| {
+            let plain = serde_json::to_vec(v).map_err(corrupt)?;
+            Ok(keys.encrypt(&field_context("sessions", column, id), &plain)?)
+        })
+        .transpose()
+}
+
+fn open<T: DeserializeOwned>(
+    keys: &KeyRing,
+    row: &SqliteRow,
+    id: &str,
+    column: &str,
+) -> StoreResult<Option<T>> {
+    get::<Option<Vec<u8>>>(row, column)?
+        .map(|blob| {
+            let plain = keys.decrypt(&field_context("sessions", column, id), &blob)?;
+            serde_json::from_slice(&plain).map_err(corrupt)
+        })
+        .transpose()
+}
+
+impl EncryptedSession {
+    pub fn seal(keys: &KeyRing, s: &Session) -> StoreResult<Self> {
+        let id = s.id.to_string();
+        Ok(EncryptedSession {
+            applicant: seal(keys, &id, "applicant", s.applicant.as_ref())?,
+            match_data: seal(keys, &id, "match_data", s.match_data.as_ref())?,
+            result_claims: seal(keys, &id, "result_claims", s.result_claims.as_ref())?,
+            match_result: seal(keys, &id, "match_result", s.match_result.as_ref())?,
+        })
+    }
+}
+
+pub fn session(row: &SqliteRow, keys: &KeyRing) -> StoreResult<Session> {
+    let id_text: String = get(row, "id")?;
+    Ok(Session {
+        id: SessionId(uuid(&id_text)?),
+        partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
+        dialect: parsed(row, "dialect")?,
+        provider_id: get(row, "provider_id")?,
+        status: parsed(row, "status")?,
+        reason: get(row, "reason")?,
+        raw_provider_status: get(row, "raw_provider_status")?,
+        external_refs: from_json(&get::<String>(row, "external_refs")?)?,
+        dialect_options: from_json(&get::<String>(row, "dialect_options")?)?,
+        applicant: open::<ApplicantData>(keys, row, &id_text, "applicant")?,
+        requested_loa: loa(row, "requested_loa")?,
+        requested_claims: from_json(&get::<String>(row, "requested_claims")?)?,
+        match_data: open::<MatchData>(keys, row, &id_text, "match_data")?,
+        return_url: get(row, "return_url")?,
+        access_token_digest: get(row, "access_token_digest")?,
+        provider_reference: get(row, "provider_reference")?,
+        created_at: at(row, "created_at")?,
+        started_at: opt_at(row, "started_at")?,
+        submitted_at: opt_at(row, "submitted_at")?,
+        decided_at: opt_at(row, "decided_at")?,
+        expires_at: at(row, "expires_at")?,
+        achieved_loa: loa(row, "achieved_loa")?,
+        result_claims: open::<ResultClaims>(keys, row, &id_text, "result_claims")?,
+        match_result: open::<MatchResult>(keys, row, &id_text, "match_result")?,
+        version: get(row, "version")?,
+    })
+}
