@@ -336,7 +336,15 @@ impl Store for SqliteStore {
         row.map(|r| rows::session(&r, &self.keys)).transpose()
     }
 
-    async fn commit_transition(&self, s: &Session, event: &SessionEvent) -> StoreResult<()> {
+    async fn commit_transition(&self, s: &Session, events: &[SessionEvent]) -> StoreResult<()> {
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        if last.seq != s.version || last.seq - first.seq + 1 != events.len() as i64 {
+            return Err(StoreError::Corrupt(
+                "events must be consecutive and end at the session's version".into(),
+            ));
+        }
         let enc = rows::EncryptedSession::seal(&self.keys, s)?;
         let mut tx = self.writer.begin().await.map_err(backend)?;
         let updated = sqlx::query(
@@ -357,15 +365,17 @@ impl Store for SqliteStore {
         .bind(s.achieved_loa.map(i64::from))
         .bind(enc.result_claims)
         .bind(enc.match_result)
-        .bind(event.seq)
-        .bind(event.seq - 1)
+        .bind(s.version)
+        .bind(first.seq - 1)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Stale);
         }
-        insert_event(&mut tx, event).await?;
+        for event in events {
+            insert_event(&mut tx, event).await?;
+        }
         tx.commit().await.map_err(backend)
     }
 

@@ -204,13 +204,13 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("start"));
-    ok(store.commit_transition(&session, &started).await, "start");
+    ok(store.commit_transition(&session, std::slice::from_ref(&started)).await, "start");
     let submitted = session
         .apply(LifecycleEvent::Submit, Actor::Provider, TransitionNote::default(), now)
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("submit"));
-    ok(store.commit_transition(&session, &submitted).await, "submit");
+    ok(store.commit_transition(&session, std::slice::from_ref(&submitted)).await, "submit");
     let mut claims = serde_json::Map::new();
     claims.insert("given_name".into(), "Kari".into());
     session.result_claims = Some(ResultClaims(claims));
@@ -234,7 +234,7 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("approve"));
-    ok(store.commit_transition(&session, &approved).await, "approve");
+    ok(store.commit_transition(&session, std::slice::from_ref(&approved)).await, "approve");
     assert_eq!(ok(store.get_session(session.id).await, "get"), Some(session.clone()));
 
     let events = ok(store.session_events(session.id).await, "events");
@@ -273,9 +273,9 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("cancel"));
-    ok(store.commit_transition(&first, &e1).await, "first");
+    ok(store.commit_transition(&first, std::slice::from_ref(&e1)).await, "first");
     assert!(matches!(
-        store.commit_transition(&second, &e2).await,
+        store.commit_transition(&second, std::slice::from_ref(&e2)).await,
         Err(StoreError::Stale)
     ));
     let stored = ok(store.get_session(session.id).await, "get").unwrap_or_else(|| panic!("gone"));
@@ -290,7 +290,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("start"));
-    assert!(store.commit_transition(&ghost_moved, &ghost_event).await.is_err());
+    assert!(store.commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event)).await.is_err());
 }
 
 pub async fn expiry_candidates(store: &dyn Store) {
@@ -313,7 +313,7 @@ pub async fn expiry_candidates(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("cancel"));
-    ok(store.commit_transition(&done, &e).await, "cancel");
+    ok(store.commit_transition(&done, std::slice::from_ref(&e)).await, "cancel");
     let mut review = ids[1].clone();
     for event in [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Review] {
         let e = review
@@ -321,7 +321,7 @@ pub async fn expiry_candidates(store: &dyn Store) {
             .ok()
             .flatten()
             .unwrap_or_else(|| panic!("{event}"));
-        ok(store.commit_transition(&review, &e).await, "review");
+        ok(store.commit_transition(&review, std::slice::from_ref(&e)).await, "review");
     }
     let due = ok(store.sessions_due_for_expiry(t(100_000), 100).await, "due");
     assert_eq!(due, vec![ids[2].id, ids[3].id]);

@@ -85,9 +85,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn insert_session(&self, session: &Session, created: &SessionEvent) -> StoreResult<()>;
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>>;
     async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>>;
-    /// Writes the session's new state and `event` in one transaction, provided the stored
-    /// version is still `event.seq - 1`; otherwise [`StoreError::Stale`].
-    async fn commit_transition(&self, session: &Session, event: &SessionEvent)
+    /// Writes the session's new state and its new `events` (consecutive, in order) in one
+    /// transaction, provided the stored version is still `events[0].seq - 1`; otherwise
+    /// [`StoreError::Stale`] and nothing is written.
+    async fn commit_transition(&self, session: &Session, events: &[SessionEvent])
     -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;

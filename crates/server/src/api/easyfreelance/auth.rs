@@ -1,0 +1,40 @@
+//! EasyFreelance authentication: `Authorization: Bearer <token>` and `API-key: <uuid>`, both
+//! required and belonging to the same credential.
+
+use crate::api::problem::Problem;
+use crate::service::ServiceError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use idgate_core::Partner;
+
+/// The authenticated partner.
+#[derive(Debug, Clone)]
+pub struct EasyFreelancePartner(pub Partner);
+
+impl FromRequestParts<AppState> for EasyFreelancePartner {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let token = header("authorization").and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+        let (Some(token), Some(api_key)) = (token, header("api-key")) else {
+            return Err(ServiceError::Unauthenticated.into());
+        };
+        state
+            .authenticate_easyfreelance(token, api_key)
+            .await
+            .map(EasyFreelancePartner)
+            .map_err(Problem::from)
+    }
+}

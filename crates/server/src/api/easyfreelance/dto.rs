@@ -1,0 +1,208 @@
+//! EasyFreelance wire types and the mapping from canonical statuses.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use idgate_core::{ReturnUrlRule, Session, Status};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The dialect's status word for a canonical status.
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Created
+        | Status::Started
+        | Status::Submitted
+        | Status::Review
+        | Status::ResubmissionRequested => "pending",
+        Status::Approved => "approved",
+        Status::Declined => "declined",
+        Status::Expired | Status::Abandoned => "expired",
+        Status::Cancelled => "cancelled",
+        Status::Failed => "error",
+    }
+}
+
+/// What the partner's UI should do next.
+pub fn next_action(status: Status) -> &'static str {
+    match status {
+        Status::Created | Status::Started | Status::Submitted | Status::Review => {
+            "continue_verification"
+        }
+        Status::ResubmissionRequested | Status::Expired | Status::Abandoned | Status::Cancelled => {
+            "retry"
+        }
+        Status::Approved | Status::Declined => "redirect_to_partner",
+        Status::Failed => "show_error",
+    }
+}
+
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Body of `POST /verification-return-urls`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnUrlRequest {
+    /// The return URL to register (https; at most 2048 characters). See the matching rules.
+    #[schema(max_length = 2048, example = "https://partner.example.com/verification/return")]
+    pub partner_return_url: String,
+}
+
+/// A return-URL registration and its approval state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnUrlRecord {
+    pub id: String,
+    pub partner_id: String,
+    /// `pending` until an operator decides; then `approved` or `rejected`.
+    #[schema(example = "pending")]
+    pub status: String,
+    pub requested_url: String,
+    pub requested_at: String,
+    #[schema(nullable)]
+    pub decided_at: Option<String>,
+    /// Display only: matching is defined by the rules in the README, not by these.
+    pub normalized_scheme: String,
+    pub normalized_host: String,
+    pub normalized_path_prefix: String,
+}
+
+impl From<&ReturnUrlRule> for ReturnUrlRecord {
+    fn from(r: &ReturnUrlRule) -> Self {
+        ReturnUrlRecord {
+            id: r.id.to_string(),
+            partner_id: r.partner_id.to_string(),
+            status: r.status.as_str().to_owned(),
+            requested_url: r.requested_url.clone(),
+            requested_at: timestamp(r.requested_at),
+            decided_at: r.decided_at.map(timestamp),
+            normalized_scheme: r.normalized_scheme.clone(),
+            normalized_host: r.normalized_host.clone(),
+            normalized_path_prefix: r.normalized_path_prefix.clone(),
+        }
+    }
+}
+
+/// The partner's registrations, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnUrlList {
+    pub data: Vec<ReturnUrlRecord>,
+}
+
+/// Identity provider.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderName {
+    Veriff,
+    Bankid,
+}
+
+/// Which Veriff integration: `local` (Norwegian documents) or `international` (others).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IdType {
+    Local,
+    International,
+}
+
+/// Body of `POST /users/{id}/verification/flows`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateFlowRequest {
+    pub provider: ProviderName,
+    /// Must be covered by an approved return URL (same scheme, host and port; the same path
+    /// or a longer one by whole segments; a query is allowed and kept).
+    #[schema(max_length = 2048)]
+    pub partner_return_url: String,
+    /// Required when `provider` is `veriff`; ignored for `bankid`.
+    #[schema(nullable)]
+    pub id_type: Option<IdType>,
+}
+
+/// The session created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowCreated {
+    /// Pass as `verificationSession` when polling.
+    pub verification_id: String,
+    pub provider: String,
+    /// `pending`.
+    pub status: String,
+    /// Send the end user here.
+    pub verification_url: String,
+    pub status_check_url: String,
+    pub expires_at: String,
+}
+
+/// The state of a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowStatus {
+    pub verification_id: String,
+    /// `pending` until terminal; then `approved`, `declined`, `cancelled`, `expired` or `error`.
+    pub status: String,
+    /// Stable reason code (`document_expired`, `user_cancelled`, `resubmission_requested`…).
+    #[schema(nullable)]
+    pub reason: Option<String>,
+    /// When the session reached its terminal status.
+    #[schema(nullable)]
+    pub completed_at: Option<String>,
+    pub provider: String,
+    #[schema(nullable)]
+    pub id_type: Option<IdType>,
+    /// The employee id from the path of the create call.
+    #[schema(nullable)]
+    pub user_id: Option<i64>,
+    /// `continue_verification`, `redirect_to_partner`, `retry` or `show_error`.
+    pub next_action: String,
+    pub expires_at: String,
+}
+
+impl FlowStatus {
+    pub fn of(session: &Session) -> Self {
+        FlowStatus {
+            verification_id: session.id.to_string(),
+            status: status_word(session.status).to_owned(),
+            reason: session.reason.clone(),
+            completed_at: session
+                .status
+                .is_terminal()
+                .then_some(session.decided_at)
+                .flatten()
+                .map(timestamp),
+            provider: session
+                .dialect_options
+                .get("provider")
+                .and_then(|v| v.as_str())
+                .unwrap_or(&session.provider_id)
+                .to_owned(),
+            id_type: session
+                .dialect_options
+                .get("id_type")
+                .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            user_id: session
+                .external_refs
+                .user_id
+                .as_deref()
+                .and_then(|u| u.parse().ok()),
+            next_action: next_action(session.status).to_owned(),
+            expires_at: timestamp(session.expires_at),
+        }
+    }
+}
+
+/// Sandbox outcome to force.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SandboxOutcome {
+    Approved,
+    Declined,
+    ResubmissionRequested,
+    Review,
+    Cancelled,
+}
+
+/// Body of the sandbox test-helper call.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SandboxDecisionRequest {
+    pub outcome: SandboxOutcome,
+    /// For `declined`: `document_expired`, `document_not_recognised`, `face_mismatch`,
+    /// `suspected_fraud` or `underage`.
+    #[schema(nullable)]
+    pub reason: Option<String>,
+}

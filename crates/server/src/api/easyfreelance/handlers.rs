@@ -1,0 +1,351 @@
+//! EasyFreelance request handlers: parse and validate the wire format, call the hub, shape the
+//! answer.
+
+use super::auth::EasyFreelancePartner;
+use super::dto::{
+    CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
+    ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, timestamp,
+};
+use crate::api::problem::Problem;
+use crate::service::ServiceError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use idgate_core::return_url::MAX_RETURN_URL_LEN;
+use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, SessionId};
+use idgate_providers::Decision;
+use idgate_providers::sandbox::SandboxProvider;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+type Errors = BTreeMap<String, Vec<String>>;
+
+fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_owned())
+        .or_default()
+        .push(message.into());
+}
+
+/// Turns axum's JSON rejections into problems: 415 without a JSON content type, 413 when too
+/// large, 400 when not JSON at all.
+fn json_body(body: Result<Json<Value>, JsonRejection>) -> Result<serde_json::Map<String, Value>, Problem> {
+    let Json(value) = body.map_err(|rejection| match rejection {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            )
+        }
+        other => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid JSON: {}", other.body_text()),
+        ),
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "The request body must be a JSON object.",
+        )),
+    }
+}
+
+/// A required string field of at most `max` characters.
+fn required_string(body: &serde_json::Map<String, Value>, field: &str, max: usize, errors: &mut Errors) -> Option<String> {
+    match body.get(field) {
+        None | Some(Value::Null) => {
+            add(errors, field, format!("The {field} field is required."));
+            None
+        }
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            add(errors, field, format!("The {field} field is required."));
+            None
+        }
+        Some(Value::String(s)) if s.chars().count() > max => {
+            add(errors, field, format!("The {field} field must not be greater than {max} characters."));
+            None
+        }
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            add(errors, field, format!("The {field} field must be a string."));
+            None
+        }
+    }
+}
+
+/// An optional enum field, reporting the allowed values when it is wrong.
+fn enum_field<T: DeserializeOwned>(
+    body: &serde_json::Map<String, Value>,
+    field: &str,
+    allowed: &str,
+    errors: &mut Errors,
+) -> Option<T> {
+    match body.get(field) {
+        None | Some(Value::Null) => None,
+        Some(v) => serde_json::from_value(v.clone()).map_or_else(
+            |_| {
+                add(errors, field, format!("The selected {field} is invalid; use one of: {allowed}."));
+                None
+            },
+            Some,
+        ),
+    }
+}
+
+/// Decodes a body that passed field validation into its wire type.
+fn decode<T: DeserializeOwned>(body: serde_json::Map<String, Value>) -> Result<T, Problem> {
+    serde_json::from_value(Value::Object(body)).map_err(|e| {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
+    })
+}
+
+fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Problem> {
+    path.ok()
+        .and_then(|Path(raw)| raw.parse().ok())
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "verification session not found"))
+}
+
+#[utoipa::path(
+    post, path = "/verification-return-urls", tag = "return URLs",
+    request_body = ReturnUrlRequest,
+    responses(
+        (status = 201, description = "Request recorded; not yet approved.", body = ReturnUrlRecord),
+        (status = 200, description = "The same URL was already registered (pending or approved).", body = ReturnUrlRecord),
+        (status = 400, description = "Not a JSON object.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field or URL (`validation_failed`, `return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn register_return_url(
+    State(state): State<AppState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let body = json_body(body)?;
+    let mut errors = Errors::new();
+    required_string(&body, "partner_return_url", MAX_RETURN_URL_LEN, &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let request: ReturnUrlRequest = decode(body)?;
+    let (rule, created) = state
+        .register_return_url(&partner, &request.partner_return_url)
+        .await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(ReturnUrlRecord::from(&rule))).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/verification-return-urls", tag = "return URLs",
+    responses(
+        (status = 200, description = "The partner's registrations.", body = ReturnUrlList),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn list_return_urls(
+    State(state): State<AppState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+) -> Result<Json<ReturnUrlList>, Problem> {
+    let rules = state.partner_return_urls(&partner).await?;
+    Ok(Json(ReturnUrlList {
+        data: rules.iter().map(ReturnUrlRecord::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/users/{id}/verification/flows", tag = "verification",
+    params(("id" = i64, Path, description = "The employee (user) id in your system.")),
+    request_body = CreateFlowRequest,
+    responses(
+        (status = 201, description = "Session created. Send the user to verification_url; poll with verification_id.", body = FlowCreated),
+        (status = 400, description = "Not a JSON object.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The user id is not a positive integer.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`validation_failed`), or the return URL is not approved (`return_url_not_allowed`) or malformed (`return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn create_flow(
+    State(state): State<AppState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let user_id = path
+        .ok()
+        .and_then(|Path(raw)| raw.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "user id must be a positive integer"))?;
+    let body = json_body(body)?;
+    let mut errors = Errors::new();
+    let provider: Option<ProviderName> = enum_field(&body, "provider", "veriff, bankid", &mut errors);
+    if provider.is_none() && !errors.contains_key("provider") {
+        add(&mut errors, "provider", "The provider field is required.");
+    }
+    let return_url = required_string(&body, "partner_return_url", MAX_RETURN_URL_LEN, &mut errors);
+    let id_type: Option<IdType> = enum_field(&body, "id_type", "local, international", &mut errors);
+    if provider == Some(ProviderName::Veriff) && id_type.is_none() && !errors.contains_key("id_type") {
+        add(&mut errors, "id_type", "The id_type field is required when provider is veriff.");
+    }
+    if !errors.is_empty() || return_url.is_none() {
+        return Err(Problem::validation(errors));
+    }
+    let mut request: CreateFlowRequest = decode(body)?;
+    if request.provider == ProviderName::Bankid {
+        request.id_type = None;
+    }
+    let provider_name = match request.provider {
+        ProviderName::Veriff => "veriff",
+        ProviderName::Bankid => "bankid",
+    };
+    let provider_id = state
+        .settings
+        .dialects
+        .easyfreelance
+        .providers
+        .get(provider_name)
+        .cloned()
+        .ok_or_else(|| ServiceError::UnknownProvider(provider_name.to_owned()))?;
+    let return_url = state
+        .approved_return_url(&partner, &request.partner_return_url)
+        .await?;
+    let mut options = serde_json::Map::new();
+    options.insert("provider".into(), provider_name.into());
+    if let Some(id_type) = request.id_type {
+        options.insert("id_type".into(), serde_json::to_value(id_type).unwrap_or(Value::Null));
+    }
+    let created = state
+        .create_session(
+            &partner,
+            Dialect::EasyFreelance,
+            NewSession {
+                provider_id,
+                external_refs: ExternalRefs {
+                    user_id: Some(user_id.to_string()),
+                    ..ExternalRefs::default()
+                },
+                dialect_options: options,
+                return_url: Some(return_url),
+                ..NewSession::default()
+            },
+        )
+        .await?;
+    let session = &created.session;
+    let body = FlowCreated {
+        verification_id: session.id.to_string(),
+        provider: provider_name.to_owned(),
+        status: "pending".to_owned(),
+        verification_url: created.verification_url.clone(),
+        status_check_url: format!(
+            "{}/api/v1/verification/status/{}",
+            state.settings.public_base(),
+            session.id
+        ),
+        expires_at: timestamp(session.expires_at),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[utoipa::path(
+    get, path = "/verification/status/{verificationSession}", tag = "verification",
+    params(("verificationSession" = String, Path, description = "The verification_id from the create call.")),
+    responses(
+        (status = 200, description = "Current status.", body = FlowStatus),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn flow_status(
+    State(state): State<AppState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<FlowStatus>, Problem> {
+    let id = session_id(path)?;
+    let session = state.partner_session(&partner, id).await?;
+    Ok(Json(FlowStatus::of(&session)))
+}
+
+#[utoipa::path(
+    post, path = "/sandbox/verification/{verificationSession}/decision", tag = "sandbox",
+    params(("verificationSession" = String, Path, description = "A session on a sandbox provider.")),
+    request_body = SandboxDecisionRequest,
+    responses(
+        (status = 200, description = "The outcome was applied; the session's new status.", body = FlowStatus),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a sandbox session (`not_a_sandbox_session`), or the session is already final (`invalid_status_transition`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid outcome or reason.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn sandbox_decision(
+    State(state): State<AppState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<FlowStatus>, Problem> {
+    let id = session_id(path)?;
+    let body = json_body(body)?;
+    let mut errors = Errors::new();
+    let outcome: Option<SandboxOutcome> = enum_field(
+        &body,
+        "outcome",
+        "approved, declined, resubmission_requested, review, cancelled",
+        &mut errors,
+    );
+    if outcome.is_none() && !errors.contains_key("outcome") {
+        add(&mut errors, "outcome", "The outcome field is required.");
+    }
+    if !matches!(body.get("reason"), None | Some(Value::Null) | Some(Value::String(_))) {
+        add(&mut errors, "reason", "The reason field must be a string.");
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let request: SandboxDecisionRequest = decode(body)?;
+    let session = state.partner_session(&partner, id).await?;
+    let is_sandbox = state
+        .providers
+        .get(&session.provider_id)
+        .is_some_and(|p| p.info().sandbox);
+    if !is_sandbox {
+        return Err(ServiceError::NotSandbox.into());
+    }
+    let decision = match request.outcome {
+        SandboxOutcome::Approved => Decision::Approved,
+        SandboxOutcome::Declined => Decision::Declined,
+        SandboxOutcome::ResubmissionRequested => Decision::ResubmissionRequested,
+        SandboxOutcome::Review => Decision::Review,
+        SandboxOutcome::Cancelled => Decision::Cancelled,
+    };
+    let outcome = SandboxProvider::outcome(decision, request.reason.as_deref()).map_err(|e| {
+        let mut errors = Errors::new();
+        add(&mut errors, "reason", e.to_string());
+        Problem::validation(errors)
+    })?;
+    let session = state.apply_outcome(id, &outcome, Actor::Partner).await?;
+    Ok(Json(FlowStatus::of(&session)))
+}
+
+/// Unknown API paths get a problem document rather than an empty 404.
+pub async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "No such API endpoint; see /api/v1/openapi.json.")
+}

@@ -1,0 +1,55 @@
+//! The EasyFreelance partner API dialect, at `/api/v1`.
+//!
+//! - `POST /verification-return-urls`, `GET /verification-return-urls`
+//! - `POST /users/{id}/verification/flows`
+//! - `GET /verification/status/{verificationSession}`
+//! - `POST /sandbox/verification/{verificationSession}/decision` (idgate addition: lets a
+//!   partner's CI finish a sandbox session without a browser)
+//! - `GET /openapi.json`, `GET /docs/` (Swagger UI, served from the binary)
+
+mod auth;
+mod dto;
+mod handlers;
+mod openapi;
+
+pub use auth::EasyFreelancePartner;
+pub use dto::status_word;
+pub use openapi::ApiDoc;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The dialect's routes, to be nested under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    let docs: Router<AppState> = SwaggerUi::new("/docs")
+        .url("/api/v1/openapi.json", ApiDoc::openapi())
+        .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]).validator_url("none"))
+        .into();
+    Router::new()
+        .route(
+            "/verification-return-urls",
+            post(handlers::register_return_url).get(handlers::list_return_urls),
+        )
+        .route("/users/{id}/verification/flows", post(handlers::create_flow))
+        .route(
+            "/verification/status/{verification_session}",
+            get(handlers::flow_status),
+        )
+        .route(
+            "/sandbox/verification/{verification_session}/decision",
+            post(handlers::sandbox_decision),
+        )
+        .fallback(handlers::not_found)
+        .merge(docs.layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            // Swagger UI's own assets, all served from the binary.
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+        )))
+}

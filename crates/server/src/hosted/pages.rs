@@ -1,0 +1,139 @@
+//! Server-rendered pages (askama templates in `crates/server/templates`, auto-escaped).
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use idgate_core::Status;
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+pub struct Landing {
+    pub partner_name: String,
+    pub provider_label: String,
+    pub token: String,
+    pub retry: bool,
+    pub expires_at: String,
+    pub sandbox: bool,
+}
+
+#[derive(Template)]
+#[template(path = "waiting.html")]
+pub struct Waiting {
+    pub partner_name: String,
+    pub sandbox: bool,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct Message {
+    pub heading: String,
+    pub message: String,
+    pub sandbox: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox.html")]
+pub struct Sandbox {
+    pub provider_id: String,
+    pub provider_label: String,
+    pub state: String,
+    pub reasons: Vec<(String, String)>,
+    pub sandbox: bool,
+}
+
+#[derive(Template)]
+#[template(path = "demo_return.html")]
+pub struct DemoReturn {
+    pub session_id: String,
+    pub status: String,
+    pub reason: String,
+    pub token_check: String,
+    pub sandbox: bool,
+}
+
+/// A rendered page and its status code.
+pub struct Page {
+    status: StatusCode,
+    body: Result<String, askama::Error>,
+}
+
+impl Page {
+    fn render(status: StatusCode, t: &impl Template) -> Self {
+        Page {
+            status,
+            body: t.render(),
+        }
+    }
+
+    pub fn landing(t: Landing) -> Self {
+        Self::render(StatusCode::OK, &t)
+    }
+
+    pub fn waiting(partner_name: String, sandbox: bool) -> Self {
+        Self::render(StatusCode::OK, &Waiting { partner_name, sandbox })
+    }
+
+    pub fn sandbox(t: Sandbox) -> Self {
+        Self::render(StatusCode::OK, &t)
+    }
+
+    pub fn demo(t: DemoReturn) -> Self {
+        Self::render(StatusCode::OK, &t)
+    }
+
+    pub fn message(status: StatusCode, heading: &str, message: &str) -> Self {
+        Self::render(
+            status,
+            &Message {
+                heading: heading.to_owned(),
+                message: message.to_owned(),
+                sandbox: false,
+            },
+        )
+    }
+
+    pub fn invalid_link() -> Self {
+        Self::message(
+            StatusCode::NOT_FOUND,
+            "This link does not work",
+            "The verification link is not valid. Ask the service that sent you for a new one.",
+        )
+    }
+
+    pub fn tampered() -> Self {
+        Self::message(
+            StatusCode::BAD_REQUEST,
+            "This link does not work",
+            "The address was changed or is incomplete, so we cannot continue. Start again from the link you were given.",
+        )
+    }
+
+    /// The outcome, for sessions whose partner gave no return URL.
+    pub fn result(status: Status) -> Self {
+        let (heading, message) = match status {
+            Status::Approved => ("You are verified", "Thank you. You can close this page."),
+            Status::Declined => ("Verification not successful", "Your identity could not be verified."),
+            Status::Cancelled => ("Verification cancelled", "You cancelled the verification."),
+            Status::Expired | Status::Abandoned => ("This link has expired", "Ask the service that sent you for a new one."),
+            _ => ("Verification finished", "You can close this page."),
+        };
+        Self::message(StatusCode::OK, heading, message)
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        match self.body {
+            Ok(html) => {
+                let mut r = (self.status, Html(html)).into_response();
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "page rendering failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Background work every node runs; coordination between nodes is through leases in the store.
+
+pub mod expiry;

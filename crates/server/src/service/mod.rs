@@ -1,0 +1,73 @@
+//! The operations every dialect, hosted page, job and CLI command shares. Tenant scoping and
+//! authorisation are decided here, once, so a dialect module only translates wire formats.
+
+pub mod partners;
+pub mod return_urls;
+pub mod sessions;
+
+use crate::keys::Keys;
+use crate::settings::{Settings, Validated};
+use aws_lc_rs::digest;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use idgate_core::{LifecycleError, ReturnUrlError};
+use idgate_providers::{ProviderError, ProviderRegistry};
+use idgate_store::{Store, StoreError};
+use std::sync::Arc;
+
+/// The hub's services: store, providers, settings and keys.
+#[derive(Debug)]
+pub struct Hub {
+    pub store: Arc<dyn Store>,
+    pub providers: Arc<ProviderRegistry>,
+    pub settings: Arc<Settings>,
+    pub config: Arc<Validated>,
+    pub keys: Keys,
+}
+
+/// Why a service operation failed, in terms every dialect can map to its own errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("this {0} belongs to another partner")]
+    Forbidden(&'static str),
+    #[error("invalid credentials")]
+    Unauthenticated,
+    #[error("invalid return URL: {0}")]
+    InvalidReturnUrl(#[from] ReturnUrlError),
+    #[error("the return URL is not approved for this partner; register it with POST /verification-return-urls and have an operator approve it")]
+    ReturnUrlNotAllowed,
+    #[error("unknown provider {0:?}")]
+    UnknownProvider(String),
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    #[error("this session does not use a sandbox provider")]
+    NotSandbox,
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the session kept changing; try again")]
+    Contention,
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Hex SHA-256 of a secret: what is stored instead of tokens and keys. Tokens are long and
+/// random, so a fast digest is the right tool (a password hash would add nothing).
+pub fn digest(secret: &str) -> String {
+    hex::encode(digest::digest(&digest::SHA256, secret.as_bytes()))
+}
+
+/// `n` random bytes as unpadded base64url.
+pub fn random_token(n: usize) -> ServiceResult<String> {
+    let mut bytes = vec![0u8; n];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| ServiceError::Internal("system random generator failed".into()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}

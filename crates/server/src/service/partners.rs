@@ -1,0 +1,94 @@
+//! Partners and their credentials.
+
+use super::{Hub, ServiceError, ServiceResult, digest, random_token};
+use chrono::Utc;
+use idgate_core::{Credential, CredentialId, CredentialKind, Partner, PartnerId, Tier};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// EasyFreelance credentials, returned once at creation and never stored in clear.
+#[derive(Clone, serde::Serialize)]
+pub struct EasyFreelanceSecrets {
+    /// `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// `API-key: <api_key>`.
+    pub api_key: String,
+}
+
+impl fmt::Debug for EasyFreelanceSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EasyFreelanceSecrets(<redacted>)")
+    }
+}
+
+impl Hub {
+    /// Creates a partner with one EasyFreelance credential.
+    pub async fn create_partner(
+        &self,
+        name: &str,
+        tier: Tier,
+    ) -> ServiceResult<(Partner, EasyFreelanceSecrets)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ServiceError::Internal(
+                "a partner name must be 1-200 characters".into(),
+            ));
+        }
+        let partner = Partner {
+            id: PartnerId::new(),
+            name: name.to_owned(),
+            tier,
+            session_ttl_secs: None,
+            created_at: Utc::now(),
+        };
+        self.store.insert_partner(&partner).await?;
+        let secrets = self.issue_easyfreelance_credential(partner.id).await?;
+        Ok((partner, secrets))
+    }
+
+    pub async fn issue_easyfreelance_credential(
+        &self,
+        partner_id: PartnerId,
+    ) -> ServiceResult<EasyFreelanceSecrets> {
+        let secrets = EasyFreelanceSecrets {
+            access_token: format!("idg_pat_{}", random_token(32)?),
+            api_key: uuid::Uuid::new_v4().hyphenated().to_string(),
+        };
+        let credential = Credential {
+            id: CredentialId::new(),
+            partner_id,
+            kind: CredentialKind::EasyFreelance,
+            lookup_digest: digest(&secrets.access_token),
+            secret_digest: digest(&secrets.api_key),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.store.insert_credential(&credential).await?;
+        Ok(secrets)
+    }
+
+    /// The partner owning both the bearer token and the `API-key`, which must belong together.
+    pub async fn authenticate_easyfreelance(
+        &self,
+        access_token: &str,
+        api_key: &str,
+    ) -> ServiceResult<Partner> {
+        let credential = self
+            .store
+            .find_credential(CredentialKind::EasyFreelance, &digest(access_token))
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        // API keys are UUIDs; compare their canonical form so letter case does not matter.
+        let api_key = uuid::Uuid::parse_str(api_key.trim())
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| ServiceError::Unauthenticated)?;
+        let given = digest(&api_key);
+        if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
+            return Err(ServiceError::Unauthenticated);
+        }
+        self.store
+            .get_partner(credential.partner_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)
+    }
+}

@@ -1,0 +1,333 @@
+//! Sessions: creation, lookup with tenant scoping, provider outcomes, expiry.
+
+use super::{Hub, ServiceError, ServiceResult, digest, random_token};
+use chrono::{DateTime, Duration, Utc};
+use idgate_core::{
+    Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, Partner, ResultClaims, Session,
+    SessionEvent, SessionId, Status, TransitionNote,
+};
+use idgate_providers::{Decision, ProviderOutcome, StartAction, StartRequest};
+use idgate_store::StoreError;
+
+/// How often a transition is retried when another writer got there first.
+const MAX_ATTEMPTS: usize = 5;
+
+/// A session just created, with the hosted-flow token that is never stored.
+#[derive(Debug)]
+pub struct CreatedSession {
+    pub session: Session,
+    pub verification_url: String,
+}
+
+impl Hub {
+    pub async fn create_session(
+        &self,
+        partner: &Partner,
+        dialect: Dialect,
+        new: NewSession,
+    ) -> ServiceResult<CreatedSession> {
+        if self.providers.get(&new.provider_id).is_none() {
+            return Err(ServiceError::UnknownProvider(new.provider_id));
+        }
+        let token = random_token(32)?;
+        let lifetime = partner
+            .session_ttl_secs
+            .and_then(Duration::try_seconds)
+            .unwrap_or(self.config.session_lifetime);
+        let (session, created) = Session::create(
+            SessionId::new(),
+            partner.id,
+            dialect,
+            new,
+            digest(&token),
+            lifetime,
+            Actor::Partner,
+            Utc::now(),
+        );
+        self.store.insert_session(&session, &created).await?;
+        metrics::counter!("idgate_sessions_created_total", "provider" => session.provider_id.clone())
+            .increment(1);
+        Ok(CreatedSession {
+            verification_url: format!("{}/v/{token}", self.settings.public_base()),
+            session,
+        })
+    }
+
+    /// A session as its partner may see it: 404 when unknown, 403 when another partner's.
+    pub async fn partner_session(&self, partner: &Partner, id: SessionId) -> ServiceResult<Session> {
+        let session = self
+            .store
+            .get_session(id)
+            .await?
+            .ok_or(ServiceError::NotFound("verification session"))?;
+        if session.partner_id != partner.id {
+            return Err(ServiceError::Forbidden("verification session"));
+        }
+        self.expire_if_due(session, Utc::now()).await
+    }
+
+    /// The session a hosted-flow token opens, if any.
+    pub async fn session_by_access_token(&self, token: &str) -> ServiceResult<Option<Session>> {
+        match self.store.find_session_by_access_token(&digest(token)).await? {
+            Some(s) => Ok(Some(self.expire_if_due(s, Utc::now()).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn session(&self, id: SessionId) -> ServiceResult<Session> {
+        self.store
+            .get_session(id)
+            .await?
+            .ok_or(ServiceError::NotFound("verification session"))
+    }
+
+    pub async fn timeline(&self, id: SessionId) -> ServiceResult<Vec<SessionEvent>> {
+        Ok(self.store.session_events(id).await?)
+    }
+
+    /// Applies `events` to the session in order (one transaction), re-reading and retrying when
+    /// another writer changed it meanwhile. `prepare` may set result fields before the events.
+    /// Events that repeat what already happened are skipped; a refused event stops with its
+    /// error and nothing is written.
+    pub async fn transition(
+        &self,
+        id: SessionId,
+        actor: Actor,
+        plan: impl Fn(&Session) -> Vec<(LifecycleEvent, TransitionNote)>,
+        prepare: impl Fn(&mut Session),
+    ) -> ServiceResult<Session> {
+        for _ in 0..MAX_ATTEMPTS {
+            let mut session = self.session(id).await?;
+            let before = session.status;
+            let steps = plan(&session);
+            prepare(&mut session);
+            let now = Utc::now();
+            let mut events = Vec::new();
+            for (event, note) in steps {
+                if let Some(e) = session.apply(event, actor, note, now)? {
+                    events.push(e);
+                }
+            }
+            if events.is_empty() {
+                return Ok(self.session(id).await?);
+            }
+            match self.store.commit_transition(&session, &events).await {
+                Ok(()) => {
+                    if session.status.is_terminal() && !before.is_terminal() {
+                        metrics::counter!(
+                            "idgate_sessions_finished_total",
+                            "provider" => session.provider_id.clone(),
+                            "status" => session.status.as_str()
+                        )
+                        .increment(1);
+                    }
+                    return Ok(session);
+                }
+                Err(StoreError::Stale) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contention)
+    }
+
+    /// Records a provider's decision, walking the session through the designed path
+    /// (start → submit → decision) as far as it has not gone yet.
+    pub async fn apply_outcome(
+        &self,
+        id: SessionId,
+        outcome: &ProviderOutcome,
+        actor: Actor,
+    ) -> ServiceResult<Session> {
+        let plan = |s: &Session| outcome_plan(s.status, outcome);
+        let prepare = |s: &mut Session| {
+            if outcome.decision == Decision::Approved
+                || outcome.decision == Decision::Review
+                || outcome.claims.is_some()
+            {
+                if let Some(claims) = &outcome.claims {
+                    s.result_claims = Some(ResultClaims(claims.clone()));
+                }
+                if outcome.achieved_loa.is_some() {
+                    s.achieved_loa = outcome.achieved_loa;
+                }
+            }
+        };
+        self.transition(id, actor, plan, prepare).await
+    }
+
+    /// Expires the session now if its time has passed and the sweep has not got to it yet, so
+    /// nobody ever sees a live session after its `expires_at`.
+    pub async fn expire_if_due(&self, session: Session, now: DateTime<Utc>) -> ServiceResult<Session> {
+        if session.status.is_terminal()
+            || session.status == Status::Review
+            || !session.is_expired_at(now)
+        {
+            return Ok(session);
+        }
+        self.expire(session.id).await
+    }
+
+    pub async fn expire(&self, id: SessionId) -> ServiceResult<Session> {
+        let plan = |s: &Session| {
+            if Status::EXPIRABLE.contains(&s.status) {
+                vec![(
+                    LifecycleEvent::Expire,
+                    TransitionNote {
+                        reason: Some(s.expiry_reason().to_owned()),
+                        ..TransitionNote::default()
+                    },
+                )]
+            } else {
+                Vec::new()
+            }
+        };
+        self.transition(id, Actor::System, plan, |_| {}).await
+    }
+
+    /// The end user begins (or, after a resubmission request, begins again) at the provider.
+    pub async fn start_at_provider(&self, id: SessionId) -> ServiceResult<(Session, StartAction)> {
+        let session = self
+            .transition(
+                id,
+                Actor::EndUser,
+                |s| match s.status {
+                    Status::Created | Status::ResubmissionRequested => {
+                        vec![(LifecycleEvent::Start, TransitionNote::default())]
+                    }
+                    _ => Vec::new(),
+                },
+                |_| {},
+            )
+            .await?;
+        if session.status != Status::Started {
+            return Err(ServiceError::Lifecycle(LifecycleError::NotAllowed {
+                status: session.status,
+                event: LifecycleEvent::Start,
+            }));
+        }
+        let provider = self
+            .providers
+            .get(&session.provider_id)
+            .ok_or_else(|| ServiceError::UnknownProvider(session.provider_id.clone()))?;
+        let state = self.flow_state(session.id);
+        let callback_url = format!(
+            "{}/callback/{}",
+            self.settings.public_base(),
+            session.provider_id
+        );
+        let action = provider
+            .start(&StartRequest {
+                session_id: session.id,
+                state: &state,
+                callback_url: &callback_url,
+                public_url: self.settings.public_base(),
+            })
+            .await?;
+        Ok((session, action))
+    }
+
+    /// The `state` of a provider round trip: the session id and a tag only idgate can make.
+    /// Stateless, so a second tab or a reload carries a state that still works.
+    pub fn flow_state(&self, id: SessionId) -> String {
+        let subject = id.to_string();
+        format!("{subject}.{}", self.keys.bind("flow-state", &subject))
+    }
+
+    /// The session a `state` value names, if the tag is genuine.
+    pub fn session_id_from_state(&self, state: &str) -> Option<SessionId> {
+        let (subject, tag) = state.split_once('.')?;
+        let id: SessionId = subject.parse().ok()?;
+        self.keys
+            .verify_binding("flow-state", &id.to_string(), tag)
+            .then_some(id)
+    }
+
+    /// Expires every session that is due, in bounded batches. Returns how many moved.
+    pub async fn sweep_expired(&self, now: DateTime<Utc>, batch: u32) -> ServiceResult<usize> {
+        let mut moved = 0;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let due = self.store.sessions_due_for_expiry(now, batch).await?;
+            let fresh: Vec<_> = due.into_iter().filter(|id| seen.insert(*id)).collect();
+            if fresh.is_empty() {
+                return Ok(moved);
+            }
+            for id in fresh {
+                match self.expire(id).await {
+                    Ok(s) if s.status.is_terminal() => moved += 1,
+                    Ok(_) => {}
+                    // Someone else moved it to a state expiry does not apply to.
+                    Err(ServiceError::Lifecycle(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+}
+
+/// The events that take a session from `status` to the provider's decision.
+pub fn outcome_plan(status: Status, outcome: &ProviderOutcome) -> Vec<(LifecycleEvent, TransitionNote)> {
+    let note = || TransitionNote {
+        reason: outcome.reason.clone(),
+        raw_provider_status: outcome.raw_status.clone(),
+        details: serde_json::json!({ "decision": outcome.decision.as_str() }),
+    };
+    let final_event = match outcome.decision {
+        Decision::Approved => LifecycleEvent::Approve,
+        Decision::Declined => LifecycleEvent::Decline,
+        Decision::ResubmissionRequested => LifecycleEvent::RequestResubmission,
+        Decision::Review => LifecycleEvent::Review,
+        Decision::Cancelled => return vec![(LifecycleEvent::Cancel, note())],
+        Decision::Failed => return vec![(LifecycleEvent::Fail, note())],
+    };
+    let mut plan = Vec::new();
+    let resubmitting_again =
+        status == Status::ResubmissionRequested && final_event == LifecycleEvent::RequestResubmission;
+    if matches!(status, Status::Created | Status::ResubmissionRequested) && !resubmitting_again {
+        plan.push((LifecycleEvent::Start, TransitionNote::default()));
+    }
+    if matches!(status, Status::Created | Status::Started | Status::ResubmissionRequested)
+        && !resubmitting_again
+    {
+        plan.push((LifecycleEvent::Submit, TransitionNote::default()));
+    }
+    plan.push((final_event, note()));
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idgate_providers::sandbox::SandboxProvider;
+
+    fn run(from: Status, decision: Decision) -> Result<Status, LifecycleError> {
+        let outcome = SandboxProvider::outcome(decision, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut status = from;
+        for (event, _) in outcome_plan(from, &outcome) {
+            status = status.apply(event)?.status();
+        }
+        Ok(status)
+    }
+
+    #[test]
+    fn outcomes_reach_their_status_from_every_live_state() {
+        use Decision as D;
+        use Status as S;
+        for from in [S::Created, S::Started, S::Submitted, S::ResubmissionRequested] {
+            assert_eq!(run(from, D::Approved), Ok(S::Approved), "{from}");
+            assert_eq!(run(from, D::Declined), Ok(S::Declined), "{from}");
+            assert_eq!(run(from, D::Review), Ok(S::Review), "{from}");
+            assert_eq!(run(from, D::Failed), Ok(S::Failed), "{from}");
+        }
+        for from in [S::Created, S::Started, S::Submitted, S::ResubmissionRequested] {
+            assert_eq!(run(from, D::ResubmissionRequested), Ok(S::ResubmissionRequested), "{from}");
+        }
+        assert_eq!(run(S::Created, D::Cancelled), Ok(S::Cancelled));
+        assert_eq!(run(S::Started, D::Cancelled), Ok(S::Cancelled));
+        assert_eq!(run(S::Review, D::Approved), Ok(S::Approved));
+        // A late report never moves a decided session.
+        assert!(run(S::Approved, D::Declined).is_err());
+        assert_eq!(run(S::Approved, D::Approved), Ok(S::Approved));
+    }
+}

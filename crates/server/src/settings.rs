@@ -1,0 +1,277 @@
+//! idgate's configuration, after layering (embedded defaults → `idgate.toml` → `IDGATE_*`
+//! environment → flags, done by the CLI) and validation.
+
+use idgate_core::UrlPolicy;
+use idgate_providers::ProviderConfig;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub keys: KeySettings,
+    pub sessions: SessionSettings,
+    pub api: ApiSettings,
+    pub demo: DemoSettings,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    pub dialects: DialectSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// The base URL end users and partners reach idgate at (no trailing slash needed).
+    pub public_url: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    pub file: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Default session lifetime, e.g. `7d`, `12h`, `30m`.
+    pub lifetime: String,
+    /// How long the signed result token on the return redirect stays valid.
+    pub result_token_lifetime: String,
+    /// How often the expiry job looks for due sessions.
+    pub expiry_interval: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Test mode: `http` return URLs on loopback hosts are accepted. Off in production.
+    pub test_mode: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Create a demo partner (and print its credentials) on the first start.
+    pub partner: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialectSettings {
+    pub easyfreelance: EasyFreelanceSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EasyFreelanceSettings {
+    /// The dialect's `provider` names (`veriff`, `bankid`) → configured provider ids.
+    pub providers: BTreeMap<String, String>,
+}
+
+/// A configuration problem, with how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {key}: {problem}")]
+pub struct SettingsError {
+    pub key: String,
+    pub problem: String,
+}
+
+fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
+    SettingsError {
+        key: key.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// The database engines idgate can open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite { path: PathBuf },
+}
+
+/// Settings with durations parsed and URLs checked.
+#[derive(Clone, Debug)]
+pub struct Validated {
+    pub public_url: url::Url,
+    pub database: DatabaseKind,
+    pub session_lifetime: chrono::Duration,
+    pub result_token_lifetime: chrono::Duration,
+    pub expiry_interval: std::time::Duration,
+}
+
+impl Settings {
+    /// Checks everything that can be checked without touching the outside world.
+    pub fn validate(&self) -> Result<Validated, SettingsError> {
+        let public_url = url::Url::parse(&self.server.public_url).map_err(|e| {
+            invalid(
+                "server.public_url",
+                format!("{e}; write an absolute URL such as https://verify.example.com"),
+            )
+        })?;
+        if !matches!(public_url.scheme(), "http" | "https")
+            || public_url.host().is_none()
+            || public_url.query().is_some()
+            || public_url.fragment().is_some()
+            || public_url.path() != "/"
+        {
+            return Err(invalid(
+                "server.public_url",
+                "use http(s)://host[:port] with no path, query or fragment",
+            ));
+        }
+        let database = parse_database_url(&self.database.url)?;
+        let session_lifetime = parse_duration("sessions.lifetime", &self.sessions.lifetime)?;
+        let result_token_lifetime = parse_duration(
+            "sessions.result_token_lifetime",
+            &self.sessions.result_token_lifetime,
+        )?;
+        let expiry_interval =
+            parse_duration("sessions.expiry_interval", &self.sessions.expiry_interval)?
+                .to_std()
+                .map_err(|_| invalid("sessions.expiry_interval", "must be positive"))?;
+        if self.providers.is_empty() {
+            return Err(invalid(
+                "providers",
+                "configure at least one provider, e.g. [providers.sandbox] adapter = \"sandbox\"",
+            ));
+        }
+        for (name, id) in &self.dialects.easyfreelance.providers {
+            if !matches!(name.as_str(), "veriff" | "bankid") {
+                return Err(invalid(
+                    &format!("dialects.easyfreelance.providers.{name}"),
+                    "the EasyFreelance dialect knows only the provider names veriff and bankid",
+                ));
+            }
+            if !self.providers.contains_key(id) {
+                return Err(invalid(
+                    &format!("dialects.easyfreelance.providers.{name}"),
+                    format!(
+                        "provider id {id:?} is not configured; add a [providers.{id}] table or \
+                         map {name} to one of: {}",
+                        self.providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(Validated {
+            public_url,
+            database,
+            session_lifetime,
+            result_token_lifetime,
+            expiry_interval,
+        })
+    }
+
+    pub fn url_policy(&self) -> UrlPolicy {
+        UrlPolicy {
+            allow_http_loopback: self.api.test_mode,
+        }
+    }
+
+    /// The public base URL without a trailing slash, for building links.
+    pub fn public_base(&self) -> &str {
+        self.server.public_url.trim_end_matches('/')
+    }
+}
+
+fn parse_database_url(url: &str) -> Result<DatabaseKind, SettingsError> {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" {
+            return Err(invalid(
+                "database.url",
+                "give a file path, e.g. sqlite://data/idgate.db (an in-memory database would lose everything)",
+            ));
+        }
+        return Ok(DatabaseKind::Sqlite {
+            path: PathBuf::from(path),
+        });
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(invalid(
+            "database.url",
+            "PostgreSQL is not available in this build yet; use sqlite://path/to/idgate.db",
+        ));
+    }
+    Err(invalid(
+        "database.url",
+        "use sqlite://path/to/idgate.db (postgres:// is reserved for the PostgreSQL store)",
+    ))
+}
+
+/// Parses `7d`, `12h`, `30m`, `45s` (one number and one unit).
+pub fn parse_duration(key: &str, text: &str) -> Result<chrono::Duration, SettingsError> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| invalid(key, format!("{text:?} is not a duration; write e.g. 7d, 12h, 30m or 45s")))?;
+    let d = match unit {
+        "d" => chrono::Duration::try_days(n),
+        "h" => chrono::Duration::try_hours(n),
+        "m" => chrono::Duration::try_minutes(n),
+        "s" => chrono::Duration::try_seconds(n),
+        _ => None,
+    };
+    match d {
+        Some(d) if n > 0 => Ok(d),
+        _ => Err(invalid(
+            key,
+            format!("{text:?} is not a positive duration; write e.g. 7d, 12h, 30m or 45s"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("k", "7d").ok(), Some(chrono::Duration::days(7)));
+        assert_eq!(parse_duration("k", "90s").ok(), Some(chrono::Duration::seconds(90)));
+        for bad in ["", "7", "d", "-1d", "0h", "7 weeks", "99999999999999d"] {
+            assert!(parse_duration("k", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            parse_database_url("sqlite://data/idgate.db").ok(),
+            Some(DatabaseKind::Sqlite {
+                path: "data/idgate.db".into()
+            })
+        );
+        let pg = parse_database_url("postgres://localhost/idgate");
+        assert!(pg.is_err_and(|e| e.problem.contains("PostgreSQL")));
+        assert!(parse_database_url("sqlite::memory:").is_err());
+        assert!(parse_database_url("mysql://x").is_err());
+    }
+}
