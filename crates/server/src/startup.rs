@@ -167,6 +167,7 @@ pub fn app(state: AppState) -> Router {
         .merge(hosted::router())
         .merge(ops::router())
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
+        .fallback(hosted::not_found)
         .with_state(state);
     ops::layer(routes)
 }

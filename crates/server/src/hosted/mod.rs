@@ -35,6 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/assets/idgate.css", get(stylesheet))
 }
 
+/// Any path nobody serves: a page, since people land here from links.
+pub async fn not_found() -> Response {
+    Page::message(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.").into_response()
+}
+
 fn is_sandbox(state: &AppState, session: &Session) -> bool {
     state
         .providers

@@ -1,0 +1,203 @@
+//! A real idgate (HTTP server, SQLite file, jobs) on a loopback port, one per test.
+#![allow(dead_code)]
+
+use idgate_core::{ReturnUrlStatus, Tier};
+use idgate_server::service::Hub;
+use idgate_server::startup::{self, RunningServer};
+use idgate_server::Settings;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub hub: Arc<Hub>,
+    pub server: Option<RunningServer>,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// A partner's EasyFreelance credentials.
+#[derive(Clone)]
+pub struct Partner {
+    pub id: String,
+    pub token: String,
+    pub api_key: String,
+}
+
+impl Partner {
+    pub fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", header(&format!("Bearer {}", self.token)));
+        h.insert("api-key", header(&self.api_key));
+        h
+    }
+}
+
+fn header(v: &str) -> HeaderValue {
+    HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
+    let value = json!({
+        "server": { "listen": "127.0.0.1:0", "public_url": public_url, "log_format": "text" },
+        "database": { "url": format!("sqlite://{}/idgate.db", dir.display()) },
+        "keys": { "file": dir.join("idgate.keys") },
+        "sessions": { "lifetime": "7d", "result_token_lifetime": "5m", "expiry_interval": "1h" },
+        "api": { "test_mode": true },
+        "demo": { "partner": false },
+        "providers": {
+            "veriff": { "adapter": "sandbox", "label": "Veriff (sandbox)" },
+            "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" }
+        },
+        "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } }
+    });
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("settings: {e}"))
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn_in(dir).await
+    }
+
+    pub async fn spawn_in(dir: tempfile::TempDir) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        let base = format!("http://{addr}");
+        let opened = startup::open(settings(dir.path(), &base))
+            .await
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        let server = startup::serve(opened.hub.clone(), listener)
+            .await
+            .unwrap_or_else(|e| panic!("serve: {e}"));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        TestApp {
+            base,
+            hub: opened.hub,
+            server: Some(server),
+            client,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        self.dir
+    }
+
+    pub async fn partner(&self, name: &str) -> Partner {
+        let (p, secrets) = self
+            .hub
+            .create_partner(name, Tier::SelfServe)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Partner {
+            id: p.id.to_string(),
+            token: secrets.access_token,
+            api_key: secrets.api_key,
+        }
+    }
+
+    /// A partner with `url` registered over the API and approved by an operator.
+    pub async fn partner_with_return_url(&self, name: &str, url: &str) -> Partner {
+        let partner = self.partner(name).await;
+        let (status, body) = self
+            .post(&partner, "/api/v1/verification-return-urls", json!({ "partner_return_url": url }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap_or_default().parse().unwrap_or_else(|e| panic!("{e}"));
+        self.hub
+            .decide_return_url(id, ReturnUrlStatus::Approved)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        partner
+    }
+
+    pub async fn post(&self, partner: &Partner, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .headers(partner.headers())
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        read(r).await
+    }
+
+    pub async fn get(&self, partner: &Partner, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .headers(partner.headers())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        read(r).await
+    }
+
+    /// Creates a flow and returns the create response.
+    pub async fn create_flow(&self, partner: &Partner, provider: &str, return_url: &str) -> Value {
+        let (status, body) = self
+            .post(
+                partner,
+                "/api/v1/users/42/verification/flows",
+                json!({ "provider": provider, "id_type": "local", "partner_return_url": return_url }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+}
+
+pub async fn read(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// The query parameters of a URL.
+pub fn query(url: &str) -> std::collections::BTreeMap<String, String> {
+    url::Url::parse(url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// Verifies a result token as a partner would: against the published JWKS.
+pub async fn verify_result_token(app: &TestApp, token: &str, partner_id: &str) -> Value {
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let header = jsonwebtoken::decode_header(token).unwrap_or_else(|e| panic!("{e}"));
+    let jwk = header
+        .kid
+        .as_deref()
+        .and_then(|kid| jwks.find(kid))
+        .unwrap_or_else(|| panic!("no key for {:?}", header.kid));
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap_or_else(|e| panic!("{e}"));
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_issuer(&[app.base.as_str()]);
+    validation.set_audience(&[partner_id]);
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .unwrap_or_else(|e| panic!("result token does not verify: {e}"))
+        .claims
+}
