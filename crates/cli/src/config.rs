@@ -55,11 +55,14 @@ mod tests {
     #[test]
     fn bad_values_name_the_key() {
         let err = load(None, vec![("sessions.lifetime", "seven days".into())]);
-        let text = format!("{:#}", err.err().map(|e| e.to_string()).unwrap_or_default());
+        let text = err.err().map(|e| format!("{e:#}")).unwrap_or_default();
         assert!(text.contains("sessions.lifetime"), "{text}");
         let err = load(None, vec![("server.listen", "nowhere".into())]);
         assert!(err.is_err());
-        let err = load(None, vec![("dialects.easyfreelance.providers.veriff", "missing".into())]);
+        let err = load(
+            None,
+            vec![("dialects.easyfreelance.providers.veriff", "missing".into())],
+        );
         let text = err.err().map(|e| format!("{e:#}")).unwrap_or_default();
         assert!(text.contains("not configured"), "{text}");
     }

@@ -13,7 +13,11 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "idgate", version, about = "Self-hosted identity-verification hub")]
+#[command(
+    name = "idgate",
+    version,
+    about = "Self-hosted identity-verification hub"
+)]
 struct Cli {
     /// Configuration file (default: ./idgate.toml when it exists).
     #[arg(long, global = true, env = "IDGATE_CONFIG")]
@@ -93,7 +97,10 @@ enum SessionCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -127,7 +134,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     let settings = config::load(cli.config.as_deref(), overrides)?;
-    init_logging(settings.server.log_format, matches!(command, Command::Serve(_)));
+    init_logging(
+        settings.server.log_format,
+        matches!(command, Command::Serve(_)),
+    );
     if let Command::Config = command {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(());
@@ -153,7 +163,9 @@ fn init_logging(format: LogFormat, serving: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if serving { "info,sqlx=warn" } else { "warn" })
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -167,7 +179,10 @@ struct Output {
 impl Output {
     fn print(&self, value: Value, text: impl std::fmt::Display) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         } else {
             println!("{text}");
         }
@@ -180,15 +195,23 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     if hub.settings.api.test_mode {
-        tracing::warn!("API test mode is on: http return URLs on loopback hosts are accepted; set api.test_mode = false in production");
+        tracing::warn!(
+            "API test mode is on: http return URLs on loopback hosts are accepted; set api.test_mode = false in production"
+        );
     }
     let demo = startup::ensure_demo_partner(&hub).await?;
     let running = startup::serve(hub.clone(), listener).await?;
     let base = hub.settings.public_base().to_owned();
-    println!("idgate is running on http://{} (public URL {base})", running.addr);
+    println!(
+        "idgate is running on http://{} (public URL {base})",
+        running.addr
+    );
     println!("  database: {}", hub.settings.database.url);
     if generated_keys {
-        println!("  key file: {} (created now; back it up with the database)", hub.settings.keys.file.display());
+        println!(
+            "  key file: {} (created now; back it up with the database)",
+            hub.settings.keys.file.display()
+        );
     }
     println!("  API docs: {base}/api/v1/docs/");
     if let Some(demo) = demo {
@@ -269,7 +292,14 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                 .map(|p| format!("{}  {:<12} {}", p.id, p.tier, p.name))
                 .collect::<Vec<_>>()
                 .join("\n");
-            out.print(Value::Array(rows), if text.is_empty() { "no partners".to_owned() } else { text });
+            out.print(
+                Value::Array(rows),
+                if text.is_empty() {
+                    "no partners".to_owned()
+                } else {
+                    text
+                },
+            );
         }
     }
     Ok(())
@@ -287,7 +317,10 @@ fn rule_json(r: &ReturnUrlRule) -> Value {
 }
 
 fn rule_line(r: &ReturnUrlRule) -> String {
-    format!("{}  {:<8}  partner {}  {}", r.id, r.status, r.partner_id, r.requested_url)
+    format!(
+        "{}  {:<8}  partner {}  {}",
+        r.id, r.status, r.partner_id, r.requested_url
+    )
 }
 
 async fn return_url(hub: &Hub, cmd: ReturnUrlCommand, out: Output) -> anyhow::Result<()> {
@@ -301,18 +334,28 @@ async fn return_url(hub: &Hub, cmd: ReturnUrlCommand, out: Output) -> anyhow::Re
             let text = rules.iter().map(rule_line).collect::<Vec<_>>().join("\n");
             out.print(
                 Value::Array(rules.iter().map(rule_json).collect()),
-                if text.is_empty() { "no return URLs".to_owned() } else { text },
+                if text.is_empty() {
+                    "no return URLs".to_owned()
+                } else {
+                    text
+                },
             );
         }
-        ReturnUrlCommand::Approve { id } | ReturnUrlCommand::Reject { id } if id.parse::<uuid::Uuid>().is_err() => {
+        ReturnUrlCommand::Approve { id } | ReturnUrlCommand::Reject { id }
+            if id.parse::<uuid::Uuid>().is_err() =>
+        {
             bail!("{id:?} is not a return-URL id (a UUID); see `idgate return-url list`");
         }
         ReturnUrlCommand::Approve { id } => {
-            let rule = hub.decide_return_url(id.parse()?, ReturnUrlStatus::Approved).await?;
+            let rule = hub
+                .decide_return_url(id.parse()?, ReturnUrlStatus::Approved)
+                .await?;
             out.print(rule_json(&rule), format!("approved: {}", rule_line(&rule)));
         }
         ReturnUrlCommand::Reject { id } => {
-            let rule = hub.decide_return_url(id.parse()?, ReturnUrlStatus::Rejected).await?;
+            let rule = hub
+                .decide_return_url(id.parse()?, ReturnUrlStatus::Rejected)
+                .await?;
             out.print(rule_json(&rule), format!("rejected: {}", rule_line(&rule)));
         }
     }
@@ -350,7 +393,12 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
     let events = hub.timeline(id).await?;
     let mut text = format!(
         "session {}  {}  provider {}  partner {}\n  created {}  expires {}",
-        session.id, session.status, session.provider_id, session.partner_id, session.created_at, session.expires_at
+        session.id,
+        session.status,
+        session.provider_id,
+        session.partner_id,
+        session.created_at,
+        session.expires_at
     );
     if let Some(reason) = &session.reason {
         text.push_str(&format!("\n  reason {reason}"));
@@ -363,7 +411,10 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
             e.actor.as_str(),
             e.from_status.map_or("", |s| s.as_str()),
             e.to_status,
-            e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            e.reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
         ));
     }
     out.print(session_json(&session, &events), text);

@@ -14,4 +14,6 @@ pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use partner::{Credential, CredentialKind, Partner, Tier};
 pub use personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
 pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
-pub use session::{Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote};
+pub use session::{
+    Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote,
+};

@@ -225,7 +225,10 @@ impl fmt::Display for LifecycleEvent {
 /// The result of applying an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
-    Moved { from: Status, to: Status },
+    Moved {
+        from: Status,
+        to: Status,
+    },
     /// The session already is where the event leads: nothing to record.
     Unchanged(Status),
 }
@@ -272,7 +275,11 @@ mod tests {
         (S::Started, E::Fail, S::Failed),
         (S::Submitted, E::Approve, S::Approved),
         (S::Submitted, E::Decline, S::Declined),
-        (S::Submitted, E::RequestResubmission, S::ResubmissionRequested),
+        (
+            S::Submitted,
+            E::RequestResubmission,
+            S::ResubmissionRequested,
+        ),
         (S::Submitted, E::Review, S::Review),
         (S::Submitted, E::Expire, S::Abandoned),
         (S::Submitted, E::Fail, S::Failed),

@@ -48,7 +48,9 @@ pub enum ReturnUrlError {
     NoHost,
     #[error("the URL's host is written in a form that browsers rewrite; write it plainly")]
     HostRewritten,
-    #[error("the URL's path or query is written in a form that browsers rewrite (dot segments, spaces or unencoded characters)")]
+    #[error(
+        "the URL's path or query is written in a form that browsers rewrite (dot segments, spaces or unencoded characters)"
+    )]
     Rewritten,
     #[error("the URL's path contains an encoded slash, backslash, dot or NUL")]
     EncodedSeparator,
@@ -112,7 +114,11 @@ impl NormalizedUrl {
         }
         check_host_written_plainly(parts.host, &host)?;
         // Path and query must survive parsing unchanged.
-        let raw_path = if parts.path.is_empty() { "/" } else { parts.path };
+        let raw_path = if parts.path.is_empty() {
+            "/"
+        } else {
+            parts.path
+        };
         if raw_path != url.path() || parts.query != url.query() {
             return Err(ReturnUrlError::Rewritten);
         }
@@ -405,10 +411,7 @@ mod tests {
             Ok("https://partner.example.com/return".to_owned())
         );
         let idn = NormalizedUrl::parse("https://bücher.example/return", STRICT);
-        assert_eq!(
-            idn.map(|n| n.host),
-            Ok("xn--bcher-kva.example".to_owned())
-        );
+        assert_eq!(idn.map(|n| n.host), Ok("xn--bcher-kva.example".to_owned()));
         let port = NormalizedUrl::parse("https://partner.example.com:8443", STRICT);
         assert_eq!(
             port.map(|n| (n.host_with_port(), n.path)),
@@ -431,9 +434,17 @@ mod tests {
             assert!(accepted(ok, &rules, STRICT), "{ok} should be accepted");
         }
         let root = [approved("https://partner.example.com/")];
-        assert!(accepted("https://partner.example.com/any/path", &root, STRICT));
+        assert!(accepted(
+            "https://partner.example.com/any/path",
+            &root,
+            STRICT
+        ));
         let loopback = [approved("http://127.0.0.1:8080/cb")];
-        assert!(accepted("http://127.0.0.1:8080/cb?a=b", &loopback, TEST_MODE));
+        assert!(accepted(
+            "http://127.0.0.1:8080/cb?a=b",
+            &loopback,
+            TEST_MODE
+        ));
         assert!(!accepted("http://127.0.0.1:8080/cb", &loopback, STRICT));
     }
 

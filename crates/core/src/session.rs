@@ -165,7 +165,7 @@ pub struct TransitionNote {
 }
 
 impl Session {
-    /// A fresh session in `created`, with its creation event (seq 1).
+    /// A fresh session in `created`, with its creation event (seq 1, by the partner).
     pub fn create(
         id: SessionId,
         partner_id: PartnerId,
@@ -173,7 +173,6 @@ impl Session {
         new: NewSession,
         access_token_digest: String,
         default_lifetime: Duration,
-        actor: Actor,
         now: DateTime<Utc>,
     ) -> (Session, SessionEvent) {
         let lifetime = new.lifetime.unwrap_or(default_lifetime);
@@ -208,7 +207,7 @@ impl Session {
             session_id: id,
             seq: 1,
             at: now,
-            actor,
+            actor: Actor::Partner,
             event: None,
             from_status: None,
             to_status: Status::Created,
@@ -299,7 +298,6 @@ mod tests {
             },
             "digest".into(),
             Duration::days(7),
-            Actor::Partner,
             now,
         )
         .0
@@ -310,14 +308,29 @@ mod tests {
         let mut s = fresh();
         let now = s.created_at;
         let e1 = s
-            .apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now)
+            .apply(
+                LifecycleEvent::Start,
+                Actor::EndUser,
+                TransitionNote::default(),
+                now,
+            )
             .ok()
             .flatten();
         assert_eq!(e1.map(|e| e.seq), Some(2));
-        let dup = s.apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now);
+        let dup = s.apply(
+            LifecycleEvent::Start,
+            Actor::EndUser,
+            TransitionNote::default(),
+            now,
+        );
         assert_eq!(dup, Ok(None));
         let e2 = s
-            .apply(LifecycleEvent::Submit, Actor::Provider, TransitionNote::default(), now)
+            .apply(
+                LifecycleEvent::Submit,
+                Actor::Provider,
+                TransitionNote::default(),
+                now,
+            )
             .ok()
             .flatten();
         assert_eq!(e2.map(|e| e.seq), Some(3));
@@ -334,8 +347,13 @@ mod tests {
         assert_eq!(s.decided_at, Some(now));
         assert_eq!(s.version, 4);
         assert!(
-            s.apply(LifecycleEvent::Approve, Actor::Provider, TransitionNote::default(), now)
-                .is_err()
+            s.apply(
+                LifecycleEvent::Approve,
+                Actor::Provider,
+                TransitionNote::default(),
+                now
+            )
+            .is_err()
         );
         assert_eq!(s.status, Status::Declined);
     }
@@ -347,9 +365,19 @@ mod tests {
         assert!(!s.is_expired_at(s.created_at));
         assert!(s.is_expired_at(s.expires_at));
         let now = s.created_at;
-        let _ = s.apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now);
+        let _ = s.apply(
+            LifecycleEvent::Start,
+            Actor::EndUser,
+            TransitionNote::default(),
+            now,
+        );
         assert_eq!(s.expiry_reason(), "abandoned");
-        let _ = s.apply(LifecycleEvent::Expire, Actor::System, TransitionNote::default(), now);
+        let _ = s.apply(
+            LifecycleEvent::Expire,
+            Actor::System,
+            TransitionNote::default(),
+            now,
+        );
         assert_eq!(s.status, Status::Abandoned);
     }
 

@@ -42,7 +42,10 @@ impl SandboxProvider {
     }
 
     /// The outcome for a chosen decision, as the simulator reports it.
-    pub fn outcome(decision: Decision, reason: Option<&str>) -> Result<ProviderOutcome, ProviderError> {
+    pub fn outcome(
+        decision: Decision,
+        reason: Option<&str>,
+    ) -> Result<ProviderOutcome, ProviderError> {
         let reason = match (decision, reason) {
             (Decision::Declined, Some(r)) if DECLINE_REASONS.iter().any(|(code, _)| *code == r) => {
                 Some(r.to_owned())

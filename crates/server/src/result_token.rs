@@ -73,13 +73,9 @@ pub fn verify(
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[partner_id]);
     validation.leeway = 5;
-    jsonwebtoken::decode::<ResultClaims>(
-        token,
-        &DecodingKey::from_ed_der(&key.public),
-        &validation,
-    )
-    .map(|data| data.claims)
-    .map_err(|e| ResultTokenError(e.to_string()))
+    jsonwebtoken::decode::<ResultClaims>(token, &DecodingKey::from_ed_der(&key.public), &validation)
+        .map(|data| data.claims)
+        .map_err(|e| ResultTokenError(e.to_string()))
 }
 
 /// The JWKS document publishing the public half of the signing key.

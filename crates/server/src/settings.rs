@@ -168,7 +168,11 @@ impl Settings {
                     format!(
                         "provider id {id:?} is not configured; add a [providers.{id}] table or \
                          map {name} to one of: {}",
-                        self.providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                        self.providers
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -229,9 +233,12 @@ pub fn parse_duration(key: &str, text: &str) -> Result<chrono::Duration, Setting
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: i64 = number
-        .parse()
-        .map_err(|_| invalid(key, format!("{text:?} is not a duration; write e.g. 7d, 12h, 30m or 45s")))?;
+    let n: i64 = number.parse().map_err(|_| {
+        invalid(
+            key,
+            format!("{text:?} is not a duration; write e.g. 7d, 12h, 30m or 45s"),
+        )
+    })?;
     let d = match unit {
         "d" => chrono::Duration::try_days(n),
         "h" => chrono::Duration::try_hours(n),
@@ -254,8 +261,14 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("k", "7d").ok(), Some(chrono::Duration::days(7)));
-        assert_eq!(parse_duration("k", "90s").ok(), Some(chrono::Duration::seconds(90)));
+        assert_eq!(
+            parse_duration("k", "7d").ok(),
+            Some(chrono::Duration::days(7))
+        );
+        assert_eq!(
+            parse_duration("k", "90s").ok(),
+            Some(chrono::Duration::seconds(90))
+        );
         for bad in ["", "7", "d", "-1d", "0h", "7 weeks", "99999999999999d"] {
             assert!(parse_duration("k", bad).is_err(), "{bad}");
         }

@@ -106,7 +106,11 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
 }
 
 /// Every data key the database has used must be in the ring; the active one is recorded.
-async fn check_data_keys(store: &dyn Store, keys: &Keys, key_file: &str) -> Result<(), StartupError> {
+async fn check_data_keys(
+    store: &dyn Store,
+    keys: &Keys,
+    key_file: &str,
+) -> Result<(), StartupError> {
     let recorded = store.meta_get(META_DATA_KEY_IDS).await?.unwrap_or_default();
     let mut ids: Vec<String> = recorded
         .split(',')
@@ -149,7 +153,8 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
     let (partner, secrets) = hub.create_partner("Demo partner", Tier::SelfServe).await?;
     let return_url = format!("{}/demo/return", hub.settings.public_base());
     let (rule, _) = hub.register_return_url(&partner, &return_url).await?;
-    hub.decide_return_url(rule.id, ReturnUrlStatus::Approved).await?;
+    hub.decide_return_url(rule.id, ReturnUrlStatus::Approved)
+        .await?;
     hub.store
         .meta_set(META_DEMO_PARTNER, &partner.id.to_string())
         .await?;
@@ -192,10 +197,12 @@ impl RunningServer {
 
 /// Serves the hub on `listener` and starts the background jobs.
 pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer, StartupError> {
-    let addr = listener.local_addr().map_err(|source| StartupError::Listen {
-        addr: hub.settings.server.listen,
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartupError::Listen {
+            addr: hub.settings.server.listen,
+            source,
+        })?;
     let shutdown = CancellationToken::new();
     let state = AppState {
         hub: hub.clone(),

@@ -25,7 +25,9 @@ async fn partner_site() -> (String, tokio::task::JoinHandle<()>) {
             ))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -59,7 +61,12 @@ async fn chromedriver() -> (tokio::process::Child, String) {
     let url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client.get(format!("{url}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{url}/status"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return (child, url);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -111,12 +118,19 @@ async fn landed(client: &fantoccini::Client) -> String {
         .for_element(Locator::Id("landed"))
         .await
         .unwrap_or_else(|e| panic!("never reached the partner page: {e}"));
-    client.current_url().await.unwrap_or_else(|e| panic!("{e}")).to_string()
+    client
+        .current_url()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string()
 }
 
 async fn fits_the_screen(client: &fantoccini::Client) -> bool {
     client
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
         .await
         .ok()
         .and_then(|v| v.as_bool())
@@ -127,34 +141,65 @@ async fn fits_the_screen(client: &fantoccini::Client) -> bool {
 async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_page() {
     let app = TestApp::spawn().await;
     let (site, site_task) = partner_site().await;
-    let partner = app.partner_with_return_url("Acme", &format!("{site}/partner/return")).await;
+    let partner = app
+        .partner_with_return_url("Acme", &format!("{site}/partner/return"))
+        .await;
     let (_driver, driver_url) = chromedriver().await;
     let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let client = browser(&driver_url, profile.path()).await;
 
     // Approve.
-    let created = app.create_flow(&partner, "veriff", &format!("{site}/partner/return?ref=order-7")).await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
+    let created = app
+        .create_flow(
+            &partner,
+            "veriff",
+            &format!("{site}/partner/return?ref=order-7"),
+        )
+        .await;
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     client
         .goto(created["verification_url"].as_str().unwrap_or_default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(fits_the_screen(&client).await, "the landing page scrolls sideways on a phone");
+    assert!(
+        fits_the_screen(&client).await,
+        "the landing page scrolls sideways on a phone"
+    );
     click(&client, "continue").await;
     click(&client, "approve").await;
     let url = landed(&client).await;
-    assert!(url.starts_with(&format!("{site}/partner/return?ref=order-7&")), "{url}");
+    assert!(
+        url.starts_with(&format!("{site}/partner/return?ref=order-7&")),
+        "{url}"
+    );
     let q = query(&url);
     assert_eq!(q.get("session_id"), Some(&id));
     assert_eq!(q.get("status").map(String::as_str), Some("approved"));
-    let claims = verify_result_token(&app, q.get("result_token").map(String::as_str).unwrap_or_default(), &partner.id).await;
+    let claims = verify_result_token(
+        &app,
+        q.get("result_token")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        &partner.id,
+    )
+    .await;
     assert_eq!(claims["sub"], serde_json::json!(id));
-    let (_, status) = app.get(&partner, &format!("/api/v1/verification/status/{id}")).await;
+    let (_, status) = app
+        .get(&partner, &format!("/api/v1/verification/status/{id}"))
+        .await;
     assert_eq!(status["status"], "approved");
 
     // Decline with a chosen reason.
-    let created = app.create_flow(&partner, "bankid", &format!("{site}/partner/return")).await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
+    let created = app
+        .create_flow(&partner, "bankid", &format!("{site}/partner/return"))
+        .await;
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     client
         .goto(created["verification_url"].as_str().unwrap_or_default())
         .await
@@ -166,14 +211,25 @@ async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_pag
         .for_element(Locator::Id("reason"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(fits_the_screen(&client).await, "the sandbox page scrolls sideways on a phone");
-    select.select_by_value("face_mismatch").await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        fits_the_screen(&client).await,
+        "the sandbox page scrolls sideways on a phone"
+    );
+    select
+        .select_by_value("face_mismatch")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     click(&client, "decline").await;
     let q = query(&landed(&client).await);
     assert_eq!(q.get("status").map(String::as_str), Some("declined"));
     assert_eq!(q.get("reason").map(String::as_str), Some("face_mismatch"));
-    let (_, status) = app.get(&partner, &format!("/api/v1/verification/status/{id}")).await;
-    assert_eq!((status["status"].as_str(), status["reason"].as_str()), (Some("declined"), Some("face_mismatch")));
+    let (_, status) = app
+        .get(&partner, &format!("/api/v1/verification/status/{id}"))
+        .await;
+    assert_eq!(
+        (status["status"].as_str(), status["reason"].as_str()),
+        (Some("declined"), Some("face_mismatch"))
+    );
 
     let _ = client.close().await;
     site_task.abort();

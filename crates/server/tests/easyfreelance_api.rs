@@ -11,7 +11,10 @@ fn assert_problem(status: u16, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status, expected_status, "{body}");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], expected_status, "{body}");
-    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
     assert_eq!(body["type"], format!("urn:idgate:problem:{code}"), "{body}");
 }
 
@@ -26,9 +29,15 @@ async fn authentication_needs_both_headers_and_they_must_belong_together() {
         (Some(format!("Bearer {}", a.token)), None),
         (None, Some(a.api_key.clone())),
         (Some(format!("Bearer {}", a.token)), Some(b.api_key.clone())),
-        (Some(format!("Bearer {}", a.token)), Some("not-a-uuid".into())),
+        (
+            Some(format!("Bearer {}", a.token)),
+            Some("not-a-uuid".into()),
+        ),
         (Some(format!("Basic {}", a.token)), Some(a.api_key.clone())),
-        (Some("Bearer idg_pat_unknown".into()), Some(a.api_key.clone())),
+        (
+            Some("Bearer idg_pat_unknown".into()),
+            Some(a.api_key.clone()),
+        ),
     ];
     for (auth, key) in cases {
         let mut req = app.client.get(&path);
@@ -65,20 +74,35 @@ async fn return_url_registration_records_and_lists_per_partner() {
     let a = app.partner("A").await;
     let b = app.partner("B").await;
     let (status, record) = app
-        .post(&a, "/api/v1/verification-return-urls", json!({ "partner_return_url": "HTTPS://Partner.Example.com:443/verification/return" }))
+        .post(
+            &a,
+            "/api/v1/verification-return-urls",
+            json!({ "partner_return_url": "HTTPS://Partner.Example.com:443/verification/return" }),
+        )
         .await;
     assert_eq!(status, 201, "{record}");
     assert_eq!(record["status"], "pending");
     assert_eq!(record["partner_id"], a.id);
-    assert_eq!(record["requested_url"], "HTTPS://Partner.Example.com:443/verification/return");
+    assert_eq!(
+        record["requested_url"],
+        "HTTPS://Partner.Example.com:443/verification/return"
+    );
     assert_eq!(record["normalized_scheme"], "https");
     assert_eq!(record["normalized_host"], "partner.example.com");
     assert_eq!(record["normalized_path_prefix"], "/verification/return");
-    assert!(record["requested_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        record["requested_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
 
     // The same URL again returns the existing record.
     let (status, again) = app
-        .post(&a, "/api/v1/verification-return-urls", json!({ "partner_return_url": RETURN }))
+        .post(
+            &a,
+            "/api/v1/verification-return-urls",
+            json!({ "partner_return_url": RETURN }),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(again["id"], record["id"]);
@@ -97,14 +121,29 @@ async fn return_url_registration_errors() {
     let path = "/api/v1/verification-return-urls";
     let (s, b) = app.post(&a, path, json!({})).await;
     assert_problem(s, &b, 422, "validation_failed");
-    assert!(b["errors"]["partner_return_url"][0].as_str().is_some_and(|m| m.contains("required")));
+    assert!(
+        b["errors"]["partner_return_url"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("required"))
+    );
     let (s, b) = app.post(&a, path, json!({ "partner_return_url": 5 })).await;
     assert_problem(s, &b, 422, "validation_failed");
     let long = format!("https://partner.example.com/{}", "a".repeat(2049));
-    let (s, b) = app.post(&a, path, json!({ "partner_return_url": long })).await;
+    let (s, b) = app
+        .post(&a, path, json!({ "partner_return_url": long }))
+        .await;
     assert_problem(s, &b, 422, "validation_failed");
-    for bad in ["http://partner.example.com/r", "https://user@partner.example.com/r", "https://partner.example.com/a/../r", "https://partner.example.com/r#x", "javascript:alert(1)", "https://partner.example.com/r?x=1"] {
-        let (s, b) = app.post(&a, path, json!({ "partner_return_url": bad })).await;
+    for bad in [
+        "http://partner.example.com/r",
+        "https://user@partner.example.com/r",
+        "https://partner.example.com/a/../r",
+        "https://partner.example.com/r#x",
+        "javascript:alert(1)",
+        "https://partner.example.com/r?x=1",
+    ] {
+        let (s, b) = app
+            .post(&a, path, json!({ "partner_return_url": bad }))
+            .await;
         assert_problem(s, &b, 422, "return_url_invalid");
     }
     let (s, b) = app.post(&a, path, json!(["not", "an", "object"])).await;
@@ -135,11 +174,15 @@ async fn return_url_registration_errors() {
         .post(app.url(path))
         .headers(a.headers())
         .header("content-type", "application/json")
-        .body(format!("{{\"partner_return_url\":\"{}\"}}", "a".repeat(100_000)))
+        .body(format!(
+            "{{\"partner_return_url\":\"{}\"}}",
+            "a".repeat(100_000)
+        ))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status(), 413);
+    let (s, b) = read(r).await;
+    assert_problem(s, &b, 413, "payload_too_large");
 }
 
 #[tokio::test]
@@ -147,10 +190,17 @@ async fn flows_need_an_approved_matching_return_url() {
     let app = TestApp::spawn().await;
     let a = app.partner("A").await;
     let path = "/api/v1/users/42/verification/flows";
-    let body = |url: &str| json!({ "provider": "veriff", "id_type": "local", "partner_return_url": url });
+    let body =
+        |url: &str| json!({ "provider": "veriff", "id_type": "local", "partner_return_url": url });
 
     // Registered but still pending: not allowed.
-    let (s, _) = app.post(&a, "/api/v1/verification-return-urls", json!({ "partner_return_url": RETURN })).await;
+    let (s, _) = app
+        .post(
+            &a,
+            "/api/v1/verification-return-urls",
+            json!({ "partner_return_url": RETURN }),
+        )
+        .await;
     assert_eq!(s, 201);
     let (s, b) = app.post(&a, path, body(RETURN)).await;
     assert_problem(s, &b, 422, "return_url_not_allowed");
@@ -158,12 +208,21 @@ async fn flows_need_an_approved_matching_return_url() {
     // Rejected: still not allowed.
     let rules = app.hub.list_return_urls(None).await.unwrap_or_default();
     let rule_id = rules[0].id;
-    app.hub.decide_return_url(rule_id, idgate_core::ReturnUrlStatus::Rejected).await.unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .decide_return_url(rule_id, idgate_core::ReturnUrlStatus::Rejected)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (s, b) = app.post(&a, path, body(RETURN)).await;
     assert_problem(s, &b, 422, "return_url_not_allowed");
 
-    app.hub.decide_return_url(rule_id, idgate_core::ReturnUrlStatus::Approved).await.unwrap_or_else(|e| panic!("{e}"));
-    for ok in [RETURN, "https://partner.example.com/verification/return/step-2?lang=nb&x=1"] {
+    app.hub
+        .decide_return_url(rule_id, idgate_core::ReturnUrlStatus::Approved)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for ok in [
+        RETURN,
+        "https://partner.example.com/verification/return/step-2?lang=nb&x=1",
+    ] {
         let (s, b) = app.post(&a, path, body(ok)).await;
         assert_eq!(s, 201, "{ok}: {b}");
     }
@@ -177,7 +236,10 @@ async fn flows_need_an_approved_matching_return_url() {
         let (s, b) = app.post(&a, path, body(bad)).await;
         assert_problem(s, &b, 422, "return_url_not_allowed");
     }
-    for bad in ["https://partner.example.com/verification/return/../../admin", "https://x@partner.example.com/verification/return"] {
+    for bad in [
+        "https://partner.example.com/verification/return/../../admin",
+        "https://x@partner.example.com/verification/return",
+    ] {
         let (s, b) = app.post(&a, path, body(bad)).await;
         assert_problem(s, &b, 422, "return_url_invalid");
     }
@@ -193,25 +255,50 @@ async fn create_flow_answers_as_documented() {
     let app = TestApp::spawn().await;
     let a = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&a, "veriff", RETURN).await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{created}");
     assert_eq!(created["provider"], "veriff");
     assert_eq!(created["status"], "pending");
     let vurl = created["verification_url"].as_str().unwrap_or_default();
     assert!(vurl.starts_with(&format!("{}/v/", app.base)), "{vurl}");
-    assert!(!vurl.contains(&id), "the session id alone must not open the flow");
-    assert_eq!(created["status_check_url"], app.url(&format!("/api/v1/verification/status/{id}")));
-    let expires = chrono::DateTime::parse_from_rfc3339(created["expires_at"].as_str().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !vurl.contains(&id),
+        "the session id alone must not open the flow"
+    );
+    assert_eq!(
+        created["status_check_url"],
+        app.url(&format!("/api/v1/verification/status/{id}"))
+    );
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(created["expires_at"].as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
-    assert!((167..=168).contains(&days), "default lifetime is 7 days, got {days}h");
+    assert!(
+        (167..=168).contains(&days),
+        "default lifetime is 7 days, got {days}h"
+    );
 
     // BankID needs no id_type and reports none.
     let (s, b) = app
-        .post(&a, "/api/v1/users/7/verification/flows", json!({ "provider": "bankid", "partner_return_url": RETURN }))
+        .post(
+            &a,
+            "/api/v1/users/7/verification/flows",
+            json!({ "provider": "bankid", "partner_return_url": RETURN }),
+        )
         .await;
     assert_eq!(s, 201, "{b}");
-    let (_, status) = app.get(&a, &format!("/api/v1/verification/status/{}", b["verification_id"].as_str().unwrap_or_default())).await;
+    let (_, status) = app
+        .get(
+            &a,
+            &format!(
+                "/api/v1/verification/status/{}",
+                b["verification_id"].as_str().unwrap_or_default()
+            ),
+        )
+        .await;
     assert_eq!(status["id_type"], Value::Null);
     assert_eq!(status["user_id"], 7);
     assert_eq!(status["provider"], "bankid");
@@ -224,12 +311,30 @@ async fn create_flow_validation_errors() {
     let path = "/api/v1/users/42/verification/flows";
     let cases = [
         (json!({ "partner_return_url": RETURN }), "provider"),
-        (json!({ "provider": "onfido", "partner_return_url": RETURN }), "provider"),
-        (json!({ "provider": "veriff", "partner_return_url": RETURN }), "id_type"),
-        (json!({ "provider": "veriff", "id_type": "galactic", "partner_return_url": RETURN }), "id_type"),
-        (json!({ "provider": "veriff", "id_type": "local" }), "partner_return_url"),
-        (json!({ "provider": "veriff", "id_type": "local", "partner_return_url": "" }), "partner_return_url"),
-        (json!({ "provider": "veriff", "id_type": "local", "partner_return_url": ["x"] }), "partner_return_url"),
+        (
+            json!({ "provider": "onfido", "partner_return_url": RETURN }),
+            "provider",
+        ),
+        (
+            json!({ "provider": "veriff", "partner_return_url": RETURN }),
+            "id_type",
+        ),
+        (
+            json!({ "provider": "veriff", "id_type": "galactic", "partner_return_url": RETURN }),
+            "id_type",
+        ),
+        (
+            json!({ "provider": "veriff", "id_type": "local" }),
+            "partner_return_url",
+        ),
+        (
+            json!({ "provider": "veriff", "id_type": "local", "partner_return_url": "" }),
+            "partner_return_url",
+        ),
+        (
+            json!({ "provider": "veriff", "id_type": "local", "partner_return_url": ["x"] }),
+            "partner_return_url",
+        ),
     ];
     for (body, field) in cases {
         let (s, b) = app.post(&a, path, body.clone()).await;
@@ -238,7 +343,11 @@ async fn create_flow_validation_errors() {
     }
     for bad_user in ["abc", "0", "-3", "1.5"] {
         let (s, b) = app
-            .post(&a, &format!("/api/v1/users/{bad_user}/verification/flows"), json!({ "provider": "bankid", "partner_return_url": RETURN }))
+            .post(
+                &a,
+                &format!("/api/v1/users/{bad_user}/verification/flows"),
+                json!({ "provider": "bankid", "partner_return_url": RETURN }),
+            )
             .await;
         assert_problem(s, &b, 404, "not_found");
     }
@@ -252,7 +361,10 @@ async fn status_is_scoped_to_the_partner() {
     let a = app.partner_with_return_url("A", RETURN).await;
     let b = app.partner("B").await;
     let created = app.create_flow(&a, "veriff", RETURN).await;
-    let path = format!("/api/v1/verification/status/{}", created["verification_id"].as_str().unwrap_or_default());
+    let path = format!(
+        "/api/v1/verification/status/{}",
+        created["verification_id"].as_str().unwrap_or_default()
+    );
     let (s, status) = app.get(&a, &path).await;
     assert_eq!(s, 200);
     assert_eq!(status["status"], "pending");
@@ -262,14 +374,24 @@ async fn status_is_scoped_to_the_partner() {
     assert_eq!(status["user_id"], 42);
     let (s, body) = app.get(&b, &path).await;
     assert_problem(s, &body, 403, "forbidden");
-    let (s, body) = app.get(&a, &format!("/api/v1/verification/status/{}", uuid::Uuid::new_v4())).await;
+    let (s, body) = app
+        .get(
+            &a,
+            &format!("/api/v1/verification/status/{}", uuid::Uuid::new_v4()),
+        )
+        .await;
     assert_problem(s, &body, 404, "not_found");
     let (s, body) = app.get(&a, "/api/v1/verification/status/not-a-uuid").await;
     assert_problem(s, &body, 404, "not_found");
 }
 
 async fn decide(app: &TestApp, p: &Partner, id: &str, body: Value) -> (u16, Value) {
-    app.post(p, &format!("/api/v1/sandbox/verification/{id}/decision"), body).await
+    app.post(
+        p,
+        &format!("/api/v1/sandbox/verification/{id}/decision"),
+        body,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -277,11 +399,36 @@ async fn sandbox_helper_forces_each_outcome() {
     let app = TestApp::spawn().await;
     let a = app.partner_with_return_url("A", RETURN).await;
     let expectations = [
-        (json!({ "outcome": "approved" }), "approved", Value::Null, "redirect_to_partner"),
-        (json!({ "outcome": "declined", "reason": "document_expired" }), "declined", json!("document_expired"), "redirect_to_partner"),
-        (json!({ "outcome": "resubmission_requested" }), "pending", json!("resubmission_requested"), "retry"),
-        (json!({ "outcome": "review" }), "pending", Value::Null, "continue_verification"),
-        (json!({ "outcome": "cancelled" }), "cancelled", json!("user_cancelled"), "retry"),
+        (
+            json!({ "outcome": "approved" }),
+            "approved",
+            Value::Null,
+            "redirect_to_partner",
+        ),
+        (
+            json!({ "outcome": "declined", "reason": "document_expired" }),
+            "declined",
+            json!("document_expired"),
+            "redirect_to_partner",
+        ),
+        (
+            json!({ "outcome": "resubmission_requested" }),
+            "pending",
+            json!("resubmission_requested"),
+            "retry",
+        ),
+        (
+            json!({ "outcome": "review" }),
+            "pending",
+            Value::Null,
+            "continue_verification",
+        ),
+        (
+            json!({ "outcome": "cancelled" }),
+            "cancelled",
+            json!("user_cancelled"),
+            "retry",
+        ),
     ];
     for (body, status, reason, next) in expectations {
         let created = app.create_flow(&a, "veriff", RETURN).await;
@@ -292,7 +439,9 @@ async fn sandbox_helper_forces_each_outcome() {
         assert_eq!(b["reason"], reason, "{body}: {b}");
         assert_eq!(b["next_action"], next, "{body}: {b}");
         assert_eq!(b["completed_at"].is_string(), status != "pending", "{b}");
-        let (_, polled) = app.get(&a, &format!("/api/v1/verification/status/{id}")).await;
+        let (_, polled) = app
+            .get(&a, &format!("/api/v1/verification/status/{id}"))
+            .await;
         assert_eq!(polled, b);
     }
 
@@ -307,7 +456,13 @@ async fn sandbox_helper_forces_each_outcome() {
     assert_problem(s, &b, 409, "invalid_status_transition");
     let created = app.create_flow(&a, "veriff", RETURN).await;
     let fresh = created["verification_id"].as_str().unwrap_or_default();
-    let (s, b) = decide(&app, &a, fresh, json!({ "outcome": "declined", "reason": "bad<script>" })).await;
+    let (s, b) = decide(
+        &app,
+        &a,
+        fresh,
+        json!({ "outcome": "declined", "reason": "bad<script>" }),
+    )
+    .await;
     assert_problem(s, &b, 422, "validation_failed");
     let (s, b) = decide(&app, &a, fresh, json!({ "outcome": "exploded" })).await;
     assert_problem(s, &b, 422, "validation_failed");
@@ -318,11 +473,27 @@ async fn sandbox_helper_forces_each_outcome() {
     assert_problem(s, &b, 403, "forbidden");
 
     // The timeline shows each step once, with actors.
-    let events = app.hub.timeline(fresh.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_default();
+    let events = app
+        .hub
+        .timeline(fresh.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_default();
     assert_eq!(events.len(), 1, "refused decisions record nothing");
-    let done = app.hub.timeline(id.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_default();
+    let done = app
+        .hub
+        .timeline(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_default();
     let path: Vec<_> = done.iter().map(|e| (e.seq, e.to_status.as_str())).collect();
-    assert_eq!(path, vec![(1, "created"), (2, "started"), (3, "submitted"), (4, "approved")]);
+    assert_eq!(
+        path,
+        vec![
+            (1, "created"),
+            (2, "started"),
+            (3, "submitted"),
+            (4, "approved")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -333,25 +504,73 @@ async fn expiry_moves_due_sessions_once() {
     let started = app.create_flow(&a, "bankid", RETURN).await;
     let decided = app.create_flow(&a, "veriff", RETURN).await;
     let started_id = started["verification_id"].as_str().unwrap_or_default();
-    app.hub.start_at_provider(started_id.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_else(|e| panic!("{e}"));
-    let (s, _) = decide(&app, &a, decided["verification_id"].as_str().unwrap_or_default(), json!({ "outcome": "approved" })).await;
+    app.hub
+        .start_at_provider(started_id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, _) = decide(
+        &app,
+        &a,
+        decided["verification_id"].as_str().unwrap_or_default(),
+        json!({ "outcome": "approved" }),
+    )
+    .await;
     assert_eq!(s, 200);
 
     let now = chrono::Utc::now();
-    assert_eq!(app.hub.sweep_expired(now, 10).await.unwrap_or(99), 0, "nothing is due yet");
+    assert_eq!(
+        app.hub.sweep_expired(now, 10).await.unwrap_or(99),
+        0,
+        "nothing is due yet"
+    );
     let later = now + chrono::Duration::days(8);
     assert_eq!(app.hub.sweep_expired(later, 1).await.unwrap_or(0), 2);
-    assert_eq!(app.hub.sweep_expired(later, 10).await.unwrap_or(99), 0, "a second sweep moves nothing");
+    assert_eq!(
+        app.hub.sweep_expired(later, 10).await.unwrap_or(99),
+        0,
+        "a second sweep moves nothing"
+    );
 
-    let (_, u) = app.get(&a, &format!("/api/v1/verification/status/{}", untouched["verification_id"].as_str().unwrap_or_default())).await;
-    assert_eq!((u["status"].clone(), u["reason"].clone()), (json!("expired"), json!("session_expired")));
-    let (_, st) = app.get(&a, &format!("/api/v1/verification/status/{started_id}")).await;
-    assert_eq!((st["status"].clone(), st["reason"].clone()), (json!("expired"), json!("abandoned")));
-    let (_, d) = app.get(&a, &format!("/api/v1/verification/status/{}", decided["verification_id"].as_str().unwrap_or_default())).await;
+    let (_, u) = app
+        .get(
+            &a,
+            &format!(
+                "/api/v1/verification/status/{}",
+                untouched["verification_id"].as_str().unwrap_or_default()
+            ),
+        )
+        .await;
+    assert_eq!(
+        (u["status"].clone(), u["reason"].clone()),
+        (json!("expired"), json!("session_expired"))
+    );
+    let (_, st) = app
+        .get(&a, &format!("/api/v1/verification/status/{started_id}"))
+        .await;
+    assert_eq!(
+        (st["status"].clone(), st["reason"].clone()),
+        (json!("expired"), json!("abandoned"))
+    );
+    let (_, d) = app
+        .get(
+            &a,
+            &format!(
+                "/api/v1/verification/status/{}",
+                decided["verification_id"].as_str().unwrap_or_default()
+            ),
+        )
+        .await;
     assert_eq!(d["status"], "approved");
 
-    let events = app.hub.timeline(started_id.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_default();
-    let expiries: Vec<_> = events.iter().filter(|e| e.to_status == idgate_core::Status::Abandoned).collect();
+    let events = app
+        .hub
+        .timeline(started_id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_default();
+    let expiries: Vec<_> = events
+        .iter()
+        .filter(|e| e.to_status == idgate_core::Status::Abandoned)
+        .collect();
     assert_eq!(expiries.len(), 1);
     assert_eq!(expiries[0].actor, idgate_core::Actor::System);
 }
@@ -362,22 +581,68 @@ async fn operations_endpoints() {
     let a = app.partner_with_return_url("A", RETURN).await;
     app.create_flow(&a, "veriff", RETURN).await;
     for (path, needle) in [("/healthz", "ok"), ("/readyz", "ready")] {
-        let r = app.client.get(app.url(path)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let r = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status(), 200);
         assert!(r.headers().contains_key("x-request-id"));
         assert_eq!(r.text().await.unwrap_or_default(), needle);
     }
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let text = metrics.text().await.unwrap_or_default();
     assert!(text.contains("idgate_http_requests_total"), "{text}");
-    assert!(text.contains("route=\"/api/v1/users/{id}/verification/flows\""), "{text}");
+    assert!(
+        text.contains("route=\"/api/v1/users/{id}/verification/flows\""),
+        "{text}"
+    );
     assert!(text.contains("idgate_sessions_created_total"), "{text}");
     // A request id sent by the caller is echoed.
-    let r = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-123").send().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("trace-me-123"));
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("trace-me-123")
+    );
+    // The served OpenAPI document is the committed one.
+    let served: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let committed: Value =
+        serde_json::from_str(include_str!("../../../docs/openapi/easyfreelance.json"))
+            .unwrap_or_default();
+    assert_eq!(served, committed);
     // Docs are served from the binary.
-    let r = app.client.get(app.url("/api/v1/docs/")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .get(app.url("/api/v1/docs/"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap_or_default();
-    assert!(page.contains("swagger-ui-bundle.js") && !page.contains("https://"), "docs page must load nothing remote");
+    assert!(
+        page.contains("swagger-ui-bundle.js") && !page.contains("https://"),
+        "docs page must load nothing remote"
+    );
 }

@@ -17,42 +17,89 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 fn absolute(app: &TestApp, loc: &str) -> String {
-    if loc.starts_with('/') { app.url(loc) } else { loc.to_owned() }
+    if loc.starts_with('/') {
+        app.url(loc)
+    } else {
+        loc.to_owned()
+    }
 }
 
 /// Opens the landing page, presses continue, and returns the sandbox page URL.
 async fn start(app: &TestApp, verification_url: &str) -> String {
-    let landing = app.client.get(verification_url).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let landing = app
+        .client
+        .get(verification_url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(landing.status(), 200);
-    let csp = landing.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let csp = landing
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    assert_eq!(landing.headers().get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"));
+    assert_eq!(
+        landing
+            .headers()
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
     let html = landing.text().await.unwrap_or_default();
     assert!(html.contains("Sandbox"), "the page says it is a sandbox");
     assert!(html.contains("Veriff (sandbox)"));
-    let started = app.client.post(format!("{verification_url}/start")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let started = app
+        .client
+        .post(format!("{verification_url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(started.status(), 303);
     let sandbox = location(&started);
-    assert!(sandbox.starts_with(&app.url("/sandbox/veriff/authorize?state=")), "{sandbox}");
+    assert!(
+        sandbox.starts_with(&app.url("/sandbox/veriff/authorize?state=")),
+        "{sandbox}"
+    );
     sandbox
 }
 
 /// Submits the sandbox form and follows the redirects up to the partner's URL.
 async fn choose(app: &TestApp, sandbox_url: &str, outcome: &str, reason: Option<&str>) -> String {
-    let page = app.client.get(sandbox_url).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let page = app
+        .client
+        .get(sandbox_url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap_or_default();
-    assert!(html.contains("<label for=\"reason\">"), "controls are labelled");
+    assert!(
+        html.contains("<label for=\"reason\">"),
+        "controls are labelled"
+    );
     let state = query(sandbox_url).get("state").cloned().unwrap_or_default();
     let mut form = vec![("state", state.as_str()), ("outcome", outcome)];
     if let Some(r) = reason {
         form.push(("reason", r));
     }
-    let r = app.client.post(app.url("/sandbox/veriff/authorize")).form(&form).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 303);
     let callback = absolute(app, &location(&r));
     assert!(callback.contains("/callback/veriff?"), "{callback}");
-    let r = app.client.get(&callback).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 303);
     location(&r)
 }
@@ -61,31 +108,72 @@ async fn choose(app: &TestApp, sandbox_url: &str, outcome: &str, reason: Option<
 async fn approve_lands_on_the_return_url_with_a_verifiable_result() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let created = app.create_flow(&p, "veriff", "http://127.0.0.1:9/partner/return/step?keep=me").await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
+    let created = app
+        .create_flow(
+            &p,
+            "veriff",
+            "http://127.0.0.1:9/partner/return/step?keep=me",
+        )
+        .await;
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let sandbox = start(&app, &vurl).await;
     let landing = choose(&app, &sandbox, "approved", None).await;
-    assert!(landing.starts_with("http://127.0.0.1:9/partner/return/step?keep=me&"), "{landing}");
+    assert!(
+        landing.starts_with("http://127.0.0.1:9/partner/return/step?keep=me&"),
+        "{landing}"
+    );
     let q = query(&landing);
     assert_eq!(q.get("session_id"), Some(&id));
     assert_eq!(q.get("status").map(String::as_str), Some("approved"));
     assert_eq!(q.get("reason"), None);
-    let claims = verify_result_token(&app, q.get("result_token").map(String::as_str).unwrap_or_default(), &p.id).await;
+    let claims = verify_result_token(
+        &app,
+        q.get("result_token")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        &p.id,
+    )
+    .await;
     assert_eq!(claims["sub"], json!(id));
     assert_eq!(claims["status"], "approved");
     assert_eq!(claims["canonical_status"], "approved");
 
-    let (_, status) = app.get(&p, &format!("/api/v1/verification/status/{id}")).await;
+    let (_, status) = app
+        .get(&p, &format!("/api/v1/verification/status/{id}"))
+        .await;
     assert_eq!(status["status"], "approved");
 
     // A reload, or the link opened again, lands the same way without moving anything.
-    let again = app.client.get(&vurl).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let again = app
+        .client
+        .get(&vurl)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.status(), 303);
-    assert_eq!(query(&location(&again)).get("status").map(String::as_str), Some("approved"));
-    let replay = app.client.get(&sandbox).send().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        query(&location(&again)).get("status").map(String::as_str),
+        Some("approved")
+    );
+    let replay = app
+        .client
+        .get(&sandbox)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(replay.status(), 303);
-    let events = app.hub.timeline(id.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_default();
+    let events = app
+        .hub
+        .timeline(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_default();
     assert_eq!(events.len(), 4);
 }
 
@@ -94,16 +182,33 @@ async fn a_second_tab_cannot_overturn_the_first_decision() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let tab1 = start(&app, &vurl).await;
     let tab2 = start(&app, &vurl).await;
     let first = choose(&app, &tab1, "declined", Some("document_expired")).await;
-    assert_eq!(query(&first).get("status").map(String::as_str), Some("declined"));
-    assert_eq!(query(&first).get("reason").map(String::as_str), Some("document_expired"));
+    assert_eq!(
+        query(&first).get("status").map(String::as_str),
+        Some("declined")
+    );
+    assert_eq!(
+        query(&first).get("reason").map(String::as_str),
+        Some("document_expired")
+    );
     // The second tab's choice lands on the outcome that stands.
     let state = query(&tab2).get("state").cloned().unwrap_or_default();
-    let r = app.client.get(app.url(&format!("/callback/veriff?state={state}&outcome=approved"))).send().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(query(&location(&r)).get("status").map(String::as_str), Some("declined"));
+    let r = app
+        .client
+        .get(app.url(&format!("/callback/veriff?state={state}&outcome=approved")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        query(&location(&r)).get("status").map(String::as_str),
+        Some("declined")
+    );
 }
 
 #[tokio::test]
@@ -111,22 +216,50 @@ async fn resubmission_then_retry_then_cancel() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let sandbox = start(&app, &vurl).await;
     let landed = choose(&app, &sandbox, "resubmission_requested", None).await;
-    assert_eq!(query(&landed).get("status").map(String::as_str), Some("pending"));
-    assert_eq!(query(&landed).get("reason").map(String::as_str), Some("resubmission_requested"));
-    let (_, status) = app.get(&p, &format!("/api/v1/verification/status/{id}")).await;
+    assert_eq!(
+        query(&landed).get("status").map(String::as_str),
+        Some("pending")
+    );
+    assert_eq!(
+        query(&landed).get("reason").map(String::as_str),
+        Some("resubmission_requested")
+    );
+    let (_, status) = app
+        .get(&p, &format!("/api/v1/verification/status/{id}"))
+        .await;
     assert_eq!(status["next_action"], "retry");
 
     // The user opens the link again: asked to redo, starts again, then cancels.
-    let html = app.client.get(&vurl).send().await.unwrap_or_else(|e| panic!("{e}")).text().await.unwrap_or_default();
+    let html = app
+        .client
+        .get(&vurl)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
     assert!(html.contains("needs to be redone"), "{html}");
     let sandbox = start(&app, &vurl).await;
     let landed = choose(&app, &sandbox, "cancelled", None).await;
-    assert_eq!(query(&landed).get("status").map(String::as_str), Some("cancelled"));
-    assert_eq!(query(&landed).get("reason").map(String::as_str), Some("user_cancelled"));
+    assert_eq!(
+        query(&landed).get("status").map(String::as_str),
+        Some("cancelled")
+    );
+    assert_eq!(
+        query(&landed).get("reason").map(String::as_str),
+        Some("user_cancelled")
+    );
 }
 
 #[tokio::test]
@@ -134,13 +267,29 @@ async fn review_shows_a_waiting_page() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let sandbox = start(&app, &vurl).await;
     let landed = choose(&app, &sandbox, "review", None).await;
-    assert_eq!(query(&landed).get("status").map(String::as_str), Some("pending"));
-    let page = app.client.get(&vurl).send().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        query(&landed).get("status").map(String::as_str),
+        Some("pending")
+    );
+    let page = app
+        .client
+        .get(&vurl)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap_or_default().contains("Verification in progress"));
+    assert!(
+        page.text()
+            .await
+            .unwrap_or_default()
+            .contains("Verification in progress")
+    );
 }
 
 #[tokio::test]
@@ -148,8 +297,14 @@ async fn tampered_or_unknown_links_get_readable_pages_and_change_nothing() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let id = created["verification_id"].as_str().unwrap_or_default().to_owned();
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let sandbox = start(&app, &vurl).await;
     let state = query(&sandbox).get("state").cloned().unwrap_or_default();
     let (sid, tag) = state.split_once('.').unwrap_or_default();
@@ -166,26 +321,63 @@ async fn tampered_or_unknown_links_get_readable_pages_and_change_nothing() {
         format!("/sandbox/veriff/authorize?state={other_id}.{tag}"),
     ];
     for path in forged {
-        let r = app.client.get(app.url(&path)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let r = app
+            .client
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status(), 400, "{path}");
         let page = r.text().await.unwrap_or_default();
         assert!(page.contains("This link does not work"), "{path}");
     }
     for path in ["/v/not-a-real-token", "/v/"] {
-        let r = app.client.get(app.url(path)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let r = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status(), 404, "{path}");
     }
-    let r = app.client.post(app.url("/v/not-a-real-token/start")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .post(app.url("/v/not-a-real-token/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 404);
-    let r = app.client.post(app.url("/sandbox/veriff/authorize")).form(&[("state", state.as_str()), ("outcome", "failed")]).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", "failed")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 400);
-    let r = app.client.post(app.url("/sandbox/veriff/authorize")).form(&[("state", state.as_str()), ("outcome", "declined"), ("reason", "because")]).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[
+            ("state", state.as_str()),
+            ("outcome", "declined"),
+            ("reason", "because"),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 400);
 
     // Nothing moved.
-    let (_, status) = app.get(&p, &format!("/api/v1/verification/status/{id}")).await;
+    let (_, status) = app
+        .get(&p, &format!("/api/v1/verification/status/{id}"))
+        .await;
     assert_eq!(status["status"], "pending");
-    let events = app.hub.timeline(id.parse().unwrap_or_else(|e| panic!("{e}"))).await.unwrap_or_default();
+    let events = app
+        .hub
+        .timeline(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_default();
     assert_eq!(events.len(), 2, "created and started only");
 }
 
@@ -194,9 +386,20 @@ async fn an_expired_link_redirects_with_expired() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"].as_str().unwrap_or_default().to_owned();
-    app.hub.sweep_expired(chrono::Utc::now() + chrono::Duration::days(8), 10).await.unwrap_or_else(|e| panic!("{e}"));
-    let r = app.client.get(&vurl).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    app.hub
+        .sweep_expired(chrono::Utc::now() + chrono::Duration::days(8), 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .get(&vurl)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 303);
     let q = query(&location(&r));
     assert_eq!(q.get("status").map(String::as_str), Some("expired"));
@@ -206,7 +409,12 @@ async fn an_expired_link_redirects_with_expired() {
 #[tokio::test]
 async fn jwks_publishes_only_the_public_key() {
     let app = TestApp::spawn().await;
-    let r = app.client.get(app.url("/.well-known/jwks.json")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let jwks: serde_json::Value = r.json().await.unwrap_or_default();
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP");

@@ -6,12 +6,18 @@ use utoipa::OpenApi;
 
 #[test]
 fn easyfreelance_openapi_matches_the_committed_snapshot() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi/easyfreelance.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi/easyfreelance.json"
+    );
     let current = ApiDoc::openapi()
         .to_pretty_json()
         .unwrap_or_else(|e| panic!("{e}"))
         + "\n";
-    assert!(current.contains("\"openapi\": \"3.1"), "OpenAPI 3.1 expected");
+    assert!(
+        current.contains("\"openapi\": \"3.1"),
+        "OpenAPI 3.1 expected"
+    );
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(path, &current).unwrap_or_else(|e| panic!("{e}"));
         return;

@@ -7,8 +7,11 @@ use idgate_server::startup::{self, StartupError};
 #[tokio::test]
 async fn a_database_without_its_key_file_is_refused() {
     let app = common::TestApp::spawn().await;
-    let p = app.partner_with_return_url("A", "https://partner.example.com/r").await;
-    app.create_flow(&p, "veriff", "https://partner.example.com/r").await;
+    let p = app
+        .partner_with_return_url("A", "https://partner.example.com/r")
+        .await;
+    app.create_flow(&p, "veriff", "https://partner.example.com/r")
+        .await;
     let dir = app.stop().await;
 
     // Restarting with the key file works and reads the data back.
@@ -41,7 +44,11 @@ async fn a_database_without_its_key_file_is_refused() {
 
     // The right file back: fine again.
     std::fs::rename(&backup, &keys).unwrap_or_else(|e| panic!("{e}"));
-    assert!(startup::open(common::settings(dir.path(), "http://127.0.0.1:1")).await.is_ok());
+    assert!(
+        startup::open(common::settings(dir.path(), "http://127.0.0.1:1"))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -49,10 +56,21 @@ async fn invalid_settings_say_how_to_fix_them() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut settings = common::settings(dir.path(), "http://127.0.0.1:1");
     settings.database.url = "postgres://localhost/idgate".into();
-    let err = startup::open(settings).await.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("database.url") && err.contains("sqlite://"), "{err}");
+    let err = startup::open(settings)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("database.url") && err.contains("sqlite://"),
+        "{err}"
+    );
     let mut settings = common::settings(dir.path(), "not a url");
     settings.server.public_url = "verify.example.com".into();
-    let err = startup::open(settings).await.err().map(|e| e.to_string()).unwrap_or_default();
+    let err = startup::open(settings)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.contains("server.public_url"), "{err}");
 }

@@ -59,12 +59,11 @@ impl SqliteStore {
 
     /// Whether the database has been migrated at least once (a fresh file has not).
     pub async fn is_initialised(&self) -> StoreResult<bool> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-        )
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(backend)?;
         Ok(row.is_some())
     }
 
@@ -221,10 +220,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn get_return_url_rule(
-        &self,
-        id: ReturnUrlRuleId,
-    ) -> StoreResult<Option<ReturnUrlRule>> {
+    async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>> {
         sqlx::query("SELECT * FROM return_url_rules WHERE id = ?1")
             .bind(id.to_string())
             .fetch_optional(&self.reader)
@@ -409,7 +405,9 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         debug_assert!(Status::EXPIRABLE.len() == 4);
-        ids.into_iter().map(|(id,)| rows::uuid(&id).map(SessionId)).collect()
+        ids.into_iter()
+            .map(|(id,)| rows::uuid(&id).map(SessionId))
+            .collect()
     }
 
     async fn try_lease(

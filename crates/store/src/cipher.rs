@@ -15,13 +15,17 @@ const FORMAT_V1: u8 = 1;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyRingError {
-    #[error("encryption key {0:?} is not in the key file; restore the key file this database was created with")]
+    #[error(
+        "encryption key {0:?} is not in the key file; restore the key file this database was created with"
+    )]
     UnknownKey(String),
     #[error("a stored value failed authentication (wrong key, or the data was altered)")]
     Authentication,
     #[error("a stored ciphertext is malformed")]
     Malformed,
-    #[error("invalid key {0:?}: keys are 32 random bytes, ids are 1-64 characters of [A-Za-z0-9_-]")]
+    #[error(
+        "invalid key {0:?}: keys are 32 random bytes, ids are 1-64 characters of [A-Za-z0-9_-]"
+    )]
     InvalidKey(String),
     #[error("the key ring has no key {0:?} to make active")]
     NoActiveKey(String),
@@ -98,7 +102,9 @@ impl KeyRing {
             .get(&self.active)
             .ok_or_else(|| KeyRingError::UnknownKey(self.active.clone()))?;
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| KeyRingError::Random)?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| KeyRingError::Random)?;
         let mut sealed = plaintext.to_vec();
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
@@ -156,7 +162,9 @@ mod tests {
     #[test]
     fn round_trip_and_binding_to_context() {
         let r = ring("k1", &["k1"]);
-        let blob = r.encrypt("sessions.applicant:1", b"Kari Nordmann").unwrap_or_default();
+        let blob = r
+            .encrypt("sessions.applicant:1", b"Kari Nordmann")
+            .unwrap_or_default();
         assert!(!blob.windows(4).any(|w| w == b"Kari"));
         assert_eq!(
             r.decrypt("sessions.applicant:1", &blob),
@@ -170,7 +178,10 @@ mod tests {
         if let Some(last) = tampered.last_mut() {
             *last ^= 1;
         }
-        assert_eq!(r.decrypt("sessions.applicant:1", &tampered), Err(KeyRingError::Authentication));
+        assert_eq!(
+            r.decrypt("sessions.applicant:1", &tampered),
+            Err(KeyRingError::Authentication)
+        );
         assert_eq!(r.decrypt("x", &[]), Err(KeyRingError::Malformed));
         assert_eq!(r.decrypt("x", &[1, 200, 1]), Err(KeyRingError::Malformed));
     }

@@ -59,7 +59,11 @@ async fn partner(store: &dyn Store, name: &str) -> Partner {
     p
 }
 
-fn new_session(partner: &Partner, token_digest: &str, at: DateTime<Utc>) -> (Session, idgate_core::SessionEvent) {
+fn new_session(
+    partner: &Partner,
+    token_digest: &str,
+    at: DateTime<Utc>,
+) -> (Session, idgate_core::SessionEvent) {
     let mut options = serde_json::Map::new();
     options.insert("id_type".into(), "local".into());
     Session::create(
@@ -89,7 +93,6 @@ fn new_session(partner: &Partner, token_digest: &str, at: DateTime<Utc>) -> (Ses
         },
         token_digest.into(),
         Duration::days(7),
-        Actor::Partner,
         at,
     )
 }
@@ -113,12 +116,19 @@ pub async fn partners_and_credentials(store: &dyn Store) {
     };
     ok(store.insert_credential(&cred).await, "insert credential");
     let found = ok(
-        store.find_credential(CredentialKind::EasyFreelance, "lookup-1").await,
+        store
+            .find_credential(CredentialKind::EasyFreelance, "lookup-1")
+            .await,
         "find",
     );
     assert_eq!(found, Some(cred.clone()));
     assert_eq!(
-        ok(store.find_credential(CredentialKind::EasyFreelance, "nope").await, "find"),
+        ok(
+            store
+                .find_credential(CredentialKind::EasyFreelance, "nope")
+                .await,
+            "find"
+        ),
         None
     );
     let dup = Credential {
@@ -148,7 +158,10 @@ pub async fn return_url_rules(store: &dyn Store) {
     );
     ok(store.insert_return_url_rule(&foreign).await, "insert rule");
 
-    assert_eq!(ok(store.get_return_url_rule(rule.id).await, "get"), Some(rule.clone()));
+    assert_eq!(
+        ok(store.get_return_url_rule(rule.id).await, "get"),
+        Some(rule.clone())
+    );
     let mine = ok(
         store
             .list_return_url_rules(ReturnUrlFilter {
@@ -177,7 +190,10 @@ pub async fn return_url_rules(store: &dyn Store) {
             .await,
         "list pending",
     );
-    assert_eq!(pending.iter().map(|r| r.id).collect::<Vec<_>>(), vec![foreign.id]);
+    assert_eq!(
+        pending.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![foreign.id]
+    );
     assert!(matches!(
         store
             .decide_return_url_rule(
@@ -193,24 +209,50 @@ pub async fn return_url_rules(store: &dyn Store) {
 pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (mut session, created) = new_session(&p, "digest-a", t(0));
-    ok(store.insert_session(&session, &created).await, "insert session");
-    assert_eq!(ok(store.get_session(session.id).await, "get"), Some(session.clone()));
+    ok(
+        store.insert_session(&session, &created).await,
+        "insert session",
+    );
+    assert_eq!(
+        ok(store.get_session(session.id).await, "get"),
+        Some(session.clone())
+    );
     assert_eq!(ok(store.get_session(SessionId::new()).await, "get"), None);
 
     // Results written by a transition come back as written.
     let now = t(30);
     let started = session
-        .apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), now)
+        .apply(
+            LifecycleEvent::Start,
+            Actor::EndUser,
+            TransitionNote::default(),
+            now,
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("start"));
-    ok(store.commit_transition(&session, std::slice::from_ref(&started)).await, "start");
+    ok(
+        store
+            .commit_transition(&session, std::slice::from_ref(&started))
+            .await,
+        "start",
+    );
     let submitted = session
-        .apply(LifecycleEvent::Submit, Actor::Provider, TransitionNote::default(), now)
+        .apply(
+            LifecycleEvent::Submit,
+            Actor::Provider,
+            TransitionNote::default(),
+            now,
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("submit"));
-    ok(store.commit_transition(&session, std::slice::from_ref(&submitted)).await, "submit");
+    ok(
+        store
+            .commit_transition(&session, std::slice::from_ref(&submitted))
+            .await,
+        "submit",
+    );
     let mut claims = serde_json::Map::new();
     claims.insert("given_name".into(), "Kari".into());
     session.result_claims = Some(ResultClaims(claims));
@@ -234,8 +276,16 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("approve"));
-    ok(store.commit_transition(&session, std::slice::from_ref(&approved)).await, "approve");
-    assert_eq!(ok(store.get_session(session.id).await, "get"), Some(session.clone()));
+    ok(
+        store
+            .commit_transition(&session, std::slice::from_ref(&approved))
+            .await,
+        "approve",
+    );
+    assert_eq!(
+        ok(store.get_session(session.id).await, "get"),
+        Some(session.clone())
+    );
 
     let events = ok(store.session_events(session.id).await, "events");
     assert_eq!(events, vec![created, started, submitted, approved]);
@@ -247,7 +297,10 @@ pub async fn access_token_lookup(store: &dyn Store) {
     ok(store.insert_session(&session, &created).await, "insert");
     let found = ok(store.find_session_by_access_token("digest-b").await, "find");
     assert_eq!(found.map(|s| s.id), Some(session.id));
-    assert_eq!(ok(store.find_session_by_access_token("digest-x").await, "find"), None);
+    assert_eq!(
+        ok(store.find_session_by_access_token("digest-x").await, "find"),
+        None
+    );
     let (clash, clash_event) = new_session(&p, "digest-b", t(0));
     assert!(matches!(
         store.insert_session(&clash, &clash_event).await,
@@ -264,33 +317,63 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     let mut first = session.clone();
     let mut second = session.clone();
     let e1 = first
-        .apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), t(1))
+        .apply(
+            LifecycleEvent::Start,
+            Actor::EndUser,
+            TransitionNote::default(),
+            t(1),
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("start"));
     let e2 = second
-        .apply(LifecycleEvent::Cancel, Actor::Partner, TransitionNote::default(), t(1))
+        .apply(
+            LifecycleEvent::Cancel,
+            Actor::Partner,
+            TransitionNote::default(),
+            t(1),
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("cancel"));
-    ok(store.commit_transition(&first, std::slice::from_ref(&e1)).await, "first");
+    ok(
+        store
+            .commit_transition(&first, std::slice::from_ref(&e1))
+            .await,
+        "first",
+    );
     assert!(matches!(
-        store.commit_transition(&second, std::slice::from_ref(&e2)).await,
+        store
+            .commit_transition(&second, std::slice::from_ref(&e2))
+            .await,
         Err(StoreError::Stale)
     ));
     let stored = ok(store.get_session(session.id).await, "get").unwrap_or_else(|| panic!("gone"));
     assert_eq!(stored.status, Status::Started);
-    assert_eq!(ok(store.session_events(session.id).await, "events").len(), 2);
+    assert_eq!(
+        ok(store.session_events(session.id).await, "events").len(),
+        2
+    );
 
     // A transition for a session that does not exist is refused, not invented.
     let (ghost, _) = new_session(&p, "digest-ghost", t(0));
     let mut ghost_moved = ghost.clone();
     let ghost_event = ghost_moved
-        .apply(LifecycleEvent::Start, Actor::EndUser, TransitionNote::default(), t(1))
+        .apply(
+            LifecycleEvent::Start,
+            Actor::EndUser,
+            TransitionNote::default(),
+            t(1),
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("start"));
-    assert!(store.commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event)).await.is_err());
+    assert!(
+        store
+            .commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event))
+            .await
+            .is_err()
+    );
 }
 
 pub async fn expiry_candidates(store: &dyn Store) {
@@ -304,42 +387,88 @@ pub async fn expiry_candidates(store: &dyn Store) {
     // Sessions live one hour: at t(3600 + 15) the first two are due.
     let due = ok(store.sessions_due_for_expiry(t(3615), 100).await, "due");
     assert_eq!(due, vec![ids[0].id, ids[1].id]);
-    assert_eq!(ok(store.sessions_due_for_expiry(t(3615), 1).await, "due").len(), 1);
+    assert_eq!(
+        ok(store.sessions_due_for_expiry(t(3615), 1).await, "due").len(),
+        1
+    );
 
     // Terminal and review sessions are never due.
     let mut done = ids[0].clone();
     let e = done
-        .apply(LifecycleEvent::Cancel, Actor::Partner, TransitionNote::default(), t(1))
+        .apply(
+            LifecycleEvent::Cancel,
+            Actor::Partner,
+            TransitionNote::default(),
+            t(1),
+        )
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("cancel"));
-    ok(store.commit_transition(&done, std::slice::from_ref(&e)).await, "cancel");
+    ok(
+        store
+            .commit_transition(&done, std::slice::from_ref(&e))
+            .await,
+        "cancel",
+    );
     let mut review = ids[1].clone();
-    for event in [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Review] {
+    for event in [
+        LifecycleEvent::Start,
+        LifecycleEvent::Submit,
+        LifecycleEvent::Review,
+    ] {
         let e = review
             .apply(event, Actor::Provider, TransitionNote::default(), t(2))
             .ok()
             .flatten()
             .unwrap_or_else(|| panic!("{event}"));
-        ok(store.commit_transition(&review, std::slice::from_ref(&e)).await, "review");
+        ok(
+            store
+                .commit_transition(&review, std::slice::from_ref(&e))
+                .await,
+            "review",
+        );
     }
     let due = ok(store.sessions_due_for_expiry(t(100_000), 100).await, "due");
     assert_eq!(due, vec![ids[2].id, ids[3].id]);
 }
 
 pub async fn leases(store: &dyn Store) {
-    assert!(ok(store.try_lease("expiry", "node-a", t(0), t(30)).await, "a"));
-    assert!(!ok(store.try_lease("expiry", "node-b", t(10), t(40)).await, "b"));
+    assert!(ok(
+        store.try_lease("expiry", "node-a", t(0), t(30)).await,
+        "a"
+    ));
+    assert!(!ok(
+        store.try_lease("expiry", "node-b", t(10), t(40)).await,
+        "b"
+    ));
     // The holder renews.
-    assert!(ok(store.try_lease("expiry", "node-a", t(20), t(50)).await, "a renew"));
+    assert!(ok(
+        store.try_lease("expiry", "node-a", t(20), t(50)).await,
+        "a renew"
+    ));
     // After the lease runs out another node takes over.
-    assert!(ok(store.try_lease("expiry", "node-b", t(51), t(80)).await, "b after"));
-    assert!(!ok(store.try_lease("expiry", "node-a", t(52), t(90)).await, "a lost"));
+    assert!(ok(
+        store.try_lease("expiry", "node-b", t(51), t(80)).await,
+        "b after"
+    ));
+    assert!(!ok(
+        store.try_lease("expiry", "node-a", t(52), t(90)).await,
+        "a lost"
+    ));
     ok(store.release_lease("expiry", "node-b").await, "release");
-    assert!(ok(store.try_lease("expiry", "node-a", t(53), t(90)).await, "a again"));
+    assert!(ok(
+        store.try_lease("expiry", "node-a", t(53), t(90)).await,
+        "a again"
+    ));
     // Releasing someone else's lease does nothing.
-    ok(store.release_lease("expiry", "node-b").await, "foreign release");
-    assert!(!ok(store.try_lease("expiry", "node-b", t(54), t(90)).await, "still a"));
+    ok(
+        store.release_lease("expiry", "node-b").await,
+        "foreign release",
+    );
+    assert!(!ok(
+        store.try_lease("expiry", "node-b", t(54), t(90)).await,
+        "still a"
+    ));
 }
 
 pub async fn meta_values(store: &dyn Store) {

@@ -67,8 +67,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<Option<Credential>>;
 
     async fn insert_return_url_rule(&self, rule: &ReturnUrlRule) -> StoreResult<()>;
-    async fn get_return_url_rule(&self, id: ReturnUrlRuleId)
-    -> StoreResult<Option<ReturnUrlRule>>;
+    async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>>;
     async fn list_return_url_rules(
         &self,
         filter: ReturnUrlFilter,
@@ -88,8 +87,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Writes the session's new state and its new `events` (consecutive, in order) in one
     /// transaction, provided the stored version is still `events[0].seq - 1`; otherwise
     /// [`StoreError::Stale`] and nothing is written.
-    async fn commit_transition(&self, session: &Session, events: &[SessionEvent])
-    -> StoreResult<()>;
+    async fn commit_transition(
+        &self,
+        session: &Session,
+        events: &[SessionEvent],
+    ) -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;
     /// Up to `limit` non-terminal, expirable sessions whose `expires_at` is at or before `now`,

@@ -6,7 +6,19 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// An API error as sent to a partner.
+/// Per-field validation messages.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// An API error on its way to a partner (kept small: it travels in every `Result`).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Option<Box<FieldErrors>>,
+}
+
+/// The problem document as sent (`application/problem+json`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `urn:idgate:problem:<code>`.
@@ -25,43 +37,49 @@ pub struct Problem {
     pub errors: Option<BTreeMap<String, Vec<String>>>,
 }
 
-impl Problem {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        let detail = detail.into();
-        Problem {
-            problem_type: format!("urn:idgate:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            code: code.to_owned(),
-            error: detail.clone(),
-            detail,
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
             errors: None,
         }
     }
 
-    pub fn validation(errors: BTreeMap<String, Vec<String>>) -> Self {
-        let mut p = Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "The request body is invalid; see errors for each field.",
-        );
-        p.errors = Some(errors);
-        p
+    pub fn validation(errors: FieldErrors) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            detail: "The request body is invalid; see errors for each field.".to_owned(),
+            errors: Some(Box::new(errors)),
+        }
     }
 
     pub fn internal() -> Self {
-        Problem::new(
+        ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "Something went wrong on our side. It has been logged; please retry later.",
         )
     }
+
+    pub fn document(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:idgate:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail.clone(),
+            error: self.detail.clone(),
+            errors: self.errors.as_deref().cloned(),
+        }
+    }
 }
 
-impl IntoResponse for Problem {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(self)).into_response();
+        let mut response = (self.status, axum::Json(self.document())).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -70,42 +88,46 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<ServiceError> for Problem {
+impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         use ServiceError as E;
         match &e {
-            E::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
-            E::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
-            E::Unauthenticated => Problem::new(
+            E::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            E::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "Send a valid personal access token as Authorization: Bearer <token> and its API-key header.",
             ),
-            E::InvalidReturnUrl(inner) => Problem::new(
+            E::InvalidReturnUrl(inner) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "return_url_invalid",
                 format!("partner_return_url is invalid: {inner}"),
             ),
-            E::ReturnUrlNotAllowed => Problem::new(
+            E::ReturnUrlNotAllowed => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "return_url_not_allowed",
                 e.to_string(),
             ),
-            E::UnknownProvider(_) => Problem::new(
+            E::UnknownProvider(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "provider_unavailable",
                 e.to_string(),
             ),
-            E::Lifecycle(inner) => Problem::new(
+            E::Lifecycle(inner) => ApiError::new(
                 StatusCode::CONFLICT,
                 "invalid_status_transition",
                 inner.to_string(),
             ),
-            E::NotSandbox => Problem::new(StatusCode::CONFLICT, "not_a_sandbox_session", e.to_string()),
-            E::Contention => Problem::new(StatusCode::CONFLICT, "concurrent_update", e.to_string()),
+            E::NotSandbox => {
+                ApiError::new(StatusCode::CONFLICT, "not_a_sandbox_session", e.to_string())
+            }
+            E::Contention => {
+                ApiError::new(StatusCode::CONFLICT, "concurrent_update", e.to_string())
+            }
             E::Provider(_) | E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
-                Problem::internal()
+                ApiError::internal()
             }
         }
     }

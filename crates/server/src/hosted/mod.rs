@@ -37,7 +37,12 @@ pub fn router() -> Router<AppState> {
 
 /// Any path nobody serves: a page, since people land here from links.
 pub async fn not_found() -> Response {
-    Page::message(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.").into_response()
+    Page::message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.",
+    )
+    .into_response()
 }
 
 fn is_sandbox(state: &AppState, session: &Session) -> bool {
@@ -91,7 +96,9 @@ fn finish(state: &AppState, session: &Session) -> Response {
         return Page::result(session.status).into_response();
     };
     let Ok(mut url) = url::Url::parse(return_url) else {
-        return failure(ServiceError::Internal("stored return URL does not parse".into()));
+        return failure(ServiceError::Internal(
+            "stored return URL does not parse".into(),
+        ));
     };
     let token = result_token::sign(
         &state.keys.signing,
@@ -180,7 +187,11 @@ async fn callback(
         Ok(s) => s,
         Err(e) => return failure(e),
     };
-    let Some(provider) = state.providers.get(&provider_id).filter(|_| session.provider_id == provider_id) else {
+    let Some(provider) = state
+        .providers
+        .get(&provider_id)
+        .filter(|_| session.provider_id == provider_id)
+    else {
         return Page::tampered().into_response();
     };
     if session.status.is_terminal() {
@@ -210,7 +221,11 @@ struct StateQuery {
 }
 
 /// The sandbox session behind a `state`, if it is genuine and belongs to this provider.
-async fn sandbox_session(state: &AppState, provider_id: &str, flow_state: Option<&str>) -> Result<Session, Response> {
+async fn sandbox_session(
+    state: &AppState,
+    provider_id: &str,
+    flow_state: Option<&str>,
+) -> Result<Session, Response> {
     let id = flow_state
         .and_then(|s| state.session_id_from_state(s))
         .ok_or_else(|| Page::tampered().into_response())?;
@@ -237,7 +252,10 @@ async fn sandbox_page(
         provider_id: provider_id.clone(),
         provider_label: provider_label(&state, &session),
         state: state.flow_state(session.id),
-        reasons: DECLINE_REASONS.iter().map(|(c, l)| ((*c).to_owned(), (*l).to_owned())).collect(),
+        reasons: DECLINE_REASONS
+            .iter()
+            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
+            .collect(),
         sandbox: true,
     })
     .into_response()
@@ -262,11 +280,21 @@ async fn sandbox_submit(
     };
     let decision = form.outcome.as_deref().and_then(Decision::parse);
     let Some(decision) = decision.filter(|d| *d != Decision::Failed) else {
-        return Page::message(StatusCode::BAD_REQUEST, "Choose an outcome", "Go back and pick one of the buttons.").into_response();
+        return Page::message(
+            StatusCode::BAD_REQUEST,
+            "Choose an outcome",
+            "Go back and pick one of the buttons.",
+        )
+        .into_response();
     };
     let reason = form.reason.filter(|_| decision == Decision::Declined);
     if SandboxProvider::outcome(decision, reason.as_deref()).is_err() {
-        return Page::message(StatusCode::BAD_REQUEST, "Unknown reason", "Go back and pick a reason from the list.").into_response();
+        return Page::message(
+            StatusCode::BAD_REQUEST,
+            "Unknown reason",
+            "Go back and pick a reason from the list.",
+        )
+        .into_response();
     }
     let mut target = format!(
         "/callback/{provider_id}?state={}&outcome={}",
@@ -291,7 +319,12 @@ struct DemoReturn {
 /// The demo partner's return page (only while the demo partner is enabled).
 async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>) -> Response {
     if !state.settings.demo.partner {
-        return Page::message(StatusCode::NOT_FOUND, "Not found", "The demo is turned off.").into_response();
+        return Page::message(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "The demo is turned off.",
+        )
+        .into_response();
     }
     let session = match q.session_id.as_deref().and_then(|s| s.parse().ok()) {
         Some(id) => state.session(id).await.ok(),
@@ -304,7 +337,10 @@ async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>)
             state.settings.public_base(),
             &session.partner_id.to_string(),
         ) {
-            Ok(claims) if claims.sub == session.id.to_string() && Some(&claims.status) == q.status.as_ref() => {
+            Ok(claims)
+                if claims.sub == session.id.to_string()
+                    && Some(&claims.status) == q.status.as_ref() =>
+            {
                 "valid: signature, issuer, audience, expiry and session all check out".to_owned()
             }
             Ok(_) => "INVALID: the token is for another session or status".to_owned(),
@@ -335,8 +371,14 @@ async fn jwks(State(state): State<AppState>) -> Response {
 async fn stylesheet() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         include_str!("../../assets/idgate.css"),
     )

@@ -70,7 +70,13 @@ impl Page {
     }
 
     pub fn waiting(partner_name: String, sandbox: bool) -> Self {
-        Self::render(StatusCode::OK, &Waiting { partner_name, sandbox })
+        Self::render(
+            StatusCode::OK,
+            &Waiting {
+                partner_name,
+                sandbox,
+            },
+        )
     }
 
     pub fn sandbox(t: Sandbox) -> Self {
@@ -112,9 +118,15 @@ impl Page {
     pub fn result(status: Status) -> Self {
         let (heading, message) = match status {
             Status::Approved => ("You are verified", "Thank you. You can close this page."),
-            Status::Declined => ("Verification not successful", "Your identity could not be verified."),
+            Status::Declined => (
+                "Verification not successful",
+                "Your identity could not be verified.",
+            ),
             Status::Cancelled => ("Verification cancelled", "You cancelled the verification."),
-            Status::Expired | Status::Abandoned => ("This link has expired", "Ask the service that sent you for a new one."),
+            Status::Expired | Status::Abandoned => (
+                "This link has expired",
+                "Ask the service that sent you for a new one.",
+            ),
             _ => ("Verification finished", "You can close this page."),
         };
         Self::message(StatusCode::OK, heading, message)

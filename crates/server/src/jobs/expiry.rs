@@ -14,7 +14,12 @@ const LEASE_NAME: &str = "expiry-sweep";
 const BATCH: u32 = 500;
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run(hub: Arc<Hub>, node_id: String, interval: std::time::Duration, shutdown: CancellationToken) {
+pub async fn run(
+    hub: Arc<Hub>,
+    node_id: String,
+    interval: std::time::Duration,
+    shutdown: CancellationToken,
+) {
     let lease = Duration::from_std(interval * 3).unwrap_or(Duration::minutes(5));
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -24,7 +29,11 @@ pub async fn run(hub: Arc<Hub>, node_id: String, interval: std::time::Duration, 
             _ = ticker.tick() => {}
         }
         let now = Utc::now();
-        match hub.store.try_lease(LEASE_NAME, &node_id, now, now + lease).await {
+        match hub
+            .store
+            .try_lease(LEASE_NAME, &node_id, now, now + lease)
+            .await
+        {
             Ok(true) => match hub.sweep_expired(now, BATCH).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "expired due sessions"),

@@ -37,7 +37,9 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("invalid return URL: {0}")]
     InvalidReturnUrl(#[from] ReturnUrlError),
-    #[error("the return URL is not approved for this partner; register it with POST /verification-return-urls and have an operator approve it")]
+    #[error(
+        "the return URL is not approved for this partner; register it with POST /verification-return-urls and have an operator approve it"
+    )]
     ReturnUrlNotAllowed,
     #[error("unknown provider {0:?}")]
     UnknownProvider(String),

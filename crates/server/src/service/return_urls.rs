@@ -27,7 +27,10 @@ impl Hub {
         Ok((rule, true))
     }
 
-    pub async fn partner_return_urls(&self, partner: &Partner) -> ServiceResult<Vec<ReturnUrlRule>> {
+    pub async fn partner_return_urls(
+        &self,
+        partner: &Partner,
+    ) -> ServiceResult<Vec<ReturnUrlRule>> {
         Ok(self
             .store
             .list_return_url_rules(ReturnUrlFilter {

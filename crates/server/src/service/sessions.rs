@@ -41,7 +41,6 @@ impl Hub {
             new,
             digest(&token),
             lifetime,
-            Actor::Partner,
             Utc::now(),
         );
         self.store.insert_session(&session, &created).await?;
@@ -54,7 +53,11 @@ impl Hub {
     }
 
     /// A session as its partner may see it: 404 when unknown, 403 when another partner's.
-    pub async fn partner_session(&self, partner: &Partner, id: SessionId) -> ServiceResult<Session> {
+    pub async fn partner_session(
+        &self,
+        partner: &Partner,
+        id: SessionId,
+    ) -> ServiceResult<Session> {
         let session = self
             .store
             .get_session(id)
@@ -68,7 +71,11 @@ impl Hub {
 
     /// The session a hosted-flow token opens, if any.
     pub async fn session_by_access_token(&self, token: &str) -> ServiceResult<Option<Session>> {
-        match self.store.find_session_by_access_token(&digest(token)).await? {
+        match self
+            .store
+            .find_session_by_access_token(&digest(token))
+            .await?
+        {
             Some(s) => Ok(Some(self.expire_if_due(s, Utc::now()).await?)),
             None => Ok(None),
         }
@@ -109,7 +116,7 @@ impl Hub {
                 }
             }
             if events.is_empty() {
-                return Ok(self.session(id).await?);
+                return self.session(id).await;
             }
             match self.store.commit_transition(&session, &events).await {
                 Ok(()) => {
@@ -157,7 +164,11 @@ impl Hub {
 
     /// Expires the session now if its time has passed and the sweep has not got to it yet, so
     /// nobody ever sees a live session after its `expires_at`.
-    pub async fn expire_if_due(&self, session: Session, now: DateTime<Utc>) -> ServiceResult<Session> {
+    pub async fn expire_if_due(
+        &self,
+        session: Session,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Session> {
         if session.status.is_terminal()
             || session.status == Status::Review
             || !session.is_expired_at(now)
@@ -266,7 +277,10 @@ impl Hub {
 }
 
 /// The events that take a session from `status` to the provider's decision.
-pub fn outcome_plan(status: Status, outcome: &ProviderOutcome) -> Vec<(LifecycleEvent, TransitionNote)> {
+pub fn outcome_plan(
+    status: Status,
+    outcome: &ProviderOutcome,
+) -> Vec<(LifecycleEvent, TransitionNote)> {
     let note = || TransitionNote {
         reason: outcome.reason.clone(),
         raw_provider_status: outcome.raw_status.clone(),
@@ -281,13 +295,15 @@ pub fn outcome_plan(status: Status, outcome: &ProviderOutcome) -> Vec<(Lifecycle
         Decision::Failed => return vec![(LifecycleEvent::Fail, note())],
     };
     let mut plan = Vec::new();
-    let resubmitting_again =
-        status == Status::ResubmissionRequested && final_event == LifecycleEvent::RequestResubmission;
+    let resubmitting_again = status == Status::ResubmissionRequested
+        && final_event == LifecycleEvent::RequestResubmission;
     if matches!(status, Status::Created | Status::ResubmissionRequested) && !resubmitting_again {
         plan.push((LifecycleEvent::Start, TransitionNote::default()));
     }
-    if matches!(status, Status::Created | Status::Started | Status::ResubmissionRequested)
-        && !resubmitting_again
+    if matches!(
+        status,
+        Status::Created | Status::Started | Status::ResubmissionRequested
+    ) && !resubmitting_again
     {
         plan.push((LifecycleEvent::Submit, TransitionNote::default()));
     }
@@ -301,8 +317,7 @@ mod tests {
     use idgate_providers::sandbox::SandboxProvider;
 
     fn run(from: Status, decision: Decision) -> Result<Status, LifecycleError> {
-        let outcome = SandboxProvider::outcome(decision, None)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let outcome = SandboxProvider::outcome(decision, None).unwrap_or_else(|e| panic!("{e}"));
         let mut status = from;
         for (event, _) in outcome_plan(from, &outcome) {
             status = status.apply(event)?.status();
@@ -314,14 +329,28 @@ mod tests {
     fn outcomes_reach_their_status_from_every_live_state() {
         use Decision as D;
         use Status as S;
-        for from in [S::Created, S::Started, S::Submitted, S::ResubmissionRequested] {
+        for from in [
+            S::Created,
+            S::Started,
+            S::Submitted,
+            S::ResubmissionRequested,
+        ] {
             assert_eq!(run(from, D::Approved), Ok(S::Approved), "{from}");
             assert_eq!(run(from, D::Declined), Ok(S::Declined), "{from}");
             assert_eq!(run(from, D::Review), Ok(S::Review), "{from}");
             assert_eq!(run(from, D::Failed), Ok(S::Failed), "{from}");
         }
-        for from in [S::Created, S::Started, S::Submitted, S::ResubmissionRequested] {
-            assert_eq!(run(from, D::ResubmissionRequested), Ok(S::ResubmissionRequested), "{from}");
+        for from in [
+            S::Created,
+            S::Started,
+            S::Submitted,
+            S::ResubmissionRequested,
+        ] {
+            assert_eq!(
+                run(from, D::ResubmissionRequested),
+                Ok(S::ResubmissionRequested),
+                "{from}"
+            );
         }
         assert_eq!(run(S::Created, D::Cancelled), Ok(S::Cancelled));
         assert_eq!(run(S::Started, D::Cancelled), Ok(S::Cancelled));

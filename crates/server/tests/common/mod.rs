@@ -2,9 +2,9 @@
 #![allow(dead_code)]
 
 use idgate_core::{ReturnUrlStatus, Tier};
+use idgate_server::Settings;
 use idgate_server::service::Hub;
 use idgate_server::startup::{self, RunningServer};
-use idgate_server::Settings;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -114,10 +114,18 @@ impl TestApp {
     pub async fn partner_with_return_url(&self, name: &str, url: &str) -> Partner {
         let partner = self.partner(name).await;
         let (status, body) = self
-            .post(&partner, "/api/v1/verification-return-urls", json!({ "partner_return_url": url }))
+            .post(
+                &partner,
+                "/api/v1/verification-return-urls",
+                json!({ "partner_return_url": url }),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
-        let id = body["id"].as_str().unwrap_or_default().parse().unwrap_or_else(|e| panic!("{e}"));
+        let id = body["id"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
         self.hub
             .decide_return_url(id, ReturnUrlStatus::Approved)
             .await

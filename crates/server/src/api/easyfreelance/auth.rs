@@ -1,7 +1,7 @@
 //! EasyFreelance authentication: `Authorization: Bearer <token>` and `API-key: <uuid>`, both
 //! required and belonging to the same credential.
 
-use crate::api::problem::Problem;
+use crate::api::problem::ApiError;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
@@ -13,9 +13,9 @@ use idgate_core::Partner;
 pub struct EasyFreelancePartner(pub Partner);
 
 impl FromRequestParts<AppState> for EasyFreelancePartner {
-    type Rejection = Problem;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = |name: &str| {
             parts
                 .headers
@@ -35,6 +35,6 @@ impl FromRequestParts<AppState> for EasyFreelancePartner {
             .authenticate_easyfreelance(token, api_key)
             .await
             .map(EasyFreelancePartner)
-            .map_err(Problem::from)
+            .map_err(ApiError::from)
     }
 }

@@ -43,7 +43,10 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReturnUrlRequest {
     /// The return URL to register (https; at most 2048 characters). See the matching rules.
-    #[schema(max_length = 2048, example = "https://partner.example.com/verification/return")]
+    #[schema(
+        max_length = 2048,
+        example = "https://partner.example.com/verification/return"
+    )]
     pub partner_return_url: String,
 }
 

@@ -6,7 +6,7 @@ use super::dto::{
     CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
     ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, timestamp,
 };
-use crate::api::problem::Problem;
+use crate::api::problem::{ApiError, Problem};
 use crate::service::ServiceError;
 use crate::state::AppState;
 use axum::Json;
@@ -20,9 +20,8 @@ use idgate_providers::Decision;
 use idgate_providers::sandbox::SandboxProvider;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
-type Errors = BTreeMap<String, Vec<String>>;
+type Errors = crate::api::problem::FieldErrors;
 
 fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
     errors
@@ -33,21 +32,23 @@ fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
 
 /// Turns axum's JSON rejections into problems: 415 without a JSON content type, 413 when too
 /// large, 400 when not JSON at all.
-fn json_body(body: Result<Json<Value>, JsonRejection>) -> Result<serde_json::Map<String, Value>, Problem> {
+fn json_body(
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
     let Json(value) = body.map_err(|rejection| match rejection {
-        JsonRejection::MissingJsonContentType(_) => Problem::new(
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as JSON with Content-Type: application/json.",
         ),
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(
+            ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "The request body is too large.",
             )
         }
-        other => Problem::new(
+        other => ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("The request body is not valid JSON: {}", other.body_text()),
@@ -55,7 +56,7 @@ fn json_body(body: Result<Json<Value>, JsonRejection>) -> Result<serde_json::Map
     })?;
     match value {
         Value::Object(map) => Ok(map),
-        _ => Err(Problem::new(
+        _ => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             "The request body must be a JSON object.",
@@ -64,7 +65,12 @@ fn json_body(body: Result<Json<Value>, JsonRejection>) -> Result<serde_json::Map
 }
 
 /// A required string field of at most `max` characters.
-fn required_string(body: &serde_json::Map<String, Value>, field: &str, max: usize, errors: &mut Errors) -> Option<String> {
+fn required_string(
+    body: &serde_json::Map<String, Value>,
+    field: &str,
+    max: usize,
+    errors: &mut Errors,
+) -> Option<String> {
     match body.get(field) {
         None | Some(Value::Null) => {
             add(errors, field, format!("The {field} field is required."));
@@ -75,12 +81,20 @@ fn required_string(body: &serde_json::Map<String, Value>, field: &str, max: usiz
             None
         }
         Some(Value::String(s)) if s.chars().count() > max => {
-            add(errors, field, format!("The {field} field must not be greater than {max} characters."));
+            add(
+                errors,
+                field,
+                format!("The {field} field must not be greater than {max} characters."),
+            );
             None
         }
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            add(errors, field, format!("The {field} field must be a string."));
+            add(
+                errors,
+                field,
+                format!("The {field} field must be a string."),
+            );
             None
         }
     }
@@ -97,7 +111,11 @@ fn enum_field<T: DeserializeOwned>(
         None | Some(Value::Null) => None,
         Some(v) => serde_json::from_value(v.clone()).map_or_else(
             |_| {
-                add(errors, field, format!("The selected {field} is invalid; use one of: {allowed}."));
+                add(
+                    errors,
+                    field,
+                    format!("The selected {field} is invalid; use one of: {allowed}."),
+                );
                 None
             },
             Some,
@@ -106,16 +124,26 @@ fn enum_field<T: DeserializeOwned>(
 }
 
 /// Decodes a body that passed field validation into its wire type.
-fn decode<T: DeserializeOwned>(body: serde_json::Map<String, Value>) -> Result<T, Problem> {
+fn decode<T: DeserializeOwned>(body: serde_json::Map<String, Value>) -> Result<T, ApiError> {
     serde_json::from_value(Value::Object(body)).map_err(|e| {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            e.to_string(),
+        )
     })
 }
 
-fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Problem> {
+fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, ApiError> {
     path.ok()
         .and_then(|Path(raw)| raw.parse().ok())
-        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "verification session not found"))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "verification session not found",
+            )
+        })
 }
 
 #[utoipa::path(
@@ -134,18 +162,22 @@ pub async fn register_return_url(
     State(state): State<AppState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     let body = json_body(body)?;
     let mut errors = Errors::new();
     required_string(&body, "partner_return_url", MAX_RETURN_URL_LEN, &mut errors);
     if !errors.is_empty() {
-        return Err(Problem::validation(errors));
+        return Err(ApiError::validation(errors));
     }
     let request: ReturnUrlRequest = decode(body)?;
     let (rule, created) = state
         .register_return_url(&partner, &request.partner_return_url)
         .await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(ReturnUrlRecord::from(&rule))).into_response())
 }
 
@@ -160,7 +192,7 @@ pub async fn register_return_url(
 pub async fn list_return_urls(
     State(state): State<AppState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
-) -> Result<Json<ReturnUrlList>, Problem> {
+) -> Result<Json<ReturnUrlList>, ApiError> {
     let rules = state.partner_return_urls(&partner).await?;
     Ok(Json(ReturnUrlList {
         data: rules.iter().map(ReturnUrlRecord::from).collect(),
@@ -185,25 +217,39 @@ pub async fn create_flow(
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     let user_id = path
         .ok()
         .and_then(|Path(raw)| raw.parse::<i64>().ok())
         .filter(|id| *id > 0)
-        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "user id must be a positive integer"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "user id must be a positive integer",
+            )
+        })?;
     let body = json_body(body)?;
     let mut errors = Errors::new();
-    let provider: Option<ProviderName> = enum_field(&body, "provider", "veriff, bankid", &mut errors);
+    let provider: Option<ProviderName> =
+        enum_field(&body, "provider", "veriff, bankid", &mut errors);
     if provider.is_none() && !errors.contains_key("provider") {
         add(&mut errors, "provider", "The provider field is required.");
     }
     let return_url = required_string(&body, "partner_return_url", MAX_RETURN_URL_LEN, &mut errors);
     let id_type: Option<IdType> = enum_field(&body, "id_type", "local, international", &mut errors);
-    if provider == Some(ProviderName::Veriff) && id_type.is_none() && !errors.contains_key("id_type") {
-        add(&mut errors, "id_type", "The id_type field is required when provider is veriff.");
+    if provider == Some(ProviderName::Veriff)
+        && id_type.is_none()
+        && !errors.contains_key("id_type")
+    {
+        add(
+            &mut errors,
+            "id_type",
+            "The id_type field is required when provider is veriff.",
+        );
     }
     if !errors.is_empty() || return_url.is_none() {
-        return Err(Problem::validation(errors));
+        return Err(ApiError::validation(errors));
     }
     let mut request: CreateFlowRequest = decode(body)?;
     if request.provider == ProviderName::Bankid {
@@ -227,7 +273,10 @@ pub async fn create_flow(
     let mut options = serde_json::Map::new();
     options.insert("provider".into(), provider_name.into());
     if let Some(id_type) = request.id_type {
-        options.insert("id_type".into(), serde_json::to_value(id_type).unwrap_or(Value::Null));
+        options.insert(
+            "id_type".into(),
+            serde_json::to_value(id_type).unwrap_or(Value::Null),
+        );
     }
     let created = state
         .create_session(
@@ -276,7 +325,7 @@ pub async fn flow_status(
     State(state): State<AppState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<FlowStatus>, Problem> {
+) -> Result<Json<FlowStatus>, ApiError> {
     let id = session_id(path)?;
     let session = state.partner_session(&partner, id).await?;
     Ok(Json(FlowStatus::of(&session)))
@@ -301,7 +350,7 @@ pub async fn sandbox_decision(
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<FlowStatus>, Problem> {
+) -> Result<Json<FlowStatus>, ApiError> {
     let id = session_id(path)?;
     let body = json_body(body)?;
     let mut errors = Errors::new();
@@ -314,11 +363,14 @@ pub async fn sandbox_decision(
     if outcome.is_none() && !errors.contains_key("outcome") {
         add(&mut errors, "outcome", "The outcome field is required.");
     }
-    if !matches!(body.get("reason"), None | Some(Value::Null) | Some(Value::String(_))) {
+    if !matches!(
+        body.get("reason"),
+        None | Some(Value::Null) | Some(Value::String(_))
+    ) {
         add(&mut errors, "reason", "The reason field must be a string.");
     }
     if !errors.is_empty() {
-        return Err(Problem::validation(errors));
+        return Err(ApiError::validation(errors));
     }
     let request: SandboxDecisionRequest = decode(body)?;
     let session = state.partner_session(&partner, id).await?;
@@ -339,13 +391,17 @@ pub async fn sandbox_decision(
     let outcome = SandboxProvider::outcome(decision, request.reason.as_deref()).map_err(|e| {
         let mut errors = Errors::new();
         add(&mut errors, "reason", e.to_string());
-        Problem::validation(errors)
+        ApiError::validation(errors)
     })?;
     let session = state.apply_outcome(id, &outcome, Actor::Partner).await?;
     Ok(Json(FlowStatus::of(&session)))
 }
 
 /// Unknown API paths get a problem document rather than an empty 404.
-pub async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "No such API endpoint; see /api/v1/openapi.json.")
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such API endpoint; see /api/v1/openapi.json.",
+    )
 }

@@ -27,7 +27,8 @@ use utoipa_swagger_ui::SwaggerUi;
 /// The dialect's routes, to be nested under `/api/v1`.
 pub fn router() -> Router<AppState> {
     let docs: Router<AppState> = SwaggerUi::new("/docs")
-        .url("/api/v1/openapi.json", ApiDoc::openapi())
+        // Relative to the `/api/v1` nest: served at /api/v1/openapi.json.
+        .url("/openapi.json", ApiDoc::openapi())
         .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]).validator_url("none"))
         .into();
     Router::new()

@@ -1,0 +1,71 @@
+//! The expiry job as it runs inside a served node: a session whose lifetime ends is moved to
+//! `expired` by the background loop, once, without anyone polling it.
+
+mod common;
+
+use chrono::Utc;
+use idgate_core::{Dialect, NewSession, Partner, PartnerId, Status, Tier};
+use std::time::Duration;
+
+#[tokio::test]
+async fn the_background_job_expires_due_sessions() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut settings = common::settings(dir.path(), "http://127.0.0.1:1");
+    settings.sessions.expiry_interval = "1s".into();
+    let opened = idgate_server::startup::open(settings)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hub = opened.hub;
+    // A partner whose sessions live one second.
+    let partner = Partner {
+        id: PartnerId::new(),
+        name: "Short-lived".into(),
+        tier: Tier::SelfServe,
+        session_ttl_secs: Some(1),
+        created_at: Utc::now(),
+    };
+    hub.store
+        .insert_partner(&partner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let created = hub
+        .create_session(
+            &partner,
+            Dialect::EasyFreelance,
+            NewSession {
+                provider_id: "veriff".into(),
+                ..NewSession::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = created.session.id;
+    let server = idgate_server::serve(hub.clone(), listener)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // Await the condition (bounded), reading the store directly so no read path expires it.
+    let mut status = Status::Created;
+    for _ in 0..100 {
+        status = hub
+            .store
+            .get_session(id)
+            .await
+            .ok()
+            .flatten()
+            .map_or(Status::Created, |s| s.status);
+        if status != Status::Created {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, Status::Expired);
+    let events = hub.timeline(id).await.unwrap_or_default();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].actor, idgate_core::Actor::System);
+    assert_eq!(events[1].reason.as_deref(), Some("session_expired"));
+    server.stop().await;
+}
