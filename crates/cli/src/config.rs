@@ -8,6 +8,11 @@ use std::path::Path;
 
 pub const DEFAULTS: &str = include_str!("../idgate.default.toml");
 
+/// The top-level sections of the configuration.
+const SECTIONS: [&str; 8] = [
+    "server", "database", "keys", "sessions", "api", "demo", "providers", "dialects",
+];
+
 /// Flag values that override every other layer (dotted keys).
 pub type Overrides = Vec<(&'static str, serde_json::Value)>;
 
@@ -27,7 +32,18 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Setting
         }
         None => {}
     }
-    figment = figment.merge(Env::prefixed("IDGATE_").split("__"));
+    // Only `IDGATE_<SECTION>__…` variables configure; others (IDGATE_CONFIG, a tool's own
+    // IDGATE_SOMETHING) are not configuration keys and must not be read as such.
+    figment = figment.merge(
+        Env::prefixed("IDGATE_")
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                SECTIONS
+                    .iter()
+                    .any(|section| key.starts_with(&format!("{section}__")))
+            })
+            .split("__"),
+    );
     for (key, value) in overrides {
         figment = figment.merge(Serialized::default(key, value));
     }

@@ -94,7 +94,7 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     assert!(!ok && stderr.contains("gold"), "{stderr}");
 
     // Configuration errors name the key and how to fix it.
-    let (ok, _, stderr) = run(d, &["migrate", "--database-url", "postgres://localhost/x"]).await;
+    let (ok, _, stderr) = run(d, &["migrate", "--database-url", "mysql://localhost/x"]).await;
     assert!(!ok && stderr.contains("database.url"), "{stderr}");
     let mut c = command(d);
     let out = c

@@ -113,6 +113,21 @@ fn key_id(prefix: &str) -> Result<String, KeyFileError> {
 impl Keys {
     /// Generates a fresh key file at `path`, readable only by its owner.
     pub fn generate(path: &Path) -> Result<Keys, KeyFileError> {
+        let (keys, text) = Self::new_random(path)?;
+        Self::write_new(path, &text).map_err(|source| KeyFileError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(keys)
+    }
+
+    /// Writes a key file made by [`Keys::new_random`]; fails if the file exists.
+    pub fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+        write_private(path, text.as_bytes())
+    }
+
+    /// Fresh keys and the key-file text that holds them, not yet written anywhere.
+    pub fn new_random(path: &Path) -> Result<(Keys, String), KeyFileError> {
         let rng = SystemRandom::new();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| KeyFileError::Random)?;
         let data_id = key_id("dk")?;
@@ -133,11 +148,7 @@ impl Keys {
             path: path.display().to_string(),
             problem: e.to_string(),
         })?;
-        write_private(path, text.as_bytes()).map_err(|source| KeyFileError::Write {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_file(path, file)
+        Ok((Self::from_file(path, file)?, text))
     }
 
     pub fn load(path: &Path) -> Result<Keys, KeyFileError> {

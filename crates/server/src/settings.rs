@@ -42,6 +42,18 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// PostgreSQL: the schema idgate's tables live in (created if missing); empty for the
+    /// server's default `search_path`.
+    #[serde(default)]
+    pub schema: String,
+    /// Connections per node (PostgreSQL pool; SQLite readers).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection.
+    pub acquire_timeout: String,
+    /// PostgreSQL `statement_timeout` for every statement.
+    pub statement_timeout: String,
+    /// PostgreSQL: attempts for a write that meets a serialization failure or deadlock.
+    pub write_attempts: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -59,6 +71,8 @@ pub struct SessionSettings {
     pub result_token_lifetime: String,
     /// How often the expiry job looks for due sessions.
     pub expiry_interval: String,
+    /// How long a node's claim on due sessions lasts (a crashed node's claim lapses then).
+    pub expiry_lease: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,6 +121,7 @@ fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseKind {
     Sqlite { path: PathBuf },
+    Postgres,
 }
 
 /// Settings with durations parsed and URLs checked.
@@ -117,6 +132,9 @@ pub struct Validated {
     pub session_lifetime: chrono::Duration,
     pub result_token_lifetime: chrono::Duration,
     pub expiry_interval: std::time::Duration,
+    pub expiry_lease: chrono::Duration,
+    pub acquire_timeout: std::time::Duration,
+    pub statement_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -149,6 +167,22 @@ impl Settings {
             parse_duration("sessions.expiry_interval", &self.sessions.expiry_interval)?
                 .to_std()
                 .map_err(|_| invalid("sessions.expiry_interval", "must be positive"))?;
+        let expiry_lease = parse_duration("sessions.expiry_lease", &self.sessions.expiry_lease)?;
+        let std_duration = |key: &str, text: &str| {
+            parse_duration(key, text)?
+                .to_std()
+                .map_err(|_| invalid(key, "must be positive"))
+        };
+        let acquire_timeout =
+            std_duration("database.acquire_timeout", &self.database.acquire_timeout)?;
+        let statement_timeout =
+            std_duration("database.statement_timeout", &self.database.statement_timeout)?;
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.database.write_attempts == 0 {
+            return Err(invalid("database.write_attempts", "must be at least 1"));
+        }
         if self.providers.is_empty() {
             return Err(invalid(
                 "providers",
@@ -183,6 +217,9 @@ impl Settings {
             session_lifetime,
             result_token_lifetime,
             expiry_interval,
+            expiry_lease,
+            acquire_timeout,
+            statement_timeout,
         })
     }
 
@@ -215,14 +252,11 @@ fn parse_database_url(url: &str) -> Result<DatabaseKind, SettingsError> {
         });
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(invalid(
-            "database.url",
-            "PostgreSQL is not available in this build yet; use sqlite://path/to/idgate.db",
-        ));
+        return Ok(DatabaseKind::Postgres);
     }
     Err(invalid(
         "database.url",
-        "use sqlite://path/to/idgate.db (postgres:// is reserved for the PostgreSQL store)",
+        "use sqlite://path/to/idgate.db or postgres://user@host/database",
     ))
 }
 
@@ -282,8 +316,10 @@ mod tests {
                 path: "data/idgate.db".into()
             })
         );
-        let pg = parse_database_url("postgres://localhost/idgate");
-        assert!(pg.is_err_and(|e| e.problem.contains("PostgreSQL")));
+        assert_eq!(
+            parse_database_url("postgres://localhost/idgate").ok(),
+            Some(DatabaseKind::Postgres)
+        );
         assert!(parse_database_url("sqlite::memory:").is_err());
         assert!(parse_database_url("mysql://x").is_err());
     }

@@ -5,14 +5,15 @@ use crate::hosted;
 use crate::keys::{KeyFileError, Keys};
 use crate::ops;
 use crate::service::{Hub, ServiceError};
-use crate::settings::{DatabaseKind, Settings, SettingsError};
+use crate::settings::{DatabaseKind, Settings, SettingsError, Validated};
 use crate::state::AppState;
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
 use idgate_core::{Partner, ReturnUrlStatus, Tier};
 use idgate_providers::{ProviderError, ProviderRegistry};
-use idgate_store::{META_DATA_KEY_IDS, Store, StoreError};
+use idgate_store::{KeyRing, META_DATA_KEY_IDS, Store, StoreError};
+use idgate_store_postgres::{PgSettings, PgStore};
 use idgate_store_sqlite::SqliteStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,35 +68,50 @@ pub struct Opened {
 
 /// Validates settings, loads (or, for a new database, creates) the key file, opens and
 /// migrates the database, and checks the keys fit the database.
+///
+/// Safe when several nodes start at once on one PostgreSQL: migrations run under an advisory
+/// lock, and if two nodes race to create the key file, the loser loads the winner's.
 pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     let config = settings.validate()?;
-    let DatabaseKind::Sqlite { path: db_path } = &config.database;
     let key_path = settings.keys.file.clone();
-    let (keys, generated_keys) = if key_path.exists() {
-        (Keys::load(&key_path)?, false)
+    let key_file = key_path.display().to_string();
+    let (mut keys, pending_key_file) = if key_path.exists() {
+        (Keys::load(&key_path)?, None)
     } else {
-        let db_has_data = std::fs::metadata(db_path).is_ok_and(|m| m.len() > 0);
-        if db_has_data {
+        let (keys, text) = Keys::new_random(&key_path)?;
+        (keys, Some(text))
+    };
+    let mut store = open_store(&settings, &config, keys.data.clone()).await?;
+    store.migrate().await?;
+    let recorded = recorded_data_keys(store.as_ref()).await?;
+    let mut generated_keys = false;
+    if let Some(text) = pending_key_file {
+        if !recorded.is_empty() {
             return Err(StartupError::MissingKeyFile {
-                database: db_path.display().to_string(),
-                key_file: key_path.display().to_string(),
+                database: redacted(&settings.database.url),
+                key_file,
             });
         }
-        (Keys::generate(&key_path)?, true)
-    };
-    if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StartupError::Directory {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        match Keys::write_new(&key_path, &text) {
+            Ok(()) => generated_keys = true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Another node created it meanwhile: use theirs.
+                keys = Keys::load(&key_path)?;
+                store = open_store(&settings, &config, keys.data.clone()).await?;
+            }
+            Err(source) => {
+                return Err(StartupError::KeyFile(KeyFileError::Write {
+                    path: key_file,
+                    source,
+                }));
+            }
+        }
     }
-    let store = SqliteStore::open(&settings.database.url, keys.data.clone()).await?;
-    store.migrate().await?;
-    check_data_keys(&store, &keys, &key_path.display().to_string()).await?;
+    check_data_keys(store.as_ref(), &keys, recorded, &key_file).await?;
     let providers = ProviderRegistry::from_config(&settings.providers)?;
     Ok(Opened {
         hub: Arc::new(Hub {
-            store: Arc::new(store),
+            store,
             providers: Arc::new(providers),
             settings: Arc::new(settings),
             config: Arc::new(config),
@@ -105,19 +121,68 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     })
 }
 
+/// Opens the configured engine.
+async fn open_store(
+    settings: &Settings,
+    config: &Validated,
+    keys: Arc<KeyRing>,
+) -> Result<Arc<dyn Store>, StartupError> {
+    let db = &settings.database;
+    match &config.database {
+        DatabaseKind::Sqlite { path } => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StartupError::Directory {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            Ok(Arc::new(
+                SqliteStore::open(&db.url, keys, db.max_connections).await?,
+            ))
+        }
+        DatabaseKind::Postgres => {
+            let pg = PgSettings {
+                url: db.url.clone(),
+                schema: Some(db.schema.clone()).filter(|s| !s.is_empty()),
+                max_connections: db.max_connections,
+                acquire_timeout: config.acquire_timeout,
+                statement_timeout: config.statement_timeout,
+                write_attempts: db.write_attempts,
+            };
+            Ok(Arc::new(PgStore::open(&pg, keys).await?))
+        }
+    }
+}
+
+/// A database URL fit for messages: without its password.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The ids of every data key that has encrypted something in this database.
+async fn recorded_data_keys(store: &dyn Store) -> Result<Vec<String>, StartupError> {
+    let recorded = store.meta_get(META_DATA_KEY_IDS).await?.unwrap_or_default();
+    Ok(recorded
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// Every data key the database has used must be in the ring; the active one is recorded.
 async fn check_data_keys(
     store: &dyn Store,
     keys: &Keys,
+    mut recorded: Vec<String>,
     key_file: &str,
 ) -> Result<(), StartupError> {
-    let recorded = store.meta_get(META_DATA_KEY_IDS).await?.unwrap_or_default();
-    let mut ids: Vec<String> = recorded
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let missing: Vec<&str> = ids
+    let missing: Vec<&str> = recorded
         .iter()
         .filter(|id| !keys.data.contains(id))
         .map(String::as_str)
@@ -129,9 +194,9 @@ async fn check_data_keys(
         });
     }
     let active = keys.data.active_key_id().to_owned();
-    if !ids.contains(&active) {
-        ids.push(active);
-        store.meta_set(META_DATA_KEY_IDS, &ids.join(",")).await?;
+    if !recorded.contains(&active) {
+        recorded.push(active);
+        store.meta_set(META_DATA_KEY_IDS, &recorded.join(",")).await?;
     }
     Ok(())
 }
@@ -215,13 +280,7 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
     });
-    let node_id = format!("node-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let jobs = tokio::spawn(crate::jobs::expiry::run(
-        hub.clone(),
-        node_id,
-        hub.config.expiry_interval,
-        shutdown.clone(),
-    ));
+    let jobs = tokio::spawn(crate::jobs::expiry::run(hub.clone(), shutdown.clone()));
     Ok(RunningServer {
         addr,
         shutdown,

@@ -55,7 +55,7 @@ async fn a_database_without_its_key_file_is_refused() {
 async fn invalid_settings_say_how_to_fix_them() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut settings = common::settings(dir.path(), "http://127.0.0.1:1");
-    settings.database.url = "postgres://localhost/idgate".into();
+    settings.database.url = "mysql://localhost/idgate".into();
     let err = startup::open(settings)
         .await
         .err()

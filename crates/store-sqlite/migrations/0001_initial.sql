@@ -66,6 +66,8 @@ CREATE TABLE sessions (
     result_claims       BLOB,
     match_result        BLOB,
     version             INTEGER NOT NULL,
+    -- Expiry work claimed by a node until this instant (a lease: a crashed node's claim lapses).
+    expiry_claimed_until INTEGER,
     CONSTRAINT sessions_access_token_unique UNIQUE (access_token_digest)
 ) STRICT;
 CREATE INDEX sessions_partner ON sessions (partner_id, created_at);
@@ -85,9 +87,3 @@ CREATE TABLE session_events (
     details     TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
 ) STRICT, WITHOUT ROWID;
-
-CREATE TABLE job_leases (
-    name         TEXT PRIMARY KEY,
-    holder       TEXT NOT NULL,
-    leased_until INTEGER NOT NULL
-) STRICT;

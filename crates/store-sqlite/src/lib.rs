@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, Status,
+    ReturnUrlStatus, Session, SessionEvent, SessionId,
 };
+use idgate_store::sealed::SealedSession;
 use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
 use rows::{micros, opt_micros};
 use sqlx::sqlite::{
@@ -31,8 +32,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite:path`).
-    pub async fn open(url: &str, keys: Arc<KeyRing>) -> StoreResult<Self> {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite:path`),
+    /// with up to `readers` reading connections beside the single writer.
+    pub async fn open(url: &str, keys: Arc<KeyRing>, readers: u32) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true)
@@ -46,7 +48,7 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         let reader = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(readers.max(1))
             .connect_with(options.read_only(true))
             .await
             .map_err(backend)?;
@@ -270,7 +272,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_session(&self, s: &Session, created: &SessionEvent) -> StoreResult<()> {
-        let enc = rows::EncryptedSession::seal(&self.keys, s)?;
+        let enc = SealedSession::seal(&self.keys, s)?;
         let mut tx = self.writer.begin().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO sessions
@@ -341,13 +343,14 @@ impl Store for SqliteStore {
                 "events must be consecutive and end at the session's version".into(),
             ));
         }
-        let enc = rows::EncryptedSession::seal(&self.keys, s)?;
+        let enc = SealedSession::seal(&self.keys, s)?;
         let mut tx = self.writer.begin().await.map_err(backend)?;
         let updated = sqlx::query(
             "UPDATE sessions SET
                 status = ?2, reason = ?3, raw_provider_status = ?4, provider_reference = ?5,
                 started_at = ?6, submitted_at = ?7, decided_at = ?8, achieved_loa = ?9,
-                result_claims = ?10, match_result = ?11, version = ?12
+                result_claims = ?10, match_result = ?11, version = ?12,
+                expiry_claimed_until = NULL
              WHERE id = ?1 AND version = ?13",
         )
         .bind(s.id.to_string())
@@ -386,61 +389,36 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn sessions_due_for_expiry(
+    async fn claim_due_expiries(
         &self,
         now: DateTime<Utc>,
         limit: u32,
+        lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>> {
+        // SQLite runs one writer at a time, so select-and-mark in one statement is atomic.
         // The status list repeats the partial index's predicate so SQLite can use it.
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM sessions
-             WHERE status IN ('created', 'started', 'submitted', 'resubmission_requested')
-               AND expires_at <= ?1
-             ORDER BY expires_at, id
-             LIMIT ?2",
+        let mut ids: Vec<(String, i64)> = sqlx::query_as(
+            "UPDATE sessions SET expiry_claimed_until = ?3
+             WHERE id IN (
+                 SELECT id FROM sessions
+                 WHERE status IN ('created', 'started', 'submitted', 'resubmission_requested')
+                   AND expires_at <= ?1
+                   AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= ?1)
+                 ORDER BY expires_at, id
+                 LIMIT ?2)
+             RETURNING id, expires_at",
         )
         .bind(micros(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .bind(micros(lease_until))
+        .fetch_all(&self.writer)
         .await
         .map_err(backend)?;
-        debug_assert!(Status::EXPIRABLE.len() == 4);
+        // RETURNING has no order of its own.
+        ids.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         ids.into_iter()
-            .map(|(id,)| rows::uuid(&id).map(SessionId))
+            .map(|(id, _)| rows::uuid(&id).map(SessionId))
             .collect()
-    }
-
-    async fn try_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let taken = sqlx::query(
-            "INSERT INTO job_leases (name, holder, leased_until) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
-                                              leased_until = excluded.leased_until
-             WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= ?4",
-        )
-        .bind(name)
-        .bind(holder)
-        .bind(micros(until))
-        .bind(micros(now))
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(taken.rows_affected() == 1)
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM job_leases WHERE name = ?1 AND holder = ?2")
-            .bind(name)
-            .bind(holder)
-            .execute(&self.writer)
-            .await
-            .map_err(backend)?;
-        Ok(())
     }
 }
 

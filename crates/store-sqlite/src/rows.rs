@@ -5,7 +5,7 @@ use idgate_core::{
     ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
     ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent, SessionId,
 };
-use idgate_store::{KeyRing, StoreError, StoreResult, field_context};
+use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
@@ -129,52 +129,13 @@ pub fn event(row: &SqliteRow) -> StoreResult<SessionEvent> {
     })
 }
 
-/// The encrypted personal-data columns of a session.
-pub struct EncryptedSession {
-    pub applicant: Option<Vec<u8>>,
-    pub match_data: Option<Vec<u8>>,
-    pub result_claims: Option<Vec<u8>>,
-    pub match_result: Option<Vec<u8>>,
-}
-
-fn seal<T: Serialize>(
-    keys: &KeyRing,
-    id: &str,
-    column: &str,
-    value: Option<&T>,
-) -> StoreResult<Option<Vec<u8>>> {
-    value
-        .map(|v| {
-            let plain = serde_json::to_vec(v).map_err(corrupt)?;
-            Ok(keys.encrypt(&field_context("sessions", column, id), &plain)?)
-        })
-        .transpose()
-}
-
 fn open<T: DeserializeOwned>(
     keys: &KeyRing,
     row: &SqliteRow,
     id: &str,
     column: &str,
 ) -> StoreResult<Option<T>> {
-    get::<Option<Vec<u8>>>(row, column)?
-        .map(|blob| {
-            let plain = keys.decrypt(&field_context("sessions", column, id), &blob)?;
-            serde_json::from_slice(&plain).map_err(corrupt)
-        })
-        .transpose()
-}
-
-impl EncryptedSession {
-    pub fn seal(keys: &KeyRing, s: &Session) -> StoreResult<Self> {
-        let id = s.id.to_string();
-        Ok(EncryptedSession {
-            applicant: seal(keys, &id, "applicant", s.applicant.as_ref())?,
-            match_data: seal(keys, &id, "match_data", s.match_data.as_ref())?,
-            result_claims: seal(keys, &id, "result_claims", s.result_claims.as_ref())?,
-            match_result: seal(keys, &id, "match_result", s.match_result.as_ref())?,
-        })
-    }
+    sealed::open(keys, "sessions", column, id, get(row, column)?)
 }
 
 pub fn session(row: &SqliteRow, keys: &KeyRing) -> StoreResult<Session> {

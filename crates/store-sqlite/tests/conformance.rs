@@ -17,7 +17,7 @@ async fn fresh() -> SqliteStore {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}/idgate.db", dir.path().display());
     std::mem::forget(dir);
-    let store = SqliteStore::open(&url, keys())
+    let store = SqliteStore::open(&url, keys(), 4)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
@@ -31,7 +31,7 @@ async fn personal_data_is_not_stored_in_clear_text() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("idgate.db");
     let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::open(&url, keys())
+    let store = SqliteStore::open(&url, keys(), 4)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));

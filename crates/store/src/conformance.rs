@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, ExternalRefs,
     LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId, ResultClaims,
-    ReturnUrlRule, ReturnUrlStatus, Session, SessionId, Status, Tier, TransitionNote, UrlPolicy,
+    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, Status, Tier, TransitionNote, UrlPolicy,
 };
 use std::collections::BTreeMap;
 
@@ -21,8 +21,8 @@ macro_rules! conformance_suite {
             sessions_round_trip_with_personal_data,
             access_token_lookup,
             transitions_are_optimistic_and_ordered,
-            expiry_candidates,
-            leases,
+            several_events_commit_together_or_not_at_all,
+            expiry_claims,
             meta_values,
         );
     };
@@ -47,6 +47,29 @@ fn ok<T>(r: Result<T, StoreError>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
+/// Applies a designed transition in memory and returns the event to store.
+fn step(
+    session: &mut Session,
+    event: LifecycleEvent,
+    actor: Actor,
+    at: DateTime<Utc>,
+) -> SessionEvent {
+    session
+        .apply(event, actor, TransitionNote::default(), at)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("{event} refused"))
+}
+
+async fn commit(store: &dyn Store, session: &Session, event: &SessionEvent, what: &str) {
+    ok(
+        store
+            .commit_transition(session, std::slice::from_ref(event))
+            .await,
+        what,
+    );
+}
+
 async fn partner(store: &dyn Store, name: &str) -> Partner {
     let p = Partner {
         id: PartnerId::new(),
@@ -63,7 +86,7 @@ fn new_session(
     partner: &Partner,
     token_digest: &str,
     at: DateTime<Utc>,
-) -> (Session, idgate_core::SessionEvent) {
+) -> (Session, SessionEvent) {
     let mut options = serde_json::Map::new();
     options.insert("id_type".into(), "local".into());
     Session::create(
@@ -221,38 +244,10 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
 
     // Results written by a transition come back as written.
     let now = t(30);
-    let started = session
-        .apply(
-            LifecycleEvent::Start,
-            Actor::EndUser,
-            TransitionNote::default(),
-            now,
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("start"));
-    ok(
-        store
-            .commit_transition(&session, std::slice::from_ref(&started))
-            .await,
-        "start",
-    );
-    let submitted = session
-        .apply(
-            LifecycleEvent::Submit,
-            Actor::Provider,
-            TransitionNote::default(),
-            now,
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("submit"));
-    ok(
-        store
-            .commit_transition(&session, std::slice::from_ref(&submitted))
-            .await,
-        "submit",
-    );
+    let started = step(&mut session, LifecycleEvent::Start, Actor::EndUser, now);
+    commit(store, &session, &started, "start").await;
+    let submitted = step(&mut session, LifecycleEvent::Submit, Actor::Provider, now);
+    commit(store, &session, &submitted, "submit").await;
     let mut claims = serde_json::Map::new();
     claims.insert("given_name".into(), "Kari".into());
     session.result_claims = Some(ResultClaims(claims));
@@ -276,12 +271,7 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("approve"));
-    ok(
-        store
-            .commit_transition(&session, std::slice::from_ref(&approved))
-            .await,
-        "approve",
-    );
+    commit(store, &session, &approved, "approve").await;
     assert_eq!(
         ok(store.get_session(session.id).await, "get"),
         Some(session.clone())
@@ -316,32 +306,9 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     // Two writers read the same version; only the first commit wins.
     let mut first = session.clone();
     let mut second = session.clone();
-    let e1 = first
-        .apply(
-            LifecycleEvent::Start,
-            Actor::EndUser,
-            TransitionNote::default(),
-            t(1),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("start"));
-    let e2 = second
-        .apply(
-            LifecycleEvent::Cancel,
-            Actor::Partner,
-            TransitionNote::default(),
-            t(1),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("cancel"));
-    ok(
-        store
-            .commit_transition(&first, std::slice::from_ref(&e1))
-            .await,
-        "first",
-    );
+    let e1 = step(&mut first, LifecycleEvent::Start, Actor::EndUser, t(1));
+    let e2 = step(&mut second, LifecycleEvent::Cancel, Actor::Partner, t(1));
+    commit(store, &first, &e1, "first").await;
     assert!(matches!(
         store
             .commit_transition(&second, std::slice::from_ref(&e2))
@@ -358,16 +325,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     // A transition for a session that does not exist is refused, not invented.
     let (ghost, _) = new_session(&p, "digest-ghost", t(0));
     let mut ghost_moved = ghost.clone();
-    let ghost_event = ghost_moved
-        .apply(
-            LifecycleEvent::Start,
-            Actor::EndUser,
-            TransitionNote::default(),
-            t(1),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("start"));
+    let ghost_event = step(&mut ghost_moved, LifecycleEvent::Start, Actor::EndUser, t(1));
     assert!(
         store
             .commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event))
@@ -376,99 +334,71 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     );
 }
 
-pub async fn expiry_candidates(store: &dyn Store) {
+pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
     let p = partner(store, "Acme").await;
-    let mut ids = Vec::new();
+    let (session, created) = new_session(&p, "digest-m", t(0));
+    ok(store.insert_session(&session, &created).await, "insert");
+    let mut walked = session.clone();
+    let events: Vec<SessionEvent> = [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Approve]
+        .into_iter()
+        .map(|e| step(&mut walked, e, Actor::Provider, t(5)))
+        .collect();
+    // A stale writer's batch (based on the old version) after this one lands is refused whole.
+    let mut stale = session.clone();
+    let stale_events: Vec<SessionEvent> = [LifecycleEvent::Start, LifecycleEvent::Cancel]
+        .into_iter()
+        .map(|e| step(&mut stale, e, Actor::EndUser, t(6)))
+        .collect();
+    ok(store.commit_transition(&walked, &events).await, "batch");
+    assert!(matches!(
+        store.commit_transition(&stale, &stale_events).await,
+        Err(StoreError::Stale)
+    ));
+    let stored = ok(store.session_events(session.id).await, "events");
+    assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    let now = ok(store.get_session(session.id).await, "get").map(|s| s.status);
+    assert_eq!(now, Some(Status::Approved));
+}
+
+pub async fn expiry_claims(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let mut sessions = Vec::new();
     for (i, digest) in ["e1", "e2", "e3", "e4"].into_iter().enumerate() {
         let (session, created) = new_session(&p, digest, t(i as i64 * 10));
         ok(store.insert_session(&session, &created).await, "insert");
-        ids.push(session);
+        sessions.push(session);
     }
-    // Sessions live one hour: at t(3600 + 15) the first two are due.
-    let due = ok(store.sessions_due_for_expiry(t(3615), 100).await, "due");
-    assert_eq!(due, vec![ids[0].id, ids[1].id]);
+    let ids: Vec<SessionId> = sessions.iter().map(|s| s.id).collect();
+    let claim = |now: i64, limit: u32, until: i64| store.claim_due_expiries(t(now), limit, t(until));
+
+    // Sessions live one hour (due at 3600, 3610, 3620, 3630): at 3615 two are due and claimed.
+    assert_eq!(ok(claim(3615, 100, 3645).await, "claim"), vec![ids[0], ids[1]]);
+    // While the claim holds, nobody else gets them.
+    assert_eq!(ok(claim(3619, 100, 3650).await, "claim"), Vec::<SessionId>::new());
+    // The claimant crashed: after the lease they are claimable again, oldest first, and
+    // `limit` holds.
+    assert_eq!(ok(claim(3646, 1, 3700).await, "claim"), vec![ids[0]]);
     assert_eq!(
-        ok(store.sessions_due_for_expiry(t(3615), 1).await, "due").len(),
-        1
+        ok(claim(3646, 5, 3700).await, "claim"),
+        vec![ids[1], ids[2], ids[3]]
     );
 
-    // Terminal and review sessions are never due.
-    let mut done = ids[0].clone();
-    let e = done
-        .apply(
-            LifecycleEvent::Cancel,
-            Actor::Partner,
-            TransitionNote::default(),
-            t(1),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("cancel"));
-    ok(
-        store
-            .commit_transition(&done, std::slice::from_ref(&e))
-            .await,
-        "cancel",
-    );
-    let mut review = ids[1].clone();
-    for event in [
-        LifecycleEvent::Start,
-        LifecycleEvent::Submit,
-        LifecycleEvent::Review,
-    ] {
-        let e = review
-            .apply(event, Actor::Provider, TransitionNote::default(), t(2))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("{event}"));
-        ok(
-            store
-                .commit_transition(&review, std::slice::from_ref(&e))
-                .await,
-            "review",
-        );
+    // A committed transition clears the claim; terminal and review sessions are never due.
+    let mut done = sessions[0].clone();
+    let e = step(&mut done, LifecycleEvent::Cancel, Actor::Partner, t(1));
+    commit(store, &done, &e, "cancel").await;
+    let mut review = sessions[1].clone();
+    for event in [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Review] {
+        let e = step(&mut review, event, Actor::Provider, t(2));
+        commit(store, &review, &e, "review").await;
     }
-    let due = ok(store.sessions_due_for_expiry(t(100_000), 100).await, "due");
-    assert_eq!(due, vec![ids[2].id, ids[3].id]);
-}
-
-pub async fn leases(store: &dyn Store) {
-    assert!(ok(
-        store.try_lease("expiry", "node-a", t(0), t(30)).await,
-        "a"
-    ));
-    assert!(!ok(
-        store.try_lease("expiry", "node-b", t(10), t(40)).await,
-        "b"
-    ));
-    // The holder renews.
-    assert!(ok(
-        store.try_lease("expiry", "node-a", t(20), t(50)).await,
-        "a renew"
-    ));
-    // After the lease runs out another node takes over.
-    assert!(ok(
-        store.try_lease("expiry", "node-b", t(51), t(80)).await,
-        "b after"
-    ));
-    assert!(!ok(
-        store.try_lease("expiry", "node-a", t(52), t(90)).await,
-        "a lost"
-    ));
-    ok(store.release_lease("expiry", "node-b").await, "release");
-    assert!(ok(
-        store.try_lease("expiry", "node-a", t(53), t(90)).await,
-        "a again"
-    ));
-    // Releasing someone else's lease does nothing.
-    ok(
-        store.release_lease("expiry", "node-b").await,
-        "foreign release",
+    let mut started = sessions[2].clone();
+    let e = step(&mut started, LifecycleEvent::Start, Actor::EndUser, t(3));
+    commit(store, &started, &e, "start").await;
+    assert_eq!(
+        ok(claim(100_000, 100, 100_030).await, "claim"),
+        vec![ids[2], ids[3]]
     );
-    assert!(!ok(
-        store.try_lease("expiry", "node-b", t(54), t(90)).await,
-        "still a"
-    ));
 }
 
 pub async fn meta_values(store: &dyn Store) {

@@ -4,6 +4,7 @@
 
 pub mod cipher;
 pub mod conformance;
+pub mod sealed;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -94,24 +95,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;
-    /// Up to `limit` non-terminal, expirable sessions whose `expires_at` is at or before `now`,
-    /// oldest first.
-    async fn sessions_due_for_expiry(
+    /// Claims up to `limit` expirable sessions whose `expires_at` is at or before `now` and
+    /// that no other node holds a live claim on, oldest first, until `lease_until`. A claim
+    /// lapses at `lease_until`, so a crashed node's work is taken again; committing any
+    /// transition of the session clears it.
+    async fn claim_due_expiries(
         &self,
         now: DateTime<Utc>,
         limit: u32,
+        lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
-
-    /// Takes or renews the named lease for `holder` until `until`, if it is free, expired or
-    /// already `holder`'s. Returns whether `holder` now holds it.
-    async fn try_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// Meta key under which the ids of every data key that has encrypted something are kept,

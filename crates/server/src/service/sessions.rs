@@ -253,17 +253,24 @@ impl Hub {
             .then_some(id)
     }
 
-    /// Expires every session that is due, in bounded batches. Returns how many moved.
-    pub async fn sweep_expired(&self, now: DateTime<Utc>, batch: u32) -> ServiceResult<usize> {
+    /// Expires every session that is due, claiming bounded batches for `lease` so that other
+    /// nodes sweeping at the same time take other sessions. Returns how many moved.
+    pub async fn sweep_expired(
+        &self,
+        now: DateTime<Utc>,
+        batch: u32,
+        lease: Duration,
+    ) -> ServiceResult<usize> {
         let mut moved = 0;
-        let mut seen = std::collections::HashSet::new();
         loop {
-            let due = self.store.sessions_due_for_expiry(now, batch).await?;
-            let fresh: Vec<_> = due.into_iter().filter(|id| seen.insert(*id)).collect();
-            if fresh.is_empty() {
+            let claimed = self
+                .store
+                .claim_due_expiries(now, batch, now + lease)
+                .await?;
+            if claimed.is_empty() {
                 return Ok(moved);
             }
-            for id in fresh {
+            for id in claimed {
                 match self.expire(id).await {
                     Ok(s) if s.status.is_terminal() => moved += 1,
                     Ok(_) => {}

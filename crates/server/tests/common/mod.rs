@@ -38,12 +38,43 @@ fn header(v: &str) -> HeaderValue {
     HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The database the integration suite runs on: SQLite by default, PostgreSQL when
+/// `IDGATE_TEST_DB=postgres` (then each test directory gets its own schema).
+pub fn database(dir: &std::path::Path) -> Value {
+    let pool = json!({ "max_connections": 5, "acquire_timeout": "10s", "statement_timeout": "10s", "write_attempts": 3 });
+    let mut db = match std::env::var("IDGATE_TEST_DB").as_deref() {
+        Ok("postgres") => json!({
+            "url": std::env::var("IDGATE_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".to_owned()),
+            "schema": schema_for(dir),
+        }),
+        _ => json!({ "url": format!("sqlite://{}/idgate.db", dir.display()) }),
+    };
+    if let (Some(db), Some(pool)) = (db.as_object_mut(), pool.as_object()) {
+        db.extend(pool.clone());
+    }
+    db
+}
+
+/// A schema name derived from the test's temporary directory (same directory, same schema).
+pub fn schema_for(dir: &std::path::Path) -> String {
+    let name: String = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    format!("t_{name}_{:x}", name.len() * 7919 + dir.as_os_str().len())
+}
+
 pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
     let value = json!({
         "server": { "listen": "127.0.0.1:0", "public_url": public_url, "log_format": "text" },
-        "database": { "url": format!("sqlite://{}/idgate.db", dir.display()) },
+        "database": database(dir),
         "keys": { "file": dir.join("idgate.keys") },
-        "sessions": { "lifetime": "7d", "result_token_lifetime": "5m", "expiry_interval": "1h" },
+        "sessions": { "lifetime": "7d", "result_token_lifetime": "5m", "expiry_interval": "1h", "expiry_lease": "60s" },
         "api": { "test_mode": true },
         "demo": { "partner": false },
         "providers": {

@@ -1,0 +1,532 @@
+//! idgate's PostgreSQL store: several stateless idgate nodes share one database.
+//!
+//! - Migrations run under PostgreSQL's advisory lock (sqlx's migrator takes it), so nodes
+//!   starting at once migrate once.
+//! - Expiry work is claimed with `FOR UPDATE SKIP LOCKED` and a lease column: nodes sweep
+//!   disjoint batches, and a crashed node's claim lapses when its lease ends.
+//! - Writes that fail with a serialization failure or deadlock are retried a configurable
+//!   number of times; every statement has a configurable timeout.
+//! - No transaction is held across anything but its own statements.
+
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use idgate_core::{
+    Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
+    ReturnUrlStatus, Session, SessionEvent, SessionId,
+};
+use idgate_store::sealed::SealedSession;
+use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::types::Json;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connection settings.
+#[derive(Clone, Debug)]
+pub struct PgSettings {
+    pub url: String,
+    /// Schema to use (created if missing); `None` uses the server's `search_path`.
+    pub schema: Option<String>,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+    /// Attempts for a write that meets a serialization failure or deadlock.
+    pub write_attempts: u32,
+}
+
+/// The PostgreSQL implementation of [`Store`].
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    keys: Arc<KeyRing>,
+    write_attempts: u32,
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Maps named unique constraints to the client errors SQLite gives for the same rule.
+fn write_error(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate(match db.constraint() {
+            Some("credentials_lookup_unique") => "credential",
+            Some("sessions_access_token_unique") => "session access token",
+            Some("session_events_pkey") => "session event",
+            _ => "record",
+        });
+    }
+    backend(e)
+}
+
+/// Serialization failures and deadlocks: the transaction did nothing and may be retried.
+fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
+}
+
+fn valid_schema(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl PgStore {
+    pub async fn open(settings: &PgSettings, keys: Arc<KeyRing>) -> StoreResult<Self> {
+        let timeout_ms = settings.statement_timeout.as_millis().to_string();
+        let mut options = PgConnectOptions::from_str(&settings.url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?
+            .application_name("idgate");
+        let mut params = vec![("statement_timeout", timeout_ms)];
+        if let Some(schema) = &settings.schema {
+            if !valid_schema(schema) {
+                return Err(StoreError::Backend(format!(
+                    "invalid schema name {schema:?}: use lower-case letters, digits and _"
+                )));
+            }
+            // Created before the pool uses it as its search path.
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options.clone())
+                .await
+                .map_err(backend)?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .execute(&admin)
+            .await
+            .map_err(backend)?;
+            admin.close().await;
+            params.push(("search_path", schema.clone()));
+        }
+        options = options.options(params);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Ok(PgStore {
+            pool,
+            keys,
+            write_attempts: settings.write_attempts.max(1),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Runs a write, retrying it when PostgreSQL reports a serialization failure or deadlock.
+    async fn write<T, F, Fut>(&self, op: F) -> Result<T, sqlx::Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Err(e) if is_transient(&e) && attempt < self.write_attempts => {
+                    tracing::debug!(attempt, "retrying a write after a transient conflict");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn meta_get(&self, key: &str) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    async fn meta_set(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(p.id.0)
+            .bind(&p.name)
+            .bind(p.tier.as_str())
+            .bind(p.session_ttl_secs)
+            .bind(p.created_at)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn get_partner(&self, id: PartnerId) -> StoreResult<Option<Partner>> {
+        sqlx::query("SELECT * FROM partners WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| rows::partner(&r))
+            .transpose()
+    }
+
+    async fn list_partners(&self) -> StoreResult<Vec<Partner>> {
+        sqlx::query("SELECT * FROM partners ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(rows::partner)
+            .collect()
+    }
+
+    async fn insert_credential(&self, c: &Credential) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO credentials
+                 (id, partner_id, kind, lookup_digest, secret_digest, created_at, revoked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(c.id.0)
+            .bind(c.partner_id.0)
+            .bind(c.kind.as_str())
+            .bind(&c.lookup_digest)
+            .bind(&c.secret_digest)
+            .bind(c.created_at)
+            .bind(c.revoked_at)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn find_credential(
+        &self,
+        kind: CredentialKind,
+        lookup_digest: &str,
+    ) -> StoreResult<Option<Credential>> {
+        sqlx::query(
+            "SELECT * FROM credentials
+             WHERE kind = $1 AND lookup_digest = $2 AND revoked_at IS NULL",
+        )
+        .bind(kind.as_str())
+        .bind(lookup_digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| rows::credential(&r))
+        .transpose()
+    }
+
+    async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO return_url_rules
+                 (id, partner_id, requested_url, normalized_scheme, normalized_host,
+                  normalized_path_prefix, status, requested_at, decided_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(r.id.0)
+            .bind(r.partner_id.0)
+            .bind(&r.requested_url)
+            .bind(&r.normalized_scheme)
+            .bind(&r.normalized_host)
+            .bind(&r.normalized_path_prefix)
+            .bind(r.status.as_str())
+            .bind(r.requested_at)
+            .bind(r.decided_at)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn get_return_url_rule(
+        &self,
+        id: ReturnUrlRuleId,
+    ) -> StoreResult<Option<ReturnUrlRule>> {
+        sqlx::query("SELECT * FROM return_url_rules WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| rows::return_url_rule(&r))
+            .transpose()
+    }
+
+    async fn list_return_url_rules(
+        &self,
+        filter: ReturnUrlFilter,
+    ) -> StoreResult<Vec<ReturnUrlRule>> {
+        sqlx::query(
+            "SELECT * FROM return_url_rules
+             WHERE ($1::uuid IS NULL OR partner_id = $1) AND ($2::text IS NULL OR status = $2)
+             ORDER BY requested_at, id",
+        )
+        .bind(filter.partner_id.map(|p| p.0))
+        .bind(filter.status.map(|s| s.as_str()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(rows::return_url_rule)
+        .collect()
+    }
+
+    async fn decide_return_url_rule(
+        &self,
+        id: ReturnUrlRuleId,
+        status: ReturnUrlStatus,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ReturnUrlRule> {
+        self.write(|| {
+            sqlx::query(
+                "UPDATE return_url_rules SET status = $2, decided_at = $3 WHERE id = $1 RETURNING *",
+            )
+            .bind(id.0)
+            .bind(status.as_str())
+            .bind(at)
+            .fetch_optional(&self.pool)
+        })
+        .await
+        .map_err(backend)?
+        .map(|r| rows::return_url_rule(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound("return URL rule"))
+    }
+
+    async fn insert_session(&self, s: &Session, created: &SessionEvent) -> StoreResult<()> {
+        let enc = SealedSession::seal(&self.keys, s)?;
+        let external_refs = Json(&s.external_refs);
+        let dialect_options = Json(&s.dialect_options);
+        let claims = Json(&s.requested_claims);
+        self.write(|| async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO sessions
+                 (id, partner_id, dialect, provider_id, status, reason, raw_provider_status,
+                  external_refs, dialect_options, applicant, requested_loa, requested_claims,
+                  match_data, return_url, access_token_digest, provider_reference, created_at,
+                  started_at, submitted_at, decided_at, expires_at, achieved_loa, result_claims,
+                  match_result, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                         $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+            )
+            .bind(s.id.0)
+            .bind(s.partner_id.0)
+            .bind(s.dialect.as_str())
+            .bind(&s.provider_id)
+            .bind(s.status.as_str())
+            .bind(&s.reason)
+            .bind(&s.raw_provider_status)
+            .bind(external_refs)
+            .bind(dialect_options)
+            .bind(&enc.applicant)
+            .bind(s.requested_loa.map(i16::from))
+            .bind(claims)
+            .bind(&enc.match_data)
+            .bind(&s.return_url)
+            .bind(&s.access_token_digest)
+            .bind(&s.provider_reference)
+            .bind(s.created_at)
+            .bind(s.started_at)
+            .bind(s.submitted_at)
+            .bind(s.decided_at)
+            .bind(s.expires_at)
+            .bind(s.achieved_loa.map(i16::from))
+            .bind(&enc.result_claims)
+            .bind(&enc.match_result)
+            .bind(s.version)
+            .execute(&mut *tx)
+            .await?;
+            insert_event(&mut tx, created).await?;
+            tx.commit().await
+        })
+        .await
+        .map_err(write_error)
+    }
+
+    async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| rows::session(&r, &self.keys)).transpose()
+    }
+
+    async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE access_token_digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| rows::session(&r, &self.keys)).transpose()
+    }
+
+    async fn commit_transition(&self, s: &Session, events: &[SessionEvent]) -> StoreResult<()> {
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        if last.seq != s.version || last.seq - first.seq + 1 != events.len() as i64 {
+            return Err(StoreError::Corrupt(
+                "events must be consecutive and end at the session's version".into(),
+            ));
+        }
+        let enc = SealedSession::seal(&self.keys, s)?;
+        let outcome = self
+            .write(|| async {
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE sessions SET
+                        status = $2, reason = $3, raw_provider_status = $4,
+                        provider_reference = $5, started_at = $6, submitted_at = $7,
+                        decided_at = $8, achieved_loa = $9, result_claims = $10,
+                        match_result = $11, version = $12, expiry_claimed_until = NULL
+                     WHERE id = $1 AND version = $13",
+                )
+                .bind(s.id.0)
+                .bind(s.status.as_str())
+                .bind(&s.reason)
+                .bind(&s.raw_provider_status)
+                .bind(&s.provider_reference)
+                .bind(s.started_at)
+                .bind(s.submitted_at)
+                .bind(s.decided_at)
+                .bind(s.achieved_loa.map(i16::from))
+                .bind(&enc.result_claims)
+                .bind(&enc.match_result)
+                .bind(s.version)
+                .bind(first.seq - 1)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for event in events {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            })
+            .await
+            .map_err(write_error)?;
+        if outcome { Ok(()) } else { Err(StoreError::Stale) }
+    }
+
+    async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>> {
+        sqlx::query("SELECT * FROM session_events WHERE session_id = $1 ORDER BY seq")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(rows::event)
+            .collect()
+    }
+
+    async fn claim_due_expiries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionId>> {
+        // SKIP LOCKED: concurrent sweepers take disjoint rows instead of waiting for each other.
+        let mut ids: Vec<(uuid::Uuid, DateTime<Utc>)> = self
+            .write(|| {
+                sqlx::query_as(
+                    "UPDATE sessions SET expiry_claimed_until = $3
+                     WHERE id IN (
+                         SELECT id FROM sessions
+                         WHERE status IN ('created', 'started', 'submitted', 'resubmission_requested')
+                           AND expires_at <= $1
+                           AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= $1)
+                         ORDER BY expires_at, id
+                         LIMIT $2
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING id, expires_at",
+                )
+                .bind(now)
+                .bind(i64::from(limit))
+                .bind(lease_until)
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        // RETURNING has no order of its own.
+        ids.sort_by_key(|(id, expires_at)| (*expires_at, *id));
+        Ok(ids.into_iter().map(|(id, _)| SessionId(id)).collect())
+    }
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    e: &SessionEvent,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO session_events
+         (session_id, seq, at, actor, event, from_status, to_status, reason, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(e.session_id.0)
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.actor.as_str())
+    .bind(e.event.map(|ev| ev.as_str()))
+    .bind(e.from_status.map(|s| s.as_str()))
+    .bind(e.to_status.as_str())
+    .bind(&e.reason)
+    .bind(Json(&e.details))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
