@@ -10,7 +10,14 @@ pub const DEFAULTS: &str = include_str!("../idgate.default.toml");
 
 /// The top-level sections of the configuration.
 const SECTIONS: [&str; 8] = [
-    "server", "database", "keys", "sessions", "api", "demo", "providers", "dialects",
+    "server",
+    "database",
+    "keys",
+    "sessions",
+    "api",
+    "demo",
+    "providers",
+    "dialects",
 ];
 
 /// Flag values that override every other layer (dotted keys).

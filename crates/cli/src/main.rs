@@ -199,6 +199,7 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
             "API test mode is on: http return URLs on loopback hosts are accepted; set api.test_mode = false in production"
         );
     }
+    let shutdown = shutdown_signal();
     let demo = startup::ensure_demo_partner(&hub).await?;
     let running = startup::serve(hub.clone(), listener).await?;
     let base = hub.settings.public_base().to_owned();
@@ -217,7 +218,8 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
     if let Some(demo) = demo {
         print_demo(&demo, &base);
     }
-    wait_for_shutdown().await;
+    println!("Press Ctrl-C to stop.");
+    shutdown.await;
     tracing::info!("shutting down");
     running.stop().await;
     Ok(())
@@ -236,27 +238,29 @@ fn print_demo(demo: &DemoPartner, base: &str) {
         "curl -s -X POST {base}/api/v1/users/42/verification/flows -H 'Authorization: Bearer {}' -H 'API-key: {}' -H 'Content-Type: application/json' -d '{{\"provider\":\"veriff\",\"id_type\":\"local\",\"partner_return_url\":\"{}\"}}'",
         demo.secrets.access_token, demo.secrets.api_key, demo.return_url
     );
-    println!();
 }
 
-async fn wait_for_shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is called, so
+/// call it before announcing readiness.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            () = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 

@@ -175,8 +175,10 @@ impl Settings {
         };
         let acquire_timeout =
             std_duration("database.acquire_timeout", &self.database.acquire_timeout)?;
-        let statement_timeout =
-            std_duration("database.statement_timeout", &self.database.statement_timeout)?;
+        let statement_timeout = std_duration(
+            "database.statement_timeout",
+            &self.database.statement_timeout,
+        )?;
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }

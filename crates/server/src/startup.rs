@@ -86,16 +86,22 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     let recorded = recorded_data_keys(store.as_ref()).await?;
     let mut generated_keys = false;
     if let Some(text) = pending_key_file {
-        if !recorded.is_empty() {
-            return Err(StartupError::MissingKeyFile {
-                database: redacted(&settings.database.url),
-                key_file,
-            });
-        }
-        match Keys::write_new(&key_path, &text) {
+        // A node starting beside us may have created the key file meanwhile: its keys are the
+        // database's keys. Only a database that has keys while no key file exists is refused.
+        let written = if recorded.is_empty() {
+            Keys::write_new(&key_path, &text)
+        } else {
+            Err(std::io::ErrorKind::AlreadyExists.into())
+        };
+        match written {
             Ok(()) => generated_keys = true,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // Another node created it meanwhile: use theirs.
+                if !key_path.exists() {
+                    return Err(StartupError::MissingKeyFile {
+                        database: redacted(&settings.database.url),
+                        key_file,
+                    });
+                }
                 keys = Keys::load(&key_path)?;
                 store = open_store(&settings, &config, keys.data.clone()).await?;
             }
@@ -196,7 +202,9 @@ async fn check_data_keys(
     let active = keys.data.active_key_id().to_owned();
     if !recorded.contains(&active) {
         recorded.push(active);
-        store.meta_set(META_DATA_KEY_IDS, &recorded.join(",")).await?;
+        store
+            .meta_set(META_DATA_KEY_IDS, &recorded.join(","))
+            .await?;
     }
     Ok(())
 }
@@ -210,9 +218,15 @@ pub struct DemoPartner {
 }
 
 /// Creates the demo partner (with an approved return URL on idgate's own demo page) unless it
-/// exists or the demo is turned off. Returns it only when it was created now.
+/// exists or the demo is turned off. Returns it only when it was created now. When several
+/// nodes start at once, one wins the claim and creates it.
 pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, StartupError> {
-    if !hub.settings.demo.partner || hub.store.meta_get(META_DEMO_PARTNER).await?.is_some() {
+    if !hub.settings.demo.partner
+        || !hub
+            .store
+            .meta_set_if_absent(META_DEMO_PARTNER, "being created")
+            .await?
+    {
         return Ok(None);
     }
     let (partner, secrets) = hub.create_partner("Demo partner", Tier::SelfServe).await?;

@@ -519,14 +519,26 @@ async fn expiry_moves_due_sessions_once() {
 
     let now = chrono::Utc::now();
     assert_eq!(
-        app.hub.sweep_expired(now, 10, chrono::Duration::seconds(30)).await.unwrap_or(99),
+        app.hub
+            .sweep_expired(now, 10, chrono::Duration::seconds(30))
+            .await
+            .unwrap_or(99),
         0,
         "nothing is due yet"
     );
     let later = now + chrono::Duration::days(8);
-    assert_eq!(app.hub.sweep_expired(later, 1, chrono::Duration::seconds(30)).await.unwrap_or(0), 2);
     assert_eq!(
-        app.hub.sweep_expired(later, 10, chrono::Duration::seconds(30)).await.unwrap_or(99),
+        app.hub
+            .sweep_expired(later, 1, chrono::Duration::seconds(30))
+            .await
+            .unwrap_or(0),
+        2
+    );
+    assert_eq!(
+        app.hub
+            .sweep_expired(later, 10, chrono::Duration::seconds(30))
+            .await
+            .unwrap_or(99),
         0,
         "a second sweep moves nothing"
     );

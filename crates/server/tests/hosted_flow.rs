@@ -391,7 +391,11 @@ async fn an_expired_link_redirects_with_expired() {
         .unwrap_or_default()
         .to_owned();
     app.hub
-        .sweep_expired(chrono::Utc::now() + chrono::Duration::days(8), 10, chrono::Duration::seconds(30))
+        .sweep_expired(
+            chrono::Utc::now() + chrono::Duration::days(8),
+            10,
+            chrono::Duration::seconds(30),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let r = app

@@ -101,12 +101,17 @@ impl PgStore {
                 .connect_with(options.clone())
                 .await
                 .map_err(backend)?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            let created = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
             )))
             .execute(&admin)
-            .await
-            .map_err(backend)?;
+            .await;
+            match created {
+                Ok(_) => {}
+                // Two nodes creating it at the same moment: the other one won, it exists.
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
+                Err(e) => return Err(backend(e)),
+            }
             admin.close().await;
             params.push(("search_path", schema.clone()));
         }
@@ -187,6 +192,21 @@ impl Store for PgStore {
         .await
         .map_err(backend)?;
         Ok(())
+    }
+
+    async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
+        let done = self
+            .write(|| {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
@@ -290,10 +310,7 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn get_return_url_rule(
-        &self,
-        id: ReturnUrlRuleId,
-    ) -> StoreResult<Option<ReturnUrlRule>> {
+    async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>> {
         sqlx::query("SELECT * FROM return_url_rules WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.pool)
@@ -460,7 +477,11 @@ impl Store for PgStore {
             })
             .await
             .map_err(write_error)?;
-        if outcome { Ok(()) } else { Err(StoreError::Stale) }
+        if outcome {
+            Ok(())
+        } else {
+            Err(StoreError::Stale)
+        }
     }
 
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>> {

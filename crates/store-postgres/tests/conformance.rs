@@ -8,7 +8,7 @@ use std::time::Duration;
 
 fn url() -> String {
     std::env::var("IDGATE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".to_owned())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 fn settings(schema: &str) -> PgSettings {
@@ -30,7 +30,7 @@ fn keys() -> Arc<KeyRing> {
 }
 
 fn fresh_schema() -> String {
-    format!("t_conf_{}", uuid::Uuid::new_v4().simple())
+    format!("idgt_conf_{}", uuid::Uuid::new_v4().simple())
 }
 
 async fn fresh() -> PgStore {
@@ -43,14 +43,21 @@ async fn fresh() -> PgStore {
 
 idgate_store::conformance_suite!(fresh());
 
+/// `applicant`, `result_claims` and `provider_id` as stored.
+type CipherColumns = (Option<Vec<u8>>, Option<Vec<u8>>, String);
+
 #[tokio::test]
 async fn personal_data_is_stored_as_ciphertext() {
     let schema = fresh_schema();
-    let store = PgStore::open(&settings(&schema), keys()).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = PgStore::open(&settings(&schema), keys())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
     idgate_store::conformance::sessions_round_trip_with_personal_data(&store).await;
-    let pool = sqlx::PgPool::connect(&url()).await.unwrap_or_else(|e| panic!("{e}"));
-    let rows: Vec<(Option<Vec<u8>>, Option<Vec<u8>>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let pool = sqlx::PgPool::connect(&url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<CipherColumns> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT applicant, result_claims, provider_id FROM \"{schema}\".sessions"
     )))
     .fetch_all(&pool)
@@ -62,7 +69,10 @@ async fn personal_data_is_stored_as_ciphertext() {
     for blob in [applicant, claims] {
         let blob = blob.as_deref().unwrap_or_default();
         assert!(!blob.is_empty());
-        assert!(!blob.windows(4).any(|w| w == b"Kari"), "plaintext in the database");
+        assert!(
+            !blob.windows(4).any(|w| w == b"Kari"),
+            "plaintext in the database"
+        );
     }
 }
 
@@ -71,7 +81,11 @@ async fn nodes_migrating_at_once_migrate_once() {
     let schema = fresh_schema();
     let mut nodes = Vec::new();
     for _ in 0..4 {
-        nodes.push(PgStore::open(&settings(&schema), keys()).await.unwrap_or_else(|e| panic!("{e}")));
+        nodes.push(
+            PgStore::open(&settings(&schema), keys())
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
     }
     let tasks: Vec<_> = nodes
         .into_iter()
@@ -81,7 +95,9 @@ async fn nodes_migrating_at_once_migrate_once() {
         let result = task.await.unwrap_or_else(|e| panic!("{e}"));
         assert!(result.is_ok(), "{result:?}");
     }
-    let pool = sqlx::PgPool::connect(&url()).await.unwrap_or_else(|e| panic!("{e}"));
+    let pool = sqlx::PgPool::connect(&url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT count(*) FROM \"{schema}\"._sqlx_migrations"
     )))
@@ -103,30 +119,47 @@ async fn concurrent_sweepers_claim_disjoint_batches() {
         session_ttl_secs: None,
         created_at: Utc::now(),
     };
-    store.insert_partner(&partner).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .insert_partner(&partner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let past = Utc::now() - Chrono::hours(2);
     for i in 0..60 {
         let (s, e) = Session::create(
             SessionId::new(),
             partner.id,
             Dialect::EasyFreelance,
-            NewSession { provider_id: "veriff".into(), ..NewSession::default() },
+            NewSession {
+                provider_id: "veriff".into(),
+                ..NewSession::default()
+            },
             format!("d{i}"),
             Chrono::hours(1),
             past,
         );
-        store.insert_session(&s, &e).await.unwrap_or_else(|e| panic!("{e}"));
+        store
+            .insert_session(&s, &e)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let now = Utc::now();
     let sweepers: Vec<_> = (0..3)
         .map(|_| {
             let node = store.clone();
-            tokio::spawn(async move { node.claim_due_expiries(now, 25, now + Chrono::seconds(30)).await })
+            tokio::spawn(async move {
+                node.claim_due_expiries(now, 25, now + Chrono::seconds(30))
+                    .await
+            })
         })
         .collect();
     let mut all = Vec::new();
     for sweeper in sweepers {
-        all.extend(sweeper.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")));
+        all.extend(
+            sweeper
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
     }
     assert_eq!(all.len(), 60);
     all.sort();

@@ -127,6 +127,18 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)

@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, ExternalRefs,
     LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId, ResultClaims,
-    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, Status, Tier, TransitionNote, UrlPolicy,
+    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, Status, Tier, TransitionNote,
+    UrlPolicy,
 };
 use std::collections::BTreeMap;
 
@@ -325,7 +326,12 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     // A transition for a session that does not exist is refused, not invented.
     let (ghost, _) = new_session(&p, "digest-ghost", t(0));
     let mut ghost_moved = ghost.clone();
-    let ghost_event = step(&mut ghost_moved, LifecycleEvent::Start, Actor::EndUser, t(1));
+    let ghost_event = step(
+        &mut ghost_moved,
+        LifecycleEvent::Start,
+        Actor::EndUser,
+        t(1),
+    );
     assert!(
         store
             .commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event))
@@ -339,10 +345,14 @@ pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
     let (session, created) = new_session(&p, "digest-m", t(0));
     ok(store.insert_session(&session, &created).await, "insert");
     let mut walked = session.clone();
-    let events: Vec<SessionEvent> = [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Approve]
-        .into_iter()
-        .map(|e| step(&mut walked, e, Actor::Provider, t(5)))
-        .collect();
+    let events: Vec<SessionEvent> = [
+        LifecycleEvent::Start,
+        LifecycleEvent::Submit,
+        LifecycleEvent::Approve,
+    ]
+    .into_iter()
+    .map(|e| step(&mut walked, e, Actor::Provider, t(5)))
+    .collect();
     // A stale writer's batch (based on the old version) after this one lands is refused whole.
     let mut stale = session.clone();
     let stale_events: Vec<SessionEvent> = [LifecycleEvent::Start, LifecycleEvent::Cancel]
@@ -355,7 +365,10 @@ pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
         Err(StoreError::Stale)
     ));
     let stored = ok(store.session_events(session.id).await, "events");
-    assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
     let now = ok(store.get_session(session.id).await, "get").map(|s| s.status);
     assert_eq!(now, Some(Status::Approved));
 }
@@ -369,12 +382,19 @@ pub async fn expiry_claims(store: &dyn Store) {
         sessions.push(session);
     }
     let ids: Vec<SessionId> = sessions.iter().map(|s| s.id).collect();
-    let claim = |now: i64, limit: u32, until: i64| store.claim_due_expiries(t(now), limit, t(until));
+    let claim =
+        |now: i64, limit: u32, until: i64| store.claim_due_expiries(t(now), limit, t(until));
 
     // Sessions live one hour (due at 3600, 3610, 3620, 3630): at 3615 two are due and claimed.
-    assert_eq!(ok(claim(3615, 100, 3645).await, "claim"), vec![ids[0], ids[1]]);
+    assert_eq!(
+        ok(claim(3615, 100, 3645).await, "claim"),
+        vec![ids[0], ids[1]]
+    );
     // While the claim holds, nobody else gets them.
-    assert_eq!(ok(claim(3619, 100, 3650).await, "claim"), Vec::<SessionId>::new());
+    assert_eq!(
+        ok(claim(3619, 100, 3650).await, "claim"),
+        Vec::<SessionId>::new()
+    );
     // The claimant crashed: after the lease they are claimable again, oldest first, and
     // `limit` holds.
     assert_eq!(ok(claim(3646, 1, 3700).await, "claim"), vec![ids[0]]);
@@ -388,7 +408,11 @@ pub async fn expiry_claims(store: &dyn Store) {
     let e = step(&mut done, LifecycleEvent::Cancel, Actor::Partner, t(1));
     commit(store, &done, &e, "cancel").await;
     let mut review = sessions[1].clone();
-    for event in [LifecycleEvent::Start, LifecycleEvent::Submit, LifecycleEvent::Review] {
+    for event in [
+        LifecycleEvent::Start,
+        LifecycleEvent::Submit,
+        LifecycleEvent::Review,
+    ] {
         let e = step(&mut review, event, Actor::Provider, t(2));
         commit(store, &review, &e, "review").await;
     }
@@ -406,4 +430,16 @@ pub async fn meta_values(store: &dyn Store) {
     ok(store.meta_set("k", "v1").await, "set");
     ok(store.meta_set("k", "v2").await, "overwrite");
     assert_eq!(ok(store.meta_get("k").await, "get"), Some("v2".into()));
+    assert!(ok(
+        store.meta_set_if_absent("claim", "node-a").await,
+        "claim"
+    ));
+    assert!(!ok(
+        store.meta_set_if_absent("claim", "node-b").await,
+        "claim"
+    ));
+    assert_eq!(
+        ok(store.meta_get("claim").await, "get"),
+        Some("node-a".into())
+    );
 }

@@ -54,6 +54,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>>;
     async fn meta_set(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// Sets `key` only if it has no value yet; returns whether this call set it (a claim that
+    /// exactly one of several nodes wins).
+    async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool>;
 
     async fn insert_partner(&self, partner: &Partner) -> StoreResult<()>;
     async fn get_partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;

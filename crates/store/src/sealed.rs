@@ -56,8 +56,20 @@ impl SealedSession {
         Ok(SealedSession {
             applicant: seal(keys, "sessions", "applicant", &id, s.applicant.as_ref())?,
             match_data: seal(keys, "sessions", "match_data", &id, s.match_data.as_ref())?,
-            result_claims: seal(keys, "sessions", "result_claims", &id, s.result_claims.as_ref())?,
-            match_result: seal(keys, "sessions", "match_result", &id, s.match_result.as_ref())?,
+            result_claims: seal(
+                keys,
+                "sessions",
+                "result_claims",
+                &id,
+                s.result_claims.as_ref(),
+            )?,
+            match_result: seal(
+                keys,
+                "sessions",
+                "match_result",
+                &id,
+                s.match_result.as_ref(),
+            )?,
         })
     }
 }

@@ -45,7 +45,7 @@ pub fn database(dir: &std::path::Path) -> Value {
     let mut db = match std::env::var("IDGATE_TEST_DB").as_deref() {
         Ok("postgres") => json!({
             "url": std::env::var("IDGATE_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".to_owned()),
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
             "schema": schema_for(dir),
         }),
         _ => json!({ "url": format!("sqlite://{}/idgate.db", dir.display()) }),
@@ -66,7 +66,7 @@ pub fn schema_for(dir: &std::path::Path) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    format!("t_{name}_{:x}", name.len() * 7919 + dir.as_os_str().len())
+    format!("idgt_{name}")
 }
 
 pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {

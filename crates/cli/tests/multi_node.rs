@@ -1,0 +1,299 @@
+//! Two `idgate serve` processes on one PostgreSQL schema, as behind a load balancer: a flow
+//! created on node A is polled and finished on node B, both nodes' expiry jobs move each due
+//! session exactly once, and a node killed mid-run loses nothing.
+
+mod support;
+
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::time::Duration;
+use support::{Db, after, free_port, postgres_url, run_json, serve};
+
+/// Node settings for this test: quick expiry sweeps and short claims.
+const NODE_ENV: &[(&str, &str)] = &[
+    ("IDGATE_SESSIONS__EXPIRY_INTERVAL", "1s"),
+    ("IDGATE_SESSIONS__EXPIRY_LEASE", "3s"),
+];
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+struct Creds {
+    token: String,
+    api_key: String,
+}
+
+impl Creds {
+    fn on(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        r.bearer_auth(&self.token).header("API-key", &self.api_key)
+    }
+}
+
+async fn create_flow(
+    http: &reqwest::Client,
+    node: &str,
+    creds: &Creds,
+    return_url: &str,
+) -> Result<Value, String> {
+    let r = creds
+        .on(http.post(format!("{node}/api/v1/users/7/verification/flows")))
+        .json(&json!({"provider": "bankid", "partner_return_url": return_url}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.status() != 201 {
+        return Err(format!("status {}", r.status()));
+    }
+    r.json().await.map_err(|e| e.to_string())
+}
+
+async fn status(http: &reqwest::Client, node: &str, creds: &Creds, id: &str) -> Value {
+    creds
+        .on(http.get(format!("{node}/api/v1/verification/status/{id}")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn multi_node_two_nodes_share_one_postgres() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = Db::postgres_for(dir.path());
+    let Db::Postgres { schema } = &db else {
+        unreachable!()
+    };
+
+    // Both nodes start at once on a fresh schema: one migration, one key file, one demo partner.
+    let (port_a, port_b) = (free_port(), free_port());
+    let (a, b) = tokio::join!(
+        serve(dir.path(), &db, port_a, NODE_ENV),
+        serve(dir.path(), &db, port_b, NODE_ENV)
+    );
+    let demos = [&a, &b]
+        .iter()
+        .filter(|n| n.printed.contains("Demo partner created"))
+        .count();
+    assert_eq!(demos, 1, "exactly one node creates the demo partner");
+    let (node_a, node_b) = (a.base(), b.base());
+    let printed = if a.printed.contains("access token:") {
+        &a.printed
+    } else {
+        &b.printed
+    };
+    let creds = Creds {
+        token: after(printed, "access token:").to_owned(),
+        api_key: after(printed, "API-key:").to_owned(),
+    };
+    let http = http();
+    let partner_site = "https://partner.example.com/return";
+
+    // Registered on A, approved by an operator, used on B.
+    let rule: Value = creds
+        .on(http.post(format!("{node_a}/api/v1/verification-return-urls")))
+        .json(&json!({"partner_return_url": partner_site}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rule_id = rule["id"].as_str().unwrap_or_default();
+    run_json(
+        dir.path(),
+        &db,
+        &["return-url", "approve", rule_id, "--json"],
+    )
+    .await;
+
+    // Created on B, polled on A, opened on A, finished on B.
+    let created = create_flow(&http, &node_b, &creds, partner_site)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        status(&http, &node_a, &creds, &id).await["status"],
+        "pending"
+    );
+    let vurl = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .replace(&node_b, &node_a);
+    let landing = http
+        .get(&vurl)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(landing.status(), 200);
+    let started = http
+        .post(format!("{vurl}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sandbox = location(&started);
+    assert!(sandbox.starts_with(&node_a), "{sandbox}");
+    let state = sandbox
+        .split("state=")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let back = http
+        .get(format!(
+            "{node_b}/callback/bankid?state={state}&outcome=approved"
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let landed = location(&back);
+    assert!(
+        landed.starts_with(partner_site) && landed.contains("status=approved"),
+        "{landed}"
+    );
+    assert_eq!(
+        status(&http, &node_a, &creds, &id).await["status"],
+        "approved"
+    );
+
+    // A burst of creations on both nodes; B is killed in the middle of it. Every session that
+    // was acknowledged with a 201 exists afterwards.
+    let pool = PgPool::connect(&postgres_url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut acknowledged = Vec::new();
+    let mut b = Some(b);
+    for i in 0..120 {
+        if i == 60
+            && let Some(b) = b.take()
+        {
+            b.kill().await;
+        }
+        let node = if i % 2 == 0 { &node_a } else { &node_b };
+        if let Ok(v) = create_flow(&http, node, &creds, partner_site).await {
+            acknowledged.push(v["verification_id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    assert!(
+        acknowledged.len() >= 90,
+        "only {} creations answered",
+        acknowledged.len()
+    );
+    let stored: Vec<(uuid::Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM \"{schema}\".sessions"
+    )))
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stored: std::collections::HashSet<String> =
+        stored.into_iter().map(|(u,)| u.to_string()).collect();
+    assert!(
+        acknowledged.iter().all(|id| stored.contains(id)),
+        "an acknowledged session was lost"
+    );
+
+    // B comes back. All pending sessions fall due at once; 20 of them are claimed by a node
+    // that "crashes" before doing the work (a claim nobody will finish).
+    let b = serve(dir.path(), &db, port_b, NODE_ENV).await;
+    // One transaction, so no sweeper sees the sessions due without the crashed node's claim.
+    let mut tx = pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let crashed_claim = format!(
+        "UPDATE \"{schema}\".sessions SET expiry_claimed_until = now() + interval '3 seconds'
+         WHERE id IN (SELECT id FROM \"{schema}\".sessions WHERE status = 'created' ORDER BY id LIMIT 20)
+         RETURNING id, expiry_claimed_until"
+    );
+    let claimed: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(crashed_claim))
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(claimed.len(), 20);
+    let due_sql = format!(
+        "UPDATE \"{schema}\".sessions SET expires_at = now() - interval '1 second' WHERE status = 'created'"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(due_sql))
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+
+    let remaining_sql =
+        format!("SELECT count(*) FROM \"{schema}\".sessions WHERE status = 'created'");
+    let mut remaining = -1;
+    for _ in 0..300 {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(remaining_sql.clone()))
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        remaining = n;
+        if n == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(remaining, 0, "sessions left unexpired");
+
+    // Exactly one expiry event per session, though two nodes swept.
+    let per_session = format!(
+        "SELECT session_id, count(*) FROM \"{schema}\".session_events
+         WHERE to_status = 'expired' GROUP BY session_id"
+    );
+    let counts: Vec<(uuid::Uuid, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(per_session))
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        counts.len(),
+        acknowledged.len(),
+        "every created session expired"
+    );
+    assert!(
+        counts.iter().all(|(_, n)| *n == 1),
+        "a session expired twice"
+    );
+
+    // The crashed node's sessions were left alone until its claim lapsed, then taken over.
+    let claimed_ids: Vec<uuid::Uuid> = claimed.iter().map(|(id, _)| *id).collect();
+    let lease_end = claimed
+        .iter()
+        .map(|(_, until)| *until)
+        .min()
+        .unwrap_or_default();
+    let first_taken: (Option<chrono::DateTime<chrono::Utc>>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT min(at) FROM \"{schema}\".session_events WHERE to_status = 'expired' AND session_id = ANY($1)"
+    )))
+    .bind(&claimed_ids)
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let first_taken = first_taken.0.unwrap_or_default();
+    assert!(
+        first_taken >= lease_end,
+        "a claimed session was expired at {first_taken}, before its claim ended at {lease_end}"
+    );
+    let (a_status, a_logs) = a.stop().await;
+    let (b_status, b_logs) = b.stop().await;
+    assert!(
+        a_status.success() && b_status.success(),
+        "{a_logs}\n{b_logs}"
+    );
+    // Both nodes did expiry work (the claims spread over them), or one did it all: either
+    // way each session moved once, which is what the counts above show.
+    let swept = |logs: &str| logs.contains("expired due sessions");
+    assert!(swept(&a_logs) || swept(&b_logs));
+}
