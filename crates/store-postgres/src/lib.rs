@@ -551,3 +551,88 @@ async fn insert_event(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    async fn store(write_attempts: u32) -> PgStore {
+        let url = std::env::var("IDGATE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let keys =
+            KeyRing::new("k", [("k".to_string(), vec![1u8; 32])]).unwrap_or_else(|e| panic!("{e}"));
+        PgStore::open(
+            &PgSettings {
+                url,
+                schema: None,
+                max_connections: 2,
+                acquire_timeout: Duration::from_secs(10),
+                statement_timeout: Duration::from_millis(200),
+                write_attempts,
+            },
+            Arc::new(keys),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("is PostgreSQL running? {e}"))
+    }
+
+    /// PostgreSQL raises a genuine serialization failure (SQLSTATE 40001) on the first tries.
+    async fn flaky(store: &PgStore, failures: u32, calls: &AtomicU32) -> Result<(), sqlx::Error> {
+        store
+            .write(|| async {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                let sql = if n < failures {
+                    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure'; END $$"
+                } else {
+                    "SELECT 1"
+                };
+                sqlx::query(sql).execute(&store.pool).await.map(|_| ())
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn serialization_failures_are_retried_up_to_the_configured_attempts() {
+        let store = store(3).await;
+        let calls = AtomicU32::new(0);
+        assert!(flaky(&store, 2, &calls).await.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+        let calls = AtomicU32::new(0);
+        let err = flaky(&store, 5, &calls).await.err();
+        assert!(err.as_ref().is_some_and(is_transient), "{err:?}");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "gives up after write_attempts"
+        );
+    }
+
+    #[tokio::test]
+    async fn statements_are_cut_off_by_the_statement_timeout() {
+        let store = store(1).await;
+        let slow = sqlx::query("SELECT pg_sleep(2)").execute(&store.pool).await;
+        let code = match &slow {
+            Err(sqlx::Error::Database(db)) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        };
+        assert_eq!(code.as_deref(), Some("57014"), "{slow:?}");
+    }
+
+    #[test]
+    fn schema_names_are_checked() {
+        assert!(valid_schema("idgate"));
+        assert!(valid_schema("idgt_t1"));
+        for bad in [
+            "",
+            "Idgate",
+            "1abc",
+            "a-b",
+            "a\"; drop table x; --",
+            &"a".repeat(64),
+        ] {
+            assert!(!valid_schema(bad), "{bad}");
+        }
+    }
+}

@@ -147,16 +147,11 @@ impl Hub {
     ) -> ServiceResult<Session> {
         let plan = |s: &Session| outcome_plan(s.status, outcome);
         let prepare = |s: &mut Session| {
-            if outcome.decision == Decision::Approved
-                || outcome.decision == Decision::Review
-                || outcome.claims.is_some()
-            {
-                if let Some(claims) = &outcome.claims {
-                    s.result_claims = Some(ResultClaims(claims.clone()));
-                }
-                if outcome.achieved_loa.is_some() {
-                    s.achieved_loa = outcome.achieved_loa;
-                }
+            if let Some(claims) = &outcome.claims {
+                s.result_claims = Some(ResultClaims(claims.clone()));
+            }
+            if outcome.achieved_loa.is_some() {
+                s.achieved_loa = outcome.achieved_loa;
             }
         };
         self.transition(id, actor, plan, prepare).await
