@@ -8,6 +8,7 @@ pub mod partner;
 pub mod personal;
 pub mod return_url;
 pub mod session;
+pub mod webhook;
 
 pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
@@ -16,4 +17,8 @@ pub use personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
 pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
 pub use session::{
     Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote,
+};
+pub use webhook::{
+    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
+    RetryPolicy, WebhookEndpoint, WebhookEvent,
 };

@@ -9,12 +9,13 @@
 //! - No transaction is held across anything but its own statements.
 
 mod rows;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId,
+    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
 use idgate_store::sealed::SealedSession;
 use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
@@ -43,17 +44,17 @@ pub struct PgSettings {
 /// The PostgreSQL implementation of [`Store`].
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: PgPool,
-    keys: Arc<KeyRing>,
+    pub(crate) pool: PgPool,
+    pub(crate) keys: Arc<KeyRing>,
     write_attempts: u32,
 }
 
-fn backend(e: sqlx::Error) -> StoreError {
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
 /// Maps named unique constraints to the client errors SQLite gives for the same rule.
-fn write_error(e: sqlx::Error) -> StoreError {
+pub(crate) fn write_error(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
@@ -61,6 +62,8 @@ fn write_error(e: sqlx::Error) -> StoreError {
             Some("credentials_lookup_unique") => "credential",
             Some("sessions_access_token_unique") => "session access token",
             Some("session_events_pkey") => "session event",
+            Some("webhook_deliveries_event_endpoint_unique") => "webhook delivery",
+            Some("webhook_attempts_pkey") => "webhook attempt",
             _ => "record",
         });
     }
@@ -134,7 +137,7 @@ impl PgStore {
     }
 
     /// Runs a write, retrying it when PostgreSQL reports a serialization failure or deadlock.
-    async fn write<T, F, Fut>(&self, op: F) -> Result<T, sqlx::Error>
+    pub(crate) async fn write<T, F, Fut>(&self, op: F) -> Result<T, sqlx::Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
@@ -361,7 +364,12 @@ impl Store for PgStore {
         .ok_or(StoreError::NotFound("return URL rule"))
     }
 
-    async fn insert_session(&self, s: &Session, created: &SessionEvent) -> StoreResult<()> {
+    async fn insert_session(
+        &self,
+        s: &Session,
+        created: &SessionEvent,
+        outbox: &[WebhookEvent],
+    ) -> StoreResult<()> {
         let enc = SealedSession::seal(&self.keys, s)?;
         let external_refs = Json(&s.external_refs);
         let dialect_options = Json(&s.dialect_options);
@@ -406,6 +414,7 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
             insert_event(&mut tx, created).await?;
+            webhooks::insert_outbox(&mut tx, outbox).await?;
             tx.commit().await
         })
         .await
@@ -430,7 +439,12 @@ impl Store for PgStore {
         row.map(|r| rows::session(&r, &self.keys)).transpose()
     }
 
-    async fn commit_transition(&self, s: &Session, events: &[SessionEvent]) -> StoreResult<()> {
+    async fn commit_transition(
+        &self,
+        s: &Session,
+        events: &[SessionEvent],
+        outbox: &[WebhookEvent],
+    ) -> StoreResult<()> {
         let (Some(first), Some(last)) = (events.first(), events.last()) else {
             return Ok(());
         };
@@ -472,6 +486,7 @@ impl Store for PgStore {
                 for event in events {
                     insert_event(&mut tx, event).await?;
                 }
+                webhooks::insert_outbox(&mut tx, outbox).await?;
                 tx.commit().await?;
                 Ok(true)
             })

@@ -4,12 +4,13 @@
 //! `SQLITE_BUSY`; reads use their own pool and run beside the writer thanks to WAL.
 
 mod rows;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId,
+    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
 use idgate_store::sealed::SealedSession;
 use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
@@ -26,9 +27,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The SQLite implementation of [`Store`].
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
-    keys: Arc<KeyRing>,
+    pub(crate) writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
+    pub(crate) keys: Arc<KeyRing>,
 }
 
 impl SqliteStore {
@@ -76,12 +77,12 @@ impl SqliteStore {
     }
 }
 
-fn backend(e: sqlx::Error) -> StoreError {
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
 /// Maps a unique-constraint failure to [`StoreError::Duplicate`] naming `what`.
-fn write_error(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn write_error(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
         _ => backend(e),
@@ -283,7 +284,12 @@ impl Store for SqliteStore {
         .ok_or(StoreError::NotFound("return URL rule"))
     }
 
-    async fn insert_session(&self, s: &Session, created: &SessionEvent) -> StoreResult<()> {
+    async fn insert_session(
+        &self,
+        s: &Session,
+        created: &SessionEvent,
+        outbox: &[WebhookEvent],
+    ) -> StoreResult<()> {
         let enc = SealedSession::seal(&self.keys, s)?;
         let mut tx = self.writer.begin().await.map_err(backend)?;
         sqlx::query(
@@ -325,6 +331,9 @@ impl Store for SqliteStore {
         .await
         .map_err(write_error("session access token"))?;
         insert_event(&mut tx, created).await?;
+        webhooks::insert_outbox(&mut tx, outbox)
+            .await
+            .map_err(write_error("webhook event"))?;
         tx.commit().await.map_err(backend)
     }
 
@@ -346,7 +355,12 @@ impl Store for SqliteStore {
         row.map(|r| rows::session(&r, &self.keys)).transpose()
     }
 
-    async fn commit_transition(&self, s: &Session, events: &[SessionEvent]) -> StoreResult<()> {
+    async fn commit_transition(
+        &self,
+        s: &Session,
+        events: &[SessionEvent],
+        outbox: &[WebhookEvent],
+    ) -> StoreResult<()> {
         let (Some(first), Some(last)) = (events.first(), events.last()) else {
             return Ok(());
         };
@@ -387,6 +401,9 @@ impl Store for SqliteStore {
         for event in events {
             insert_event(&mut tx, event).await?;
         }
+        webhooks::insert_outbox(&mut tx, outbox)
+            .await
+            .map_err(write_error("webhook event"))?;
         tx.commit().await.map_err(backend)
     }
 

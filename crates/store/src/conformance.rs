@@ -1,13 +1,18 @@
 //! Behaviour every [`Store`] engine must show. Each engine's tests call these functions on a
 //! fresh, migrated store (see [`conformance_suite!`](crate::conformance_suite)).
 
-use crate::{ReturnUrlFilter, Store, StoreError};
+use crate::{EndpointHealth, Redeliver, ReturnUrlFilter, Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use idgate_core::webhook::event_type_for;
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, ExternalRefs,
     LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId, ResultClaims,
     ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, Status, Tier, TransitionNote,
     UrlPolicy,
+};
+use idgate_core::{
+    Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
+    WebhookEndpoint, WebhookEvent,
 };
 use std::collections::BTreeMap;
 
@@ -24,6 +29,10 @@ macro_rules! conformance_suite {
             transitions_are_optimistic_and_ordered,
             several_events_commit_together_or_not_at_all,
             expiry_claims,
+            webhook_endpoints_round_trip,
+            outbox_fans_out_to_enabled_endpoints_that_want_the_event,
+            deliveries_are_claimed_in_session_order_with_leases,
+            attempts_dead_letters_and_redelivery,
             meta_values,
         );
     };
@@ -65,7 +74,7 @@ fn step(
 async fn commit(store: &dyn Store, session: &Session, event: &SessionEvent, what: &str) {
     ok(
         store
-            .commit_transition(session, std::slice::from_ref(event))
+            .commit_transition(session, std::slice::from_ref(event), &[])
             .await,
         what,
     );
@@ -234,7 +243,7 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (mut session, created) = new_session(&p, "digest-a", t(0));
     ok(
-        store.insert_session(&session, &created).await,
+        store.insert_session(&session, &created, &[]).await,
         "insert session",
     );
     assert_eq!(
@@ -285,7 +294,10 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
 pub async fn access_token_lookup(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-b", t(0));
-    ok(store.insert_session(&session, &created).await, "insert");
+    ok(
+        store.insert_session(&session, &created, &[]).await,
+        "insert",
+    );
     let found = ok(store.find_session_by_access_token("digest-b").await, "find");
     assert_eq!(found.map(|s| s.id), Some(session.id));
     assert_eq!(
@@ -294,7 +306,7 @@ pub async fn access_token_lookup(store: &dyn Store) {
     );
     let (clash, clash_event) = new_session(&p, "digest-b", t(0));
     assert!(matches!(
-        store.insert_session(&clash, &clash_event).await,
+        store.insert_session(&clash, &clash_event, &[]).await,
         Err(StoreError::Duplicate(_))
     ));
 }
@@ -302,7 +314,10 @@ pub async fn access_token_lookup(store: &dyn Store) {
 pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-c", t(0));
-    ok(store.insert_session(&session, &created).await, "insert");
+    ok(
+        store.insert_session(&session, &created, &[]).await,
+        "insert",
+    );
 
     // Two writers read the same version; only the first commit wins.
     let mut first = session.clone();
@@ -312,7 +327,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     commit(store, &first, &e1, "first").await;
     assert!(matches!(
         store
-            .commit_transition(&second, std::slice::from_ref(&e2))
+            .commit_transition(&second, std::slice::from_ref(&e2), &[])
             .await,
         Err(StoreError::Stale)
     ));
@@ -334,7 +349,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     );
     assert!(
         store
-            .commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event))
+            .commit_transition(&ghost_moved, std::slice::from_ref(&ghost_event), &[])
             .await
             .is_err()
     );
@@ -343,7 +358,10 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
 pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-m", t(0));
-    ok(store.insert_session(&session, &created).await, "insert");
+    ok(
+        store.insert_session(&session, &created, &[]).await,
+        "insert",
+    );
     let mut walked = session.clone();
     let events: Vec<SessionEvent> = [
         LifecycleEvent::Start,
@@ -359,9 +377,12 @@ pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
         .into_iter()
         .map(|e| step(&mut stale, e, Actor::EndUser, t(6)))
         .collect();
-    ok(store.commit_transition(&walked, &events).await, "batch");
+    ok(
+        store.commit_transition(&walked, &events, &[]).await,
+        "batch",
+    );
     assert!(matches!(
-        store.commit_transition(&stale, &stale_events).await,
+        store.commit_transition(&stale, &stale_events, &[]).await,
         Err(StoreError::Stale)
     ));
     let stored = ok(store.session_events(session.id).await, "events");
@@ -378,7 +399,10 @@ pub async fn expiry_claims(store: &dyn Store) {
     let mut sessions = Vec::new();
     for (i, digest) in ["e1", "e2", "e3", "e4"].into_iter().enumerate() {
         let (session, created) = new_session(&p, digest, t(i as i64 * 10));
-        ok(store.insert_session(&session, &created).await, "insert");
+        ok(
+            store.insert_session(&session, &created, &[]).await,
+            "insert",
+        );
         sessions.push(session);
     }
     let ids: Vec<SessionId> = sessions.iter().map(|s| s.id).collect();
@@ -441,5 +465,352 @@ pub async fn meta_values(store: &dyn Store) {
     assert_eq!(
         ok(store.meta_get("claim").await, "get"),
         Some("node-a".into())
+    );
+}
+
+fn webhook_endpoint(partner: &Partner, types: &[&str], enabled: bool) -> WebhookEndpoint {
+    WebhookEndpoint {
+        id: EndpointId::new(),
+        partner_id: partner.id,
+        url: "https://partner.example/hooks".into(),
+        event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+        enabled,
+        include_claims: false,
+        sign_ed25519: true,
+        secrets: vec![EndpointSecret {
+            id: "sec1".into(),
+            key: vec![9; 32],
+            created_at: t(0),
+            expires_at: None,
+        }],
+        failing_since: None,
+        disabled_reason: None,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+/// The outbox events for session events, as the service writes them.
+fn outbox(session: &Session, events: &[SessionEvent]) -> Vec<WebhookEvent> {
+    events
+        .iter()
+        .map(|e| WebhookEvent {
+            id: EventId::new(),
+            partner_id: session.partner_id,
+            session_id: Some(session.id),
+            seq: Some(e.seq),
+            event_type: event_type_for(e.to_status),
+            created_at: e.at,
+            payload: serde_json::json!({"type": event_type_for(e.to_status), "seq": e.seq}),
+        })
+        .collect()
+}
+
+pub async fn webhook_endpoints_round_trip(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let mut ep = webhook_endpoint(&p, &["session.approved"], true);
+    ok(store.insert_webhook_endpoint(&ep).await, "insert endpoint");
+    assert_eq!(
+        ok(store.get_webhook_endpoint(ep.id).await, "get"),
+        Some(ep.clone())
+    );
+    ep.url = "https://partner.example/v2/hooks".into();
+    ep.event_types.clear();
+    ep.secrets.push(EndpointSecret {
+        id: "sec2".into(),
+        key: vec![8; 32],
+        created_at: t(5),
+        expires_at: Some(t(100)),
+    });
+    ep.failing_since = Some(t(7));
+    ok(store.update_webhook_endpoint(&ep).await, "update");
+    assert_eq!(
+        ok(store.get_webhook_endpoint(ep.id).await, "get"),
+        Some(ep.clone())
+    );
+    let other = partner(store, "Globex").await;
+    let theirs = webhook_endpoint(&other, &[], true);
+    ok(store.insert_webhook_endpoint(&theirs).await, "insert");
+    let mine = ok(store.list_webhook_endpoints(Some(p.id)).await, "list");
+    assert_eq!(mine, vec![ep.clone()]);
+    assert_eq!(
+        ok(store.list_webhook_endpoints(None).await, "list").len(),
+        2
+    );
+    let ghost = webhook_endpoint(&p, &[], true);
+    assert!(matches!(
+        store.update_webhook_endpoint(&ghost).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub async fn outbox_fans_out_to_enabled_endpoints_that_want_the_event(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let all = webhook_endpoint(&p, &[], true);
+    let approvals = webhook_endpoint(&p, &["session.approved"], true);
+    let off = webhook_endpoint(&p, &[], false);
+    for ep in [&all, &approvals, &off] {
+        ok(store.insert_webhook_endpoint(ep).await, "insert endpoint");
+    }
+    let stranger = partner(store, "Globex").await;
+    let theirs = webhook_endpoint(&stranger, &[], true);
+    ok(
+        store.insert_webhook_endpoint(&theirs).await,
+        "insert endpoint",
+    );
+
+    let (mut session, created) = new_session(&p, "digest-w1", t(0));
+    let created_out = outbox(&session, std::slice::from_ref(&created));
+    ok(
+        store.insert_session(&session, &created, &created_out).await,
+        "insert",
+    );
+    let events: Vec<SessionEvent> = [
+        LifecycleEvent::Start,
+        LifecycleEvent::Submit,
+        LifecycleEvent::Approve,
+    ]
+    .into_iter()
+    .map(|e| step(&mut session, e, Actor::Provider, t(5)))
+    .collect();
+    let moved_out = outbox(&session, &events);
+    ok(
+        store.commit_transition(&session, &events, &moved_out).await,
+        "commit",
+    );
+
+    let count = |ep: EndpointId| async move {
+        ok(store.list_deliveries(ep, None, 100).await, "list").len()
+    };
+    assert_eq!(
+        count(all.id).await,
+        4,
+        "created, started, submitted, approved"
+    );
+    assert_eq!(count(approvals.id).await, 1);
+    assert_eq!(count(off.id).await, 0, "disabled endpoints get nothing new");
+    assert_eq!(
+        count(theirs.id).await,
+        0,
+        "another partner's endpoint gets nothing"
+    );
+    let first = ok(store.get_webhook_event(created_out[0].id).await, "event");
+    assert_eq!(first, Some(created_out[0].clone()));
+
+    // A refused (stale) transition writes no outbox rows either.
+    let mut stale = session.clone();
+    stale.version -= 1;
+    let again = outbox(&session, &events[2..]);
+    assert!(
+        store
+            .commit_transition(&stale, &events[2..], &again)
+            .await
+            .is_err()
+    );
+    assert_eq!(count(all.id).await, 4);
+    assert_eq!(
+        ok(store.get_webhook_event(again[0].id).await, "event"),
+        None
+    );
+}
+
+pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let ep = webhook_endpoint(&p, &[], true);
+    ok(store.insert_webhook_endpoint(&ep).await, "insert endpoint");
+    let (mut session, created) = new_session(&p, "digest-w2", t(0));
+    let out = outbox(&session, std::slice::from_ref(&created));
+    ok(
+        store.insert_session(&session, &created, &out).await,
+        "insert",
+    );
+    let started = step(&mut session, LifecycleEvent::Start, Actor::EndUser, t(1));
+    let out2 = outbox(&session, std::slice::from_ref(&started));
+    ok(
+        store
+            .commit_transition(&session, std::slice::from_ref(&started), &out2)
+            .await,
+        "start",
+    );
+
+    // Only the first event of the session is claimable; the second waits behind it.
+    let jobs = ok(store.claim_due_deliveries(t(10), 10, t(40)).await, "claim");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].event.id, out[0].id);
+    assert_eq!(jobs[0].endpoint.id, ep.id);
+    assert_eq!(jobs[0].endpoint.secrets, ep.secrets);
+    // Claimed: nobody else gets it until the lease ends.
+    assert!(ok(store.claim_due_deliveries(t(20), 10, t(50)).await, "claim").is_empty());
+    let again = ok(store.claim_due_deliveries(t(41), 10, t(70)).await, "claim");
+    assert_eq!(again.len(), 1, "a lapsed claim is taken again");
+
+    // Delivered: the next event of the session becomes claimable.
+    let mut d: Delivery = again[0].delivery.clone();
+    d.status = DeliveryStatus::Delivered;
+    d.attempts = 1;
+    d.last_attempt_at = Some(t(42));
+    d.delivered_at = Some(t(42));
+    d.last_status_code = Some(200);
+    let attempt = DeliveryAttempt {
+        delivery_id: d.id,
+        attempt: 1,
+        at: t(42),
+        status_code: Some(200),
+        duration_ms: 12,
+        error: None,
+        response_body: Some("ok".into()),
+    };
+    let healthy = EndpointHealth {
+        failing_since: None,
+        disabled_reason: None,
+    };
+    ok(store.record_attempt(&attempt, &d, &healthy).await, "record");
+    let next = ok(store.claim_due_deliveries(t(43), 10, t(80)).await, "claim");
+    assert_eq!(
+        next.iter().map(|j| j.event.id).collect::<Vec<_>>(),
+        vec![out2[0].id]
+    );
+
+    // Deliveries to a disabled endpoint wait.
+    let mut off = ep.clone();
+    off.enabled = false;
+    ok(store.update_webhook_endpoint(&off).await, "disable");
+    assert!(
+        ok(
+            store.claim_due_deliveries(t(100), 10, t(130)).await,
+            "claim"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        ok(store.oldest_pending_delivery().await, "oldest"),
+        Some(t(1)),
+        "the started event is still pending"
+    );
+}
+
+pub async fn attempts_dead_letters_and_redelivery(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let ep = webhook_endpoint(&p, &[], true);
+    ok(store.insert_webhook_endpoint(&ep).await, "insert endpoint");
+    let (session, created) = new_session(&p, "digest-w3", t(0));
+    let out = outbox(&session, std::slice::from_ref(&created));
+    ok(
+        store.insert_session(&session, &created, &out).await,
+        "insert",
+    );
+    let job = ok(store.claim_due_deliveries(t(1), 10, t(30)).await, "claim")
+        .pop()
+        .unwrap_or_else(|| panic!("nothing to claim"));
+    let mut d = job.delivery.clone();
+    d.status = DeliveryStatus::Dead;
+    d.attempts = 1;
+    d.last_status_code = Some(500);
+    d.last_error = Some("HTTP 500".into());
+    d.last_attempt_at = Some(t(2));
+    let attempt = DeliveryAttempt {
+        delivery_id: d.id,
+        attempt: 1,
+        at: t(2),
+        status_code: Some(500),
+        duration_ms: 30,
+        error: Some("HTTP 500".into()),
+        response_body: Some("boom".into()),
+    };
+    let failing = EndpointHealth {
+        failing_since: Some(t(2)),
+        disabled_reason: Some("failing".into()),
+    };
+    ok(store.record_attempt(&attempt, &d, &failing).await, "record");
+    assert_eq!(
+        ok(store.delivery_attempts(d.id).await, "attempts"),
+        vec![attempt]
+    );
+    let dead = ok(
+        store
+            .list_deliveries(ep.id, Some(DeliveryStatus::Dead), 10)
+            .await,
+        "dead",
+    );
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_status_code, Some(500));
+    let now_ep =
+        ok(store.get_webhook_endpoint(ep.id).await, "get").unwrap_or_else(|| panic!("gone"));
+    assert!(!now_ep.enabled);
+    assert_eq!(now_ep.failing_since, Some(t(2)));
+    assert_eq!(ok(store.oldest_pending_delivery().await, "oldest"), None);
+
+    // Re-enabled and redelivered by time range.
+    let mut on = now_ep.clone();
+    on.enabled = true;
+    on.disabled_reason = None;
+    ok(store.update_webhook_endpoint(&on).await, "enable");
+    let none = Redeliver::DeadBetween {
+        since: t(10),
+        until: t(20),
+    };
+    assert_eq!(
+        ok(store.redeliver(ep.id, none, t(50)).await, "redeliver"),
+        0
+    );
+    let range = Redeliver::DeadBetween {
+        since: t(0),
+        until: t(10),
+    };
+    assert_eq!(
+        ok(store.redeliver(ep.id, range, t(50)).await, "redeliver"),
+        1
+    );
+    let pending = ok(
+        store
+            .list_deliveries(ep.id, Some(DeliveryStatus::Pending), 10)
+            .await,
+        "pending",
+    );
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].next_attempt_at, t(50));
+
+    // One event to an endpoint that never had it: a delivery is created.
+    let late = webhook_endpoint(&p, &[], true);
+    ok(
+        store.insert_webhook_endpoint(&late).await,
+        "insert endpoint",
+    );
+    assert_eq!(
+        ok(
+            store
+                .redeliver(late.id, Redeliver::Event(out[0].id), t(60))
+                .await,
+            "one"
+        ),
+        1
+    );
+    assert_eq!(
+        ok(store.list_deliveries(late.id, None, 10).await, "list").len(),
+        1
+    );
+    assert!(matches!(
+        store
+            .redeliver(late.id, Redeliver::Event(EventId::new()), t(60))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A test event goes to one endpoint only.
+    let test = WebhookEvent {
+        id: EventId::new(),
+        partner_id: p.id,
+        session_id: None,
+        seq: None,
+        event_type: "webhook.test".into(),
+        created_at: t(70),
+        payload: serde_json::json!({"type": "webhook.test"}),
+    };
+    let id = ok(store.insert_webhook_event_for(&test, late.id).await, "test");
+    let listed = ok(store.list_deliveries(late.id, None, 10).await, "list");
+    assert_eq!(listed[0].id, id, "newest first");
+    assert_eq!(
+        ok(store.list_deliveries(ep.id, None, 10).await, "list").len(),
+        1
     );
 }

@@ -9,8 +9,9 @@ pub mod sealed;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId,
+    Credential, CredentialKind, Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId,
+    EventId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, Session,
+    SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 
 pub use cipher::{KeyRing, KeyRingError};
@@ -46,7 +47,7 @@ pub struct ReturnUrlFilter {
 /// Everything idgate persists. Implementations encrypt personal data with the [`KeyRing`]
 /// they were opened with and never hold a transaction across a call to the outside world.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
     /// Applies the engine's embedded migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip for readiness checks.
@@ -84,17 +85,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<ReturnUrlRule>;
 
-    /// Stores a new session and its creation event in one transaction.
-    async fn insert_session(&self, session: &Session, created: &SessionEvent) -> StoreResult<()>;
+    /// Stores a new session and its creation event in one transaction, with the webhook
+    /// `outbox` events and one delivery per event for each enabled endpoint of the partner
+    /// that wants it (the transactional outbox).
+    async fn insert_session(
+        &self,
+        session: &Session,
+        created: &SessionEvent,
+        outbox: &[WebhookEvent],
+    ) -> StoreResult<()>;
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>>;
     async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>>;
-    /// Writes the session's new state and its new `events` (consecutive, in order) in one
-    /// transaction, provided the stored version is still `events[0].seq - 1`; otherwise
-    /// [`StoreError::Stale`] and nothing is written.
+    /// Writes the session's new state, its new `events` (consecutive, in order) and the
+    /// webhook `outbox` (as in [`Store::insert_session`]) in one transaction, provided the
+    /// stored version is still `events[0].seq - 1`; otherwise [`StoreError::Stale`] and nothing
+    /// is written.
     async fn commit_transition(
         &self,
         session: &Session,
         events: &[SessionEvent],
+        outbox: &[WebhookEvent],
     ) -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;
@@ -108,6 +118,88 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
+}
+
+/// Which deliveries to put back in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redeliver {
+    /// One event to the endpoint, whatever became of it (a delivery is created if the endpoint
+    /// never had one).
+    Event(EventId),
+    /// The endpoint's dead deliveries of events created in `[since, until)`.
+    DeadBetween {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+}
+
+/// A claimed delivery with what sending it needs.
+#[derive(Clone, Debug)]
+pub struct DeliveryJob {
+    pub delivery: Delivery,
+    pub event: WebhookEvent,
+    pub endpoint: WebhookEndpoint,
+}
+
+/// An endpoint's health after an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointHealth {
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Set when this attempt disabled the endpoint.
+    pub disabled_reason: Option<String>,
+}
+
+/// Webhook endpoints and the delivery queue.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    /// Saves the partner-editable fields, secrets and health; `NotFound` for an unknown id.
+    async fn update_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    async fn get_webhook_endpoint(&self, id: EndpointId) -> StoreResult<Option<WebhookEndpoint>>;
+    async fn list_webhook_endpoints(
+        &self,
+        partner: Option<PartnerId>,
+    ) -> StoreResult<Vec<WebhookEndpoint>>;
+    async fn get_webhook_event(&self, id: EventId) -> StoreResult<Option<WebhookEvent>>;
+    /// Records `event` with a delivery to `endpoint` only (test events).
+    async fn insert_webhook_event_for(
+        &self,
+        event: &WebhookEvent,
+        endpoint: EndpointId,
+    ) -> StoreResult<DeliveryId>;
+    /// Claims up to `limit` pending deliveries that are due, to enabled endpoints, and not
+    /// behind an earlier pending delivery of the same session to the same endpoint (so each
+    /// session's events arrive in order), until `lease_until`.
+    async fn claim_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeliveryJob>>;
+    /// Stores an attempt, the delivery's new state and the endpoint's health together.
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        delivery: &Delivery,
+        health: &EndpointHealth,
+    ) -> StoreResult<()>;
+    /// The endpoint's deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        endpoint: EndpointId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>>;
+    async fn delivery_attempts(&self, delivery: DeliveryId) -> StoreResult<Vec<DeliveryAttempt>>;
+    /// Queues deliveries again for immediate sending; returns how many.
+    async fn redeliver(
+        &self,
+        endpoint: EndpointId,
+        which: Redeliver,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// When the oldest pending delivery was created.
+    async fn oldest_pending_delivery(&self) -> StoreResult<Option<DateTime<Utc>>>;
 }
 
 /// Meta key under which the ids of every data key that has encrypted something are kept,

@@ -1,0 +1,509 @@
+//! Webhook endpoints, the outbox and the delivery queue on PostgreSQL.
+
+use crate::{PgStore, backend, write_error};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use idgate_core::{
+    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
+    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
+};
+use idgate_store::{
+    DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, sealed,
+};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn get<'r, T>(row: &'r PgRow, col: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(col).map_err(|e| corrupt(format!("{col}: {e}")))
+}
+
+fn endpoint(row: &PgRow, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
+    let id = EndpointId(get(row, "id")?);
+    let secrets: Vec<EndpointSecret> = sealed::open(
+        keys,
+        "webhook_endpoints",
+        "secrets",
+        &id.0.to_string(),
+        Some(get::<Vec<u8>>(row, "secrets")?),
+    )?
+    .unwrap_or_default();
+    let Json(event_types): Json<Vec<String>> = get(row, "event_types")?;
+    Ok(WebhookEndpoint {
+        id,
+        partner_id: PartnerId(get(row, "partner_id")?),
+        url: get(row, "url")?,
+        event_types,
+        enabled: get(row, "enabled")?,
+        include_claims: get(row, "include_claims")?,
+        sign_ed25519: get(row, "sign_ed25519")?,
+        secrets,
+        failing_since: get(row, "failing_since")?,
+        disabled_reason: get(row, "disabled_reason")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn event(row: &PgRow) -> StoreResult<WebhookEvent> {
+    let Json(payload): Json<serde_json::Value> = get(row, "payload")?;
+    Ok(WebhookEvent {
+        id: EventId(get(row, "id")?),
+        partner_id: PartnerId(get(row, "partner_id")?),
+        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
+        seq: get(row, "seq")?,
+        event_type: get(row, "type")?,
+        created_at: get(row, "created_at")?,
+        payload,
+    })
+}
+
+fn delivery(row: &PgRow) -> StoreResult<Delivery> {
+    let status: String = get(row, "status")?;
+    Ok(Delivery {
+        id: DeliveryId(get(row, "id")?),
+        event_id: EventId(get(row, "event_id")?),
+        endpoint_id: EndpointId(get(row, "endpoint_id")?),
+        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
+        seq: get(row, "seq")?,
+        status: status.parse().map_err(corrupt)?,
+        attempts: get(row, "attempts")?,
+        next_attempt_at: get(row, "next_attempt_at")?,
+        created_at: get(row, "created_at")?,
+        last_attempt_at: get(row, "last_attempt_at")?,
+        delivered_at: get(row, "delivered_at")?,
+        last_status_code: get::<Option<i32>>(row, "last_status_code")?
+            .and_then(|c| u16::try_from(c).ok()),
+        last_error: get(row, "last_error")?,
+    })
+}
+
+fn attempt(row: &PgRow) -> StoreResult<DeliveryAttempt> {
+    Ok(DeliveryAttempt {
+        delivery_id: DeliveryId(get(row, "delivery_id")?),
+        attempt: get(row, "attempt")?,
+        at: get(row, "at")?,
+        status_code: get::<Option<i32>>(row, "status_code")?.and_then(|c| u16::try_from(c).ok()),
+        duration_ms: get(row, "duration_ms")?,
+        error: get(row, "error")?,
+        response_body: get(row, "response_body")?,
+    })
+}
+
+/// Writes `events` and a pending delivery of each to every enabled endpoint of the partner that
+/// wants it, inside the caller's transaction.
+pub(crate) async fn insert_outbox(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    events: &[WebhookEvent],
+) -> Result<(), sqlx::Error> {
+    let Some(first) = events.first() else {
+        return Ok(());
+    };
+    let endpoints: Vec<(Uuid, Json<Vec<String>>)> = sqlx::query_as(
+        "SELECT id, event_types FROM webhook_endpoints WHERE partner_id = $1 AND enabled",
+    )
+    .bind(first.partner_id.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    for e in events {
+        insert_event(tx, e).await?;
+        for (endpoint_id, Json(types)) in &endpoints {
+            if types.is_empty() || types.contains(&e.event_type) {
+                insert_delivery(tx, e, *endpoint_id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    e: &WebhookEvent,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_events (id, partner_id, session_id, seq, type, created_at, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(e.id.0)
+    .bind(e.partner_id.0)
+    .bind(e.session_id.map(|s| s.0))
+    .bind(e.seq)
+    .bind(&e.event_type)
+    .bind(e.created_at)
+    .bind(Json(&e.payload))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_delivery(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    e: &WebhookEvent,
+    endpoint_id: Uuid,
+) -> Result<DeliveryId, sqlx::Error> {
+    let id = DeliveryId::new();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries
+         (id, event_id, endpoint_id, session_id, seq, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+    )
+    .bind(id.0)
+    .bind(e.id.0)
+    .bind(endpoint_id)
+    .bind(e.session_id.map(|s| s.0))
+    .bind(e.seq)
+    .bind(e.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+impl PgStore {
+    fn sealed_secrets(&self, e: &WebhookEndpoint) -> StoreResult<Vec<u8>> {
+        sealed::seal(
+            &self.keys,
+            "webhook_endpoints",
+            "secrets",
+            &e.id.0.to_string(),
+            Some(&e.secrets),
+        )?
+        .ok_or_else(|| corrupt("no secrets"))
+    }
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn insert_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {
+        let secrets = self.sealed_secrets(e)?;
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO webhook_endpoints
+                 (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
+                  secrets, failing_since, disabled_reason, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(e.id.0)
+            .bind(e.partner_id.0)
+            .bind(&e.url)
+            .bind(Json(&e.event_types))
+            .bind(e.enabled)
+            .bind(e.include_claims)
+            .bind(e.sign_ed25519)
+            .bind(&secrets)
+            .bind(e.failing_since)
+            .bind(&e.disabled_reason)
+            .bind(e.created_at)
+            .bind(e.updated_at)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn update_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {
+        let secrets = self.sealed_secrets(e)?;
+        let done = self
+            .write(|| {
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET url = $2, event_types = $3, enabled = $4,
+                         include_claims = $5, sign_ed25519 = $6, secrets = $7,
+                         failing_since = $8, disabled_reason = $9, updated_at = $10
+                     WHERE id = $1",
+                )
+                .bind(e.id.0)
+                .bind(&e.url)
+                .bind(Json(&e.event_types))
+                .bind(e.enabled)
+                .bind(e.include_claims)
+                .bind(e.sign_ed25519)
+                .bind(&secrets)
+                .bind(e.failing_since)
+                .bind(&e.disabled_reason)
+                .bind(e.updated_at)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("webhook endpoint"));
+        }
+        Ok(())
+    }
+
+    async fn get_webhook_endpoint(&self, id: EndpointId) -> StoreResult<Option<WebhookEndpoint>> {
+        sqlx::query("SELECT * FROM webhook_endpoints WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| endpoint(&r, &self.keys))
+            .transpose()
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        partner: Option<PartnerId>,
+    ) -> StoreResult<Vec<WebhookEndpoint>> {
+        sqlx::query(
+            "SELECT * FROM webhook_endpoints WHERE ($1::uuid IS NULL OR partner_id = $1)
+             ORDER BY created_at, id",
+        )
+        .bind(partner.map(|p| p.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| endpoint(r, &self.keys))
+        .collect()
+    }
+
+    async fn get_webhook_event(&self, id: EventId) -> StoreResult<Option<WebhookEvent>> {
+        sqlx::query("SELECT * FROM webhook_events WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| event(&r))
+            .transpose()
+    }
+
+    async fn insert_webhook_event_for(
+        &self,
+        e: &WebhookEvent,
+        endpoint: EndpointId,
+    ) -> StoreResult<DeliveryId> {
+        self.write(|| async {
+            let mut tx = self.pool.begin().await?;
+            insert_event(&mut tx, e).await?;
+            let id = insert_delivery(&mut tx, e, endpoint.0).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+        .await
+        .map_err(write_error)
+    }
+
+    async fn claim_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeliveryJob>> {
+        // SKIP LOCKED: concurrent workers on several nodes take disjoint deliveries.
+        let ids: Vec<(Uuid,)> = self
+            .write(|| {
+                sqlx::query_as(
+                    "UPDATE webhook_deliveries SET claimed_until = $3
+                     WHERE id IN (
+                         SELECT d.id FROM webhook_deliveries d
+                         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+                         WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                           AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM webhook_deliveries p
+                               WHERE p.endpoint_id = d.endpoint_id
+                                 AND p.session_id = d.session_id
+                                 AND p.status = 'pending' AND p.seq < d.seq)
+                         ORDER BY d.next_attempt_at, d.id
+                         LIMIT $2
+                         FOR UPDATE OF d SKIP LOCKED)
+                     RETURNING id",
+                )
+                .bind(now)
+                .bind(i64::from(limit))
+                .bind(lease_until)
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        let mut jobs = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            let row = sqlx::query("SELECT * FROM webhook_deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+            let delivery = delivery(&row)?;
+            let event = self
+                .get_webhook_event(delivery.event_id)
+                .await?
+                .ok_or(StoreError::NotFound("webhook event"))?;
+            let endpoint = self
+                .get_webhook_endpoint(delivery.endpoint_id)
+                .await?
+                .ok_or(StoreError::NotFound("webhook endpoint"))?;
+            jobs.push(DeliveryJob {
+                delivery,
+                event,
+                endpoint,
+            });
+        }
+        jobs.sort_by_key(|j| (j.delivery.next_attempt_at, j.delivery.id));
+        Ok(jobs)
+    }
+
+    async fn record_attempt(
+        &self,
+        a: &DeliveryAttempt,
+        d: &Delivery,
+        health: &EndpointHealth,
+    ) -> StoreResult<()> {
+        self.write(|| async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO webhook_attempts
+                 (delivery_id, attempt, at, status_code, duration_ms, error, response_body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(a.delivery_id.0)
+            .bind(a.attempt)
+            .bind(a.at)
+            .bind(a.status_code.map(i32::from))
+            .bind(a.duration_ms)
+            .bind(&a.error)
+            .bind(&a.response_body)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,
+                     claimed_until = NULL, last_attempt_at = $5, delivered_at = $6,
+                     last_status_code = $7, last_error = $8
+                 WHERE id = $1",
+            )
+            .bind(d.id.0)
+            .bind(d.status.as_str())
+            .bind(d.attempts)
+            .bind(d.next_attempt_at)
+            .bind(d.last_attempt_at)
+            .bind(d.delivered_at)
+            .bind(d.last_status_code.map(i32::from))
+            .bind(&d.last_error)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE webhook_endpoints SET failing_since = $2,
+                     enabled = CASE WHEN $3::text IS NULL THEN enabled ELSE false END,
+                     disabled_reason = COALESCE($3, disabled_reason)
+                 WHERE id = $1",
+            )
+            .bind(d.endpoint_id.0)
+            .bind(health.failing_since)
+            .bind(&health.disabled_reason)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })
+        .await
+        .map_err(write_error)
+    }
+
+    async fn list_deliveries(
+        &self,
+        endpoint: EndpointId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        sqlx::query(
+            "SELECT * FROM webhook_deliveries
+             WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2)
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(endpoint.0)
+        .bind(status.map(|s| s.as_str()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(delivery)
+        .collect()
+    }
+
+    async fn delivery_attempts(&self, id: DeliveryId) -> StoreResult<Vec<DeliveryAttempt>> {
+        sqlx::query("SELECT * FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(attempt)
+            .collect()
+    }
+
+    async fn redeliver(
+        &self,
+        endpoint: EndpointId,
+        which: Redeliver,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        match which {
+            Redeliver::Event(event_id) => {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                let updated = sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3,
+                         claimed_until = NULL
+                     WHERE endpoint_id = $1 AND event_id = $2",
+                )
+                .bind(endpoint.0)
+                .bind(event_id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if updated.rows_affected() == 0 {
+                    let row = sqlx::query("SELECT * FROM webhook_events WHERE id = $1")
+                        .bind(event_id.0)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?
+                        .ok_or(StoreError::NotFound("webhook event"))?;
+                    let mut e = event(&row)?;
+                    e.created_at = now;
+                    insert_delivery(&mut tx, &e, endpoint.0)
+                        .await
+                        .map_err(backend)?;
+                }
+                tx.commit().await.map_err(backend)?;
+                Ok(1)
+            }
+            Redeliver::DeadBetween { since, until } => {
+                let updated = self
+                    .write(|| {
+                        sqlx::query(
+                            "UPDATE webhook_deliveries SET status = 'pending',
+                                 next_attempt_at = $4, claimed_until = NULL
+                             WHERE endpoint_id = $1 AND status = 'dead'
+                               AND created_at >= $2 AND created_at < $3",
+                        )
+                        .bind(endpoint.0)
+                        .bind(since)
+                        .bind(until)
+                        .bind(now)
+                        .execute(&self.pool)
+                    })
+                    .await
+                    .map_err(backend)?;
+                Ok(updated.rows_affected())
+            }
+        }
+    }
+
+    async fn oldest_pending_delivery(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let row: (Option<DateTime<Utc>>,) = sqlx::query_as(
+            "SELECT min(created_at) FROM webhook_deliveries WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(row.0)
+    }
+}
