@@ -81,12 +81,13 @@ impl fmt::Debug for Keys {
     }
 }
 
-/// The Ed25519 key that signs result tokens.
+/// The Ed25519 key that signs result tokens and (`v1a`) webhooks.
 pub struct SigningKey {
     pub kid: String,
     pub pkcs8: Vec<u8>,
     /// Raw 32-byte public key.
     pub public: Vec<u8>,
+    pub pair: Ed25519KeyPair,
 }
 
 impl fmt::Debug for SigningKey {
@@ -197,6 +198,7 @@ impl Keys {
                 kid: file.signing_key.kid,
                 public: pair.public_key().as_ref().to_vec(),
                 pkcs8,
+                pair,
             }),
             state: hmac::Key::new(hmac::HMAC_SHA256, &state),
         })

@@ -16,6 +16,7 @@ pub mod hosted;
 pub mod jobs;
 pub mod keys;
 pub mod ops;
+pub mod outbound;
 pub mod result_token;
 pub mod service;
 pub mod settings;

@@ -19,6 +19,39 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub providers: BTreeMap<String, ProviderConfig>,
     pub dialects: DialectSettings,
+    pub webhooks: WebhookSettings,
+    pub outbound: OutboundSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Delay before each attempt (the first normally `0s`); after the last, a delivery is dead.
+    pub schedule: Vec<String>,
+    /// ± fraction of jitter on every delay.
+    pub jitter: f64,
+    /// Upper bound on a receiver's `Retry-After`.
+    pub max_retry_after: String,
+    /// How long a replaced secret keeps signing after a rotation.
+    pub rotation_overlap: String,
+    /// An endpoint failing without a single success for this long is disabled.
+    pub disable_after: String,
+    /// How long a node's claim on a delivery lasts (a dead node's claims lapse then).
+    pub claim_lease: String,
+    /// How often each node looks for due deliveries when nothing wakes it.
+    pub poll_interval: String,
+    /// Deliveries sent at once per node.
+    pub concurrency: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    pub connect_timeout: String,
+    pub timeout: String,
+    /// Networks (CIDR) idgate may call although they are private or reserved, e.g. a webhook
+    /// receiver on the same host in development: `["127.0.0.0/8"]`.
+    pub allow_private: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -135,6 +168,14 @@ pub struct Validated {
     pub expiry_lease: chrono::Duration,
     pub acquire_timeout: std::time::Duration,
     pub statement_timeout: std::time::Duration,
+    pub retry: idgate_core::RetryPolicy,
+    pub rotation_overlap: chrono::Duration,
+    pub disable_after: chrono::Duration,
+    pub delivery_lease: chrono::Duration,
+    pub delivery_poll: std::time::Duration,
+    pub outbound_connect_timeout: std::time::Duration,
+    pub outbound_timeout: std::time::Duration,
+    pub allow_private: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -185,6 +226,47 @@ impl Settings {
         if self.database.write_attempts == 0 {
             return Err(invalid("database.write_attempts", "must be at least 1"));
         }
+        let wh = &self.webhooks;
+        let mut schedule = Vec::new();
+        for (i, text) in wh.schedule.iter().enumerate() {
+            schedule.push(parse_delay(&format!("webhooks.schedule[{i}]"), text)?);
+        }
+        if schedule.is_empty() {
+            return Err(invalid(
+                "webhooks.schedule",
+                "give at least one delay, e.g. [\"0s\"]",
+            ));
+        }
+        if !(0.0..1.0).contains(&wh.jitter) {
+            return Err(invalid(
+                "webhooks.jitter",
+                "use a fraction from 0 to below 1, e.g. 0.2",
+            ));
+        }
+        if wh.concurrency == 0 {
+            return Err(invalid("webhooks.concurrency", "must be at least 1"));
+        }
+        let retry = idgate_core::RetryPolicy {
+            schedule,
+            jitter: wh.jitter,
+            max_retry_after: parse_duration("webhooks.max_retry_after", &wh.max_retry_after)?,
+        };
+        let rotation_overlap = parse_delay("webhooks.rotation_overlap", &wh.rotation_overlap)?;
+        let disable_after = parse_duration("webhooks.disable_after", &wh.disable_after)?;
+        let delivery_lease = parse_duration("webhooks.claim_lease", &wh.claim_lease)?;
+        let delivery_poll = std_duration("webhooks.poll_interval", &wh.poll_interval)?;
+        let outbound_connect_timeout =
+            std_duration("outbound.connect_timeout", &self.outbound.connect_timeout)?;
+        let outbound_timeout = std_duration("outbound.timeout", &self.outbound.timeout)?;
+        let mut allow_private = Vec::new();
+        for (i, net) in self.outbound.allow_private.iter().enumerate() {
+            allow_private.push(net.parse::<ipnet::IpNet>().map_err(|e| {
+                invalid(
+                    &format!("outbound.allow_private[{i}]"),
+                    format!("{net:?} is not a network in CIDR form such as 127.0.0.0/8: {e}"),
+                )
+            })?);
+        }
         if self.providers.is_empty() {
             return Err(invalid(
                 "providers",
@@ -222,6 +304,14 @@ impl Settings {
             expiry_lease,
             acquire_timeout,
             statement_timeout,
+            retry,
+            rotation_overlap,
+            disable_after,
+            delivery_lease,
+            delivery_poll,
+            outbound_connect_timeout,
+            outbound_timeout,
+            allow_private,
         })
     }
 
@@ -276,6 +366,7 @@ pub fn parse_duration(key: &str, text: &str) -> Result<chrono::Duration, Setting
         )
     })?;
     let d = match unit {
+        "ms" => chrono::Duration::try_milliseconds(n),
         "d" => chrono::Duration::try_days(n),
         "h" => chrono::Duration::try_hours(n),
         "m" => chrono::Duration::try_minutes(n),
@@ -289,6 +380,14 @@ pub fn parse_duration(key: &str, text: &str) -> Result<chrono::Duration, Setting
             format!("{text:?} is not a positive duration; write e.g. 7d, 12h, 30m or 45s"),
         )),
     }
+}
+
+/// Like [`parse_duration`], but `0s` (no delay) is allowed.
+pub fn parse_delay(key: &str, text: &str) -> Result<chrono::Duration, SettingsError> {
+    if text.trim().trim_end_matches(['d', 'h', 'm', 's']).trim() == "0" {
+        return Ok(chrono::Duration::zero());
+    }
+    parse_duration(key, text)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use crate::api;
 use crate::hosted;
 use crate::keys::{KeyFileError, Keys};
 use crate::ops;
+use crate::outbound::Outbound;
 use crate::service::{Hub, ServiceError};
 use crate::settings::{DatabaseKind, Settings, SettingsError, Validated};
 use crate::state::AppState;
@@ -51,6 +52,8 @@ pub enum StartupError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error(transparent)]
+    Outbound(#[from] crate::outbound::OutboundError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -115,6 +118,11 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     }
     check_data_keys(store.as_ref(), &keys, recorded, &key_file).await?;
     let providers = ProviderRegistry::from_config(&settings.providers)?;
+    let outbound = Outbound::new(
+        config.outbound_connect_timeout,
+        config.outbound_timeout,
+        &config.allow_private,
+    )?;
     Ok(Opened {
         hub: Arc::new(Hub {
             store,
@@ -122,6 +130,8 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
             settings: Arc::new(settings),
             config: Arc::new(config),
             keys,
+            outbound,
+            webhook_wake: Arc::new(tokio::sync::Notify::new()),
         }),
         generated_keys,
     })
@@ -294,7 +304,11 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
     });
-    let jobs = tokio::spawn(crate::jobs::expiry::run(hub.clone(), shutdown.clone()));
+    let expiry = tokio::spawn(crate::jobs::expiry::run(hub.clone(), shutdown.clone()));
+    let webhooks = tokio::spawn(crate::jobs::webhooks::run(hub.clone(), shutdown.clone()));
+    let jobs = tokio::spawn(async move {
+        let _ = tokio::join!(expiry, webhooks);
+    });
     Ok(RunningServer {
         addr,
         shutdown,

@@ -4,11 +4,11 @@
 pub mod easyfreelance;
 pub mod problem;
 
-use idgate_core::{Dialect, Session};
+use idgate_core::{Dialect, Status};
 
-/// The status word the session's own dialect uses (what the return redirect carries).
-pub fn dialect_status(session: &Session) -> &'static str {
-    match session.dialect {
-        Dialect::EasyFreelance => easyfreelance::status_word(session.status),
+/// The word a dialect uses for a status (what the return redirect and webhooks carry).
+pub fn dialect_status(dialect: Dialect, status: Status) -> &'static str {
+    match dialect {
+        Dialect::EasyFreelance => easyfreelance::status_word(status),
     }
 }

@@ -125,6 +125,16 @@ impl From<ServiceError> for ApiError {
             E::Contention => {
                 ApiError::new(StatusCode::CONFLICT, "concurrent_update", e.to_string())
             }
+            E::InvalidWebhookUrl(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "webhook_url_invalid",
+                e.to_string(),
+            ),
+            E::UnknownEventTypes(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_event_types",
+                e.to_string(),
+            ),
             E::Provider(_) | E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal()

@@ -91,7 +91,7 @@ fn failure(e: ServiceError) -> Response {
 /// Where a session ends for the browser: the partner's return URL with the outcome (and a
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
 fn finish(state: &AppState, session: &Session) -> Response {
-    let status = dialect_status(session);
+    let status = dialect_status(session.dialect, session.status);
     let Some(return_url) = &session.return_url else {
         return Page::result(session.status).into_response();
     };

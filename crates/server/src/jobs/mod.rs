@@ -1,3 +1,4 @@
 //! Background work every node runs; coordination between nodes is through leases in the store.
 
 pub mod expiry;
+pub mod webhooks;

@@ -4,8 +4,10 @@
 pub mod partners;
 pub mod return_urls;
 pub mod sessions;
+pub mod webhooks;
 
 use crate::keys::Keys;
+use crate::outbound::Outbound;
 use crate::settings::{Settings, Validated};
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -24,6 +26,10 @@ pub struct Hub {
     pub settings: Arc<Settings>,
     pub config: Arc<Validated>,
     pub keys: Keys,
+    /// The client for every outbound call.
+    pub outbound: Outbound,
+    /// Wakes the webhook workers when new deliveries are queued (a hint; they also poll).
+    pub webhook_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Why a service operation failed, in terms every dialect can map to its own errors.
@@ -53,6 +59,10 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("the session kept changing; try again")]
     Contention,
+    #[error("invalid webhook URL: {0}")]
+    InvalidWebhookUrl(String),
+    #[error("unknown event types: {0}; see the README for the list")]
+    UnknownEventTypes(String),
     #[error("{0}")]
     Internal(String),
 }

@@ -43,7 +43,11 @@ impl Hub {
             lifetime,
             Utc::now(),
         );
-        self.store.insert_session(&session, &created).await?;
+        let outbox = self.outbox_for(&session, std::slice::from_ref(&created));
+        self.store
+            .insert_session(&session, &created, &outbox)
+            .await?;
+        self.webhook_wake.notify_one();
         metrics::counter!("idgate_sessions_created_total", "provider" => session.provider_id.clone())
             .increment(1);
         Ok(CreatedSession {
@@ -118,8 +122,14 @@ impl Hub {
             if events.is_empty() {
                 return self.session(id).await;
             }
-            match self.store.commit_transition(&session, &events).await {
+            let outbox = self.outbox_for(&session, &events);
+            match self
+                .store
+                .commit_transition(&session, &events, &outbox)
+                .await
+            {
                 Ok(()) => {
+                    self.webhook_wake.notify_one();
                     if session.status.is_terminal() && !before.is_terminal() {
                         metrics::counter!(
                             "idgate_sessions_finished_total",

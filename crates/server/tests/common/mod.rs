@@ -81,7 +81,13 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
             "veriff": { "adapter": "sandbox", "label": "Veriff (sandbox)" },
             "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" }
         },
-        "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } }
+        "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } },
+        "webhooks": {
+            "schedule": ["0s", "200ms", "200ms", "200ms"],
+            "jitter": 0.0, "max_retry_after": "2s", "rotation_overlap": "24h",
+            "disable_after": "5d", "claim_lease": "10s", "poll_interval": "100ms", "concurrency": 4
+        },
+        "outbound": { "connect_timeout": "2s", "timeout": "5s", "allow_private": ["127.0.0.0/8"] }
     });
     serde_json::from_value(value).unwrap_or_else(|e| panic!("settings: {e}"))
 }

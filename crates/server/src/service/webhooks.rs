@@ -1,0 +1,271 @@
+//! Partner webhooks: endpoint management, the events a session's transitions become, and
+//! redelivery. Sending is the delivery job's work (`jobs::webhooks`).
+
+use super::{Hub, ServiceError, ServiceResult, random_token};
+use crate::api::dialect_status;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{SecondsFormat, Utc};
+use idgate_core::webhook::{event_type_for, unknown_event_types};
+use idgate_core::{
+    DeliveryId, EndpointId, EndpointSecret, EventId, NormalizedUrl, PartnerId, Session,
+    SessionEvent, WebhookEndpoint, WebhookEvent,
+};
+use idgate_store::Redeliver;
+use serde_json::{Value, json};
+
+/// What a partner asks for when adding an endpoint.
+#[derive(Clone, Debug, Default)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub include_claims: bool,
+    pub sign_ed25519: bool,
+}
+
+/// Changes to an endpoint; `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointPatch {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+    pub include_claims: Option<bool>,
+    pub sign_ed25519: Option<bool>,
+}
+
+/// The `whsec_…` form partners configure their verifier with.
+pub fn secret_text(secret: &EndpointSecret) -> String {
+    format!("whsec_{}", STANDARD.encode(&secret.key))
+}
+
+fn new_secret() -> ServiceResult<EndpointSecret> {
+    let raw = random_token(32)?;
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(EndpointSecret {
+        id: format!("sec_{}", &random_token(6)?),
+        key,
+        created_at: Utc::now(),
+        expires_at: None,
+    })
+}
+
+fn timestamp(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Hub {
+    /// Checks a webhook URL: the return-URL grammar (https; http only for loopback in test
+    /// mode) and no private literal address unless allowed.
+    fn webhook_url(&self, raw: &str) -> ServiceResult<String> {
+        let url = NormalizedUrl::parse(raw, self.settings.url_policy())
+            .map_err(|e| ServiceError::InvalidWebhookUrl(e.to_string()))?;
+        let text = url.to_url_string();
+        let parsed =
+            url::Url::parse(&text).map_err(|e| ServiceError::InvalidWebhookUrl(e.to_string()))?;
+        self.outbound
+            .check_url(&parsed)
+            .map_err(|e| ServiceError::InvalidWebhookUrl(e.to_string()))?;
+        Ok(text)
+    }
+
+    fn event_filter(types: Vec<String>) -> ServiceResult<Vec<String>> {
+        let unknown = unknown_event_types(&types);
+        if !unknown.is_empty() {
+            return Err(ServiceError::UnknownEventTypes(unknown.join(", ")));
+        }
+        let mut types = types;
+        types.sort();
+        types.dedup();
+        Ok(types)
+    }
+
+    /// Adds an endpoint; returns it with its first secret in `whsec_` form (shown once).
+    pub async fn add_webhook_endpoint(
+        &self,
+        partner_id: PartnerId,
+        new: NewEndpoint,
+    ) -> ServiceResult<(WebhookEndpoint, String)> {
+        let now = Utc::now();
+        let secret = new_secret()?;
+        let shown = secret_text(&secret);
+        let endpoint = WebhookEndpoint {
+            id: EndpointId::new(),
+            partner_id,
+            url: self.webhook_url(&new.url)?,
+            event_types: Self::event_filter(new.event_types)?,
+            enabled: true,
+            include_claims: new.include_claims,
+            sign_ed25519: new.sign_ed25519,
+            secrets: vec![secret],
+            failing_since: None,
+            disabled_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_webhook_endpoint(&endpoint).await?;
+        Ok((endpoint, shown))
+    }
+
+    /// An endpoint as its partner may see it (`None` partner: an operator sees all).
+    pub async fn webhook_endpoint(
+        &self,
+        partner_id: Option<PartnerId>,
+        id: EndpointId,
+    ) -> ServiceResult<WebhookEndpoint> {
+        self.store
+            .get_webhook_endpoint(id)
+            .await?
+            .filter(|e| partner_id.is_none_or(|p| p == e.partner_id))
+            .ok_or(ServiceError::NotFound("webhook endpoint"))
+    }
+
+    pub async fn webhook_endpoints(
+        &self,
+        partner_id: Option<PartnerId>,
+    ) -> ServiceResult<Vec<WebhookEndpoint>> {
+        Ok(self.store.list_webhook_endpoints(partner_id).await?)
+    }
+
+    pub async fn update_webhook_endpoint(
+        &self,
+        mut endpoint: WebhookEndpoint,
+        patch: EndpointPatch,
+    ) -> ServiceResult<WebhookEndpoint> {
+        if let Some(url) = patch.url {
+            endpoint.url = self.webhook_url(&url)?;
+        }
+        if let Some(types) = patch.event_types {
+            endpoint.event_types = Self::event_filter(types)?;
+        }
+        if let Some(enabled) = patch.enabled {
+            if enabled && !endpoint.enabled {
+                // A fresh start: the failure clock restarts with the endpoint.
+                endpoint.failing_since = None;
+                endpoint.disabled_reason = None;
+                self.webhook_wake.notify_one();
+            }
+            if !enabled && endpoint.enabled {
+                endpoint.disabled_reason = Some("disabled by request".into());
+            }
+            endpoint.enabled = enabled;
+        }
+        if let Some(v) = patch.include_claims {
+            endpoint.include_claims = v;
+        }
+        if let Some(v) = patch.sign_ed25519 {
+            endpoint.sign_ed25519 = v;
+        }
+        endpoint.updated_at = Utc::now();
+        self.store.update_webhook_endpoint(&endpoint).await?;
+        Ok(endpoint)
+    }
+
+    /// A new secret; the previous ones keep signing for `webhooks.rotation_overlap`.
+    pub async fn rotate_webhook_secret(
+        &self,
+        mut endpoint: WebhookEndpoint,
+    ) -> ServiceResult<(WebhookEndpoint, String)> {
+        let secret = new_secret()?;
+        let shown = secret_text(&secret);
+        endpoint.rotate(secret, self.config.rotation_overlap, Utc::now());
+        self.store.update_webhook_endpoint(&endpoint).await?;
+        Ok((endpoint, shown))
+    }
+
+    /// Queues a `webhook.test` event to one endpoint.
+    pub async fn send_test_event(
+        &self,
+        endpoint: &WebhookEndpoint,
+    ) -> ServiceResult<(EventId, DeliveryId)> {
+        let id = EventId::new();
+        let now = Utc::now();
+        let event = WebhookEvent {
+            id,
+            partner_id: endpoint.partner_id,
+            session_id: None,
+            seq: None,
+            event_type: "webhook.test".into(),
+            created_at: now,
+            payload: json!({
+                "id": id.to_string(),
+                "type": "webhook.test",
+                "timestamp": timestamp(now),
+                "data": {
+                    "endpoint_id": endpoint.id.to_string(),
+                    "message": "A test event from idgate: your endpoint is reachable and your signature check can be tried on it."
+                }
+            }),
+        };
+        let delivery = self
+            .store
+            .insert_webhook_event_for(&event, endpoint.id)
+            .await?;
+        self.webhook_wake.notify_one();
+        Ok((id, delivery))
+    }
+
+    /// Queues deliveries again (one event, or the endpoint's dead ones in a time range).
+    pub async fn redeliver(
+        &self,
+        endpoint: &WebhookEndpoint,
+        which: Redeliver,
+    ) -> ServiceResult<u64> {
+        if let Redeliver::Event(event_id) = which {
+            let event = self.store.get_webhook_event(event_id).await?;
+            if event.is_none_or(|e| e.partner_id != endpoint.partner_id) {
+                return Err(ServiceError::NotFound("webhook event"));
+            }
+        }
+        let queued = self.store.redeliver(endpoint.id, which, Utc::now()).await?;
+        self.webhook_wake.notify_one();
+        Ok(queued)
+    }
+
+    /// The webhook events a session's new events become (no personal data; claims are added
+    /// at delivery for endpoints that opted in).
+    pub fn outbox_for(&self, session: &Session, events: &[SessionEvent]) -> Vec<WebhookEvent> {
+        events
+            .iter()
+            .map(|e| {
+                let id = EventId::new();
+                let event_type = event_type_for(e.to_status);
+                let payload = json!({
+                    "id": id.to_string(),
+                    "type": event_type,
+                    "timestamp": timestamp(e.at),
+                    "data": session_data(session, e),
+                });
+                WebhookEvent {
+                    id,
+                    partner_id: session.partner_id,
+                    session_id: Some(session.id),
+                    seq: Some(e.seq),
+                    event_type,
+                    created_at: e.at,
+                    payload,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The session's public fields as of `event`.
+fn session_data(session: &Session, event: &SessionEvent) -> Value {
+    json!({
+        "session_id": session.id.to_string(),
+        "sequence": event.seq,
+        "status": event.to_status.as_str(),
+        "previous_status": event.from_status.map(|s| s.as_str()),
+        "dialect_status": dialect_status(session.dialect, event.to_status),
+        "reason": event.reason,
+        "actor": event.actor.as_str(),
+        "provider": session.provider_id,
+        "dialect": session.dialect.as_str(),
+        "external_refs": session.external_refs,
+        "created_at": timestamp(session.created_at),
+        "expires_at": timestamp(session.expires_at),
+        "occurred_at": timestamp(event.at),
+    })
+}
