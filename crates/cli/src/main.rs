@@ -5,10 +5,15 @@ mod config;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use idgate_core::{ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, Tier};
+use idgate_core::{
+    DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent,
+    Tier, WebhookEndpoint,
+};
 use idgate_server::service::Hub;
+use idgate_server::service::webhooks::{EndpointPatch, NewEndpoint};
 use idgate_server::settings::LogFormat;
 use idgate_server::startup::{self, DemoPartner};
+use idgate_store::Redeliver;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -49,6 +54,60 @@ enum Command {
     /// Inspect sessions.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Manage partners' webhook endpoints and deliveries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Add an endpoint for a partner and print its signing secret (shown once).
+    Add {
+        partner: String,
+        url: String,
+        /// Event types to send (comma-separated); all when omitted.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// Include the session's result claims (personal data) in events.
+        #[arg(long)]
+        include_claims: bool,
+        /// Add an Ed25519 (v1a) signature beside the HMAC one.
+        #[arg(long)]
+        ed25519: bool,
+    },
+    /// List endpoints.
+    List {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Stop sending to an endpoint (events are no longer queued for it).
+    Disable { id: String },
+    /// Resume an endpoint; its queued deliveries are sent again.
+    Enable { id: String },
+    /// Issue a new signing secret; the old one keeps signing during the overlap.
+    RotateSecret { id: String },
+    /// Queue a webhook.test event to an endpoint.
+    Test { id: String },
+    /// List an endpoint's deliveries, newest first.
+    Deliveries {
+        id: String,
+        #[arg(long, value_parser = ["pending", "delivered", "dead"])]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue deliveries again: one event (--event), or the dead ones in a time range.
+    Redeliver {
+        id: String,
+        #[arg(long)]
+        event: Option<String>,
+        /// RFC 3339 start of the range (dead deliveries of events created since then).
+        #[arg(long)]
+        since: Option<String>,
+        /// RFC 3339 end of the range (default now).
+        #[arg(long)]
+        until: Option<String>,
+    },
 }
 
 #[derive(Args, Default)]
@@ -156,6 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cmd) => partner(&hub, cmd, out).await,
         Command::ReturnUrl(cmd) => return_url(&hub, cmd, out).await,
         Command::Session(SessionCommand::Show { id }) => show_session(&hub, &id, out).await,
+        Command::Webhook(cmd) => webhook(&hub, cmd, out).await,
     }
 }
 
@@ -422,5 +482,216 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
         ));
     }
     out.print(session_json(&session, &events), text);
+    Ok(())
+}
+
+fn endpoint_json(e: &WebhookEndpoint) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "partner_id": e.partner_id.to_string(),
+        "url": e.url,
+        "events": e.event_types,
+        "enabled": e.enabled,
+        "include_claims": e.include_claims,
+        "sign_ed25519": e.sign_ed25519,
+        "failing_since": e.failing_since,
+        "disabled_reason": e.disabled_reason,
+        "secrets": e.secrets.iter().map(|s| json!({"id": s.id, "created_at": s.created_at, "expires_at": s.expires_at})).collect::<Vec<_>>(),
+    })
+}
+
+fn endpoint_line(e: &WebhookEndpoint) -> String {
+    let state = if e.enabled {
+        "enabled".to_owned()
+    } else {
+        format!("disabled ({})", e.disabled_reason.as_deref().unwrap_or("-"))
+    };
+    let events = if e.event_types.is_empty() {
+        "all events".to_owned()
+    } else {
+        e.event_types.join(",")
+    };
+    format!(
+        "{}  partner {}  {}  {}  [{}]",
+        e.id, e.partner_id, e.url, state, events
+    )
+}
+
+fn rfc3339(field: &str, text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--{field} {text:?} is not an RFC 3339 time such as 2026-11-23T10:00:00Z"
+            )
+        })
+}
+
+async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<()> {
+    let endpoint_id = |id: &str| -> anyhow::Result<EndpointId> {
+        id.parse().map_err(|_| {
+            anyhow::anyhow!("{id:?} is not an endpoint id (ep_…); see `idgate webhook list`")
+        })
+    };
+    match cmd {
+        WebhookCommand::Add {
+            partner,
+            url,
+            events,
+            include_claims,
+            ed25519,
+        } => {
+            let partner_id: PartnerId = partner.parse().map_err(|_| {
+                anyhow::anyhow!("{partner:?} is not a partner id; see `idgate partner list`")
+            })?;
+            if hub.store.get_partner(partner_id).await?.is_none() {
+                bail!("partner {partner_id} not found");
+            }
+            let new = NewEndpoint {
+                url,
+                event_types: events,
+                include_claims,
+                sign_ed25519: ed25519,
+            };
+            let (endpoint, secret) = hub.add_webhook_endpoint(partner_id, new).await?;
+            let mut value = endpoint_json(&endpoint);
+            value["secret"] = json!(secret);
+            out.print(
+                value,
+                format!(
+                    "{}\n  signing secret: {secret}\nThe secret is shown this once.",
+                    endpoint_line(&endpoint)
+                ),
+            );
+        }
+        WebhookCommand::List { partner } => {
+            let partner = partner
+                .map(|p| {
+                    p.parse::<PartnerId>()
+                        .map_err(|_| anyhow::anyhow!("{p:?} is not a partner id"))
+                })
+                .transpose()?;
+            let endpoints = hub.webhook_endpoints(partner).await?;
+            let text = endpoints
+                .iter()
+                .map(endpoint_line)
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.print(
+                Value::Array(endpoints.iter().map(endpoint_json).collect()),
+                if text.is_empty() {
+                    "no webhook endpoints".to_owned()
+                } else {
+                    text
+                },
+            );
+        }
+        WebhookCommand::Disable { id } | WebhookCommand::Enable { id }
+            if endpoint_id(&id).is_err() =>
+        {
+            endpoint_id(&id)?;
+        }
+        WebhookCommand::Disable { id } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let patch = EndpointPatch {
+                enabled: Some(false),
+                ..EndpointPatch::default()
+            };
+            let endpoint = hub.update_webhook_endpoint(endpoint, patch).await?;
+            out.print(endpoint_json(&endpoint), endpoint_line(&endpoint));
+        }
+        WebhookCommand::Enable { id } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let patch = EndpointPatch {
+                enabled: Some(true),
+                ..EndpointPatch::default()
+            };
+            let endpoint = hub.update_webhook_endpoint(endpoint, patch).await?;
+            out.print(endpoint_json(&endpoint), endpoint_line(&endpoint));
+        }
+        WebhookCommand::RotateSecret { id } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let (endpoint, secret) = hub.rotate_webhook_secret(endpoint).await?;
+            let mut value = endpoint_json(&endpoint);
+            value["secret"] = json!(secret);
+            out.print(value, format!("new signing secret: {secret}\nOlder secrets keep signing until their expiry; the new one is shown this once."));
+        }
+        WebhookCommand::Test { id } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let (event, delivery) = hub.send_test_event(&endpoint).await?;
+            out.print(
+                json!({"event_id": event.to_string(), "delivery_id": delivery.to_string()}),
+                format!(
+                    "queued test event {event}; a running idgate sends it within its poll interval"
+                ),
+            );
+        }
+        WebhookCommand::Deliveries { id, status, limit } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let status = status
+                .map(|s| s.parse::<DeliveryStatus>())
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let deliveries = hub
+                .store
+                .list_deliveries(endpoint.id, status, limit)
+                .await?;
+            let rows: Vec<Value> = deliveries.iter().map(|d| json!({
+                "id": d.id.to_string(), "event_id": d.event_id.to_string(), "status": d.status.as_str(),
+                "attempts": d.attempts, "next_attempt_at": d.next_attempt_at, "created_at": d.created_at,
+                "last_status_code": d.last_status_code, "last_error": d.last_error,
+            })).collect();
+            let text = deliveries
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}  {}  {:<9} attempts {}  last {}",
+                        d.id,
+                        d.event_id,
+                        d.status.as_str(),
+                        d.attempts,
+                        d.last_status_code.map_or_else(
+                            || d.last_error.clone().unwrap_or_else(|| "-".into()),
+                            |c| c.to_string()
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.print(
+                Value::Array(rows),
+                if text.is_empty() {
+                    "no deliveries".to_owned()
+                } else {
+                    text
+                },
+            );
+        }
+        WebhookCommand::Redeliver {
+            id,
+            event,
+            since,
+            until,
+        } => {
+            let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
+            let which = match (event, since) {
+                (Some(event), None) => Redeliver::Event(event.parse().map_err(anyhow::Error::msg)?),
+                (None, Some(since)) => Redeliver::DeadBetween {
+                    since: rfc3339("since", &since)?,
+                    until: until
+                        .as_deref()
+                        .map(|u| rfc3339("until", u))
+                        .transpose()?
+                        .unwrap_or_else(chrono::Utc::now),
+                },
+                _ => bail!("give either --event EVENT_ID, or --since TIME [--until TIME]"),
+            };
+            let queued = hub.redeliver(&endpoint, which).await?;
+            out.print(
+                json!({"queued": queued}),
+                format!("queued {queued} deliveries again"),
+            );
+        }
+    }
     Ok(())
 }

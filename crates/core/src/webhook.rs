@@ -96,7 +96,7 @@ pub fn event_type_for(status: Status) -> String {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointSecret {
     pub id: String,
-    #[serde(with = "bytes_hex")]
+    #[serde(with = "hex::serde")]
     pub key: Vec<u8>,
     pub created_at: DateTime<Utc>,
     /// Set when a newer secret replaced this one: it keeps signing until then.
@@ -109,33 +109,6 @@ impl fmt::Debug for EndpointSecret {
             .field("id", &self.id)
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
-    }
-}
-
-mod bytes_hex {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&hex_lower(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(d)?;
-        from_hex(&text).ok_or_else(|| serde::de::Error::custom("invalid hex"))
-    }
-
-    fn hex_lower(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    fn from_hex(text: &str) -> Option<Vec<u8>> {
-        if text.len() % 2 != 0 {
-            return None;
-        }
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-            .collect()
     }
 }
 

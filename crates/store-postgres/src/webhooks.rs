@@ -327,12 +327,10 @@ impl WebhookStore for PgStore {
             .map_err(backend)?;
         let mut jobs = Vec::with_capacity(ids.len());
         for (id,) in ids {
-            let row = sqlx::query("SELECT * FROM webhook_deliveries WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend)?;
-            let delivery = delivery(&row)?;
+            let delivery = self
+                .get_delivery(DeliveryId(id))
+                .await?
+                .ok_or(StoreError::NotFound("webhook delivery"))?;
             let event = self
                 .get_webhook_event(delivery.event_id)
                 .await?
@@ -426,6 +424,16 @@ impl WebhookStore for PgStore {
         .iter()
         .map(delivery)
         .collect()
+    }
+
+    async fn get_delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+        sqlx::query("SELECT * FROM webhook_deliveries WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| delivery(&r))
+            .transpose()
     }
 
     async fn delivery_attempts(&self, id: DeliveryId) -> StoreResult<Vec<DeliveryAttempt>> {

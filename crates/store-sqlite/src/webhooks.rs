@@ -342,15 +342,10 @@ impl WebhookStore for SqliteStore {
         .map_err(backend)?;
         let mut jobs = Vec::with_capacity(ids.len());
         for (id,) in ids {
-            let row = sqlx::query(
-                "SELECT d.*, e.id AS event_row_id FROM webhook_deliveries d
-                 JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?1",
-            )
-            .bind(&id)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(backend)?;
-            let delivery = delivery(&row)?;
+            let delivery = self
+                .get_delivery(DeliveryId(Uuid::parse_str(&id).map_err(corrupt)?))
+                .await?
+                .ok_or(StoreError::NotFound("webhook delivery"))?;
             let event = self
                 .get_webhook_event(delivery.event_id)
                 .await?
@@ -443,6 +438,16 @@ impl WebhookStore for SqliteStore {
         .iter()
         .map(delivery)
         .collect()
+    }
+
+    async fn get_delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+        sqlx::query("SELECT * FROM webhook_deliveries WHERE id = ?1")
+            .bind(id.0.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend)?
+            .map(|r| delivery(&r))
+            .transpose()
     }
 
     async fn delivery_attempts(&self, id: DeliveryId) -> StoreResult<Vec<DeliveryAttempt>> {

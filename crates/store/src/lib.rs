@@ -190,6 +190,7 @@ pub trait WebhookStore: Send + Sync {
         status: Option<DeliveryStatus>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>>;
+    async fn get_delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>>;
     async fn delivery_attempts(&self, delivery: DeliveryId) -> StoreResult<Vec<DeliveryAttempt>>;
     /// Queues deliveries again for immediate sending; returns how many.
     async fn redeliver(

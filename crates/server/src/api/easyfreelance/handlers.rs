@@ -21,9 +21,9 @@ use idgate_providers::sandbox::SandboxProvider;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-type Errors = crate::api::problem::FieldErrors;
+pub(super) type Errors = crate::api::problem::FieldErrors;
 
-fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
+pub(super) fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
     errors
         .entry(field.to_owned())
         .or_default()
@@ -32,7 +32,7 @@ fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
 
 /// Turns axum's JSON rejections into problems: 415 without a JSON content type, 413 when too
 /// large, 400 when not JSON at all.
-fn json_body(
+pub(super) fn json_body(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
     let Json(value) = body.map_err(|rejection| match rejection {
@@ -124,7 +124,9 @@ fn enum_field<T: DeserializeOwned>(
 }
 
 /// Decodes a body that passed field validation into its wire type.
-fn decode<T: DeserializeOwned>(body: serde_json::Map<String, Value>) -> Result<T, ApiError> {
+pub(super) fn decode<T: DeserializeOwned>(
+    body: serde_json::Map<String, Value>,
+) -> Result<T, ApiError> {
     serde_json::from_value(Value::Object(body)).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

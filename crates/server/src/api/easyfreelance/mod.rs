@@ -5,12 +5,14 @@
 //! - `GET /verification/status/{verificationSession}`
 //! - `POST /sandbox/verification/{verificationSession}/decision` (idgate addition: lets a
 //!   partner's CI finish a sandbox session without a browser)
+//! - `/webhook-endpoints…`: the partner's webhook endpoints, deliveries and redelivery
 //! - `GET /openapi.json`, `GET /docs/` (Swagger UI, served from the binary)
 
 mod auth;
 mod dto;
 mod handlers;
 mod openapi;
+mod webhooks;
 
 pub use auth::EasyFreelancePartner;
 pub use dto::status_word;
@@ -45,6 +47,28 @@ pub fn router() -> Router<AppState> {
             "/sandbox/verification/{verification_session}/decision",
             post(handlers::sandbox_decision),
         )
+        .route(
+            "/webhook-endpoints",
+            post(webhooks::create_endpoint).get(webhooks::list_endpoints),
+        )
+        .route(
+            "/webhook-endpoints/{id}",
+            get(webhooks::get_endpoint).patch(webhooks::update_endpoint),
+        )
+        .route(
+            "/webhook-endpoints/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/webhook-endpoints/{id}/test", post(webhooks::send_test))
+        .route(
+            "/webhook-endpoints/{id}/deliveries",
+            get(webhooks::list_deliveries),
+        )
+        .route(
+            "/webhook-endpoints/{id}/deliveries/{delivery_id}",
+            get(webhooks::get_delivery),
+        )
+        .route("/webhook-endpoints/{id}/redeliver", post(webhooks::redeliver))
         .fallback(handlers::not_found)
         .merge(docs.layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

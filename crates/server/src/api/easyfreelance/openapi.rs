@@ -6,6 +6,11 @@ use super::dto::{
     ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome,
 };
 use super::handlers;
+use super::webhooks::{
+    self as wh, AttemptInfo, CreateEndpoint, DeliveryDetail, DeliveryInfo, DeliveryList, Endpoint,
+    EndpointList, EndpointWithSecret, Queued, RedeliverRequest, RotatedSecret, SecretInfo,
+    TestEventQueued, UpdateEndpoint,
+};
 use crate::api::problem::Problem;
 use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -24,10 +29,22 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         handlers::create_flow,
         handlers::flow_status,
         handlers::sandbox_decision,
+        wh::create_endpoint,
+        wh::list_endpoints,
+        wh::get_endpoint,
+        wh::update_endpoint,
+        wh::rotate_secret,
+        wh::send_test,
+        wh::list_deliveries,
+        wh::get_delivery,
+        wh::redeliver,
     ),
     components(schemas(
         ReturnUrlRequest, ReturnUrlRecord, ReturnUrlList, CreateFlowRequest, FlowCreated,
-        FlowStatus, ProviderName, IdType, SandboxDecisionRequest, SandboxOutcome, Problem
+        FlowStatus, ProviderName, IdType, SandboxDecisionRequest, SandboxOutcome, Problem,
+        Endpoint, EndpointWithSecret, EndpointList, CreateEndpoint, UpdateEndpoint, SecretInfo,
+        DeliveryInfo, DeliveryList, DeliveryDetail, AttemptInfo, RedeliverRequest, Queued,
+        TestEventQueued, RotatedSecret
     )),
     modifiers(&SecuritySchemes)
 )]

@@ -1,0 +1,712 @@
+//! Partner webhooks end to end: a real receiver captures what idgate sends; signatures are
+//! checked with the Standard Webhooks organisation's own library, not with idgate's code.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use common::{Partner, TestApp};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const RETURN: &str = "https://partner.example.com/return";
+
+/// A webhook receiver on a loopback port that records every request.
+#[derive(Clone, Default)]
+struct Receiver {
+    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    /// The status to answer with (200 when 0).
+    answer: Arc<AtomicU16>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, String) {
+        let receiver = Receiver::default();
+        let app = axum::Router::new()
+            .route("/hooks", axum::routing::post(receive))
+            .with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (receiver, format!("http://{addr}/hooks"))
+    }
+
+    fn answer(&self, status: u16) {
+        self.answer.store(status, Ordering::SeqCst);
+    }
+
+    /// The bodies of the requests that were answered 2xx, in arrival order.
+    fn accepted(&self) -> Vec<(HeaderMap, Value)> {
+        self.received
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .map(|(h, b)| (h.clone(), serde_json::from_slice(b).unwrap_or(Value::Null)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn raw(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+async fn receive(
+    State(r): State<Receiver>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, &'static str) {
+    r.requests.fetch_add(1, Ordering::SeqCst);
+    let answer = match r.answer.load(Ordering::SeqCst) {
+        0 => 200,
+        n => n,
+    };
+    if (200..300).contains(&answer)
+        && let Ok(mut received) = r.received.lock()
+    {
+        received.push((headers, body));
+    }
+    (
+        StatusCode::from_u16(answer).unwrap_or(StatusCode::OK),
+        "noted",
+    )
+}
+
+/// Waits (bounded) until `cond` holds.
+async fn eventually(what: &str, mut cond: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn add_endpoint(app: &TestApp, p: &Partner, body: Value) -> Value {
+    let (status, created) = app.post(p, "/api/v1/webhook-endpoints", body).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+async fn approved_session(app: &TestApp, p: &Partner) -> String {
+    let created = app.create_flow(p, "veriff", RETURN).await;
+    let id = created["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (s, b) = app
+        .post(
+            p,
+            &format!("/api/v1/sandbox/verification/{id}/decision"),
+            json!({"outcome": "approved"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    id
+}
+
+/// No delivery is left pending when a test ends (the last attempt's record may trail the
+/// receiver's answer by a moment).
+async fn assert_outbox_empty(app: &TestApp) {
+    eventually("the outbox is empty", async || {
+        app.hub
+            .store
+            .oldest_pending_delivery()
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    })
+    .await;
+}
+
+fn standard_verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    let hook = standardwebhooks::Webhook::new(secret).unwrap_or_else(|e| panic!("{e:?}"));
+    hook.verify(body, headers).is_ok()
+}
+
+#[tokio::test]
+async fn a_sandbox_verification_sends_signed_events_in_order() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": url, "sign_ed25519": true})).await;
+    let secret = endpoint["secret"].as_str().unwrap_or_default().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let id = approved_session(&app, &p).await;
+
+    eventually("four events arrived", async || {
+        receiver.accepted().len() >= 4
+    })
+    .await;
+    let events = receiver.accepted();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|(_, b)| b["type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "session.created",
+            "session.started",
+            "session.submitted",
+            "session.approved"
+        ]
+    );
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|(_, b)| b["data"]["sequence"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    let (_, last) = &events[3];
+    assert_eq!(last["data"]["session_id"], json!(id));
+    assert_eq!(last["data"]["status"], "approved");
+    assert_eq!(last["data"]["dialect_status"], "approved");
+    assert_eq!(last["data"]["previous_status"], "submitted");
+    assert_eq!(last["data"]["external_refs"]["user_id"], "42");
+    assert!(
+        last["data"].get("claims").is_none(),
+        "no personal data unless opted in"
+    );
+
+    // Every request verifies with the independent Standard Webhooks implementation, and
+    // the Ed25519 signature with the published key.
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let x = jwks["keys"][0]["x"].as_str().unwrap_or_default();
+    use base64::Engine;
+    let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(x)
+        .unwrap_or_default();
+    for (headers, body) in receiver.raw() {
+        assert!(
+            standard_verify(&secret, &headers, &body),
+            "HMAC signature does not verify"
+        );
+        let id = headers
+            .get("webhook-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(id.starts_with("evt_"));
+        let ts = headers
+            .get("webhook-timestamp")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let sig = headers
+            .get("webhook-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let v1a = sig
+            .split(' ')
+            .find_map(|s| s.strip_prefix("v1a,"))
+            .unwrap_or_default();
+        let v1a = base64::engine::general_purpose::STANDARD
+            .decode(v1a)
+            .unwrap_or_default();
+        let mut signed = format!("{id}.{ts}.").into_bytes();
+        signed.extend_from_slice(&body);
+        let key =
+            aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, &public);
+        assert!(
+            key.verify(&signed, &v1a).is_ok(),
+            "Ed25519 signature does not verify"
+        );
+        // A tampered body fails.
+        let mut tampered = body.to_vec();
+        tampered.push(b' ');
+        assert!(!standard_verify(&secret, &headers, &tampered));
+    }
+    assert_outbox_empty(&app).await;
+}
+
+#[tokio::test]
+async fn rotation_signs_with_old_and_new_secrets_during_the_overlap() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": url, "events": ["session.created"]})).await;
+    let old = endpoint["secret"].as_str().unwrap_or_default().to_owned();
+    let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    let (s, rotated) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{id}/rotate-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap_or_default().to_owned();
+    assert_ne!(old, new);
+    assert_eq!(
+        rotated["endpoint"]["secrets"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert!(rotated["endpoint"]["secrets"][0]["expires_at"].is_string());
+
+    app.create_flow(&p, "veriff", RETURN).await;
+    eventually("the event arrived", async || !receiver.raw().is_empty()).await;
+    let (headers, body) = &receiver.raw()[0];
+    let sig = headers
+        .get("webhook-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert_eq!(sig.split(' ').count(), 2, "{sig}");
+    assert!(standard_verify(&old, headers, body), "old secret");
+    assert!(standard_verify(&new, headers, body), "new secret");
+    assert_outbox_empty(&app).await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_then_up_gets_every_event_in_order() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(503);
+    let p = app.partner_with_return_url("A", RETURN).await;
+    add_endpoint(&app, &p, json!({"url": url})).await;
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        sessions.push(approved_session(&app, &p).await);
+    }
+    eventually("the receiver was tried", async || {
+        receiver.requests.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    receiver.answer(200);
+    eventually("all twelve events arrived", async || {
+        receiver.accepted().len() >= 12
+    })
+    .await;
+    assert_outbox_empty(&app).await;
+    let events = receiver.accepted();
+    assert_eq!(events.len(), 12, "each event once");
+    for session in &sessions {
+        let seqs: Vec<i64> = events
+            .iter()
+            .filter(|(_, b)| b["data"]["session_id"] == json!(session))
+            .map(|(_, b)| b["data"]["sequence"].as_i64().unwrap_or(0))
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4], "session {session} out of order");
+    }
+}
+
+#[tokio::test]
+async fn a_dead_delivery_can_be_redelivered_and_attempts_are_recorded() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(500);
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": url})).await;
+    let ep = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    let (s, queued) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/test"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 202, "{queued}");
+    let event_id = queued["event_id"].as_str().unwrap_or_default().to_owned();
+    let delivery_id = queued["delivery_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // Four attempts (the test schedule), then dead.
+    let path = format!("/api/v1/webhook-endpoints/{ep}/deliveries?status=dead");
+    eventually("the delivery died", async || {
+        app.get(&p, &path).await.1["data"]
+            .as_array()
+            .is_some_and(|d| d.len() == 1)
+    })
+    .await;
+    let (_, detail) = app
+        .get(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/deliveries/{delivery_id}"),
+        )
+        .await;
+    assert_eq!(detail["status"], "dead");
+    assert_eq!(detail["attempts"], 4);
+    let attempts = detail["attempts_made"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(attempts.len(), 4);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["status_code"] == 500 && a["response_body"] == "noted")
+    );
+    assert_eq!(detail["last_error"], "HTTP 500 Internal Server Error");
+
+    // Fixed receiver; redeliver that event.
+    receiver.answer(200);
+    let (s, r) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/redeliver"),
+            json!({"event_id": event_id}),
+        )
+        .await;
+    assert_eq!((s, r["queued"].as_u64()), (202, Some(1)), "{r}");
+    eventually("the test event arrived", async || {
+        !receiver.accepted().is_empty()
+    })
+    .await;
+    let (_, body) = &receiver.accepted()[0];
+    assert_eq!(body["type"], "webhook.test");
+    assert_eq!(body["id"], json!(event_id));
+    assert_outbox_empty(&app).await;
+
+    // Range redelivery: nothing dead is left, so nothing is queued; bad requests are refused.
+    let (s, r) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/redeliver"),
+            json!({"since": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!((s, r["queued"].as_u64()), (202, Some(0)), "{r}");
+    let (s, r) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/redeliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{r}"
+    );
+    let (s, r) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{ep}/redeliver"),
+            json!({"since": "yesterday"}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn claims_go_only_to_endpoints_that_opted_in() {
+    let app = TestApp::spawn().await;
+    let (plain, plain_url) = Receiver::start().await;
+    let (rich, rich_url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    add_endpoint(
+        &app,
+        &p,
+        json!({"url": plain_url, "events": ["session.approved"]}),
+    )
+    .await;
+    add_endpoint(
+        &app,
+        &p,
+        json!({"url": rich_url, "events": ["session.approved"], "include_claims": true}),
+    )
+    .await;
+    approved_session(&app, &p).await;
+    eventually("both got the approval", async || {
+        plain.accepted().len() == 1 && rich.accepted().len() == 1
+    })
+    .await;
+    assert!(plain.accepted()[0].1["data"].get("claims").is_none());
+    let claims = &rich.accepted()[0].1["data"]["claims"];
+    assert_eq!(claims["given_name"], "Sandbox");
+    assert_eq!(rich.accepted()[0].1["data"]["achieved_loa"], 3);
+    assert_outbox_empty(&app).await;
+}
+
+#[tokio::test]
+async fn private_targets_are_refused() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    for url in [
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest",
+        "https://[::1]/hook",
+        "ftp://partner.example/x",
+        "https://user@partner.example/x",
+    ] {
+        let (s, b) = app
+            .post(&p, "/api/v1/webhook-endpoints", json!({"url": url}))
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (422, Some("webhook_url_invalid")),
+            "{url}: {b}"
+        );
+    }
+    let (s, b) = app
+        .post(
+            &p,
+            "/api/v1/webhook-endpoints",
+            json!({"url": "https://partner.example/hooks", "events": ["session.exploded"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (422, Some("unknown_event_types")),
+        "{b}"
+    );
+    let (s, b) = app
+        .post(&p, "/api/v1/webhook-endpoints", json!({"events": "all"}))
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{b}"
+    );
+    assert!(
+        b["errors"]["url"].is_array() && b["errors"]["events"].is_array(),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
+    // This deployment does not allow loopback targets.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let mut settings = common::settings(dir.path(), &base);
+    settings.outbound.allow_private.clear();
+    let hub = idgate_server::startup::open(settings)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .hub;
+    let server = idgate_server::serve(hub.clone(), listener)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (receiver, url) = Receiver::start().await;
+    let (partner, _) = hub
+        .create_partner("A", idgate_core::Tier::SelfServe)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = url.rsplit(':').next().unwrap_or_default().to_owned();
+    let named = format!("http://localhost:{port}");
+    let (endpoint, _) = hub
+        .add_webhook_endpoint(
+            partner.id,
+            idgate_server::service::webhooks::NewEndpoint {
+                url: named,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("a name is only checked when resolved: {e}"));
+    let (_, delivery) = hub
+        .send_test_event(&endpoint)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually("the attempt was refused", async || {
+        hub.store
+            .delivery_attempts(delivery)
+            .await
+            .is_ok_and(|a| !a.is_empty())
+    })
+    .await;
+    let attempts = hub
+        .store
+        .delivery_attempts(delivery)
+        .await
+        .unwrap_or_default();
+    assert!(
+        attempts[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("private or reserved")),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        receiver.requests.load(Ordering::SeqCst),
+        0,
+        "nothing reached the receiver"
+    );
+    // Let the schedule run out so the outbox is left clean.
+    eventually("the delivery died", async || {
+        hub.store
+            .get_delivery(delivery)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|d| d.status == idgate_core::DeliveryStatus::Dead)
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let mut settings = common::settings(dir.path(), &base);
+    settings.webhooks.disable_after = "300ms".into();
+    let hub = idgate_server::startup::open(settings)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .hub;
+    let server = idgate_server::serve(hub.clone(), listener)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(502);
+    let (partner, _) = hub
+        .create_partner("A", idgate_core::Tier::SelfServe)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (endpoint, _) = hub
+        .add_webhook_endpoint(
+            partner.id,
+            idgate_server::service::webhooks::NewEndpoint {
+                url,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, delivery) = hub
+        .send_test_event(&endpoint)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually("the endpoint was disabled", async || {
+        hub.webhook_endpoint(None, endpoint.id)
+            .await
+            .is_ok_and(|e| !e.enabled)
+    })
+    .await;
+    let disabled = hub
+        .webhook_endpoint(None, endpoint.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        disabled
+            .disabled_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("failed")),
+        "{disabled:?}"
+    );
+    // Disabled: its pending delivery waits instead of burning its attempts.
+    let waiting = hub.store.get_delivery(delivery).await.ok().flatten();
+    assert!(
+        waiting.is_some_and(|d| d.status == idgate_core::DeliveryStatus::Pending && d.attempts < 4)
+    );
+
+    receiver.answer(200);
+    let patch = idgate_server::service::webhooks::EndpointPatch {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    hub.update_webhook_endpoint(disabled, patch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually("the waiting delivery went out", async || {
+        receiver.accepted().len() == 1
+    })
+    .await;
+    assert_eq!(
+        hub.store.oldest_pending_delivery().await.ok().flatten(),
+        None
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn endpoints_are_managed_per_partner() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    let a = app.partner_with_return_url("A", RETURN).await;
+    let b = app.partner("B").await;
+    let created = add_endpoint(
+        &app,
+        &a,
+        json!({"url": url, "events": ["session.approved", "session.declined"]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    assert!(id.starts_with("ep_"));
+    assert_eq!(
+        created["events"],
+        json!(["session.approved", "session.declined"])
+    );
+    assert!(
+        created["secrets"][0].get("key").is_none(),
+        "secrets are never listed"
+    );
+
+    let (_, list) = app.get(&a, "/api/v1/webhook-endpoints").await;
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
+    assert!(list["data"][0].get("secret").is_none());
+    let (_, others) = app.get(&b, "/api/v1/webhook-endpoints").await;
+    assert_eq!(others["data"], json!([]));
+    let (s, _) = app
+        .get(&b, &format!("/api/v1/webhook-endpoints/{id}"))
+        .await;
+    assert_eq!(s, 404, "another partner's endpoint does not exist for B");
+    let (s, _) = app.get(&a, "/api/v1/webhook-endpoints/ep_nonsense").await;
+    assert_eq!(s, 404);
+
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/v1/webhook-endpoints/{id}")))
+        .headers(a.headers())
+        .json(&json!({"events": [], "enabled": false}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, patched) = common::read(r).await;
+    assert_eq!(s, 200, "{patched}");
+    assert_eq!(
+        (patched["events"].clone(), patched["enabled"].clone()),
+        (json!([]), json!(false))
+    );
+    // Disabled endpoints are not sent new events.
+    approved_session(&app, &a).await;
+    let (_, deliveries) = app
+        .get(&a, &format!("/api/v1/webhook-endpoints/{id}/deliveries"))
+        .await;
+    assert_eq!(deliveries["data"], json!([]));
+    let (s, b2) = app
+        .get(
+            &a,
+            &format!("/api/v1/webhook-endpoints/{id}/deliveries?status=lost"),
+        )
+        .await;
+    assert_eq!((s, b2["code"].as_str()), (422, Some("validation_failed")));
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
+    assert_outbox_empty(&app).await;
+}
