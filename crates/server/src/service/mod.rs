@@ -75,11 +75,16 @@ pub fn digest(secret: &str) -> String {
     hex::encode(digest::digest(&digest::SHA256, secret.as_bytes()))
 }
 
-/// `n` random bytes as unpadded base64url.
-pub fn random_token(n: usize) -> ServiceResult<String> {
+/// `n` random bytes.
+pub fn random_bytes(n: usize) -> ServiceResult<Vec<u8>> {
     let mut bytes = vec![0u8; n];
     SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| ServiceError::Internal("system random generator failed".into()))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    Ok(bytes)
+}
+
+/// `n` random bytes as unpadded base64url.
+pub fn random_token(n: usize) -> ServiceResult<String> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes(n)?))
 }

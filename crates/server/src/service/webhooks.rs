@@ -1,15 +1,15 @@
 //! Partner webhooks: endpoint management, the events a session's transitions become, and
 //! redelivery. Sending is the delivery job's work (`jobs::webhooks`).
 
-use super::{Hub, ServiceError, ServiceResult, random_token};
+use super::{Hub, ServiceError, ServiceResult, random_bytes, random_token};
 use crate::api::dialect_status;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{SecondsFormat, Utc};
 use idgate_core::webhook::{event_type_for, unknown_event_types};
 use idgate_core::{
-    DeliveryId, EndpointId, EndpointSecret, EventId, NormalizedUrl, PartnerId, Session,
-    SessionEvent, WebhookEndpoint, WebhookEvent,
+    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
+    NormalizedUrl, PartnerId, Session, SessionEvent, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::Redeliver;
 use serde_json::{Value, json};
@@ -39,13 +39,9 @@ pub fn secret_text(secret: &EndpointSecret) -> String {
 }
 
 fn new_secret() -> ServiceResult<EndpointSecret> {
-    let raw = random_token(32)?;
-    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(EndpointSecret {
-        id: format!("sec_{}", &random_token(6)?),
-        key,
+        id: format!("sec_{}", random_token(6)?),
+        key: random_bytes(32)?,
         created_at: Utc::now(),
         expires_at: None,
     })
@@ -221,6 +217,35 @@ impl Hub {
         let queued = self.store.redeliver(endpoint.id, which, Utc::now()).await?;
         self.webhook_wake.notify_one();
         Ok(queued)
+    }
+
+    /// The endpoint's deliveries, newest first (at most `limit`, capped at 1000).
+    pub async fn webhook_deliveries(
+        &self,
+        endpoint: &WebhookEndpoint,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> ServiceResult<Vec<Delivery>> {
+        Ok(self
+            .store
+            .list_deliveries(endpoint.id, status, limit.clamp(1, 1000))
+            .await?)
+    }
+
+    /// One of the endpoint's deliveries with every attempt.
+    pub async fn webhook_delivery(
+        &self,
+        endpoint: &WebhookEndpoint,
+        id: DeliveryId,
+    ) -> ServiceResult<(Delivery, Vec<DeliveryAttempt>)> {
+        let delivery = self
+            .store
+            .get_delivery(id)
+            .await?
+            .filter(|d| d.endpoint_id == endpoint.id)
+            .ok_or(ServiceError::NotFound("webhook delivery"))?;
+        let attempts = self.store.delivery_attempts(id).await?;
+        Ok((delivery, attempts))
     }
 
     /// The webhook events a session's new events become (no personal data; claims are added

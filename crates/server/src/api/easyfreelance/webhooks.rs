@@ -505,12 +505,9 @@ pub async fn list_deliveries(
             add(&mut errors, "status", e);
             ApiError::validation(errors)
         })?;
-    let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
     let deliveries = state
-        .store
-        .list_deliveries(endpoint.id, status, limit)
-        .await
-        .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?;
+        .webhook_deliveries(&endpoint, status, filter.limit.unwrap_or(100))
+        .await?;
     Ok(Json(DeliveryList {
         data: deliveries.iter().map(DeliveryInfo::from).collect(),
     }))
@@ -539,19 +536,7 @@ pub async fn get_delivery(
         .webhook_endpoint(Some(partner.0.id), endpoint_id)
         .await?;
     let delivery_id: DeliveryId = delivery_id.parse().map_err(|_| not_found("delivery"))?;
-    let store_err = |e| ApiError::from(crate::service::ServiceError::from(e));
-    let delivery = state
-        .store
-        .get_delivery(delivery_id)
-        .await
-        .map_err(store_err)?
-        .filter(|d| d.endpoint_id == endpoint.id)
-        .ok_or_else(|| not_found("delivery"))?;
-    let attempts = state
-        .store
-        .delivery_attempts(delivery.id)
-        .await
-        .map_err(store_err)?;
+    let (delivery, attempts) = state.webhook_delivery(&endpoint, delivery_id).await?;
     Ok(Json(DeliveryDetail {
         delivery: DeliveryInfo::from(&delivery),
         attempts_made: attempts.iter().map(AttemptInfo::from).collect(),

@@ -1,0 +1,121 @@
+//! Load generation on loopback: closed loop (fixed concurrency, as fast as answers come) for
+//! peak throughput, and open loop (a fixed arrival rate, latency measured from the scheduled
+//! send time so a slow server cannot hide its queueing) for latency at a given load.
+
+use hdrhistogram::Histogram;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What one run measured.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Measured {
+    pub requests: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub throughput: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+}
+
+fn histogram() -> Histogram<u64> {
+    // 1 µs .. 60 s, 3 significant digits.
+    Histogram::new_with_bounds(1, 60_000_000, 3)
+        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn summarise(h: &Histogram<u64>, errors: u64, seconds: f64) -> Measured {
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    Measured {
+        requests: h.len(),
+        errors,
+        seconds,
+        throughput: h.len() as f64 / seconds,
+        p50_ms: ms(0.50),
+        p99_ms: ms(0.99),
+        p999_ms: ms(0.999),
+    }
+}
+
+/// `concurrency` workers call `op(worker, n)` back to back for `duration`.
+pub async fn closed_loop<F, Fut>(concurrency: usize, duration: Duration, op: F) -> Measured
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let op = op.clone();
+        workers.push(tokio::spawn(async move {
+            let mut h = histogram();
+            let mut errors = 0u64;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let ok = op(w, n).await;
+                n += 1;
+                if ok {
+                    let _ = h.record(t.elapsed().as_micros().max(1) as u64);
+                } else {
+                    errors += 1;
+                }
+            }
+            (h, errors)
+        }));
+    }
+    let mut total = histogram();
+    let mut errors = 0;
+    for w in workers {
+        if let Ok((h, e)) = w.await {
+            let _ = total.add(&h);
+            errors += e;
+        }
+    }
+    summarise(&total, errors, started.elapsed().as_secs_f64())
+}
+
+/// Requests at `rate` per second in total for `duration`, spread over `concurrency` workers;
+/// latency counts from when each request was due.
+pub async fn open_loop<F, Fut>(rate: f64, concurrency: usize, duration: Duration, op: F) -> Measured
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let per_worker = Duration::from_secs_f64(concurrency as f64 / rate.max(1.0));
+    let count = (duration.as_secs_f64() / per_worker.as_secs_f64()).floor() as u64;
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let op = op.clone();
+        let offset = per_worker.mul_f64(w as f64 / concurrency as f64);
+        workers.push(tokio::spawn(async move {
+            let mut h = histogram();
+            let mut errors = 0u64;
+            for n in 0..count {
+                let due = started + offset + per_worker.mul_f64(n as f64);
+                tokio::time::sleep_until(due.into()).await;
+                let ok = op(w, n).await;
+                if ok {
+                    let _ = h.record(due.elapsed().as_micros().max(1) as u64);
+                } else {
+                    errors += 1;
+                }
+            }
+            (h, errors)
+        }));
+    }
+    let mut total = histogram();
+    let mut errors = 0;
+    for w in workers {
+        if let Ok((h, e)) = w.await {
+            let _ = total.add(&h);
+            errors += e;
+        }
+    }
+    summarise(&total, errors, started.elapsed().as_secs_f64())
+}

@@ -1,0 +1,683 @@
+//! `idgate-bench`: one invocation measures idgate (a release binary it starts, never builds)
+//! and, in the same run, the ceilings it is judged against: a bare HTTP handler behind the same
+//! server stack, and durable single-row inserts with the same database settings. The load
+//! generator runs on another CPU than the server where the machine allows it. Everything
+//! talks to loopback only, and every loop is bounded in time.
+//!
+//! ```sh
+//! cargo build --release -p idgate -p idgate-bench
+//! target/release/idgate-bench                 # SQLite; JSON to bench-results.json
+//! target/release/idgate-bench --scale         # + poll latency and create rate at 10k/100k/1M
+//! target/release/idgate-bench --expiry 100000 # + a sweep of N sessions due at once
+//! ```
+
+mod ceilings;
+mod load;
+mod preload;
+mod process;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use load::{Measured, closed_loop, open_loop};
+use serde::Serialize;
+use serde_json::json;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "idgate-bench",
+    about = "Benchmark idgate against same-run ceilings"
+)]
+struct Args {
+    /// The idgate binary to run (build it with `cargo build --release -p idgate`).
+    #[arg(long, default_value = "target/release/idgate")]
+    idgate: PathBuf,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Run idgate on this PostgreSQL database (a fresh schema) instead of SQLite.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "bench-results.json")]
+    out: PathBuf,
+    /// Also measure status polls and creations with 10k, 100k and 1M stored sessions (SQLite).
+    #[arg(long)]
+    scale: bool,
+    /// Stored-session counts for --scale.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    scale_sizes: Vec<usize>,
+    /// Also expire this many sessions due at once and measure the sweep (SQLite).
+    #[arg(long)]
+    expiry: Option<usize>,
+    #[command(subcommand)]
+    internal: Option<Internal>,
+}
+
+/// Pieces the harness runs in pinned child processes.
+#[derive(Subcommand)]
+enum Internal {
+    #[command(hide = true)]
+    BareHttp,
+    #[command(hide = true)]
+    Inserts {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        seconds: f64,
+    },
+}
+
+/// One workload's figures.
+#[derive(Clone, Debug, Serialize)]
+struct Workload {
+    name: String,
+    #[serde(flatten)]
+    measured: Measured,
+    /// Server CPU used, in cores (1.0 = one core busy).
+    server_cpu_cores: Option<f64>,
+    /// Throughput as a fraction of its ceiling.
+    ratio_to_ceiling: Option<f64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    match &args.internal {
+        Some(Internal::BareHttp) => return ceilings::serve_bare_http().await,
+        Some(Internal::Inserts { url, seconds }) => {
+            return ceilings::durable_inserts(url, *seconds).await;
+        }
+        None => {}
+    }
+    // The generator takes CPU 1, the servers CPU 0.
+    let pin = process::can_pin();
+    if pin && std::env::var_os("IDGATE_BENCH_PINNED").is_none() {
+        let me = std::env::current_exe()?;
+        let status = tokio::process::Command::new("taskset")
+            .arg("-c")
+            .arg("1")
+            .arg(me)
+            .args(std::env::args().skip(1))
+            .env("IDGATE_BENCH_PINNED", "1")
+            .status()
+            .await?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let server_cpu = pin.then_some(0);
+    anyhow::ensure!(
+        args.idgate.exists(),
+        "{} not found: build it first with `cargo build --release -p idgate`",
+        args.idgate.display()
+    );
+    let duration = Duration::from_secs_f64(args.seconds);
+    let scratch = tempfile::tempdir()?;
+    let me = std::env::current_exe()?;
+
+    println!(
+        "machine: {} CPUs; server pinned to CPU 0, load generator to CPU 1: {pin}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    // Ceilings.
+    let storage_url = match &args.postgres {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}/ceiling.db", scratch.path().display()),
+    };
+    let inserts = storage_ceiling(&me, server_cpu, &storage_url, args.seconds).await?;
+    println!("storage ceiling: {inserts:.0} durable single-row inserts/s");
+    let (http, http_cpu) = http_ceiling(&me, server_cpu, args.concurrency, duration).await?;
+    println!(
+        "HTTP ceiling: {:.0} requests/s, p99 {:.2} ms",
+        http.throughput, http.p99_ms
+    );
+
+    // idgate.
+    let mut workloads = vec![Workload {
+        name: "bare HTTP handler (ceiling)".into(),
+        measured: http.clone(),
+        server_cpu_cores: http_cpu,
+        ratio_to_ceiling: Some(1.0),
+    }];
+    let node = Node::start(
+        &args.idgate,
+        server_cpu,
+        scratch.path(),
+        args.postgres.as_deref(),
+        "main",
+    )
+    .await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency * 2)
+        .build()?;
+    let created = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+
+    // Warm up, then peak creations.
+    let _ = closed_loop(
+        args.concurrency,
+        Duration::from_secs(1),
+        create_op(&client, &node, created.clone()),
+    )
+    .await;
+    let (create, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            create_op(&client, &node, created.clone()),
+        ))
+        .await;
+    workloads.push(workload("session create", create.clone(), cpu, inserts));
+    let ids: Arc<Vec<(String, String)>> =
+        Arc::new(created.lock().map(|c| c.clone()).unwrap_or_default());
+    anyhow::ensure!(
+        !ids.is_empty(),
+        "no session was created: is idgate answering?"
+    );
+
+    let (poll, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            poll_op(&client, &node, ids.clone()),
+        ))
+        .await;
+    workloads.push(workload("status poll", poll.clone(), cpu, http.throughput));
+    let (hosted, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            hosted_op(&client, ids.clone()),
+        ))
+        .await;
+    workloads.push(workload("hosted page GET", hosted, cpu, http.throughput));
+    let mixed_op = {
+        let create = create_op(&client, &node, created.clone());
+        let poll = poll_op(&client, &node, ids.clone());
+        move |w: usize, n: u64| {
+            let create = create(w, n);
+            let poll = poll(w, n);
+            async move {
+                if n % 11 == 0 {
+                    create.await
+                } else {
+                    poll.await
+                }
+            }
+        }
+    };
+    let (mixed, cpu) = node
+        .measure(closed_loop(args.concurrency, duration, mixed_op))
+        .await;
+    workloads.push(workload(
+        "mixed 1 create : 10 polls",
+        mixed,
+        cpu,
+        http.throughput,
+    ));
+
+    // Latency at 80 % of the peak, open loop.
+    let (create80, cpu) = node
+        .measure(open_loop(
+            create.throughput * 0.8,
+            args.concurrency,
+            duration,
+            create_op(&client, &node, created.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "session create at 80% of peak",
+        create80,
+        cpu,
+        inserts,
+    ));
+    let (poll80, cpu) = node
+        .measure(open_loop(
+            poll.throughput * 0.8,
+            args.concurrency,
+            duration,
+            poll_op(&client, &node, ids.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "status poll at 80% of peak",
+        poll80,
+        cpu,
+        http.throughput,
+    ));
+    let peak_rss = process::peak_rss_mib(node.pid);
+    node.stop().await;
+
+    print_table(&workloads, inserts, peak_rss);
+    let mut results = json!({
+        "machine": {"cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), "pinned": pin},
+        "engine": if args.postgres.is_some() { "postgres" } else { "sqlite" },
+        "seconds": args.seconds,
+        "concurrency": args.concurrency,
+        "ceilings": {"durable_inserts_per_s": inserts, "bare_http_per_s": http.throughput},
+        "workloads": workloads,
+        "peak_rss_mib": peak_rss,
+    });
+
+    if args.scale {
+        let mut scale = Vec::new();
+        for &size in &args.scale_sizes {
+            let row = scale_run(&args, server_cpu, &client, size, duration).await?;
+            println!(
+                "{size:>9} stored: poll p50 {:.2} ms p99 {:.2} ms ({:.0}/s); create {:.0}/s",
+                row.1.p50_ms, row.1.p99_ms, row.1.throughput, row.2.throughput
+            );
+            scale.push(json!({"stored_sessions": size, "poll": row.1, "create": row.2, "preload_seconds": row.0}));
+        }
+        results["scale"] = json!(scale);
+    }
+    if let Some(due) = args.expiry {
+        let expiry = expiry_run(&args, server_cpu, &client, due).await?;
+        println!(
+            "expiry of {due} due sessions: {:.1} s; poll p99 during the sweep {:.2} ms",
+            expiry["sweep_seconds"], expiry["poll_during_sweep"]["p99_ms"]
+        );
+        results["expiry"] = expiry;
+    }
+    std::fs::write(&args.out, serde_json::to_string_pretty(&results)?)?;
+    println!("results written to {}", args.out.display());
+    Ok(())
+}
+
+fn workload(name: &str, measured: Measured, cpu: Option<f64>, ceiling: f64) -> Workload {
+    Workload {
+        name: name.into(),
+        ratio_to_ceiling: (ceiling > 0.0).then(|| measured.throughput / ceiling),
+        measured,
+        server_cpu_cores: cpu,
+    }
+}
+
+fn print_table(rows: &[Workload], inserts: f64, rss: Option<f64>) {
+    println!();
+    println!(
+        "| workload | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU (cores) | ratio to ceiling |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for w in rows {
+        let m = &w.measured;
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
+            w.name,
+            m.throughput,
+            m.p50_ms,
+            m.p99_ms,
+            m.p999_ms,
+            m.errors,
+            w.server_cpu_cores.map_or("-".into(), |c| format!("{c:.2}")),
+            w.ratio_to_ceiling
+                .map_or("-".into(), |r| format!("{:.0}%", r * 100.0)),
+        );
+    }
+    println!("| durable single-row inserts (ceiling) | {inserts:.0} | | | | | | 100% |");
+    println!();
+    println!(
+        "peak RSS of idgate: {}",
+        rss.map_or("-".into(), |r| format!("{r:.1} MiB"))
+    );
+}
+
+async fn storage_ceiling(
+    me: &Path,
+    cpu: Option<usize>,
+    url: &str,
+    seconds: f64,
+) -> anyhow::Result<f64> {
+    let out = process::pinned(me, cpu)
+        .args(["inserts", "--url", url, "--seconds", &seconds.to_string()])
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("inserts "))
+        .context("the insert ceiling printed nothing")?;
+    let parts: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match parts[..] {
+        [n, secs] if secs > 0.0 => Ok(n / secs),
+        _ => anyhow::bail!("unexpected output {line:?}"),
+    }
+}
+
+async fn http_ceiling(
+    me: &Path,
+    cpu: Option<usize>,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<(Measured, Option<f64>)> {
+    let mut cmd = process::pinned(me, cpu);
+    cmd.arg("bare-http");
+    let (child, printed) = process::spawn_until(cmd, "ready ").await?;
+    let port = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("ready "))
+        .context("no port")?
+        .trim()
+        .to_owned();
+    let pid = child.id().unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency * 2)
+        .build()?;
+    let url = format!("http://127.0.0.1:{port}/");
+    let _ = closed_loop(
+        concurrency,
+        Duration::from_secs(1),
+        get_op(&client, url.clone()),
+    )
+    .await;
+    let before = process::cpu_time(pid);
+    let started = Instant::now();
+    let m = closed_loop(concurrency, duration, get_op(&client, url)).await;
+    let cpu = cores(before, process::cpu_time(pid), started.elapsed());
+    process::stop(child).await;
+    Ok((m, cpu))
+}
+
+fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> Option<f64> {
+    Some((after? - before?).as_secs_f64() / wall.as_secs_f64())
+}
+
+fn get_op(
+    client: &reqwest::Client,
+    url: String,
+) -> impl Fn(usize, u64) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync + 'static {
+    let client = client.clone();
+    move |_, _| {
+        let r = client.get(&url).send();
+        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+    }
+}
+
+type Op = Box<dyn Fn(usize, u64) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+fn create_op(client: &reqwest::Client, node: &Node, sink: Arc<Mutex<Vec<(String, String)>>>) -> Op {
+    let client = client.clone();
+    let url = format!("{}/api/v1/users/7/verification/flows", node.base);
+    let body =
+        json!({"provider": "bankid", "partner_return_url": format!("{}/demo/return", node.base)})
+            .to_string();
+    let (token, key) = (node.token.clone(), node.api_key.clone());
+    Box::new(move |_, _| {
+        let req = client
+            .post(&url)
+            .bearer_auth(&token)
+            .header("API-key", &key)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send();
+        let sink = sink.clone();
+        Box::pin(async move {
+            let Ok(r) = req.await else { return false };
+            if r.status().as_u16() != 201 {
+                return false;
+            }
+            let Ok(v) = r.json::<serde_json::Value>().await else {
+                return false;
+            };
+            if let (Some(id), Some(url), Ok(mut sink)) = (
+                v["verification_id"].as_str(),
+                v["verification_url"].as_str(),
+                sink.lock(),
+            ) && sink.len() < 50_000
+            {
+                sink.push((id.to_owned(), url.to_owned()));
+            }
+            true
+        })
+    })
+}
+
+fn poll_op(client: &reqwest::Client, node: &Node, ids: Arc<Vec<(String, String)>>) -> Op {
+    let client = client.clone();
+    let base = format!("{}/api/v1/verification/status/", node.base);
+    let (token, key) = (node.token.clone(), node.api_key.clone());
+    Box::new(move |w, n| {
+        let i = (w * 7919 + n as usize * 104_729) % ids.len().max(1);
+        let id = ids.get(i).map(|(id, _)| id.clone()).unwrap_or_default();
+        let r = client
+            .get(format!("{base}{id}"))
+            .bearer_auth(&token)
+            .header("API-key", &key)
+            .send();
+        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+    })
+}
+
+fn hosted_op(client: &reqwest::Client, ids: Arc<Vec<(String, String)>>) -> Op {
+    let client = client.clone();
+    Box::new(move |w, n| {
+        let i = (w * 7919 + n as usize * 104_729) % ids.len().max(1);
+        let url = ids.get(i).map(|(_, u)| u.clone()).unwrap_or_default();
+        let r = client.get(url).send();
+        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+    })
+}
+
+/// A running idgate.
+struct Node {
+    child: tokio::process::Child,
+    pid: u32,
+    base: String,
+    token: String,
+    api_key: String,
+    partner: String,
+    sqlite_url: Option<String>,
+}
+
+impl Node {
+    async fn start(
+        idgate: &Path,
+        cpu: Option<usize>,
+        dir: &Path,
+        postgres: Option<&str>,
+        name: &str,
+    ) -> anyhow::Result<Node> {
+        let data = dir.join(name);
+        std::fs::create_dir_all(&data)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut cmd = process::pinned(idgate, cpu);
+        cmd.args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            &base,
+        ])
+        .current_dir(&data)
+        .env("RUST_LOG", "warn")
+        .env("IDGATE_KEYS__FILE", data.join("idgate.keys"));
+        let sqlite_url = match postgres {
+            Some(url) => {
+                cmd.env("IDGATE_DATABASE__URL", url).env(
+                    "IDGATE_DATABASE__SCHEMA",
+                    format!("idgate_bench_{}", uuid::Uuid::new_v4().simple()),
+                );
+                None
+            }
+            None => {
+                let url = format!("sqlite://{}/idgate.db", data.display());
+                cmd.env("IDGATE_DATABASE__URL", &url);
+                Some(url)
+            }
+        };
+        let (child, printed) = process::spawn_until(cmd, "Press Ctrl-C").await?;
+        let field = |label: &str| {
+            printed
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let node = Node {
+            pid: child.id().unwrap_or_default(),
+            child,
+            base,
+            token: field("access token:"),
+            api_key: field("API-key:"),
+            partner: field("partner id:"),
+            sqlite_url,
+        };
+        Ok(node)
+    }
+
+    /// Runs a measurement and the server CPU it took.
+    async fn measure(&self, run: impl Future<Output = Measured>) -> (Measured, Option<f64>) {
+        let before = process::cpu_time(self.pid);
+        let started = Instant::now();
+        let m = run.await;
+        (
+            m,
+            cores(before, process::cpu_time(self.pid), started.elapsed()),
+        )
+    }
+
+    async fn stop(self) {
+        process::stop(self.child).await;
+    }
+}
+
+/// Poll latency and create throughput with `size` sessions already stored.
+async fn scale_run(
+    args: &Args,
+    cpu: Option<usize>,
+    client: &reqwest::Client,
+    size: usize,
+    duration: Duration,
+) -> anyhow::Result<(f64, Measured, Measured)> {
+    let dir = tempfile::tempdir()?;
+    let first = Node::start(&args.idgate, cpu, dir.path(), None, "scale").await?;
+    let (partner, token, key, url) = (
+        first.partner.clone(),
+        first.token.clone(),
+        first.api_key.clone(),
+        first.sqlite_url.clone().unwrap_or_default(),
+    );
+    first.stop().await;
+    let started = Instant::now();
+    let far = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_micros();
+    let sample = preload::sessions(&url, &partner, size, far).await?;
+    let preload_seconds = started.elapsed().as_secs_f64();
+    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "scale").await?;
+    node.token = token;
+    node.api_key = key;
+    let ids: Arc<Vec<(String, String)>> =
+        Arc::new(sample.into_iter().map(|id| (id, String::new())).collect());
+    let _ = closed_loop(
+        args.concurrency,
+        Duration::from_secs(1),
+        poll_op(client, &node, ids.clone()),
+    )
+    .await;
+    let poll = closed_loop(
+        args.concurrency,
+        duration,
+        poll_op(client, &node, ids.clone()),
+    )
+    .await;
+    let create = closed_loop(
+        args.concurrency,
+        duration,
+        create_op(client, &node, Arc::default()),
+    )
+    .await;
+    node.stop().await;
+    Ok((preload_seconds, poll, create))
+}
+
+/// `due` sessions fall due at once: how long the sweep takes and what polls see meanwhile.
+async fn expiry_run(
+    args: &Args,
+    cpu: Option<usize>,
+    client: &reqwest::Client,
+    due: usize,
+) -> anyhow::Result<serde_json::Value> {
+    let dir = tempfile::tempdir()?;
+    let first = Node::start(&args.idgate, cpu, dir.path(), None, "expiry").await?;
+    let (partner, token, key, url) = (
+        first.partner.clone(),
+        first.token.clone(),
+        first.api_key.clone(),
+        first.sqlite_url.clone().unwrap_or_default(),
+    );
+    first.stop().await;
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(1)).timestamp_micros();
+    preload::sessions(&url, &partner, due, past).await?;
+    // Polls go to sessions that are not due, so they measure the API, not the expiry itself.
+    let far = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_micros();
+    let live = preload::sessions(&url, &partner, 10_000, far).await?;
+    let started = Instant::now();
+    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "expiry").await?;
+    node.token = token;
+    node.api_key = key;
+    let ids: Arc<Vec<(String, String)>> =
+        Arc::new(live.into_iter().map(|id| (id, String::new())).collect());
+    let reader = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await?;
+    // Polls in 5-second windows at a steady 200/s while the sweep runs; the worst window counts.
+    let limit = Duration::from_secs(1800);
+    let mut windows = Vec::new();
+    let mut remaining = due as i64;
+    while started.elapsed() < limit {
+        windows.push(
+            open_loop(
+                200.0,
+                8,
+                Duration::from_secs(5),
+                poll_op(client, &node, ids.clone()),
+            )
+            .await,
+        );
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM sessions WHERE status = 'created' AND expires_at <= ?1",
+        )
+        .bind(chrono::Utc::now().timestamp_micros())
+        .fetch_one(&reader)
+        .await?;
+        remaining = n;
+        if n == 0 {
+            break;
+        }
+    }
+    let sweep_seconds = started.elapsed().as_secs_f64();
+    node.stop().await;
+    let worst = windows
+        .iter()
+        .max_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms))
+        .cloned();
+    Ok(json!({
+        "due_sessions": due,
+        "sweep_seconds": sweep_seconds,
+        "sweep_seconds_resolution": 5,
+        "not_expired_when_stopped": remaining,
+        "poll_during_sweep": worst,
+        "poll_windows": windows,
+    }))
+}
