@@ -103,26 +103,32 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => {}
     }
-    // The generator takes CPU 1, the servers CPU 0.
-    let pin = process::can_pin();
-    if pin && std::env::var_os("IDGATE_BENCH_PINNED").is_none() {
+    // The generator takes CPU 1, the servers CPU 0: re-run this program pinned, once.
+    let relaunched = std::env::var("IDGATE_BENCH_CPUS")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    let cpus = relaunched.unwrap_or_else(process::cpus);
+    let pin = relaunched.is_some() || process::can_pin();
+    if pin && relaunched.is_none() {
         let me = std::env::current_exe()?;
         let status = tokio::process::Command::new("taskset")
             .arg("-c")
             .arg("1")
             .arg(me)
             .args(std::env::args().skip(1))
-            .env("IDGATE_BENCH_PINNED", "1")
+            .env("IDGATE_BENCH_CPUS", cpus.to_string())
             .status()
             .await?;
         std::process::exit(status.code().unwrap_or(1));
     }
     let server_cpu = pin.then_some(0);
-    anyhow::ensure!(
-        args.idgate.exists(),
-        "{} not found: build it first with `cargo build --release -p idgate`",
-        args.idgate.display()
-    );
+    let idgate = args.idgate.canonicalize().with_context(|| {
+        format!(
+            "{} not found: build it first with `cargo build --release -p idgate`",
+            args.idgate.display()
+        )
+    })?;
+    let args = Args { idgate, ..args };
     let duration = Duration::from_secs_f64(args.seconds);
     let scratch = tempfile::tempdir()?;
     let me = std::env::current_exe()?;
@@ -264,7 +270,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     print_table(&workloads, inserts, peak_rss);
     let mut results = json!({
-        "machine": {"cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), "pinned": pin},
+        "machine": {"cpus": cpus, "pinned": pin},
         "engine": if args.postgres.is_some() { "postgres" } else { "sqlite" },
         "seconds": args.seconds,
         "concurrency": args.concurrency,

@@ -18,8 +18,32 @@ pub fn pinned(program: &Path, cpu: Option<usize>) -> Command {
     }
 }
 
+/// CPUs this process may run on (its affinity; container CPU quotas are not counted here).
+pub fn cpus() -> usize {
+    let listed = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let list = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?
+                .trim()
+                .to_owned();
+            let mut n = 0;
+            for part in list.split(',') {
+                match part.split_once('-') {
+                    Some((a, b)) => {
+                        n += b.trim().parse::<usize>().ok()? + 1 - a.trim().parse::<usize>().ok()?
+                    }
+                    None => n += 1,
+                }
+            }
+            Some(n)
+        });
+    listed.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 pub fn can_pin() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+    cpus() >= 2
         && std::process::Command::new("taskset")
             .arg("--version")
             .output()
