@@ -135,9 +135,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     println!(
         "machine: {} CPUs; server pinned to CPU 0, load generator to CPU 1: {pin}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        cpus
     );
 
     // Ceilings.
@@ -166,6 +164,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         scratch.path(),
         args.postgres.as_deref(),
         "main",
+        None,
     )
     .await?;
     let client = reqwest::Client::builder()
@@ -236,11 +235,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         http.throughput,
     ));
 
-    // Latency at 80 % of the peak, open loop.
+    // Latency at 80 % of the peak, open loop, on as many connections as the closed loop used
+    // (more connections push the single-core server past its peak instead).
+    let open_workers = args.concurrency;
     let (create80, cpu) = node
         .measure(open_loop(
             create.throughput * 0.8,
-            args.concurrency,
+            open_workers,
             duration,
             create_op(&client, &node, created.clone()),
         ))
@@ -254,7 +255,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let (poll80, cpu) = node
         .measure(open_loop(
             poll.throughput * 0.8,
-            args.concurrency,
+            open_workers,
             duration,
             poll_op(&client, &node, ids.clone()),
         ))
@@ -500,12 +501,16 @@ impl Node {
         dir: &Path,
         postgres: Option<&str>,
         name: &str,
+        port: Option<u16>,
     ) -> anyhow::Result<Node> {
         let data = dir.join(name);
         std::fs::create_dir_all(&data)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = match port {
+            Some(p) => p,
+            None => std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port(),
+        };
         let base = format!("http://127.0.0.1:{port}");
         let mut cmd = process::pinned(idgate, cpu);
         cmd.args([
@@ -577,7 +582,10 @@ async fn scale_run(
     duration: Duration,
 ) -> anyhow::Result<(f64, Measured, Measured)> {
     let dir = tempfile::tempdir()?;
-    let first = Node::start(&args.idgate, cpu, dir.path(), None, "scale").await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let first = Node::start(&args.idgate, cpu, dir.path(), None, "scale", Some(port)).await?;
     let (partner, token, key, url) = (
         first.partner.clone(),
         first.token.clone(),
@@ -589,7 +597,8 @@ async fn scale_run(
     let far = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_micros();
     let sample = preload::sessions(&url, &partner, size, far).await?;
     let preload_seconds = started.elapsed().as_secs_f64();
-    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "scale").await?;
+    // The same port: the demo partner's approved return URL names it.
+    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "scale", Some(port)).await?;
     node.token = token;
     node.api_key = key;
     let ids: Arc<Vec<(String, String)>> =
@@ -624,7 +633,10 @@ async fn expiry_run(
     due: usize,
 ) -> anyhow::Result<serde_json::Value> {
     let dir = tempfile::tempdir()?;
-    let first = Node::start(&args.idgate, cpu, dir.path(), None, "expiry").await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let first = Node::start(&args.idgate, cpu, dir.path(), None, "expiry", Some(port)).await?;
     let (partner, token, key, url) = (
         first.partner.clone(),
         first.token.clone(),
@@ -638,7 +650,7 @@ async fn expiry_run(
     let far = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_micros();
     let live = preload::sessions(&url, &partner, 10_000, far).await?;
     let started = Instant::now();
-    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "expiry").await?;
+    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "expiry", Some(port)).await?;
     node.token = token;
     node.api_key = key;
     let ids: Arc<Vec<(String, String)>> =

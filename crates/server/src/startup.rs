@@ -132,6 +132,7 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
             keys,
             outbound,
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
+            auth_cache: Default::default(),
         }),
         generated_keys,
     })

@@ -30,6 +30,8 @@ pub struct Hub {
     pub outbound: Outbound,
     /// Wakes the webhook workers when new deliveries are queued (a hint; they also poll).
     pub webhook_wake: Arc<tokio::sync::Notify>,
+    /// Recently verified partner credentials.
+    pub auth_cache: partners::AuthCache,
 }
 
 /// Why a service operation failed, in terms every dialect can map to its own errors.

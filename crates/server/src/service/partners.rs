@@ -68,27 +68,74 @@ impl Hub {
     }
 
     /// The partner owning both the bearer token and the `API-key`, which must belong together.
+    ///
+    /// Known credentials are cached briefly (see [`AuthCache`]): every API call authenticates,
+    /// and two database round trips per call were the largest cost of a status poll.
     pub async fn authenticate_easyfreelance(
         &self,
         access_token: &str,
         api_key: &str,
     ) -> ServiceResult<Partner> {
-        let credential = self
-            .store
-            .find_credential(CredentialKind::EasyFreelance, &digest(access_token))
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
         // API keys are UUIDs; compare their canonical form so letter case does not matter.
         let api_key = uuid::Uuid::parse_str(api_key.trim())
             .map(|u| u.hyphenated().to_string())
             .map_err(|_| ServiceError::Unauthenticated)?;
+        let lookup = digest(access_token);
+        let (credential, partner) = match self.auth_cache.get(&lookup) {
+            Some(found) => found,
+            None => {
+                let credential = self
+                    .store
+                    .find_credential(CredentialKind::EasyFreelance, &lookup)
+                    .await?
+                    .ok_or(ServiceError::Unauthenticated)?;
+                let partner = self
+                    .store
+                    .get_partner(credential.partner_id)
+                    .await?
+                    .ok_or(ServiceError::Unauthenticated)?;
+                self.auth_cache
+                    .put(lookup, credential.clone(), partner.clone());
+                (credential, partner)
+            }
+        };
         let given = digest(&api_key);
         if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
             return Err(ServiceError::Unauthenticated);
         }
-        self.store
-            .get_partner(credential.partner_id)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)
+        Ok(partner)
+    }
+}
+
+/// Recently verified credentials, by the digest of their token, for a short time. Only what
+/// the database said is cached (never a failed lookup), and entries expire, so a credential
+/// changed in the database is seen by every node within [`AuthCache::TTL`].
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (Credential, Partner, std::time::Instant)>,
+    >,
+}
+
+impl AuthCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, lookup: &str) -> Option<(Credential, Partner)> {
+        let entries = self.entries.lock().ok()?;
+        let (credential, partner, at) = entries.get(lookup)?;
+        (at.elapsed() < Self::TTL).then(|| (credential.clone(), partner.clone()))
+    }
+
+    fn put(&self, lookup: String, credential: Credential, partner: Partner) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.retain(|_, (_, _, at)| at.elapsed() < Self::TTL);
+                if entries.len() >= Self::CAPACITY {
+                    entries.clear();
+                }
+            }
+            entries.insert(lookup, (credential, partner, std::time::Instant::now()));
+        }
     }
 }
