@@ -217,7 +217,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let create = create(w, n);
             let poll = poll(w, n);
             async move {
-                if n % 11 == 0 {
+                if n.is_multiple_of(11) {
                     create.await
                 } else {
                     poll.await
