@@ -296,6 +296,9 @@ fn boolean(body: &serde_json::Map<String, Value>, field: &str, errors: &mut Erro
     post, path = "/webhook-endpoints", tag = "webhooks",
     request_body = CreateEndpoint,
     responses(
+        (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Endpoint added; its secret is shown this once.", body = EndpointWithSecret),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `webhook_url_invalid` or `unknown_event_types`.", body = Problem, content_type = "application/problem+json"),
@@ -379,6 +382,9 @@ pub async fn get_endpoint(
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
     request_body = UpdateEndpoint,
     responses(
+        (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The changed endpoint.", body = Endpoint),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint of this partner.", body = Problem, content_type = "application/problem+json"),
@@ -480,6 +486,7 @@ pub async fn send_test(
     ),
     responses(
         (status = 200, description = "Deliveries, newest first.", body = DeliveryList),
+        (status = 400, description = "The query string cannot be read (`invalid_query`).", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint of this partner.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status filter.", body = Problem, content_type = "application/problem+json"),
@@ -548,6 +555,9 @@ pub async fn get_delivery(
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
     request_body = RedeliverRequest,
     responses(
+        (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
         (status = 202, description = "Deliveries queued again.", body = Queued),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint or event of this partner.", body = Problem, content_type = "application/problem+json"),
