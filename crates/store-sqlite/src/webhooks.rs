@@ -139,7 +139,9 @@ pub(crate) async fn insert_outbox(
     for row in rows {
         let id: String = row.try_get("id")?;
         let types: String = row.try_get("event_types")?;
-        let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
+        // A filter that does not parse must not turn into "all events".
+        let types: Vec<String> =
+            serde_json::from_str(&types).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         endpoints.push((id, types));
     }
     for e in events {
