@@ -4,21 +4,14 @@
 mod common;
 
 use chrono::Utc;
+use common::TestApp;
 use idgate_core::{Dialect, NewSession, Partner, PartnerId, Status, Tier};
 use std::time::Duration;
 
 #[tokio::test]
 async fn the_background_job_expires_due_sessions() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut settings = common::settings(dir.path(), "http://127.0.0.1:1");
-    settings.sessions.expiry_interval = "1s".into();
-    let opened = idgate_server::startup::open(settings)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let hub = opened.hub;
+    let app = TestApp::spawn_with(|s| s.sessions.expiry_interval = "1s".into()).await;
+    let hub = app.hub.clone();
     // A partner whose sessions live one second.
     let partner = Partner {
         id: PartnerId::new(),
@@ -43,9 +36,6 @@ async fn the_background_job_expires_due_sessions() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let id = created.session.id;
-    let server = idgate_server::serve(hub.clone(), listener)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
 
     // Await the condition (bounded), reading the store directly so no read path expires it.
     let mut status = Status::Created;
@@ -67,5 +57,5 @@ async fn the_background_job_expires_due_sessions() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].actor, idgate_core::Actor::System);
     assert_eq!(events[1].reason.as_deref(), Some("session_expired"));
-    server.stop().await;
+    app.stop().await;
 }

@@ -489,23 +489,8 @@ async fn private_targets_are_refused() {
 #[tokio::test]
 async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
     // This deployment does not allow loopback targets.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let mut settings = common::settings(dir.path(), &base);
-    settings.outbound.allow_private.clear();
-    let hub = idgate_server::startup::open(settings)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .hub;
-    let server = idgate_server::serve(hub.clone(), listener)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let app = TestApp::spawn_with(|s| s.outbound.allow_private.clear()).await;
+    let hub = app.hub.clone();
     let (receiver, url) = Receiver::start().await;
     let (partner, _) = hub
         .create_partner("A", idgate_core::Tier::SelfServe)
@@ -561,28 +546,13 @@ async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
             .is_some_and(|d| d.status == idgate_core::DeliveryStatus::Dead)
     })
     .await;
-    server.stop().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let mut settings = common::settings(dir.path(), &base);
-    settings.webhooks.disable_after = "300ms".into();
-    let hub = idgate_server::startup::open(settings)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .hub;
-    let server = idgate_server::serve(hub.clone(), listener)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let app = TestApp::spawn_with(|s| s.webhooks.disable_after = "300ms".into()).await;
+    let hub = app.hub.clone();
     let (receiver, url) = Receiver::start().await;
     receiver.answer(502);
     let (partner, _) = hub
@@ -638,11 +608,8 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again()
         receiver.accepted().len() == 1
     })
     .await;
-    assert_eq!(
-        hub.store.oldest_pending_delivery().await.ok().flatten(),
-        None
-    );
-    server.stop().await;
+    assert_outbox_empty(&app).await;
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -99,12 +99,24 @@ impl TestApp {
     }
 
     pub async fn spawn_in(dir: tempfile::TempDir) -> TestApp {
+        Self::spawn_adjusted(dir, |_| {}).await
+    }
+
+    /// A TestApp whose settings `adjust` changes before it starts.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn_adjusted(dir, adjust).await
+    }
+
+    async fn spawn_adjusted(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let base = format!("http://{addr}");
-        let opened = startup::open(settings(dir.path(), &base))
+        let mut settings = settings(dir.path(), &base);
+        adjust(&mut settings);
+        let opened = startup::open(settings)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
         let server = startup::serve(opened.hub.clone(), listener)
