@@ -156,10 +156,7 @@ async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_pag
             &format!("{site}/partner/return?ref=order-7"),
         )
         .await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
     client
         .goto(created["verification_url"].as_str().unwrap_or_default())
         .await
@@ -196,10 +193,7 @@ async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_pag
     let created = app
         .create_flow(&partner, "bankid", &format!("{site}/partner/return"))
         .await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
     client
         .goto(created["verification_url"].as_str().unwrap_or_default())
         .await

@@ -255,10 +255,7 @@ async fn create_flow_answers_as_documented() {
     let app = TestApp::spawn().await;
     let a = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&a, "veriff", RETURN).await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{created}");
     assert_eq!(created["provider"], "veriff");
     assert_eq!(created["status"], "pending");

@@ -115,14 +115,8 @@ async fn approve_lands_on_the_return_url_with_a_verifiable_result() {
             "http://127.0.0.1:9/partner/return/step?keep=me",
         )
         .await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
+    let vurl = common::text(&created, "verification_url");
     let sandbox = start(&app, &vurl).await;
     let landing = choose(&app, &sandbox, "approved", None).await;
     assert!(
@@ -182,10 +176,7 @@ async fn a_second_tab_cannot_overturn_the_first_decision() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let vurl = common::text(&created, "verification_url");
     let tab1 = start(&app, &vurl).await;
     let tab2 = start(&app, &vurl).await;
     let first = choose(&app, &tab1, "declined", Some("document_expired")).await;
@@ -216,14 +207,8 @@ async fn resubmission_then_retry_then_cancel() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
+    let vurl = common::text(&created, "verification_url");
     let sandbox = start(&app, &vurl).await;
     let landed = choose(&app, &sandbox, "resubmission_requested", None).await;
     assert_eq!(
@@ -267,10 +252,7 @@ async fn review_shows_a_waiting_page() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let vurl = common::text(&created, "verification_url");
     let sandbox = start(&app, &vurl).await;
     let landed = choose(&app, &sandbox, "review", None).await;
     assert_eq!(
@@ -297,14 +279,8 @@ async fn tampered_or_unknown_links_get_readable_pages_and_change_nothing() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
+    let vurl = common::text(&created, "verification_url");
     let sandbox = start(&app, &vurl).await;
     let state = query(&sandbox).get("state").cloned().unwrap_or_default();
     let (sid, tag) = state.split_once('.').unwrap_or_default();
@@ -386,10 +362,7 @@ async fn an_expired_link_redirects_with_expired() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let created = app.create_flow(&p, "veriff", RETURN).await;
-    let vurl = created["verification_url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let vurl = common::text(&created, "verification_url");
     app.hub
         .sweep_expired(
             chrono::Utc::now() + chrono::Duration::days(8),

@@ -100,10 +100,7 @@ async fn add_endpoint(app: &TestApp, p: &Partner, body: Value) -> Value {
 
 async fn approved_session(app: &TestApp, p: &Partner) -> String {
     let created = app.create_flow(p, "veriff", RETURN).await;
-    let id = created["verification_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = common::text(&created, "verification_id");
     let (s, b) = app
         .post(
             p,
@@ -141,7 +138,7 @@ async fn a_sandbox_verification_sends_signed_events_in_order() {
     let (receiver, url) = Receiver::start().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let endpoint = add_endpoint(&app, &p, json!({"url": url, "sign_ed25519": true})).await;
-    let secret = endpoint["secret"].as_str().unwrap_or_default().to_owned();
+    let secret = common::text(&endpoint, "secret");
     assert!(secret.starts_with("whsec_"));
     let id = approved_session(&app, &p).await;
 
@@ -242,8 +239,8 @@ async fn rotation_signs_with_old_and_new_secrets_during_the_overlap() {
     let (receiver, url) = Receiver::start().await;
     let p = app.partner_with_return_url("A", RETURN).await;
     let endpoint = add_endpoint(&app, &p, json!({"url": url, "events": ["session.created"]})).await;
-    let old = endpoint["secret"].as_str().unwrap_or_default().to_owned();
-    let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    let old = common::text(&endpoint, "secret");
+    let id = common::text(&endpoint, "id");
     let (s, rotated) = app
         .post(
             &p,
@@ -252,7 +249,7 @@ async fn rotation_signs_with_old_and_new_secrets_during_the_overlap() {
         )
         .await;
     assert_eq!(s, 200, "{rotated}");
-    let new = rotated["secret"].as_str().unwrap_or_default().to_owned();
+    let new = common::text(&rotated, "secret");
     assert_ne!(old, new);
     assert_eq!(
         rotated["endpoint"]["secrets"].as_array().map(Vec::len),
@@ -313,7 +310,7 @@ async fn a_dead_delivery_can_be_redelivered_and_attempts_are_recorded() {
     receiver.answer(500);
     let p = app.partner_with_return_url("A", RETURN).await;
     let endpoint = add_endpoint(&app, &p, json!({"url": url})).await;
-    let ep = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    let ep = common::text(&endpoint, "id");
     let (s, queued) = app
         .post(
             &p,
@@ -322,11 +319,8 @@ async fn a_dead_delivery_can_be_redelivered_and_attempts_are_recorded() {
         )
         .await;
     assert_eq!(s, 202, "{queued}");
-    let event_id = queued["event_id"].as_str().unwrap_or_default().to_owned();
-    let delivery_id = queued["delivery_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let event_id = common::text(&queued, "event_id");
+    let delivery_id = common::text(&queued, "delivery_id");
 
     // Four attempts (the test schedule), then dead.
     let path = format!("/api/v1/webhook-endpoints/{ep}/deliveries?status=dead");
@@ -624,7 +618,7 @@ async fn endpoints_are_managed_per_partner() {
         json!({"url": url, "events": ["session.approved", "session.declined"]}),
     )
     .await;
-    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let id = common::text(&created, "id");
     assert!(id.starts_with("ep_"));
     assert_eq!(
         created["events"],

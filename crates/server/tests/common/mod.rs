@@ -219,6 +219,11 @@ impl TestApp {
     }
 }
 
+/// A string member of a JSON answer (empty when absent).
+pub fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
 pub async fn read(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap_or_default();
