@@ -275,8 +275,13 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
         );
     }
     println!("  API docs: {base}/api/v1/docs/");
-    if let Some(demo) = demo {
-        print_demo(&demo, &base);
+    match demo {
+        Some(demo) => print_demo(&demo, &base),
+        None if hub.settings.demo.partner => println!(
+            "  demo partner: created on the first start (its credentials were printed then); \
+             `idgate partner create NAME` creates another partner with fresh credentials"
+        ),
+        None => {}
     }
     println!("Press Ctrl-C to stop.");
     shutdown.await;
