@@ -13,7 +13,9 @@ pub mod webhook;
 pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use partner::{Credential, CredentialKind, Partner, Tier};
-pub use personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
+pub use personal::{
+    ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,
+};
 pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
 pub use session::{
     Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote,

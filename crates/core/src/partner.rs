@@ -66,12 +66,15 @@ pub struct Partner {
 pub enum CredentialKind {
     /// `Authorization: Bearer <personal access token>` plus `API-key: <uuid>`.
     EasyFreelance,
+    /// HTTP Basic `client_id:client_secret` (Hopae Connect).
+    Hopae,
 }
 
 impl CredentialKind {
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialKind::EasyFreelance => "easyfreelance",
+            CredentialKind::Hopae => "hopae",
         }
     }
 }
@@ -81,6 +84,7 @@ impl FromStr for CredentialKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "easyfreelance" => Ok(CredentialKind::EasyFreelance),
+            "hopae" => Ok(CredentialKind::Hopae),
             other => Err(format!("unknown credential kind {other:?}")),
         }
     }

@@ -46,10 +46,36 @@ redacted_debug!(MatchData);
 pub struct ResultClaims(pub serde_json::Map<String, serde_json::Value>);
 redacted_debug!(ResultClaims);
 
-/// A match provider's verdict per submitted field.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A match provider's verdict: overall and per submitted field (Hopae's `match` envelope).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchResult {
     pub matched: bool,
-    pub fields: BTreeMap<String, bool>,
+    /// `per_field` when `fields` says which field matched, `aggregate` when only the total is known.
+    pub granularity: String,
+    pub fields: BTreeMap<String, FieldMatch>,
 }
 redacted_debug!(MatchResult);
+
+/// One compared field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMatch {
+    pub matched: bool,
+    /// 0-100 for fuzzy comparisons (names); `None` for exact ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<u8>,
+}
+
+/// What a provider reported besides claims: who it authenticated (its own subject id), how
+/// (`acr`, `amr`), and the evidence it presented, kept for audit and the evidence endpoint.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderEvidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    #[serde(default)]
+    pub amr: Vec<String>,
+    #[serde(default)]
+    pub evidence: serde_json::Value,
+}
+redacted_debug!(ProviderEvidence);

@@ -2,7 +2,7 @@
 
 use crate::ids::{PartnerId, SessionId};
 use crate::lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
-use crate::personal::{ApplicantData, MatchData, MatchResult, ResultClaims};
+use crate::personal::{ApplicantData, MatchData, MatchResult, ProviderEvidence, ResultClaims};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -13,12 +13,15 @@ use std::str::FromStr;
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
     EasyFreelance,
+    /// Hopae Connect (`/connect/v1`).
+    Hopae,
 }
 
 impl Dialect {
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::EasyFreelance => "easyfreelance",
+            Dialect::Hopae => "hopae",
         }
     }
 }
@@ -28,6 +31,7 @@ impl FromStr for Dialect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "easyfreelance" => Ok(Dialect::EasyFreelance),
+            "hopae" => Ok(Dialect::Hopae),
             other => Err(format!("unknown dialect {other:?}")),
         }
     }
@@ -121,6 +125,7 @@ pub struct Session {
     pub achieved_loa: Option<u8>,
     pub result_claims: Option<ResultClaims>,
     pub match_result: Option<MatchResult>,
+    pub evidence: Option<ProviderEvidence>,
     /// Sequence number of the last recorded event; the store's optimistic-concurrency check.
     pub version: i64,
 }
@@ -201,6 +206,7 @@ impl Session {
             achieved_loa: None,
             result_claims: None,
             match_result: None,
+            evidence: None,
             version: 1,
         };
         let event = SessionEvent {
@@ -273,6 +279,29 @@ impl Session {
 
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
         now >= self.expires_at
+    }
+
+    /// Whether `achieved` reaches the level the partner asked for (any level does when none
+    /// was asked for; no level never reaches one that was).
+    pub fn assurance_met(&self, achieved: Option<u8>) -> bool {
+        match (self.requested_loa, achieved) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(requested), Some(got)) => got >= requested,
+        }
+    }
+
+    /// Requested claims the provider did not deliver, in the order they were requested.
+    pub fn missing_claims(&self) -> Vec<String> {
+        self.requested_claims
+            .iter()
+            .filter(|c| {
+                self.result_claims
+                    .as_ref()
+                    .is_none_or(|r| r.0.get(c.as_str()).is_none_or(|v| v.is_null()))
+            })
+            .cloned()
+            .collect()
     }
 }
 
@@ -379,6 +408,24 @@ mod tests {
             now,
         );
         assert_eq!(s.status, Status::Abandoned);
+    }
+
+    #[test]
+    fn assurance_and_missing_claims() {
+        let mut s = fresh();
+        assert!(s.assurance_met(None));
+        s.requested_loa = Some(3);
+        assert!(!s.assurance_met(None));
+        assert!(!s.assurance_met(Some(2)));
+        assert!(s.assurance_met(Some(3)));
+        assert!(s.assurance_met(Some(4)));
+        s.requested_claims = vec!["given_name".into(), "email".into(), "nationality".into()];
+        assert_eq!(s.missing_claims().len(), 3);
+        let mut claims = serde_json::Map::new();
+        claims.insert("given_name".into(), "Ada".into());
+        claims.insert("nationality".into(), serde_json::Value::Null);
+        s.result_claims = Some(ResultClaims(claims));
+        assert_eq!(s.missing_claims(), vec!["email", "nationality"]);
     }
 
     #[test]

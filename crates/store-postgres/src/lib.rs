@@ -17,8 +17,10 @@ use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
     ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
-use idgate_store::sealed::SealedSession;
-use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
+use idgate_store::sealed::{self, SealedSession};
+use idgate_store::{
+    IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 use std::future::Future;
@@ -462,7 +464,8 @@ impl Store for PgStore {
                         status = $2, reason = $3, raw_provider_status = $4,
                         provider_reference = $5, started_at = $6, submitted_at = $7,
                         decided_at = $8, achieved_loa = $9, result_claims = $10,
-                        match_result = $11, version = $12, expiry_claimed_until = NULL
+                        match_result = $11, version = $12, expiry_claimed_until = NULL,
+                        evidence = $14
                      WHERE id = $1 AND version = $13",
                 )
                 .bind(s.id.0)
@@ -478,6 +481,7 @@ impl Store for PgStore {
                 .bind(&enc.match_result)
                 .bind(s.version)
                 .bind(first.seq - 1)
+                .bind(&enc.evidence)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() != 1 {
@@ -541,6 +545,170 @@ impl Store for PgStore {
         // RETURNING has no order of its own.
         ids.sort_by_key(|(id, expires_at)| (*expires_at, *id));
         Ok(ids.into_iter().map(|(id, _)| SessionId(id)).collect())
+    }
+
+    async fn find_sessions_by_provider_reference(
+        &self,
+        provider_id: &str,
+        reference: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Session>> {
+        sqlx::query(
+            "SELECT * FROM sessions
+             WHERE provider_id = $1 AND provider_reference = $2
+               AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+             ORDER BY created_at DESC LIMIT $3",
+        )
+        .bind(provider_id)
+        .bind(reference)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| rows::session(r, &self.keys))
+        .collect()
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        request_digest: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<IdempotencyClaim> {
+        type Found = (
+            String,
+            String,
+            Option<DateTime<Utc>>,
+            Option<i32>,
+            Option<Vec<u8>>,
+            DateTime<Utc>,
+        );
+        let found: Result<(bool, Option<Found>), sqlx::Error> = self
+            .write(|| async {
+                let mut tx = self.pool.begin().await?;
+                // Insert-or-keep first, so two nodes claiming at once both land on one row and
+                // the row lock below orders them.
+                let inserted = sqlx::query(
+                    "INSERT INTO idempotency_keys
+                     (partner_id, key, request_digest, state, locked_until, created_at)
+                     VALUES ($1, $2, $3, 'in_progress', $4, $5)
+                     ON CONFLICT (partner_id, key) DO NOTHING",
+                )
+                .bind(key.partner_id.0)
+                .bind(key.key)
+                .bind(request_digest)
+                .bind(lease_until)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if inserted {
+                    tx.commit().await?;
+                    return Ok((true, None));
+                }
+                let row: Found = sqlx::query_as(
+                    "SELECT request_digest, state, locked_until, response_status, response_body,
+                            created_at
+                     FROM idempotency_keys WHERE partner_id = $1 AND key = $2 FOR UPDATE",
+                )
+                .bind(key.partner_id.0)
+                .bind(key.key)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stale = row.5 < forget_before;
+                let lapsed = row.1 == "in_progress" && row.2.is_none_or(|t| t <= now);
+                if stale || (lapsed && row.0 == request_digest) {
+                    sqlx::query(
+                        "UPDATE idempotency_keys SET request_digest = $3, state = 'in_progress',
+                            locked_until = $4, response_status = NULL, response_body = NULL,
+                            created_at = $5
+                         WHERE partner_id = $1 AND key = $2",
+                    )
+                    .bind(key.partner_id.0)
+                    .bind(key.key)
+                    .bind(request_digest)
+                    .bind(lease_until)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok((true, None));
+                }
+                tx.commit().await?;
+                Ok((false, Some(row)))
+            })
+            .await;
+        let (claimed, row) = found.map_err(backend)?;
+        if claimed {
+            return Ok(IdempotencyClaim::Claimed);
+        }
+        let Some((digest, state, _, status, body, _)) = row else {
+            return Ok(IdempotencyClaim::Claimed);
+        };
+        Ok(if digest != request_digest {
+            IdempotencyClaim::Conflict
+        } else if let (true, Some(status)) = (state == "completed", status) {
+            let body = sealed::open(
+                &self.keys,
+                "idempotency_keys",
+                "response_body",
+                &key.row_id(),
+                body,
+            )?
+            .unwrap_or(serde_json::Value::Null);
+            IdempotencyClaim::Replay {
+                status: u16::try_from(status).unwrap_or(500),
+                body,
+            }
+        } else {
+            IdempotencyClaim::InProgress
+        })
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        status: u16,
+        body: &serde_json::Value,
+    ) -> StoreResult<()> {
+        let sealed = sealed::seal(
+            &self.keys,
+            "idempotency_keys",
+            "response_body",
+            &key.row_id(),
+            Some(body),
+        )?;
+        sqlx::query(
+            "UPDATE idempotency_keys
+             SET state = 'completed', locked_until = NULL, response_status = $3,
+                 response_body = $4
+             WHERE partner_id = $1 AND key = $2",
+        )
+        .bind(key.partner_id.0)
+        .bind(key.key)
+        .bind(i32::from(status))
+        .bind(sealed)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn release_idempotency_key(&self, key: &IdempotencyKey<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys
+             WHERE partner_id = $1 AND key = $2 AND state = 'in_progress'",
+        )
+        .bind(key.partner_id.0)
+        .bind(key.key)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 }
 

@@ -2,7 +2,8 @@
 
 use idgate_core::{
     ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
-    ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent, SessionId,
+    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent,
+    SessionId,
 };
 use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
 use serde::de::DeserializeOwned;
@@ -138,6 +139,7 @@ pub fn session(row: &PgRow, keys: &KeyRing) -> StoreResult<Session> {
         achieved_loa: loa(row, "achieved_loa")?,
         result_claims: open::<ResultClaims>(keys, row, &id_text, "result_claims")?,
         match_result: open::<MatchResult>(keys, row, &id_text, "match_result")?,
+        evidence: open::<ProviderEvidence>(keys, row, &id_text, "evidence")?,
         version: get(row, "version")?,
     })
 }

@@ -12,8 +12,10 @@ use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
     ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
-use idgate_store::sealed::SealedSession;
-use idgate_store::{KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult};
+use idgate_store::sealed::{self, SealedSession};
+use idgate_store::{
+    IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
+};
 use rows::{micros, opt_micros};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -376,7 +378,7 @@ impl Store for SqliteStore {
                 status = ?2, reason = ?3, raw_provider_status = ?4, provider_reference = ?5,
                 started_at = ?6, submitted_at = ?7, decided_at = ?8, achieved_loa = ?9,
                 result_claims = ?10, match_result = ?11, version = ?12,
-                expiry_claimed_until = NULL
+                expiry_claimed_until = NULL, evidence = ?14
              WHERE id = ?1 AND version = ?13",
         )
         .bind(s.id.to_string())
@@ -392,6 +394,7 @@ impl Store for SqliteStore {
         .bind(enc.match_result)
         .bind(s.version)
         .bind(first.seq - 1)
+        .bind(enc.evidence)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -448,6 +451,139 @@ impl Store for SqliteStore {
         ids.into_iter()
             .map(|(id, _)| rows::uuid(&id).map(SessionId))
             .collect()
+    }
+
+    async fn find_sessions_by_provider_reference(
+        &self,
+        provider_id: &str,
+        reference: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Session>> {
+        sqlx::query(
+            "SELECT * FROM sessions
+             WHERE provider_id = ?1 AND provider_reference = ?2
+               AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+             ORDER BY created_at DESC LIMIT ?3",
+        )
+        .bind(provider_id)
+        .bind(reference)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| rows::session(r, &self.keys))
+        .collect()
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        request_digest: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<IdempotencyClaim> {
+        // One writer connection: the read and the write below cannot interleave with another
+        // claim of the same key.
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let found: Option<(String, String, Option<i64>, Option<i64>, Option<Vec<u8>>)> =
+            sqlx::query_as(
+                "SELECT request_digest, state, locked_until, response_status, response_body
+                 FROM idempotency_keys
+                 WHERE partner_id = ?1 AND key = ?2 AND created_at >= ?3",
+            )
+            .bind(key.partner_id.to_string())
+            .bind(key.key)
+            .bind(micros(forget_before))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let claim = match found {
+            Some((digest, ..)) if digest != request_digest => IdempotencyClaim::Conflict,
+            Some((_, state, _, Some(status), body)) if state == "completed" => {
+                let body = sealed::open(
+                    &self.keys,
+                    "idempotency_keys",
+                    "response_body",
+                    &key.row_id(),
+                    body,
+                )?
+                .unwrap_or(serde_json::Value::Null);
+                IdempotencyClaim::Replay {
+                    status: u16::try_from(status).unwrap_or(500),
+                    body,
+                }
+            }
+            Some((_, _, Some(locked_until), ..)) if locked_until > micros(now) => {
+                IdempotencyClaim::InProgress
+            }
+            _ => {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys
+                     (partner_id, key, request_digest, state, locked_until, response_status,
+                      response_body, created_at)
+                     VALUES (?1, ?2, ?3, 'in_progress', ?4, NULL, NULL, ?5)
+                     ON CONFLICT (partner_id, key) DO UPDATE SET
+                        request_digest = excluded.request_digest, state = 'in_progress',
+                        locked_until = excluded.locked_until, response_status = NULL,
+                        response_body = NULL, created_at = excluded.created_at",
+                )
+                .bind(key.partner_id.to_string())
+                .bind(key.key)
+                .bind(request_digest)
+                .bind(micros(lease_until))
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                IdempotencyClaim::Claimed
+            }
+        };
+        tx.commit().await.map_err(backend)?;
+        Ok(claim)
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        status: u16,
+        body: &serde_json::Value,
+    ) -> StoreResult<()> {
+        let sealed = sealed::seal(
+            &self.keys,
+            "idempotency_keys",
+            "response_body",
+            &key.row_id(),
+            Some(body),
+        )?;
+        sqlx::query(
+            "UPDATE idempotency_keys
+             SET state = 'completed', locked_until = NULL, response_status = ?3,
+                 response_body = ?4
+             WHERE partner_id = ?1 AND key = ?2",
+        )
+        .bind(key.partner_id.to_string())
+        .bind(key.key)
+        .bind(i64::from(status))
+        .bind(sealed)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn release_idempotency_key(&self, key: &IdempotencyKey<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys
+             WHERE partner_id = ?1 AND key = ?2 AND state = 'in_progress'",
+        )
+        .bind(key.partner_id.to_string())
+        .bind(key.key)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 }
 

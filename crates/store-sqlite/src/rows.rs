@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use idgate_core::{
     ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
-    ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent, SessionId,
+    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent,
+    SessionId,
 };
 use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
 use serde::Serialize;
@@ -165,6 +166,7 @@ pub fn session(row: &SqliteRow, keys: &KeyRing) -> StoreResult<Session> {
         achieved_loa: loa(row, "achieved_loa")?,
         result_claims: open::<ResultClaims>(keys, row, &id_text, "result_claims")?,
         match_result: open::<MatchResult>(keys, row, &id_text, "match_result")?,
+        evidence: open::<ProviderEvidence>(keys, row, &id_text, "evidence")?,
         version: get(row, "version")?,
     })
 }

@@ -1,14 +1,16 @@
 //! Behaviour every [`Store`] engine must show. Each engine's tests call these functions on a
 //! fresh, migrated store (see [`conformance_suite!`](crate::conformance_suite)).
 
-use crate::{EndpointHealth, Redeliver, ReturnUrlFilter, Store, StoreError};
+use crate::{
+    EndpointHealth, IdempotencyClaim, IdempotencyKey, Redeliver, ReturnUrlFilter, Store, StoreError,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, ExternalRefs,
-    LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId, ResultClaims,
-    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, Status, Tier, TransitionNote,
-    UrlPolicy,
+    FieldMatch, LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId,
+    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent,
+    SessionId, Status, Tier, TransitionNote, UrlPolicy,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -34,6 +36,8 @@ macro_rules! conformance_suite {
             deliveries_are_claimed_in_session_order_with_leases,
             attempts_dead_letters_and_redelivery,
             meta_values,
+            sessions_by_provider_reference,
+            idempotency_keys,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -263,7 +267,20 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
     session.result_claims = Some(ResultClaims(claims));
     session.match_result = Some(MatchResult {
         matched: true,
-        fields: BTreeMap::from([("birthdate".to_string(), true)]),
+        granularity: "per_field".into(),
+        fields: BTreeMap::from([(
+            "birthdate".to_string(),
+            FieldMatch {
+                matched: true,
+                similarity: Some(100),
+            },
+        )]),
+    });
+    session.evidence = Some(ProviderEvidence {
+        subject: Some("provider-subject-1".into()),
+        acr: Some("urn:idgate:loa:3".into()),
+        amr: vec!["qr".into()],
+        evidence: serde_json::json!({"format": "sandbox", "issued": "2026-11-25"}),
     });
     session.achieved_loa = Some(3);
     session.provider_reference = Some("prov-123".into());
@@ -812,5 +829,132 @@ pub async fn attempts_dead_letters_and_redelivery(store: &dyn Store) {
     assert_eq!(
         ok(store.list_deliveries(ep.id, None, 10).await, "list").len(),
         1
+    );
+}
+
+pub async fn sessions_by_provider_reference(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let (mut first, created) = new_session(&p, "digest-ref-1", t(0));
+    first.provider_reference = Some("push:abc".into());
+    ok(store.insert_session(&first, &created, &[]).await, "insert");
+    let (mut second, created) = new_session(&p, "digest-ref-2", t(10));
+    second.provider_reference = Some("push:abc".into());
+    ok(store.insert_session(&second, &created, &[]).await, "insert");
+    let (other, created) = new_session(&p, "digest-ref-3", t(20));
+    ok(store.insert_session(&other, &created, &[]).await, "insert");
+
+    let found = ok(
+        store
+            .find_sessions_by_provider_reference("veriff", "push:abc", 10)
+            .await,
+        "find",
+    );
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![second.id, first.id],
+        "newest first, only that reference"
+    );
+    assert!(
+        ok(
+            store
+                .find_sessions_by_provider_reference("other", "push:abc", 10)
+                .await,
+            "find"
+        )
+        .is_empty()
+    );
+    // A decided session is no longer waiting for the app.
+    let cancelled = step(&mut second, LifecycleEvent::Cancel, Actor::Partner, t(30));
+    commit(store, &second, &cancelled, "cancel").await;
+    let found = ok(
+        store
+            .find_sessions_by_provider_reference("veriff", "push:abc", 10)
+            .await,
+        "find",
+    );
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
+}
+
+pub async fn idempotency_keys(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let key = IdempotencyKey {
+        partner_id: p.id,
+        key: "order-42",
+    };
+    let claim = |digest: &'static str, now: i64| {
+        store.claim_idempotency_key(&key, digest, t(now), t(now + 60), t(now - 86_400))
+    };
+    assert_eq!(
+        ok(claim("body-a", 0).await, "claim"),
+        IdempotencyClaim::Claimed
+    );
+    // While the first request runs: the same body waits, another body conflicts.
+    assert_eq!(
+        ok(claim("body-a", 1).await, "claim"),
+        IdempotencyClaim::InProgress
+    );
+    assert_eq!(
+        ok(claim("body-b", 1).await, "claim"),
+        IdempotencyClaim::Conflict
+    );
+    let answer = serde_json::json!({"verificationId": "v1", "authorizationUrl": "secret"});
+    ok(
+        store.complete_idempotency_key(&key, 201, &answer).await,
+        "complete",
+    );
+    assert_eq!(
+        ok(claim("body-a", 2).await, "claim"),
+        IdempotencyClaim::Replay {
+            status: 201,
+            body: answer.clone()
+        }
+    );
+    assert_eq!(
+        ok(claim("body-b", 2).await, "claim"),
+        IdempotencyClaim::Conflict
+    );
+
+    // Another partner's identical key is independent.
+    let other = partner(store, "Other").await;
+    let other_key = IdempotencyKey {
+        partner_id: other.id,
+        key: "order-42",
+    };
+    assert_eq!(
+        ok(
+            store
+                .claim_idempotency_key(&other_key, "body-b", t(3), t(63), t(-86_397))
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Claimed
+    );
+    // A released claim (the request failed) can be retried; a lapsed lease can be taken over.
+    ok(store.release_idempotency_key(&other_key).await, "release");
+    assert_eq!(
+        ok(
+            store
+                .claim_idempotency_key(&other_key, "body-b", t(4), t(64), t(-86_396))
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        ok(
+            store
+                .claim_idempotency_key(&other_key, "body-b", t(100), t(160), t(-86_300))
+                .await,
+            "claim"
+        ),
+        IdempotencyClaim::Claimed
+    );
+    // After the retention window the key is forgotten and may carry a new request.
+    assert_eq!(
+        ok(claim("body-c", 90_000).await, "claim"),
+        IdempotencyClaim::Claimed
     );
 }

@@ -118,6 +118,65 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
+    /// Live sessions of `provider_id` whose provider reference is `reference` (a simulated
+    /// app finding the requests pushed to it), newest first.
+    async fn find_sessions_by_provider_reference(
+        &self,
+        provider_id: &str,
+        reference: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Session>>;
+
+    /// Claims an `Idempotency-Key` for a request with `request_digest`, in one atomic step.
+    /// Keys created before `forget_before` count as unused; an in-progress claim whose lease
+    /// (`locked_until`) has passed may be taken over.
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        request_digest: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<IdempotencyClaim>;
+    /// Stores the answer of the request that claimed `key`.
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey<'_>,
+        status: u16,
+        body: &serde_json::Value,
+    ) -> StoreResult<()>;
+    /// Gives a claim up (the request failed before it changed anything), so a retry may run.
+    async fn release_idempotency_key(&self, key: &IdempotencyKey<'_>) -> StoreResult<()>;
+}
+
+/// An `Idempotency-Key`, scoped to the partner that sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct IdempotencyKey<'a> {
+    pub partner_id: PartnerId,
+    pub key: &'a str,
+}
+
+impl IdempotencyKey<'_> {
+    /// The encryption context of the stored answer.
+    pub fn row_id(&self) -> String {
+        format!("{}/{}", self.partner_id, self.key)
+    }
+}
+
+/// What claiming an idempotency key found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IdempotencyClaim {
+    /// The key is this request's: run it, then complete (or release) the key.
+    Claimed,
+    /// The same request already ran: answer with what it answered.
+    Replay {
+        status: u16,
+        body: serde_json::Value,
+    },
+    /// The key was used for a different request.
+    Conflict,
+    /// The same key's first request is still running.
+    InProgress,
 }
 
 /// Which deliveries to put back in the queue.

@@ -48,6 +48,7 @@ pub struct SealedSession {
     pub match_data: Option<Vec<u8>>,
     pub result_claims: Option<Vec<u8>>,
     pub match_result: Option<Vec<u8>>,
+    pub evidence: Option<Vec<u8>>,
 }
 
 impl SealedSession {
@@ -70,6 +71,7 @@ impl SealedSession {
                 &id,
                 s.match_result.as_ref(),
             )?,
+            evidence: seal(keys, "sessions", "evidence", &id, s.evidence.as_ref())?,
         })
     }
 }

@@ -1,0 +1,24 @@
+-- Hopae Connect: provider evidence per session, push-request lookup, idempotency keys.
+
+-- What the provider reported besides claims (subject, acr, amr, evidence); sealed like claims.
+ALTER TABLE sessions ADD COLUMN evidence bytea;
+
+-- Simulated phone apps find the requests pushed to an identifier (stored as a keyed digest).
+CREATE INDEX sessions_provider_reference ON sessions (provider_id, provider_reference)
+    WHERE provider_reference IS NOT NULL;
+
+-- `Idempotency-Key` of session creations: the first request's digest and its answer.
+CREATE TABLE idempotency_keys (
+    partner_id      uuid NOT NULL REFERENCES partners(id),
+    key             text NOT NULL,
+    request_digest  text NOT NULL,
+    -- 'in_progress' while the first request runs (until locked_until), then 'completed'.
+    state           text NOT NULL,
+    locked_until    timestamptz,
+    response_status integer,
+    -- The answer (it holds the hosted-flow URL, a bearer secret), sealed.
+    response_body   bytea,
+    created_at      timestamptz NOT NULL,
+    PRIMARY KEY (partner_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
