@@ -125,7 +125,7 @@ struct ServeArgs {
 
 #[derive(Subcommand)]
 enum PartnerCommand {
-    /// Create a partner and print its EasyFreelance credentials (shown once).
+    /// Create a partner and print its credentials, one per dialect (shown once).
     Create {
         name: String,
         #[arg(long, default_value = "self-serve", value_parser = ["enterprise", "self-serve"])]
@@ -133,6 +133,12 @@ enum PartnerCommand {
     },
     /// List partners.
     List,
+    /// Issue another credential for a partner (shown once), e.g. to rotate one.
+    Credential {
+        partner_id: String,
+        #[arg(long, value_parser = ["easyfreelance", "hopae"])]
+        kind: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -294,14 +300,25 @@ fn print_demo(demo: &DemoPartner, base: &str) {
     println!();
     println!("Demo partner created. Its credentials are shown this once (stored hashed):");
     println!("  partner id:    {}", demo.partner.id);
-    println!("  access token:  {}", demo.secrets.access_token);
-    println!("  API-key:       {}", demo.secrets.api_key);
-    println!("  return URL:    {} (approved)", demo.return_url);
+    let ef = &demo.secrets.easyfreelance;
+    let hopae = &demo.secrets.hopae;
+    println!("  EasyFreelance API ({base}/api/v1):");
+    println!("    access token:  {}", ef.access_token);
+    println!("    API-key:       {}", ef.api_key);
+    println!("  Hopae Connect API ({base}/connect/v1):");
+    println!("    client_id:     {}", hopae.client_id);
+    println!("    client_secret: {}", hopae.client_secret);
+    println!("  return URL:      {} (approved)", demo.return_url);
     println!();
     println!("Create a verification flow, then open its verification_url in a browser:");
     println!(
         "curl -s -X POST {base}/api/v1/users/42/verification/flows -H 'Authorization: Bearer {}' -H 'API-key: {}' -H 'Content-Type: application/json' -d '{{\"provider\":\"veriff\",\"id_type\":\"local\",\"partner_return_url\":\"{}\"}}'",
-        demo.secrets.access_token, demo.secrets.api_key, demo.return_url
+        ef.access_token, ef.api_key, demo.return_url
+    );
+    println!("or, in the Hopae dialect (QR flow; open flowDetails.authorizationUrl):");
+    println!(
+        "curl -s -X POST {base}/connect/v1/verifications -u '{}:{}' -H 'Content-Type: application/json' -d '{{\"providerId\":\"sandbox-qr\",\"redirectUri\":\"{}\"}}'",
+        hopae.client_id, hopae.client_secret, demo.return_url
     );
 }
 
@@ -340,15 +357,53 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     "name": partner.name,
                     "tier": partner.tier.as_str(),
                     "easyfreelance": {
-                        "access_token": secrets.access_token,
-                        "api_key": secrets.api_key,
+                        "access_token": secrets.easyfreelance.access_token,
+                        "api_key": secrets.easyfreelance.api_key,
+                    },
+                    "hopae": {
+                        "client_id": secrets.hopae.client_id,
+                        "client_secret": secrets.hopae.client_secret,
                     }
                 }),
                 format!(
-                    "partner {} ({}, {})\n  access token: {}\n  API-key:      {}\nThe credentials are shown this once; idgate keeps only their digests.",
-                    partner.id, partner.name, partner.tier, secrets.access_token, secrets.api_key
+                    "partner {} ({}, {})\n  EasyFreelance access token: {}\n  EasyFreelance API-key:      {}\n  Hopae client_id:            {}\n  Hopae client_secret:        {}\nThe credentials are shown this once; idgate keeps only their digests.",
+                    partner.id,
+                    partner.name,
+                    partner.tier,
+                    secrets.easyfreelance.access_token,
+                    secrets.easyfreelance.api_key,
+                    secrets.hopae.client_id,
+                    secrets.hopae.client_secret
                 ),
             );
+        }
+        PartnerCommand::Credential { partner_id, kind } => {
+            let id: PartnerId = partner_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{partner_id:?} is not a partner id"))?;
+            if hub.store.get_partner(id).await?.is_none() {
+                anyhow::bail!("no partner {id}");
+            }
+            let (value, text) = if kind == "hopae" {
+                let s = hub.issue_hopae_credential(id).await?;
+                (
+                    json!({"partner_id": id.to_string(), "hopae": s}),
+                    format!(
+                        "Hopae credential for {id}\n  client_id:     {}\n  client_secret: {}\nShown this once.",
+                        s.client_id, s.client_secret
+                    ),
+                )
+            } else {
+                let s = hub.issue_easyfreelance_credential(id).await?;
+                (
+                    json!({"partner_id": id.to_string(), "easyfreelance": s}),
+                    format!(
+                        "EasyFreelance credential for {id}\n  access token: {}\n  API-key:      {}\nShown this once.",
+                        s.access_token, s.api_key
+                    ),
+                )
+            };
+            out.print(value, text);
         }
         PartnerCommand::List => {
             let partners = hub.store.list_partners().await?;

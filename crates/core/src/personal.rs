@@ -33,6 +33,9 @@ pub struct ApplicantData {
     pub document: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<BTreeMap<String, String>>,
+    /// Provider-specific fields under the provider's own names (Hopae `userData`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provider_fields: BTreeMap<String, String>,
 }
 redacted_debug!(ApplicantData);
 

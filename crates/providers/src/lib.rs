@@ -6,11 +6,12 @@ pub mod registry;
 pub mod sandbox;
 
 use async_trait::async_trait;
-use idgate_core::SessionId;
+use idgate_core::{MatchResult, ProviderEvidence, SessionId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use registry::{AdapterKind, ProviderConfig, ProviderRegistry};
+pub use sandbox::{SandboxKind, SandboxProvider};
 
 /// How the end user reaches the provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +34,70 @@ pub struct ProviderInfo {
     pub match_capable: bool,
     /// A simulator: the hosted pages say so.
     pub sandbox: bool,
+    /// What the partner must (or may) send about the person when creating a session.
+    pub user_data: Vec<InputField>,
+    /// The values a match-capable provider compares (provider-native names).
+    pub match_fields: Vec<InputField>,
+}
+
+/// One field a provider takes from the partner (`userData` or `matchData`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputField {
+    pub name: String,
+    pub required: bool,
+    pub description: String,
+    pub example: String,
+}
+
+impl InputField {
+    pub fn new(name: &str, required: bool, description: &str, example: &str) -> Self {
+        InputField {
+            name: name.to_owned(),
+            required,
+            description: description.to_owned(),
+            example: example.to_owned(),
+        }
+    }
+}
+
+/// Why partner-supplied input was refused: the field (e.g. `userData.personalCode`) and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InputError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Checks `given` against declared `fields` under `prefix` (`userData`, `matchData`): every
+/// required field present and non-empty, nothing undeclared, values of sane length.
+pub fn check_fields(
+    prefix: &str,
+    fields: &[InputField],
+    given: &BTreeMap<String, String>,
+) -> Result<(), InputError> {
+    for field in fields.iter().filter(|f| f.required) {
+        if given.get(&field.name).is_none_or(|v| v.trim().is_empty()) {
+            return Err(InputError {
+                field: format!("{prefix}.{}", field.name),
+                message: format!("is required by this provider ({})", field.description),
+            });
+        }
+    }
+    for (name, value) in given {
+        if !fields.iter().any(|f| &f.name == name) {
+            return Err(InputError {
+                field: format!("{prefix}.{name}"),
+                message: "is not used by this provider".to_owned(),
+            });
+        }
+        if value.chars().count() > 200 {
+            return Err(InputError {
+                field: format!("{prefix}.{name}"),
+                message: "must be at most 200 characters".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What an adapter needs to start a session at its provider.
@@ -45,6 +110,15 @@ pub struct StartRequest<'a> {
     pub callback_url: &'a str,
     /// idgate's public base URL, for simulators served by idgate itself.
     pub public_url: &'a str,
+    /// The identifier the user entered (push flows), already checked by the provider.
+    pub identifier: Option<&'a str>,
+}
+
+/// What an adapter may know about the session when it interprets a result.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SessionContext<'a> {
+    pub user_data: Option<&'a BTreeMap<String, String>>,
+    pub match_data: Option<&'a BTreeMap<String, String>>,
 }
 
 /// How to continue once a provider session is started.
@@ -55,6 +129,22 @@ pub enum StartAction {
         url: String,
         provider_reference: Option<String>,
     },
+    /// Show an animated QR code (computed by the hosted page every second) and wait.
+    Qr { provider_reference: Option<String> },
+    /// A request was pushed to the user's app: wait for it.
+    Push { provider_reference: Option<String> },
+}
+
+impl StartAction {
+    pub fn provider_reference(&self) -> Option<&str> {
+        match self {
+            StartAction::Redirect {
+                provider_reference, ..
+            }
+            | StartAction::Qr { provider_reference }
+            | StartAction::Push { provider_reference } => provider_reference.as_deref(),
+        }
+    }
 }
 
 /// The decision a provider reported.
@@ -105,6 +195,8 @@ pub struct ProviderOutcome {
     pub raw_status: Option<String>,
     pub achieved_loa: Option<u8>,
     pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    pub match_result: Option<MatchResult>,
+    pub evidence: Option<ProviderEvidence>,
 }
 
 /// Why a provider call failed. Messages are safe to show to the end user.
@@ -118,15 +210,52 @@ pub enum ProviderError {
     Config(String),
 }
 
+/// The declared-fields part of [`Provider::check_input`]: `userData` against the provider's
+/// fields, and `matchData` only for match-capable providers.
+pub fn check_declared(
+    info: &ProviderInfo,
+    user_data: &BTreeMap<String, String>,
+    match_data: &BTreeMap<String, String>,
+) -> Result<(), InputError> {
+    check_fields("userData", &info.user_data, user_data)?;
+    if info.match_capable {
+        check_fields("matchData", &info.match_fields, match_data)
+    } else if let Some(name) = match_data.keys().next() {
+        Err(InputError {
+            field: format!("matchData.{name}"),
+            message: "this provider is not match-capable; send no matchData".to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// One identity-provider protocol.
 #[async_trait]
 pub trait Provider: Send + Sync + std::fmt::Debug {
     fn info(&self) -> &ProviderInfo;
+    /// Checks the partner's `userData` and `matchData` for this provider at session creation.
+    fn check_input(
+        &self,
+        user_data: &BTreeMap<String, String>,
+        match_data: &BTreeMap<String, String>,
+    ) -> Result<(), InputError> {
+        check_declared(self.info(), user_data, match_data)
+    }
+    /// Checks an identifier the user typed (push flows) and returns its canonical form.
+    fn check_identifier(&self, identifier: &str) -> Result<String, InputError> {
+        let _ = identifier;
+        Err(InputError {
+            field: "identifier".to_owned(),
+            message: "this provider does not take an identifier".to_owned(),
+        })
+    }
     /// Begins the provider side of a session.
     async fn start(&self, request: &StartRequest<'_>) -> Result<StartAction, ProviderError>;
     /// Interprets the browser's return to `/callback/{provider id}` (query parameters).
     async fn callback(
         &self,
         params: &BTreeMap<String, String>,
+        session: SessionContext<'_>,
     ) -> Result<ProviderOutcome, ProviderError>;
 }

@@ -224,7 +224,7 @@ async fn check_data_keys(
 #[derive(Debug)]
 pub struct DemoPartner {
     pub partner: Partner,
-    pub secrets: crate::service::partners::EasyFreelanceSecrets,
+    pub secrets: crate::service::partners::PartnerSecrets,
     pub return_url: String,
 }
 
@@ -259,6 +259,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .nest("/api/v1", api::easyfreelance::router())
+        .nest("/connect/v1", api::hopae::router())
         .merge(hosted::router())
         .merge(ops::router())
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))

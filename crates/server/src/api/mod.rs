@@ -2,6 +2,7 @@
 //! back; errors leave as RFC 9457 problem documents with a stable `code`.
 
 pub mod easyfreelance;
+pub mod hopae;
 pub mod problem;
 
 use idgate_core::{Dialect, Status};
@@ -10,5 +11,6 @@ use idgate_core::{Dialect, Status};
 pub fn dialect_status(dialect: Dialect, status: Status) -> &'static str {
     match dialect {
         Dialect::EasyFreelance => easyfreelance::status_word(status),
+        Dialect::Hopae => hopae::status_word(status),
     }
 }

@@ -114,6 +114,23 @@ impl From<ServiceError> for ApiError {
                 "provider_unavailable",
                 e.to_string(),
             ),
+            E::InvalidInput(inner) => {
+                let mut errors = FieldErrors::new();
+                errors.insert(inner.field.clone(), vec![inner.message.clone()]);
+                ApiError {
+                    errors: Some(Box::new(errors)),
+                    ..ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "validation_failed",
+                        e.to_string(),
+                    )
+                }
+            }
+            E::LoaUnavailable { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "loa_unavailable",
+                e.to_string(),
+            ),
             E::Lifecycle(inner) => ApiError::new(
                 StatusCode::CONFLICT,
                 "invalid_status_transition",

@@ -2,7 +2,9 @@
 //! `/callback/{provider}`, the sandbox simulator's pages, the demo partner's landing page,
 //! and the public key set result tokens are checked against.
 
+mod live;
 mod pages;
+mod simulators;
 
 use crate::api::dialect_status;
 use crate::result_token::{self, TokenInput};
@@ -15,8 +17,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use idgate_core::{Actor, Session, Status};
-use idgate_providers::sandbox::{DECLINE_REASONS, SandboxProvider};
-use idgate_providers::{Decision, StartAction};
+use idgate_providers::sandbox::identities::TEST_IDENTITIES;
+use idgate_providers::{FlowType, StartAction};
 use pages::Page;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,14 +27,27 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v/{token}", get(landing))
         .route("/v/{token}/start", post(start))
+        .route("/v/{token}/progress", get(live::progress))
+        .route("/v/{token}/cancel", post(live::cancel))
         .route("/callback/{provider}", get(callback))
         .route(
             "/sandbox/{provider}/authorize",
-            get(sandbox_page).post(sandbox_submit),
+            get(simulators::authorize_page).post(simulators::authorize_submit),
+        )
+        .route("/sandbox/{provider}/app", get(simulators::app_home))
+        .route("/sandbox/{provider}/app/scan", post(simulators::app_scan))
+        .route(
+            "/sandbox/{provider}/app/requests",
+            post(simulators::app_requests),
+        )
+        .route(
+            "/sandbox/{provider}/app/decide",
+            post(simulators::app_decide),
         )
         .route("/demo/return", get(demo_return))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
+        .route("/assets/idgate.js", get(script))
 }
 
 /// Any path nobody serves: a page, since people land here from links.
@@ -45,21 +60,28 @@ pub async fn not_found() -> Response {
     .into_response()
 }
 
-fn is_sandbox(state: &AppState, session: &Session) -> bool {
+pub(crate) fn is_sandbox(state: &AppState, session: &Session) -> bool {
     state
         .providers
         .get(&session.provider_id)
         .is_some_and(|p| p.info().sandbox)
 }
 
-fn provider_label(state: &AppState, session: &Session) -> String {
+pub(crate) fn flow_type(state: &AppState, session: &Session) -> FlowType {
+    state
+        .providers
+        .get(&session.provider_id)
+        .map_or(FlowType::Redirect, |p| p.info().flow_type)
+}
+
+pub(crate) fn provider_label(state: &AppState, session: &Session) -> String {
     state
         .providers
         .get(&session.provider_id)
         .map_or_else(|| session.provider_id.clone(), |p| p.info().label.clone())
 }
 
-async fn partner_name(state: &AppState, session: &Session) -> String {
+pub(crate) async fn partner_name(state: &AppState, session: &Session) -> String {
     match state.store.get_partner(session.partner_id).await {
         Ok(Some(p)) => p.name,
         _ => "The service you came from".to_owned(),
@@ -67,7 +89,7 @@ async fn partner_name(state: &AppState, session: &Session) -> String {
 }
 
 /// A service failure as a page a person can read.
-fn failure(e: ServiceError) -> Response {
+pub(crate) fn failure(e: ServiceError) -> Response {
     match e {
         ServiceError::NotFound(_) => Page::invalid_link().into_response(),
         ServiceError::Lifecycle(_) => Page::message(
@@ -90,7 +112,7 @@ fn failure(e: ServiceError) -> Response {
 
 /// Where a session ends for the browser: the partner's return URL with the outcome (and a
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
-fn finish(state: &AppState, session: &Session) -> Response {
+pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
     let status = dialect_status(session.dialect, session.status);
     let Some(return_url) = &session.return_url else {
         return Page::result(session.status).into_response();
@@ -135,25 +157,67 @@ async fn landing(State(state): State<AppState>, Path(token): Path<String>) -> Re
         Ok(None) => return Page::invalid_link().into_response(),
         Err(e) => return failure(e),
     };
-    let sandbox = is_sandbox(&state, &session);
+    let flow = flow_type(&state, &session);
     match session.status {
         s if s.is_terminal() => finish(&state, &session),
-        Status::Submitted | Status::Review => {
-            Page::waiting(partner_name(&state, &session).await, sandbox).into_response()
+        Status::Started | Status::Submitted if flow != FlowType::Redirect => {
+            live::page(&state, &token, &session, flow).into_response()
         }
-        _ => Page::landing(pages::Landing {
-            partner_name: partner_name(&state, &session).await,
-            provider_label: provider_label(&state, &session),
+        Status::Submitted | Status::Review => Page::waiting(
+            partner_name(&state, &session).await,
+            is_sandbox(&state, &session),
+        )
+        .into_response(),
+        _ => landing_page(&state, &session, token, None, StatusCode::OK).await,
+    }
+}
+
+/// The first page: who asks, with which provider; for push flows, the identifier form.
+async fn landing_page(
+    state: &AppState,
+    session: &Session,
+    token: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let sandbox = is_sandbox(state, session);
+    let identifier = session
+        .applicant
+        .as_ref()
+        .and_then(|a| a.provider_fields.get("registrationId"))
+        .cloned()
+        .unwrap_or_default();
+    Page::landing(
+        status,
+        pages::Landing {
+            partner_name: partner_name(state, session).await,
+            provider_label: provider_label(state, session),
             token,
             retry: session.status == Status::ResubmissionRequested,
             expires_at: session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             sandbox,
-        })
-        .into_response(),
-    }
+            push: flow_type(state, session) == FlowType::Push,
+            identifier,
+            error,
+            test_identifiers: TEST_IDENTITIES
+                .iter()
+                .map(|i| i.registration_id.to_owned())
+                .collect(),
+        },
+    )
+    .into_response()
 }
 
-async fn start(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+#[derive(Deserialize)]
+struct StartForm {
+    identifier: Option<String>,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
         Ok(None) => return Page::invalid_link().into_response(),
@@ -165,8 +229,44 @@ async fn start(State(state): State<AppState>, Path(token): Path<String>) -> Resp
     if matches!(session.status, Status::Submitted | Status::Review) {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
-    match state.start_at_provider(session.id).await {
+    let flow = flow_type(&state, &session);
+    if flow == FlowType::Push && session.status == Status::Started {
+        // Already pushed: the waiting page follows that request.
+        return Redirect::to(&format!("/v/{token}")).into_response();
+    }
+    let identifier = form
+        .ok()
+        .and_then(|Form(f)| f.identifier)
+        .filter(|_| flow == FlowType::Push);
+    if flow == FlowType::Push && identifier.as_deref().is_none_or(|i| i.trim().is_empty()) {
+        let message = "Enter your identifier.".to_owned();
+        return landing_page(
+            &state,
+            &session,
+            token,
+            Some(message),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    match state
+        .start_at_provider(session.id, identifier.as_deref())
+        .await
+    {
         Ok((_, StartAction::Redirect { url, .. })) => Redirect::to(&url).into_response(),
+        Ok((_, StartAction::Qr { .. } | StartAction::Push { .. })) => {
+            Redirect::to(&format!("/v/{token}")).into_response()
+        }
+        Err(ServiceError::InvalidInput(e)) => {
+            landing_page(
+                &state,
+                &session,
+                token,
+                Some(e.message),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
         Err(ServiceError::Lifecycle(_)) => Redirect::to(&format!("/v/{token}")).into_response(),
         Err(e) => failure(e),
     }
@@ -197,7 +297,8 @@ async fn callback(
     if session.status.is_terminal() {
         return finish(&state, &session);
     }
-    let outcome = match provider.callback(&params).await {
+    let context = crate::service::sessions::session_context(&session);
+    let outcome = match provider.callback(&params, context).await {
         Ok(o) => o,
         Err(e) => {
             tracing::warn!(provider = %provider_id, error = %e, "provider callback refused");
@@ -213,99 +314,6 @@ async fn callback(
         },
         Err(e) => failure(e),
     }
-}
-
-#[derive(Deserialize)]
-struct StateQuery {
-    state: Option<String>,
-}
-
-/// The sandbox session behind a `state`, if it is genuine and belongs to this provider.
-async fn sandbox_session(
-    state: &AppState,
-    provider_id: &str,
-    flow_state: Option<&str>,
-) -> Result<Session, Response> {
-    let id = flow_state
-        .and_then(|s| state.session_id_from_state(s))
-        .ok_or_else(|| Page::tampered().into_response())?;
-    let session = state.session(id).await.map_err(failure)?;
-    if session.provider_id != provider_id || !is_sandbox(state, &session) {
-        return Err(Page::tampered().into_response());
-    }
-    Ok(session)
-}
-
-async fn sandbox_page(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
-    Query(query): Query<StateQuery>,
-) -> Response {
-    let session = match sandbox_session(&state, &provider_id, query.state.as_deref()).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if session.status.is_terminal() {
-        return finish(&state, &session);
-    }
-    Page::sandbox(pages::Sandbox {
-        provider_id: provider_id.clone(),
-        provider_label: provider_label(&state, &session),
-        state: state.flow_state(session.id),
-        reasons: DECLINE_REASONS
-            .iter()
-            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
-            .collect(),
-        sandbox: true,
-    })
-    .into_response()
-}
-
-#[derive(Deserialize)]
-struct SandboxForm {
-    state: Option<String>,
-    outcome: Option<String>,
-    reason: Option<String>,
-}
-
-/// The simulator answers like a provider would: by sending the browser to idgate's callback.
-async fn sandbox_submit(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
-    Form(form): Form<SandboxForm>,
-) -> Response {
-    let session = match sandbox_session(&state, &provider_id, form.state.as_deref()).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let decision = form.outcome.as_deref().and_then(Decision::parse);
-    let Some(decision) = decision.filter(|d| *d != Decision::Failed) else {
-        return Page::message(
-            StatusCode::BAD_REQUEST,
-            "Choose an outcome",
-            "Go back and pick one of the buttons.",
-        )
-        .into_response();
-    };
-    let reason = form.reason.filter(|_| decision == Decision::Declined);
-    if SandboxProvider::outcome(decision, reason.as_deref()).is_err() {
-        return Page::message(
-            StatusCode::BAD_REQUEST,
-            "Unknown reason",
-            "Go back and pick a reason from the list.",
-        )
-        .into_response();
-    }
-    let mut target = format!(
-        "/callback/{provider_id}?state={}&outcome={}",
-        state.flow_state(session.id),
-        decision.as_str()
-    );
-    if let Some(reason) = reason {
-        target.push_str("&reason=");
-        target.push_str(&reason);
-    }
-    Redirect::to(&target).into_response()
 }
 
 #[derive(Deserialize)]
@@ -366,6 +374,23 @@ async fn jwks(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     response
+}
+
+async fn script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../../assets/idgate.js"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {

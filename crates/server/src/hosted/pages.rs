@@ -14,6 +14,64 @@ pub struct Landing {
     pub retry: bool,
     pub expires_at: String,
     pub sandbox: bool,
+    /// Push flows: ask for the identifier (prefilled with `identifier`).
+    pub push: bool,
+    pub identifier: String,
+    pub error: Option<String>,
+    pub test_identifiers: Vec<String>,
+}
+
+/// The page that follows a QR or push flow as it happens.
+#[derive(Template)]
+#[template(path = "live.html")]
+pub struct Live {
+    pub token: String,
+    pub provider_id: String,
+    pub provider_label: String,
+    pub heading: String,
+    pub message: String,
+    pub qr_svg: Option<String>,
+    pub qr_code: String,
+    pub verification_code: Option<String>,
+    pub sandbox: bool,
+}
+
+/// What the simulated phone app shows.
+pub enum AppScreen {
+    /// QR: paste what the camera read.
+    Scan,
+    /// Push: sign in with an identifier.
+    Identify,
+    Requests {
+        identifier: String,
+        requests: Vec<PendingRequest>,
+    },
+    Confirm {
+        ticket: String,
+        partner_name: String,
+    },
+    Done {
+        approved: bool,
+    },
+}
+
+pub struct PendingRequest {
+    pub partner_name: String,
+    pub code: String,
+    pub ticket: String,
+}
+
+#[derive(Template)]
+#[template(path = "phone_app.html")]
+pub struct PhoneApp {
+    pub provider_id: String,
+    pub provider_label: String,
+    pub screen: AppScreen,
+    pub error: Option<String>,
+    pub identities: Vec<(String, String)>,
+    pub test_identifiers: Vec<String>,
+    pub loas: Vec<u8>,
+    pub sandbox: bool,
 }
 
 #[derive(Template)]
@@ -38,6 +96,9 @@ pub struct Sandbox {
     pub provider_label: String,
     pub state: String,
     pub reasons: Vec<(String, String)>,
+    pub identities: Vec<(String, String)>,
+    pub loas: Vec<u8>,
+    pub match_capable: bool,
     pub sandbox: bool,
 }
 
@@ -65,8 +126,16 @@ impl Page {
         }
     }
 
-    pub fn landing(t: Landing) -> Self {
+    pub fn landing(status: StatusCode, t: Landing) -> Self {
+        Self::render(status, &t)
+    }
+
+    pub fn live(t: Live) -> Self {
         Self::render(StatusCode::OK, &t)
+    }
+
+    pub fn phone_app(status: StatusCode, t: PhoneApp) -> Self {
+        Self::render(status, &t)
     }
 
     pub fn waiting(partner_name: String, sandbox: bool) -> Self {

@@ -52,6 +52,16 @@ pub enum ServiceError {
     #[error("unknown provider {0:?}")]
     UnknownProvider(String),
     #[error(transparent)]
+    InvalidInput(#[from] idgate_providers::InputError),
+    #[error(
+        "provider {provider:?} reaches level of assurance {max} at most; {requested} was requested"
+    )]
+    LoaUnavailable {
+        provider: String,
+        requested: u8,
+        max: u8,
+    },
+    #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
     #[error("this session does not use a sandbox provider")]
     NotSandbox,

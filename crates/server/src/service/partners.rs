@@ -21,13 +21,35 @@ impl fmt::Debug for EasyFreelanceSecrets {
     }
 }
 
+/// A new partner's credentials, one per dialect, shown once.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PartnerSecrets {
+    pub easyfreelance: EasyFreelanceSecrets,
+    pub hopae: HopaeSecrets,
+}
+
+/// Hopae Connect credentials (HTTP Basic), returned once at creation.
+#[derive(Clone, serde::Serialize)]
+pub struct HopaeSecrets {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl fmt::Debug for HopaeSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HopaeSecrets")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Hub {
-    /// Creates a partner with one EasyFreelance credential.
+    /// Creates a partner with one credential per dialect.
     pub async fn create_partner(
         &self,
         name: &str,
         tier: Tier,
-    ) -> ServiceResult<(Partner, EasyFreelanceSecrets)> {
+    ) -> ServiceResult<(Partner, PartnerSecrets)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(ServiceError::Internal(
@@ -42,7 +64,10 @@ impl Hub {
             created_at: Utc::now(),
         };
         self.store.insert_partner(&partner).await?;
-        let secrets = self.issue_easyfreelance_credential(partner.id).await?;
+        let secrets = PartnerSecrets {
+            easyfreelance: self.issue_easyfreelance_credential(partner.id).await?,
+            hopae: self.issue_hopae_credential(partner.id).await?,
+        };
         Ok((partner, secrets))
     }
 
@@ -67,6 +92,37 @@ impl Hub {
         Ok(secrets)
     }
 
+    pub async fn issue_hopae_credential(
+        &self,
+        partner_id: PartnerId,
+    ) -> ServiceResult<HopaeSecrets> {
+        let secrets = HopaeSecrets {
+            client_id: hex::encode(super::random_bytes(16)?),
+            client_secret: format!("idg_cs_{}", random_token(32)?),
+        };
+        let credential = Credential {
+            id: CredentialId::new(),
+            partner_id,
+            kind: CredentialKind::Hopae,
+            lookup_digest: digest(&secrets.client_id),
+            secret_digest: digest(&secrets.client_secret),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.store.insert_credential(&credential).await?;
+        Ok(secrets)
+    }
+
+    /// The partner whose Hopae `client_id` and `client_secret` these are.
+    pub async fn authenticate_hopae(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> ServiceResult<Partner> {
+        self.authenticate(CredentialKind::Hopae, client_id, client_secret)
+            .await
+    }
+
     /// The partner owning both the bearer token and the `API-key`, which must belong together.
     ///
     /// Known credentials are cached briefly (see [`AuthCache`]): every API call authenticates,
@@ -80,14 +136,28 @@ impl Hub {
         let api_key = uuid::Uuid::parse_str(api_key.trim())
             .map(|u| u.hyphenated().to_string())
             .map_err(|_| ServiceError::Unauthenticated)?;
-        let lookup = digest(access_token);
-        let (credential, partner) = match self.auth_cache.get(&lookup) {
+        self.authenticate(CredentialKind::EasyFreelance, access_token, &api_key)
+            .await
+    }
+
+    /// Finds the credential of `kind` by its first secret and checks the second in constant
+    /// time.
+    async fn authenticate(
+        &self,
+        kind: CredentialKind,
+        lookup_secret: &str,
+        second_secret: &str,
+    ) -> ServiceResult<Partner> {
+        let lookup = digest(lookup_secret);
+        let cache_key = format!("{}:{lookup}", kind.as_str());
+        let (credential, partner) = match self.auth_cache.get(&cache_key) {
             Some(found) => found,
             None => {
                 let credential = self
                     .store
-                    .find_credential(CredentialKind::EasyFreelance, &lookup)
+                    .find_credential(kind, &lookup)
                     .await?
+                    .filter(|c| c.revoked_at.is_none())
                     .ok_or(ServiceError::Unauthenticated)?;
                 let partner = self
                     .store
@@ -95,11 +165,11 @@ impl Hub {
                     .await?
                     .ok_or(ServiceError::Unauthenticated)?;
                 self.auth_cache
-                    .put(lookup, credential.clone(), partner.clone());
+                    .put(cache_key, credential.clone(), partner.clone());
                 (credential, partner)
             }
         };
-        let given = digest(&api_key);
+        let given = digest(second_secret);
         if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
             return Err(ServiceError::Unauthenticated);
         }

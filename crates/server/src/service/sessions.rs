@@ -6,8 +6,11 @@ use idgate_core::{
     Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, Partner, ResultClaims, Session,
     SessionEvent, SessionId, Status, TransitionNote,
 };
-use idgate_providers::{Decision, ProviderOutcome, StartAction, StartRequest};
+use idgate_providers::sandbox::SandboxChoice;
+use idgate_providers::{Decision, ProviderOutcome, SessionContext, StartAction, StartRequest};
 use idgate_store::StoreError;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// How often a transition is retried when another writer got there first.
 const MAX_ATTEMPTS: usize = 5;
@@ -26,9 +29,26 @@ impl Hub {
         dialect: Dialect,
         new: NewSession,
     ) -> ServiceResult<CreatedSession> {
-        if self.providers.get(&new.provider_id).is_none() {
+        let Some(provider) = self.providers.get(&new.provider_id) else {
             return Err(ServiceError::UnknownProvider(new.provider_id));
+        };
+        let info = provider.info();
+        if let Some(requested) = new.requested_loa
+            && requested > info.max_loa
+        {
+            return Err(ServiceError::LoaUnavailable {
+                provider: info.id.clone(),
+                requested,
+                max: info.max_loa,
+            });
         }
+        let empty = BTreeMap::new();
+        provider.check_input(
+            new.applicant
+                .as_ref()
+                .map_or(&empty, |a| &a.provider_fields),
+            new.match_data.as_ref().map_or(&empty, |m| &m.0),
+        )?;
         let token = random_token(32)?;
         let lifetime = partner
             .session_ttl_secs
@@ -148,23 +168,113 @@ impl Hub {
     }
 
     /// Records a provider's decision, walking the session through the designed path
-    /// (start → submit → decision) as far as it has not gone yet.
+    /// (start → submit → decision) as far as it has not gone yet. An approval below the
+    /// requested level of assurance is recorded as declined (`insufficient_loa`); what the
+    /// provider returned is kept either way, so the partner can still read it.
     pub async fn apply_outcome(
         &self,
         id: SessionId,
         outcome: &ProviderOutcome,
         actor: Actor,
     ) -> ServiceResult<Session> {
-        let plan = |s: &Session| outcome_plan(s.status, outcome);
+        let plan = |s: &Session| outcome_plan(s.status, &assured(s, outcome));
         let prepare = |s: &mut Session| {
+            if s.status.is_terminal() {
+                return;
+            }
             if let Some(claims) = &outcome.claims {
-                s.result_claims = Some(ResultClaims(claims.clone()));
+                // Only what was asked for, when the partner asked for specific claims.
+                let kept = claims
+                    .iter()
+                    .filter(|(name, _)| {
+                        s.requested_claims.is_empty() || s.requested_claims.contains(name)
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                s.result_claims = Some(ResultClaims(kept));
             }
             if outcome.achieved_loa.is_some() {
                 s.achieved_loa = outcome.achieved_loa;
             }
+            if outcome.match_result.is_some() {
+                s.match_result.clone_from(&outcome.match_result);
+            }
+            if outcome.evidence.is_some() {
+                s.evidence.clone_from(&outcome.evidence);
+            }
         };
         self.transition(id, actor, plan, prepare).await
+    }
+
+    /// A sandbox session decided by a tester's choice (simulator pages, test-helper APIs).
+    pub async fn sandbox_decide(
+        &self,
+        id: SessionId,
+        choice: SandboxChoice<'_>,
+        actor: Actor,
+    ) -> ServiceResult<Session> {
+        let session = self.session(id).await?;
+        let sandbox = self
+            .providers
+            .sandbox(&session.provider_id)
+            .ok_or(ServiceError::NotSandbox)?;
+        let outcome = sandbox
+            .decide(choice, session_context(&session))
+            .map_err(|e| idgate_providers::InputError {
+                field: "outcome".to_owned(),
+                message: e.to_string(),
+            })?;
+        self.apply_outcome(id, &outcome, actor).await
+    }
+
+    /// The partner cancels a session that has not been decided.
+    pub async fn cancel_session(&self, partner: &Partner, id: SessionId) -> ServiceResult<Session> {
+        let session = self.partner_session(partner, id).await?;
+        let plan = |_: &Session| {
+            vec![(
+                LifecycleEvent::Cancel,
+                TransitionNote {
+                    reason: Some("partner_cancelled".to_owned()),
+                    ..TransitionNote::default()
+                },
+            )]
+        };
+        self.transition(session.id, Actor::Partner, plan, |_| {})
+            .await
+    }
+
+    /// The end user cancels from a waiting page.
+    pub async fn cancel_by_user(&self, id: SessionId) -> ServiceResult<Session> {
+        let plan = |_: &Session| {
+            vec![(
+                LifecycleEvent::Cancel,
+                TransitionNote {
+                    reason: Some("user_cancelled".to_owned()),
+                    ..TransitionNote::default()
+                },
+            )]
+        };
+        self.transition(id, Actor::EndUser, plan, |_| {}).await
+    }
+
+    /// The subject a partner sees for a provider's user: stable for that partner and
+    /// provider, unlinkable across partners (OIDC pairwise identifiers).
+    pub fn pairwise_subject(&self, session: &Session) -> Option<String> {
+        let subject = session.evidence.as_ref()?.subject.as_ref()?;
+        Some(self.keys.bind(
+            "pairwise-sub",
+            &format!("{}:{}:{subject}", session.partner_id, session.provider_id),
+        ))
+    }
+
+    /// How a push request is filed: a keyed digest of the identifier, so the column holds
+    /// no personal data yet the simulated app can find its requests.
+    pub fn push_reference(&self, provider_id: &str, identifier: &str) -> String {
+        format!(
+            "push:{}",
+            self.keys
+                .bind("push-identifier", &format!("{provider_id}:{identifier}"))
+        )
     }
 
     /// Expires the session now if its time has passed and the sweep has not got to it yet, so
@@ -201,21 +311,18 @@ impl Hub {
     }
 
     /// The end user begins (or, after a resubmission request, begins again) at the provider.
-    pub async fn start_at_provider(&self, id: SessionId) -> ServiceResult<(Session, StartAction)> {
-        let session = self
-            .transition(
-                id,
-                Actor::EndUser,
-                |s| match s.status {
-                    Status::Created | Status::ResubmissionRequested => {
-                        vec![(LifecycleEvent::Start, TransitionNote::default())]
-                    }
-                    _ => Vec::new(),
-                },
-                |_| {},
-            )
-            .await?;
-        if session.status != Status::Started {
+    /// Push flows carry the identifier the user entered. The provider is asked first, so a
+    /// provider that refuses leaves the session as it was.
+    pub async fn start_at_provider(
+        &self,
+        id: SessionId,
+        identifier: Option<&str>,
+    ) -> ServiceResult<(Session, StartAction)> {
+        let session = self.session(id).await?;
+        if !matches!(
+            session.status,
+            Status::Created | Status::Started | Status::ResubmissionRequested
+        ) {
             return Err(ServiceError::Lifecycle(LifecycleError::NotAllowed {
                 status: session.status,
                 event: LifecycleEvent::Start,
@@ -225,6 +332,9 @@ impl Hub {
             .providers
             .get(&session.provider_id)
             .ok_or_else(|| ServiceError::UnknownProvider(session.provider_id.clone()))?;
+        let identifier = identifier
+            .map(|i| provider.check_identifier(i))
+            .transpose()?;
         let state = self.flow_state(session.id);
         let callback_url = format!(
             "{}/callback/{}",
@@ -237,8 +347,38 @@ impl Hub {
                 state: &state,
                 callback_url: &callback_url,
                 public_url: self.settings.public_base(),
+                identifier: identifier.as_deref(),
             })
             .await?;
+        let reference = match (&action, identifier.as_deref()) {
+            (StartAction::Push { .. }, Some(identifier)) => {
+                Some(self.push_reference(&session.provider_id, identifier))
+            }
+            (other, _) => other.provider_reference().map(str::to_owned),
+        };
+        let session = self
+            .transition(
+                id,
+                Actor::EndUser,
+                |s| match s.status {
+                    Status::Created | Status::ResubmissionRequested => {
+                        vec![(LifecycleEvent::Start, TransitionNote::default())]
+                    }
+                    _ => Vec::new(),
+                },
+                |s| {
+                    if matches!(s.status, Status::Created | Status::ResubmissionRequested) {
+                        s.provider_reference.clone_from(&reference);
+                    }
+                },
+            )
+            .await?;
+        if session.status != Status::Started {
+            return Err(ServiceError::Lifecycle(LifecycleError::NotAllowed {
+                status: session.status,
+                event: LifecycleEvent::Start,
+            }));
+        }
         Ok((session, action))
     }
 
@@ -288,6 +428,26 @@ impl Hub {
     }
 }
 
+/// What an adapter may know about a session when it interprets a result.
+pub fn session_context(session: &Session) -> SessionContext<'_> {
+    SessionContext {
+        user_data: session.applicant.as_ref().map(|a| &a.provider_fields),
+        match_data: session.match_data.as_ref().map(|m| &m.0),
+    }
+}
+
+/// The outcome as recorded: an approval that missed the requested assurance is a decline.
+fn assured<'a>(session: &Session, outcome: &'a ProviderOutcome) -> Cow<'a, ProviderOutcome> {
+    if outcome.decision == Decision::Approved && !session.assurance_met(outcome.achieved_loa) {
+        let mut declined = outcome.clone();
+        declined.decision = Decision::Declined;
+        declined.reason = Some("insufficient_loa".to_owned());
+        Cow::Owned(declined)
+    } else {
+        Cow::Borrowed(outcome)
+    }
+}
+
 /// The events that take a session from `status` to the provider's decision.
 pub fn outcome_plan(
     status: Status,
@@ -326,10 +486,18 @@ pub fn outcome_plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use idgate_providers::sandbox::SandboxProvider;
+    use idgate_providers::sandbox::{SandboxKind, SandboxProvider, SandboxSettings};
 
     fn run(from: Status, decision: Decision) -> Result<Status, LifecycleError> {
-        let outcome = SandboxProvider::outcome(decision, None).unwrap_or_else(|e| panic!("{e}"));
+        let sandbox = SandboxProvider::new(
+            "sandbox",
+            "Sandbox",
+            SandboxKind::Redirect,
+            SandboxSettings::default(),
+        );
+        let outcome = sandbox
+            .decide(SandboxChoice::new(decision), SessionContext::default())
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut status = from;
         for (event, _) in outcome_plan(from, &outcome) {
             status = status.apply(event)?.status();

@@ -8,8 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{SecondsFormat, Utc};
 use idgate_core::webhook::{event_type_for, unknown_event_types};
 use idgate_core::{
-    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    NormalizedUrl, PartnerId, Session, SessionEvent, WebhookEndpoint, WebhookEvent,
+    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, Dialect, EndpointId, EndpointSecret,
+    EventId, NormalizedUrl, PartnerId, Session, SessionEvent, Status, WebhookEndpoint,
+    WebhookEvent,
 };
 use idgate_store::Redeliver;
 use serde_json::{Value, json};
@@ -64,6 +65,11 @@ impl Hub {
             .check_url(&parsed)
             .map_err(|e| ServiceError::InvalidWebhookUrl(e.to_string()))?;
         Ok(text)
+    }
+
+    /// A webhook URL as it would be stored, or why it is refused.
+    pub fn check_webhook_url(&self, raw: &str) -> ServiceResult<String> {
+        self.webhook_url(raw)
     }
 
     fn event_filter(types: Vec<String>) -> ServiceResult<Vec<String>> {
@@ -256,12 +262,16 @@ impl Hub {
             .map(|e| {
                 let id = EventId::new();
                 let event_type = event_type_for(e.to_status);
-                let payload = json!({
-                    "id": id.to_string(),
-                    "type": event_type,
-                    "timestamp": timestamp(e.at),
-                    "data": session_data(session, e),
-                });
+                let payload = if session.dialect == Dialect::Hopae {
+                    hopae_envelope(id, session, e)
+                } else {
+                    json!({
+                        "id": id.to_string(),
+                        "type": event_type,
+                        "timestamp": timestamp(e.at),
+                        "data": session_data(session, e),
+                    })
+                };
                 WebhookEvent {
                     id,
                     partner_id: session.partner_id,
@@ -274,6 +284,58 @@ impl Hub {
             })
             .collect()
     }
+}
+
+/// Whether a stored payload is in Hopae's envelope (those deliveries also carry
+/// `X-Hopae-Signature`).
+pub fn is_hopae_envelope(payload: &Value) -> bool {
+    payload.get("apiVersion").is_some() && payload.get("eventId").is_some()
+}
+
+/// Hopae's event name for a status reached.
+fn hopae_event(status: Status) -> &'static str {
+    match status {
+        Status::Created => "verification.created",
+        Status::Started => "verification.requested",
+        Status::Submitted | Status::Review => "verification.user.authentication_started",
+        Status::ResubmissionRequested => "verification.user.authentication_failed",
+        Status::Approved => "verification.completed",
+        Status::Declined | Status::Failed => "verification.failed",
+        Status::Cancelled => "verification.workflow.cancelled",
+        Status::Expired | Status::Abandoned => "verification.session.timed_out",
+    }
+}
+
+/// An event in Hopae's webhook envelope (no personal data).
+fn hopae_envelope(id: EventId, session: &Session, event: &SessionEvent) -> Value {
+    let result = (event.to_status == Status::Approved).then(|| {
+        json!({
+            "loa": session.achieved_loa,
+            "amr": session.evidence.as_ref().map(|e| e.amr.clone()).unwrap_or_default(),
+        })
+    });
+    json!({
+        "event": hopae_event(event.to_status),
+        "eventId": id.to_string(),
+        "timestamp": timestamp(event.at),
+        "apiVersion": "v1",
+        "clientId": session.partner_id.to_string(),
+        "data": {
+            "verificationId": session.id.0.simple().to_string(),
+            "status": dialect_status(session.dialect, event.to_status),
+            "providerId": session.provider_id,
+            "sessionExpiresAt": timestamp(session.expires_at),
+            "reason": event.reason,
+            "result": result,
+            "event": {
+                "type": hopae_event(event.to_status),
+                "timestamp": timestamp(event.at),
+                "metadata": { "sequence": event.seq, "actor": event.actor.as_str() },
+            },
+            "createdAt": timestamp(session.created_at),
+            "updatedAt": timestamp(event.at),
+        }
+    })
 }
 
 /// The session's public fields as of `event`.

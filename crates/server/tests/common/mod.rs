@@ -17,12 +17,14 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
-/// A partner's EasyFreelance credentials.
+/// A partner's credentials: EasyFreelance and Hopae.
 #[derive(Clone)]
 pub struct Partner {
     pub id: String,
     pub token: String,
     pub api_key: String,
+    pub client_id: String,
+    pub client_secret: String,
 }
 
 impl Partner {
@@ -79,7 +81,10 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
         "demo": { "partner": false },
         "providers": {
             "veriff": { "adapter": "sandbox", "label": "Veriff (sandbox)" },
-            "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" }
+            "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" },
+            "sandbox-qr": { "adapter": "sandbox_qr", "label": "QR eID (sandbox)", "max_loa": 4 },
+            "sandbox-push": { "adapter": "sandbox_push", "label": "Push eID (sandbox)", "max_loa": 3 },
+            "sandbox-match": { "adapter": "sandbox_match", "label": "Registry match (sandbox)", "max_loa": 2 }
         },
         "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } },
         "webhooks": {
@@ -154,8 +159,10 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"));
         Partner {
             id: p.id.to_string(),
-            token: secrets.access_token,
-            api_key: secrets.api_key,
+            token: secrets.easyfreelance.access_token,
+            api_key: secrets.easyfreelance.api_key,
+            client_id: secrets.hopae.client_id,
+            client_secret: secrets.hopae.client_secret,
         }
     }
 
@@ -192,6 +199,24 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         read(r).await
+    }
+
+    /// A Hopae Connect call with the partner's Basic credentials.
+    pub async fn hopae(
+        &self,
+        partner: &Partner,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/connect/v1{path}")))
+            .basic_auth(&partner.client_id, Some(&partner.client_secret));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.unwrap_or_else(|e| panic!("{e}"))).await
     }
 
     pub async fn get(&self, partner: &Partner, path: &str) -> (u16, Value) {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
 use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, SessionId};
 use idgate_providers::Decision;
-use idgate_providers::sandbox::SandboxProvider;
+use idgate_providers::sandbox::SandboxChoice;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -382,14 +382,7 @@ pub async fn sandbox_decision(
         return Err(ApiError::validation(errors));
     }
     let request: SandboxDecisionRequest = decode(body)?;
-    let session = state.partner_session(&partner, id).await?;
-    let is_sandbox = state
-        .providers
-        .get(&session.provider_id)
-        .is_some_and(|p| p.info().sandbox);
-    if !is_sandbox {
-        return Err(ServiceError::NotSandbox.into());
-    }
+    state.partner_session(&partner, id).await?;
     let decision = match request.outcome {
         SandboxOutcome::Approved => Decision::Approved,
         SandboxOutcome::Declined => Decision::Declined,
@@ -397,12 +390,18 @@ pub async fn sandbox_decision(
         SandboxOutcome::Review => Decision::Review,
         SandboxOutcome::Cancelled => Decision::Cancelled,
     };
-    let outcome = SandboxProvider::outcome(decision, request.reason.as_deref()).map_err(|e| {
-        let mut errors = Errors::new();
-        add(&mut errors, "reason", e.to_string());
-        ApiError::validation(errors)
-    })?;
-    let session = state.apply_outcome(id, &outcome, Actor::Partner).await?;
+    let choice = SandboxChoice {
+        reason: request.reason.as_deref(),
+        ..SandboxChoice::new(decision)
+    };
+    let session = match state.sandbox_decide(id, choice, Actor::Partner).await {
+        Err(ServiceError::InvalidInput(e)) => {
+            let mut errors = Errors::new();
+            add(&mut errors, "reason", e.message);
+            return Err(ApiError::validation(errors));
+        }
+        other => other?,
+    };
     Ok(Json(FlowStatus::of(&session)))
 }
 

@@ -1,0 +1,216 @@
+//! Hopae Connect wire types (camelCase as documented; `verification_model` and the userinfo
+//! members are snake_case there too) and the status mapping.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use idgate_core::Status;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The dialect's status word for a canonical status.
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Created => "initiated",
+        Status::Started | Status::ResubmissionRequested => "pending",
+        Status::Submitted | Status::Review => "authenticating",
+        Status::Approved => "completed",
+        Status::Declined | Status::Failed => "failed",
+        Status::Expired | Status::Abandoned => "expired",
+        Status::Cancelled => "cancelled",
+    }
+}
+
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The OIDC claim names `requestedClaims` may carry.
+pub const KNOWN_CLAIMS: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "gender",
+    "birthdate",
+    "locale",
+    "email",
+    "phone_number",
+    "address",
+    "nationality",
+];
+
+/// Body of `POST /verifications`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateVerification {
+    /// The eID provider, as listed by `GET /providers`.
+    #[schema(example = "sandbox-qr")]
+    pub provider_id: String,
+    /// Where the user's browser returns after the flow; must be an approved return URL.
+    #[schema(example = "https://partner.example.com/callback")]
+    pub redirect_uri: Option<String>,
+    /// Provider-specific data about the user (see each provider's `userData`).
+    #[schema(value_type = Option<Object>, example = json!({"registrationId": "PNOEE-39001010000"}))]
+    pub user_data: Option<BTreeMap<String, String>>,
+    /// Minimum level of assurance, 1-5. 422 when the provider cannot reach it.
+    #[schema(minimum = 1, maximum = 5)]
+    pub requested_loa: Option<u8>,
+    /// OIDC claim names to obtain; unavailable ones are listed in `missing_claims`.
+    pub requested_claims: Option<Vec<String>>,
+    /// Values a match-capable provider compares (provider-native keys).
+    #[schema(value_type = Option<Object>, example = json!({"fullName": "Kari Nordmann", "dateOfBirth": "1985-03-14"}))]
+    pub match_data: Option<BTreeMap<String, String>>,
+    /// Accepted and validated; events for this verification go to the app's webhook endpoints.
+    pub webhook_url: Option<String>,
+}
+
+/// How to send the user to the provider.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowDetails {
+    /// QR flows: base64 of the hosted page's URL, for a partner that renders the code itself
+    /// (scanning it continues on the phone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_data: Option<String>,
+    /// The hosted page: the provider redirect, the animated QR code, or the push wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+}
+
+/// Error of a failed, expired or cancelled verification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VerificationError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A verification as returned by create and status calls.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    pub verification_id: String,
+    /// `initiated`, `pending`, `authenticating`, `completed`, `failed`, `expired`, `cancelled`.
+    #[schema(example = "initiated")]
+    pub status: String,
+    pub provider_id: String,
+    /// `redirect`, `qr` or `push`.
+    pub flow_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_details: Option<FlowDetails>,
+    pub expires_at: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<VerificationError>,
+    /// `disclosure` or `match`; on the create response only.
+    #[serde(rename = "verification_model", skip_serializing_if = "Option::is_none")]
+    pub verification_model: Option<String>,
+}
+
+/// One compared field of a match verification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchDetail {
+    pub matched: bool,
+    pub submitted_value: String,
+    /// 0-100, for fuzzy comparisons (names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<u8>,
+}
+
+/// The match envelope of a match verification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchEnvelope {
+    pub matched: bool,
+    /// `per_field` or `aggregate`.
+    pub granularity: String,
+    pub submitted_fields: Vec<String>,
+    pub details: BTreeMap<String, MatchDetail>,
+}
+
+/// `GET /verifications/{id}/userinfo`: OIDC-shaped; the obtained claims appear at the top
+/// level and under `user`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserInfo {
+    /// Pairwise subject: stable per app and provider, unlinkable across apps.
+    pub sub: String,
+    #[schema(example = "urn:hopae:loa:3")]
+    pub acr: Option<String>,
+    pub hopae_loa: Option<u8>,
+    pub amr: Vec<String>,
+    pub missing_claims: Vec<String>,
+    pub provider_id: String,
+    /// `disclosure` or `match`.
+    pub verification_model: String,
+    #[schema(value_type = Object)]
+    pub user: Map<String, Value>,
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    pub match_result: Option<MatchEnvelope>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub claims: Map<String, Value>,
+}
+
+/// `GET /verifications/{id}/evidence`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub verification_id: String,
+    pub provider_id: String,
+    pub verified_at: Option<String>,
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
+    /// What the provider presented, as it presented it.
+    #[schema(value_type = Object)]
+    pub evidence: Value,
+}
+
+/// A field a provider takes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderField {
+    pub name: String,
+    pub required: bool,
+    pub description: String,
+    pub example: String,
+}
+
+/// One provider of `GET /providers`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSummary {
+    pub provider_id: String,
+    pub name: String,
+    pub flow_type: String,
+    pub max_loa: u8,
+    pub claims: Vec<String>,
+    pub match_capable: bool,
+    /// `disclosure` or `match`.
+    #[serde(rename = "verification_model")]
+    pub verification_model: String,
+    pub user_data: Vec<ProviderField>,
+    pub match_fields: Vec<ProviderField>,
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderList {
+    pub providers: Vec<ProviderSummary>,
+}
+
+/// Test helper (sandbox providers only): decide a verification without a browser.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxDecision {
+    /// `approved`, `declined`, `cancelled` or `failed`.
+    #[schema(example = "approved")]
+    pub outcome: String,
+    /// A decline reason code (see the README).
+    pub reason: Option<String>,
+    /// Registration id of a test identity (default: the first).
+    pub identity: Option<String>,
+    /// Level of assurance reached (default: the provider's maximum).
+    pub loa: Option<u8>,
+}

@@ -1,0 +1,744 @@
+//! Hopae Connect handlers: validate the wire format, call the hub, shape the answer.
+
+use super::auth::HopaePartner;
+use super::dto::{
+    CreateVerification, Evidence, FlowDetails, KNOWN_CLAIMS, MatchDetail, MatchEnvelope,
+    ProviderField, ProviderList, ProviderSummary, SandboxDecision, UserInfo, Verification,
+    VerificationError, status_word, timestamp,
+};
+use super::problem::{HopaeError, HopaeProblem};
+use crate::service::ServiceError;
+use crate::state::AppState;
+use aws_lc_rs::digest;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{Duration, Utc};
+use idgate_core::return_url::MAX_RETURN_URL_LEN;
+use idgate_core::{
+    Actor, ApplicantData, Dialect, MatchData, NewSession, Session, SessionId, Status,
+};
+use idgate_providers::sandbox::SandboxChoice;
+use idgate_providers::{Decision, FlowType, InputField, ProviderInfo};
+use idgate_store::{IdempotencyClaim, IdempotencyKey};
+use serde_json::{Map, Value};
+
+/// How long a running request holds its idempotency key before a retry may take it over.
+const IDEMPOTENCY_LEASE_SECS: i64 = 60;
+/// How long a key and its answer are remembered.
+const IDEMPOTENCY_RETENTION_HOURS: i64 = 24;
+
+type Result<T> = std::result::Result<T, HopaeError>;
+
+fn flow_word(flow: FlowType) -> &'static str {
+    match flow {
+        FlowType::Redirect => "redirect",
+        FlowType::Qr => "qr",
+        FlowType::Push => "push",
+    }
+}
+
+fn model(info: &ProviderInfo) -> &'static str {
+    if info.match_capable {
+        "match"
+    } else {
+        "disclosure"
+    }
+}
+
+fn verification_id(session: &Session) -> String {
+    session.id.0.simple().to_string()
+}
+
+fn parse_id(text: &str) -> Result<SessionId> {
+    text.parse().map_err(|_| HopaeError::not_found())
+}
+
+fn json_object(
+    body: std::result::Result<Json<Value>, JsonRejection>,
+) -> Result<Map<String, Value>> {
+    let Json(value) = body.map_err(|rejection| match rejection {
+        JsonRejection::MissingJsonContentType(_) => HopaeError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            HopaeError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "VALIDATION_PAYLOAD_TOO_LARGE",
+                "The request body is too large.",
+            )
+        }
+        other => HopaeError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_INVALID_JSON",
+            format!("The request body is not valid JSON: {}", other.body_text()),
+        ),
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(HopaeError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_INVALID_JSON",
+            "The request body must be a JSON object.",
+        )),
+    }
+}
+
+/// An optional object whose members are all strings.
+fn string_map(body: &Map<String, Value>, field: &str) -> Result<()> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(map)) => {
+            for (key, value) in map {
+                if !value.is_string() {
+                    return Err(HopaeError::invalid(
+                        &format!("{field}.{key}"),
+                        format!("{field}.{key} must be a string."),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Some(_) => Err(HopaeError::invalid(
+            field,
+            format!("{field} must be an object."),
+        )),
+    }
+}
+
+fn optional_string(body: &Map<String, Value>, field: &str, max: usize) -> Result<()> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s.chars().count() <= max => Ok(()),
+        Some(Value::String(_)) => Err(HopaeError::invalid(
+            field,
+            format!("{field} must be at most {max} characters."),
+        )),
+        Some(_) => Err(HopaeError::invalid(
+            field,
+            format!("{field} must be a string."),
+        )),
+    }
+}
+
+/// Checks the create body's shape; the provider checks its own fields afterwards.
+fn validate_create(body: &Map<String, Value>) -> Result<()> {
+    const FIELDS: &[&str] = &[
+        "providerId",
+        "redirectUri",
+        "userData",
+        "requestedLoa",
+        "requestedClaims",
+        "matchData",
+        "webhookUrl",
+    ];
+    if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(HopaeError::invalid(
+            unknown,
+            format!("{unknown} is not a field of this request."),
+        ));
+    }
+    match body.get("providerId") {
+        None | Some(Value::Null) => return Err(HopaeError::missing("providerId")),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            return Err(HopaeError::missing("providerId"));
+        }
+        Some(Value::String(s)) if s.len() <= 64 => {}
+        Some(_) => {
+            return Err(HopaeError::invalid(
+                "providerId",
+                "providerId must be a provider id string.",
+            ));
+        }
+    }
+    optional_string(body, "redirectUri", MAX_RETURN_URL_LEN)?;
+    optional_string(body, "webhookUrl", MAX_RETURN_URL_LEN)?;
+    string_map(body, "userData")?;
+    string_map(body, "matchData")?;
+    match body.get("requestedLoa") {
+        None | Some(Value::Null) => {}
+        Some(v) if v.as_u64().is_some_and(|n| (1..=5).contains(&n)) => {}
+        Some(_) => {
+            return Err(HopaeError::invalid(
+                "requestedLoa",
+                "requestedLoa must be an integer from 1 to 5.",
+            ));
+        }
+    }
+    match body.get("requestedClaims") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item.as_str() {
+                    Some(name) if KNOWN_CLAIMS.contains(&name) => {}
+                    _ => {
+                        return Err(HopaeError::invalid(
+                            "requestedClaims",
+                            format!(
+                                "requestedClaims holds {item}, which is not a known claim; use {}.",
+                                KNOWN_CLAIMS.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return Err(HopaeError::invalid(
+                "requestedClaims",
+                "requestedClaims must be an array of claim names.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn error_of(session: &Session) -> Option<VerificationError> {
+    let (code, message) = match session.status {
+        Status::Declined | Status::Failed => {
+            let code = session.reason.clone().unwrap_or_else(|| "failed".into());
+            let message = match code.as_str() {
+                "insufficient_loa" => "The level of assurance reached is below the one requested.",
+                "user_refused" => "The user refused the request in the app.",
+                "record_not_found" => "The provider has no record for the data given.",
+                "provider_error" => "The provider failed.",
+                _ => "The provider did not verify the user.",
+            };
+            (code, message)
+        }
+        Status::Expired | Status::Abandoned => (
+            session
+                .reason
+                .clone()
+                .unwrap_or_else(|| "session_expired".into()),
+            "The verification expired before the user completed it.",
+        ),
+        Status::Cancelled => (
+            session.reason.clone().unwrap_or_else(|| "cancelled".into()),
+            "The verification was cancelled.",
+        ),
+        _ => return None,
+    };
+    Some(VerificationError {
+        code,
+        message: message.to_owned(),
+    })
+}
+
+fn verification(
+    state: &AppState,
+    session: &Session,
+    verification_url: Option<&str>,
+) -> Verification {
+    let info = state.providers.get(&session.provider_id).map(|p| p.info());
+    let flow = info.map_or(FlowType::Redirect, |i| i.flow_type);
+    let flow_details = verification_url.map(|url| FlowDetails {
+        qr_data: (flow == FlowType::Qr).then(|| STANDARD.encode(url)),
+        authorization_url: Some(url.to_owned()),
+    });
+    Verification {
+        verification_id: verification_id(session),
+        status: status_word(session.status).to_owned(),
+        provider_id: session.provider_id.clone(),
+        flow_type: flow_word(flow).to_owned(),
+        flow_details,
+        expires_at: timestamp(session.expires_at),
+        created_at: timestamp(session.created_at),
+        verified_at: (session.status == Status::Approved)
+            .then_some(session.decided_at)
+            .flatten()
+            .map(timestamp),
+        error: error_of(session),
+        verification_model: None,
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            HopaeError::field(
+                "IDEMPOTENCY_KEY_INVALID",
+                "Idempotency-Key",
+                "Idempotency-Key must be 1-255 visible ASCII characters.",
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+#[utoipa::path(
+    post, path = "/verifications", tag = "verifications",
+    request_body = CreateVerification,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation: the same key and body return the first answer.")),
+    responses(
+        (status = 201, description = "Created.", body = Verification),
+        (status = 400, description = "Invalid or missing field (context.field names it).", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 403, description = "Provider not enabled.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency key conflict or request in progress.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 422, description = "The provider cannot reach requestedLoa.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn create_verification(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    headers: HeaderMap,
+    body: std::result::Result<Json<Value>, JsonRejection>,
+) -> Response {
+    let instance = uri.path();
+    let key = match idempotency_key(&headers) {
+        Ok(k) => k,
+        Err(e) => return e.respond(instance),
+    };
+    let body = match json_object(body) {
+        Ok(b) => b,
+        Err(e) => return e.respond(instance),
+    };
+    let Some(key) = key else {
+        return match create(&state, &partner, body).await {
+            Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
+            Err(e) => e.respond(instance),
+        };
+    };
+    let key = IdempotencyKey {
+        partner_id: partner.id,
+        key: &key,
+    };
+    // Maps are sorted, so equal bodies serialise to equal bytes.
+    let canonical = serde_json::to_vec(&body).unwrap_or_default();
+    let request_digest = hex::encode(digest::digest(&digest::SHA256, &canonical));
+    let now = Utc::now();
+    let claim = state
+        .store
+        .claim_idempotency_key(
+            &key,
+            &request_digest,
+            now,
+            now + Duration::seconds(IDEMPOTENCY_LEASE_SECS),
+            now - Duration::hours(IDEMPOTENCY_RETENTION_HOURS),
+        )
+        .await;
+    match claim {
+        Ok(IdempotencyClaim::Claimed) => {}
+        Ok(IdempotencyClaim::Replay { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+            let mut response = (status, Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return response;
+        }
+        Ok(IdempotencyClaim::Conflict) => {
+            return HopaeError::new(
+                StatusCode::CONFLICT,
+                "IDEMPOTENCY_KEY_CONFLICT",
+                "This Idempotency-Key was used with a different request body.",
+            )
+            .respond(instance);
+        }
+        Ok(IdempotencyClaim::InProgress) => {
+            return HopaeError::new(
+                StatusCode::CONFLICT,
+                "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+                "A request with this Idempotency-Key is still running; retry shortly.",
+            )
+            .respond(instance);
+        }
+        Err(e) => return HopaeError::from(ServiceError::from(e)).respond(instance),
+    }
+    match create(&state, &partner, body).await {
+        Ok(created) => {
+            let body = serde_json::to_value(&created).unwrap_or(Value::Null);
+            if let Err(e) = state
+                .store
+                .complete_idempotency_key(&key, StatusCode::CREATED.as_u16(), &body)
+                .await
+            {
+                // The session exists; a retry with this key would be refused as in progress
+                // until the lease lapses, then run again. Say so in the log.
+                tracing::error!(error = %e, "could not record an idempotent answer");
+            }
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        Err(e) => {
+            // Nothing was created: let a retry run afresh.
+            if let Err(release) = state.store.release_idempotency_key(&key).await {
+                tracing::error!(error = %release, "could not release an idempotency key");
+            }
+            e.respond(instance)
+        }
+    }
+}
+
+async fn create(
+    state: &AppState,
+    partner: &idgate_core::Partner,
+    body: Map<String, Value>,
+) -> Result<Verification> {
+    validate_create(&body)?;
+    let request: CreateVerification = serde_json::from_value(Value::Object(body))
+        .map_err(|e| HopaeError::invalid("body", format!("The request body is invalid: {e}")))?;
+    let provider = state
+        .providers
+        .get(&request.provider_id)
+        .ok_or_else(|| ServiceError::UnknownProvider(request.provider_id.clone()))?;
+    let info = provider.info().clone();
+    if info.match_capable && request.match_data.as_ref().is_none_or(|m| m.is_empty()) {
+        return Err(HopaeError::missing("matchData"));
+    }
+    let return_url = match &request.redirect_uri {
+        Some(uri) => Some(state.approved_return_url(partner, uri).await?),
+        None => None,
+    };
+    let mut options = Map::new();
+    if let Some(url) = &request.webhook_url {
+        options.insert("webhookUrl".into(), state.check_webhook_url(url)?.into());
+    }
+    let user_data = request.user_data.unwrap_or_default();
+    let registration_id = user_data.get("registrationId").cloned();
+    let created = state
+        .create_session(
+            partner,
+            Dialect::Hopae,
+            NewSession {
+                provider_id: info.id.clone(),
+                dialect_options: options,
+                applicant: (!user_data.is_empty()).then(|| ApplicantData {
+                    provider_fields: user_data,
+                    ..ApplicantData::default()
+                }),
+                requested_loa: request.requested_loa,
+                requested_claims: request.requested_claims.unwrap_or_default(),
+                match_data: request.match_data.map(MatchData),
+                return_url,
+                ..NewSession::default()
+            },
+        )
+        .await?;
+    let mut session = created.session;
+    // A push provider given the user's identifier sends the request right away, as Hopae
+    // does: the user confirms on the phone while the partner polls.
+    if info.flow_type == FlowType::Push
+        && let Some(identifier) = registration_id
+    {
+        session = state
+            .start_at_provider(session.id, Some(&identifier))
+            .await?
+            .0;
+    }
+    let mut answer = verification(state, &session, Some(&created.verification_url));
+    answer.verification_model = Some(model(&info).to_owned());
+    Ok(answer)
+}
+
+#[utoipa::path(
+    get, path = "/verifications/{verificationId}", tag = "verifications",
+    params(("verificationId" = String, Path, description = "From the create call.")),
+    responses(
+        (status = 200, description = "Current status.", body = Verification),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn get_verification(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let found = async {
+        let session = state.partner_session(&partner, parse_id(&id)?).await?;
+        Ok::<_, HopaeError>(verification(&state, &session, None))
+    };
+    match found.await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
+#[utoipa::path(
+    delete, path = "/verifications/{verificationId}", tag = "verifications",
+    params(("verificationId" = String, Path, description = "From the create call.")),
+    responses(
+        (status = 204, description = "Cancelled."),
+        (status = 400, description = "Already finished (SESSION_ALREADY_TERMINAL).", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 409, description = "The user is authenticating; it cannot be cancelled now.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn cancel_verification(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let cancelled = async {
+        state.cancel_session(&partner, parse_id(&id)?).await?;
+        Ok::<_, HopaeError>(())
+    };
+    match cancelled.await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
+/// A finished verification whose provider returned a result (approved, or approved below
+/// the requested assurance and so failed).
+fn completed(session: &Session) -> bool {
+    session.status.is_terminal() && session.evidence.is_some()
+}
+
+#[utoipa::path(
+    get, path = "/verifications/{verificationId}/userinfo", tag = "verifications",
+    params(("verificationId" = String, Path, description = "From the create call.")),
+    responses(
+        (status = 200, description = "The verified user.", body = UserInfo),
+        (status = 400, description = "verification_not_completed.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn userinfo(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let found = async {
+        let session = state.partner_session(&partner, parse_id(&id)?).await?;
+        if !completed(&session) {
+            return Err(HopaeError::new(
+                StatusCode::BAD_REQUEST,
+                "verification_not_completed",
+                format!(
+                    "The verification is {}; userinfo is available once it has completed.",
+                    status_word(session.status)
+                ),
+            ));
+        }
+        let model = state
+            .providers
+            .get(&session.provider_id)
+            .map_or("disclosure", |p| model(p.info()));
+        let claims: Map<String, Value> = session
+            .result_claims
+            .as_ref()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let match_result = session.match_result.as_ref().map(|m| {
+            let submitted = session
+                .match_data
+                .as_ref()
+                .map(|d| d.0.clone())
+                .unwrap_or_default();
+            MatchEnvelope {
+                matched: m.matched,
+                granularity: m.granularity.clone(),
+                submitted_fields: submitted.keys().cloned().collect(),
+                details: m
+                    .fields
+                    .iter()
+                    .map(|(name, f)| {
+                        (
+                            name.clone(),
+                            MatchDetail {
+                                matched: f.matched,
+                                submitted_value: submitted.get(name).cloned().unwrap_or_default(),
+                                similarity: f.similarity,
+                            },
+                        )
+                    })
+                    .collect(),
+            }
+        });
+        Ok(UserInfo {
+            sub: state.pairwise_subject(&session).unwrap_or_default(),
+            acr: session.achieved_loa.map(|l| format!("urn:hopae:loa:{l}")),
+            hopae_loa: session.achieved_loa,
+            amr: session
+                .evidence
+                .as_ref()
+                .map(|e| e.amr.clone())
+                .unwrap_or_default(),
+            missing_claims: session.missing_claims(),
+            provider_id: session.provider_id.clone(),
+            verification_model: model.to_owned(),
+            user: claims.clone(),
+            match_result,
+            claims,
+        })
+    };
+    match found.await {
+        Ok(info) => Json(info).into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/verifications/{verificationId}/evidence", tag = "verifications",
+    params(("verificationId" = String, Path, description = "From the create call.")),
+    responses(
+        (status = 200, description = "What the provider presented.", body = Evidence),
+        (status = 400, description = "evidence_not_available.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn evidence(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let found = async {
+        let session = state.partner_session(&partner, parse_id(&id)?).await?;
+        let evidence = session
+            .evidence
+            .as_ref()
+            .filter(|_| completed(&session))
+            .ok_or_else(|| {
+                HopaeError::new(
+                    StatusCode::BAD_REQUEST,
+                    "evidence_not_available",
+                    "There is no evidence for this verification (yet).",
+                )
+            })?;
+        Ok::<_, HopaeError>(Evidence {
+            verification_id: verification_id(&session),
+            provider_id: session.provider_id.clone(),
+            verified_at: session.decided_at.map(timestamp),
+            acr: evidence.acr.clone(),
+            amr: evidence.amr.clone(),
+            evidence: evidence.evidence.clone(),
+        })
+    };
+    match found.await {
+        Ok(e) => Json(e).into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
+fn fields(fields: &[InputField]) -> Vec<ProviderField> {
+    fields
+        .iter()
+        .map(|f| ProviderField {
+            name: f.name.clone(),
+            required: f.required,
+            description: f.description.clone(),
+            example: f.example.clone(),
+        })
+        .collect()
+}
+
+#[utoipa::path(
+    get, path = "/providers", tag = "providers",
+    responses(
+        (status = 200, description = "The providers enabled for your app.", body = ProviderList),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn providers(
+    State(state): State<AppState>,
+    HopaePartner(_partner): HopaePartner,
+) -> Json<ProviderList> {
+    Json(ProviderList {
+        providers: state
+            .providers
+            .infos()
+            .map(|info| ProviderSummary {
+                provider_id: info.id.clone(),
+                name: info.label.clone(),
+                flow_type: flow_word(info.flow_type).to_owned(),
+                max_loa: info.max_loa,
+                claims: info.claims.clone(),
+                match_capable: info.match_capable,
+                verification_model: model(info).to_owned(),
+                user_data: fields(&info.user_data),
+                match_fields: fields(&info.match_fields),
+                sandbox: info.sandbox,
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(
+    post, path = "/sandbox/verifications/{verificationId}/decision", tag = "sandbox",
+    params(("verificationId" = String, Path, description = "From the create call.")),
+    request_body = SandboxDecision,
+    responses(
+        (status = 200, description = "Decided.", body = Verification),
+        (status = 400, description = "Invalid choice.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a sandbox verification, or already decided.", body = HopaeProblem, content_type = "application/problem+json"),
+    ),
+    security(("basic" = []))
+)]
+pub async fn sandbox_decision(
+    State(state): State<AppState>,
+    HopaePartner(partner): HopaePartner,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<Value>, JsonRejection>,
+) -> Response {
+    let decided = async {
+        let body = json_object(body)?;
+        let request: SandboxDecision =
+            serde_json::from_value(Value::Object(body)).map_err(|e| {
+                HopaeError::invalid("body", format!("The request body is invalid: {e}"))
+            })?;
+        let decision = match request.outcome.as_str() {
+            "approved" => Decision::Approved,
+            "declined" => Decision::Declined,
+            "cancelled" => Decision::Cancelled,
+            "failed" => Decision::Failed,
+            _ => {
+                return Err(HopaeError::invalid(
+                    "outcome",
+                    "outcome must be approved, declined, cancelled or failed.",
+                ));
+            }
+        };
+        let session = state.partner_session(&partner, parse_id(&id)?).await?;
+        let choice = SandboxChoice {
+            decision,
+            reason: request.reason.as_deref(),
+            identity: request.identity.as_deref(),
+            loa: request.loa,
+        };
+        let session = state
+            .sandbox_decide(session.id, choice, Actor::Partner)
+            .await?;
+        Ok::<_, HopaeError>(verification(&state, &session, None))
+    };
+    match decided.await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
+/// Unknown paths under the dialect.
+pub async fn not_found(uri: Uri) -> Response {
+    HopaeError::new(
+        StatusCode::NOT_FOUND,
+        "RESOURCE_NOT_FOUND",
+        "No such endpoint; see /connect/v1/openapi.json.",
+    )
+    .respond(uri.path())
+}

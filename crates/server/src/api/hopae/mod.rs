@@ -1,0 +1,42 @@
+//! The Hopae Connect dialect, at `/connect/v1`.
+//!
+//! - `POST /verifications` (with `Idempotency-Key`), `GET /verifications/{id}`,
+//!   `DELETE /verifications/{id}`
+//! - `GET /verifications/{id}/userinfo`, `GET /verifications/{id}/evidence`
+//! - `GET /providers`
+//! - `POST /sandbox/verifications/{id}/decision` (idgate addition: lets a partner's CI
+//!   finish a sandbox verification without a browser)
+//! - `GET /openapi.json`
+
+mod auth;
+mod dto;
+mod handlers;
+mod openapi;
+mod problem;
+
+pub use dto::status_word;
+pub use openapi::ApiDoc;
+
+use crate::state::AppState;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+/// The dialect's routes, to be nested under `/connect/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verifications", post(handlers::create_verification))
+        .route(
+            "/verifications/{id}",
+            get(handlers::get_verification).delete(handlers::cancel_verification),
+        )
+        .route("/verifications/{id}/userinfo", get(handlers::userinfo))
+        .route("/verifications/{id}/evidence", get(handlers::evidence))
+        .route("/providers", get(handlers::providers))
+        .route(
+            "/sandbox/verifications/{id}/decision",
+            post(handlers::sandbox_decision),
+        )
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .fallback(handlers::not_found)
+}

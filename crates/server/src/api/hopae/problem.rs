@@ -1,0 +1,203 @@
+//! Hopae Connect errors: RFC 7807 problem documents with Hopae's upper-case code families
+//! (`AUTH_*`, `VALIDATION_*`, `SESSION_*`, `PROVIDER_*`, `RESOURCE_*`, `IDEMPOTENCY_*`,
+//! `SYSTEM_*`) and its members (`title`, `status`, `detail`, `instance`, `timestamp`,
+//! `context`).
+
+use crate::service::ServiceError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{SecondsFormat, Utc};
+use idgate_core::LifecycleError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// An error on its way to a Hopae client.
+#[derive(Debug, Clone)]
+pub struct HopaeError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    context: Option<Box<Map<String, Value>>>,
+}
+
+/// The document as sent (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HopaeProblem {
+    /// `urn:idgate:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable, machine-readable error code, e.g. `VALIDATION_UNPROCESSABLE`.
+    pub code: String,
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+    pub timestamp: String,
+    /// Details such as the offending `field`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<Map<String, Value>>,
+}
+
+impl HopaeError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        HopaeError {
+            status,
+            code,
+            detail: detail.into(),
+            context: None,
+        }
+    }
+
+    /// A 400 naming the offending field.
+    pub fn field(code: &'static str, field: &str, detail: impl Into<String>) -> Self {
+        let mut context = Map::new();
+        context.insert("field".into(), field.into());
+        HopaeError {
+            context: Some(Box::new(context)),
+            ..HopaeError::new(StatusCode::BAD_REQUEST, code, detail)
+        }
+    }
+
+    pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
+        Self::field("VALIDATION_INVALID_REQUEST", field, detail)
+    }
+
+    pub fn missing(field: &str) -> Self {
+        Self::field(
+            "VALIDATION_MISSING_FIELD",
+            field,
+            format!("{field} is required."),
+        )
+    }
+
+    pub fn not_found() -> Self {
+        HopaeError::new(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_FOUND",
+            "No verification with this id exists for your app.",
+        )
+    }
+
+    pub fn internal() -> Self {
+        HopaeError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_INTERNAL_ERROR",
+            "Something went wrong on our side. It has been logged; retry once.",
+        )
+    }
+
+    pub fn document(&self, instance: &str) -> HopaeProblem {
+        HopaeProblem {
+            problem_type: format!("urn:idgate:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail.clone(),
+            instance: instance.to_owned(),
+            timestamp: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            context: self.context.as_deref().cloned(),
+        }
+    }
+
+    /// The response for a request to `instance`.
+    pub fn respond(&self, instance: &str) -> Response {
+        let mut response = (self.status, axum::Json(self.document(instance))).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// Without the request path at hand (extractor rejections), the problem names no instance.
+impl IntoResponse for HopaeError {
+    fn into_response(self) -> Response {
+        self.respond("")
+    }
+}
+
+impl From<ServiceError> for HopaeError {
+    fn from(e: ServiceError) -> Self {
+        use ServiceError as E;
+        match &e {
+            // Another app's verification is as unknown as a missing one.
+            E::NotFound(_) | E::Forbidden(_) => HopaeError::not_found(),
+            E::Unauthenticated => HopaeError::new(
+                StatusCode::UNAUTHORIZED,
+                "AUTH_INVALID_CREDENTIALS",
+                "Send your client_id and client_secret with HTTP Basic authentication.",
+            ),
+            E::InvalidReturnUrl(inner) => HopaeError::field(
+                "VALIDATION_INVALID_REDIRECT_URI",
+                "redirectUri",
+                format!("redirectUri is invalid: {inner}"),
+            ),
+            E::ReturnUrlNotAllowed => HopaeError::field(
+                "VALIDATION_INVALID_REDIRECT_URI",
+                "redirectUri",
+                "redirectUri is not on your app's approved list; register it and have an operator approve it.",
+            ),
+            E::UnknownProvider(id) => HopaeError::new(
+                StatusCode::FORBIDDEN,
+                "PROVIDER_NOT_ENABLED",
+                format!(
+                    "Provider {id:?} is not enabled for your app; GET /providers lists those that are."
+                ),
+            ),
+            E::InvalidInput(inner) => {
+                let missing = inner.message.starts_with("is required");
+                HopaeError::field(
+                    if missing {
+                        "VALIDATION_MISSING_FIELD"
+                    } else {
+                        "VALIDATION_INVALID_REQUEST"
+                    },
+                    &inner.field,
+                    inner.to_string(),
+                )
+            }
+            E::LoaUnavailable { .. } => HopaeError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_UNPROCESSABLE",
+                e.to_string(),
+            ),
+            E::Lifecycle(LifecycleError::Terminal { .. }) => HopaeError::new(
+                StatusCode::BAD_REQUEST,
+                "SESSION_ALREADY_TERMINAL",
+                format!("{e}; a finished verification cannot change."),
+            ),
+            E::Lifecycle(inner) => HopaeError::new(
+                StatusCode::CONFLICT,
+                "SESSION_INVALID_STATUS_TRANSITION",
+                inner.to_string(),
+            ),
+            E::NotSandbox => HopaeError::new(
+                StatusCode::CONFLICT,
+                "PROVIDER_NOT_SANDBOX",
+                "This verification does not use a sandbox provider.",
+            ),
+            E::Contention => HopaeError::new(
+                StatusCode::CONFLICT,
+                "SESSION_CONCURRENT_UPDATE",
+                e.to_string(),
+            ),
+            E::InvalidWebhookUrl(_) => {
+                HopaeError::field("VALIDATION_INVALID_REQUEST", "webhookUrl", e.to_string())
+            }
+            E::Provider(_) => {
+                tracing::warn!(error = %e, "provider call failed");
+                HopaeError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "PROVIDER_UNAVAILABLE",
+                    "The provider could not be reached; retry with backoff.",
+                )
+            }
+            E::UnknownEventTypes(_) | E::Store(_) | E::Internal(_) => {
+                tracing::error!(error = %e, "request failed");
+                HopaeError::internal()
+            }
+        }
+    }
+}

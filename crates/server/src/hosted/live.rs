@@ -1,0 +1,143 @@
+//! QR and push flows as they happen: the page that follows them, its progress endpoint (the
+//! page asks once a second; without JavaScript it refreshes itself), and the user's cancel.
+//!
+//! The QR code is recomputed on the server for every request: it carries the second it was
+//! made and a tag keyed by the server's secret, so the browser only ever sees codes, never
+//! the secret that makes them.
+
+use super::pages::{self, Page};
+use super::{failure, finish, provider_label};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use idgate_core::{Session, SessionId, Status};
+use idgate_providers::FlowType;
+use idgate_providers::sandbox::qr::QrCode;
+use serde::Serialize;
+
+/// The code to show now for a QR session.
+pub fn current_qr(state: &AppState, session: &Session) -> QrCode {
+    let at = Utc::now().timestamp();
+    let subject = QrCode::subject(&session.provider_id, session.id, at);
+    QrCode {
+        provider_id: session.provider_id.clone(),
+        session_id: session.id,
+        at,
+        tag: state.keys.bind("sandbox-qr", &subject),
+    }
+}
+
+/// Whether a scanned code is genuine (its tag), whatever its age.
+pub fn qr_is_genuine(state: &AppState, code: &QrCode) -> bool {
+    let subject = QrCode::subject(&code.provider_id, code.session_id, code.at);
+    state.keys.verify_binding("sandbox-qr", &subject, &code.tag)
+}
+
+fn qr_svg(content: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(content.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: the XML declaration has no place there.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].to_owned())
+}
+
+/// The short code a push request shows on both screens, so the user confirms the right one.
+pub fn verification_code(state: &AppState, id: SessionId) -> String {
+    let tag = state.keys.bind("push-verification-code", &id.to_string());
+    let number = tag.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    format!("{:04}", number % 10_000)
+}
+
+fn message(flow: FlowType, status: Status, label: &str) -> String {
+    match (flow, status) {
+        (FlowType::Qr, Status::Submitted) => {
+            format!("Code scanned. Confirm in your {label} app.")
+        }
+        (FlowType::Qr, _) => format!("Open your {label} app and scan the code."),
+        (_, _) => format!("A request was sent to your {label} app. Open it and confirm."),
+    }
+}
+
+pub fn page(state: &AppState, token: &str, session: &Session, flow: FlowType) -> Page {
+    let label = provider_label(state, session);
+    let (qr_svg, qr_code) = if flow == FlowType::Qr {
+        let content = current_qr(state, session).content();
+        (qr_svg(&content), content)
+    } else {
+        (None, String::new())
+    };
+    Page::live(pages::Live {
+        token: token.to_owned(),
+        provider_id: session.provider_id.clone(),
+        heading: if flow == FlowType::Qr {
+            format!("Scan with {label}")
+        } else {
+            format!("Confirm in {label}")
+        },
+        message: message(flow, session.status, &label),
+        qr_svg,
+        qr_code,
+        verification_code: (flow == FlowType::Push).then(|| verification_code(state, session.id)),
+        provider_label: label,
+        sandbox: super::is_sandbox(state, session),
+    })
+}
+
+#[derive(Serialize)]
+struct Progress {
+    /// The session is decided (or no longer waiting here): reload the flow's page.
+    done: bool,
+    status: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr_svg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr_code: Option<String>,
+}
+
+pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let session = match state.session_by_access_token(&token).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Page::invalid_link().into_response(),
+        Err(e) => return failure(e),
+    };
+    let flow = super::flow_type(&state, &session);
+    let waiting =
+        matches!(session.status, Status::Started | Status::Submitted) && flow != FlowType::Redirect;
+    let qr = (waiting && flow == FlowType::Qr).then(|| current_qr(&state, &session).content());
+    Json(Progress {
+        done: !waiting,
+        status: session.status.as_str(),
+        message: message(flow, session.status, &provider_label(&state, &session)),
+        qr_svg: qr.as_deref().and_then(qr_svg),
+        qr_code: qr,
+    })
+    .into_response()
+}
+
+pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let session = match state.session_by_access_token(&token).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Page::invalid_link().into_response(),
+        Err(e) => return failure(e),
+    };
+    if session.status.is_terminal() {
+        return finish(&state, &session);
+    }
+    match state.cancel_by_user(session.id).await {
+        Ok(session) => finish(&state, &session),
+        // Decided meanwhile: show what stands.
+        Err(crate::service::ServiceError::Lifecycle(_)) => {
+            Redirect::to(&format!("/v/{token}")).into_response()
+        }
+        Err(e) => failure(e),
+    }
+}

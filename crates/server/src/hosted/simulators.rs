@@ -1,0 +1,411 @@
+//! The sandbox providers' own pages, served by idgate: the redirect simulator's outcome page
+//! and the simulated phone app that reads QR codes and answers push requests. They act as
+//! the provider would, so the hosted flow and the provider adapters run for real.
+
+use super::pages::{self, AppScreen, Page, PendingRequest};
+use super::{failure, finish, is_sandbox, live, partner_name, provider_label};
+use crate::service::ServiceError;
+use crate::state::AppState;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use idgate_core::{Actor, LifecycleEvent, Session, Status, TransitionNote};
+use idgate_providers::sandbox::identities::{TEST_IDENTITIES, TestIdentity};
+use idgate_providers::sandbox::qr::QrCode;
+use idgate_providers::sandbox::{DECLINE_REASONS, SandboxChoice, SandboxKind, SandboxProvider};
+use idgate_providers::{Decision, Provider};
+use serde::Deserialize;
+
+fn identities() -> Vec<(String, String)> {
+    TEST_IDENTITIES
+        .iter()
+        .map(|i| {
+            (
+                i.registration_id.to_owned(),
+                format!("{} ({})", i.full_name(), i.registration_id),
+            )
+        })
+        .collect()
+}
+
+fn simulator<'a>(state: &'a AppState, provider_id: &str) -> Result<&'a SandboxProvider, Response> {
+    state.providers.sandbox(provider_id).ok_or_else(|| {
+        Page::message(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no simulator at this address.",
+        )
+        .into_response()
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StateQuery {
+    state: Option<String>,
+}
+
+/// The sandbox session behind a `state` or ticket, if it is genuine and belongs to this
+/// provider.
+async fn sandbox_session(
+    state: &AppState,
+    provider_id: &str,
+    flow_state: Option<&str>,
+) -> Result<Session, Response> {
+    let id = flow_state
+        .and_then(|s| state.session_id_from_state(s))
+        .ok_or_else(|| Page::tampered().into_response())?;
+    let session = state.session(id).await.map_err(failure)?;
+    if session.provider_id != provider_id || !is_sandbox(state, &session) {
+        return Err(Page::tampered().into_response());
+    }
+    Ok(session)
+}
+
+pub async fn authorize_page(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    Query(query): Query<StateQuery>,
+) -> Response {
+    let session = match sandbox_session(&state, &provider_id, query.state.as_deref()).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if session.status.is_terminal() {
+        return finish(&state, &session);
+    }
+    let info = match simulator(&state, &provider_id) {
+        Ok(p) => p.info().clone(),
+        Err(page) => return page,
+    };
+    Page::sandbox(pages::Sandbox {
+        provider_id: provider_id.clone(),
+        provider_label: provider_label(&state, &session),
+        state: state.flow_state(session.id),
+        reasons: DECLINE_REASONS
+            .iter()
+            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
+            .collect(),
+        identities: identities(),
+        loas: (1..=info.max_loa).collect(),
+        match_capable: info.match_capable,
+        sandbox: true,
+    })
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AuthorizeForm {
+    state: Option<String>,
+    outcome: Option<String>,
+    reason: Option<String>,
+    identity: Option<String>,
+    loa: Option<String>,
+}
+
+/// The simulator answers like a provider would: by sending the browser to idgate's callback.
+pub async fn authorize_submit(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    Form(form): Form<AuthorizeForm>,
+) -> Response {
+    let session = match sandbox_session(&state, &provider_id, form.state.as_deref()).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let decision = form.outcome.as_deref().and_then(Decision::parse);
+    let Some(decision) = decision.filter(|d| *d != Decision::Failed) else {
+        return Page::message(
+            StatusCode::BAD_REQUEST,
+            "Choose an outcome",
+            "Go back and pick one of the buttons.",
+        )
+        .into_response();
+    };
+    let reason = form.reason.filter(|_| decision == Decision::Declined);
+    if reason
+        .as_deref()
+        .is_some_and(|r| !DECLINE_REASONS.iter().any(|(code, _)| *code == r))
+    {
+        return Page::message(
+            StatusCode::BAD_REQUEST,
+            "Unknown reason",
+            "Go back and pick a reason from the list.",
+        )
+        .into_response();
+    }
+    let mut target = url::form_urlencoded::Serializer::new(String::new());
+    target.append_pair("state", &state.flow_state(session.id));
+    target.append_pair("outcome", decision.as_str());
+    if let Some(reason) = &reason {
+        target.append_pair("reason", reason);
+    }
+    if decision == Decision::Approved {
+        if let Some(identity) = form.identity.as_deref().filter(|i| !i.is_empty()) {
+            target.append_pair("identity", identity);
+        }
+        if let Some(loa) = form.loa.as_deref().filter(|l| !l.is_empty()) {
+            target.append_pair("loa", loa);
+        }
+    }
+    Redirect::to(&format!("/callback/{provider_id}?{}", target.finish())).into_response()
+}
+
+fn app_page(
+    provider: &SandboxProvider,
+    screen: AppScreen,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let info = provider.info();
+    Page::phone_app(
+        status,
+        pages::PhoneApp {
+            provider_id: info.id.clone(),
+            provider_label: info.label.clone(),
+            screen,
+            error,
+            identities: identities(),
+            test_identifiers: TEST_IDENTITIES
+                .iter()
+                .map(|i| i.registration_id.to_owned())
+                .collect(),
+            loas: (1..=info.max_loa).collect(),
+            sandbox: true,
+        },
+    )
+    .into_response()
+}
+
+fn home_screen(provider: &SandboxProvider) -> Option<AppScreen> {
+    match provider.kind() {
+        SandboxKind::Qr => Some(AppScreen::Scan),
+        SandboxKind::Push => Some(AppScreen::Identify),
+        SandboxKind::Redirect | SandboxKind::Match => None,
+    }
+}
+
+/// The app's first screen: the camera (QR) or sign-in (push).
+pub async fn app_home(State(state): State<AppState>, Path(provider_id): Path<String>) -> Response {
+    let provider = match simulator(&state, &provider_id) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    match home_screen(provider) {
+        Some(screen) => app_page(provider, screen, None, StatusCode::OK),
+        None => Page::message(
+            StatusCode::NOT_FOUND,
+            "No app for this provider",
+            "This provider works by redirect; it has no phone app.",
+        )
+        .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ScanForm {
+    code: Option<String>,
+}
+
+/// The app read a QR code: a genuine, fresh code for a waiting session moves it to
+/// "scanned" and asks the tester to confirm or reject.
+pub async fn app_scan(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    Form(form): Form<ScanForm>,
+) -> Response {
+    let provider = match simulator(&state, &provider_id) {
+        Ok(p) if p.kind() == SandboxKind::Qr => p,
+        Ok(_) => return app_home(State(state), Path(provider_id)).await,
+        Err(page) => return page,
+    };
+    let refuse = |message: &str| {
+        app_page(
+            provider,
+            AppScreen::Scan,
+            Some(message.to_owned()),
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    let Some(code) = form.code.as_deref().and_then(QrCode::parse) else {
+        return refuse("This is not a code of this provider.");
+    };
+    if code.provider_id != provider_id || !live::qr_is_genuine(&state, &code) {
+        return refuse("This is not a code of this provider.");
+    }
+    if !code.fresh_at(Utc::now().timestamp(), provider.qr_validity_secs()) {
+        return refuse("This code has expired. Scan the code shown now.");
+    }
+    let scanned = state
+        .transition(
+            code.session_id,
+            Actor::EndUser,
+            |s| {
+                if s.status == Status::Started {
+                    vec![(
+                        LifecycleEvent::Submit,
+                        TransitionNote {
+                            details: serde_json::json!({ "step": "qr_scanned" }),
+                            ..TransitionNote::default()
+                        },
+                    )]
+                } else {
+                    Vec::new()
+                }
+            },
+            |_| {},
+        )
+        .await;
+    match scanned {
+        Ok(session) if session.status == Status::Submitted => app_page(
+            provider,
+            AppScreen::Confirm {
+                ticket: state.flow_state(session.id),
+                partner_name: partner_name(&state, &session).await,
+            },
+            None,
+            StatusCode::OK,
+        ),
+        Ok(_) | Err(ServiceError::Lifecycle(_)) => {
+            refuse("This request is no longer waiting for you.")
+        }
+        Err(ServiceError::NotFound(_)) => refuse("This is not a code of this provider."),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IdentifyForm {
+    identifier: Option<String>,
+}
+
+/// The push app signed in: the requests waiting for this identifier.
+pub async fn app_requests(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    Form(form): Form<IdentifyForm>,
+) -> Response {
+    let provider = match simulator(&state, &provider_id) {
+        Ok(p) if p.kind() == SandboxKind::Push => p,
+        Ok(_) => return app_home(State(state), Path(provider_id)).await,
+        Err(page) => return page,
+    };
+    let identifier = match provider.check_identifier(form.identifier.as_deref().unwrap_or("")) {
+        Ok(i) => i,
+        Err(e) => {
+            return app_page(
+                provider,
+                AppScreen::Identify,
+                Some(e.message),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    let reference = state.push_reference(&provider_id, &identifier);
+    let sessions = match state
+        .store
+        .find_sessions_by_provider_reference(&provider_id, &reference, 20)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return failure(e.into()),
+    };
+    let mut requests = Vec::new();
+    for session in sessions.iter().filter(|s| s.status == Status::Started) {
+        requests.push(PendingRequest {
+            partner_name: partner_name(&state, session).await,
+            code: live::verification_code(&state, session.id),
+            ticket: state.flow_state(session.id),
+        });
+    }
+    app_page(
+        provider,
+        AppScreen::Requests {
+            identifier,
+            requests,
+        },
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    ticket: Option<String>,
+    outcome: Option<String>,
+    identity: Option<String>,
+    loa: Option<String>,
+}
+
+/// The tester confirmed or rejected in the app: the provider reports its decision.
+pub async fn app_decide(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    Form(form): Form<DecideForm>,
+) -> Response {
+    let provider = match simulator(&state, &provider_id) {
+        Ok(p) if home_screen(p).is_some() => p,
+        Ok(_) => return app_home(State(state), Path(provider_id)).await,
+        Err(page) => return page,
+    };
+    let session = match sandbox_session(&state, &provider_id, form.ticket.as_deref()).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let home = || home_screen(provider).unwrap_or(AppScreen::Scan);
+    let decision = match form.outcome.as_deref() {
+        Some("approved") => Decision::Approved,
+        Some("declined") => Decision::Declined,
+        _ => {
+            return app_page(
+                provider,
+                home(),
+                Some("Choose Confirm or Reject.".into()),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    // A push request may only be answered by the identity it was sent to.
+    if provider.kind() == SandboxKind::Push {
+        let sent_to = form
+            .identity
+            .as_deref()
+            .and_then(TestIdentity::by_registration_id)
+            .map(|i| state.push_reference(&provider_id, i.registration_id));
+        if sent_to.is_none() || sent_to != session.provider_reference {
+            return Page::tampered().into_response();
+        }
+    }
+    if !matches!(session.status, Status::Started | Status::Submitted) {
+        return app_page(
+            provider,
+            home(),
+            Some("This request is no longer waiting for you.".into()),
+            StatusCode::CONFLICT,
+        );
+    }
+    let loa = form.loa.as_deref().and_then(|l| l.parse().ok());
+    let choice = SandboxChoice {
+        decision,
+        reason: (decision == Decision::Declined).then_some("user_refused"),
+        identity: form.identity.as_deref(),
+        loa,
+    };
+    match state
+        .sandbox_decide(session.id, choice, Actor::Provider)
+        .await
+    {
+        Ok(_) | Err(ServiceError::Lifecycle(_)) => app_page(
+            provider,
+            AppScreen::Done {
+                approved: decision == Decision::Approved,
+            },
+            None,
+            StatusCode::OK,
+        ),
+        Err(ServiceError::InvalidInput(e)) => {
+            app_page(provider, home(), Some(e.message), StatusCode::BAD_REQUEST)
+        }
+        Err(e) => failure(e),
+    }
+}
