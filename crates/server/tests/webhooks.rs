@@ -671,3 +671,111 @@ async fn endpoints_are_managed_per_partner() {
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
     assert_outbox_empty(&app).await;
 }
+
+/// Checks `X-Hopae-Signature: t=<unix>,v1=<hex>` as a Hopae client would: HMAC-SHA256 of
+/// `"{t}.{body}"` keyed with the secret text, compared in constant time, `t` within 300 s.
+fn hopae_verify(secret: &str, header: &str, body: &[u8]) -> bool {
+    let mut t = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => signatures.extend(hex::decode(v).ok()),
+            _ => {}
+        }
+    }
+    let Some(t) = t else { return false };
+    if (chrono::Utc::now().timestamp() - t).abs() > 300 {
+        return false;
+    }
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    signatures
+        .iter()
+        .any(|s| aws_lc_rs::hmac::verify(&key, &signed, s).is_ok())
+}
+
+#[tokio::test]
+async fn hopae_verifications_send_hopae_envelopes_signed_with_x_hopae_signature() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": url})).await;
+    let secret = common::text(&endpoint, "secret");
+    let (status, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr", "redirectUri": RETURN})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = common::text(&created, "verificationId");
+    let (status, decided) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            &format!("/sandbox/verifications/{id}/decision"),
+            Some(json!({"outcome": "approved", "loa": 3})),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    eventually("all four events arrived", async || {
+        receiver.accepted().len() == 4
+    })
+    .await;
+    let raw = receiver.raw();
+    let events: Vec<Value> = raw
+        .iter()
+        .map(|(_, b)| serde_json::from_slice(b).unwrap_or(Value::Null))
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "verification.created",
+            "verification.requested",
+            "verification.user.authentication_started",
+            "verification.completed",
+        ]
+    );
+    let last = events.last().cloned().unwrap_or(Value::Null);
+    assert_eq!(last["event"], "verification.completed");
+    assert_eq!(last["apiVersion"], "v1");
+    assert_eq!(last["data"]["verificationId"], json!(id));
+    assert_eq!(last["data"]["status"], "completed");
+    assert_eq!(last["data"]["providerId"], "sandbox-qr");
+    assert_eq!(last["data"]["result"]["loa"], 3);
+    assert!(last["eventId"].is_string() && last["timestamp"].is_string());
+    assert!(
+        !String::from_utf8_lossy(&raw[raw.len() - 1].1).contains("Sandbox"),
+        "no personal data in the envelope"
+    );
+    for (headers, body) in &raw {
+        let header = headers
+            .get("x-hopae-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(hopae_verify(&secret, header, body), "{header}");
+        assert!(
+            !hopae_verify("whsec_wrong", header, body),
+            "a wrong secret must not verify"
+        );
+        // The Standard Webhooks headers come along too.
+        assert!(standard_verify(&secret, headers, body));
+    }
+    let (first_headers, first_body) = &raw[0];
+    let mut tampered = first_body.to_vec();
+    tampered.push(b' ');
+    let header = first_headers
+        .get("x-hopae-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(!hopae_verify(&secret, header, &tampered));
+    assert_outbox_empty(&app).await;
+}

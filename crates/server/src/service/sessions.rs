@@ -230,6 +230,14 @@ impl Hub {
     /// The partner cancels a session that has not been decided.
     pub async fn cancel_session(&self, partner: &Partner, id: SessionId) -> ServiceResult<Session> {
         let session = self.partner_session(partner, id).await?;
+        if session.status.is_terminal() {
+            // Repeating a cancel is not a no-op here: the partner asked to change a decided
+            // session, and is told so.
+            return Err(ServiceError::Lifecycle(LifecycleError::Terminal {
+                status: session.status,
+                event: LifecycleEvent::Cancel,
+            }));
+        }
         let plan = |_: &Session| {
             vec![(
                 LifecycleEvent::Cancel,

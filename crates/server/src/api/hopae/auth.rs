@@ -31,7 +31,10 @@ impl FromRequestParts<AppState> for HopaePartner {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let instance = parts.uri.path().to_owned();
+        let instance = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
         let reject = |e: ServiceError| {
             let mut response = HopaeError::from(e).respond(&instance);
             response.headers_mut().insert(

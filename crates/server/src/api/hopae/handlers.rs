@@ -12,8 +12,8 @@ use crate::state::AppState;
 use aws_lc_rs::digest;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -295,7 +295,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
 pub async fn create_verification(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: std::result::Result<Json<Value>, JsonRejection>,
 ) -> Response {
@@ -458,7 +458,7 @@ async fn create(
 pub async fn get_verification(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let found = async {
@@ -485,7 +485,7 @@ pub async fn get_verification(
 pub async fn cancel_verification(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let cancelled = async {
@@ -517,7 +517,7 @@ fn completed(session: &Session) -> bool {
 pub async fn userinfo(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let found = async {
@@ -603,7 +603,7 @@ pub async fn userinfo(
 pub async fn evidence(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let found = async {
@@ -693,7 +693,7 @@ pub async fn providers(
 pub async fn sandbox_decision(
     State(state): State<AppState>,
     HopaePartner(partner): HopaePartner,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
     body: std::result::Result<Json<Value>, JsonRejection>,
 ) -> Response {
@@ -734,7 +734,7 @@ pub async fn sandbox_decision(
 }
 
 /// Unknown paths under the dialect.
-pub async fn not_found(uri: Uri) -> Response {
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
     HopaeError::new(
         StatusCode::NOT_FOUND,
         "RESOURCE_NOT_FOUND",
