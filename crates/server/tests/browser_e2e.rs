@@ -228,3 +228,345 @@ async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_pag
     let _ = client.close().await;
     site_task.abort();
 }
+
+/// Creates a Hopae Connect verification and returns the answer.
+async fn hopae_verification(
+    app: &TestApp,
+    partner: &common::Partner,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let (status, created) = app
+        .hopae(partner, reqwest::Method::POST, "/verifications", Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+async fn text_of(client: &fantoccini::Client, id: &str) -> String {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"));
+    client
+        .execute(
+            "return document.getElementById(arguments[0]).textContent;",
+            vec![serde_json::json!(id)],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn type_into(client: &fantoccini::Client, id: &str, value: &str) {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into #{id}: {e}"));
+}
+
+/// Opens the simulated phone app in a second window (the user's phone) and returns the
+/// handles of both windows.
+async fn open_phone(
+    client: &fantoccini::Client,
+    url: &str,
+) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
+    let desktop = client.window().await.unwrap_or_else(|e| panic!("{e}"));
+    let phone = client
+        .new_window(false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .handle;
+    client
+        .switch_to_window(phone.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.goto(url).await.unwrap_or_else(|e| panic!("{e}"));
+    (desktop, phone)
+}
+
+async fn hopae_status(app: &TestApp, partner: &common::Partner, id: &str) -> serde_json::Value {
+    let (status, body) = app
+        .hopae(
+            partner,
+            reqwest::Method::GET,
+            &format!("/verifications/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_qr_verification_runs_from_the_hopae_api_to_the_partner_page_in_chromium() {
+    let app = TestApp::spawn().await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let created = hopae_verification(
+        &app,
+        &partner,
+        serde_json::json!({"providerId": "sandbox-qr", "redirectUri": return_url, "requestedLoa": 3}),
+    )
+    .await;
+    let id = common::text(&created, "verificationId");
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "continue").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#qr svg"))
+        .await
+        .unwrap_or_else(|e| panic!("no QR code shown: {e}"));
+    assert!(
+        fits_the_screen(&client).await,
+        "the QR page scrolls sideways on a phone"
+    );
+    // The code is animated: the page fetches a new one every second.
+    let first = text_of(&client, "qr-code").await;
+    assert!(
+        first.starts_with("idgate-sandbox-qr://sandbox-qr/"),
+        "{first}"
+    );
+    let mut current = first.clone();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        current = text_of(&client, "qr-code").await;
+        if current != first {
+            break;
+        }
+    }
+    assert_ne!(current, first, "the QR code never changed");
+
+    // The phone: read the code, confirm as a chosen test identity.
+    let (desktop, _phone) = open_phone(&client, &app.url("/sandbox/sandbox-qr/app")).await;
+    type_into(&client, "code", &current).await;
+    click(&client, "scan").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("identity"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .select_by_value("PNONO-14038512345")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        fits_the_screen(&client).await,
+        "the app scrolls sideways on a phone"
+    );
+    click(&client, "approve").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("done"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // Back on the desktop, the page notices by itself and returns to the partner.
+    client
+        .switch_to_window(desktop)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = landed(&client).await;
+    let q = query(&url);
+    assert_eq!(q.get("status").map(String::as_str), Some("completed"));
+    let claims = verify_result_token(
+        &app,
+        q.get("result_token")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        &partner.id,
+    )
+    .await;
+    assert_eq!(claims["status"], "completed");
+    assert_eq!(
+        hopae_status(&app, &partner, &id).await["status"],
+        "completed"
+    );
+    let (_, info) = app
+        .hopae(
+            &partner,
+            reqwest::Method::GET,
+            &format!("/verifications/{id}/userinfo"),
+            None,
+        )
+        .await;
+    assert_eq!(info["given_name"], "Kari");
+    let _ = client.close().await;
+    site_task.abort();
+}
+
+#[tokio::test]
+async fn a_push_verification_is_confirmed_in_the_app_or_cancelled_from_the_page_in_chromium() {
+    let app = TestApp::spawn().await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let body = serde_json::json!({"providerId": "sandbox-push", "redirectUri": return_url});
+    let created = hopae_verification(&app, &partner, body.clone()).await;
+    let id = common::text(&created, "verificationId");
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    let verification_url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    client
+        .goto(&verification_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A malformed identifier is explained, and nothing moves.
+    type_into(&client, "identifier", "12345").await;
+    click(&client, "continue").await;
+    let error = text_of(&client, "error").await;
+    assert!(error.contains("PNO"), "{error}");
+    assert_eq!(
+        hopae_status(&app, &partner, &id).await["status"],
+        "initiated"
+    );
+    client
+        .find(Locator::Id("identifier"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    type_into(&client, "identifier", "pnoee-39001010000").await;
+    click(&client, "continue").await;
+    let code = text_of(&client, "verification-code").await;
+    assert_eq!(code.len(), 4, "{code}");
+    assert!(
+        fits_the_screen(&client).await,
+        "the waiting page scrolls sideways on a phone"
+    );
+    assert_eq!(hopae_status(&app, &partner, &id).await["status"], "pending");
+
+    let (desktop, _phone) = open_phone(&client, &app.url("/sandbox/sandbox-push/app")).await;
+    type_into(&client, "identifier", "PNOEE-39001010000").await;
+    click(&client, "open").await;
+    let shown = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".request-code"))
+        .await
+        .unwrap_or_else(|e| panic!("no pending request in the app: {e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(shown, code, "both screens show the same code");
+    client
+        .find(Locator::Css("button.approve"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("done"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .switch_to_window(desktop)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("completed"));
+    assert_eq!(
+        hopae_status(&app, &partner, &id).await["status"],
+        "completed"
+    );
+
+    // The user changes their mind while waiting.
+    let created = hopae_verification(&app, &partner, body).await;
+    let id = common::text(&created, "verificationId");
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    type_into(&client, "identifier", "PNOEE-39001010000").await;
+    click(&client, "continue").await;
+    click(&client, "cancel").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("cancelled"));
+    assert_eq!(q.get("reason").map(String::as_str), Some("user_cancelled"));
+    assert_eq!(
+        hopae_status(&app, &partner, &id).await["status"],
+        "cancelled"
+    );
+    let _ = client.close().await;
+    site_task.abort();
+}
+
+#[tokio::test]
+async fn a_match_verification_runs_in_chromium_and_returns_the_match_result() {
+    let app = TestApp::spawn().await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let created = hopae_verification(
+        &app,
+        &partner,
+        serde_json::json!({
+            "providerId": "sandbox-match",
+            "redirectUri": return_url,
+            "userData": {"personalCode": "37911020000"},
+            "matchData": {"fullName": "Jaan Tamm", "dateOfBirth": "1979-11-02"}
+        }),
+    )
+    .await;
+    assert_eq!(created["verification_model"], "match");
+    let id = common::text(&created, "verificationId");
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "continue").await;
+    click(&client, "approve").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("completed"));
+    let (_, info) = app
+        .hopae(
+            &partner,
+            reqwest::Method::GET,
+            &format!("/verifications/{id}/userinfo"),
+            None,
+        )
+        .await;
+    assert_eq!(info["match"]["matched"], true, "{info}");
+    assert_eq!(info["match"]["details"]["fullName"]["similarity"], 100);
+    let _ = client.close().await;
+    site_task.abort();
+}
