@@ -29,15 +29,17 @@ fn identities() -> Vec<(String, String)> {
         .collect()
 }
 
-fn simulator<'a>(state: &'a AppState, provider_id: &str) -> Result<&'a SandboxProvider, Response> {
-    state.providers.sandbox(provider_id).ok_or_else(|| {
-        Page::message(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no simulator at this address.",
-        )
-        .into_response()
-    })
+fn simulator<'a>(state: &'a AppState, provider_id: &str) -> Option<&'a SandboxProvider> {
+    state.providers.sandbox(provider_id)
+}
+
+fn no_simulator() -> Response {
+    Page::message(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no simulator at this address.",
+    )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -75,8 +77,8 @@ pub async fn authorize_page(
         return finish(&state, &session);
     }
     let info = match simulator(&state, &provider_id) {
-        Ok(p) => p.info().clone(),
-        Err(page) => return page,
+        Some(p) => p.info().clone(),
+        None => return no_simulator(),
     };
     Page::sandbox(pages::Sandbox {
         provider_id: provider_id.clone(),
@@ -188,8 +190,8 @@ fn home_screen(provider: &SandboxProvider) -> Option<AppScreen> {
 /// The app's first screen: the camera (QR) or sign-in (push).
 pub async fn app_home(State(state): State<AppState>, Path(provider_id): Path<String>) -> Response {
     let provider = match simulator(&state, &provider_id) {
-        Ok(p) => p,
-        Err(page) => return page,
+        Some(p) => p,
+        None => return no_simulator(),
     };
     match home_screen(provider) {
         Some(screen) => app_page(provider, screen, None, StatusCode::OK),
@@ -215,9 +217,9 @@ pub async fn app_scan(
     Form(form): Form<ScanForm>,
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
-        Ok(p) if p.kind() == SandboxKind::Qr => p,
-        Ok(_) => return app_home(State(state), Path(provider_id)).await,
-        Err(page) => return page,
+        Some(p) if p.kind() == SandboxKind::Qr => p,
+        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        None => return no_simulator(),
     };
     let refuse = |message: &str| {
         app_page(
@@ -286,9 +288,9 @@ pub async fn app_requests(
     Form(form): Form<IdentifyForm>,
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
-        Ok(p) if p.kind() == SandboxKind::Push => p,
-        Ok(_) => return app_home(State(state), Path(provider_id)).await,
-        Err(page) => return page,
+        Some(p) if p.kind() == SandboxKind::Push => p,
+        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        None => return no_simulator(),
     };
     let identifier = match provider.check_identifier(form.identifier.as_deref().unwrap_or("")) {
         Ok(i) => i,
@@ -344,9 +346,9 @@ pub async fn app_decide(
     Form(form): Form<DecideForm>,
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
-        Ok(p) if home_screen(p).is_some() => p,
-        Ok(_) => return app_home(State(state), Path(provider_id)).await,
-        Err(page) => return page,
+        Some(p) if home_screen(p).is_some() => p,
+        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        None => return no_simulator(),
     };
     let session = match sandbox_session(&state, &provider_id, form.ticket.as_deref()).await {
         Ok(s) => s,

@@ -289,6 +289,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
         (status = 403, description = "Provider not enabled.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency key conflict or request in progress.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 422, description = "The provider cannot reach requestedLoa.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
 )]
@@ -479,6 +480,7 @@ pub async fn get_verification(
         (status = 400, description = "Already finished (SESSION_ALREADY_TERMINAL).", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "The user is authenticating; it cannot be cancelled now.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
 )]
@@ -511,6 +513,7 @@ fn completed(session: &Session) -> bool {
         (status = 200, description = "The verified user.", body = UserInfo),
         (status = 400, description = "verification_not_completed.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
 )]
@@ -597,6 +600,7 @@ pub async fn userinfo(
         (status = 200, description = "What the provider presented.", body = Evidence),
         (status = 400, description = "evidence_not_available.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
 )]
@@ -687,6 +691,8 @@ pub async fn providers(
         (status = 400, description = "Invalid choice.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "Not a sandbox verification, or already decided.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
 )]
