@@ -2,6 +2,7 @@
 //! *id* in configuration (`veriff`, `bankid`, `sandbox`, …) binds an adapter to its settings.
 //! The hosted flow and the provider callbacks talk to adapters only through this trait.
 
+pub mod oidc;
 pub mod registry;
 pub mod sandbox;
 
@@ -112,6 +113,23 @@ pub struct StartRequest<'a> {
     pub public_url: &'a str,
     /// The identifier the user entered (push flows), already checked by the provider.
     pub identifier: Option<&'a str>,
+    /// The level of assurance the partner asked for.
+    pub requested_loa: Option<u8>,
+    pub secrets: Option<FlowSecrets<'a>>,
+}
+
+/// Per-session values a protocol keeps secret between start and callback (PKCE verifier,
+/// nonce). The hub derives them from the session with its own key, so nothing is stored.
+#[derive(Clone, Copy)]
+pub struct FlowSecrets<'a> {
+    pub pkce_verifier: &'a str,
+    pub nonce: &'a str,
+}
+
+impl std::fmt::Debug for FlowSecrets<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FlowSecrets(<redacted>)")
+    }
 }
 
 /// What an adapter may know about the session when it interprets a result.
@@ -119,6 +137,9 @@ pub struct StartRequest<'a> {
 pub struct SessionContext<'a> {
     pub user_data: Option<&'a BTreeMap<String, String>>,
     pub match_data: Option<&'a BTreeMap<String, String>>,
+    pub secrets: Option<FlowSecrets<'a>>,
+    /// Where the provider sent the browser back (`{public_url}/callback/{provider id}`).
+    pub callback_url: Option<&'a str>,
 }
 
 /// How to continue once a provider session is started.

@@ -1,5 +1,6 @@
 //! Provider ids → adapters, built from configuration.
 
+use crate::oidc::{ClientAuth, OidcProvider, OidcSettings};
 use crate::sandbox::{SandboxKind, SandboxProvider, SandboxSettings};
 use crate::{Provider, ProviderError, ProviderInfo};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,8 @@ pub enum AdapterKind {
     SandboxPush,
     /// The built-in match simulator: compares `matchData` with a test registry.
     SandboxMatch,
+    /// An OpenID Connect provider (national eIDs, brokers).
+    Oidc,
 }
 
 /// One `[providers.<id>]` table.
@@ -37,6 +40,32 @@ pub struct ProviderConfig {
     /// QR simulator: seconds a shown code stays acceptable (default 10).
     #[serde(default)]
     pub qr_validity_secs: Option<u32>,
+    /// OIDC: the issuer (discovery at `{issuer}/.well-known/openid-configuration`).
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// OIDC: better set through the environment (`IDGATE_PROVIDERS__<ID>__CLIENT_SECRET`).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// OIDC: `client_secret_basic` (default) or `client_secret_post`.
+    #[serde(default)]
+    pub client_auth: Option<ClientAuth>,
+    /// OIDC: scopes besides `openid`.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// OIDC: level of assurance ("1"-"5") → the `acr_values` to request for it.
+    #[serde(default)]
+    pub acr_values: Option<BTreeMap<String, String>>,
+    /// OIDC: returned `acr` → level of assurance.
+    #[serde(default)]
+    pub acr_loa: Option<BTreeMap<String, u8>>,
+    /// OIDC: provider claim name → idgate claim name.
+    #[serde(default)]
+    pub claim_map: Option<BTreeMap<String, String>>,
+    /// OIDC: accepted ID-token algorithms (default RS256, PS256, ES256).
+    #[serde(default)]
+    pub id_token_algs: Option<Vec<String>>,
 }
 
 /// The configured providers.
@@ -47,7 +76,11 @@ pub struct ProviderRegistry {
 }
 
 impl ProviderRegistry {
-    pub fn from_config(config: &BTreeMap<String, ProviderConfig>) -> Result<Self, ProviderError> {
+    /// Builds every configured provider; `http` is the client adapters call providers with.
+    pub fn from_config(
+        config: &BTreeMap<String, ProviderConfig>,
+        http: &reqwest::Client,
+    ) -> Result<Self, ProviderError> {
         let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         let mut sandboxes = BTreeMap::new();
         for (id, cfg) in config {
@@ -80,6 +113,11 @@ impl ProviderRegistry {
                 AdapterKind::SandboxQr => SandboxKind::Qr,
                 AdapterKind::SandboxPush => SandboxKind::Push,
                 AdapterKind::SandboxMatch => SandboxKind::Match,
+                AdapterKind::Oidc => {
+                    let provider = oidc_provider(id, &label, cfg, http)?;
+                    providers.insert(id.clone(), Arc::new(provider));
+                    continue;
+                }
             };
             let sandbox = Arc::new(SandboxProvider::new(id, &label, kind, settings));
             let provider: Arc<dyn Provider> = sandbox.clone();
@@ -104,4 +142,68 @@ impl ProviderRegistry {
     pub fn infos(&self) -> impl Iterator<Item = &ProviderInfo> {
         self.providers.values().map(|p| p.info())
     }
+}
+
+fn oidc_provider(
+    id: &str,
+    label: &str,
+    cfg: &ProviderConfig,
+    http: &reqwest::Client,
+) -> Result<OidcProvider, ProviderError> {
+    let required = |value: &Option<String>, key: &str| {
+        value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+            ProviderError::Config(format!(
+                "providers.{id}.{key} is required for the oidc adapter"
+            ))
+        })
+    };
+    let acr_for_loa = cfg
+        .acr_values
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(loa, acr)| match loa.parse::<u8>() {
+            Ok(n) if (1..=5).contains(&n) => Ok((n, acr)),
+            _ => Err(ProviderError::Config(format!(
+                "providers.{id}.acr_values: key {loa:?} must be a level 1-5"
+            ))),
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    let loa_for_acr = cfg.acr_loa.clone().unwrap_or_default();
+    if let Some((acr, loa)) = loa_for_acr.iter().find(|(_, l)| !(1..=5).contains(*l)) {
+        return Err(ProviderError::Config(format!(
+            "providers.{id}.acr_loa: {acr:?} maps to {loa}, not a level 1-5"
+        )));
+    }
+    let max_loa = cfg
+        .max_loa
+        .or_else(|| loa_for_acr.values().max().copied())
+        .unwrap_or(1);
+    let claims = cfg.claims.clone().unwrap_or_else(|| {
+        ["name", "given_name", "family_name", "birthdate"]
+            .map(String::from)
+            .to_vec()
+    });
+    let settings = OidcSettings {
+        issuer: required(&cfg.issuer, "issuer")?,
+        client_id: required(&cfg.client_id, "client_id")?,
+        client_secret: required(&cfg.client_secret, "client_secret")?,
+        client_auth: cfg.client_auth.unwrap_or_default(),
+        scopes: cfg
+            .scopes
+            .clone()
+            .unwrap_or_else(|| vec!["profile".to_owned()]),
+        acr_for_loa,
+        loa_for_acr,
+        claim_map: cfg.claim_map.clone().unwrap_or_default(),
+        algorithms: cfg
+            .id_token_algs
+            .clone()
+            .unwrap_or_else(|| ["RS256", "PS256", "ES256"].map(String::from).to_vec()),
+    };
+    OidcProvider::new(
+        crate::oidc::provider_info(id, label, max_loa, claims),
+        settings,
+        http.clone(),
+    )
 }

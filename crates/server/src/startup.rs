@@ -117,12 +117,12 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
         }
     }
     check_data_keys(store.as_ref(), &keys, recorded, &key_file).await?;
-    let providers = ProviderRegistry::from_config(&settings.providers)?;
     let outbound = Outbound::new(
         config.outbound_connect_timeout,
         config.outbound_timeout,
         &config.allow_private,
     )?;
+    let providers = ProviderRegistry::from_config(&settings.providers, &outbound.client)?;
     Ok(Opened {
         hub: Arc::new(Hub {
             store,

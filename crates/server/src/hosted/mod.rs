@@ -297,7 +297,8 @@ async fn callback(
     if session.status.is_terminal() {
         return finish(&state, &session);
     }
-    let context = crate::service::sessions::session_context(&session);
+    let material = state.flow_material(&session);
+    let context = crate::service::sessions::session_context(&session, &material);
     let outcome = match provider.callback(&params, context).await {
         Ok(o) => o,
         Err(e) => {

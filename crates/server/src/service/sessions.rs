@@ -7,7 +7,9 @@ use idgate_core::{
     SessionEvent, SessionId, Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
-use idgate_providers::{Decision, ProviderOutcome, SessionContext, StartAction, StartRequest};
+use idgate_providers::{
+    Decision, FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest,
+};
 use idgate_store::StoreError;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -218,8 +220,9 @@ impl Hub {
             .providers
             .sandbox(&session.provider_id)
             .ok_or(ServiceError::NotSandbox)?;
+        let material = self.flow_material(&session);
         let outcome = sandbox
-            .decide(choice, session_context(&session))
+            .decide(choice, session_context(&session, &material))
             .map_err(|e| idgate_providers::InputError {
                 field: "outcome".to_owned(),
                 message: e.to_string(),
@@ -344,18 +347,16 @@ impl Hub {
             .map(|i| provider.check_identifier(i))
             .transpose()?;
         let state = self.flow_state(session.id);
-        let callback_url = format!(
-            "{}/callback/{}",
-            self.settings.public_base(),
-            session.provider_id
-        );
+        let material = self.flow_material(&session);
         let action = provider
             .start(&StartRequest {
                 session_id: session.id,
                 state: &state,
-                callback_url: &callback_url,
+                callback_url: &material.callback_url,
                 public_url: self.settings.public_base(),
                 identifier: identifier.as_deref(),
+                requested_loa: session.requested_loa,
+                secrets: Some(material.secrets()),
             })
             .await?;
         let reference = match (&action, identifier.as_deref()) {
@@ -388,6 +389,27 @@ impl Hub {
             }));
         }
         Ok((session, action))
+    }
+
+    /// What a provider round trip needs besides `state`: the callback URL and per-session
+    /// secrets (PKCE verifier, nonce) derived from the session with the deployment's key, so
+    /// any node can finish a flow another started and nothing secret is stored.
+    pub fn flow_material(&self, session: &Session) -> FlowMaterial {
+        let subject = session.id.to_string();
+        FlowMaterial {
+            // 44 base64url characters: within PKCE's 43-128.
+            pkce_verifier: format!(
+                "{}{}",
+                self.keys.bind("oidc-pkce-1", &subject),
+                self.keys.bind("oidc-pkce-2", &subject)
+            ),
+            nonce: self.keys.bind("oidc-nonce", &subject),
+            callback_url: format!(
+                "{}/callback/{}",
+                self.settings.public_base(),
+                session.provider_id
+            ),
+        }
     }
 
     /// The `state` of a provider round trip: the session id and a tag only idgate can make.
@@ -436,11 +458,37 @@ impl Hub {
     }
 }
 
+/// See [`Hub::flow_material`].
+pub struct FlowMaterial {
+    pkce_verifier: String,
+    nonce: String,
+    pub callback_url: String,
+}
+
+impl std::fmt::Debug for FlowMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowMaterial")
+            .field("callback_url", &self.callback_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlowMaterial {
+    pub fn secrets(&self) -> FlowSecrets<'_> {
+        FlowSecrets {
+            pkce_verifier: &self.pkce_verifier,
+            nonce: &self.nonce,
+        }
+    }
+}
+
 /// What an adapter may know about a session when it interprets a result.
-pub fn session_context(session: &Session) -> SessionContext<'_> {
+pub fn session_context<'a>(session: &'a Session, material: &'a FlowMaterial) -> SessionContext<'a> {
     SessionContext {
         user_data: session.applicant.as_ref().map(|a| &a.provider_fields),
         match_data: session.match_data.as_ref().map(|m| &m.0),
+        secrets: Some(material.secrets()),
+        callback_url: Some(&material.callback_url),
     }
 }
 

@@ -1,0 +1,525 @@
+//! The OpenID Connect adapter: one strict relying party, configured per provider id, for the
+//! national eIDs and brokers that speak OIDC (Freja eID, itsme, Norwegian BankID, Idura,
+//! Signicat, Keycloak …).
+//!
+//! Authorization code flow with PKCE S256, a `state` bound to the session (made by the hub),
+//! a `nonce`, and the RFC 9207 `iss` check. The discovery document and its JWKS are cached and
+//! fetched again when a token names an unknown key. The ID token is validated by
+//! `openidconnect` (signature against an algorithm allow-list, `iss`, `aud`, `azp`, `exp`,
+//! `nonce`) plus an `iat` bound here; userinfo is read when claims are not in the ID token.
+//! PKCE verifier and nonce come from the hub, derived from the session with the deployment's
+//! secret, so nothing per flow is stored and any node can finish any flow.
+
+use crate::{
+    Decision, FlowType, InputField, Provider, ProviderError, ProviderInfo, ProviderOutcome,
+    SessionContext, StartAction, StartRequest,
+};
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use idgate_core::ProviderEvidence;
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
+    CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType,
+    CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, AsyncHttpClient, AuthType, AuthenticationContextClass,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, HttpRequest,
+    HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// How long a discovery document (with its JWKS) is trusted before it is fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+/// Tolerated clock difference for `iat`.
+const CLOCK_SKEW_SECS: i64 = 60;
+/// Largest answer read from a provider.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// How idgate authenticates at the token endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    #[default]
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+/// The OIDC part of a `[providers.<id>]` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub client_auth: ClientAuth,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+    /// The `acr_values` to request for each level of assurance (the lowest at or above the
+    /// partner's request is sent).
+    pub acr_for_loa: BTreeMap<u8, String>,
+    /// The level each returned `acr` stands for.
+    pub loa_for_acr: BTreeMap<String, u8>,
+    /// Provider claim name → idgate claim name (OIDC standard names; `personal_identity_number`
+    /// and `country` for national identifiers). Unmapped claims keep their names.
+    pub claim_map: BTreeMap<String, String>,
+    /// ID-token signature algorithms accepted (`none` never is).
+    pub algorithms: Vec<String>,
+}
+
+/// The RFC 9207 flag of a discovery document.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IssParameter {
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: Option<bool>,
+}
+impl AdditionalProviderMetadata for IssParameter {}
+
+type Metadata = ProviderMetadata<
+    IssParameter,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+/// Why an HTTP exchange with the provider failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("request failed: {0}")]
+    Request(#[from] reqwest::Error),
+    #[error("the answer is larger than {MAX_BODY} bytes")]
+    TooLarge,
+    #[error("invalid answer: {0}")]
+    Invalid(String),
+}
+
+/// idgate's outbound client (timeouts, private-address guard, no redirects) as the HTTP
+/// client `openidconnect` calls.
+#[derive(Clone, Debug)]
+pub struct Http(pub reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for Http {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let mut response = self
+                .0
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await?;
+            let mut builder = openidconnect::http::Response::builder().status(response.status());
+            if let Some(headers) = builder.headers_mut() {
+                headers.extend(response.headers().clone());
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(HttpError::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            builder
+                .body(bytes)
+                .map_err(|e| HttpError::Invalid(e.to_string()))
+        })
+    }
+}
+
+/// A provider id served by the OIDC adapter.
+#[derive(Debug)]
+pub struct OidcProvider {
+    info: ProviderInfo,
+    settings: OidcSettings,
+    issuer: IssuerUrl,
+    algorithms: Vec<CoreJwsSigningAlgorithm>,
+    http: Http,
+    metadata: RwLock<Option<(Metadata, Instant)>>,
+}
+
+fn config(message: impl Into<String>) -> ProviderError {
+    ProviderError::Config(message.into())
+}
+
+fn invalid(message: impl Into<String>) -> ProviderError {
+    ProviderError::InvalidCallback(message.into())
+}
+
+impl OidcProvider {
+    pub fn new(
+        info: ProviderInfo,
+        settings: OidcSettings,
+        client: reqwest::Client,
+    ) -> Result<Self, ProviderError> {
+        let issuer =
+            IssuerUrl::new(settings.issuer.clone()).map_err(|e| config(format!("issuer: {e}")))?;
+        let algorithms = settings
+            .algorithms
+            .iter()
+            .map(|a| {
+                serde_json::from_value::<CoreJwsSigningAlgorithm>(Value::String(a.clone()))
+                    .ok()
+                    .filter(|alg| *alg != CoreJwsSigningAlgorithm::None)
+                    .ok_or_else(|| config(format!("unsupported ID token algorithm {a:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if algorithms.is_empty() {
+            return Err(config("at least one ID token algorithm is needed"));
+        }
+        Ok(OidcProvider {
+            info,
+            settings,
+            issuer,
+            algorithms,
+            http: Http(client),
+            metadata: RwLock::new(None),
+        })
+    }
+
+    /// The discovery document (and JWKS), from the cache unless stale or `refresh`.
+    async fn metadata(&self, refresh: bool) -> Result<Metadata, ProviderError> {
+        if !refresh
+            && let Some((metadata, at)) = self.metadata.read().await.as_ref()
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(metadata.clone());
+        }
+        let fetched = Metadata::discover_async(self.issuer.clone(), &self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %self.info.id, error = %e, "OIDC discovery failed");
+                ProviderError::Unavailable
+            })?;
+        *self.metadata.write().await = Some((fetched.clone(), Instant::now()));
+        Ok(fetched)
+    }
+
+    fn client(&self, metadata: Metadata, callback_url: &str) -> Result<Client, ProviderError> {
+        let redirect = RedirectUrl::new(callback_url.to_owned())
+            .map_err(|e| config(format!("callback URL: {e}")))?;
+        let auth = match self.settings.client_auth {
+            ClientAuth::ClientSecretBasic => AuthType::BasicAuth,
+            ClientAuth::ClientSecretPost => AuthType::RequestBody,
+        };
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            Some(ClientSecret::new(self.settings.client_secret.clone())),
+        )
+        .set_redirect_uri(redirect)
+        .set_auth_type(auth))
+    }
+
+    /// The `acr` to ask for: the lowest configured level at or above the request.
+    fn acr_for(&self, requested: Option<u8>) -> Option<&String> {
+        let requested = requested?;
+        self.settings
+            .acr_for_loa
+            .range(requested..)
+            .next()
+            .map(|(_, acr)| acr)
+    }
+
+    /// Maps a provider's claims to idgate's names, keeping those this provider declares.
+    fn normalise(&self, raw: &Map<String, Value>) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (name, value) in raw {
+            let target = self
+                .settings
+                .claim_map
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.clone());
+            if self.info.claims.contains(&target) && !value.is_null() {
+                out.insert(target, value.clone());
+            }
+        }
+        out
+    }
+
+    async fn userinfo(
+        &self,
+        metadata: &Metadata,
+        access_token: &str,
+    ) -> Result<Map<String, Value>, ProviderError> {
+        let Some(endpoint) = metadata.userinfo_endpoint() else {
+            return Ok(Map::new());
+        };
+        let response = self
+            .http
+            .0
+            .get(endpoint.url().as_str())
+            .bearer_auth(access_token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %self.info.id, error = %e, "userinfo request failed");
+                ProviderError::Unavailable
+            })?;
+        if !response.status().is_success() {
+            return Err(invalid(format!("userinfo answered {}", response.status())));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|_| ProviderError::Unavailable)?;
+        serde_json::from_slice::<Map<String, Value>>(&body).map_err(|_| {
+            invalid("userinfo is not a JSON object (signed userinfo is not supported)")
+        })
+    }
+}
+
+type Client = openidconnect::Client<
+    openidconnect::EmptyAdditionalClaims,
+    CoreAuthDisplay,
+    openidconnect::core::CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    openidconnect::core::CoreAuthPrompt,
+    openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    openidconnect::core::CoreTokenResponse,
+    openidconnect::core::CoreTokenIntrospectionResponse,
+    openidconnect::core::CoreRevocableToken,
+    openidconnect::core::CoreRevocationErrorResponse,
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+/// The claims of a JWT whose signature was already checked.
+fn payload(jwt: &str) -> Result<Map<String, Value>, ProviderError> {
+    let part = jwt
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| invalid("malformed ID token"))?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| invalid("malformed ID token"))?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid("malformed ID token"))
+}
+
+#[async_trait]
+impl Provider for OidcProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    async fn start(&self, request: &StartRequest<'_>) -> Result<StartAction, ProviderError> {
+        let secrets = request
+            .secrets
+            .ok_or_else(|| config("the OIDC adapter needs per-session secrets"))?;
+        let metadata = self.metadata(false).await?;
+        let client = self.client(metadata, request.callback_url)?;
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+            secrets.pkce_verifier.to_owned(),
+        ));
+        let state = request.state.to_owned();
+        let nonce = secrets.nonce.to_owned();
+        let mut authorize = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                move || CsrfToken::new(state),
+                move || Nonce::new(nonce),
+            )
+            .set_pkce_challenge(challenge);
+        for scope in &self.settings.scopes {
+            authorize = authorize.add_scope(Scope::new(scope.clone()));
+        }
+        if let Some(acr) = self.acr_for(request.requested_loa) {
+            authorize =
+                authorize.add_auth_context_value(AuthenticationContextClass::new(acr.clone()));
+        }
+        let (url, _, _) = authorize.url();
+        Ok(StartAction::Redirect {
+            url: url.into(),
+            provider_reference: None,
+        })
+    }
+
+    async fn callback(
+        &self,
+        params: &BTreeMap<String, String>,
+        session: SessionContext<'_>,
+    ) -> Result<ProviderOutcome, ProviderError> {
+        let secrets = session
+            .secrets
+            .ok_or_else(|| config("the OIDC adapter needs per-session secrets"))?;
+        let metadata = self.metadata(false).await?;
+        // RFC 9207: the authorization response names its issuer; a mix-up attack does not.
+        let iss_required = metadata
+            .additional_metadata()
+            .authorization_response_iss_parameter_supported
+            == Some(true);
+        match params.get("iss") {
+            Some(iss) if iss != self.issuer.as_str() => {
+                return Err(invalid("the response comes from another issuer"));
+            }
+            None if iss_required => return Err(invalid("the response does not name its issuer")),
+            _ => {}
+        }
+        if let Some(error) = params.get("error") {
+            let (decision, reason) = match error.as_str() {
+                "access_denied" => (Decision::Cancelled, "user_cancelled"),
+                "login_required" | "consent_required" | "interaction_required" => {
+                    (Decision::Cancelled, "user_cancelled")
+                }
+                _ => (Decision::Failed, "provider_error"),
+            };
+            return Ok(ProviderOutcome {
+                decision,
+                reason: Some(reason.to_owned()),
+                raw_status: Some(format!(
+                    "oidc:{}",
+                    error.chars().take(64).collect::<String>()
+                )),
+                achieved_loa: None,
+                claims: None,
+                match_result: None,
+                evidence: None,
+            });
+        }
+        let code = params
+            .get("code")
+            .filter(|c| !c.is_empty() && c.len() <= 2048)
+            .ok_or_else(|| invalid("the response carries no code"))?;
+        let client = self.client(metadata.clone(), session.callback_url.unwrap_or_default())?;
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code.clone()))
+            .map_err(|e| config(format!("token endpoint: {e}")))?
+            .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier.to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %self.info.id, error = %e, "token exchange failed");
+                invalid("the provider refused the code")
+            })?;
+        let id_token = tokens
+            .id_token()
+            .ok_or_else(|| invalid("the token response has no ID token"))?;
+        let nonce = Nonce::new(secrets.nonce.to_owned());
+        let now = chrono::Utc::now();
+        let check = |client: &Client| {
+            let verifier = client
+                .id_token_verifier()
+                .set_allowed_algs(self.algorithms.clone())
+                .set_issue_time_verifier_fn(move |iat| {
+                    if iat.timestamp() > now.timestamp() + CLOCK_SKEW_SECS {
+                        Err("issued in the future".to_owned())
+                    } else {
+                        Ok(())
+                    }
+                });
+            id_token.claims(&verifier, &nonce).map(|c| {
+                (
+                    c.subject().to_string(),
+                    c.auth_context_ref().map(|a| a.to_string()),
+                )
+            })
+        };
+        let verified = match check(&client) {
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => {
+                // The provider may have rotated its keys: fetch them once more.
+                let fresh = self.metadata(true).await?;
+                check(&self.client(fresh, session.callback_url.unwrap_or_default())?)
+            }
+            other => other,
+        };
+        let (subject, acr) = verified.map_err(|e| {
+            tracing::warn!(provider = %self.info.id, error = %e, "ID token refused");
+            invalid(format!("the ID token is not valid: {e}"))
+        })?;
+        let jwt = id_token.to_string();
+        let mut raw = payload(&jwt)?;
+        let wanted_missing = self
+            .info
+            .claims
+            .iter()
+            .any(|c| !self.normalise(&raw).contains_key(c));
+        if wanted_missing {
+            let info = self
+                .userinfo(&metadata, tokens.access_token().secret())
+                .await?;
+            if info.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
+                return Err(invalid("userinfo is about another subject"));
+            }
+            for (name, value) in info {
+                raw.entry(name).or_insert(value);
+            }
+        }
+        let claims = self.normalise(&raw);
+        let loa = acr
+            .as_ref()
+            .and_then(|a| self.settings.loa_for_acr.get(a))
+            .copied();
+        let amr = raw
+            .get("amr")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ProviderOutcome {
+            decision: Decision::Approved,
+            reason: None,
+            raw_status: Some("oidc:authenticated".to_owned()),
+            achieved_loa: loa,
+            claims: Some(claims),
+            match_result: None,
+            evidence: Some(ProviderEvidence {
+                subject: Some(subject.clone()),
+                acr: acr.clone(),
+                amr,
+                evidence: serde_json::json!({
+                    "format": "oidc-id-token",
+                    "issuer": self.issuer.as_str(),
+                    "subject": subject,
+                    "acr": acr,
+                    "id_token": jwt,
+                }),
+            }),
+        })
+    }
+}
+
+/// What `[providers.<id>]` declares for an OIDC provider, as the registry reads it.
+pub fn provider_info(id: &str, label: &str, max_loa: u8, claims: Vec<String>) -> ProviderInfo {
+    ProviderInfo {
+        id: id.to_owned(),
+        label: label.to_owned(),
+        flow_type: FlowType::Redirect,
+        max_loa,
+        claims,
+        match_capable: false,
+        sandbox: false,
+        user_data: Vec::<InputField>::new(),
+        match_fields: Vec::new(),
+    }
+}
