@@ -230,13 +230,13 @@ impl OidcProvider {
         .set_auth_type(auth))
     }
 
-    /// The `acr` to ask for: the lowest configured level at or above the request.
-    fn acr_for(&self, requested: Option<u8>) -> Option<&String> {
-        let requested = requested?;
+    /// The `acr_values` to ask for, in order of preference: every configured level at or
+    /// above the request, lowest first (all of them when nothing was requested, so the
+    /// provider always says which one it reached).
+    fn acr_for(&self, requested: Option<u8>) -> impl Iterator<Item = &String> {
         self.settings
             .acr_for_loa
-            .range(requested..)
-            .next()
+            .range(requested.unwrap_or(1)..)
             .map(|(_, acr)| acr)
     }
 
@@ -349,7 +349,7 @@ impl Provider for OidcProvider {
         for scope in &self.settings.scopes {
             authorize = authorize.add_scope(Scope::new(scope.clone()));
         }
-        if let Some(acr) = self.acr_for(request.requested_loa) {
+        for acr in self.acr_for(request.requested_loa) {
             authorize =
                 authorize.add_auth_context_value(AuthenticationContextClass::new(acr.clone()));
         }
