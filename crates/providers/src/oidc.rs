@@ -345,7 +345,9 @@ impl Provider for OidcProvider {
                 move || CsrfToken::new(state),
                 move || Nonce::new(nonce),
             )
-            .set_pkce_challenge(challenge);
+            .set_pkce_challenge(challenge)
+            // A verification is a fresh proof of identity, never a single-sign-on session.
+            .add_prompt(openidconnect::core::CoreAuthPrompt::Login);
         for scope in &self.settings.scopes {
             authorize = authorize.add_scope(Scope::new(scope.clone()));
         }

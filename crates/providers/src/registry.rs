@@ -207,3 +207,63 @@ fn oidc_provider(
         http.clone(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(value: serde_json::Value) -> BTreeMap<String, ProviderConfig> {
+        let cfg: ProviderConfig = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
+        BTreeMap::from([("eid".to_owned(), cfg)])
+    }
+
+    fn error(value: serde_json::Value) -> String {
+        match ProviderRegistry::from_config(&config(value), &reqwest::Client::new()) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn oidc_settings_are_checked_and_name_the_key() {
+        let base = serde_json::json!({
+            "adapter": "oidc", "issuer": "https://eid.example.com", "client_id": "c",
+            "client_secret": "s", "acr_values": {"3": "substantial"}, "acr_loa": {"substantial": 3}
+        });
+        assert_eq!(error(base.clone()), "");
+        let registry =
+            ProviderRegistry::from_config(&config(base.clone()), &reqwest::Client::new())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let info = registry.get("eid").map(|p| p.info().clone());
+        assert_eq!(
+            info.as_ref().map(|i| i.max_loa),
+            Some(3),
+            "from the acr map"
+        );
+        assert_eq!(info.map(|i| i.sandbox), Some(false));
+
+        let without = |key: &str| {
+            let mut v = base.clone();
+            v.as_object_mut().map(|m| m.remove(key));
+            error(v)
+        };
+        for key in ["issuer", "client_id", "client_secret"] {
+            assert!(
+                without(key).contains(&format!("providers.eid.{key}")),
+                "{key}"
+            );
+        }
+        let mut bad = base.clone();
+        bad["acr_values"] = serde_json::json!({"high": "x"});
+        assert!(error(bad).contains("acr_values"));
+        let mut bad = base.clone();
+        bad["acr_loa"] = serde_json::json!({"x": 9});
+        assert!(error(bad).contains("acr_loa"));
+        let mut bad = base.clone();
+        bad["id_token_algs"] = serde_json::json!(["none"]);
+        assert!(error(bad).contains("none"));
+        let mut bad = base;
+        bad["issuer"] = serde_json::json!("not a url");
+        assert!(error(bad).contains("issuer"));
+    }
+}

@@ -570,3 +570,101 @@ async fn a_match_verification_runs_in_chromium_and_returns_the_match_result() {
     let _ = client.close().await;
     site_task.abort();
 }
+
+#[tokio::test]
+async fn an_eid_login_at_a_real_openid_provider_lands_on_the_partner_page_in_chromium() {
+    use common::oidc::{HIGH, Op, SUBSTANTIAL, free_port, oidc_provider};
+    let port = free_port();
+    let provider = oidc_provider(&format!("http://127.0.0.1:{port}"), serde_json::json!({}));
+    // The EasyFreelance name "bankid" is routed to the OIDC eID.
+    let app = TestApp::spawn_with(move |s| {
+        s.providers.insert("testeid".into(), provider);
+        s.dialects
+            .easyfreelance
+            .providers
+            .insert("bankid".into(), "testeid".into());
+    })
+    .await;
+    let op = Op::start(port, &app.url("/callback/testeid"), &[]).await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    let log_in = async |person: &str, acr: &str| {
+        click(&client, "continue").await;
+        let found = client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("login"))
+            .await;
+        let page = match found {
+            Ok(element) => element,
+            Err(e) => {
+                let url = client.current_url().await.map(|u| u.to_string());
+                let source = client.source().await.unwrap_or_default();
+                panic!("the eID login page did not appear ({e}) at {url:?}: {source}");
+            }
+        };
+        page.select_by_value(person)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        client
+            .find(Locator::Id("acr"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .select_by_value(acr)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&client, "op-login").await;
+        landed(&client).await
+    };
+
+    // Through the EasyFreelance dialect.
+    let created = app.create_flow(&partner, "bankid", &return_url).await;
+    let id = common::text(&created, "verification_id");
+    client
+        .goto(created["verification_url"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = query(&log_in("kari", HIGH).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("approved"));
+    let (_, status) = app
+        .get(&partner, &format!("/api/v1/verification/status/{id}"))
+        .await;
+    assert_eq!(status["status"], "approved");
+
+    // Through the Hopae dialect, with the normalised claims readable afterwards.
+    let created = hopae_verification(
+        &app,
+        &partner,
+        serde_json::json!({"providerId": "testeid", "redirectUri": return_url, "requestedLoa": 3}),
+    )
+    .await;
+    let id = common::text(&created, "verificationId");
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = query(&log_in("anna", SUBSTANTIAL).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("completed"));
+    let (_, info) = app
+        .hopae(
+            &partner,
+            reqwest::Method::GET,
+            &format!("/verifications/{id}/userinfo"),
+            None,
+        )
+        .await;
+    assert_eq!(info["hopae_loa"], 3);
+    assert_eq!(info["personal_identity_number"], "198503142389");
+    assert_eq!(info["given_name"], "Anna");
+    let _ = client.close().await;
+    site_task.abort();
+    op.stop().await;
+}

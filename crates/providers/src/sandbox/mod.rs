@@ -456,6 +456,7 @@ mod tests {
         let ctx = SessionContext {
             user_data: Some(&user),
             match_data: Some(&submitted),
+            ..SessionContext::default()
         };
         let outcome = p.decide(SandboxChoice::new(Decision::Approved), ctx);
         assert_eq!(
@@ -469,6 +470,7 @@ mod tests {
             SessionContext {
                 user_data: Some(&nobody),
                 match_data: Some(&submitted),
+                ..SessionContext::default()
             },
         );
         assert_eq!(

@@ -1,6 +1,8 @@
 //! A real idgate (HTTP server, SQLite file, jobs) on a loopback port, one per test.
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use idgate_core::{ReturnUrlStatus, Tier};
 use idgate_server::Settings;
 use idgate_server::service::Hub;
