@@ -211,6 +211,15 @@ impl Keys {
         URL_SAFE_NO_PAD.encode(&tag.as_ref()[..16])
     }
 
+    /// 32 secret bytes for `purpose`, derived from the state secret: the same on every node
+    /// that shares the key file (the OIDC simulator's signing key seed).
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let tag = hmac::sign(&self.state, format!("derive:{purpose}").as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&tag.as_ref()[..32]);
+        out
+    }
+
     /// Constant-time check of a value made by [`Keys::bind`].
     pub fn verify_binding(&self, purpose: &str, subject: &str, tag: &str) -> bool {
         let Ok(given) = URL_SAFE_NO_PAD.decode(tag) else {

@@ -122,7 +122,14 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
         config.outbound_timeout,
         &config.allow_private,
     )?;
-    let providers = ProviderRegistry::from_config(&settings.providers, &outbound.client)?;
+    // `{public_url}` in an issuer stands for this deployment (the built-in OIDC simulator).
+    let mut provider_config = settings.providers.clone();
+    for provider in provider_config.values_mut() {
+        if let Some(issuer) = &mut provider.issuer {
+            *issuer = issuer.replace("{public_url}", settings.public_base());
+        }
+    }
+    let providers = ProviderRegistry::from_config(&provider_config, &outbound.client)?;
     Ok(Opened {
         hub: Arc::new(Hub {
             store,

@@ -3,6 +3,7 @@
 //! and the public key set result tokens are checked against.
 
 mod live;
+mod oidc_simulator;
 mod pages;
 mod simulators;
 
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
         .route("/assets/idgate.js", get(script))
+        .merge(oidc_simulator::router())
 }
 
 /// Any path nobody serves: a page, since people land here from links.

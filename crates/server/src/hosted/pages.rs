@@ -112,6 +112,17 @@ pub struct DemoReturn {
     pub sandbox: bool,
 }
 
+/// The OIDC simulator's login page.
+#[derive(Template)]
+#[template(path = "oidc_login.html")]
+pub struct OidcLogin {
+    pub request: String,
+    pub identities: Vec<(String, String)>,
+    pub acrs: Vec<(String, String)>,
+    pub preferred: String,
+    pub sandbox: bool,
+}
+
 /// A rendered page and its status code.
 pub struct Page {
     status: StatusCode,
@@ -128,6 +139,10 @@ impl Page {
 
     pub fn landing(status: StatusCode, t: Landing) -> Self {
         Self::render(status, &t)
+    }
+
+    pub fn oidc_login(t: OidcLogin) -> Self {
+        Self::render(StatusCode::OK, &t)
     }
 
     pub fn live(t: Live) -> Self {

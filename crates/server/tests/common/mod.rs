@@ -86,7 +86,16 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
             "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" },
             "sandbox-qr": { "adapter": "sandbox_qr", "label": "QR eID (sandbox)", "max_loa": 4 },
             "sandbox-push": { "adapter": "sandbox_push", "label": "Push eID (sandbox)", "max_loa": 3 },
-            "sandbox-match": { "adapter": "sandbox_match", "label": "Registry match (sandbox)", "max_loa": 2 }
+            "sandbox-match": { "adapter": "sandbox_match", "label": "Registry match (sandbox)", "max_loa": 2 },
+            "eid-simulator": {
+                "adapter": "oidc", "label": "Test eID (OIDC simulator)",
+                "issuer": "{public_url}/simulators/oidc",
+                "client_id": "idgate-simulator", "client_secret": "idgate-simulator-secret",
+                "scopes": ["profile", "eid"], "id_token_algs": ["EdDSA"],
+                "claims": ["name", "given_name", "family_name", "birthdate", "personal_identity_number", "country"],
+                "acr_values": {"2": "http://eidas.europa.eu/LoA/low", "3": "http://eidas.europa.eu/LoA/substantial", "4": "http://eidas.europa.eu/LoA/high"},
+                "acr_loa": {"http://eidas.europa.eu/LoA/low": 2, "http://eidas.europa.eu/LoA/substantial": 3, "http://eidas.europa.eu/LoA/high": 4}
+            }
         },
         "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } },
         "webhooks": {
