@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 pub use registry::{AdapterKind, ProviderConfig, ProviderRegistry};
 pub use sandbox::{SandboxKind, SandboxProvider};
 
+/// Decides whether an adapter may call a URL: idgate's private-address policy, applied to
+/// every address a provider hands out (discovery endpoints), not only to configured ones.
+pub type UrlGuard = std::sync::Arc<dyn Fn(&url::Url) -> Result<(), String> + Send + Sync>;
+
 /// How the end user reaches the provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,7 @@
 
 use crate::{
     Decision, FlowType, InputField, Provider, ProviderError, ProviderInfo, ProviderOutcome,
-    SessionContext, StartAction, StartRequest,
+    SessionContext, StartAction, StartRequest, UrlGuard,
 };
 use async_trait::async_trait;
 use base64::Engine;
@@ -107,12 +107,30 @@ pub enum HttpError {
     TooLarge,
     #[error("invalid answer: {0}")]
     Invalid(String),
+    #[error("refused to call {0}")]
+    Blocked(String),
 }
 
-/// idgate's outbound client (timeouts, private-address guard, no redirects) as the HTTP
+/// idgate's outbound client (timeouts, no redirects) and its address policy, as the HTTP
 /// client `openidconnect` calls.
-#[derive(Clone, Debug)]
-pub struct Http(pub reqwest::Client);
+#[derive(Clone)]
+pub struct Http {
+    pub client: reqwest::Client,
+    pub guard: UrlGuard,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http").finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    fn check(&self, url: &str) -> Result<(), HttpError> {
+        let parsed = url::Url::parse(url).map_err(|e| HttpError::Invalid(e.to_string()))?;
+        (self.guard)(&parsed).map_err(HttpError::Blocked)
+    }
+}
 
 impl<'c> AsyncHttpClient<'c> for Http {
     type Error = HttpError;
@@ -121,9 +139,11 @@ impl<'c> AsyncHttpClient<'c> for Http {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
+            let url = parts.uri.to_string();
+            self.check(&url)?;
             let mut response = self
-                .0
-                .request(parts.method, parts.uri.to_string())
+                .client
+                .request(parts.method, url)
                 .headers(parts.headers)
                 .body(body)
                 .send()
@@ -169,7 +189,7 @@ impl OidcProvider {
     pub fn new(
         info: ProviderInfo,
         settings: OidcSettings,
-        client: reqwest::Client,
+        http: Http,
     ) -> Result<Self, ProviderError> {
         let issuer =
             IssuerUrl::new(settings.issuer.clone()).map_err(|e| config(format!("issuer: {e}")))?;
@@ -191,7 +211,7 @@ impl OidcProvider {
             settings,
             issuer,
             algorithms,
-            http: Http(client),
+            http,
             metadata: RwLock::new(None),
         })
     }
@@ -265,9 +285,13 @@ impl OidcProvider {
         let Some(endpoint) = metadata.userinfo_endpoint() else {
             return Ok(Map::new());
         };
+        self.http.check(endpoint.url().as_str()).map_err(|e| {
+            tracing::warn!(provider = %self.info.id, error = %e, "userinfo endpoint refused");
+            ProviderError::Unavailable
+        })?;
         let response = self
             .http
-            .0
+            .client
             .get(endpoint.url().as_str())
             .bearer_auth(access_token)
             .header("accept", "application/json")
@@ -523,5 +547,31 @@ pub fn provider_info(id: &str, label: &str, max_loa: u8, claims: Vec<String>) ->
         sandbox: false,
         user_data: Vec::<InputField>::new(),
         match_fields: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_http_client_refuses_what_the_guard_refuses() {
+        let guard: UrlGuard = std::sync::Arc::new(|url: &url::Url| {
+            if url.host_str() == Some("169.254.169.254") {
+                Err("a link-local address".to_owned())
+            } else {
+                Ok(())
+            }
+        });
+        let http = Http {
+            client: reqwest::Client::new(),
+            guard,
+        };
+        let request = openidconnect::http::Request::builder()
+            .uri("http://169.254.169.254/latest/meta-data/")
+            .body(Vec::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let answer = http.call(request).await;
+        assert!(matches!(answer, Err(HttpError::Blocked(_))), "{answer:?}");
     }
 }

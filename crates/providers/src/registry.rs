@@ -80,6 +80,7 @@ impl ProviderRegistry {
     pub fn from_config(
         config: &BTreeMap<String, ProviderConfig>,
         http: &reqwest::Client,
+        guard: &crate::UrlGuard,
     ) -> Result<Self, ProviderError> {
         let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         let mut sandboxes = BTreeMap::new();
@@ -114,7 +115,7 @@ impl ProviderRegistry {
                 AdapterKind::SandboxPush => SandboxKind::Push,
                 AdapterKind::SandboxMatch => SandboxKind::Match,
                 AdapterKind::Oidc => {
-                    let provider = oidc_provider(id, &label, cfg, http)?;
+                    let provider = oidc_provider(id, &label, cfg, http, guard)?;
                     providers.insert(id.clone(), Arc::new(provider));
                     continue;
                 }
@@ -149,6 +150,7 @@ fn oidc_provider(
     label: &str,
     cfg: &ProviderConfig,
     http: &reqwest::Client,
+    guard: &crate::UrlGuard,
 ) -> Result<OidcProvider, ProviderError> {
     let required = |value: &Option<String>, key: &str| {
         value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
@@ -204,7 +206,10 @@ fn oidc_provider(
     OidcProvider::new(
         crate::oidc::provider_info(id, label, max_loa, claims),
         settings,
-        http.clone(),
+        crate::oidc::Http {
+            client: http.clone(),
+            guard: guard.clone(),
+        },
     )
 }
 
@@ -217,8 +222,12 @@ mod tests {
         BTreeMap::from([("eid".to_owned(), cfg)])
     }
 
+    fn open() -> crate::UrlGuard {
+        Arc::new(|_: &url::Url| Ok(()))
+    }
+
     fn error(value: serde_json::Value) -> String {
-        match ProviderRegistry::from_config(&config(value), &reqwest::Client::new()) {
+        match ProviderRegistry::from_config(&config(value), &reqwest::Client::new(), &open()) {
             Ok(_) => String::new(),
             Err(e) => e.to_string(),
         }
@@ -232,7 +241,7 @@ mod tests {
         });
         assert_eq!(error(base.clone()), "");
         let registry =
-            ProviderRegistry::from_config(&config(base.clone()), &reqwest::Client::new())
+            ProviderRegistry::from_config(&config(base.clone()), &reqwest::Client::new(), &open())
                 .unwrap_or_else(|e| panic!("{e}"));
         let info = registry.get("eid").map(|p| p.info().clone());
         assert_eq!(

@@ -129,7 +129,17 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
             *issuer = issuer.replace("{public_url}", settings.public_base());
         }
     }
-    let providers = ProviderRegistry::from_config(&provider_config, &outbound.client)?;
+    // Adapters call only what the outbound policy permits; idgate's own address (the built-in
+    // simulators) always.
+    let own = format!("{}/", settings.public_base());
+    let policy = outbound.clone();
+    let guard: idgate_providers::UrlGuard = Arc::new(move |url: &url::Url| {
+        if url.as_str().starts_with(&own) {
+            return Ok(());
+        }
+        policy.check_url(url).map_err(|e| e.to_string())
+    });
+    let providers = ProviderRegistry::from_config(&provider_config, &outbound.client, &guard)?;
     Ok(Opened {
         hub: Arc::new(Hub {
             store,
