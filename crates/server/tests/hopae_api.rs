@@ -672,6 +672,35 @@ async fn the_qr_app_refuses_old_forged_and_foreign_codes() {
         idgate_core::Status::Started,
         "nothing moved"
     );
+
+    // Without JavaScript the page refreshes itself, and every load shows the current code.
+    let load = async || {
+        app.client
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    };
+    let first = load().await;
+    assert!(first.contains(r#"<noscript><meta http-equiv="refresh" content="2"></noscript>"#));
+    assert!(
+        first.contains("<svg"),
+        "the code is inline, no script needed"
+    );
+    let code = |page: &str| {
+        page.split("id=\"qr-code\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = load().await;
+    assert!(code(&first).starts_with("idgate-sandbox-qr://"), "{first}");
+    assert_ne!(code(&first), code(&second), "a new code every second");
 }
 
 #[tokio::test]
