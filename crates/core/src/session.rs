@@ -133,6 +133,9 @@ pub struct Session {
 /// What a dialect asks for when it creates a session.
 #[derive(Clone, Debug, Default)]
 pub struct NewSession {
+    /// An id chosen in advance (to set up things that must exist before the session's first
+    /// event, such as a per-verification webhook endpoint); a fresh one when `None`.
+    pub id: Option<SessionId>,
     pub provider_id: String,
     pub external_refs: ExternalRefs,
     pub dialect_options: serde_json::Map<String, serde_json::Value>,

@@ -129,6 +129,9 @@ pub struct WebhookEndpoint {
     /// First failure of the current unbroken run of failures.
     pub failing_since: Option<DateTime<Utc>>,
     pub disabled_reason: Option<String>,
+    /// Set for an endpoint that serves one verification only (a per-verification webhook
+    /// URL); such endpoints receive that session's events and nothing else.
+    pub session_id: Option<SessionId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -388,6 +391,7 @@ mod tests {
             }],
             failing_since: None,
             disabled_reason: None,
+            session_id: None,
             created_at: now,
             updated_at: now,
         }

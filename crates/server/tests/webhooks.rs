@@ -779,3 +779,80 @@ async fn hopae_verifications_send_hopae_envelopes_signed_with_x_hopae_signature(
     assert!(!hopae_verify(&secret, header, &tampered));
     assert_outbox_empty(&app).await;
 }
+
+#[tokio::test]
+async fn a_per_verification_webhook_url_gets_that_verification_only() {
+    let app = TestApp::spawn().await;
+    let (general, general_url) = Receiver::start().await;
+    let (own, own_url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+
+    // Without an endpoint there is no secret to sign with: refused, and said why.
+    let (status, refused) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr", "webhookUrl": own_url})),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["context"]["field"], "webhookUrl");
+
+    let endpoint = add_endpoint(&app, &p, json!({"url": general_url})).await;
+    let secret = common::text(&endpoint, "secret");
+    let (status, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr", "webhookUrl": own_url})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = common::text(&created, "verificationId");
+    let (status, other) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let (status, _) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            &format!("/sandbox/verifications/{id}/decision"),
+            Some(json!({"outcome": "approved"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    eventually(
+        "the verification's four events reached its URL",
+        async || own.accepted().len() == 4,
+    )
+    .await;
+    eventually(
+        "the general endpoint heard both verifications",
+        async || general.accepted().len() == 5,
+    )
+    .await;
+    for (headers, body) in own.raw() {
+        let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        assert_eq!(value["data"]["verificationId"], json!(id), "only its own");
+        let header = headers
+            .get("x-hopae-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            hopae_verify(&secret, header, &body),
+            "signed with the app's secret"
+        );
+    }
+    // It is not one of the partner's endpoints.
+    let (_, listed) = app.get(&p, "/api/v1/webhook-endpoints").await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert_outbox_empty(&app).await;
+}

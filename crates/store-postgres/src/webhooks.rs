@@ -48,6 +48,7 @@ fn endpoint(row: &PgRow, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
         secrets,
         failing_since: get(row, "failing_since")?,
         disabled_reason: get(row, "disabled_reason")?,
+        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -107,15 +108,21 @@ pub(crate) async fn insert_outbox(
     let Some(first) = events.first() else {
         return Ok(());
     };
-    let endpoints: Vec<(Uuid, Json<Vec<String>>)> = sqlx::query_as(
-        "SELECT id, event_types FROM webhook_endpoints WHERE partner_id = $1 AND enabled",
+    let endpoints: Vec<(Uuid, Json<Vec<String>>, Option<Uuid>)> = sqlx::query_as(
+        "SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE partner_id = $1 AND enabled",
     )
     .bind(first.partner_id.0)
     .fetch_all(&mut **tx)
     .await?;
     for e in events {
         insert_event(tx, e).await?;
-        for (endpoint_id, Json(types)) in &endpoints {
+        let session = e.session_id.map(|s| s.0);
+        for (endpoint_id, Json(types), scope) in &endpoints {
+            // A per-verification endpoint hears only its own verification.
+            if scope.is_some() && *scope != session {
+                continue;
+            }
             if types.is_empty() || types.contains(&e.event_type) {
                 insert_delivery(tx, e, *endpoint_id).await?;
             }
@@ -187,8 +194,8 @@ impl WebhookStore for PgStore {
             sqlx::query(
                 "INSERT INTO webhook_endpoints
                  (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
-                  secrets, failing_since, disabled_reason, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                  secrets, failing_since, disabled_reason, created_at, updated_at, session_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(e.id.0)
             .bind(e.partner_id.0)
@@ -202,6 +209,7 @@ impl WebhookStore for PgStore {
             .bind(&e.disabled_reason)
             .bind(e.created_at)
             .bind(e.updated_at)
+            .bind(e.session_id.map(|s| s.0))
             .execute(&self.pool)
         })
         .await
@@ -254,7 +262,8 @@ impl WebhookStore for PgStore {
         partner: Option<PartnerId>,
     ) -> StoreResult<Vec<WebhookEndpoint>> {
         sqlx::query(
-            "SELECT * FROM webhook_endpoints WHERE ($1::uuid IS NULL OR partner_id = $1)
+            "SELECT * FROM webhook_endpoints
+             WHERE ($1::uuid IS NULL OR partner_id = $1) AND session_id IS NULL
              ORDER BY created_at, id",
         )
         .bind(partner.map(|p| p.0))

@@ -71,6 +71,7 @@ fn endpoint(row: &SqliteRow, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
         secrets,
         failing_since: opt_at(row, "failing_since")?,
         disabled_reason: get(row, "disabled_reason")?,
+        session_id: opt_uuid_col(row, "session_id")?.map(SessionId),
         created_at: at(row, "created_at")?,
         updated_at: at(row, "updated_at")?,
     })
@@ -130,7 +131,8 @@ pub(crate) async fn insert_outbox(
         return Ok(());
     };
     let rows = sqlx::query(
-        "SELECT id, event_types FROM webhook_endpoints WHERE partner_id = ?1 AND enabled = 1",
+        "SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE partner_id = ?1 AND enabled = 1",
     )
     .bind(first.partner_id.0.to_string())
     .fetch_all(&mut **tx)
@@ -139,14 +141,20 @@ pub(crate) async fn insert_outbox(
     for row in rows {
         let id: String = row.try_get("id")?;
         let types: String = row.try_get("event_types")?;
+        let scope: Option<String> = row.try_get("session_id")?;
         // A filter that does not parse must not turn into "all events".
         let types: Vec<String> =
             serde_json::from_str(&types).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        endpoints.push((id, types));
+        endpoints.push((id, types, scope));
     }
     for e in events {
         insert_event(tx, e).await?;
-        for (endpoint_id, types) in &endpoints {
+        let session = e.session_id.map(|s| s.0.to_string());
+        for (endpoint_id, types, scope) in &endpoints {
+            // A per-verification endpoint hears only its own verification.
+            if scope.is_some() && *scope != session {
+                continue;
+            }
             if types.is_empty() || types.contains(&e.event_type) {
                 insert_delivery(tx, e, endpoint_id).await?;
             }
@@ -216,8 +224,8 @@ impl WebhookStore for SqliteStore {
         sqlx::query(
             "INSERT INTO webhook_endpoints
              (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519, secrets,
-              failing_since, disabled_reason, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+              failing_since, disabled_reason, created_at, updated_at, session_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .bind(e.id.0.to_string())
         .bind(e.partner_id.0.to_string())
@@ -231,6 +239,7 @@ impl WebhookStore for SqliteStore {
         .bind(&e.disabled_reason)
         .bind(micros(e.created_at))
         .bind(micros(e.updated_at))
+        .bind(e.session_id.map(|s| s.0.to_string()))
         .execute(&self.writer)
         .await
         .map_err(write_error("webhook endpoint"))?;
@@ -278,7 +287,8 @@ impl WebhookStore for SqliteStore {
         partner: Option<PartnerId>,
     ) -> StoreResult<Vec<WebhookEndpoint>> {
         sqlx::query(
-            "SELECT * FROM webhook_endpoints WHERE (?1 IS NULL OR partner_id = ?1)
+            "SELECT * FROM webhook_endpoints
+             WHERE (?1 IS NULL OR partner_id = ?1) AND session_id IS NULL
              ORDER BY created_at, id",
         )
         .bind(partner.map(|p| p.0.to_string()))

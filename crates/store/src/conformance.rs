@@ -38,6 +38,7 @@ macro_rules! conformance_suite {
             meta_values,
             sessions_by_provider_reference,
             idempotency_keys,
+            verification_scoped_endpoints,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -108,6 +109,7 @@ fn new_session(
         partner.id,
         Dialect::EasyFreelance,
         NewSession {
+            id: None,
             provider_id: "veriff".into(),
             external_refs: ExternalRefs {
                 user_id: Some("42".into()),
@@ -502,6 +504,7 @@ fn webhook_endpoint(partner: &Partner, types: &[&str], enabled: bool) -> Webhook
         }],
         failing_since: None,
         disabled_reason: None,
+        session_id: None,
         created_at: t(0),
         updated_at: t(0),
     }
@@ -956,5 +959,53 @@ pub async fn idempotency_keys(store: &dyn Store) {
     assert_eq!(
         ok(claim("body-c", 90_000).await, "claim"),
         IdempotencyClaim::Claimed
+    );
+}
+
+pub async fn verification_scoped_endpoints(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let general = webhook_endpoint(&p, &[], true);
+    ok(store.insert_webhook_endpoint(&general).await, "insert");
+    let (mine, created_mine) = new_session(&p, "digest-scope-1", t(0));
+    let (other, created_other) = new_session(&p, "digest-scope-2", t(0));
+    let mut scoped = webhook_endpoint(&p, &[], true);
+    scoped.session_id = Some(mine.id);
+    ok(
+        store.insert_webhook_endpoint(&scoped).await,
+        "insert scoped",
+    );
+    assert_eq!(
+        ok(store.get_webhook_endpoint(scoped.id).await, "get"),
+        Some(scoped.clone()),
+        "round trip"
+    );
+    let listed = ok(store.list_webhook_endpoints(Some(p.id)).await, "list");
+    assert_eq!(
+        listed.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![general.id],
+        "per-verification endpoints are not the partner's endpoints"
+    );
+    let mine_out = outbox(&mine, std::slice::from_ref(&created_mine));
+    ok(
+        store.insert_session(&mine, &created_mine, &mine_out).await,
+        "insert",
+    );
+    let other_out = outbox(&other, std::slice::from_ref(&created_other));
+    ok(
+        store
+            .insert_session(&other, &created_other, &other_out)
+            .await,
+        "insert",
+    );
+    let to_scoped = ok(store.list_deliveries(scoped.id, None, 10).await, "list");
+    assert_eq!(
+        to_scoped.iter().map(|d| d.session_id).collect::<Vec<_>>(),
+        vec![Some(mine.id)],
+        "only its own verification"
+    );
+    assert_eq!(
+        ok(store.list_deliveries(general.id, None, 10).await, "list").len(),
+        2,
+        "the general endpoint hears both"
     );
 }

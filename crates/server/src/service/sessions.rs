@@ -57,7 +57,7 @@ impl Hub {
             .and_then(Duration::try_seconds)
             .unwrap_or(self.config.session_lifetime);
         let (session, created) = Session::create(
-            SessionId::new(),
+            new.id.unwrap_or_else(SessionId::new),
             partner.id,
             dialect,
             new,

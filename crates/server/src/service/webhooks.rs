@@ -103,11 +103,54 @@ impl Hub {
             secrets: vec![secret],
             failing_since: None,
             disabled_reason: None,
+            session_id: None,
             created_at: now,
             updated_at: now,
         };
         self.store.insert_webhook_endpoint(&endpoint).await?;
         Ok((endpoint, shown))
+    }
+
+    /// Sends one verification's events to `url` as well (Hopae's per-verification
+    /// `webhookUrl`), signed with the secrets of the partner's newest enabled endpoint: a
+    /// partner that has none has no secret to check them with, and is told so.
+    pub async fn add_verification_webhook(
+        &self,
+        partner_id: PartnerId,
+        session_id: idgate_core::SessionId,
+        url: &str,
+    ) -> ServiceResult<WebhookEndpoint> {
+        let url = self.webhook_url(url)?;
+        let now = Utc::now();
+        let source = self
+            .store
+            .list_webhook_endpoints(Some(partner_id))
+            .await?
+            .into_iter()
+            .filter(|e| e.enabled)
+            .max_by_key(|e| e.created_at)
+            .ok_or_else(|| {
+                ServiceError::InvalidWebhookUrl(
+                    "add a webhook endpoint first: its signing secret signs the deliveries to a per-verification webhookUrl".into(),
+                )
+            })?;
+        let endpoint = WebhookEndpoint {
+            id: EndpointId::new(),
+            partner_id,
+            url,
+            event_types: Vec::new(),
+            enabled: true,
+            include_claims: false,
+            sign_ed25519: source.sign_ed25519,
+            secrets: source.signing_secrets(now).into_iter().cloned().collect(),
+            failing_since: None,
+            disabled_reason: None,
+            session_id: Some(session_id),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_webhook_endpoint(&endpoint).await?;
+        Ok(endpoint)
     }
 
     /// An endpoint as its partner may see it (`None` partner: an operator sees all).

@@ -63,7 +63,8 @@ pub struct CreateVerification {
     /// Values a match-capable provider compares (provider-native keys).
     #[schema(value_type = Option<Object>, example = json!({"fullName": "Kari Nordmann", "dateOfBirth": "1985-03-14"}))]
     pub match_data: Option<BTreeMap<String, String>>,
-    /// Accepted and validated; events for this verification go to the app's webhook endpoints.
+    /// This verification's events also go here, in Hopae's envelope, signed with the secret
+    /// of the app's newest enabled webhook endpoint (one must exist).
     pub webhook_url: Option<String>,
 }
 

@@ -406,8 +406,10 @@ async fn create(
         None => None,
     };
     let mut options = Map::new();
+    let id = SessionId::new();
     if let Some(url) = &request.webhook_url {
-        options.insert("webhookUrl".into(), state.check_webhook_url(url)?.into());
+        let endpoint = state.add_verification_webhook(partner.id, id, url).await?;
+        options.insert("webhookUrl".into(), endpoint.url.into());
     }
     let user_data = request.user_data.unwrap_or_default();
     let registration_id = user_data.get("registrationId").cloned();
@@ -416,6 +418,7 @@ async fn create(
             partner,
             Dialect::Hopae,
             NewSession {
+                id: Some(id),
                 provider_id: info.id.clone(),
                 dialect_options: options,
                 applicant: (!user_data.is_empty()).then(|| ApplicantData {
