@@ -57,7 +57,7 @@ impl Hub {
             .and_then(Duration::try_seconds)
             .unwrap_or(self.config.session_lifetime);
         let (session, created) = Session::create(
-            new.id.unwrap_or_else(SessionId::new),
+            new.id.unwrap_or_default(),
             partner.id,
             dialect,
             new,
