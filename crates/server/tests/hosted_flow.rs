@@ -3,18 +3,10 @@
 
 mod common;
 
-use common::{TestApp, query, verify_result_token};
+use common::{TestApp, location, query, verify_result_token};
 use serde_json::json;
 
 const RETURN: &str = "http://127.0.0.1:9/partner/return";
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn absolute(app: &TestApp, loc: &str) -> String {
     if loc.starts_with('/') {

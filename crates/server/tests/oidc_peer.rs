@@ -7,7 +7,7 @@
 mod common;
 
 use common::oidc::{HIGH, LOW, Op, SUBSTANTIAL, app_with_eid, free_port};
-use common::{Partner, TestApp, query, text};
+use common::{Partner, TestApp, location, query, text};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -36,14 +36,6 @@ impl Jar {
             .collect::<Vec<_>>()
             .join("; ")
     }
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// What the person does at the eID.

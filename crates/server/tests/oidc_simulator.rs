@@ -3,20 +3,12 @@
 
 mod common;
 
-use common::{TestApp, query, text};
+use common::{TestApp, location, query, text};
 use reqwest::Method;
 use serde_json::json;
 
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 const LOW: &str = "http://eidas.europa.eu/LoA/low";
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 /// Starts a verification at the simulator; returns (verification id, authorize URL).
 async fn begin(app: &TestApp, p: &common::Partner, loa: Option<u8>) -> (String, String) {

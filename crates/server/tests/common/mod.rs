@@ -255,6 +255,15 @@ impl TestApp {
     }
 }
 
+/// The `Location` header of an answer (empty when absent).
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A string member of a JSON answer (empty when absent).
 pub fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_owned()

@@ -34,6 +34,14 @@ const IDEMPOTENCY_RETENTION_HOURS: i64 = 24;
 
 type Result<T> = std::result::Result<T, HopaeError>;
 
+/// A handler's answer: the value as JSON, or the problem document for the request's path.
+fn json_or_problem<T: serde::Serialize>(result: Result<T>, uri: &axum::http::Uri) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => e.respond(uri.path()),
+    }
+}
+
 fn flow_word(flow: FlowType) -> &'static str {
     match flow {
         FlowType::Redirect => "redirect",
@@ -469,10 +477,7 @@ pub async fn get_verification(
         let session = state.partner_session(&partner, parse_id(&id)?).await?;
         Ok::<_, HopaeError>(verification(&state, &session, None))
     };
-    match found.await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.respond(uri.path()),
-    }
+    json_or_problem(found.await, &uri)
 }
 
 #[utoipa::path(
@@ -590,10 +595,7 @@ pub async fn userinfo(
             claims,
         })
     };
-    match found.await {
-        Ok(info) => Json(info).into_response(),
-        Err(e) => e.respond(uri.path()),
-    }
+    json_or_problem(found.await, &uri)
 }
 
 #[utoipa::path(
@@ -635,10 +637,7 @@ pub async fn evidence(
             evidence: evidence.evidence.clone(),
         })
     };
-    match found.await {
-        Ok(e) => Json(e).into_response(),
-        Err(e) => e.respond(uri.path()),
-    }
+    json_or_problem(found.await, &uri)
 }
 
 fn fields(fields: &[InputField]) -> Vec<ProviderField> {
@@ -736,10 +735,7 @@ pub async fn sandbox_decision(
             .await?;
         Ok::<_, HopaeError>(verification(&state, &session, None))
     };
-    match decided.await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.respond(uri.path()),
-    }
+    json_or_problem(decided.await, &uri)
 }
 
 /// Unknown paths under the dialect.
