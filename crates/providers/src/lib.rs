@@ -69,6 +69,8 @@ impl InputField {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct InputError {
+    /// The field is absent (rather than present and wrong).
+    pub missing: bool,
     pub field: String,
     pub message: String,
 }
@@ -83,6 +85,7 @@ pub fn check_fields(
     for field in fields.iter().filter(|f| f.required) {
         if given.get(&field.name).is_none_or(|v| v.trim().is_empty()) {
             return Err(InputError {
+                missing: true,
                 field: format!("{prefix}.{}", field.name),
                 message: format!("is required by this provider ({})", field.description),
             });
@@ -91,12 +94,14 @@ pub fn check_fields(
     for (name, value) in given {
         if !fields.iter().any(|f| &f.name == name) {
             return Err(InputError {
+                missing: false,
                 field: format!("{prefix}.{name}"),
                 message: "is not used by this provider".to_owned(),
             });
         }
         if value.chars().count() > 200 {
             return Err(InputError {
+                missing: false,
                 field: format!("{prefix}.{name}"),
                 message: "must be at most 200 characters".to_owned(),
             });
@@ -247,6 +252,7 @@ pub fn check_declared(
         check_fields("matchData", &info.match_fields, match_data)
     } else if let Some(name) = match_data.keys().next() {
         Err(InputError {
+            missing: false,
             field: format!("matchData.{name}"),
             message: "this provider is not match-capable; send no matchData".to_owned(),
         })
@@ -271,6 +277,7 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     fn check_identifier(&self, identifier: &str) -> Result<String, InputError> {
         let _ = identifier;
         Err(InputError {
+            missing: false,
             field: "identifier".to_owned(),
             message: "this provider does not take an identifier".to_owned(),
         })

@@ -446,6 +446,14 @@ async fn a_tampered_callback_changes_nothing() {
             "pending"
         );
     }
+    // The provider advertises RFC 9207, so a response without `iss` is refused as well.
+    let mut without_iss = url.clone();
+    without_iss
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(original.iter().filter(|(k, _)| k != "iss"));
+    let (status, _) = callback(&app, without_iss.as_str()).await;
+    assert_eq!(status, 400, "iss missing");
     // A callback for another provider id with a genuine state is refused too.
     url.set_path("/callback/veriff");
     let (status, _) = callback(&app, url.as_str()).await;

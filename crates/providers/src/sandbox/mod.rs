@@ -273,6 +273,7 @@ impl Provider for SandboxProvider {
         crate::check_declared(&self.info, user_data, match_data)?;
         if let Some(id) = user_data.get("registrationId") {
             self.check_identifier(id).map_err(|e| InputError {
+                missing: false,
                 field: "userData.registrationId".to_owned(),
                 message: e.message,
             })?;
@@ -281,6 +282,7 @@ impl Provider for SandboxProvider {
             && !(code.len() == 11 && code.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(InputError {
+                missing: false,
                 field: "userData.personalCode".to_owned(),
                 message: "must be 11 digits".to_owned(),
             });
@@ -291,12 +293,14 @@ impl Provider for SandboxProvider {
     fn check_identifier(&self, identifier: &str) -> Result<String, InputError> {
         if self.kind != SandboxKind::Push {
             return Err(InputError {
+                missing: false,
                 field: "identifier".to_owned(),
                 message: "this provider does not take an identifier".to_owned(),
             });
         }
         let canonical =
             identities::canonical_registration_id(identifier).ok_or_else(|| InputError {
+                missing: false,
                 field: "identifier".to_owned(),
                 message:
                     "must look like PNOEE-39001010000: PNO, a two-letter country, '-', 11 digits"
@@ -304,6 +308,7 @@ impl Provider for SandboxProvider {
             })?;
         if TestIdentity::by_registration_id(&canonical).is_none() {
             return Err(InputError {
+                missing: false,
                 field: "identifier".to_owned(),
                 message: "no sandbox account has this identifier; use one of the test identities"
                     .to_owned(),

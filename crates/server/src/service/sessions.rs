@@ -224,6 +224,7 @@ impl Hub {
         let outcome = sandbox
             .decide(choice, session_context(&session, &material))
             .map_err(|e| idgate_providers::InputError {
+                missing: false,
                 field: "outcome".to_owned(),
                 message: e.to_string(),
             })?;

@@ -67,11 +67,6 @@ impl Hub {
         Ok(text)
     }
 
-    /// A webhook URL as it would be stored, or why it is refused.
-    pub fn check_webhook_url(&self, raw: &str) -> ServiceResult<String> {
-        self.webhook_url(raw)
-    }
-
     fn event_filter(types: Vec<String>) -> ServiceResult<Vec<String>> {
         let unknown = unknown_event_types(&types);
         if !unknown.is_empty() {

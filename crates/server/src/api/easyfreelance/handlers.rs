@@ -6,6 +6,7 @@ use super::dto::{
     CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
     ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, timestamp,
 };
+use crate::api::BodyError;
 use crate::api::problem::{ApiError, Problem};
 use crate::service::ServiceError;
 use crate::state::AppState;
@@ -35,33 +36,21 @@ pub(super) fn add(errors: &mut Errors, field: &str, message: impl Into<String>) 
 pub(super) fn json_body(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    let Json(value) = body.map_err(|rejection| match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+    crate::api::json_object(body).map_err(|e| match e {
+        BodyError::UnsupportedMediaType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as JSON with Content-Type: application/json.",
         ),
-        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is too large.",
-            )
-        }
-        other => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("The request body is not valid JSON: {}", other.body_text()),
+        BodyError::TooLarge => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large.",
         ),
-    })?;
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "The request body must be a JSON object.",
-        )),
-    }
+        BodyError::Invalid(detail) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
+        }
+    })
 }
 
 /// A required string field of at most `max` characters.

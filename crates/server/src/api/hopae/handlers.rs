@@ -7,6 +7,7 @@ use super::dto::{
     VerificationError, status_word, timestamp,
 };
 use super::problem::{HopaeError, HopaeProblem};
+use crate::api::BodyError;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use aws_lc_rs::digest;
@@ -69,33 +70,21 @@ fn parse_id(text: &str) -> Result<SessionId> {
 fn json_object(
     body: std::result::Result<Json<Value>, JsonRejection>,
 ) -> Result<Map<String, Value>> {
-    let Json(value) = body.map_err(|rejection| match rejection {
-        JsonRejection::MissingJsonContentType(_) => HopaeError::new(
+    crate::api::json_object(body).map_err(|e| match e {
+        BodyError::UnsupportedMediaType => HopaeError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
             "Send the body as JSON with Content-Type: application/json.",
         ),
-        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            HopaeError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "VALIDATION_PAYLOAD_TOO_LARGE",
-                "The request body is too large.",
-            )
-        }
-        other => HopaeError::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_INVALID_JSON",
-            format!("The request body is not valid JSON: {}", other.body_text()),
+        BodyError::TooLarge => HopaeError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "VALIDATION_PAYLOAD_TOO_LARGE",
+            "The request body is too large.",
         ),
-    })?;
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => Err(HopaeError::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_INVALID_JSON",
-            "The request body must be a JSON object.",
-        )),
-    }
+        BodyError::Invalid(detail) => {
+            HopaeError::new(StatusCode::BAD_REQUEST, "VALIDATION_INVALID_JSON", detail)
+        }
+    })
 }
 
 /// An optional object whose members are all strings.

@@ -146,18 +146,15 @@ impl From<ServiceError> for HopaeError {
                     "Provider {id:?} is not enabled for your app; GET /providers lists those that are."
                 ),
             ),
-            E::InvalidInput(inner) => {
-                let missing = inner.message.starts_with("is required");
-                HopaeError::field(
-                    if missing {
-                        "VALIDATION_MISSING_FIELD"
-                    } else {
-                        "VALIDATION_INVALID_REQUEST"
-                    },
-                    &inner.field,
-                    inner.to_string(),
-                )
-            }
+            E::InvalidInput(inner) => HopaeError::field(
+                if inner.missing {
+                    "VALIDATION_MISSING_FIELD"
+                } else {
+                    "VALIDATION_INVALID_REQUEST"
+                },
+                &inner.field,
+                inner.to_string(),
+            ),
             E::LoaUnavailable { .. } => HopaeError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "VALIDATION_UNPROCESSABLE",
