@@ -1,7 +1,7 @@
 //! The physical ceilings, measured the same way and in the same run as idgate: a bare handler
 //! behind the same server stack, and durable single-row inserts with the same database settings.
 
-use std::str::FromStr;
+use anyhow::Context;
 use std::time::{Duration, Instant};
 
 /// Serves `GET /` → a small JSON body through idgate's own operational layers; prints
@@ -53,33 +53,31 @@ pub async fn durable_inserts(database_url: &str, seconds: f64) -> anyhow::Result
             .await?;
         return Ok(());
     }
-    // The same pragmas idgate's SQLite store uses.
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)?
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    sqlx::query(
+    // The same connection settings as idgate's SQLite writer (WAL, synchronous=FULL), through
+    // the same library, with nothing between the loop and SQLite: the physical ceiling.
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .context("a sqlite:// URL")?;
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "wal")?;
+    conn.pragma_update(None, "synchronous", "full")?;
+    conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS ceiling (id TEXT PRIMARY KEY, partner TEXT NOT NULL,
          status TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL) STRICT",
-    )
-    .execute(&pool)
-    .await?;
+    )?;
     let started = Instant::now();
     let mut n = 0u64;
     while started.elapsed() < duration {
-        sqlx::query("INSERT INTO ceiling VALUES (?1, ?2, 'created', ?3, ?4)")
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(uuid::Uuid::nil().to_string())
-            .bind(format!("{{\"user_id\":{n}}}"))
-            .bind(chrono::Utc::now().timestamp_micros())
-            .execute(&pool)
-            .await?;
+        conn.prepare_cached("INSERT INTO ceiling VALUES (?1, ?2, 'created', ?3, ?4)")?
+            .execute(rusqlite::params![
+                uuid::Uuid::now_v7().to_string(),
+                uuid::Uuid::nil().to_string(),
+                format!("{{\"user_id\":{n}}}"),
+                chrono::Utc::now().timestamp_micros()
+            ])?;
         n += 1;
     }
     println!("inserts {n} {}", started.elapsed().as_secs_f64());

@@ -170,10 +170,8 @@ async fn open_store(
                     source,
                 })?;
             }
-            // sqlx runs every SQLite connection on a thread of its own and hands each statement
-            // over to it; reads of a local file are CPU-bound, so readers beyond the CPUs this
-            // process may use only add thread switches (measured: +20 % status polls on one
-            // core going from 10 readers to 2; see the README's Performance section).
+            // Reads run on the calling thread (one reader each), so more idle readers than the
+            // CPUs this process may use would sit unused.
             let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
             let readers = db
                 .max_connections

@@ -1,13 +1,16 @@
 //! idgate's embedded store: one SQLite file in WAL mode.
 //!
-//! Writes go through a pool of one connection so writers queue in Rust instead of meeting
-//! `SQLITE_BUSY`; reads use their own pool and run beside the writer thanks to WAL.
+//! Writes run on one writer thread, each transaction as a single closure, and concurrent writes
+//! share a commit (see [`connection`]); reads run on read-only connections beside it, thanks to
+//! WAL. Migrations are sqlx's, so databases made by earlier versions carry on.
 
+mod connection;
 mod rows;
 mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use connection::{Readers, Writer, backend};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
     ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
@@ -17,9 +20,8 @@ use idgate_store::{
     IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
 };
 use rows::{micros, opt_micros};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use rusqlite::{Connection, Params, Row, params};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,172 +31,249 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The SQLite implementation of [`Store`].
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pub(crate) writer: SqlitePool,
-    pub(crate) reader: SqlitePool,
+    pub(crate) writer: Writer,
+    pub(crate) readers: Arc<Readers>,
     pub(crate) keys: Arc<KeyRing>,
+    url: String,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite:path`),
-    /// with up to `readers` reading connections beside the single writer.
+    /// keeping up to `readers` idle reading connections beside the single writer.
     pub async fn open(url: &str, keys: Arc<KeyRing>, readers: u32) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Backend(format!("invalid SQLite URL: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(backend)?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(readers.max(1))
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(backend)?;
+        let path = file_path(url)?;
+        let writer = Writer::start(&path)?;
+        let readers = Readers::new(path, usize::try_from(readers).unwrap_or(1));
         Ok(SqliteStore {
             writer,
-            reader,
+            readers: Arc::new(readers),
             keys,
+            url: url.to_owned(),
         })
     }
 
     /// Whether the database has been migrated at least once (a fresh file has not).
     pub async fn is_initialised(&self) -> StoreResult<bool> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(backend)?;
-        Ok(row.is_some())
+        self.readers.with(|c| {
+            Ok(query_one(
+                c,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |_| Ok(()),
+            )?
+            .is_some())
+        })
     }
 
-    /// Closes both pools, checkpointing the WAL.
+    /// Copies the WAL into the database file and closes the idle readers.
     pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
+        self.readers.close();
+        if let Err(e) = self.writer.checkpoint().await {
+            tracing::warn!(error = %e, "SQLite checkpoint at close failed");
+        }
     }
 }
 
-pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// The file a `sqlite://path` or `sqlite:path` URL names (a query string is ignored).
+fn file_path(url: &str) -> StoreResult<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::Backend(format!("not a SQLite URL: {url}")))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Backend(
+            "the SQLite URL must name a file, e.g. sqlite://data/idgate.db".into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
 }
 
-/// Maps a unique-constraint failure to [`StoreError::Duplicate`] naming `what`.
-pub(crate) fn write_error(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+/// Maps a uniqueness failure to [`StoreError::Duplicate`] naming `what`.
+pub(crate) fn write_error(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StoreError::Duplicate(what)
+        }
         _ => backend(e),
     }
+}
+
+/// Runs a (cached) statement; how many rows it changed.
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The first row of a (cached) query, mapped.
+pub(crate) fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(backend)?;
+    let mut rows = statement.query(params).map_err(backend)?;
+    rows.next().map_err(backend)?.map(map).transpose()
+}
+
+/// Every row of a (cached) query, mapped.
+pub(crate) fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut map: impl FnMut(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(backend)?;
+    let mut rows = statement.query(params).map_err(backend)?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next().map_err(backend)? {
+        all.push(map(row)?);
+    }
+    Ok(all)
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
-            .run(&self.writer)
+        let failed = |e: sqlx::Error| StoreError::Backend(format!("migration failed: {e}"));
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+            .map_err(failed)?
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+            .map_err(failed)?;
+        let done = MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")));
+        pool.close().await;
+        done
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.readers
+            .with(|c| query_one(c, "SELECT 1", [], |_| Ok(())).map(|_| ()))
     }
 
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = ?1")
-            .bind(key)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?;
-        Ok(row.map(|(v,)| v))
+        self.readers.with(|c| {
+            query_one(c, "SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                rows::get(r, "value")
+            })
+        })
     }
 
     async fn meta_set(&self, key: &str, value: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [&key, &value],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
     }
 
     async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(done.rows_affected() == 1)
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.writer
+            .write(move |c| {
+                let done = execute(
+                    c,
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    [&key, &value],
+                )
+                .map_err(backend)?;
+                Ok(done == 1)
+            })
+            .await
     }
 
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(p.id.to_string())
-        .bind(&p.name)
-        .bind(p.tier.as_str())
-        .bind(p.session_ttl_secs)
-        .bind(micros(p.created_at))
-        .execute(&self.writer)
-        .await
-        .map_err(write_error("partner"))?;
-        Ok(())
+        let p = p.clone();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        p.id.to_string(),
+                        p.name,
+                        p.tier.as_str(),
+                        p.session_ttl_secs,
+                        micros(p.created_at)
+                    ],
+                )
+                .map_err(write_error("partner"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn get_partner(&self, id: PartnerId) -> StoreResult<Option<Partner>> {
-        sqlx::query("SELECT * FROM partners WHERE id = ?1")
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| rows::partner(&r))
-            .transpose()
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM partners WHERE id = ?1",
+                [id.to_string()],
+                rows::partner,
+            )
+        })
     }
 
     async fn list_partners(&self) -> StoreResult<Vec<Partner>> {
-        sqlx::query("SELECT * FROM partners ORDER BY created_at, id")
-            .fetch_all(&self.reader)
+        self.readers
+            .off_thread(|c| {
+                query_all(
+                    c,
+                    "SELECT * FROM partners ORDER BY created_at, id",
+                    [],
+                    rows::partner,
+                )
+            })
             .await
-            .map_err(backend)?
-            .iter()
-            .map(rows::partner)
-            .collect()
     }
 
-    async fn insert_credential(&self, c: &Credential) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO credentials
-             (id, partner_id, kind, lookup_digest, secret_digest, created_at, revoked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(c.id.to_string())
-        .bind(c.partner_id.to_string())
-        .bind(c.kind.as_str())
-        .bind(&c.lookup_digest)
-        .bind(&c.secret_digest)
-        .bind(micros(c.created_at))
-        .bind(opt_micros(c.revoked_at))
-        .execute(&self.writer)
-        .await
-        .map_err(write_error("credential"))?;
-        Ok(())
+    async fn insert_credential(&self, cred: &Credential) -> StoreResult<()> {
+        let cred = cred.clone();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO credentials
+                     (id, partner_id, kind, lookup_digest, secret_digest, created_at, revoked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        cred.id.to_string(),
+                        cred.partner_id.to_string(),
+                        cred.kind.as_str(),
+                        cred.lookup_digest,
+                        cred.secret_digest,
+                        micros(cred.created_at),
+                        opt_micros(cred.revoked_at)
+                    ],
+                )
+                .map_err(write_error("credential"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn find_credential(
@@ -202,68 +281,79 @@ impl Store for SqliteStore {
         kind: CredentialKind,
         lookup_digest: &str,
     ) -> StoreResult<Option<Credential>> {
-        sqlx::query(
-            "SELECT * FROM credentials
-             WHERE kind = ?1 AND lookup_digest = ?2 AND revoked_at IS NULL",
-        )
-        .bind(kind.as_str())
-        .bind(lookup_digest)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?
-        .map(|r| rows::credential(&r))
-        .transpose()
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM credentials
+                 WHERE kind = ?1 AND lookup_digest = ?2 AND revoked_at IS NULL",
+                [kind.as_str(), lookup_digest],
+                rows::credential,
+            )
+        })
     }
 
     async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO return_url_rules
-             (id, partner_id, requested_url, normalized_scheme, normalized_host,
-              normalized_path_prefix, status, requested_at, decided_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .bind(r.id.to_string())
-        .bind(r.partner_id.to_string())
-        .bind(&r.requested_url)
-        .bind(&r.normalized_scheme)
-        .bind(&r.normalized_host)
-        .bind(&r.normalized_path_prefix)
-        .bind(r.status.as_str())
-        .bind(micros(r.requested_at))
-        .bind(opt_micros(r.decided_at))
-        .execute(&self.writer)
-        .await
-        .map_err(write_error("return URL rule"))?;
-        Ok(())
+        let r = r.clone();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO return_url_rules
+                     (id, partner_id, requested_url, normalized_scheme, normalized_host,
+                      normalized_path_prefix, status, requested_at, decided_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        r.id.to_string(),
+                        r.partner_id.to_string(),
+                        r.requested_url,
+                        r.normalized_scheme,
+                        r.normalized_host,
+                        r.normalized_path_prefix,
+                        r.status.as_str(),
+                        micros(r.requested_at),
+                        opt_micros(r.decided_at)
+                    ],
+                )
+                .map_err(write_error("return URL rule"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>> {
-        sqlx::query("SELECT * FROM return_url_rules WHERE id = ?1")
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| rows::return_url_rule(&r))
-            .transpose()
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM return_url_rules WHERE id = ?1",
+                [id.to_string()],
+                rows::return_url_rule,
+            )
+        })
     }
 
     async fn list_return_url_rules(
         &self,
         filter: ReturnUrlFilter,
     ) -> StoreResult<Vec<ReturnUrlRule>> {
-        sqlx::query(
-            "SELECT * FROM return_url_rules
-             WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR status = ?2)
-             ORDER BY requested_at, id",
-        )
-        .bind(filter.partner_id.map(|p| p.to_string()))
-        .bind(filter.status.map(|s| s.as_str()))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(rows::return_url_rule)
-        .collect()
+        // One partner's rules are few (the partner index bounds them); every partner's rules
+        // are an operator's listing, read off the async threads.
+        let partner = filter.partner_id.map(|p| p.to_string());
+        let status = filter.status.map(|s| s.as_str());
+        let list = move |c: &Connection| {
+            query_all(
+                c,
+                "SELECT * FROM return_url_rules
+                 WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR status = ?2)
+                 ORDER BY requested_at, id",
+                params![partner, status],
+                rows::return_url_rule,
+            )
+        };
+        if filter.partner_id.is_some() {
+            self.readers.with(list)
+        } else {
+            self.readers.off_thread(list).await
+        }
     }
 
     async fn decide_return_url_rule(
@@ -272,18 +362,18 @@ impl Store for SqliteStore {
         status: ReturnUrlStatus,
         at: DateTime<Utc>,
     ) -> StoreResult<ReturnUrlRule> {
-        sqlx::query(
-            "UPDATE return_url_rules SET status = ?2, decided_at = ?3 WHERE id = ?1 RETURNING *",
-        )
-        .bind(id.to_string())
-        .bind(status.as_str())
-        .bind(micros(at))
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(backend)?
-        .map(|r| rows::return_url_rule(&r))
-        .transpose()?
-        .ok_or(StoreError::NotFound("return URL rule"))
+        self.writer
+            .write(move |c| {
+                query_one(
+                    c,
+                    "UPDATE return_url_rules SET status = ?2, decided_at = ?3 WHERE id = ?1
+                     RETURNING *",
+                    params![id.to_string(), status.as_str(), micros(at)],
+                    rows::return_url_rule,
+                )?
+                .ok_or(StoreError::NotFound("return URL rule"))
+            })
+            .await
     }
 
     async fn insert_session(
@@ -292,69 +382,77 @@ impl Store for SqliteStore {
         created: &SessionEvent,
         outbox: &[WebhookEvent],
     ) -> StoreResult<()> {
-        let enc = SealedSession::seal(&self.keys, s)?;
-        let mut tx = self.writer.begin().await.map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO sessions
-             (id, partner_id, dialect, provider_id, status, reason, raw_provider_status,
-              external_refs, dialect_options, applicant, requested_loa, requested_claims,
-              match_data, return_url, access_token_digest, provider_reference, created_at,
-              started_at, submitted_at, decided_at, expires_at, achieved_loa, result_claims,
-              match_result, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-        )
-        .bind(s.id.to_string())
-        .bind(s.partner_id.to_string())
-        .bind(s.dialect.as_str())
-        .bind(&s.provider_id)
-        .bind(s.status.as_str())
-        .bind(&s.reason)
-        .bind(&s.raw_provider_status)
-        .bind(rows::json(&s.external_refs)?)
-        .bind(rows::json(&s.dialect_options)?)
-        .bind(enc.applicant)
-        .bind(s.requested_loa.map(i64::from))
-        .bind(rows::json(&s.requested_claims)?)
-        .bind(enc.match_data)
-        .bind(&s.return_url)
-        .bind(&s.access_token_digest)
-        .bind(&s.provider_reference)
-        .bind(micros(s.created_at))
-        .bind(opt_micros(s.started_at))
-        .bind(opt_micros(s.submitted_at))
-        .bind(opt_micros(s.decided_at))
-        .bind(micros(s.expires_at))
-        .bind(s.achieved_loa.map(i64::from))
-        .bind(enc.result_claims)
-        .bind(enc.match_result)
-        .bind(s.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(write_error("session access token"))?;
-        insert_event(&mut tx, created).await?;
-        webhooks::insert_outbox(&mut tx, outbox)
+        // Everything that costs CPU (encryption, JSON) happens here, off the writer's thread.
+        let row = SessionRow::new(&self.keys, s)?;
+        let created = EventRow::new(created)?;
+        let outbox = webhooks::OutboxRows::new(outbox);
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO sessions
+                     (id, partner_id, dialect, provider_id, status, reason, raw_provider_status,
+                      external_refs, dialect_options, applicant, requested_loa,
+                      requested_claims, match_data, return_url, access_token_digest,
+                      provider_reference, created_at, started_at, submitted_at, decided_at,
+                      expires_at, achieved_loa, result_claims, match_result, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                    params![
+                        row.id,
+                        row.partner_id,
+                        row.dialect,
+                        row.provider_id,
+                        row.status,
+                        row.reason,
+                        row.raw_provider_status,
+                        row.external_refs,
+                        row.dialect_options,
+                        row.sealed.applicant,
+                        row.requested_loa,
+                        row.requested_claims,
+                        row.sealed.match_data,
+                        row.return_url,
+                        row.access_token_digest,
+                        row.provider_reference,
+                        row.created_at,
+                        row.started_at,
+                        row.submitted_at,
+                        row.decided_at,
+                        row.expires_at,
+                        row.achieved_loa,
+                        row.sealed.result_claims,
+                        row.sealed.match_result,
+                        row.version
+                    ],
+                )
+                .map_err(write_error("session access token"))?;
+                created.insert(c)?;
+                outbox.insert(c)
+            })
             .await
-            .map_err(write_error("webhook event"))?;
-        tx.commit().await.map_err(backend)
     }
 
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE id = ?1")
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?;
-        row.map(|r| rows::session(&r, &self.keys)).transpose()
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM sessions WHERE id = ?1",
+                [id.to_string()],
+                |r| rows::session(r, &self.keys),
+            )
+        })
     }
 
     async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE access_token_digest = ?1")
-            .bind(digest)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?;
-        row.map(|r| rows::session(&r, &self.keys)).transpose()
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM sessions WHERE access_token_digest = ?1",
+                [digest],
+                |r| rows::session(r, &self.keys),
+            )
+        })
     }
 
     async fn commit_transition(
@@ -371,54 +469,62 @@ impl Store for SqliteStore {
                 "events must be consecutive and end at the session's version".into(),
             ));
         }
-        let enc = SealedSession::seal(&self.keys, s)?;
-        let mut tx = self.writer.begin().await.map_err(backend)?;
-        let updated = sqlx::query(
-            "UPDATE sessions SET
-                status = ?2, reason = ?3, raw_provider_status = ?4, provider_reference = ?5,
-                started_at = ?6, submitted_at = ?7, decided_at = ?8, achieved_loa = ?9,
-                result_claims = ?10, match_result = ?11, version = ?12,
-                expiry_claimed_until = NULL, evidence = ?14
-             WHERE id = ?1 AND version = ?13",
-        )
-        .bind(s.id.to_string())
-        .bind(s.status.as_str())
-        .bind(&s.reason)
-        .bind(&s.raw_provider_status)
-        .bind(&s.provider_reference)
-        .bind(opt_micros(s.started_at))
-        .bind(opt_micros(s.submitted_at))
-        .bind(opt_micros(s.decided_at))
-        .bind(s.achieved_loa.map(i64::from))
-        .bind(enc.result_claims)
-        .bind(enc.match_result)
-        .bind(s.version)
-        .bind(first.seq - 1)
-        .bind(enc.evidence)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Stale);
-        }
-        for event in events {
-            insert_event(&mut tx, event).await?;
-        }
-        webhooks::insert_outbox(&mut tx, outbox)
+        let expected_version = first.seq - 1;
+        let row = SessionRow::new(&self.keys, s)?;
+        let events = events
+            .iter()
+            .map(EventRow::new)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let outbox = webhooks::OutboxRows::new(outbox);
+        self.writer
+            .write(move |c| {
+                let updated = execute(
+                    c,
+                    "UPDATE sessions SET
+                        status = ?2, reason = ?3, raw_provider_status = ?4,
+                        provider_reference = ?5, started_at = ?6, submitted_at = ?7,
+                        decided_at = ?8, achieved_loa = ?9, result_claims = ?10,
+                        match_result = ?11, version = ?12, expiry_claimed_until = NULL,
+                        evidence = ?14
+                     WHERE id = ?1 AND version = ?13",
+                    params![
+                        row.id,
+                        row.status,
+                        row.reason,
+                        row.raw_provider_status,
+                        row.provider_reference,
+                        row.started_at,
+                        row.submitted_at,
+                        row.decided_at,
+                        row.achieved_loa,
+                        row.sealed.result_claims,
+                        row.sealed.match_result,
+                        row.version,
+                        expected_version,
+                        row.sealed.evidence
+                    ],
+                )
+                .map_err(backend)?;
+                if updated != 1 {
+                    return Err(StoreError::Stale);
+                }
+                for event in &events {
+                    event.insert(c)?;
+                }
+                outbox.insert(c)
+            })
             .await
-            .map_err(write_error("webhook event"))?;
-        tx.commit().await.map_err(backend)
     }
 
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>> {
-        sqlx::query("SELECT * FROM session_events WHERE session_id = ?1 ORDER BY seq")
-            .bind(id.to_string())
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(rows::event)
-            .collect()
+        self.readers.with(|c| {
+            query_all(
+                c,
+                "SELECT * FROM session_events WHERE session_id = ?1 ORDER BY seq",
+                [id.to_string()],
+                rows::event,
+            )
+        })
     }
 
     async fn claim_due_expiries(
@@ -427,30 +533,30 @@ impl Store for SqliteStore {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>> {
-        // SQLite runs one writer at a time, so select-and-mark in one statement is atomic.
-        // The status list repeats the partial index's predicate so SQLite can use it.
-        let mut ids: Vec<(String, i64)> = sqlx::query_as(
-            "UPDATE sessions SET expiry_claimed_until = ?3
-             WHERE id IN (
-                 SELECT id FROM sessions
-                 WHERE status IN ('created', 'started', 'submitted', 'resubmission_requested')
-                   AND expires_at <= ?1
-                   AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= ?1)
-                 ORDER BY expires_at, id
-                 LIMIT ?2)
-             RETURNING id, expires_at",
-        )
-        .bind(micros(now))
-        .bind(i64::from(limit))
-        .bind(micros(lease_until))
-        .fetch_all(&self.writer)
-        .await
-        .map_err(backend)?;
-        // RETURNING has no order of its own.
-        ids.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        ids.into_iter()
-            .map(|(id, _)| rows::uuid(&id).map(SessionId))
-            .collect()
+        self.writer
+            .write(move |c| {
+                // One writer: select-and-mark in one statement is atomic. The status list
+                // repeats the partial index's predicate so SQLite can use it.
+                let mut ids = query_all(
+                    c,
+                    "UPDATE sessions SET expiry_claimed_until = ?3
+                     WHERE id IN (
+                         SELECT id FROM sessions
+                         WHERE status IN ('created', 'started', 'submitted',
+                                          'resubmission_requested')
+                           AND expires_at <= ?1
+                           AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= ?1)
+                         ORDER BY expires_at, id
+                         LIMIT ?2)
+                     RETURNING id, expires_at",
+                    params![micros(now), i64::from(limit), micros(lease_until)],
+                    |r| Ok((rows::uuid_col(r, "id")?, rows::get::<i64>(r, "expires_at")?)),
+                )?;
+                // RETURNING has no order of its own.
+                ids.sort_by_key(|&(id, expires_at)| (expires_at, id.to_string()));
+                Ok(ids.into_iter().map(|(id, _)| SessionId(id)).collect())
+            })
+            .await
     }
 
     async fn find_sessions_by_provider_reference(
@@ -459,21 +565,17 @@ impl Store for SqliteStore {
         reference: &str,
         limit: u32,
     ) -> StoreResult<Vec<Session>> {
-        sqlx::query(
-            "SELECT * FROM sessions
-             WHERE provider_id = ?1 AND provider_reference = ?2
-               AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
-             ORDER BY created_at DESC LIMIT ?3",
-        )
-        .bind(provider_id)
-        .bind(reference)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| rows::session(r, &self.keys))
-        .collect()
+        self.readers.with(|c| {
+            query_all(
+                c,
+                "SELECT * FROM sessions
+                 WHERE provider_id = ?1 AND provider_reference = ?2
+                   AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+                 ORDER BY created_at DESC LIMIT ?3",
+                params![provider_id, reference, i64::from(limit)],
+                |r| rows::session(r, &self.keys),
+            )
+        })
     }
 
     async fn claim_idempotency_key(
@@ -484,64 +586,77 @@ impl Store for SqliteStore {
         lease_until: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> StoreResult<IdempotencyClaim> {
-        // One writer connection: the read and the write below cannot interleave with another
+        let partner = key.partner_id.to_string();
+        let name = key.key.to_owned();
+        let row_id = key.row_id();
+        let request_digest = request_digest.to_owned();
+        let keys = Arc::clone(&self.keys);
+        // On the writer's thread the read and the write below cannot interleave with another
         // claim of the same key.
-        let mut tx = self.writer.begin().await.map_err(backend)?;
-        let found: Option<(String, String, Option<i64>, Option<i64>, Option<Vec<u8>>)> =
-            sqlx::query_as(
-                "SELECT request_digest, state, locked_until, response_status, response_body
-                 FROM idempotency_keys
-                 WHERE partner_id = ?1 AND key = ?2 AND created_at >= ?3",
-            )
-            .bind(key.partner_id.to_string())
-            .bind(key.key)
-            .bind(micros(forget_before))
-            .fetch_optional(&mut *tx)
+        self.writer
+            .write(move |c| {
+                let found = query_one(
+                    c,
+                    "SELECT request_digest, state, locked_until, response_status, response_body
+                     FROM idempotency_keys
+                     WHERE partner_id = ?1 AND key = ?2 AND created_at >= ?3",
+                    params![partner, name, micros(forget_before)],
+                    |r| {
+                        Ok((
+                            rows::get::<String>(r, "request_digest")?,
+                            rows::get::<String>(r, "state")?,
+                            rows::get::<Option<i64>>(r, "locked_until")?,
+                            rows::get::<Option<i64>>(r, "response_status")?,
+                            rows::get::<Option<Vec<u8>>>(r, "response_body")?,
+                        ))
+                    },
+                )?;
+                let claim = match found {
+                    Some((digest, ..)) if digest != request_digest => IdempotencyClaim::Conflict,
+                    Some((_, state, _, Some(status), body)) if state == "completed" => {
+                        let body = sealed::open(
+                            &keys,
+                            "idempotency_keys",
+                            "response_body",
+                            &row_id,
+                            body,
+                        )?
+                        .unwrap_or(serde_json::Value::Null);
+                        IdempotencyClaim::Replay {
+                            status: u16::try_from(status).unwrap_or(500),
+                            body,
+                        }
+                    }
+                    Some((_, _, Some(locked_until), ..)) if locked_until > micros(now) => {
+                        IdempotencyClaim::InProgress
+                    }
+                    _ => {
+                        execute(
+                            c,
+                            "INSERT INTO idempotency_keys
+                             (partner_id, key, request_digest, state, locked_until,
+                              response_status, response_body, created_at)
+                             VALUES (?1, ?2, ?3, 'in_progress', ?4, NULL, NULL, ?5)
+                             ON CONFLICT (partner_id, key) DO UPDATE SET
+                                request_digest = excluded.request_digest,
+                                state = 'in_progress', locked_until = excluded.locked_until,
+                                response_status = NULL, response_body = NULL,
+                                created_at = excluded.created_at",
+                            params![
+                                partner,
+                                name,
+                                request_digest,
+                                micros(lease_until),
+                                micros(now)
+                            ],
+                        )
+                        .map_err(backend)?;
+                        IdempotencyClaim::Claimed
+                    }
+                };
+                Ok(claim)
+            })
             .await
-            .map_err(backend)?;
-        let claim = match found {
-            Some((digest, ..)) if digest != request_digest => IdempotencyClaim::Conflict,
-            Some((_, state, _, Some(status), body)) if state == "completed" => {
-                let body = sealed::open(
-                    &self.keys,
-                    "idempotency_keys",
-                    "response_body",
-                    &key.row_id(),
-                    body,
-                )?
-                .unwrap_or(serde_json::Value::Null);
-                IdempotencyClaim::Replay {
-                    status: u16::try_from(status).unwrap_or(500),
-                    body,
-                }
-            }
-            Some((_, _, Some(locked_until), ..)) if locked_until > micros(now) => {
-                IdempotencyClaim::InProgress
-            }
-            _ => {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys
-                     (partner_id, key, request_digest, state, locked_until, response_status,
-                      response_body, created_at)
-                     VALUES (?1, ?2, ?3, 'in_progress', ?4, NULL, NULL, ?5)
-                     ON CONFLICT (partner_id, key) DO UPDATE SET
-                        request_digest = excluded.request_digest, state = 'in_progress',
-                        locked_until = excluded.locked_until, response_status = NULL,
-                        response_body = NULL, created_at = excluded.created_at",
-                )
-                .bind(key.partner_id.to_string())
-                .bind(key.key)
-                .bind(request_digest)
-                .bind(micros(lease_until))
-                .bind(micros(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                IdempotencyClaim::Claimed
-            }
-        };
-        tx.commit().await.map_err(backend)?;
-        Ok(claim)
     }
 
     async fn complete_idempotency_key(
@@ -557,56 +672,142 @@ impl Store for SqliteStore {
             &key.row_id(),
             Some(body),
         )?;
-        sqlx::query(
-            "UPDATE idempotency_keys
-             SET state = 'completed', locked_until = NULL, response_status = ?3,
-                 response_body = ?4
-             WHERE partner_id = ?1 AND key = ?2",
-        )
-        .bind(key.partner_id.to_string())
-        .bind(key.key)
-        .bind(i64::from(status))
-        .bind(sealed)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        let (partner, name) = (key.partner_id.to_string(), key.key.to_owned());
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "UPDATE idempotency_keys
+                     SET state = 'completed', locked_until = NULL, response_status = ?3,
+                         response_body = ?4
+                     WHERE partner_id = ?1 AND key = ?2",
+                    params![partner, name, i64::from(status), sealed],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
     }
 
     async fn release_idempotency_key(&self, key: &IdempotencyKey<'_>) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM idempotency_keys
-             WHERE partner_id = ?1 AND key = ?2 AND state = 'in_progress'",
-        )
-        .bind(key.partner_id.to_string())
-        .bind(key.key)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        let (partner, name) = (key.partner_id.to_string(), key.key.to_owned());
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "DELETE FROM idempotency_keys
+                     WHERE partner_id = ?1 AND key = ?2 AND state = 'in_progress'",
+                    [partner, name],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
     }
 }
 
-async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    e: &SessionEvent,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO session_events
-         (session_id, seq, at, actor, event, from_status, to_status, reason, details)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .bind(e.session_id.to_string())
-    .bind(e.seq)
-    .bind(micros(e.at))
-    .bind(e.actor.as_str())
-    .bind(e.event.map(|ev| ev.as_str()))
-    .bind(e.from_status.map(|s| s.as_str()))
-    .bind(e.to_status.as_str())
-    .bind(&e.reason)
-    .bind(rows::json(&e.details)?)
-    .execute(&mut **tx)
-    .await
-    .map_err(write_error("session event"))?;
-    Ok(())
+/// A session's column values, prepared (encrypted, serialised) before the write is queued.
+struct SessionRow {
+    id: String,
+    partner_id: String,
+    dialect: &'static str,
+    provider_id: String,
+    status: &'static str,
+    reason: Option<String>,
+    raw_provider_status: Option<String>,
+    external_refs: String,
+    dialect_options: String,
+    requested_loa: Option<i64>,
+    requested_claims: String,
+    return_url: Option<String>,
+    access_token_digest: String,
+    provider_reference: Option<String>,
+    created_at: i64,
+    started_at: Option<i64>,
+    submitted_at: Option<i64>,
+    decided_at: Option<i64>,
+    expires_at: i64,
+    achieved_loa: Option<i64>,
+    version: i64,
+    sealed: SealedSession,
+}
+
+impl SessionRow {
+    fn new(keys: &KeyRing, s: &Session) -> StoreResult<Self> {
+        Ok(SessionRow {
+            id: s.id.to_string(),
+            partner_id: s.partner_id.to_string(),
+            dialect: s.dialect.as_str(),
+            provider_id: s.provider_id.clone(),
+            status: s.status.as_str(),
+            reason: s.reason.clone(),
+            raw_provider_status: s.raw_provider_status.clone(),
+            external_refs: rows::json(&s.external_refs)?,
+            dialect_options: rows::json(&s.dialect_options)?,
+            requested_loa: s.requested_loa.map(i64::from),
+            requested_claims: rows::json(&s.requested_claims)?,
+            return_url: s.return_url.clone(),
+            access_token_digest: s.access_token_digest.clone(),
+            provider_reference: s.provider_reference.clone(),
+            created_at: micros(s.created_at),
+            started_at: opt_micros(s.started_at),
+            submitted_at: opt_micros(s.submitted_at),
+            decided_at: opt_micros(s.decided_at),
+            expires_at: micros(s.expires_at),
+            achieved_loa: s.achieved_loa.map(i64::from),
+            version: s.version,
+            sealed: SealedSession::seal(keys, s)?,
+        })
+    }
+}
+
+/// A session event's column values.
+struct EventRow {
+    session_id: String,
+    seq: i64,
+    at: i64,
+    actor: &'static str,
+    event: Option<&'static str>,
+    from_status: Option<&'static str>,
+    to_status: &'static str,
+    reason: Option<String>,
+    details: String,
+}
+
+impl EventRow {
+    fn new(e: &SessionEvent) -> StoreResult<Self> {
+        Ok(EventRow {
+            session_id: e.session_id.to_string(),
+            seq: e.seq,
+            at: micros(e.at),
+            actor: e.actor.as_str(),
+            event: e.event.map(|ev| ev.as_str()),
+            from_status: e.from_status.map(|s| s.as_str()),
+            to_status: e.to_status.as_str(),
+            reason: e.reason.clone(),
+            details: rows::json(&e.details)?,
+        })
+    }
+
+    fn insert(&self, c: &Connection) -> StoreResult<()> {
+        execute(
+            c,
+            "INSERT INTO session_events
+             (session_id, seq, at, actor, event, from_status, to_status, reason, details)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                self.session_id,
+                self.seq,
+                self.at,
+                self.actor,
+                self.event,
+                self.from_status,
+                self.to_status,
+                self.reason,
+                self.details
+            ],
+        )
+        .map_err(write_error("session event"))?;
+        Ok(())
+    }
 }

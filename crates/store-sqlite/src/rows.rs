@@ -7,10 +7,10 @@ use idgate_core::{
     SessionId,
 };
 use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
+use rusqlite::Row;
+use rusqlite::types::FromSql;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ fn instant(v: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| corrupt("timestamp out of range"))
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
@@ -34,7 +34,7 @@ pub fn json<T: Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(corrupt)
 }
 
-fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+pub fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(corrupt)
 }
 
@@ -42,14 +42,21 @@ pub fn uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(corrupt)
 }
 
-fn get<'r, T>(row: &'r SqliteRow, col: &str) -> StoreResult<T>
-where
-    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    row.try_get(col).map_err(|e| corrupt(format!("{col}: {e}")))
+pub fn get<T: FromSql>(row: &Row<'_>, col: &str) -> StoreResult<T> {
+    row.get(col).map_err(|e| corrupt(format!("{col}: {e}")))
 }
 
-fn parsed<T: FromStr>(row: &SqliteRow, col: &str) -> StoreResult<T>
+pub fn uuid_col(row: &Row<'_>, col: &str) -> StoreResult<Uuid> {
+    uuid(&get::<String>(row, col)?)
+}
+
+pub fn opt_uuid_col(row: &Row<'_>, col: &str) -> StoreResult<Option<Uuid>> {
+    get::<Option<String>>(row, col)?
+        .map(|s| uuid(&s))
+        .transpose()
+}
+
+fn parsed<T: FromStr>(row: &Row<'_>, col: &str) -> StoreResult<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -57,7 +64,7 @@ where
     text.parse().map_err(|e| corrupt(format!("{col}: {e}")))
 }
 
-fn opt_parsed<T: FromStr>(row: &SqliteRow, col: &str) -> StoreResult<Option<T>>
+fn opt_parsed<T: FromStr>(row: &Row<'_>, col: &str) -> StoreResult<Option<T>>
 where
     T::Err: std::fmt::Display,
 {
@@ -66,21 +73,21 @@ where
         .transpose()
 }
 
-fn at(row: &SqliteRow, col: &str) -> StoreResult<DateTime<Utc>> {
+pub fn at(row: &Row<'_>, col: &str) -> StoreResult<DateTime<Utc>> {
     instant(get(row, col)?)
 }
 
-fn opt_at(row: &SqliteRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+pub fn opt_at(row: &Row<'_>, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
     get::<Option<i64>>(row, col)?.map(instant).transpose()
 }
 
-fn loa(row: &SqliteRow, col: &str) -> StoreResult<Option<u8>> {
+fn loa(row: &Row<'_>, col: &str) -> StoreResult<Option<u8>> {
     get::<Option<i64>>(row, col)?
         .map(|v| u8::try_from(v).map_err(|_| corrupt(format!("{col} out of range"))))
         .transpose()
 }
 
-pub fn partner(row: &SqliteRow) -> StoreResult<Partner> {
+pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
     Ok(Partner {
         id: PartnerId(uuid(&get::<String>(row, "id")?)?),
         name: get(row, "name")?,
@@ -90,7 +97,7 @@ pub fn partner(row: &SqliteRow) -> StoreResult<Partner> {
     })
 }
 
-pub fn credential(row: &SqliteRow) -> StoreResult<Credential> {
+pub fn credential(row: &Row<'_>) -> StoreResult<Credential> {
     Ok(Credential {
         id: CredentialId(uuid(&get::<String>(row, "id")?)?),
         partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
@@ -102,7 +109,7 @@ pub fn credential(row: &SqliteRow) -> StoreResult<Credential> {
     })
 }
 
-pub fn return_url_rule(row: &SqliteRow) -> StoreResult<ReturnUrlRule> {
+pub fn return_url_rule(row: &Row<'_>) -> StoreResult<ReturnUrlRule> {
     Ok(ReturnUrlRule {
         id: ReturnUrlRuleId(uuid(&get::<String>(row, "id")?)?),
         partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
@@ -116,7 +123,7 @@ pub fn return_url_rule(row: &SqliteRow) -> StoreResult<ReturnUrlRule> {
     })
 }
 
-pub fn event(row: &SqliteRow) -> StoreResult<SessionEvent> {
+pub fn event(row: &Row<'_>) -> StoreResult<SessionEvent> {
     Ok(SessionEvent {
         session_id: SessionId(uuid(&get::<String>(row, "session_id")?)?),
         seq: get(row, "seq")?,
@@ -132,14 +139,14 @@ pub fn event(row: &SqliteRow) -> StoreResult<SessionEvent> {
 
 fn open<T: DeserializeOwned>(
     keys: &KeyRing,
-    row: &SqliteRow,
+    row: &Row<'_>,
     id: &str,
     column: &str,
 ) -> StoreResult<Option<T>> {
     sealed::open(keys, "sessions", column, id, get(row, column)?)
 }
 
-pub fn session(row: &SqliteRow, keys: &KeyRing) -> StoreResult<Session> {
+pub fn session(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Session> {
     let id_text: String = get(row, "id")?;
     Ok(Session {
         id: SessionId(uuid(&id_text)?),

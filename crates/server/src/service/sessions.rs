@@ -2,6 +2,7 @@
 
 use super::{Hub, ServiceError, ServiceResult, digest, random_token};
 use chrono::{DateTime, Duration, Utc};
+use futures_util::{StreamExt, stream};
 use idgate_core::{
     Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, Partner, ResultClaims, Session,
     SessionEvent, SessionId, Status, TransitionNote,
@@ -16,6 +17,8 @@ use std::collections::BTreeMap;
 
 /// How often a transition is retried when another writer got there first.
 const MAX_ATTEMPTS: usize = 5;
+/// Sessions the expiry sweep moves at once.
+const EXPIRY_CONCURRENCY: usize = 8;
 
 /// A session just created, with the hosted-flow token that is never stored.
 #[derive(Debug)]
@@ -446,8 +449,15 @@ impl Hub {
             if claimed.is_empty() {
                 return Ok(moved);
             }
-            for id in claimed {
-                match self.expire(id).await {
+            // A few at a time, so that their writes share commits (group commit on SQLite,
+            // concurrent WAL flushes on PostgreSQL) while requests still get their turn.
+            let outcomes: Vec<_> = stream::iter(claimed)
+                .map(|id| self.expire(id))
+                .buffer_unordered(EXPIRY_CONCURRENCY)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome {
                     Ok(s) if s.status.is_terminal() => moved += 1,
                     Ok(_) => {}
                     // Someone else moved it to a state expiry does not apply to.
