@@ -119,3 +119,33 @@ where
     }
     summarise(&total, errors, started.elapsed().as_secs_f64())
 }
+
+/// The highest arrival rate the server keeps up with: open-loop probes of `probe` each, from
+/// `closed_peak` down in steps of 10 % (to 30 % at least), until the median request is served
+/// within `KEEPS_UP_P50_MS` of its due time (above it, requests queue behind earlier ones and
+/// the queue grows for as long as the rate lasts). Spread-out arrivals cost the server more
+/// per request than a closed loop's back-to-back ones, so this is below the closed-loop peak.
+pub async fn sustainable_rate<F, Fut>(
+    closed_peak: f64,
+    concurrency: usize,
+    probe: Duration,
+    make_op: impl Fn() -> F,
+) -> f64
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    const KEEPS_UP_P50_MS: f64 = 5.0;
+    let mut share = 1.0;
+    while share > 0.3 {
+        let rate = closed_peak * share;
+        let m = open_loop(rate, concurrency, probe, make_op()).await;
+        if m.p50_ms <= KEEPS_UP_P50_MS && m.errors == 0 {
+            return rate;
+        }
+        // Let the queue the probe left behind drain before the next one.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        share -= 0.1;
+    }
+    closed_peak * 0.3
+}

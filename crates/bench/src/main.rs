@@ -18,7 +18,10 @@ mod process;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use load::{Measured, closed_loop, open_loop};
+use load::{Measured, closed_loop, open_loop, sustainable_rate};
+
+/// How long each probe for the sustainable rate runs.
+const PROBE: Duration = Duration::from_secs(2);
 use serde::Serialize;
 use serde_json::json;
 use std::future::Future;
@@ -145,7 +148,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let inserts = storage_ceiling(&me, server_cpu, &storage_url, args.seconds).await?;
     println!("storage ceiling: {inserts:.0} durable single-row inserts/s");
-    let (http, http_cpu) = http_ceiling(&me, server_cpu, args.concurrency, duration).await?;
+    let ((http, http_cpu), (http80, http80_cpu)) =
+        http_ceiling(&me, server_cpu, args.concurrency, duration).await?;
     println!(
         "HTTP ceiling: {:.0} requests/s, p99 {:.2} ms",
         http.throughput, http.p99_ms
@@ -158,6 +162,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         server_cpu_cores: http_cpu,
         ratio_to_ceiling: Some(1.0),
     }];
+    workloads.push(workload(
+        "bare HTTP handler at 80% of sustainable rate",
+        http80,
+        http80_cpu,
+        http.throughput,
+    ));
     let node = Node::start(
         &args.idgate,
         server_cpu,
@@ -235,33 +245,45 @@ async fn run(args: Args) -> anyhow::Result<()> {
         http.throughput,
     ));
 
-    // Latency at 80 % of the peak, open loop, on as many connections as the closed loop used
-    // (more connections push the single-core server past its peak instead).
+    // Latency at 80 % of the sustainable rate (open loop, on as many connections as the closed
+    // loop used; more connections push the single-core server past its peak instead).
     let open_workers = args.concurrency;
+    let create_rate = sustainable_rate(create.throughput, open_workers, PROBE, || {
+        create_op(&client, &node, created.clone())
+    })
+    .await;
+    let poll_rate = sustainable_rate(poll.throughput, open_workers, PROBE, || {
+        poll_op(&client, &node, ids.clone())
+    })
+    .await;
+    println!(
+        "sustainable rates: create {create_rate:.0}/s, poll {poll_rate:.0}/s (closed-loop peaks {:.0}/s, {:.0}/s)",
+        create.throughput, poll.throughput
+    );
     let (create80, cpu) = node
         .measure(open_loop(
-            create.throughput * 0.8,
+            create_rate * 0.8,
             open_workers,
             duration,
             create_op(&client, &node, created.clone()),
         ))
         .await;
     workloads.push(workload(
-        "session create at 80% of peak",
+        "session create at 80% of sustainable rate",
         create80,
         cpu,
         inserts,
     ));
     let (poll80, cpu) = node
         .measure(open_loop(
-            poll.throughput * 0.8,
+            poll_rate * 0.8,
             open_workers,
             duration,
             poll_op(&client, &node, ids.clone()),
         ))
         .await;
     workloads.push(workload(
-        "status poll at 80% of peak",
+        "status poll at 80% of sustainable rate",
         poll80,
         cpu,
         http.throughput,
@@ -276,6 +298,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "seconds": args.seconds,
         "concurrency": args.concurrency,
         "ceilings": {"durable_inserts_per_s": inserts, "bare_http_per_s": http.throughput},
+        "sustainable_rates": {"create_per_s": create_rate, "poll_per_s": poll_rate},
         "workloads": workloads,
         "peak_rss_mib": peak_rss,
     });
@@ -374,7 +397,7 @@ async fn http_ceiling(
     cpu: Option<usize>,
     concurrency: usize,
     duration: Duration,
-) -> anyhow::Result<(Measured, Option<f64>)> {
+) -> anyhow::Result<((Measured, Option<f64>), (Measured, Option<f64>))> {
     let mut cmd = process::pinned(me, cpu);
     cmd.arg("bare-http");
     let (child, printed) = process::spawn_until(cmd, "ready ").await?;
@@ -397,10 +420,26 @@ async fn http_ceiling(
     .await;
     let before = process::cpu_time(pid);
     let started = Instant::now();
-    let m = closed_loop(concurrency, duration, get_op(&client, url)).await;
+    let m = closed_loop(concurrency, duration, get_op(&client, url.clone())).await;
     let cpu = cores(before, process::cpu_time(pid), started.elapsed());
+    // The same open loop as idgate's "at 80 % of peak" rows: what the generator, the kernel and
+    // the VM add to latency by themselves at such a rate.
+    let before = process::cpu_time(pid);
+    let started = Instant::now();
+    let sustainable = sustainable_rate(m.throughput, concurrency, PROBE, || {
+        get_op(&client, url.clone())
+    })
+    .await;
+    let open = open_loop(
+        sustainable * 0.8,
+        concurrency,
+        duration,
+        get_op(&client, url),
+    )
+    .await;
+    let open_cpu = cores(before, process::cpu_time(pid), started.elapsed());
     process::stop(child).await;
-    Ok((m, cpu))
+    Ok(((m, cpu), (open, open_cpu)))
 }
 
 fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> Option<f64> {

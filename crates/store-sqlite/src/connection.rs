@@ -23,6 +23,8 @@ const MAX_BATCH: usize = 256;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection; the store has fewer distinct statements.
 const STATEMENT_CACHE: usize = 96;
+/// How often committed writes are checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -34,14 +36,35 @@ fn stopped() -> StoreError {
 
 /// Opens the read-write connection: WAL, and `synchronous=FULL` so that a write is on disk
 /// before its caller hears of it (with group commit, one WAL sync covers a whole batch).
+/// Checkpoints are the checkpointer thread's job, not a committing write's.
 fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// Copies committed WAL frames back into the database file beside the writer. SQLite's
+/// automatic checkpoint would run inside whichever commit crossed 1 000 pages, writing and
+/// syncing the database file while every queued write waits; a PASSIVE checkpoint here takes
+/// no write lock, so writes go on meanwhile. It runs at most every `CHECKPOINT_EVERY`, after a
+/// commit, and ends with the writer.
+fn checkpointer(path: &Path, commits: mpsc::Receiver<()>) -> rusqlite::Result<()> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", "full")?;
+    while commits.recv().is_ok() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        while commits.try_recv().is_ok() {}
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; retrying after the next commit");
+        }
+    }
+    Ok(())
 }
 
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
@@ -168,10 +191,23 @@ impl Writer {
     pub(crate) fn start(path: &Path) -> StoreResult<Self> {
         let conn = open_writer(path).map_err(backend)?;
         let (requests, inbox) = mpsc::channel();
+        // Capacity one: a commit while a checkpoint is already due needs no second signal.
+        let (committed, commits) = mpsc::sync_channel(1);
+        let checkpoint_path = path.to_owned();
+        let cannot_start =
+            |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
+        std::thread::Builder::new()
+            .name("idgate-sqlite-checkpointer".into())
+            .spawn(move || {
+                if let Err(e) = checkpointer(&checkpoint_path, commits) {
+                    tracing::error!(error = %e, "the SQLite checkpointer stopped");
+                }
+            })
+            .map_err(cannot_start)?;
         std::thread::Builder::new()
             .name("idgate-sqlite-writer".into())
-            .spawn(move || serve(&conn, &inbox))
-            .map_err(|e| StoreError::Backend(format!("cannot start the SQLite writer: {e}")))?;
+            .spawn(move || serve(&conn, &inbox, &committed))
+            .map_err(cannot_start)?;
         Ok(Writer { requests })
     }
 
@@ -202,7 +238,7 @@ impl Writer {
     }
 }
 
-fn serve(conn: &Connection, inbox: &mpsc::Receiver<Request>) {
+fn serve(conn: &Connection, inbox: &mpsc::Receiver<Request>, committed: &mpsc::SyncSender<()>) {
     let mut next = None;
     loop {
         let request = match next.take() {
@@ -233,6 +269,7 @@ fn serve(conn: &Connection, inbox: &mpsc::Receiver<Request>) {
                     }
                 }
                 commit_batch(conn, batch);
+                let _ = committed.try_send(());
             }
         }
     }
@@ -387,5 +424,30 @@ mod tests {
         writer.checkpoint().await.unwrap_or_else(|e| panic!("{e}"));
         let wal = std::fs::metadata(dir.path().join("t.db-wal")).map_or(0, |m| m.len());
         assert_eq!(wal, 0, "a TRUNCATE checkpoint empties the WAL");
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_copies_commits_into_the_database_file() {
+        let (dir, writer, _readers) = writer_with_table().await;
+        writer
+            .write(|c| {
+                c.execute("INSERT INTO t (id, v) VALUES (9, 'needle-4711')", [])
+                    .map_err(backend)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("t.db");
+        let in_file = || {
+            std::fs::read(&file).is_ok_and(|bytes| bytes.windows(11).any(|w| w == b"needle-4711"))
+        };
+        // The commit is in the WAL at once, and in the database file after a checkpoint.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !in_file() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            in_file(),
+            "no checkpoint copied the row into the database file"
+        );
     }
 }
