@@ -36,23 +36,22 @@ fn stopped() -> StoreError {
 
 /// Opens the read-write connection: WAL, and `synchronous=FULL` so that a write is on disk
 /// before its caller hears of it (with group commit, one WAL sync covers a whole batch).
-/// Checkpoints are the checkpointer thread's job, not a committing write's.
 fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", "on")?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
-/// Copies committed WAL frames back into the database file beside the writer. SQLite's
-/// automatic checkpoint would run inside whichever commit crossed 1 000 pages, writing and
-/// syncing the database file while every queued write waits; a PASSIVE checkpoint here takes
-/// no write lock, so writes go on meanwhile. It runs at most every `CHECKPOINT_EVERY`, after a
-/// commit, and ends with the writer.
+/// Copies committed WAL frames back into the database file beside the writer, at most every
+/// `CHECKPOINT_EVERY` after a commit; it ends with the writer. A PASSIVE checkpoint takes no
+/// write lock, so writes go on meanwhile. The writer keeps SQLite's automatic checkpoint
+/// (when the WAL passes 1 000 pages): only a checkpoint between two of the writer's own
+/// transactions lets the WAL start over from its beginning under a steady stream of writes,
+/// and by then this thread has already copied most pages, so it has little left to do.
 fn checkpointer(path: &Path, commits: mpsc::Receiver<()>) -> rusqlite::Result<()> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;

@@ -535,20 +535,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<SessionId>> {
         self.writer
             .write(move |c| {
-                // One writer: select-and-mark in one statement is atomic. The status list
-                // repeats the partial index's predicate so SQLite can use it.
                 let mut ids = query_all(
                     c,
-                    "UPDATE sessions SET expiry_claimed_until = ?3
-                     WHERE id IN (
-                         SELECT id FROM sessions
-                         WHERE status IN ('created', 'started', 'submitted',
-                                          'resubmission_requested')
-                           AND expires_at <= ?1
-                           AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= ?1)
-                         ORDER BY expires_at, id
-                         LIMIT ?2)
-                     RETURNING id, expires_at",
+                    CLAIM_DUE_EXPIRIES,
                     params![micros(now), i64::from(limit), micros(lease_until)],
                     |r| Ok((rows::uuid_col(r, "id")?, rows::get::<i64>(r, "expires_at")?)),
                 )?;
@@ -706,6 +695,19 @@ impl Store for SqliteStore {
     }
 }
 
+/// Claims due sessions. One writer: select-and-mark in one statement is atomic. The status
+/// list repeats the partial index's predicate so SQLite can use it, and the index's order is
+/// the claim's order, so no claim sorts (see migration 0005).
+const CLAIM_DUE_EXPIRIES: &str = "UPDATE sessions SET expiry_claimed_until = ?3
+     WHERE id IN (
+         SELECT id FROM sessions
+         WHERE status IN ('created', 'started', 'submitted', 'resubmission_requested')
+           AND expires_at <= ?1
+           AND (expiry_claimed_until IS NULL OR expiry_claimed_until <= ?1)
+         ORDER BY expires_at, id
+         LIMIT ?2)
+     RETURNING id, expires_at";
+
 /// A session's column values, prepared (encrypted, serialised) before the write is queued.
 struct SessionRow {
     id: String,
@@ -809,5 +811,36 @@ impl EventRow {
         )
         .map_err(write_error("session event"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn claiming_due_expiries_walks_the_index_without_sorting() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite://{}/idgate.db", dir.path().display());
+        let keys =
+            KeyRing::new("k", [("k".to_string(), vec![7u8; 32])]).unwrap_or_else(|e| panic!("{e}"));
+        let store = SqliteStore::open(&url, Arc::new(keys), 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        let plan = store
+            .readers
+            .with(|c| {
+                query_all(
+                    c,
+                    &format!("EXPLAIN QUERY PLAN {CLAIM_DUE_EXPIRIES}"),
+                    params![0i64, 500i64, 0i64],
+                    |r| rows::get::<String>(r, "detail"),
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let plan = plan.join("\n");
+        assert!(plan.contains("USING INDEX sessions_expiry"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }
