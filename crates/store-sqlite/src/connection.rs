@@ -23,6 +23,8 @@ const MAX_BATCH: usize = 256;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection; the store has fewer distinct statements.
 const STATEMENT_CACHE: usize = 96;
+/// Bytes of WAL file kept after it restarts (64 MiB).
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// How often committed writes are checkpointed into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
@@ -42,6 +44,8 @@ fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", "on")?;
+    // After a burst (a million sessions expiring), the WAL file shrinks back to this size.
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
@@ -137,6 +141,8 @@ trait PendingWrite: Send {
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller: the write's own result, or `failure` if the batch did not commit.
     fn answer(self: Box<Self>, failure: Option<&str>);
+    /// Why the write failed, if it ran and failed.
+    fn failure(&self) -> Option<String>;
 }
 
 struct Write<F, T> {
@@ -154,6 +160,12 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
+        // The caller went away (its request was dropped) before the write started: skip it,
+        // as a request cancelled while waiting for a connection would never have written.
+        if self.reply.is_closed() {
+            self.result = Some(Err(StoreError::Backend("the caller went away".into())));
+            return false;
+        }
         // A bug in one write must not take the writer thread (and every later write) down.
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
             .unwrap_or_else(|_| Err(StoreError::Backend("a write panicked".into())));
@@ -168,8 +180,15 @@ where
             (None, Some(result)) => result,
             (None, None) => Err(StoreError::Backend("the write did not run".into())),
         };
-        // The caller may have gone away; the write stands either way.
+        // The caller may have gone away meanwhile; the write stands either way.
         let _ = self.reply.send(result);
+    }
+
+    fn failure(&self) -> Option<String> {
+        match &self.result {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        }
     }
 }
 
@@ -249,9 +268,18 @@ fn serve(conn: &Connection, inbox: &mpsc::Receiver<Request>, committed: &mpsc::S
         };
         match request {
             Request::Checkpoint(reply) => {
+                // The first column says whether a reader kept the checkpoint from finishing.
                 let done = conn
-                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .map_err(backend);
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .map_err(backend)
+                    .and_then(|busy| match busy {
+                        0 => Ok(()),
+                        _ => Err(StoreError::Backend(
+                            "a reader kept the WAL checkpoint from finishing".into(),
+                        )),
+                    });
                 let _ = reply.send(done);
             }
             Request::Write(first) => {
@@ -287,18 +315,50 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn PendingWrite>>) {
     }
 }
 
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn PendingWrite>]) -> rusqlite::Result<()> {
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn PendingWrite>]) -> Result<(), BatchError> {
     let exec = |sql: &str| conn.prepare_cached(sql)?.execute([]);
     exec("BEGIN IMMEDIATE")?;
     for write in batch.iter_mut() {
         exec("SAVEPOINT one_write")?;
         if !write.run(conn) {
+            if conn.is_autocommit() {
+                // Some errors (a full disk, an I/O error) make SQLite roll back the whole
+                // transaction: the batch ends here, with that write's own error.
+                return Err(BatchError::Aborted(
+                    write
+                        .failure()
+                        .unwrap_or_else(|| "the transaction was rolled back".into()),
+                ));
+            }
             exec("ROLLBACK TO one_write")?;
         }
         exec("RELEASE one_write")?;
     }
     exec("COMMIT")?;
     Ok(())
+}
+
+/// Why a batch did not commit.
+#[derive(Debug)]
+enum BatchError {
+    Sqlite(rusqlite::Error),
+    /// A write's failure rolled the whole transaction back.
+    Aborted(String),
+}
+
+impl From<rusqlite::Error> for BatchError {
+    fn from(e: rusqlite::Error) -> Self {
+        BatchError::Sqlite(e)
+    }
+}
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchError::Sqlite(e) => write!(f, "{e}"),
+            BatchError::Aborted(why) => write!(f, "{why}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -448,5 +508,87 @@ mod tests {
             in_file(),
             "no checkpoint copied the row into the database file"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_whose_caller_left_before_it_started_is_skipped() {
+        let (_dir, writer, readers) = writer_with_table().await;
+        // Keep the writer busy, then give up on a second write while it waits in the queue.
+        let busy = writer.clone();
+        let first = tokio::spawn(async move {
+            busy.write(|c| {
+                std::thread::sleep(Duration::from_millis(300));
+                c.execute("INSERT INTO t (id, v) VALUES (1, 'kept')", [])
+                    .map_err(backend)
+            })
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let abandoned = tokio::time::timeout(
+            Duration::from_millis(20),
+            writer.write(|c| {
+                c.execute("INSERT INTO t (id, v) VALUES (2, 'abandoned')", [])
+                    .map_err(backend)
+            }),
+        )
+        .await;
+        assert!(
+            abandoned.is_err(),
+            "the second write should still be queued"
+        );
+        first
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A later write goes through the same queue, so the abandoned one has been handled.
+        writer
+            .write(|c| {
+                c.execute("INSERT INTO t (id, v) VALUES (3, 'later')", [])
+                    .map_err(backend)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ids = readers
+            .with(|c| {
+                c.query_row("SELECT group_concat(id) FROM t", [], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(backend)
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ids, "1,3");
+    }
+
+    #[tokio::test]
+    async fn a_full_database_fails_the_write_with_its_own_error_and_the_writer_recovers() {
+        let (_dir, writer, readers) = writer_with_table().await;
+        let full = writer
+            .write(|c| {
+                let pages: i64 = c
+                    .query_row("PRAGMA page_count", [], |r| r.get(0))
+                    .map_err(backend)?;
+                c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+                    .map_err(backend)?;
+                c.execute(
+                    "INSERT INTO t (id, v) VALUES (1, ?1)",
+                    ["x".repeat(1 << 20)],
+                )
+                .map_err(backend)
+            })
+            .await;
+        match full {
+            Err(StoreError::Backend(msg)) => assert!(msg.contains("full"), "{msg}"),
+            other => panic!("expected a full database, got {other:?}"),
+        }
+        writer
+            .write(|c| {
+                c.query_row("PRAGMA max_page_count = 1000000", [], |_| Ok(()))
+                    .map_err(backend)?;
+                c.execute("INSERT INTO t (id, v) VALUES (2, 'fits')", [])
+                    .map_err(backend)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(readers.with(count).unwrap_or_else(|e| panic!("{e}")), 1);
     }
 }

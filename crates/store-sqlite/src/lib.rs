@@ -22,7 +22,6 @@ use idgate_store::{
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +33,7 @@ pub struct SqliteStore {
     pub(crate) writer: Writer,
     pub(crate) readers: Arc<Readers>,
     pub(crate) keys: Arc<KeyRing>,
-    url: String,
+    path: PathBuf,
 }
 
 impl SqliteStore {
@@ -43,12 +42,12 @@ impl SqliteStore {
     pub async fn open(url: &str, keys: Arc<KeyRing>, readers: u32) -> StoreResult<Self> {
         let path = file_path(url)?;
         let writer = Writer::start(&path)?;
-        let readers = Readers::new(path, usize::try_from(readers).unwrap_or(1));
+        let readers = Readers::new(path.clone(), usize::try_from(readers).unwrap_or(1));
         Ok(SqliteStore {
             writer,
             readers: Arc::new(readers),
             keys,
-            url: url.to_owned(),
+            path,
         })
     }
 
@@ -143,8 +142,9 @@ pub(crate) fn query_all<T>(
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
         let failed = |e: sqlx::Error| StoreError::Backend(format!("migration failed: {e}"));
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
-            .map_err(failed)?
+        // The file the store opened, not the URL re-parsed (sqlx decodes escapes).
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&self.path)
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5));
@@ -162,8 +162,10 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        // Off the async threads, so a caller's timeout can fire while a reader waits on a lock.
         self.readers
-            .with(|c| query_one(c, "SELECT 1", [], |_| Ok(())).map(|_| ()))
+            .off_thread(|c| query_one(c, "SELECT 1", [], |_| Ok(())).map(|_| ()))
+            .await
     }
 
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>> {
@@ -335,24 +337,34 @@ impl Store for SqliteStore {
         &self,
         filter: ReturnUrlFilter,
     ) -> StoreResult<Vec<ReturnUrlRule>> {
-        // One partner's rules are few (the partner index bounds them); every partner's rules
-        // are an operator's listing, read off the async threads.
-        let partner = filter.partner_id.map(|p| p.to_string());
         let status = filter.status.map(|s| s.as_str());
-        let list = move |c: &Connection| {
-            query_all(
-                c,
-                "SELECT * FROM return_url_rules
-                 WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR status = ?2)
-                 ORDER BY requested_at, id",
-                params![partner, status],
-                rows::return_url_rule,
-            )
-        };
-        if filter.partner_id.is_some() {
-            self.readers.with(list)
-        } else {
-            self.readers.off_thread(list).await
+        match filter.partner_id {
+            // One partner's rules, by the partner index (the session-creation path).
+            Some(partner) => self.readers.with(|c| {
+                query_all(
+                    c,
+                    "SELECT * FROM return_url_rules
+                     WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2)
+                     ORDER BY requested_at, id",
+                    params![partner.to_string(), status],
+                    rows::return_url_rule,
+                )
+            }),
+            // Every partner's rules: an operator's listing, read off the async threads.
+            None => {
+                self.readers
+                    .off_thread(move |c| {
+                        query_all(
+                            c,
+                            "SELECT * FROM return_url_rules
+                             WHERE (?1 IS NULL OR status = ?1)
+                             ORDER BY requested_at, id",
+                            params![status],
+                            rows::return_url_rule,
+                        )
+                    })
+                    .await
+            }
         }
     }
 

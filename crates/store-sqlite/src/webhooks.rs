@@ -169,11 +169,14 @@ impl OutboxRows {
         let Some(first) = self.0.first() else {
             return Ok(());
         };
+        // All events of one call belong to one session (or none): other verifications'
+        // endpoints are not even read.
         let endpoints = query_all(
             c,
             "SELECT id, event_types, session_id FROM webhook_endpoints
-             WHERE partner_id = ?1 AND enabled = 1",
-            [&first.partner_id],
+             WHERE partner_id = ?1 AND enabled = 1
+               AND (session_id IS NULL OR session_id = ?2)",
+            params![first.partner_id, first.session_id],
             |r| {
                 // A filter that does not parse must not turn into "all events".
                 let types: Vec<String> =
@@ -316,16 +319,34 @@ impl WebhookStore for SqliteStore {
         &self,
         partner: Option<PartnerId>,
     ) -> StoreResult<Vec<WebhookEndpoint>> {
-        self.readers.with(|c| {
-            query_all(
-                c,
-                "SELECT * FROM webhook_endpoints
-                 WHERE (?1 IS NULL OR partner_id = ?1) AND session_id IS NULL
-                 ORDER BY created_at, id",
-                [partner.map(|p| p.0.to_string())],
-                |r| endpoint(r, &self.keys),
-            )
-        })
+        match partner {
+            // One partner's endpoints, by the partner index.
+            Some(partner) => self.readers.with(|c| {
+                query_all(
+                    c,
+                    "SELECT * FROM webhook_endpoints
+                     WHERE partner_id = ?1 AND session_id IS NULL
+                     ORDER BY created_at, id",
+                    [partner.0.to_string()],
+                    |r| endpoint(r, &self.keys),
+                )
+            }),
+            // Every partner's: an operator's listing, read off the async threads.
+            None => {
+                let keys = self.keys.clone();
+                self.readers
+                    .off_thread(move |c| {
+                        query_all(
+                            c,
+                            "SELECT * FROM webhook_endpoints WHERE session_id IS NULL
+                             ORDER BY created_at, id",
+                            [],
+                            |r| endpoint(r, &keys),
+                        )
+                    })
+                    .await
+            }
+        }
     }
 
     async fn get_webhook_event(&self, id: EventId) -> StoreResult<Option<WebhookEvent>> {
@@ -352,11 +373,13 @@ impl WebhookStore for SqliteStore {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<DeliveryJob>> {
-        let keys = self.keys.clone();
-        self.writer
+        // The claim is the only write; the rows are read after it commits, so a row that
+        // cannot be read fails this poll without holding back the claims of the others.
+        let ids = self
+            .writer
             .write(move |c| {
                 // One writer: select-and-mark in one statement is atomic on SQLite.
-                let ids = query_all(
+                query_all(
                     c,
                     "UPDATE webhook_deliveries SET claimed_until = ?3
                      WHERE id IN (
@@ -374,25 +397,27 @@ impl WebhookStore for SqliteStore {
                      RETURNING id",
                     params![micros(now), i64::from(limit), micros(lease_until)],
                     |r| get::<String>(r, "id"),
-                )?;
-                let mut jobs = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let delivery =
-                        get_delivery(c, &id)?.ok_or(StoreError::NotFound("webhook delivery"))?;
-                    let event = get_event(c, &delivery.event_id.0.to_string())?
-                        .ok_or(StoreError::NotFound("webhook event"))?;
-                    let endpoint = get_endpoint(c, &keys, &delivery.endpoint_id.0.to_string())?
-                        .ok_or(StoreError::NotFound("webhook endpoint"))?;
-                    jobs.push(DeliveryJob {
-                        delivery,
-                        event,
-                        endpoint,
-                    });
-                }
-                jobs.sort_by_key(|j| (j.delivery.next_attempt_at, j.delivery.id));
-                Ok(jobs)
+                )
             })
-            .await
+            .await?;
+        self.readers.with(|c| {
+            let mut jobs = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let delivery =
+                    get_delivery(c, id)?.ok_or(StoreError::NotFound("webhook delivery"))?;
+                let event = get_event(c, &delivery.event_id.0.to_string())?
+                    .ok_or(StoreError::NotFound("webhook event"))?;
+                let endpoint = get_endpoint(c, &self.keys, &delivery.endpoint_id.0.to_string())?
+                    .ok_or(StoreError::NotFound("webhook endpoint"))?;
+                jobs.push(DeliveryJob {
+                    delivery,
+                    event,
+                    endpoint,
+                });
+            }
+            jobs.sort_by_key(|j| (j.delivery.next_attempt_at, j.delivery.id));
+            Ok(jobs)
+        })
     }
 
     async fn record_attempt(
@@ -462,20 +487,24 @@ impl WebhookStore for SqliteStore {
         status: Option<DeliveryStatus>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        self.readers.with(|c| {
-            query_all(
-                c,
-                "SELECT * FROM webhook_deliveries
-                 WHERE endpoint_id = ?1 AND (?2 IS NULL OR status = ?2)
-                 ORDER BY created_at DESC, id DESC LIMIT ?3",
-                params![
-                    endpoint.0.to_string(),
-                    status.map(|s| s.as_str()),
-                    i64::from(limit)
-                ],
-                delivery,
-            )
-        })
+        // A status filter reads the endpoint's deliveries until `limit` match: off the async
+        // threads, as that may be many.
+        self.readers
+            .off_thread(move |c| {
+                query_all(
+                    c,
+                    "SELECT * FROM webhook_deliveries
+                     WHERE endpoint_id = ?1 AND (?2 IS NULL OR status = ?2)
+                     ORDER BY created_at DESC, id DESC LIMIT ?3",
+                    params![
+                        endpoint.0.to_string(),
+                        status.map(|s| s.as_str()),
+                        i64::from(limit)
+                    ],
+                    delivery,
+                )
+            })
+            .await
     }
 
     async fn get_delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>> {
