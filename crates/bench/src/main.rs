@@ -12,12 +12,16 @@
 //! ```
 
 mod ceilings;
+mod client;
 mod load;
 mod preload;
 mod process;
 
 use anyhow::Context;
+use bytes::Bytes;
 use clap::{Parser, Subcommand};
+use client::{Headers, LoadClient, easyfreelance_headers, path_of};
+use hyper::{Method, StatusCode};
 use load::{Measured, closed_loop, open_loop, sustainable_rate};
 
 /// How long each probe for the sustainable rate runs.
@@ -188,9 +192,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         None,
     )
     .await?;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.concurrency * 2)
-        .build()?;
+    let client = node.client(args.concurrency)?;
     let created = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
 
     // Warm up, then peak creations.
@@ -346,7 +348,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.scale {
         let mut scale = Vec::new();
         for &size in &args.scale_sizes {
-            let row = scale_run(&args, server_cpu, &client, size, duration).await?;
+            let row = scale_run(&args, server_cpu, size, duration).await?;
             println!(
                 "{size:>9} stored: poll p50 {:.2} ms p99 {:.2} ms ({:.0}/s); create {:.0}/s",
                 row.1.p50_ms, row.1.p99_ms, row.1.throughput, row.2.throughput
@@ -356,7 +358,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         results["scale"] = json!(scale);
     }
     if let Some(due) = args.expiry {
-        let expiry = expiry_run(&args, server_cpu, &client, due).await?;
+        let expiry = expiry_run(&args, server_cpu, due).await?;
         println!(
             "expiry of {due} due sessions: {:.1} s; API p99 (1 create : 10 polls) in the worst window of the sweep {:.2} ms",
             expiry["sweep_seconds"], expiry["api_during_sweep"]["p99_ms"]
@@ -452,10 +454,8 @@ async fn http_ceiling(
         .trim()
         .to_owned();
     let pid = child.id().unwrap_or_default();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency * 2)
-        .build()?;
-    let url = format!("http://127.0.0.1:{port}/");
+    let client = LoadClient::for_base(&format!("http://127.0.0.1:{port}"), concurrency)?;
+    let url = "/".to_owned();
     let _ = closed_loop(
         concurrency,
         Duration::from_secs(1),
@@ -495,40 +495,46 @@ fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> O
 }
 
 fn get_op(
-    client: &reqwest::Client,
-    url: String,
+    client: &LoadClient,
+    path: String,
 ) -> impl Fn(usize, u64) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync + 'static {
     let client = client.clone();
-    move |_, _| {
-        let r = client.get(&url).send();
-        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+    let headers = Headers::default();
+    move |w, _| {
+        let (client, path, headers) = (client.clone(), path.clone(), headers.clone());
+        Box::pin(async move { succeeded(client.send(w, Method::GET, &path, &headers, None).await) })
     }
+}
+
+fn succeeded(answer: anyhow::Result<(StatusCode, Bytes)>) -> bool {
+    answer.is_ok_and(|(status, _)| status.is_success())
 }
 
 type Op = Box<dyn Fn(usize, u64) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
 
-fn create_op(client: &reqwest::Client, node: &Node, sink: Arc<Mutex<Vec<(String, String)>>>) -> Op {
+fn create_op(client: &LoadClient, node: &Node, sink: Arc<Mutex<Vec<(String, String)>>>) -> Op {
     let client = client.clone();
-    let url = format!("{}/api/v1/users/7/verification/flows", node.base);
-    let body =
+    let path = "/api/v1/users/7/verification/flows".to_owned();
+    let body = Bytes::from(
         json!({"provider": "bankid", "partner_return_url": format!("{}/demo/return", node.base)})
-            .to_string();
-    let (token, key) = (node.token.clone(), node.api_key.clone());
-    Box::new(move |_, _| {
-        let req = client
-            .post(&url)
-            .bearer_auth(&token)
-            .header("API-key", &key)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send();
+            .to_string(),
+    );
+    let headers = node.headers();
+    Box::new(move |w, _| {
+        let (client, path, headers, body) =
+            (client.clone(), path.clone(), headers.clone(), body.clone());
         let sink = sink.clone();
         Box::pin(async move {
-            let Ok(r) = req.await else { return false };
-            if r.status().as_u16() != 201 {
+            let Ok((status, answer)) = client
+                .send(w, Method::POST, &path, &headers, Some(body))
+                .await
+            else {
+                return false;
+            };
+            if status != StatusCode::CREATED {
                 return false;
             }
-            let Ok(v) = r.json::<serde_json::Value>().await else {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&answer) else {
                 return false;
             };
             if let (Some(id), Some(url), Ok(mut sink)) = (
@@ -544,29 +550,29 @@ fn create_op(client: &reqwest::Client, node: &Node, sink: Arc<Mutex<Vec<(String,
     })
 }
 
-fn poll_op(client: &reqwest::Client, node: &Node, ids: Arc<Vec<(String, String)>>) -> Op {
+fn poll_op(client: &LoadClient, node: &Node, ids: Arc<Vec<(String, String)>>) -> Op {
     let client = client.clone();
-    let base = format!("{}/api/v1/verification/status/", node.base);
-    let (token, key) = (node.token.clone(), node.api_key.clone());
+    let headers = node.headers();
     Box::new(move |w, n| {
         let i = (w * 7919 + n as usize * 104_729) % ids.len().max(1);
-        let id = ids.get(i).map(|(id, _)| id.clone()).unwrap_or_default();
-        let r = client
-            .get(format!("{base}{id}"))
-            .bearer_auth(&token)
-            .header("API-key", &key)
-            .send();
-        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+        let id = ids.get(i).map(|(id, _)| id.as_str()).unwrap_or_default();
+        let path = format!("/api/v1/verification/status/{id}");
+        let (client, headers) = (client.clone(), headers.clone());
+        Box::pin(async move { succeeded(client.send(w, Method::GET, &path, &headers, None).await) })
     })
 }
 
-fn hosted_op(client: &reqwest::Client, ids: Arc<Vec<(String, String)>>) -> Op {
+fn hosted_op(client: &LoadClient, ids: Arc<Vec<(String, String)>>) -> Op {
     let client = client.clone();
+    let headers = Headers::default();
     Box::new(move |w, n| {
         let i = (w * 7919 + n as usize * 104_729) % ids.len().max(1);
-        let url = ids.get(i).map(|(_, u)| u.clone()).unwrap_or_default();
-        let r = client.get(url).send();
-        Box::pin(async move { r.await.is_ok_and(|r| r.status().is_success()) })
+        let path = ids
+            .get(i)
+            .map(|(_, url)| path_of(url).to_owned())
+            .unwrap_or_default();
+        let (client, headers) = (client.clone(), headers.clone());
+        Box::pin(async move { succeeded(client.send(w, Method::GET, &path, &headers, None).await) })
     })
 }
 
@@ -655,6 +661,16 @@ impl Node {
         )
     }
 
+    /// The demo partner's EasyFreelance credentials as request headers (none if idgate printed
+    /// something unusable, so the requests fail and count as errors).
+    fn headers(&self) -> Headers {
+        easyfreelance_headers(&self.token, &self.api_key).unwrap_or_default()
+    }
+
+    fn client(&self, workers: usize) -> anyhow::Result<LoadClient> {
+        LoadClient::for_base(&self.base, workers)
+    }
+
     async fn stop(self) {
         process::stop(self.child).await;
     }
@@ -664,7 +680,6 @@ impl Node {
 async fn scale_run(
     args: &Args,
     cpu: Option<usize>,
-    client: &reqwest::Client,
     size: usize,
     duration: Duration,
 ) -> anyhow::Result<(f64, Measured, Measured)> {
@@ -688,6 +703,7 @@ async fn scale_run(
     let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "scale", Some(port)).await?;
     node.token = token;
     node.api_key = key;
+    let client = &node.client(args.concurrency)?;
     let ids: Arc<Vec<(String, String)>> =
         Arc::new(sample.into_iter().map(|id| (id, String::new())).collect());
     let _ = closed_loop(
@@ -716,7 +732,6 @@ async fn scale_run(
 async fn expiry_run(
     args: &Args,
     cpu: Option<usize>,
-    client: &reqwest::Client,
     due: usize,
 ) -> anyhow::Result<serde_json::Value> {
     let dir = tempfile::tempdir()?;
@@ -740,6 +755,7 @@ async fn expiry_run(
     let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "expiry", Some(port)).await?;
     node.token = token;
     node.api_key = key;
+    let client = &node.client(8)?;
     let ids: Arc<Vec<(String, String)>> =
         Arc::new(live.into_iter().map(|id| (id, String::new())).collect());
     let reader = sqlx::sqlite::SqlitePoolOptions::new()
