@@ -17,12 +17,15 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
+/// A worker's connection, opened on first use and again after a failure.
+type Slot = Mutex<Option<SendRequest<Full<Bytes>>>>;
+
 /// A client for one server address, with a connection slot per load-generator worker.
 #[derive(Clone)]
 pub struct LoadClient {
     addr: SocketAddr,
     host: header::HeaderValue,
-    slots: Arc<Vec<Mutex<Option<SendRequest<Full<Bytes>>>>>>,
+    slots: Arc<Vec<Slot>>,
 }
 
 /// What a request needs besides its path.
