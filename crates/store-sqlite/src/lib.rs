@@ -449,7 +449,11 @@ impl Store for SqliteStore {
         self.readers.with(|c| {
             query_one(
                 c,
-                "SELECT * FROM sessions WHERE id = ?1",
+                concat!(
+                    "SELECT ",
+                    rows::session_columns!(),
+                    " FROM sessions WHERE id = ?1"
+                ),
                 [id.to_string()],
                 |r| rows::session(r, &self.keys),
             )
@@ -460,7 +464,11 @@ impl Store for SqliteStore {
         self.readers.with(|c| {
             query_one(
                 c,
-                "SELECT * FROM sessions WHERE access_token_digest = ?1",
+                concat!(
+                    "SELECT ",
+                    rows::session_columns!(),
+                    " FROM sessions WHERE access_token_digest = ?1"
+                ),
                 [digest],
                 |r| rows::session(r, &self.keys),
             )
@@ -569,10 +577,14 @@ impl Store for SqliteStore {
         self.readers.with(|c| {
             query_all(
                 c,
-                "SELECT * FROM sessions
-                 WHERE provider_id = ?1 AND provider_reference = ?2
-                   AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
-                 ORDER BY created_at DESC LIMIT ?3",
+                concat!(
+                    "SELECT ",
+                    rows::session_columns!(),
+                    " FROM sessions
+                     WHERE provider_id = ?1 AND provider_reference = ?2
+                       AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+                     ORDER BY created_at DESC LIMIT ?3"
+                ),
                 params![provider_id, reference, i64::from(limit)],
                 |r| rows::session(r, &self.keys),
             )
