@@ -61,7 +61,7 @@ pub struct Partner {
 }
 
 /// Which dialect's authentication scheme a credential serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     /// `Authorization: Bearer <personal access token>` plus `API-key: <uuid>`.

@@ -330,8 +330,12 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     });
     let expiry = tokio::spawn(crate::jobs::expiry::run(hub.clone(), shutdown.clone()));
     let webhooks = tokio::spawn(crate::jobs::webhooks::run(hub.clone(), shutdown.clone()));
+    let upkeep = tokio::spawn(crate::jobs::metrics::run(
+        ops::metrics_handle(),
+        shutdown.clone(),
+    ));
     let jobs = tokio::spawn(async move {
-        let _ = tokio::join!(expiry, webhooks);
+        let _ = tokio::join!(expiry, webhooks, upkeep);
     });
     Ok(RunningServer {
         addr,

@@ -1,4 +1,5 @@
 //! Background work every node runs; coordination between nodes is through leases in the store.
 
 pub mod expiry;
+pub mod metrics;
 pub mod webhooks;

@@ -4,6 +4,8 @@ use super::{Hub, ServiceError, ServiceResult, digest, random_token};
 use chrono::Utc;
 use idgate_core::{Credential, CredentialId, CredentialKind, Partner, PartnerId, Tier};
 use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 /// EasyFreelance credentials, returned once at creation and never stored in clear.
@@ -148,11 +150,16 @@ impl Hub {
         lookup_secret: &str,
         second_secret: &str,
     ) -> ServiceResult<Partner> {
-        let lookup = digest(lookup_secret);
-        let cache_key = format!("{}:{lookup}", kind.as_str());
-        let (credential, partner) = match self.auth_cache.get(&cache_key) {
+        // The cache is keyed by the raw digest: no hex text is built unless the database is asked.
+        let lookup = digest::digest(&digest::SHA256, lookup_secret.as_bytes());
+        // SHA-256 is 32 bytes, so this never fails.
+        let raw =
+            <[u8; 32]>::try_from(lookup.as_ref()).map_err(|_| ServiceError::Unauthenticated)?;
+        let cache_key = (kind, raw);
+        let entry = match self.auth_cache.get(&cache_key) {
             Some(found) => found,
             None => {
+                let lookup = hex::encode(lookup);
                 let credential = self
                     .store
                     .find_credential(kind, &lookup)
@@ -164,16 +171,15 @@ impl Hub {
                     .get_partner(credential.partner_id)
                     .await?
                     .ok_or(ServiceError::Unauthenticated)?;
-                self.auth_cache
-                    .put(cache_key, credential.clone(), partner.clone());
-                (credential, partner)
+                self.auth_cache.put(cache_key, credential, partner)
             }
         };
+        let (credential, partner) = entry.as_ref();
         let given = digest(second_secret);
         if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
             return Err(ServiceError::Unauthenticated);
         }
-        Ok(partner)
+        Ok(partner.clone())
     }
 }
 
@@ -182,30 +188,35 @@ impl Hub {
 /// changed in the database is seen by every node within [`AuthCache::TTL`].
 #[derive(Debug, Default)]
 pub struct AuthCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<String, (Credential, Partner, std::time::Instant)>,
-    >,
+    entries: std::sync::Mutex<std::collections::HashMap<AuthKey, (CachedCredential, Instant)>>,
 }
+
+/// A credential's kind and the SHA-256 of its lookup secret.
+type AuthKey = (CredentialKind, [u8; 32]);
+/// Shared, so a hit copies a pointer rather than the records.
+type CachedCredential = Arc<(Credential, Partner)>;
 
 impl AuthCache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
     const CAPACITY: usize = 10_000;
 
-    fn get(&self, lookup: &str) -> Option<(Credential, Partner)> {
+    fn get(&self, key: &AuthKey) -> Option<CachedCredential> {
         let entries = self.entries.lock().ok()?;
-        let (credential, partner, at) = entries.get(lookup)?;
-        (at.elapsed() < Self::TTL).then(|| (credential.clone(), partner.clone()))
+        let (entry, at) = entries.get(key)?;
+        (at.elapsed() < Self::TTL).then(|| Arc::clone(entry))
     }
 
-    fn put(&self, lookup: String, credential: Credential, partner: Partner) {
+    fn put(&self, key: AuthKey, credential: Credential, partner: Partner) -> CachedCredential {
+        let entry = Arc::new((credential, partner));
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::CAPACITY {
-                entries.retain(|_, (_, _, at)| at.elapsed() < Self::TTL);
+                entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
                 if entries.len() >= Self::CAPACITY {
                     entries.clear();
                 }
             }
-            entries.insert(lookup, (credential, partner, std::time::Instant::now()));
+            entries.insert(key, (Arc::clone(&entry), Instant::now()));
         }
+        entry
     }
 }
