@@ -116,16 +116,23 @@ pub(crate) async fn insert_outbox(
     .fetch_all(&mut **tx)
     .await?;
     for e in events {
-        insert_event(tx, e).await?;
         let session = e.session_id.map(|s| s.0);
-        for (endpoint_id, Json(types), scope) in &endpoints {
-            // A per-verification endpoint hears only its own verification.
-            if scope.is_some() && *scope != session {
-                continue;
-            }
-            if types.is_empty() || types.contains(&e.event_type) {
-                insert_delivery(tx, e, *endpoint_id).await?;
-            }
+        let wanted: Vec<Uuid> = endpoints
+            .iter()
+            .filter(|(_, Json(types), scope)| {
+                // A per-verification endpoint hears only its own verification.
+                (scope.is_none() || *scope == session)
+                    && (types.is_empty() || types.contains(&e.event_type))
+            })
+            .map(|(id, _, _)| *id)
+            .collect();
+        // An event no endpoint wants is not kept: nobody could learn its id to ask for it.
+        if wanted.is_empty() {
+            continue;
+        }
+        insert_event(tx, e).await?;
+        for endpoint_id in wanted {
+            insert_delivery(tx, e, endpoint_id).await?;
         }
     }
     Ok(())

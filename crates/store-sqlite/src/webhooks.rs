@@ -163,8 +163,8 @@ impl OutboxRows {
         OutboxRows(events.iter().map(EventRow::new).collect())
     }
 
-    /// Writes the events and a pending delivery of each to every enabled endpoint of the
-    /// partner that wants it.
+    /// Writes a pending delivery of each event to every enabled endpoint of the partner that
+    /// wants it, and the event itself if any does.
     pub(crate) fn insert(&self, c: &Connection) -> StoreResult<()> {
         let Some(first) = self.0.first() else {
             return Ok(());
@@ -189,15 +189,22 @@ impl OutboxRows {
             },
         )?;
         for e in &self.0 {
+            let wanted: Vec<&String> = endpoints
+                .iter()
+                .filter(|(_, types, scope)| {
+                    // A per-verification endpoint hears only its own verification.
+                    (scope.is_none() || *scope == e.session_id)
+                        && (types.is_empty() || types.contains(&e.event_type))
+                })
+                .map(|(id, _, _)| id)
+                .collect();
+            // An event no endpoint wants is not kept: nobody could learn its id to ask for it.
+            if wanted.is_empty() {
+                continue;
+            }
             e.insert(c)?;
-            for (endpoint_id, types, scope) in &endpoints {
-                // A per-verification endpoint hears only its own verification.
-                if scope.is_some() && *scope != e.session_id {
-                    continue;
-                }
-                if types.is_empty() || types.contains(&e.event_type) {
-                    e.insert_delivery(c, endpoint_id)?;
-                }
+            for endpoint_id in wanted {
+                e.insert_delivery(c, endpoint_id)?;
             }
         }
         Ok(())

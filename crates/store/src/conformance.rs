@@ -632,6 +632,35 @@ pub async fn outbox_fans_out_to_enabled_endpoints_that_want_the_event(store: &dy
         ok(store.get_webhook_event(again[0].id).await, "event"),
         None
     );
+
+    // An event that no endpoint wants is not stored (nobody could ask for it by its id).
+    let quiet = partner(store, "Initech").await;
+    let (unheard, created) = new_session(&quiet, "digest-w2", t(0));
+    let unheard_out = outbox(&unheard, std::slice::from_ref(&created));
+    ok(
+        store.insert_session(&unheard, &created, &unheard_out).await,
+        "insert",
+    );
+    assert_eq!(
+        ok(store.get_webhook_event(unheard_out[0].id).await, "event"),
+        None
+    );
+    let (only_approvals, created) = new_session(&p, "digest-w3", t(0));
+    let only_approvals_out = outbox(&only_approvals, std::slice::from_ref(&created));
+    ok(
+        store
+            .insert_session(&only_approvals, &created, &only_approvals_out)
+            .await,
+        "insert",
+    );
+    assert!(
+        ok(
+            store.get_webhook_event(only_approvals_out[0].id).await,
+            "event"
+        )
+        .is_some(),
+        "kept: the catch-all endpoint wants it"
+    );
 }
 
 pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Store) {
