@@ -78,8 +78,14 @@ where
     summarise(&total, errors, started.elapsed().as_secs_f64())
 }
 
-/// Requests at `rate` per second in total for `duration`, spread over `concurrency` workers;
+/// Requests at `rate` per second in total for `duration`, served by `concurrency` workers;
 /// latency counts from when each request was due.
+///
+/// A pacing thread releases each request at its due time and any idle worker takes it. Why a
+/// thread: tokio's timer fires on whole milliseconds, so tasks that each sleep until their own
+/// due time send up to a millisecond late, and that lateness (measured: a median of 1.5 ms for a
+/// handler that answers in 12 µs) would be charged to the server. A thread's sleep overshoots
+/// by tens of microseconds.
 pub async fn open_loop<F, Fut>(rate: f64, concurrency: usize, duration: Duration, op: F) -> Measured
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
@@ -87,18 +93,37 @@ where
 {
     let op = Arc::new(op);
     let started = Instant::now();
-    let per_worker = Duration::from_secs_f64(concurrency as f64 / rate.max(1.0));
-    let count = (duration.as_secs_f64() / per_worker.as_secs_f64()).floor() as u64;
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1.0));
+    let count = (duration.as_secs_f64() * rate.max(1.0)).floor() as u64;
+    let (release, released) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let pacer = std::thread::Builder::new()
+        .name("idgate-bench-pacer".into())
+        .spawn(move || {
+            for n in 0..count {
+                let due = started + interval.mul_f64(n as f64);
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if release.send((n, due)).is_err() {
+                    break;
+                }
+            }
+        });
+    if pacer.is_err() {
+        return summarise(&histogram(), count, 0.0);
+    }
+    let released = Arc::new(tokio::sync::Mutex::new(released));
     let mut workers = Vec::new();
     for w in 0..concurrency {
         let op = op.clone();
-        let offset = per_worker.mul_f64(w as f64 / concurrency as f64);
+        let released = released.clone();
         workers.push(tokio::spawn(async move {
             let mut h = histogram();
             let mut errors = 0u64;
-            for n in 0..count {
-                let due = started + offset + per_worker.mul_f64(n as f64);
-                tokio::time::sleep_until(due.into()).await;
+            loop {
+                let next = released.lock().await.recv().await;
+                let Some((n, due)) = next else { break };
                 let ok = op(w, n).await;
                 if ok {
                     let _ = h.record(due.elapsed().as_micros().max(1) as u64);
