@@ -64,6 +64,10 @@ struct Args {
     /// Also expire this many sessions due at once and measure the sweep (SQLite).
     #[arg(long)]
     expiry: Option<usize>,
+    /// Seconds of status polls after the workloads, with idgate's resident memory before and
+    /// after (it must not grow with the number of requests served); 0 skips it.
+    #[arg(long, default_value_t = 30.0)]
+    soak_seconds: f64,
     #[command(subcommand)]
     internal: Option<Internal>,
 }
@@ -306,6 +310,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
         cpu,
         Against::Http,
     ));
+    let soak = if args.soak_seconds > 0.0 {
+        let before = process::rss_mib(node.pid);
+        let m = closed_loop(
+            args.concurrency,
+            Duration::from_secs_f64(args.soak_seconds),
+            poll_op(&client, &node, ids.clone()),
+        )
+        .await;
+        let after = process::rss_mib(node.pid);
+        println!(
+            "memory: {} requests in {:.0} s; RSS {} MiB before, {} MiB after",
+            m.requests,
+            m.seconds,
+            before.map_or("-".into(), |r| format!("{r:.1}")),
+            after.map_or("-".into(), |r| format!("{r:.1}")),
+        );
+        Some(
+            json!({"requests": m.requests, "seconds": m.seconds, "errors": m.errors,
+                    "rss_before_mib": before, "rss_after_mib": after}),
+        )
+    } else {
+        None
+    };
     let peak_rss = process::peak_rss_mib(node.pid);
     node.stop().await;
 
@@ -343,6 +370,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "sustainable_rates": {"create_per_s": create_rate, "poll_per_s": poll_rate},
         "workloads": workloads,
         "peak_rss_mib": peak_rss,
+        "memory_soak": soak,
     });
 
     if args.scale {
