@@ -111,7 +111,8 @@ where
             }
         });
     if pacer.is_err() {
-        return summarise(&histogram(), count, 0.0);
+        // Nothing was sent: every request counts as failed.
+        return summarise(&histogram(), count, duration.as_secs_f64());
     }
     let released = Arc::new(tokio::sync::Mutex::new(released));
     let mut workers = Vec::new();
