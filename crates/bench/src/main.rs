@@ -22,7 +22,7 @@ use bytes::Bytes;
 use clap::{Parser, Subcommand};
 use client::{Headers, LoadClient, easyfreelance_headers, path_of};
 use hyper::{Method, StatusCode};
-use load::{Measured, closed_loop, open_loop, sustainable_rate};
+use load::{Measured, closed_loop, open_loop, open_loop_runs, sustainable_rate};
 
 /// How long each probe for the sustainable rate runs.
 const PROBE: Duration = Duration::from_secs(2);
@@ -64,6 +64,10 @@ struct Args {
     /// Also expire this many sessions due at once and measure the sweep (SQLite).
     #[arg(long)]
     expiry: Option<usize>,
+    /// Open-loop latency measurements per "at 80 %" row; the run with the median p99 is
+    /// reported, and every run's p99 is kept in the JSON.
+    #[arg(long, default_value_t = 3)]
+    latency_runs: usize,
     /// Seconds of status polls after the workloads, with idgate's resident memory before and
     /// after (it must not grow with the number of requests served); 0 skips it.
     #[arg(long, default_value_t = 30.0)]
@@ -166,8 +170,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let inserts = storage_ceiling(&me, server_cpu, &storage_url, args.seconds).await?;
     let inserts_before = inserts;
     println!("storage ceiling: {inserts:.0} durable single-row inserts/s");
-    let ((http, http_cpu), (http80, http80_cpu)) =
-        http_ceiling(&me, server_cpu, args.concurrency, duration, true).await?;
+    let ((http, http_cpu), (http80, http80_cpu)) = http_ceiling(
+        &me,
+        server_cpu,
+        args.concurrency,
+        duration,
+        args.latency_runs.max(1),
+    )
+    .await?;
     println!(
         "HTTP ceiling: {:.0} requests/s, p99 {:.2} ms",
         http.throughput, http.p99_ms
@@ -283,11 +293,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         create.throughput, poll.throughput
     );
     let (create80, cpu) = node
-        .measure(open_loop(
+        .measure(open_loop_runs(
             create_rate * 0.8,
             open_workers,
             duration,
-            create_op(&client, &node, created.clone()),
+            args.latency_runs,
+            || create_op(&client, &node, created.clone()),
         ))
         .await;
     workloads.push(workload(
@@ -297,11 +308,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Against::Inserts,
     ));
     let (poll80, cpu) = node
-        .measure(open_loop(
+        .measure(open_loop_runs(
             poll_rate * 0.8,
             open_workers,
             duration,
-            poll_op(&client, &node, ids.clone()),
+            args.latency_runs,
+            || poll_op(&client, &node, ids.clone()),
         ))
         .await;
     workloads.push(workload(
@@ -339,8 +351,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // A shared VM's speed drifts within minutes: measure the ceilings again after idgate's
     // workloads and judge against the mean of both measurements.
     let inserts_after = storage_ceiling(&me, server_cpu, &storage_url, args.seconds).await?;
-    let ((http_after, _), _) =
-        http_ceiling(&me, server_cpu, args.concurrency, duration, false).await?;
+    let ((http_after, _), _) = http_ceiling(&me, server_cpu, args.concurrency, duration, 0).await?;
     println!(
         "ceilings after: {inserts_after:.0} inserts/s, {:.0} HTTP requests/s",
         http_after.throughput
@@ -432,6 +443,15 @@ fn print_table(rows: &[Workload], inserts: f64, rss: Option<f64>) {
     println!(
         "| durable single-row inserts (ceiling, mean of before and after) | {inserts:.0} | | | | | | 100% |"
     );
+    for w in rows.iter().filter(|w| !w.measured.p99_runs_ms.is_empty()) {
+        let runs: Vec<String> = w
+            .measured
+            .p99_runs_ms
+            .iter()
+            .map(|p| format!("{p:.2}"))
+            .collect();
+        println!("p99 ms of each run, {}: {}", w.name, runs.join(", "));
+    }
     println!();
     println!(
         "peak RSS of idgate: {}",
@@ -470,7 +490,8 @@ async fn http_ceiling(
     cpu: Option<usize>,
     concurrency: usize,
     duration: Duration,
-    with_open_loop: bool,
+    // 0: no open-loop measurement (the "after" ceiling).
+    latency_runs: usize,
 ) -> anyhow::Result<((Measured, Option<f64>), (Measured, Option<f64>))> {
     let mut cmd = process::pinned(me, cpu);
     cmd.arg("bare-http");
@@ -496,7 +517,7 @@ async fn http_ceiling(
     let cpu = cores(before, process::cpu_time(pid), started.elapsed());
     // The same open loop as idgate's "at 80 % of peak" rows: what the generator, the kernel and
     // the VM add to latency by themselves at such a rate.
-    if !with_open_loop {
+    if latency_runs == 0 {
         process::stop(child).await;
         return Ok(((m.clone(), cpu), (m, cpu)));
     }
@@ -506,11 +527,12 @@ async fn http_ceiling(
         get_op(&client, url.clone())
     })
     .await;
-    let open = open_loop(
+    let open = open_loop_runs(
         sustainable * 0.8,
         concurrency,
         duration,
-        get_op(&client, url),
+        latency_runs,
+        || get_op(&client, url.clone()),
     )
     .await;
     let open_cpu = cores(before, process::cpu_time(pid), started.elapsed());
