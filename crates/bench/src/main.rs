@@ -635,6 +635,8 @@ struct Node {
     api_key: String,
     partner: String,
     sqlite_url: Option<String>,
+    /// The PostgreSQL URL and the schema this node runs in.
+    postgres_schema: Option<(String, String)>,
 }
 
 impl Node {
@@ -666,12 +668,13 @@ impl Node {
         .current_dir(&data)
         .env("RUST_LOG", "warn")
         .env("IDGATE_KEYS__FILE", data.join("idgate.keys"));
+        let mut postgres_schema = None;
         let sqlite_url = match postgres {
             Some(url) => {
-                cmd.env("IDGATE_DATABASE__URL", url).env(
-                    "IDGATE_DATABASE__SCHEMA",
-                    format!("idgate_bench_{}", uuid::Uuid::new_v4().simple()),
-                );
+                let schema = format!("idgate_bench_{}", uuid::Uuid::new_v4().simple());
+                cmd.env("IDGATE_DATABASE__URL", url)
+                    .env("IDGATE_DATABASE__SCHEMA", &schema);
+                postgres_schema = Some((url.to_owned(), schema));
                 None
             }
             None => {
@@ -696,6 +699,7 @@ impl Node {
             api_key: field("API-key:"),
             partner: field("partner id:"),
             sqlite_url,
+            postgres_schema,
         };
         Ok(node)
     }
@@ -721,8 +725,27 @@ impl Node {
         LoadClient::for_base(&self.base, workers)
     }
 
+    /// Stops idgate and, on PostgreSQL, drops the schema it ran in (a fresh one per run).
     async fn stop(self) {
         process::stop(self.child).await;
+        if let Some((url, schema)) = self.postgres_schema {
+            let dropped = async {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                )))
+                .execute(&pool)
+                .await?;
+                pool.close().await;
+                anyhow::Ok(())
+            };
+            if let Err(e) = dropped.await {
+                eprintln!("could not drop the benchmark schema {schema}: {e}");
+            }
+        }
     }
 }
 
