@@ -146,7 +146,7 @@ impl WebhookEndpoint {
     }
 
     pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+        filter_wants(&self.event_types, event_type)
     }
 
     /// Replaces the current secret with `new`; older ones keep signing for `overlap`.
@@ -180,6 +180,12 @@ impl WebhookEndpoint {
     pub fn record_success(&mut self) {
         self.failing_since = None;
     }
+}
+
+/// Whether an endpoint's event-type filter lets `event_type` through (an empty filter takes all).
+/// The stores apply it to the filter column they read, so it is a function of the filter alone.
+pub fn filter_wants(event_types: &[String], event_type: &str) -> bool {
+    event_types.is_empty() || event_types.iter().any(|t| t == event_type)
 }
 
 /// Checks an event-type filter; returns the unknown names.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
+    PartnerId, SessionId, WebhookEndpoint, WebhookEvent, webhook,
 };
 use idgate_store::{
     DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, sealed,
@@ -122,7 +122,7 @@ pub(crate) async fn insert_outbox(
             .filter(|(_, Json(types), scope)| {
                 // A per-verification endpoint hears only its own verification.
                 (scope.is_none() || *scope == session)
-                    && (types.is_empty() || types.contains(&e.event_type))
+                    && webhook::filter_wants(types, &e.event_type)
             })
             .map(|(id, _, _)| *id)
             .collect();

@@ -60,7 +60,13 @@ fn parsed<T: FromStr>(row: &Row<'_>, col: &str) -> StoreResult<T>
 where
     T::Err: std::fmt::Display,
 {
-    let text: String = get(row, col)?;
+    parse_text(&get::<String>(row, col)?, col)
+}
+
+fn parse_text<T: FromStr>(text: &str, col: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
     text.parse().map_err(|e| corrupt(format!("{col}: {e}")))
 }
 
@@ -166,20 +172,11 @@ pub fn session(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Session> {
         return_url: c.get("return_url")?,
         access_token_digest: c.get("access_token_digest")?,
         provider_reference: c.get("provider_reference")?,
-        created_at: instant(c.get("created_at")?)?,
-        started_at: c
-            .get::<Option<i64>>("started_at")?
-            .map(instant)
-            .transpose()?,
-        submitted_at: c
-            .get::<Option<i64>>("submitted_at")?
-            .map(instant)
-            .transpose()?,
-        decided_at: c
-            .get::<Option<i64>>("decided_at")?
-            .map(instant)
-            .transpose()?,
-        expires_at: instant(c.get("expires_at")?)?,
+        created_at: c.at("created_at")?,
+        started_at: c.opt_at("started_at")?,
+        submitted_at: c.opt_at("submitted_at")?,
+        decided_at: c.opt_at("decided_at")?,
+        expires_at: c.at("expires_at")?,
         achieved_loa: c.loa("achieved_loa")?,
         result_claims: c.sealed::<ResultClaims>(keys, &id_text, "result_claims")?,
         match_result: c.sealed::<MatchResult>(keys, &id_text, "match_result")?,
@@ -221,8 +218,15 @@ impl<'r, 's> Columns<'r, 's> {
     where
         T::Err: std::fmt::Display,
     {
-        let text: String = self.get(name)?;
-        text.parse().map_err(|e| corrupt(format!("{name}: {e}")))
+        parse_text(&self.get::<String>(name)?, name)
+    }
+
+    fn at(&mut self, name: &str) -> StoreResult<DateTime<Utc>> {
+        instant(self.get(name)?)
+    }
+
+    fn opt_at(&mut self, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        self.get::<Option<i64>>(name)?.map(instant).transpose()
     }
 
     fn loa(&mut self, name: &str) -> StoreResult<Option<u8>> {
