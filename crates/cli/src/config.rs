@@ -3,7 +3,7 @@
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use idgate_server::Settings;
+use idgate_hub::Settings;
 use std::path::Path;
 
 pub const DEFAULTS: &str = include_str!("../idgate.default.toml");

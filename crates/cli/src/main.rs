@@ -9,9 +9,9 @@ use idgate_core::{
     DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent,
     Tier, WebhookEndpoint,
 };
-use idgate_server::service::Hub;
-use idgate_server::service::webhooks::{EndpointPatch, NewEndpoint};
-use idgate_server::settings::LogFormat;
+use idgate_hub::Hub;
+use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
+use idgate_hub::settings::LogFormat;
 use idgate_server::startup::{self, DemoPartner};
 use idgate_store::Redeliver;
 use serde_json::{Value, json};

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The API dialect a session was created through; it decides how the session is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
     EasyFreelance,

@@ -3,6 +3,7 @@
 
 use crate::ids::{PartnerId, SessionId};
 use crate::lifecycle::Status;
+use crate::session::Dialect;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -207,7 +208,10 @@ pub struct WebhookEvent {
     pub seq: Option<i64>,
     pub event_type: String,
     pub created_at: DateTime<Utc>,
-    /// The JSON body sent (`{id, type, timestamp, data}`).
+    /// The dialect whose partners this event is shaped for (it decides extra signature
+    /// headers at delivery); `None` for partner-level events such as a test event.
+    pub dialect: Option<Dialect>,
+    /// The JSON body sent (the dialect's envelope; idgate's is `{id, type, timestamp, data}`).
     pub payload: serde_json::Value,
 }
 

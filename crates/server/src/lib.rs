@@ -1,28 +1,19 @@
-//! The idgate HTTP server: API dialects, the hosted verification flow, provider callbacks,
-//! background jobs and operations endpoints, over the domain core and the store.
+//! The idgate web shell: the end user's hosted pages, the simulators of identity providers,
+//! operations endpoints, and the assembly of the dialects' routers into one application.
 //!
-//! - [`settings`]: validated configuration.
-//! - [`keys`]: the key file (data keys, result-token signing key, state secret).
-//! - [`service`]: the operations every dialect, page and CLI command shares (tenant scoping
-//!   and authorisation live here, once).
-//! - [`api`]: one module per API dialect.
-//! - [`hosted`]: the end user's pages, provider callbacks and the sandbox simulator.
-//! - [`jobs`]: background work (expiry).
+//! - [`hosted`]: the hosted flow at `/v/{token}`, provider callbacks, the demo landing page.
+//! - [`simulators`]: the sandbox providers' pages and the built-in OpenID Provider.
 //! - [`ops`]: health, readiness, metrics, request ids, security headers.
-//! - [`startup`]: opening the store and serving.
+//! - [`startup`]: opening the store with its keys, the router, serving and the jobs.
+//!
+//! The services behind them are in `idgate-hub`; the partner APIs in `idgate-dialects`.
 
-pub mod api;
 pub mod hosted;
-pub mod jobs;
-pub mod keys;
 pub mod ops;
-pub mod outbound;
-pub mod result_token;
-pub mod service;
-pub mod settings;
+pub mod simulators;
 pub mod startup;
 pub mod state;
 
-pub use settings::Settings;
+pub use idgate_hub::Settings;
 pub use startup::{Opened, RunningServer, open, serve};
 pub use state::AppState;

@@ -1,17 +1,17 @@
 //! Opening the store with its keys, and serving.
 
-use crate::api;
 use crate::hosted;
-use crate::keys::{KeyFileError, Keys};
 use crate::ops;
-use crate::outbound::Outbound;
-use crate::service::{Hub, ServiceError};
-use crate::settings::{DatabaseKind, Settings, SettingsError, Validated};
+use crate::simulators;
 use crate::state::AppState;
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
 use idgate_core::{Partner, ReturnUrlStatus, Tier};
+use idgate_hub::keys::{KeyFileError, Keys};
+use idgate_hub::outbound::Outbound;
+use idgate_hub::service::{Hub, ServiceError};
+use idgate_hub::settings::{DatabaseKind, Settings, SettingsError, Validated};
 use idgate_providers::{ProviderError, ProviderRegistry};
 use idgate_store::{KeyRing, META_DATA_KEY_IDS, Store, StoreError};
 use idgate_store_postgres::{PgSettings, PgStore};
@@ -53,7 +53,7 @@ pub enum StartupError {
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
-    Outbound(#[from] crate::outbound::OutboundError),
+    Outbound(#[from] idgate_hub::outbound::OutboundError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -150,6 +150,7 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
             outbound,
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             auth_cache: Default::default(),
+            dialects: idgate_dialects::wires(),
         }),
         generated_keys,
     })
@@ -246,7 +247,7 @@ async fn check_data_keys(
 #[derive(Debug)]
 pub struct DemoPartner {
     pub partner: Partner,
-    pub secrets: crate::service::partners::PartnerSecrets,
+    pub secrets: idgate_hub::service::partners::PartnerSecrets,
     pub return_url: String,
 }
 
@@ -280,9 +281,16 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
-        .nest("/api/v1", api::easyfreelance::router())
-        .nest("/connect/v1", api::hopae::router())
+        .nest(
+            "/api/v1",
+            idgate_dialects::easyfreelance::router().with_state(state.hub.clone()),
+        )
+        .nest(
+            "/connect/v1",
+            idgate_dialects::hopae::router().with_state(state.hub.clone()),
+        )
         .merge(hosted::router())
+        .merge(simulators::router())
         .merge(ops::router())
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
         .fallback(hosted::not_found)
@@ -328,9 +336,12 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
     });
-    let expiry = tokio::spawn(crate::jobs::expiry::run(hub.clone(), shutdown.clone()));
-    let webhooks = tokio::spawn(crate::jobs::webhooks::run(hub.clone(), shutdown.clone()));
-    let upkeep = tokio::spawn(crate::jobs::metrics::run(
+    let expiry = tokio::spawn(idgate_hub::jobs::expiry::run(hub.clone(), shutdown.clone()));
+    let webhooks = tokio::spawn(idgate_hub::jobs::webhooks::run(
+        hub.clone(),
+        shutdown.clone(),
+    ));
+    let upkeep = tokio::spawn(idgate_hub::jobs::metrics::run(
         ops::metrics_handle(),
         shutdown.clone(),
     ));

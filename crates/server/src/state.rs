@@ -1,6 +1,6 @@
 //! What every request handler can reach.
 
-use crate::service::Hub;
+use idgate_hub::service::Hub;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 

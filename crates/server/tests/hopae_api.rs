@@ -611,7 +611,7 @@ async fn scan_fresh_code(app: &TestApp, created: &Value) -> Value {
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
     let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
-    json!({ "status": idgate_server::api::hopae::status_word(session.status) })
+    json!({ "status": idgate_dialects::hopae::wire::status_word(session.status) })
 }
 
 #[tokio::test]

@@ -7,13 +7,13 @@ use utoipa::OpenApi;
 fn easyfreelance_openapi_matches_the_committed_snapshot() {
     check(
         "easyfreelance",
-        idgate_server::api::easyfreelance::ApiDoc::openapi(),
+        idgate_dialects::easyfreelance::ApiDoc::openapi(),
     );
 }
 
 #[test]
 fn hopae_openapi_matches_the_committed_snapshot() {
-    check("hopae", idgate_server::api::hopae::ApiDoc::openapi());
+    check("hopae", idgate_dialects::hopae::ApiDoc::openapi());
 }
 
 fn check(name: &str, doc: utoipa::openapi::OpenApi) {

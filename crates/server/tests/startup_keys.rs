@@ -34,7 +34,7 @@ async fn a_database_without_its_key_file_is_refused() {
 
     // Another deployment's key file: refused too.
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    idgate_server::keys::Keys::generate(&keys).unwrap_or_else(|e| panic!("{e}"));
+    idgate_hub::keys::Keys::generate(&keys).unwrap_or_else(|e| panic!("{e}"));
     let err = startup::open(common::settings(dir.path(), "http://127.0.0.1:1"))
         .await
         .err()

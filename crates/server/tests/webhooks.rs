@@ -495,7 +495,7 @@ async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
     let (endpoint, _) = hub
         .add_webhook_endpoint(
             partner.id,
-            idgate_server::service::webhooks::NewEndpoint {
+            idgate_hub::service::webhooks::NewEndpoint {
                 url: named,
                 ..Default::default()
             },
@@ -556,7 +556,7 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again()
     let (endpoint, _) = hub
         .add_webhook_endpoint(
             partner.id,
-            idgate_server::service::webhooks::NewEndpoint {
+            idgate_hub::service::webhooks::NewEndpoint {
                 url,
                 ..Default::default()
             },
@@ -591,7 +591,7 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again()
     );
 
     receiver.answer(200);
-    let patch = idgate_server::service::webhooks::EndpointPatch {
+    let patch = idgate_hub::service::webhooks::EndpointPatch {
         enabled: Some(true),
         ..Default::default()
     };

@@ -63,6 +63,10 @@ fn event(row: &PgRow) -> StoreResult<WebhookEvent> {
         seq: get(row, "seq")?,
         event_type: get(row, "type")?,
         created_at: get(row, "created_at")?,
+        dialect: get::<Option<String>>(row, "dialect")?
+            .map(|d| d.parse())
+            .transpose()
+            .map_err(corrupt)?,
         payload,
     })
 }
@@ -143,8 +147,8 @@ async fn insert_event(
     e: &WebhookEvent,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO webhook_events (id, partner_id, session_id, seq, type, created_at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO webhook_events (id, partner_id, session_id, seq, type, created_at, dialect, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(e.id.0)
     .bind(e.partner_id.0)
@@ -152,6 +156,7 @@ async fn insert_event(
     .bind(e.seq)
     .bind(&e.event_type)
     .bind(e.created_at)
+    .bind(e.dialect.map(|d| d.as_str()))
     .bind(Json(&e.payload))
     .execute(&mut **tx)
     .await?;

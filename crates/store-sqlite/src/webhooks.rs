@@ -53,6 +53,10 @@ fn event(row: &Row<'_>) -> StoreResult<WebhookEvent> {
         seq: get(row, "seq")?,
         event_type: get(row, "type")?,
         created_at: at(row, "created_at")?,
+        dialect: get::<Option<String>>(row, "dialect")?
+            .map(|d| d.parse())
+            .transpose()
+            .map_err(corrupt)?,
         payload: serde_json::from_str(&get::<String>(row, "payload")?).map_err(corrupt)?,
     })
 }
@@ -97,6 +101,7 @@ struct EventRow {
     seq: Option<i64>,
     event_type: String,
     created_at: i64,
+    dialect: Option<&'static str>,
     payload: String,
 }
 
@@ -109,6 +114,7 @@ impl EventRow {
             seq: e.seq,
             event_type: e.event_type.clone(),
             created_at: micros(e.created_at),
+            dialect: e.dialect.map(|d| d.as_str()),
             payload: e.payload.to_string(),
         }
     }
@@ -116,8 +122,8 @@ impl EventRow {
     fn insert(&self, c: &Connection) -> StoreResult<()> {
         execute(
             c,
-            "INSERT INTO webhook_events (id, partner_id, session_id, seq, type, created_at, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO webhook_events (id, partner_id, session_id, seq, type, created_at, dialect, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 self.id,
                 self.partner_id,
@@ -125,6 +131,7 @@ impl EventRow {
                 self.seq,
                 self.event_type,
                 self.created_at,
+                self.dialect,
                 self.payload
             ],
         )

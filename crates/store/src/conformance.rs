@@ -521,6 +521,7 @@ fn outbox(session: &Session, events: &[SessionEvent]) -> Vec<WebhookEvent> {
             seq: Some(e.seq),
             event_type: event_type_for(e.to_status),
             created_at: e.at,
+            dialect: Some(session.dialect),
             payload: serde_json::json!({"type": event_type_for(e.to_status), "seq": e.seq}),
         })
         .collect()
@@ -686,6 +687,10 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
     let jobs = ok(store.claim_due_deliveries(t(10), 10, t(40)).await, "claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].event.id, out[0].id);
+    assert_eq!(
+        jobs[0].event, out[0],
+        "the event comes back whole, its dialect included"
+    );
     assert_eq!(jobs[0].endpoint.id, ep.id);
     assert_eq!(jobs[0].endpoint.secrets, ep.secrets);
     // Claimed: nobody else gets it until the lease ends.
@@ -853,6 +858,7 @@ pub async fn attempts_dead_letters_and_redelivery(store: &dyn Store) {
         seq: None,
         event_type: "webhook.test".into(),
         created_at: t(70),
+        dialect: None,
         payload: serde_json::json!({"type": "webhook.test"}),
     };
     let id = ok(store.insert_webhook_event_for(&test, late.id).await, "test");

@@ -135,7 +135,7 @@ pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) ->
     match state.cancel_by_user(session.id).await {
         Ok(session) => finish(&state, &session),
         // Decided meanwhile: show what stands.
-        Err(crate::service::ServiceError::Lifecycle(_)) => {
+        Err(idgate_hub::service::ServiceError::Lifecycle(_)) => {
             Redirect::to(&format!("/v/{token}")).into_response()
         }
         Err(e) => failure(e),

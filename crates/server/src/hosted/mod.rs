@@ -1,15 +1,10 @@
 //! The end user's side: the hosted flow at `/v/{token}`, provider callbacks at
-//! `/callback/{provider}`, the sandbox simulator's pages, the demo partner's landing page,
+//! `/callback/{provider}`, the demo partner's landing page,
 //! and the public key set result tokens are checked against.
 
-mod live;
-mod oidc_simulator;
-mod pages;
-mod simulators;
+pub(crate) mod live;
+pub(crate) mod pages;
 
-use crate::api::dialect_status;
-use crate::result_token::{self, TokenInput};
-use crate::service::ServiceError;
 use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -18,6 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use idgate_core::{Actor, Session, Status};
+use idgate_hub::result_token::{self, TokenInput};
+use idgate_hub::service::ServiceError;
 use idgate_providers::sandbox::identities::TEST_IDENTITIES;
 use idgate_providers::{FlowType, StartAction};
 use pages::Page;
@@ -31,25 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/v/{token}/progress", get(live::progress))
         .route("/v/{token}/cancel", post(live::cancel))
         .route("/callback/{provider}", get(callback))
-        .route(
-            "/sandbox/{provider}/authorize",
-            get(simulators::authorize_page).post(simulators::authorize_submit),
-        )
-        .route("/sandbox/{provider}/app", get(simulators::app_home))
-        .route("/sandbox/{provider}/app/scan", post(simulators::app_scan))
-        .route(
-            "/sandbox/{provider}/app/requests",
-            post(simulators::app_requests),
-        )
-        .route(
-            "/sandbox/{provider}/app/decide",
-            post(simulators::app_decide),
-        )
         .route("/demo/return", get(demo_return))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
         .route("/assets/idgate.js", get(script))
-        .merge(oidc_simulator::router())
 }
 
 /// Any path nobody serves: a page, since people land here from links.
@@ -115,7 +97,7 @@ pub(crate) fn failure(e: ServiceError) -> Response {
 /// Where a session ends for the browser: the partner's return URL with the outcome (and a
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
 pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
-    let status = dialect_status(session.dialect, session.status);
+    let status = state.dialects.status_word(session.dialect, session.status);
     let Some(return_url) = &session.return_url else {
         return Page::result(session.status).into_response();
     };
@@ -300,7 +282,7 @@ async fn callback(
         return finish(&state, &session);
     }
     let material = state.flow_material(&session);
-    let context = crate::service::sessions::session_context(&session, &material);
+    let context = idgate_hub::service::sessions::session_context(&session, &material);
     let outcome = match provider.callback(&params, context).await {
         Ok(o) => o,
         Err(e) => {

@@ -4,8 +4,8 @@
 pub mod oidc;
 
 use idgate_core::{ReturnUrlStatus, Tier};
+use idgate_hub::Hub;
 use idgate_server::Settings;
-use idgate_server::service::Hub;
 use idgate_server::startup::{self, RunningServer};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};

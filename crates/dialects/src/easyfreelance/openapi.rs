@@ -11,7 +11,7 @@ use super::webhooks::{
     EndpointList, EndpointWithSecret, Queued, RedeliverRequest, RotatedSecret, SecretInfo,
     TestEventQueued, UpdateEndpoint,
 };
-use crate::api::problem::Problem;
+use crate::easyfreelance::problem::Problem;
 use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 

@@ -4,12 +4,12 @@ use super::auth::HopaePartner;
 use super::dto::{
     CreateVerification, Evidence, FlowDetails, KNOWN_CLAIMS, MatchDetail, MatchEnvelope,
     ProviderField, ProviderList, ProviderSummary, SandboxDecision, UserInfo, Verification,
-    VerificationError, status_word, timestamp,
+    VerificationError, timestamp,
 };
 use super::problem::{HopaeError, HopaeProblem};
-use crate::api::BodyError;
-use crate::service::ServiceError;
-use crate::state::AppState;
+use super::wire::status_word;
+use crate::HubState;
+use crate::kit::BodyError;
 use aws_lc_rs::digest;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -23,6 +23,7 @@ use idgate_core::return_url::MAX_RETURN_URL_LEN;
 use idgate_core::{
     Actor, ApplicantData, Dialect, MatchData, NewSession, Session, SessionId, Status,
 };
+use idgate_hub::service::ServiceError;
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{Decision, FlowType, InputField, ProviderInfo};
 use idgate_store::{IdempotencyClaim, IdempotencyKey};
@@ -70,7 +71,7 @@ fn parse_id(text: &str) -> Result<SessionId> {
 fn json_object(
     body: std::result::Result<Json<Value>, JsonRejection>,
 ) -> Result<Map<String, Value>> {
-    crate::api::json_object(body).map_err(|e| match e {
+    crate::kit::json_object(body).map_err(|e| match e {
         BodyError::UnsupportedMediaType => HopaeError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
@@ -229,7 +230,7 @@ fn error_of(session: &Session) -> Option<VerificationError> {
 }
 
 fn verification(
-    state: &AppState,
+    state: &HubState,
     session: &Session,
     verification_url: Option<&str>,
 ) -> Verification {
@@ -291,7 +292,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
     security(("basic" = []))
 )]
 pub async fn create_verification(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -383,7 +384,7 @@ pub async fn create_verification(
 }
 
 async fn create(
-    state: &AppState,
+    state: &HubState,
     partner: &idgate_core::Partner,
     body: Map<String, Value>,
 ) -> Result<Verification> {
@@ -457,7 +458,7 @@ async fn create(
     security(("basic" = []))
 )]
 pub async fn get_verification(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
@@ -482,7 +483,7 @@ pub async fn get_verification(
     security(("basic" = []))
 )]
 pub async fn cancel_verification(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
@@ -515,7 +516,7 @@ fn completed(session: &Session) -> bool {
     security(("basic" = []))
 )]
 pub async fn userinfo(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
@@ -599,7 +600,7 @@ pub async fn userinfo(
     security(("basic" = []))
 )]
 pub async fn evidence(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
@@ -650,7 +651,7 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
     security(("basic" = []))
 )]
 pub async fn providers(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(_partner): HopaePartner,
 ) -> Json<ProviderList> {
     Json(ProviderList {
@@ -688,7 +689,7 @@ pub async fn providers(
     security(("basic" = []))
 )]
 pub async fn sandbox_decision(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     HopaePartner(partner): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,

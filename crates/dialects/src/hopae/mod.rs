@@ -13,17 +13,18 @@ mod dto;
 mod handlers;
 mod openapi;
 mod problem;
+pub mod wire;
 
-pub use dto::status_word;
 pub use openapi::ApiDoc;
+pub use wire::status_word;
 
-use crate::state::AppState;
+use crate::HubState;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
 /// The dialect's routes, to be nested under `/connect/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<HubState> {
     Router::new()
         .route("/verifications", post(handlers::create_verification))
         .route(

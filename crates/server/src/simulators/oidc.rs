@@ -5,7 +5,7 @@
 //! stateless values tagged with the deployment's secret; a code is redeemed once (marked in
 //! the database, so any node may answer). Sandbox only: its client secret is public.
 
-use super::pages::{self, Page};
+use crate::hosted::pages::{self, Page};
 use crate::state::AppState;
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};

@@ -1,14 +1,9 @@
-//! The API dialects. Each module translates its wire format to [`crate::service`] calls and
-//! back; errors leave as RFC 9457 problem documents with a stable `code`.
-
-pub mod easyfreelance;
-pub mod hopae;
-pub mod problem;
+//! What every dialect shares for reading requests: the JSON-object body check whose failures
+//! each dialect names in its own error codes.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
-use idgate_core::{Dialect, Status};
 use serde_json::{Map, Value};
 
 /// Why a request body is not a JSON object; each dialect names these in its own error codes.
@@ -41,13 +36,5 @@ pub fn json_object(
         _ => Err(BodyError::Invalid(
             "The request body must be a JSON object.".to_owned(),
         )),
-    }
-}
-
-/// The word a dialect uses for a status (what the return redirect and webhooks carry).
-pub fn dialect_status(dialect: Dialect, status: Status) -> &'static str {
-    match dialect {
-        Dialect::EasyFreelance => easyfreelance::status_word(status),
-        Dialect::Hopae => hopae::status_word(status),
     }
 }

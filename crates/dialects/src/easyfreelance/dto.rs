@@ -1,25 +1,10 @@
 //! EasyFreelance wire types and the mapping from canonical statuses.
 
+use super::wire::status_word;
 use chrono::{DateTime, SecondsFormat, Utc};
 use idgate_core::{ReturnUrlRule, Session, Status};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The dialect's status word for a canonical status.
-pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Created
-        | Status::Started
-        | Status::Submitted
-        | Status::Review
-        | Status::ResubmissionRequested => "pending",
-        Status::Approved => "approved",
-        Status::Declined => "declined",
-        Status::Expired | Status::Abandoned => "expired",
-        Status::Cancelled => "cancelled",
-        Status::Failed => "error",
-    }
-}
 
 /// What the partner's UI should do next.
 pub fn next_action(status: Status) -> &'static str {

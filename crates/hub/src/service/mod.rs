@@ -6,6 +6,7 @@ pub mod return_urls;
 pub mod sessions;
 pub mod webhooks;
 
+use crate::dialect::Dialects;
 use crate::keys::Keys;
 use crate::outbound::Outbound;
 use crate::settings::{Settings, Validated};
@@ -32,6 +33,8 @@ pub struct Hub {
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Recently verified partner credentials.
     pub auth_cache: partners::AuthCache,
+    /// The API dialects served, for their status words and webhook shapes.
+    pub dialects: Dialects,
 }
 
 /// Why a service operation failed, in terms every dialect can map to its own errors.

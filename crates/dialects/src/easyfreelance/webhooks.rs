@@ -3,9 +3,8 @@
 
 use super::auth::EasyFreelancePartner;
 use super::handlers::{Errors, add, decode, json_body};
-use crate::api::problem::{ApiError, Problem};
-use crate::service::webhooks::{EndpointPatch, NewEndpoint};
-use crate::state::AppState;
+use crate::HubState;
+use crate::easyfreelance::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -15,6 +14,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EventId, WebhookEndpoint,
 };
+use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
 use idgate_store::Redeliver;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -259,7 +259,7 @@ fn endpoint_id(path: Result<Path<String>, PathRejection>) -> Result<EndpointId, 
 }
 
 async fn partner_endpoint(
-    state: &AppState,
+    state: &HubState,
     partner: &EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<WebhookEndpoint, ApiError> {
@@ -306,7 +306,7 @@ fn boolean(body: &serde_json::Map<String, Value>, field: &str, errors: &mut Erro
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn create_endpoint(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -349,7 +349,7 @@ pub async fn create_endpoint(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn list_endpoints(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
 ) -> Result<Json<EndpointList>, ApiError> {
     let endpoints = state.webhook_endpoints(Some(partner.0.id)).await?;
@@ -369,7 +369,7 @@ pub async fn list_endpoints(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn get_endpoint(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Endpoint>, ApiError> {
@@ -393,7 +393,7 @@ pub async fn get_endpoint(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn update_endpoint(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
@@ -441,7 +441,7 @@ pub async fn update_endpoint(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn rotate_secret(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RotatedSecret>, ApiError> {
@@ -464,7 +464,7 @@ pub async fn rotate_secret(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn send_test(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
@@ -494,7 +494,7 @@ pub async fn send_test(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn list_deliveries(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     filter: Result<Query<DeliveryFilter>, QueryRejection>,
@@ -534,7 +534,7 @@ pub async fn list_deliveries(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn get_delivery(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     Path((id, delivery_id)): Path<(String, String)>,
 ) -> Result<Json<DeliveryDetail>, ApiError> {
@@ -566,7 +566,7 @@ pub async fn get_delivery(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn redeliver(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     partner: EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,

@@ -6,10 +6,9 @@ use super::dto::{
     CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
     ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, timestamp,
 };
-use crate::api::BodyError;
-use crate::api::problem::{ApiError, Problem};
-use crate::service::ServiceError;
-use crate::state::AppState;
+use crate::HubState;
+use crate::easyfreelance::problem::{ApiError, Problem};
+use crate::kit::BodyError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -17,12 +16,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
 use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, SessionId};
+use idgate_hub::service::ServiceError;
 use idgate_providers::Decision;
 use idgate_providers::sandbox::SandboxChoice;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub(super) type Errors = crate::api::problem::FieldErrors;
+pub(super) type Errors = crate::easyfreelance::problem::FieldErrors;
 
 pub(super) fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
     errors
@@ -36,7 +36,7 @@ pub(super) fn add(errors: &mut Errors, field: &str, message: impl Into<String>) 
 pub(super) fn json_body(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    crate::api::json_object(body).map_err(|e| match e {
+    crate::kit::json_object(body).map_err(|e| match e {
         BodyError::UnsupportedMediaType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -152,7 +152,7 @@ fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Ap
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn register_return_url(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -183,7 +183,7 @@ pub async fn register_return_url(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn list_return_urls(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
 ) -> Result<Json<ReturnUrlList>, ApiError> {
     let rules = state.partner_return_urls(&partner).await?;
@@ -208,7 +208,7 @@ pub async fn list_return_urls(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn create_flow(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
@@ -317,7 +317,7 @@ pub async fn create_flow(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn flow_status(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<FlowStatus>, ApiError> {
@@ -344,7 +344,7 @@ pub async fn flow_status(
     security(("bearer" = [], "api_key" = []))
 )]
 pub async fn sandbox_decision(
-    State(state): State<AppState>,
+    State(state): State<HubState>,
     EasyFreelancePartner(partner): EasyFreelancePartner,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,

@@ -1,14 +1,14 @@
 //! Hopae Connect authentication: `Authorization: Basic base64(client_id:client_secret)`.
 
 use super::problem::HopaeError;
-use crate::service::ServiceError;
-use crate::state::AppState;
+use crate::HubState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use idgate_core::Partner;
+use idgate_hub::service::ServiceError;
 
 /// The authenticated partner (a Hopae "app").
 #[derive(Debug, Clone)]
@@ -27,10 +27,10 @@ fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
     (!id.is_empty() && !secret.is_empty()).then(|| (id.to_owned(), secret.to_owned()))
 }
 
-impl FromRequestParts<AppState> for HopaePartner {
+impl FromRequestParts<HubState> for HopaePartner {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &HubState) -> Result<Self, Response> {
         let instance = parts
             .extensions
             .get::<axum::extract::OriginalUri>()

@@ -3,11 +3,11 @@
 //! `SYSTEM_*`) and its members (`title`, `status`, `detail`, `instance`, `timestamp`,
 //! `context`).
 
-use crate::service::ServiceError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use idgate_core::LifecycleError;
+use idgate_hub::service::ServiceError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

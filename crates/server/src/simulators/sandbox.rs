@@ -2,15 +2,15 @@
 //! and the simulated phone app that reads QR codes and answers push requests. They act as
 //! the provider would, so the hosted flow and the provider adapters run for real.
 
-use super::pages::{self, AppScreen, Page, PendingRequest};
-use super::{failure, finish, is_sandbox, live, partner_name, provider_label};
-use crate::service::ServiceError;
+use crate::hosted::pages::{self, AppScreen, Page, PendingRequest};
+use crate::hosted::{failure, finish, is_sandbox, live, partner_name, provider_label};
 use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use idgate_core::{Actor, LifecycleEvent, Session, Status, TransitionNote};
+use idgate_hub::service::ServiceError;
 use idgate_providers::sandbox::identities::{TEST_IDENTITIES, TestIdentity};
 use idgate_providers::sandbox::qr::QrCode;
 use idgate_providers::sandbox::{DECLINE_REASONS, SandboxChoice, SandboxKind, SandboxProvider};

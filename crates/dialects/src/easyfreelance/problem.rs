@@ -1,8 +1,8 @@
 //! RFC 9457 problem details, with the `error` member the EasyFreelance API documents.
 
-use crate::service::ServiceError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use idgate_hub::service::ServiceError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -2,18 +2,16 @@
 //! redelivery. Sending is the delivery job's work (`jobs::webhooks`).
 
 use super::{Hub, ServiceError, ServiceResult, random_bytes, random_token};
-use crate::api::dialect_status;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use idgate_core::webhook::{event_type_for, unknown_event_types};
 use idgate_core::{
-    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, Dialect, EndpointId, EndpointSecret,
-    EventId, NormalizedUrl, PartnerId, Session, SessionEvent, Status, WebhookEndpoint,
-    WebhookEvent,
+    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
+    NormalizedUrl, PartnerId, Session, SessionEvent, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::Redeliver;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// What a partner asks for when adding an endpoint.
 #[derive(Clone, Debug, Default)]
@@ -48,9 +46,7 @@ fn new_secret() -> ServiceResult<EndpointSecret> {
     })
 }
 
-fn timestamp(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+use crate::dialect::webhook_timestamp as timestamp;
 
 impl Hub {
     /// Checks a webhook URL: the return-URL grammar (https; http only for loopback in test
@@ -228,6 +224,7 @@ impl Hub {
             seq: None,
             event_type: "webhook.test".into(),
             created_at: now,
+            dialect: None,
             payload: json!({
                 "id": id.to_string(),
                 "type": "webhook.test",
@@ -299,98 +296,21 @@ impl Hub {
             .iter()
             .map(|e| {
                 let id = EventId::new();
-                let event_type = event_type_for(e.to_status);
-                let payload = if session.dialect == Dialect::Hopae {
-                    hopae_envelope(id, session, e)
-                } else {
-                    json!({
-                        "id": id.to_string(),
-                        "type": event_type,
-                        "timestamp": timestamp(e.at),
-                        "data": session_data(session, e),
-                    })
-                };
+                let payload = self
+                    .dialects
+                    .wire(session.dialect)
+                    .webhook_payload(id, session, e);
                 WebhookEvent {
                     id,
                     partner_id: session.partner_id,
                     session_id: Some(session.id),
                     seq: Some(e.seq),
-                    event_type,
+                    event_type: event_type_for(e.to_status),
                     created_at: e.at,
+                    dialect: Some(session.dialect),
                     payload,
                 }
             })
             .collect()
     }
-}
-
-/// Whether a stored payload is in Hopae's envelope (those deliveries also carry
-/// `X-Hopae-Signature`).
-pub fn is_hopae_envelope(payload: &Value) -> bool {
-    payload.get("apiVersion").is_some() && payload.get("eventId").is_some()
-}
-
-/// Hopae's event name for a status reached.
-fn hopae_event(status: Status) -> &'static str {
-    match status {
-        Status::Created => "verification.created",
-        Status::Started => "verification.requested",
-        Status::Submitted | Status::Review => "verification.user.authentication_started",
-        Status::ResubmissionRequested => "verification.user.authentication_failed",
-        Status::Approved => "verification.completed",
-        Status::Declined | Status::Failed => "verification.failed",
-        Status::Cancelled => "verification.workflow.cancelled",
-        Status::Expired | Status::Abandoned => "verification.session.timed_out",
-    }
-}
-
-/// An event in Hopae's webhook envelope (no personal data).
-fn hopae_envelope(id: EventId, session: &Session, event: &SessionEvent) -> Value {
-    let result = (event.to_status == Status::Approved).then(|| {
-        json!({
-            "loa": session.achieved_loa,
-            "amr": session.evidence.as_ref().map(|e| e.amr.clone()).unwrap_or_default(),
-        })
-    });
-    json!({
-        "event": hopae_event(event.to_status),
-        "eventId": id.to_string(),
-        "timestamp": timestamp(event.at),
-        "apiVersion": "v1",
-        "clientId": session.partner_id.to_string(),
-        "data": {
-            "verificationId": session.id.0.simple().to_string(),
-            "status": dialect_status(session.dialect, event.to_status),
-            "providerId": session.provider_id,
-            "sessionExpiresAt": timestamp(session.expires_at),
-            "reason": event.reason,
-            "result": result,
-            "event": {
-                "type": hopae_event(event.to_status),
-                "timestamp": timestamp(event.at),
-                "metadata": { "sequence": event.seq, "actor": event.actor.as_str() },
-            },
-            "createdAt": timestamp(session.created_at),
-            "updatedAt": timestamp(event.at),
-        }
-    })
-}
-
-/// The session's public fields as of `event`.
-fn session_data(session: &Session, event: &SessionEvent) -> Value {
-    json!({
-        "session_id": session.id.to_string(),
-        "sequence": event.seq,
-        "status": event.to_status.as_str(),
-        "previous_status": event.from_status.map(|s| s.as_str()),
-        "dialect_status": dialect_status(session.dialect, event.to_status),
-        "reason": event.reason,
-        "actor": event.actor.as_str(),
-        "provider": session.provider_id,
-        "dialect": session.dialect.as_str(),
-        "external_refs": session.external_refs,
-        "created_at": timestamp(session.created_at),
-        "expires_at": timestamp(session.expires_at),
-        "occurred_at": timestamp(event.at),
-    })
 }

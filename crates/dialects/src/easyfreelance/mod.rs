@@ -12,13 +12,15 @@ mod auth;
 mod dto;
 mod handlers;
 mod openapi;
+pub mod problem;
 mod webhooks;
+pub mod wire;
 
 pub use auth::EasyFreelancePartner;
-pub use dto::status_word;
 pub use openapi::ApiDoc;
+pub use wire::status_word;
 
-use crate::state::AppState;
+use crate::HubState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
@@ -27,8 +29,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// The dialect's routes, to be nested under `/api/v1`.
-pub fn router() -> Router<AppState> {
-    let docs: Router<AppState> = SwaggerUi::new("/docs")
+pub fn router() -> Router<HubState> {
+    let docs: Router<HubState> = SwaggerUi::new("/docs")
         // Relative to the `/api/v1` nest: served at /api/v1/openapi.json.
         .url("/openapi.json", ApiDoc::openapi())
         .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]).validator_url("none"))

@@ -100,24 +100,6 @@ pub fn signature_header(
     parts.join(" ")
 }
 
-/// Hopae's `X-Hopae-Signature: t=<unix>,v1=<hex>`: HMAC-SHA256 over `{t}.{body}`, keyed with
-/// the secret as the partner was shown it (`whsec_…`), one `v1` per signing secret while a
-/// rotation overlaps.
-pub fn hopae_signature_header(timestamp: i64, body: &[u8], secrets: &[&EndpointSecret]) -> String {
-    let mut content = format!("{timestamp}.").into_bytes();
-    content.extend_from_slice(body);
-    let mut header = format!("t={timestamp}");
-    for secret in secrets {
-        let key = hmac::Key::new(
-            hmac::HMAC_SHA256,
-            crate::service::webhooks::secret_text(secret).as_bytes(),
-        );
-        header.push_str(",v1=");
-        header.push_str(&hex::encode(hmac::sign(&key, &content).as_ref()));
-    }
-    header
-}
-
 /// A uniform number in [0, 1) for the retry jitter.
 fn unit_random() -> f64 {
     let mut bytes = [0u8; 8];
@@ -228,11 +210,14 @@ async fn send(hub: &Hub, job: &DeliveryJob, at: DateTime<Utc>) -> Attempted {
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", at.timestamp().to_string())
         .header("webhook-signature", signature);
-    if crate::service::webhooks::is_hopae_envelope(&job.event.payload) {
-        request = request.header(
-            "x-hopae-signature",
-            hopae_signature_header(at.timestamp(), &body, &secrets),
-        );
+    if let Some(dialect) = job.event.dialect {
+        for (name, value) in
+            hub.dialects
+                .wire(dialect)
+                .extra_signature_headers(at.timestamp(), &body, &secrets)
+        {
+            request = request.header(name, value);
+        }
     }
     let sent = request.body(body).send().await;
     let mut response = match sent {

@@ -2,24 +2,10 @@
 //! members are snake_case there too) and the status mapping.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use idgate_core::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-/// The dialect's status word for a canonical status.
-pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Created => "initiated",
-        Status::Started | Status::ResubmissionRequested => "pending",
-        Status::Submitted | Status::Review => "authenticating",
-        Status::Approved => "completed",
-        Status::Declined | Status::Failed => "failed",
-        Status::Expired | Status::Abandoned => "expired",
-        Status::Cancelled => "cancelled",
-    }
-}
 
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

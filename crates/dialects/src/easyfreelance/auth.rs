@@ -1,21 +1,21 @@
 //! EasyFreelance authentication: `Authorization: Bearer <token>` and `API-key: <uuid>`, both
 //! required and belonging to the same credential.
 
-use crate::api::problem::ApiError;
-use crate::service::ServiceError;
-use crate::state::AppState;
+use crate::HubState;
+use crate::easyfreelance::problem::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use idgate_core::Partner;
+use idgate_hub::service::ServiceError;
 
 /// The authenticated partner.
 #[derive(Debug, Clone)]
 pub struct EasyFreelancePartner(pub Partner);
 
-impl FromRequestParts<AppState> for EasyFreelancePartner {
+impl FromRequestParts<HubState> for EasyFreelancePartner {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &HubState) -> Result<Self, ApiError> {
         let header = |name: &str| {
             parts
                 .headers

@@ -1,0 +1,112 @@
+//! Hopae Connect on the shared layer's side: status words, the webhook envelope (no personal
+//! data) and `X-Hopae-Signature`.
+
+use aws_lc_rs::hmac;
+use idgate_core::{Dialect, EndpointSecret, EventId, Session, SessionEvent, Status};
+use idgate_hub::DialectWire;
+use idgate_hub::dialect::webhook_timestamp as timestamp;
+use idgate_hub::service::webhooks::secret_text;
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+pub struct HopaeWire;
+
+impl DialectWire for HopaeWire {
+    fn dialect(&self) -> Dialect {
+        Dialect::Hopae
+    }
+
+    fn status_word(&self, status: Status) -> &'static str {
+        status_word(status)
+    }
+
+    fn webhook_payload(&self, id: EventId, session: &Session, event: &SessionEvent) -> Value {
+        envelope(id, session, event)
+    }
+
+    fn extra_signature_headers(
+        &self,
+        timestamp: i64,
+        body: &[u8],
+        secrets: &[&EndpointSecret],
+    ) -> Vec<(&'static str, String)> {
+        vec![(
+            "x-hopae-signature",
+            signature_header(timestamp, body, secrets),
+        )]
+    }
+}
+
+/// Hopae's status word.
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Created => "initiated",
+        Status::Started | Status::ResubmissionRequested => "pending",
+        Status::Submitted | Status::Review => "authenticating",
+        Status::Approved => "completed",
+        Status::Declined | Status::Failed => "failed",
+        Status::Expired | Status::Abandoned => "expired",
+        Status::Cancelled => "cancelled",
+    }
+}
+
+/// `X-Hopae-Signature: t=<unix>,v1=<hex>`: HMAC-SHA256 over `{t}.{body}`, keyed with the
+/// secret as the partner was shown it (`whsec_…`), one `v1` per signing secret while a
+/// rotation overlaps.
+pub fn signature_header(timestamp: i64, body: &[u8], secrets: &[&EndpointSecret]) -> String {
+    let mut content = format!("{timestamp}.").into_bytes();
+    content.extend_from_slice(body);
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret_text(secret).as_bytes());
+        header.push_str(",v1=");
+        header.push_str(&hex::encode(hmac::sign(&key, &content).as_ref()));
+    }
+    header
+}
+
+/// Hopae's event name for a status reached.
+fn event_name(status: Status) -> &'static str {
+    match status {
+        Status::Created => "verification.created",
+        Status::Started => "verification.requested",
+        Status::Submitted | Status::Review => "verification.user.authentication_started",
+        Status::ResubmissionRequested => "verification.user.authentication_failed",
+        Status::Approved => "verification.completed",
+        Status::Declined | Status::Failed => "verification.failed",
+        Status::Cancelled => "verification.workflow.cancelled",
+        Status::Expired | Status::Abandoned => "verification.session.timed_out",
+    }
+}
+
+/// An event in Hopae's webhook envelope.
+fn envelope(id: EventId, session: &Session, event: &SessionEvent) -> Value {
+    let result = (event.to_status == Status::Approved).then(|| {
+        json!({
+            "loa": session.achieved_loa,
+            "amr": session.evidence.as_ref().map(|e| e.amr.clone()).unwrap_or_default(),
+        })
+    });
+    json!({
+        "event": event_name(event.to_status),
+        "eventId": id.to_string(),
+        "timestamp": timestamp(event.at),
+        "apiVersion": "v1",
+        "clientId": session.partner_id.to_string(),
+        "data": {
+            "verificationId": session.id.0.simple().to_string(),
+            "status": status_word(event.to_status),
+            "providerId": session.provider_id,
+            "sessionExpiresAt": timestamp(session.expires_at),
+            "reason": event.reason,
+            "result": result,
+            "event": {
+                "type": event_name(event.to_status),
+                "timestamp": timestamp(event.at),
+                "metadata": { "sequence": event.seq, "actor": event.actor.as_str() },
+            },
+            "createdAt": timestamp(session.created_at),
+            "updatedAt": timestamp(event.at),
+        }
+    })
+}

@@ -1,0 +1,122 @@
+//! The dialect port: what the shared layer needs from each API dialect without knowing its
+//! wire format. Each dialect implements [`DialectWire`] in its own folder; the composition
+//! root hands the set to the hub as [`Dialects`].
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use idgate_core::{Dialect, EndpointSecret, EventId, Session, SessionEvent, Status};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// One API dialect as seen by the service, the hosted flow and the delivery job.
+pub trait DialectWire: Send + Sync + fmt::Debug {
+    fn dialect(&self) -> Dialect;
+
+    /// The word this dialect's partners see for a status (return redirects, webhooks).
+    fn status_word(&self, status: Status) -> &'static str;
+
+    /// The body of the webhook event a session event becomes; idgate's own envelope unless
+    /// the dialect's partners expect another. No personal data: claims are added at delivery
+    /// for endpoints that opted in.
+    fn webhook_payload(&self, id: EventId, session: &Session, event: &SessionEvent) -> Value {
+        standard_payload(id, session, event, self.status_word(event.to_status))
+    }
+
+    /// Signature headers this dialect's receivers verify besides the Standard Webhooks ones,
+    /// over the exact body sent at `timestamp` (unix seconds) with the endpoint's current
+    /// secrets.
+    fn extra_signature_headers(
+        &self,
+        _timestamp: i64,
+        _body: &[u8],
+        _secrets: &[&EndpointSecret],
+    ) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// The dialects this deployment serves, by [`Dialect`].
+#[derive(Clone, Default)]
+pub struct Dialects {
+    by_dialect: HashMap<Dialect, Arc<dyn DialectWire>>,
+}
+
+impl fmt::Debug for Dialects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.by_dialect.keys().map(|d| d.as_str()).collect();
+        names.sort_unstable();
+        f.debug_tuple("Dialects").field(&names).finish()
+    }
+}
+
+impl Dialects {
+    pub fn new(wires: impl IntoIterator<Item = Arc<dyn DialectWire>>) -> Self {
+        Dialects {
+            by_dialect: wires.into_iter().map(|w| (w.dialect(), w)).collect(),
+        }
+    }
+
+    /// The dialect's wire, or idgate's neutral one for a dialect this build does not serve
+    /// (a session created by a build that did): its status words are the core's.
+    pub fn wire(&self, dialect: Dialect) -> &dyn DialectWire {
+        match self.by_dialect.get(&dialect) {
+            Some(wire) => wire.as_ref(),
+            None => &NEUTRAL,
+        }
+    }
+
+    pub fn status_word(&self, dialect: Dialect, status: Status) -> &'static str {
+        self.wire(dialect).status_word(status)
+    }
+}
+
+/// Core status words and the standard envelope.
+#[derive(Debug)]
+struct Neutral;
+
+static NEUTRAL: Neutral = Neutral;
+
+impl DialectWire for Neutral {
+    fn dialect(&self) -> Dialect {
+        Dialect::EasyFreelance
+    }
+    fn status_word(&self, status: Status) -> &'static str {
+        status.as_str()
+    }
+}
+
+/// RFC 3339 with milliseconds, as every webhook timestamp is written.
+pub fn webhook_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// idgate's webhook envelope `{id, type, timestamp, data}` with the session's public fields
+/// as of `event`; `dialect_status` is the dialect's word for the status reached.
+pub fn standard_payload(
+    id: EventId,
+    session: &Session,
+    event: &SessionEvent,
+    dialect_status: &str,
+) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": idgate_core::webhook::event_type_for(event.to_status),
+        "timestamp": webhook_timestamp(event.at),
+        "data": {
+            "session_id": session.id.to_string(),
+            "sequence": event.seq,
+            "status": event.to_status.as_str(),
+            "previous_status": event.from_status.map(|s| s.as_str()),
+            "dialect_status": dialect_status,
+            "reason": event.reason,
+            "actor": event.actor.as_str(),
+            "provider": session.provider_id,
+            "dialect": session.dialect.as_str(),
+            "external_refs": session.external_refs,
+            "created_at": webhook_timestamp(session.created_at),
+            "expires_at": webhook_timestamp(session.expires_at),
+            "occurred_at": webhook_timestamp(event.at),
+        }
+    })
+}

@@ -1,0 +1,24 @@
+//! idgate's hub: everything between the API dialects and hosted pages above and the store and
+//! providers below, without an HTTP framework.
+//!
+//! - [`service`]: the operations every dialect, page and CLI command shares (tenant scoping,
+//!   return-URL approval and authorisation are decided here, once).
+//! - [`dialect`]: the port each API dialect implements (status words, webhook envelope,
+//!   signature headers).
+//! - [`jobs`]: background work (expiry, webhook delivery, metrics upkeep).
+//! - [`settings`]: validated configuration.
+//! - [`keys`]: the key file (data keys, result-token signing key, state secret).
+//! - [`outbound`]: the one client for outbound calls, with its address policy.
+//! - [`result_token`]: the signed outcome appended to return redirects.
+
+pub mod dialect;
+pub mod jobs;
+pub mod keys;
+pub mod outbound;
+pub mod result_token;
+pub mod service;
+pub mod settings;
+
+pub use dialect::{DialectWire, Dialects};
+pub use service::{Hub, ServiceError, ServiceResult};
+pub use settings::Settings;

@@ -1,0 +1,26 @@
+//! Stand-ins for real identity providers, served by the binary so everything runs offline:
+//! the sandbox providers' pages and phone app ([`sandbox`]) and an OpenID Provider that the
+//! real OIDC adapter logs in at ([`oidc`]).
+
+mod oidc;
+mod sandbox;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/sandbox/{provider}/authorize",
+            get(sandbox::authorize_page).post(sandbox::authorize_submit),
+        )
+        .route("/sandbox/{provider}/app", get(sandbox::app_home))
+        .route("/sandbox/{provider}/app/scan", post(sandbox::app_scan))
+        .route(
+            "/sandbox/{provider}/app/requests",
+            post(sandbox::app_requests),
+        )
+        .route("/sandbox/{provider}/app/decide", post(sandbox::app_decide))
+        .merge(oidc::router())
+}
