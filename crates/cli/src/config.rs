@@ -8,17 +8,45 @@ use std::path::Path;
 
 pub const DEFAULTS: &str = include_str!("../idgate.default.toml");
 
-/// The top-level sections of the configuration.
-const SECTIONS: [&str; 8] = [
-    "server",
-    "database",
-    "keys",
-    "sessions",
-    "api",
-    "demo",
-    "providers",
-    "dialects",
-];
+/// The top-level sections of the configuration, read from the embedded defaults so a new
+/// section cannot be forgotten here (a test checks they are exactly `Settings`' fields).
+fn sections() -> Vec<String> {
+    Figment::from(Toml::string(DEFAULTS))
+        .extract::<figment::value::Dict>()
+        .map(|dict| dict.into_keys().collect())
+        .unwrap_or_default()
+}
+
+/// `IDGATE_*` variables that are not configuration keys but read by name elsewhere: the
+/// config-file flag, and the test and benchmark harnesses' own switches.
+const NOT_CONFIGURATION: [&str; 1] = ["IDGATE_CONFIG"];
+const HARNESS_PREFIXES: [&str; 2] = ["IDGATE_TEST_", "IDGATE_BENCH_"];
+
+/// Whether an environment variable name configures a key (`IDGATE_<SECTION>__…`).
+fn configures(name: &str, sections: &[String]) -> bool {
+    let Some(rest) = name.strip_prefix("IDGATE_") else {
+        return false;
+    };
+    let rest = rest.to_ascii_lowercase();
+    sections
+        .iter()
+        .any(|section| rest.starts_with(&format!("{section}__")))
+}
+
+/// The `IDGATE_*` variables in this environment that configure nothing: a typo such as
+/// `IDGATE_WEBHOOK__CONCURRENCY` or `IDGATE_SERVER_LISTEN` would otherwise be ignored silently.
+pub fn unknown_environment() -> Vec<String> {
+    let sections = sections();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("IDGATE_"))
+        .filter(|name| !NOT_CONFIGURATION.contains(&name.as_str()))
+        .filter(|name| !HARNESS_PREFIXES.iter().any(|p| name.starts_with(p)))
+        .filter(|name| !configures(name, &sections))
+        .collect();
+    unknown.sort();
+    unknown
+}
 
 /// Flag values that override every other layer (dotted keys).
 pub type Overrides = Vec<(&'static str, serde_json::Value)>;
@@ -39,13 +67,14 @@ pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Setting
         }
         None => {}
     }
-    // Only `IDGATE_<SECTION>__…` variables configure; others (IDGATE_CONFIG, a tool's own
-    // IDGATE_SOMETHING) are not configuration keys and must not be read as such.
+    // Only `IDGATE_<SECTION>__…` variables configure; others (IDGATE_CONFIG, a harness's
+    // IDGATE_TEST_DB) are not configuration keys and must not be read as such.
+    let sections = sections();
     figment = figment.merge(
         Env::prefixed("IDGATE_")
-            .filter(|key| {
+            .filter(move |key| {
                 let key = key.as_str().to_ascii_lowercase();
-                SECTIONS
+                sections
                     .iter()
                     .any(|section| key.starts_with(&format!("{section}__")))
             })
@@ -88,6 +117,30 @@ mod tests {
         );
         let text = err.err().map(|e| format!("{e:#}")).unwrap_or_default();
         assert!(text.contains("not configured"), "{text}");
+    }
+
+    #[test]
+    fn every_settings_section_is_read_from_the_environment() {
+        let settings = load(None, Vec::new()).unwrap_or_else(|e| panic!("{e:#}"));
+        let json = serde_json::to_value(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let mut fields: Vec<String> = json
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        fields.sort();
+        let mut known = sections();
+        known.sort();
+        assert_eq!(known, fields);
+    }
+
+    #[test]
+    fn only_section_keys_configure() {
+        let sections = sections();
+        assert!(configures("IDGATE_WEBHOOKS__CONCURRENCY", &sections));
+        assert!(configures("IDGATE_OUTBOUND__TIMEOUT", &sections));
+        assert!(!configures("IDGATE_WEBHOOK__CONCURRENCY", &sections));
+        assert!(!configures("IDGATE_SERVER_LISTEN", &sections));
+        assert!(!configures("IDGATE_CONFIG", &sections));
     }
 
     #[test]

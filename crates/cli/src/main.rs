@@ -203,6 +203,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         settings.server.log_format,
         matches!(command, Command::Serve(_)),
     );
+    for name in config::unknown_environment() {
+        tracing::warn!(
+            variable = %name,
+            "this IDGATE_ variable configures nothing and is ignored: configuration variables \
+             are IDGATE_<SECTION>__<KEY>, e.g. IDGATE_WEBHOOKS__CONCURRENCY"
+        );
+    }
     if let Command::Config = command {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(());

@@ -218,3 +218,54 @@ async fn serving_a_flow_logs_no_secret_token_or_personal_data() {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }
 }
+
+/// One key of every configuration section, set through the environment, reaches `idgate
+/// config`; a variable that configures nothing is named in a warning instead of ignored.
+#[tokio::test]
+async fn every_section_is_configurable_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let out = support::command(d, &Db::Sqlite)
+        .args(["config"])
+        .env("IDGATE_SERVER__LOG_FORMAT", "json")
+        .env("IDGATE_DATABASE__MAX_CONNECTIONS", "3")
+        // IDGATE_KEYS__FILE is set by the harness for every command.
+        .env("IDGATE_SESSIONS__LIFETIME", "2d")
+        .env("IDGATE_API__TEST_MODE", "false")
+        .env("IDGATE_DEMO__PARTNER", "false")
+        .env("IDGATE_PROVIDERS__VERIFF__LABEL", "Veriff from env")
+        .env("IDGATE_DIALECTS__EASYFREELANCE__PROVIDERS__BANKID", "veriff")
+        .env("IDGATE_WEBHOOKS__CONCURRENCY", "3")
+        .env("IDGATE_OUTBOUND__TIMEOUT", "7s")
+        .env("IDGATE_WEBHOOK__JITTER", "0.5")
+        .env("IDGATE_SERVER_LISTEN", "0.0.0.0:1")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let config: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config["server"]["log_format"], "json");
+    assert_eq!(config["database"]["max_connections"], 3);
+    assert!(
+        config["keys"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("db/idgate.keys"))
+    );
+    assert_eq!(config["sessions"]["lifetime"], "2d");
+    assert_eq!(config["api"]["test_mode"], false);
+    assert_eq!(config["demo"]["partner"], false);
+    assert_eq!(config["providers"]["veriff"]["label"], "Veriff from env");
+    assert_eq!(
+        config["dialects"]["easyfreelance"]["providers"]["bankid"],
+        "veriff"
+    );
+    assert_eq!(config["webhooks"]["concurrency"], 3);
+    assert_eq!(config["outbound"]["timeout"], "7s");
+    // The misspelt ones change nothing and are named.
+    assert_eq!(config["webhooks"]["jitter"], 0.2);
+    assert_eq!(config["server"]["listen"], "127.0.0.1:8080");
+    assert!(stderr.contains("IDGATE_WEBHOOK__JITTER"), "{stderr}");
+    assert!(stderr.contains("IDGATE_SERVER_LISTEN"), "{stderr}");
+    assert!(!stderr.contains("IDGATE_KEYS__FILE"), "{stderr}");
+}
