@@ -234,7 +234,10 @@ async fn every_section_is_configurable_from_the_environment() {
         .env("IDGATE_API__TEST_MODE", "false")
         .env("IDGATE_DEMO__PARTNER", "false")
         .env("IDGATE_PROVIDERS__VERIFF__LABEL", "Veriff from env")
-        .env("IDGATE_DIALECTS__EASYFREELANCE__PROVIDERS__BANKID", "veriff")
+        .env(
+            "IDGATE_DIALECTS__EASYFREELANCE__PROVIDERS__BANKID",
+            "veriff",
+        )
         .env("IDGATE_WEBHOOKS__CONCURRENCY", "3")
         .env("IDGATE_OUTBOUND__TIMEOUT", "7s")
         .env("IDGATE_WEBHOOK__JITTER", "0.5")

@@ -5,13 +5,16 @@
 //!
 //! - [`easyfreelance`]: the EasyFreelance partner API, at `/api/v1`.
 //! - [`hopae`]: Hopae Connect, at `/connect/v1`.
-//! - [`kit`]: request-body checks every dialect shares.
+//! - [`webhook_endpoints`]: partner webhook management, mounted by a dialect where its API
+//!   lives (EasyFreelance today).
+//! - [`kit`]: request bodies, field errors and problem basics every dialect shares.
 //!
 //! A new dialect is a folder here plus a line in [`wires`] and a mount in the server's router.
 
 pub mod easyfreelance;
 pub mod hopae;
 pub mod kit;
+pub mod webhook_endpoints;
 
 use idgate_hub::{Dialects, Hub};
 use std::sync::Arc;

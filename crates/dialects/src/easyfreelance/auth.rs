@@ -38,3 +38,9 @@ impl FromRequestParts<HubState> for EasyFreelancePartner {
             .map_err(ApiError::from)
     }
 }
+
+impl crate::kit::PartnerScope for EasyFreelancePartner {
+    fn partner(&self) -> &Partner {
+        &self.0
+    }
+}

@@ -8,7 +8,7 @@ use super::dto::{
 };
 use crate::HubState;
 use crate::easyfreelance::problem::{ApiError, Problem};
-use crate::kit::BodyError;
+use crate::kit::RequestError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -22,35 +22,13 @@ use idgate_providers::sandbox::SandboxChoice;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub(super) type Errors = crate::easyfreelance::problem::FieldErrors;
+type Errors = crate::kit::FieldErrors;
+use crate::kit::add_field_error as add;
 
-pub(super) fn add(errors: &mut Errors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_owned())
-        .or_default()
-        .push(message.into());
-}
-
-/// Turns axum's JSON rejections into problems: 415 without a JSON content type, 413 when too
-/// large, 400 when not JSON at all.
-pub(super) fn json_body(
+fn json_body(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    crate::kit::json_object(body).map_err(|e| match e {
-        BodyError::UnsupportedMediaType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        BodyError::TooLarge => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is too large.",
-        ),
-        BodyError::Invalid(detail) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
-        }
-    })
+    crate::kit::json_object(body).map_err(|e| RequestError::Body(e).into())
 }
 
 /// A required string field of at most `max` characters.
@@ -112,17 +90,8 @@ fn enum_field<T: DeserializeOwned>(
     }
 }
 
-/// Decodes a body that passed field validation into its wire type.
-pub(super) fn decode<T: DeserializeOwned>(
-    body: serde_json::Map<String, Value>,
-) -> Result<T, ApiError> {
-    serde_json::from_value(Value::Object(body)).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            e.to_string(),
-        )
-    })
+fn decode<T: DeserializeOwned>(body: serde_json::Map<String, Value>) -> Result<T, ApiError> {
+    Ok(crate::kit::decode(body)?)
 }
 
 fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, ApiError> {

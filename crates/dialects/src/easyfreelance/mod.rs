@@ -5,7 +5,8 @@
 //! - `GET /verification/status/{verificationSession}`
 //! - `POST /sandbox/verification/{verificationSession}/decision` (idgate addition: lets a
 //!   partner's CI finish a sandbox session without a browser)
-//! - `/webhook-endpoints…`: the partner's webhook endpoints, deliveries and redelivery
+//! - `/webhook-endpoints…`: the partner's webhook endpoints, deliveries and redelivery (the
+//!   dialect-neutral [`crate::webhook_endpoints`], mounted here)
 //! - `GET /openapi.json`, `GET /docs/` (Swagger UI, served from the binary)
 
 mod auth;
@@ -13,7 +14,6 @@ mod dto;
 mod handlers;
 mod openapi;
 pub mod problem;
-mod webhooks;
 pub mod wire;
 
 pub use auth::EasyFreelancePartner;
@@ -24,6 +24,7 @@ use crate::HubState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use problem::ApiError;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -49,28 +50,7 @@ pub fn router() -> Router<HubState> {
             "/sandbox/verification/{verification_session}/decision",
             post(handlers::sandbox_decision),
         )
-        .route(
-            "/webhook-endpoints",
-            post(webhooks::create_endpoint).get(webhooks::list_endpoints),
-        )
-        .route(
-            "/webhook-endpoints/{id}",
-            get(webhooks::get_endpoint).patch(webhooks::update_endpoint),
-        )
-        .route(
-            "/webhook-endpoints/{id}/rotate-secret",
-            post(webhooks::rotate_secret),
-        )
-        .route("/webhook-endpoints/{id}/test", post(webhooks::send_test))
-        .route(
-            "/webhook-endpoints/{id}/deliveries",
-            get(webhooks::list_deliveries),
-        )
-        .route(
-            "/webhook-endpoints/{id}/deliveries/{delivery_id}",
-            get(webhooks::get_delivery),
-        )
-        .route("/webhook-endpoints/{id}/redeliver", post(webhooks::redeliver))
+        .merge(crate::webhook_endpoints::router::<EasyFreelancePartner, ApiError>())
         .fallback(handlers::not_found)
         .merge(docs.layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -6,12 +6,13 @@ use super::dto::{
     ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome,
 };
 use super::handlers;
-use super::webhooks::{
-    self as wh, AttemptInfo, CreateEndpoint, DeliveryDetail, DeliveryInfo, DeliveryList, Endpoint,
+use crate::easyfreelance::problem::Problem;
+use crate::webhook_endpoints::dto::{
+    AttemptInfo, CreateEndpoint, DeliveryDetail, DeliveryInfo, DeliveryList, Endpoint,
     EndpointList, EndpointWithSecret, Queued, RedeliverRequest, RotatedSecret, SecretInfo,
     TestEventQueued, UpdateEndpoint,
 };
-use crate::easyfreelance::problem::Problem;
+use crate::webhook_endpoints::handlers as wh;
 use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 

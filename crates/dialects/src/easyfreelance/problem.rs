@@ -1,13 +1,13 @@
 //! RFC 9457 problem details, with the `error` member the EasyFreelance API documents.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use crate::kit::{BodyError, RequestError, problem_response, problem_type};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_hub::service::ServiceError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Per-field validation messages.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub use crate::kit::FieldErrors;
 
 /// An API error on its way to a partner (kept small: it travels in every `Result`).
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ impl ApiError {
 
     pub fn document(&self) -> Problem {
         Problem {
-            problem_type: format!("urn:idgate:problem:{}", self.code),
+            problem_type: problem_type(self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             code: self.code.to_owned(),
@@ -79,12 +79,41 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.document())).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        problem_response(self.status, self.document())
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Body(BodyError::UnsupportedMediaType) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            ),
+            RequestError::Body(BodyError::TooLarge) => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            ),
+            RequestError::Body(BodyError::Invalid(detail)) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
+            }
+            RequestError::Validation(errors) => ApiError::validation(errors),
+            RequestError::Undecodable(detail) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            ),
+            RequestError::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            RequestError::InvalidQuery(detail) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", detail)
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::dto::{
 use super::problem::{HopaeError, HopaeProblem};
 use super::wire::status_word;
 use crate::HubState;
-use crate::kit::BodyError;
+use crate::kit::RequestError;
 use aws_lc_rs::digest;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -71,21 +71,7 @@ fn parse_id(text: &str) -> Result<SessionId> {
 fn json_object(
     body: std::result::Result<Json<Value>, JsonRejection>,
 ) -> Result<Map<String, Value>> {
-    crate::kit::json_object(body).map_err(|e| match e {
-        BodyError::UnsupportedMediaType => HopaeError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        BodyError::TooLarge => HopaeError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "VALIDATION_PAYLOAD_TOO_LARGE",
-            "The request body is too large.",
-        ),
-        BodyError::Invalid(detail) => {
-            HopaeError::new(StatusCode::BAD_REQUEST, "VALIDATION_INVALID_JSON", detail)
-        }
-    })
+    crate::kit::json_object(body).map_err(|e| RequestError::Body(e).into())
 }
 
 /// An optional object whose members are all strings.
@@ -697,10 +683,7 @@ pub async fn sandbox_decision(
 ) -> Response {
     let decided = async {
         let body = json_object(body)?;
-        let request: SandboxDecision =
-            serde_json::from_value(Value::Object(body)).map_err(|e| {
-                HopaeError::invalid("body", format!("The request body is invalid: {e}"))
-            })?;
+        let request: SandboxDecision = crate::kit::decode(body)?;
         let decision = match request.outcome.as_str() {
             "approved" => Decision::Approved,
             "declined" => Decision::Declined,

@@ -3,7 +3,8 @@
 //! `SYSTEM_*`) and its members (`title`, `status`, `detail`, `instance`, `timestamp`,
 //! `context`).
 
-use axum::http::{HeaderValue, StatusCode, header};
+use crate::kit::{BodyError, RequestError, problem_response, problem_type};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use idgate_core::LifecycleError;
@@ -89,7 +90,7 @@ impl HopaeError {
 
     pub fn document(&self, instance: &str) -> HopaeProblem {
         HopaeProblem {
-            problem_type: format!("urn:idgate:problem:{}", self.code),
+            problem_type: problem_type(self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             code: self.code.to_owned(),
@@ -102,12 +103,7 @@ impl HopaeError {
 
     /// The response for a request to `instance`.
     pub fn respond(&self, instance: &str) -> Response {
-        let mut response = (self.status, axum::Json(self.document(instance))).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        problem_response(self.status, self.document(instance))
     }
 }
 
@@ -115,6 +111,42 @@ impl HopaeError {
 impl IntoResponse for HopaeError {
     fn into_response(self) -> Response {
         self.respond("")
+    }
+}
+
+impl From<RequestError> for HopaeError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Body(BodyError::UnsupportedMediaType) => HopaeError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
+                "Send the body as JSON with Content-Type: application/json.",
+            ),
+            RequestError::Body(BodyError::TooLarge) => HopaeError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "VALIDATION_PAYLOAD_TOO_LARGE",
+                "The request body is too large.",
+            ),
+            RequestError::Body(BodyError::Invalid(detail)) => {
+                HopaeError::new(StatusCode::BAD_REQUEST, "VALIDATION_INVALID_JSON", detail)
+            }
+            // Hopae names one offending field per problem: the first.
+            RequestError::Validation(errors) => match errors.into_iter().next() {
+                Some((field, messages)) => HopaeError::invalid(&field, messages.join(" ")),
+                None => HopaeError::invalid("body", "The request body is invalid."),
+            },
+            RequestError::Undecodable(detail) => {
+                HopaeError::invalid("body", format!("The request body is invalid: {detail}"))
+            }
+            RequestError::NotFound(what) => HopaeError::new(
+                StatusCode::NOT_FOUND,
+                "RESOURCE_NOT_FOUND",
+                format!("No {what} with this id exists for your app."),
+            ),
+            RequestError::InvalidQuery(detail) => {
+                HopaeError::field("VALIDATION_INVALID_REQUEST", "query", detail)
+            }
+        }
     }
 }
 
