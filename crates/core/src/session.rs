@@ -143,7 +143,12 @@ pub struct NewSession {
     pub requested_loa: Option<u8>,
     pub requested_claims: Vec<String>,
     pub match_data: Option<MatchData>,
+    /// The return URL as the partner sent it: a candidate the service checks against the
+    /// partner's approved rules (the session stores the canonical form it matched).
     pub return_url: Option<String>,
+    /// A webhook URL for this session alone (Hopae's per-verification `webhookUrl`), written
+    /// with the session.
+    pub webhook_url: Option<String>,
     pub lifetime: Option<Duration>,
 }
 

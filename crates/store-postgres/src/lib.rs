@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
+    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
@@ -370,9 +370,13 @@ impl Store for PgStore {
         &self,
         s: &Session,
         created: &SessionEvent,
+        endpoint: Option<&WebhookEndpoint>,
         outbox: &[WebhookEvent],
     ) -> StoreResult<()> {
         let enc = SealedSession::seal(&self.keys, s)?;
+        let endpoint = endpoint
+            .map(|e| Ok::<_, StoreError>((e, self.sealed_secrets(e)?)))
+            .transpose()?;
         let external_refs = Json(&s.external_refs);
         let dialect_options = Json(&s.dialect_options);
         let claims = Json(&s.requested_claims);
@@ -415,6 +419,9 @@ impl Store for PgStore {
             .bind(s.version)
             .execute(&mut *tx)
             .await?;
+            if let Some((endpoint, secrets)) = &endpoint {
+                webhooks::insert_endpoint(&mut tx, endpoint, secrets).await?;
+            }
             insert_event(&mut tx, created).await?;
             webhooks::insert_outbox(&mut tx, outbox).await?;
             tx.commit().await

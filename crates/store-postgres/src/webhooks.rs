@@ -186,7 +186,7 @@ async fn insert_delivery(
 }
 
 impl PgStore {
-    fn sealed_secrets(&self, e: &WebhookEndpoint) -> StoreResult<Vec<u8>> {
+    pub(crate) fn sealed_secrets(&self, e: &WebhookEndpoint) -> StoreResult<Vec<u8>> {
         sealed::seal(
             &self.keys,
             "webhook_endpoints",
@@ -198,31 +198,43 @@ impl PgStore {
     }
 }
 
+/// Inserts an endpoint whose secrets are already sealed, on `c` (a transaction or not).
+pub(crate) async fn insert_endpoint(
+    c: &mut sqlx::PgConnection,
+    e: &WebhookEndpoint,
+    secrets: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_endpoints
+         (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
+          secrets, failing_since, disabled_reason, created_at, updated_at, session_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(e.id.0)
+    .bind(e.partner_id.0)
+    .bind(&e.url)
+    .bind(Json(&e.event_types))
+    .bind(e.enabled)
+    .bind(e.include_claims)
+    .bind(e.sign_ed25519)
+    .bind(secrets)
+    .bind(e.failing_since)
+    .bind(&e.disabled_reason)
+    .bind(e.created_at)
+    .bind(e.updated_at)
+    .bind(e.session_id.map(|s| s.0))
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn insert_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {
         let secrets = self.sealed_secrets(e)?;
-        self.write(|| {
-            sqlx::query(
-                "INSERT INTO webhook_endpoints
-                 (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
-                  secrets, failing_since, disabled_reason, created_at, updated_at, session_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(e.id.0)
-            .bind(e.partner_id.0)
-            .bind(&e.url)
-            .bind(Json(&e.event_types))
-            .bind(e.enabled)
-            .bind(e.include_claims)
-            .bind(e.sign_ed25519)
-            .bind(&secrets)
-            .bind(e.failing_since)
-            .bind(&e.disabled_reason)
-            .bind(e.created_at)
-            .bind(e.updated_at)
-            .bind(e.session_id.map(|s| s.0))
-            .execute(&self.pool)
+        self.write(|| async {
+            let mut c = self.pool.acquire().await?;
+            insert_endpoint(&mut c, e, &secrets).await
         })
         .await
         .map_err(write_error)?;

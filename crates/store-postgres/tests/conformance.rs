@@ -141,7 +141,7 @@ async fn concurrent_sweepers_claim_disjoint_batches() {
             past,
         );
         store
-            .insert_session(&s, &e, &[])
+            .insert_session(&s, &e, None, &[])
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use connection::{Readers, Writer, backend};
 use idgate_core::{
     Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
+    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
@@ -392,11 +392,15 @@ impl Store for SqliteStore {
         &self,
         s: &Session,
         created: &SessionEvent,
+        endpoint: Option<&WebhookEndpoint>,
         outbox: &[WebhookEvent],
     ) -> StoreResult<()> {
         // Everything that costs CPU (encryption, JSON) happens here, off the writer's thread.
         let row = SessionRow::new(&self.keys, s)?;
         let created = EventRow::new(created)?;
+        let endpoint = endpoint
+            .map(|e| webhooks::EndpointRow::new(self, e))
+            .transpose()?;
         let outbox = webhooks::OutboxRows::new(outbox);
         self.writer
             .write(move |c| {
@@ -439,6 +443,9 @@ impl Store for SqliteStore {
                     ],
                 )
                 .map_err(write_error("session access token"))?;
+                if let Some(endpoint) = &endpoint {
+                    endpoint.insert(c)?;
+                }
                 created.insert(c)?;
                 outbox.insert(c)
             })

@@ -219,7 +219,7 @@ impl OutboxRows {
 }
 
 impl SqliteStore {
-    fn sealed_secrets(&self, e: &WebhookEndpoint) -> StoreResult<Vec<u8>> {
+    pub(crate) fn sealed_secrets(&self, e: &WebhookEndpoint) -> StoreResult<Vec<u8>> {
         sealed::seal(
             &self.keys,
             "webhook_endpoints",
@@ -228,6 +228,52 @@ impl SqliteStore {
             Some(&e.secrets),
         )?
         .ok_or_else(|| corrupt("no secrets"))
+    }
+}
+
+/// An endpoint ready to insert: sealed and serialised off the writer's thread.
+pub(crate) struct EndpointRow {
+    endpoint: WebhookEndpoint,
+    event_types: String,
+    secrets: Vec<u8>,
+}
+
+impl EndpointRow {
+    pub(crate) fn new(store: &SqliteStore, e: &WebhookEndpoint) -> StoreResult<Self> {
+        Ok(EndpointRow {
+            secrets: store.sealed_secrets(e)?,
+            event_types: serde_json::to_string(&e.event_types).map_err(corrupt)?,
+            endpoint: e.clone(),
+        })
+    }
+
+    pub(crate) fn insert(&self, c: &Connection) -> StoreResult<()> {
+        let e = &self.endpoint;
+        execute(
+            c,
+            "INSERT INTO webhook_endpoints
+             (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
+              secrets, failing_since, disabled_reason, created_at, updated_at,
+              session_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                e.id.0.to_string(),
+                e.partner_id.0.to_string(),
+                e.url,
+                self.event_types,
+                e.enabled,
+                e.include_claims,
+                e.sign_ed25519,
+                self.secrets,
+                opt_micros(e.failing_since),
+                e.disabled_reason,
+                micros(e.created_at),
+                micros(e.updated_at),
+                e.session_id.map(|s| s.0.to_string())
+            ],
+        )
+        .map_err(write_error("webhook endpoint"))?;
+        Ok(())
     }
 }
 
@@ -256,38 +302,8 @@ fn get_endpoint(c: &Connection, keys: &KeyRing, id: &str) -> StoreResult<Option<
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn insert_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {
-        let secrets = self.sealed_secrets(e)?;
-        let event_types = serde_json::to_string(&e.event_types).map_err(corrupt)?;
-        let e = e.clone();
-        self.writer
-            .write(move |c| {
-                execute(
-                    c,
-                    "INSERT INTO webhook_endpoints
-                     (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
-                      secrets, failing_since, disabled_reason, created_at, updated_at,
-                      session_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    params![
-                        e.id.0.to_string(),
-                        e.partner_id.0.to_string(),
-                        e.url,
-                        event_types,
-                        e.enabled,
-                        e.include_claims,
-                        e.sign_ed25519,
-                        secrets,
-                        opt_micros(e.failing_since),
-                        e.disabled_reason,
-                        micros(e.created_at),
-                        micros(e.updated_at),
-                        e.session_id.map(|s| s.0.to_string())
-                    ],
-                )
-                .map_err(write_error("webhook endpoint"))?;
-                Ok(())
-            })
-            .await
+        let row = EndpointRow::new(self, e)?;
+        self.writer.write(move |c| row.insert(c)).await
     }
 
     async fn update_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {

@@ -128,6 +128,7 @@ fn new_session(
                 "1990-01-01".to_string(),
             )]))),
             return_url: Some("https://partner.example/return".into()),
+            webhook_url: None,
             lifetime: Some(Duration::hours(1)),
         },
         token_digest.into(),
@@ -249,7 +250,7 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (mut session, created) = new_session(&p, "digest-a", t(0));
     ok(
-        store.insert_session(&session, &created, &[]).await,
+        store.insert_session(&session, &created, None, &[]).await,
         "insert session",
     );
     assert_eq!(
@@ -314,7 +315,7 @@ pub async fn access_token_lookup(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-b", t(0));
     ok(
-        store.insert_session(&session, &created, &[]).await,
+        store.insert_session(&session, &created, None, &[]).await,
         "insert",
     );
     let found = ok(store.find_session_by_access_token("digest-b").await, "find");
@@ -325,7 +326,7 @@ pub async fn access_token_lookup(store: &dyn Store) {
     );
     let (clash, clash_event) = new_session(&p, "digest-b", t(0));
     assert!(matches!(
-        store.insert_session(&clash, &clash_event, &[]).await,
+        store.insert_session(&clash, &clash_event, None, &[]).await,
         Err(StoreError::Duplicate(_))
     ));
 }
@@ -334,7 +335,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-c", t(0));
     ok(
-        store.insert_session(&session, &created, &[]).await,
+        store.insert_session(&session, &created, None, &[]).await,
         "insert",
     );
 
@@ -378,7 +379,7 @@ pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (session, created) = new_session(&p, "digest-m", t(0));
     ok(
-        store.insert_session(&session, &created, &[]).await,
+        store.insert_session(&session, &created, None, &[]).await,
         "insert",
     );
     let mut walked = session.clone();
@@ -419,7 +420,7 @@ pub async fn expiry_claims(store: &dyn Store) {
     for (i, digest) in ["e1", "e2", "e3", "e4"].into_iter().enumerate() {
         let (session, created) = new_session(&p, digest, t(i as i64 * 10));
         ok(
-            store.insert_session(&session, &created, &[]).await,
+            store.insert_session(&session, &created, None, &[]).await,
             "insert",
         );
         sessions.push(session);
@@ -583,7 +584,9 @@ pub async fn outbox_fans_out_to_enabled_endpoints_that_want_the_event(store: &dy
     let (mut session, created) = new_session(&p, "digest-w1", t(0));
     let created_out = outbox(&session, std::slice::from_ref(&created));
     ok(
-        store.insert_session(&session, &created, &created_out).await,
+        store
+            .insert_session(&session, &created, None, &created_out)
+            .await,
         "insert",
     );
     let events: Vec<SessionEvent> = [
@@ -639,7 +642,9 @@ pub async fn outbox_fans_out_to_enabled_endpoints_that_want_the_event(store: &dy
     let (unheard, created) = new_session(&quiet, "digest-w2", t(0));
     let unheard_out = outbox(&unheard, std::slice::from_ref(&created));
     ok(
-        store.insert_session(&unheard, &created, &unheard_out).await,
+        store
+            .insert_session(&unheard, &created, None, &unheard_out)
+            .await,
         "insert",
     );
     assert_eq!(
@@ -650,7 +655,7 @@ pub async fn outbox_fans_out_to_enabled_endpoints_that_want_the_event(store: &dy
     let only_approvals_out = outbox(&only_approvals, std::slice::from_ref(&created));
     ok(
         store
-            .insert_session(&only_approvals, &created, &only_approvals_out)
+            .insert_session(&only_approvals, &created, None, &only_approvals_out)
             .await,
         "insert",
     );
@@ -671,7 +676,7 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
     let (mut session, created) = new_session(&p, "digest-w2", t(0));
     let out = outbox(&session, std::slice::from_ref(&created));
     ok(
-        store.insert_session(&session, &created, &out).await,
+        store.insert_session(&session, &created, None, &out).await,
         "insert",
     );
     let started = step(&mut session, LifecycleEvent::Start, Actor::EndUser, t(1));
@@ -750,7 +755,7 @@ pub async fn attempts_dead_letters_and_redelivery(store: &dyn Store) {
     let (session, created) = new_session(&p, "digest-w3", t(0));
     let out = outbox(&session, std::slice::from_ref(&created));
     ok(
-        store.insert_session(&session, &created, &out).await,
+        store.insert_session(&session, &created, None, &out).await,
         "insert",
     );
     let job = ok(store.claim_due_deliveries(t(1), 10, t(30)).await, "claim")
@@ -874,12 +879,21 @@ pub async fn sessions_by_provider_reference(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     let (mut first, created) = new_session(&p, "digest-ref-1", t(0));
     first.provider_reference = Some("push:abc".into());
-    ok(store.insert_session(&first, &created, &[]).await, "insert");
+    ok(
+        store.insert_session(&first, &created, None, &[]).await,
+        "insert",
+    );
     let (mut second, created) = new_session(&p, "digest-ref-2", t(10));
     second.provider_reference = Some("push:abc".into());
-    ok(store.insert_session(&second, &created, &[]).await, "insert");
+    ok(
+        store.insert_session(&second, &created, None, &[]).await,
+        "insert",
+    );
     let (other, created) = new_session(&p, "digest-ref-3", t(20));
-    ok(store.insert_session(&other, &created, &[]).await, "insert");
+    ok(
+        store.insert_session(&other, &created, None, &[]).await,
+        "insert",
+    );
 
     let found = ok(
         store
@@ -1005,9 +1019,13 @@ pub async fn verification_scoped_endpoints(store: &dyn Store) {
     let (other, created_other) = new_session(&p, "digest-scope-2", t(0));
     let mut scoped = webhook_endpoint(&p, &[], true);
     scoped.session_id = Some(mine.id);
+    // The session's own endpoint is written with it, and hears its creation event.
+    let mine_out = outbox(&mine, std::slice::from_ref(&created_mine));
     ok(
-        store.insert_webhook_endpoint(&scoped).await,
-        "insert scoped",
+        store
+            .insert_session(&mine, &created_mine, Some(&scoped), &mine_out)
+            .await,
+        "insert with its endpoint",
     );
     assert_eq!(
         ok(store.get_webhook_endpoint(scoped.id).await, "get"),
@@ -1020,15 +1038,10 @@ pub async fn verification_scoped_endpoints(store: &dyn Store) {
         vec![general.id],
         "per-verification endpoints are not the partner's endpoints"
     );
-    let mine_out = outbox(&mine, std::slice::from_ref(&created_mine));
-    ok(
-        store.insert_session(&mine, &created_mine, &mine_out).await,
-        "insert",
-    );
     let other_out = outbox(&other, std::slice::from_ref(&created_other));
     ok(
         store
-            .insert_session(&other, &created_other, &other_out)
+            .insert_session(&other, &created_other, None, &other_out)
             .await,
         "insert",
     );
@@ -1042,5 +1055,21 @@ pub async fn verification_scoped_endpoints(store: &dyn Store) {
         ok(store.list_deliveries(general.id, None, 10).await, "list").len(),
         2,
         "the general endpoint hears both"
+    );
+
+    // A session that cannot be stored leaves no endpoint behind.
+    let (clash, created_clash) = new_session(&p, "digest-scope-1", t(0));
+    let mut orphan = webhook_endpoint(&p, &[], true);
+    orphan.session_id = Some(clash.id);
+    assert!(matches!(
+        store
+            .insert_session(&clash, &created_clash, Some(&orphan), &[])
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        ok(store.get_webhook_endpoint(orphan.id).await, "get"),
+        None,
+        "no orphan endpoint"
     );
 }

@@ -85,13 +85,15 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<ReturnUrlRule>;
 
-    /// Stores a new session and its creation event in one transaction, with the webhook
-    /// `outbox` events and one delivery per event for each enabled endpoint of the partner
-    /// that wants it (the transactional outbox).
+    /// Stores a new session and its creation event in one transaction, with the session's own
+    /// webhook `endpoint` if it has one (a per-verification URL), the webhook `outbox` events,
+    /// and one delivery per event for each enabled endpoint of the partner that wants it (the
+    /// transactional outbox). Nothing is written when any part fails.
     async fn insert_session(
         &self,
         session: &Session,
         created: &SessionEvent,
+        endpoint: Option<&WebhookEndpoint>,
         outbox: &[WebhookEvent],
     ) -> StoreResult<()>;
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>>;

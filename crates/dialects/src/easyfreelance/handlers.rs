@@ -231,9 +231,6 @@ pub async fn create_flow(
         .get(provider_name)
         .cloned()
         .ok_or_else(|| ServiceError::UnknownProvider(provider_name.to_owned()))?;
-    let return_url = state
-        .approved_return_url(&partner, &request.partner_return_url)
-        .await?;
     let mut options = serde_json::Map::new();
     options.insert("provider".into(), provider_name.into());
     if let Some(id_type) = request.id_type {
@@ -253,7 +250,7 @@ pub async fn create_flow(
                     ..ExternalRefs::default()
                 },
                 dialect_options: options,
-                return_url: Some(return_url),
+                return_url: Some(request.partner_return_url.clone()),
                 ..NewSession::default()
             },
         )
@@ -340,7 +337,7 @@ pub async fn sandbox_decision(
         return Err(ApiError::validation(errors));
     }
     let request: SandboxDecisionRequest = decode(body)?;
-    state.partner_session(&partner, id).await?;
+    let session = state.partner_session(&partner, id).await?;
     let decision = match request.outcome {
         SandboxOutcome::Approved => Decision::Approved,
         SandboxOutcome::Declined => Decision::Declined,
@@ -352,7 +349,7 @@ pub async fn sandbox_decision(
         reason: request.reason.as_deref(),
         ..SandboxChoice::new(decision)
     };
-    let session = match state.sandbox_decide(id, choice, Actor::Partner).await {
+    let session = match state.sandbox_decide(session, choice, Actor::Partner).await {
         Err(ServiceError::InvalidInput(e)) => {
             let mut errors = Errors::new();
             add(&mut errors, "reason", e.message);

@@ -181,6 +181,16 @@ impl From<ServiceError> for ApiError {
                 "unknown_event_types",
                 e.to_string(),
             ),
+            E::IdempotencyConflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_conflict",
+                e.to_string(),
+            ),
+            E::IdempotencyInProgress => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_request_in_progress",
+                e.to_string(),
+            ),
             E::Provider(_) | E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal()

@@ -10,7 +10,6 @@ use super::problem::{HopaeError, HopaeProblem};
 use super::wire::status_word;
 use crate::HubState;
 use crate::kit::RequestError;
-use aws_lc_rs::digest;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{OriginalUri, Path, State};
@@ -18,7 +17,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{Duration, Utc};
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
 use idgate_core::{
     Actor, ApplicantData, Dialect, MatchData, NewSession, Session, SessionId, Status,
@@ -26,13 +24,7 @@ use idgate_core::{
 use idgate_hub::service::ServiceError;
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{Decision, FlowType, InputField, ProviderInfo};
-use idgate_store::{IdempotencyClaim, IdempotencyKey};
 use serde_json::{Map, Value};
-
-/// How long a running request holds its idempotency key before a retry may take it over.
-const IDEMPOTENCY_LEASE_SECS: i64 = 60;
-/// How long a key and its answer are remembered.
-const IDEMPOTENCY_RETENTION_HOURS: i64 = 24;
 
 type Result<T> = std::result::Result<T, HopaeError>;
 
@@ -299,73 +291,25 @@ pub async fn create_verification(
             Err(e) => e.respond(instance),
         };
     };
-    let key = IdempotencyKey {
-        partner_id: partner.id,
-        key: &key,
-    };
-    // Maps are sorted, so equal bodies serialise to equal bytes.
-    let canonical = serde_json::to_vec(&body).unwrap_or_default();
-    let request_digest = hex::encode(digest::digest(&digest::SHA256, &canonical));
-    let now = Utc::now();
-    let claim = state
-        .store
-        .claim_idempotency_key(
-            &key,
-            &request_digest,
-            now,
-            now + Duration::seconds(IDEMPOTENCY_LEASE_SECS),
-            now - Duration::hours(IDEMPOTENCY_RETENTION_HOURS),
-        )
-        .await;
-    match claim {
-        Ok(IdempotencyClaim::Claimed) => {}
-        Ok(IdempotencyClaim::Replay { status, body }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-            let mut response = (status, Json(body)).into_response();
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return response;
-        }
-        Ok(IdempotencyClaim::Conflict) => {
-            return HopaeError::new(
-                StatusCode::CONFLICT,
-                "IDEMPOTENCY_KEY_CONFLICT",
-                "This Idempotency-Key was used with a different request body.",
-            )
-            .respond(instance);
-        }
-        Ok(IdempotencyClaim::InProgress) => {
-            return HopaeError::new(
-                StatusCode::CONFLICT,
-                "IDEMPOTENCY_REQUEST_IN_PROGRESS",
-                "A request with this Idempotency-Key is still running; retry shortly.",
-            )
-            .respond(instance);
-        }
-        Err(e) => return HopaeError::from(ServiceError::from(e)).respond(instance),
-    }
-    match create(&state, &partner, body).await {
-        Ok(created) => {
+    let answer = state
+        .idempotent(partner.id, &key, &body.clone(), || async {
+            let created = create(&state, &partner, body).await?;
             let body = serde_json::to_value(&created).unwrap_or(Value::Null);
-            if let Err(e) = state
-                .store
-                .complete_idempotency_key(&key, StatusCode::CREATED.as_u16(), &body)
-                .await
-            {
-                // The session exists; a retry with this key would be refused as in progress
-                // until the lease lapses, then run again. Say so in the log.
-                tracing::error!(error = %e, "could not record an idempotent answer");
+            Ok::<_, HopaeError>((StatusCode::CREATED.as_u16(), body))
+        })
+        .await;
+    match answer {
+        Ok(answer) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
+            let mut response = (status, Json(answer.body)).into_response();
+            if answer.replayed {
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
             }
-            (StatusCode::CREATED, Json(body)).into_response()
+            response
         }
-        Err(e) => {
-            // Nothing was created: let a retry run afresh.
-            if let Err(release) = state.store.release_idempotency_key(&key).await {
-                tracing::error!(error = %release, "could not release an idempotency key");
-            }
-            e.respond(instance)
-        }
+        Err(e) => e.respond(instance),
     }
 }
 
@@ -385,15 +329,13 @@ async fn create(
     if info.match_capable && request.match_data.as_ref().is_none_or(|m| m.is_empty()) {
         return Err(HopaeError::missing("matchData"));
     }
-    let return_url = match &request.redirect_uri {
-        Some(uri) => Some(state.approved_return_url(partner, uri).await?),
+    let mut options = Map::new();
+    let webhook_url = match &request.webhook_url {
+        Some(url) => Some(state.check_webhook_url(url)?),
         None => None,
     };
-    let mut options = Map::new();
-    let id = SessionId::new();
-    if let Some(url) = &request.webhook_url {
-        let endpoint = state.add_verification_webhook(partner.id, id, url).await?;
-        options.insert("webhookUrl".into(), endpoint.url.into());
+    if let Some(url) = &webhook_url {
+        options.insert("webhookUrl".into(), url.clone().into());
     }
     let user_data = request.user_data.unwrap_or_default();
     let registration_id = user_data.get("registrationId").cloned();
@@ -402,7 +344,6 @@ async fn create(
             partner,
             Dialect::Hopae,
             NewSession {
-                id: Some(id),
                 provider_id: info.id.clone(),
                 dialect_options: options,
                 applicant: (!user_data.is_empty()).then(|| ApplicantData {
@@ -412,7 +353,8 @@ async fn create(
                 requested_loa: request.requested_loa,
                 requested_claims: request.requested_claims.unwrap_or_default(),
                 match_data: request.match_data.map(MatchData),
-                return_url,
+                return_url: request.redirect_uri,
+                webhook_url,
                 ..NewSession::default()
             },
         )
@@ -704,7 +646,7 @@ pub async fn sandbox_decision(
             loa: request.loa,
         };
         let session = state
-            .sandbox_decide(session.id, choice, Actor::Partner)
+            .sandbox_decide(session, choice, Actor::Partner)
             .await?;
         Ok::<_, HopaeError>(verification(&state, &session, None))
     };

@@ -215,6 +215,16 @@ impl From<ServiceError> for HopaeError {
             E::InvalidWebhookUrl(_) => {
                 HopaeError::field("VALIDATION_INVALID_REQUEST", "webhookUrl", e.to_string())
             }
+            E::IdempotencyConflict => HopaeError::new(
+                StatusCode::CONFLICT,
+                "IDEMPOTENCY_KEY_CONFLICT",
+                "This Idempotency-Key was used with a different request body.",
+            ),
+            E::IdempotencyInProgress => HopaeError::new(
+                StatusCode::CONFLICT,
+                "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+                "A request with this Idempotency-Key is still running; retry shortly.",
+            ),
             E::Provider(_) => {
                 tracing::warn!(error = %e, "provider call failed");
                 HopaeError::new(

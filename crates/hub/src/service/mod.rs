@@ -1,6 +1,7 @@
 //! The operations every dialect, hosted page, job and CLI command shares. Tenant scoping and
 //! authorisation are decided here, once, so a dialect module only translates wire formats.
 
+pub mod idempotency;
 pub mod partners;
 pub mod return_urls;
 pub mod sessions;
@@ -78,6 +79,10 @@ pub enum ServiceError {
     InvalidWebhookUrl(String),
     #[error("unknown event types: {0}; see the README for the list")]
     UnknownEventTypes(String),
+    #[error("this idempotency key was used with a different request body")]
+    IdempotencyConflict,
+    #[error("a request with this idempotency key is still running; retry shortly")]
+    IdempotencyInProgress,
     #[error("{0}")]
     Internal(String),
 }

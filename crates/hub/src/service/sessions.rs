@@ -28,15 +28,22 @@ pub struct CreatedSession {
 }
 
 impl Hub {
+    /// Creates a session for `partner`: the provider must be registered and able to give
+    /// what is asked, the return URL must match one of the partner's approved rules, and a
+    /// per-session webhook URL must be one idgate may call. The session, its own webhook
+    /// endpoint and its first event are written together, or nothing is.
     pub async fn create_session(
         &self,
         partner: &Partner,
         dialect: Dialect,
-        new: NewSession,
+        mut new: NewSession,
     ) -> ServiceResult<CreatedSession> {
         let Some(provider) = self.providers.get(&new.provider_id) else {
             return Err(ServiceError::UnknownProvider(new.provider_id));
         };
+        if let Some(candidate) = new.return_url.take() {
+            new.return_url = Some(self.approved_return_url(partner, &candidate).await?);
+        }
         let info = provider.info();
         if let Some(requested) = new.requested_loa
             && requested > info.max_loa
@@ -54,13 +61,18 @@ impl Hub {
                 .map_or(&empty, |a| &a.provider_fields),
             new.match_data.as_ref().map_or(&empty, |m| &m.0),
         )?;
+        let id = new.id.unwrap_or_default();
+        let endpoint = match new.webhook_url.take() {
+            Some(url) => Some(self.verification_endpoint(partner.id, id, &url).await?),
+            None => None,
+        };
         let token = random_token(32)?;
         let lifetime = partner
             .session_ttl_secs
             .and_then(Duration::try_seconds)
             .unwrap_or(self.config.session_lifetime);
         let (session, created) = Session::create(
-            new.id.unwrap_or_default(),
+            id,
             partner.id,
             dialect,
             new,
@@ -70,7 +82,7 @@ impl Hub {
         );
         let outbox = self.outbox_for(&session, std::slice::from_ref(&created));
         self.store
-            .insert_session(&session, &created, &outbox)
+            .insert_session(&session, &created, endpoint.as_ref(), &outbox)
             .await?;
         self.webhook_wake.notify_one();
         metrics::counter!("idgate_sessions_created_total", "provider" => session.provider_id.clone())
@@ -132,8 +144,27 @@ impl Hub {
         plan: impl Fn(&Session) -> Vec<(LifecycleEvent, TransitionNote)>,
         prepare: impl Fn(&mut Session),
     ) -> ServiceResult<Session> {
+        let current = self.session(id).await?;
+        self.transition_from(current, actor, plan, prepare).await
+    }
+
+    /// [`Hub::transition`] starting from a session the caller has just read (and scoped), so
+    /// the common case reads it once; only a lost race reads it again.
+    pub async fn transition_from(
+        &self,
+        current: Session,
+        actor: Actor,
+        plan: impl Fn(&Session) -> Vec<(LifecycleEvent, TransitionNote)>,
+        prepare: impl Fn(&mut Session),
+    ) -> ServiceResult<Session> {
+        let id = current.id;
+        let mut current = Some(current);
         for _ in 0..MAX_ATTEMPTS {
-            let mut session = self.session(id).await?;
+            let read = match current.take() {
+                Some(s) => s,
+                None => self.session(id).await?,
+            };
+            let mut session = read.clone();
             let before = session.status;
             let steps = plan(&session);
             prepare(&mut session);
@@ -145,7 +176,7 @@ impl Hub {
                 }
             }
             if events.is_empty() {
-                return self.session(id).await;
+                return Ok(read);
             }
             let outbox = self.outbox_for(&session, &events);
             match self
@@ -182,6 +213,17 @@ impl Hub {
         outcome: &ProviderOutcome,
         actor: Actor,
     ) -> ServiceResult<Session> {
+        let current = self.session(id).await?;
+        self.apply_outcome_to(current, outcome, actor).await
+    }
+
+    /// [`Hub::apply_outcome`] to a session the caller has just read.
+    pub async fn apply_outcome_to(
+        &self,
+        current: Session,
+        outcome: &ProviderOutcome,
+        actor: Actor,
+    ) -> ServiceResult<Session> {
         let plan = |s: &Session| outcome_plan(s.status, &assured(s, outcome));
         let prepare = |s: &mut Session| {
             if s.status.is_terminal() {
@@ -208,17 +250,18 @@ impl Hub {
                 s.evidence.clone_from(&outcome.evidence);
             }
         };
-        self.transition(id, actor, plan, prepare).await
+        self.transition_from(current, actor, plan, prepare).await
     }
 
     /// A sandbox session decided by a tester's choice (simulator pages, test-helper APIs).
+    /// The caller passes the session as its scope allowed it to read it (the partner's own
+    /// session, the one the simulated app was shown), so no id can reach another's.
     pub async fn sandbox_decide(
         &self,
-        id: SessionId,
+        session: Session,
         choice: SandboxChoice<'_>,
         actor: Actor,
     ) -> ServiceResult<Session> {
-        let session = self.session(id).await?;
         let sandbox = self
             .providers
             .sandbox(&session.provider_id)
@@ -231,7 +274,7 @@ impl Hub {
                 field: "outcome".to_owned(),
                 message: e.to_string(),
             })?;
-        self.apply_outcome(id, &outcome, actor).await
+        self.apply_outcome_to(session, &outcome, actor).await
     }
 
     /// The partner cancels a session that has not been decided.
@@ -254,7 +297,7 @@ impl Hub {
                 },
             )]
         };
-        self.transition(session.id, Actor::Partner, plan, |_| {})
+        self.transition_from(session, Actor::Partner, plan, |_| {})
             .await
     }
 

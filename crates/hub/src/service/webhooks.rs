@@ -102,10 +102,16 @@ impl Hub {
         Ok((endpoint, shown))
     }
 
-    /// Sends one verification's events to `url` as well (Hopae's per-verification
-    /// `webhookUrl`), signed with the secrets of the partner's newest enabled endpoint: a
-    /// partner that has none has no secret to check them with, and is told so.
-    pub async fn add_verification_webhook(
+    /// Checks a webhook URL and returns its canonical form.
+    pub fn check_webhook_url(&self, raw: &str) -> ServiceResult<String> {
+        self.webhook_url(raw)
+    }
+
+    /// The endpoint that sends one verification's events to `url` as well (Hopae's
+    /// per-verification `webhookUrl`), signed with the secrets of the partner's newest
+    /// enabled endpoint: a partner that has none has no secret to check them with, and is
+    /// told so. `create_session` writes it with the session.
+    pub(super) async fn verification_endpoint(
         &self,
         partner_id: PartnerId,
         session_id: idgate_core::SessionId,
@@ -140,7 +146,6 @@ impl Hub {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_webhook_endpoint(&endpoint).await?;
         Ok(endpoint)
     }
 

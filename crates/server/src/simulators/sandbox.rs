@@ -393,10 +393,7 @@ pub async fn app_decide(
         identity: form.identity.as_deref(),
         loa,
     };
-    match state
-        .sandbox_decide(session.id, choice, Actor::Provider)
-        .await
-    {
+    match state.sandbox_decide(session, choice, Actor::Provider).await {
         Ok(_) | Err(ServiceError::Lifecycle(_)) => app_page(
             provider,
             AppScreen::Done {
