@@ -263,11 +263,11 @@ impl Output {
 }
 
 async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result<()> {
-    let listen = hub.settings.server.listen;
+    let listen = hub.settings().server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    if hub.settings.api.test_mode {
+    if hub.settings().api.test_mode {
         tracing::warn!(
             "API test mode is on: http return URLs on loopback hosts are accepted; set api.test_mode = false in production"
         );
@@ -275,22 +275,22 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
     let shutdown = shutdown_signal();
     let demo = startup::ensure_demo_partner(&hub).await?;
     let running = startup::serve(hub.clone(), listener).await?;
-    let base = hub.settings.public_base().to_owned();
+    let base = hub.settings().public_base().to_owned();
     println!(
         "idgate is running on http://{} (public URL {base})",
         running.addr
     );
-    println!("  database: {}", hub.settings.database.url);
+    println!("  database: {}", hub.settings().database.url);
     if generated_keys {
         println!(
             "  key file: {} (created now; back it up with the database)",
-            hub.settings.keys.file.display()
+            hub.settings().keys.file.display()
         );
     }
     println!("  API docs: {base}/api/v1/docs/");
     match demo {
         Some(demo) => print_demo(&demo, &base),
-        None if hub.settings.demo.partner => println!(
+        None if hub.settings().demo.partner => println!(
             "  demo partner: created on the first start (its credentials were printed then); \
              `idgate partner create NAME` creates another partner with fresh credentials"
         ),
@@ -388,7 +388,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             let id: PartnerId = partner_id
                 .parse()
                 .map_err(|_| anyhow::anyhow!("{partner_id:?} is not a partner id"))?;
-            if hub.store.get_partner(id).await?.is_none() {
+            if hub.operator().store().get_partner(id).await?.is_none() {
                 anyhow::bail!("no partner {id}");
             }
             let (value, text) = if kind == "hopae" {
@@ -413,7 +413,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             out.print(value, text);
         }
         PartnerCommand::List => {
-            let partners = hub.store.list_partners().await?;
+            let partners = hub.operator().store().list_partners().await?;
             let rows: Vec<Value> = partners
                 .iter()
                 .map(|p| json!({"id": p.id.to_string(), "name": p.name, "tier": p.tier.as_str(), "created_at": p.created_at}))
@@ -611,7 +611,13 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
             let partner_id: PartnerId = partner.parse().map_err(|_| {
                 anyhow::anyhow!("{partner:?} is not a partner id; see `idgate partner list`")
             })?;
-            if hub.store.get_partner(partner_id).await?.is_none() {
+            if hub
+                .operator()
+                .store()
+                .get_partner(partner_id)
+                .await?
+                .is_none()
+            {
                 bail!("partner {partner_id} not found");
             }
             let new = NewEndpoint {
@@ -700,7 +706,8 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
             let deliveries = hub
-                .store
+                .operator()
+                .store()
                 .list_deliveries(endpoint.id, status, limit)
                 .await?;
             let rows: Vec<Value> = deliveries.iter().map(|d| json!({

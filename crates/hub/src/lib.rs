@@ -20,5 +20,5 @@ pub mod service;
 pub mod settings;
 
 pub use dialect::{DialectWire, Dialects};
-pub use service::{Hub, ServiceError, ServiceResult};
+pub use service::{Hub, HubParts, Operator, ServiceError, ServiceResult};
 pub use settings::Settings;

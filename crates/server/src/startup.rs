@@ -10,7 +10,7 @@ use axum::routing::get;
 use idgate_core::{Partner, ReturnUrlStatus, Tier};
 use idgate_hub::keys::{KeyFileError, Keys};
 use idgate_hub::outbound::Outbound;
-use idgate_hub::service::{Hub, ServiceError};
+use idgate_hub::service::{Hub, HubParts, ServiceError};
 use idgate_hub::settings::{DatabaseKind, Settings, SettingsError, Validated};
 use idgate_providers::{ProviderError, ProviderRegistry};
 use idgate_store::{KeyRing, META_DATA_KEY_IDS, Store, StoreError};
@@ -141,17 +141,15 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     });
     let providers = ProviderRegistry::from_config(&provider_config, &outbound.client, &guard)?;
     Ok(Opened {
-        hub: Arc::new(Hub {
+        hub: Arc::new(Hub::new(HubParts {
             store,
-            providers: Arc::new(providers),
-            settings: Arc::new(settings),
-            config: Arc::new(config),
+            providers,
+            settings,
+            config,
             keys,
             outbound,
-            webhook_wake: Arc::new(tokio::sync::Notify::new()),
-            auth_cache: Default::default(),
             dialects: idgate_dialects::wires(),
-        }),
+        })),
         generated_keys,
     })
 }
@@ -255,20 +253,22 @@ pub struct DemoPartner {
 /// exists or the demo is turned off. Returns it only when it was created now. When several
 /// nodes start at once, one wins the claim and creates it.
 pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, StartupError> {
-    if !hub.settings.demo.partner
+    if !hub.settings().demo.partner
         || !hub
-            .store
+            .operator()
+            .store()
             .meta_set_if_absent(META_DEMO_PARTNER, "being created")
             .await?
     {
         return Ok(None);
     }
     let (partner, secrets) = hub.create_partner("Demo partner", Tier::SelfServe).await?;
-    let return_url = format!("{}/demo/return", hub.settings.public_base());
+    let return_url = format!("{}/demo/return", hub.settings().public_base());
     let (rule, _) = hub.register_return_url(&partner, &return_url).await?;
     hub.decide_return_url(rule.id, ReturnUrlStatus::Approved)
         .await?;
-    hub.store
+    hub.operator()
+        .store()
         .meta_set(META_DEMO_PARTNER, &partner.id.to_string())
         .await?;
     Ok(Some(DemoPartner {
@@ -321,7 +321,7 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     let addr = listener
         .local_addr()
         .map_err(|source| StartupError::Listen {
-            addr: hub.settings.server.listen,
+            addr: hub.settings().server.listen,
             source,
         })?;
     let shutdown = CancellationToken::new();

@@ -20,7 +20,8 @@ async fn the_background_job_expires_due_sessions() {
         session_ttl_secs: Some(1),
         created_at: Utc::now(),
     };
-    hub.store
+    hub.operator()
+        .store()
         .insert_partner(&partner)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -41,7 +42,8 @@ async fn the_background_job_expires_due_sessions() {
     let mut status = Status::Created;
     for _ in 0..100 {
         status = hub
-            .store
+            .operator()
+            .store()
             .get_session(id)
             .await
             .ok()

@@ -456,7 +456,8 @@ async fn idempotency_keys_replay_conflict_and_wait() {
     let now = Utc::now();
     let running = app
         .hub
-        .store
+        .operator()
+        .store()
         .claim_idempotency_key(
             &IdempotencyKey {
                 partner_id,
@@ -638,7 +639,7 @@ async fn the_qr_app_refuses_old_forged_and_foreign_codes() {
         at,
         tag: app
             .hub
-            .keys
+            .keys()
             .bind("sandbox-qr", &QrCode::subject("sandbox-qr", id, at)),
     };
     let now = Utc::now().timestamp();

@@ -117,7 +117,8 @@ async fn approved_session(app: &TestApp, p: &Partner) -> String {
 async fn assert_outbox_empty(app: &TestApp) {
     eventually("the outbox is empty", async || {
         app.hub
-            .store
+            .operator()
+            .store()
             .oldest_pending_delivery()
             .await
             .ok()
@@ -507,14 +508,16 @@ async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     eventually("the attempt was refused", async || {
-        hub.store
+        hub.operator()
+            .store()
             .delivery_attempts(delivery)
             .await
             .is_ok_and(|a| !a.is_empty())
     })
     .await;
     let attempts = hub
-        .store
+        .operator()
+        .store()
         .delivery_attempts(delivery)
         .await
         .unwrap_or_default();
@@ -532,7 +535,8 @@ async fn a_name_resolving_to_a_private_address_is_refused_at_delivery() {
     );
     // Let the schedule run out so the outbox is left clean.
     eventually("the delivery died", async || {
-        hub.store
+        hub.operator()
+            .store()
             .get_delivery(delivery)
             .await
             .ok()
@@ -585,7 +589,13 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_can_be_enabled_again()
         "{disabled:?}"
     );
     // Disabled: its pending delivery waits instead of burning its attempts.
-    let waiting = hub.store.get_delivery(delivery).await.ok().flatten();
+    let waiting = hub
+        .operator()
+        .store()
+        .get_delivery(delivery)
+        .await
+        .ok()
+        .flatten();
     assert!(
         waiting.is_some_and(|d| d.status == idgate_core::DeliveryStatus::Pending && d.attempts < 4)
     );

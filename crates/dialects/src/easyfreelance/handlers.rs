@@ -224,7 +224,7 @@ pub async fn create_flow(
         ProviderName::Bankid => "bankid",
     };
     let provider_id = state
-        .settings
+        .settings()
         .dialects
         .easyfreelance
         .providers
@@ -263,7 +263,7 @@ pub async fn create_flow(
         verification_url: created.verification_url.clone(),
         status_check_url: format!(
             "{}/api/v1/verification/status/{}",
-            state.settings.public_base(),
+            state.settings().public_base(),
             session.id
         ),
         expires_at: timestamp(session.expires_at),

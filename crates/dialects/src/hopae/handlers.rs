@@ -212,7 +212,10 @@ fn verification(
     session: &Session,
     verification_url: Option<&str>,
 ) -> Verification {
-    let info = state.providers.get(&session.provider_id).map(|p| p.info());
+    let info = state
+        .providers()
+        .get(&session.provider_id)
+        .map(|p| p.info());
     let flow = info.map_or(FlowType::Redirect, |i| i.flow_type);
     let flow_details = verification_url.map(|url| FlowDetails {
         qr_data: (flow == FlowType::Qr).then(|| STANDARD.encode(url)),
@@ -322,7 +325,7 @@ async fn create(
     let request: CreateVerification = serde_json::from_value(Value::Object(body))
         .map_err(|e| HopaeError::invalid("body", format!("The request body is invalid: {e}")))?;
     let provider = state
-        .providers
+        .providers()
         .get(&request.provider_id)
         .ok_or_else(|| ServiceError::UnknownProvider(request.provider_id.clone()))?;
     let info = provider.info().clone();
@@ -462,7 +465,7 @@ pub async fn userinfo(
             ));
         }
         let model = state
-            .providers
+            .providers()
             .get(&session.provider_id)
             .map_or("disclosure", |p| model(p.info()));
         let claims: Map<String, Value> = session
@@ -584,7 +587,7 @@ pub async fn providers(
 ) -> Json<ProviderList> {
     Json(ProviderList {
         providers: state
-            .providers
+            .providers()
             .infos()
             .map(|info| ProviderSummary {
                 provider_id: info.id.clone(),

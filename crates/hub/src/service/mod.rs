@@ -20,22 +20,103 @@ use idgate_providers::{ProviderError, ProviderRegistry};
 use idgate_store::{Store, StoreError};
 use std::sync::Arc;
 
-/// The hub's services: store, providers, settings and keys.
+/// The hub's services: store, providers, settings and keys. Its parts are private: a dialect
+/// or page reaches the store only through the service methods, which scope every read to a
+/// partner or a session; the operator's unscoped access is asked for by name
+/// ([`Hub::operator`]).
 #[derive(Debug)]
 pub struct Hub {
-    pub store: Arc<dyn Store>,
-    pub providers: Arc<ProviderRegistry>,
-    pub settings: Arc<Settings>,
-    pub config: Arc<Validated>,
-    pub keys: Keys,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) providers: Arc<ProviderRegistry>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) config: Arc<Validated>,
+    pub(crate) keys: Keys,
     /// The client for every outbound call.
-    pub outbound: Outbound,
+    pub(crate) outbound: Outbound,
     /// Wakes the webhook workers when new deliveries are queued (a hint; they also poll).
-    pub webhook_wake: Arc<tokio::sync::Notify>,
+    pub(crate) webhook_wake: Arc<tokio::sync::Notify>,
     /// Recently verified partner credentials.
-    pub auth_cache: partners::AuthCache,
+    pub(crate) auth_cache: partners::AuthCache,
     /// The API dialects served, for their status words and webhook shapes.
+    pub(crate) dialects: Dialects,
+}
+
+/// What a hub is made of (see [`Hub::new`]).
+#[derive(Debug)]
+pub struct HubParts {
+    pub store: Arc<dyn Store>,
+    pub providers: ProviderRegistry,
+    pub settings: Settings,
+    pub config: Validated,
+    pub keys: Keys,
+    pub outbound: Outbound,
     pub dialects: Dialects,
+}
+
+impl Hub {
+    pub fn new(parts: HubParts) -> Hub {
+        Hub {
+            store: parts.store,
+            providers: Arc::new(parts.providers),
+            settings: Arc::new(parts.settings),
+            config: Arc::new(parts.config),
+            keys: parts.keys,
+            outbound: parts.outbound,
+            webhook_wake: Arc::new(tokio::sync::Notify::new()),
+            auth_cache: Default::default(),
+            dialects: parts.dialects,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The settings with durations parsed and URLs checked.
+    pub fn config(&self) -> &Validated {
+        &self.config
+    }
+
+    pub fn providers(&self) -> &ProviderRegistry {
+        &self.providers
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn dialects(&self) -> &Dialects {
+        &self.dialects
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Records `marker` once across all nodes: true the first time, false ever after (a
+    /// one-time code redeemed, a landing used).
+    pub async fn mark_once(&self, marker: &str) -> ServiceResult<bool> {
+        Ok(self.store.meta_set_if_absent(marker, "used").await?)
+    }
+
+    /// Unscoped access for the operator (CLI, start-up, tests acting as one): nothing a
+    /// partner's request reaches.
+    pub fn operator(&self) -> Operator<'_> {
+        Operator { hub: self }
+    }
+}
+
+/// The operator's view of the hub: the store itself, unscoped.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator<'a> {
+    hub: &'a Hub,
+}
+
+impl<'a> Operator<'a> {
+    pub fn store(&self) -> &'a dyn Store {
+        self.hub.store.as_ref()
+    }
 }
 
 /// Why a service operation failed, in terms every dialect can map to its own errors.

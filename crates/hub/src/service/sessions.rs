@@ -129,6 +129,28 @@ impl Hub {
             .ok_or(ServiceError::NotFound("verification session"))
     }
 
+    /// The partner a session belongs to (what the hosted page names).
+    pub async fn session_partner(&self, session: &Session) -> ServiceResult<Partner> {
+        self.store
+            .get_partner(session.partner_id)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))
+    }
+
+    /// The newest sessions a provider filed under `reference` (a simulated phone app's
+    /// pending requests).
+    pub async fn sessions_by_provider_reference(
+        &self,
+        provider_id: &str,
+        reference: &str,
+        limit: u32,
+    ) -> ServiceResult<Vec<Session>> {
+        Ok(self
+            .store
+            .find_sessions_by_provider_reference(provider_id, reference, limit)
+            .await?)
+    }
+
     pub async fn timeline(&self, id: SessionId) -> ServiceResult<Vec<SessionEvent>> {
         Ok(self.store.session_events(id).await?)
     }

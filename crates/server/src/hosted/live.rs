@@ -25,14 +25,16 @@ pub fn current_qr(state: &AppState, session: &Session) -> QrCode {
         provider_id: session.provider_id.clone(),
         session_id: session.id,
         at,
-        tag: state.keys.bind("sandbox-qr", &subject),
+        tag: state.keys().bind("sandbox-qr", &subject),
     }
 }
 
 /// Whether a scanned code is genuine (its tag), whatever its age.
 pub fn qr_is_genuine(state: &AppState, code: &QrCode) -> bool {
     let subject = QrCode::subject(&code.provider_id, code.session_id, code.at);
-    state.keys.verify_binding("sandbox-qr", &subject, &code.tag)
+    state
+        .keys()
+        .verify_binding("sandbox-qr", &subject, &code.tag)
 }
 
 fn qr_svg(content: &str) -> Option<String> {
@@ -49,7 +51,7 @@ fn qr_svg(content: &str) -> Option<String> {
 
 /// The short code a push request shows on both screens, so the user confirms the right one.
 pub fn verification_code(state: &AppState, id: SessionId) -> String {
-    let tag = state.keys.bind("push-verification-code", &id.to_string());
+    let tag = state.keys().bind("push-verification-code", &id.to_string());
     let number = tag.bytes().fold(0u32, |acc, b| {
         acc.wrapping_mul(31).wrapping_add(u32::from(b))
     });

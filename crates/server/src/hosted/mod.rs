@@ -46,29 +46,29 @@ pub async fn not_found() -> Response {
 
 pub(crate) fn is_sandbox(state: &AppState, session: &Session) -> bool {
     state
-        .providers
+        .providers()
         .get(&session.provider_id)
         .is_some_and(|p| p.info().sandbox)
 }
 
 pub(crate) fn flow_type(state: &AppState, session: &Session) -> FlowType {
     state
-        .providers
+        .providers()
         .get(&session.provider_id)
         .map_or(FlowType::Redirect, |p| p.info().flow_type)
 }
 
 pub(crate) fn provider_label(state: &AppState, session: &Session) -> String {
     state
-        .providers
+        .providers()
         .get(&session.provider_id)
         .map_or_else(|| session.provider_id.clone(), |p| p.info().label.clone())
 }
 
 pub(crate) async fn partner_name(state: &AppState, session: &Session) -> String {
-    match state.store.get_partner(session.partner_id).await {
-        Ok(Some(p)) => p.name,
-        _ => "The service you came from".to_owned(),
+    match state.session_partner(session).await {
+        Ok(p) => p.name,
+        Err(_) => "The service you came from".to_owned(),
     }
 }
 
@@ -97,7 +97,9 @@ pub(crate) fn failure(e: ServiceError) -> Response {
 /// Where a session ends for the browser: the partner's return URL with the outcome (and a
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
 pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
-    let status = state.dialects.status_word(session.dialect, session.status);
+    let status = state
+        .dialects()
+        .status_word(session.dialect, session.status);
     let Some(return_url) = &session.return_url else {
         return Page::result(session.status).into_response();
     };
@@ -107,16 +109,16 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
         ));
     };
     let token = result_token::sign(
-        &state.keys.signing,
+        &state.keys().signing,
         TokenInput {
-            issuer: state.settings.public_base(),
+            issuer: state.settings().public_base(),
             partner_id: session.partner_id.to_string(),
             session_id: session.id.to_string(),
             status,
             canonical_status: session.status.as_str(),
             reason: session.reason.as_deref(),
             now: Utc::now(),
-            lifetime: state.config.result_token_lifetime,
+            lifetime: state.config().result_token_lifetime,
         },
     );
     let token = match token {
@@ -272,7 +274,7 @@ async fn callback(
         Err(e) => return failure(e),
     };
     let Some(provider) = state
-        .providers
+        .providers()
         .get(&provider_id)
         .filter(|_| session.provider_id == provider_id)
     else {
@@ -311,7 +313,7 @@ struct DemoReturn {
 
 /// The demo partner's return page (only while the demo partner is enabled).
 async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>) -> Response {
-    if !state.settings.demo.partner {
+    if !state.settings().demo.partner {
         return Page::message(
             StatusCode::NOT_FOUND,
             "Not found",
@@ -325,9 +327,9 @@ async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>)
     };
     let token_check = match (&q.result_token, &session) {
         (Some(token), Some(session)) => match result_token::verify(
-            &state.keys.signing,
+            &state.keys().signing,
             token,
-            state.settings.public_base(),
+            state.settings().public_base(),
             &session.partner_id.to_string(),
         ) {
             Ok(claims)
@@ -353,7 +355,7 @@ async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>)
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {
-    let mut response = Json(result_token::jwks(&state.keys.signing)).into_response();
+    let mut response = Json(result_token::jwks(&state.keys().signing)).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),

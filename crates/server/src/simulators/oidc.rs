@@ -48,12 +48,12 @@ pub fn router() -> Router<AppState> {
 }
 
 fn issuer(state: &AppState) -> String {
-    format!("{}/simulators/oidc", state.settings.public_base())
+    format!("{}/simulators/oidc", state.settings().public_base())
 }
 
 /// The simulator's Ed25519 key, the same on every node sharing the key file.
 fn signing_key(state: &AppState) -> Option<(Ed25519KeyPair, String)> {
-    let seed = state.keys.derive("oidc-simulator-signing-key");
+    let seed = state.keys().derive("oidc-simulator-signing-key");
     let pair = Ed25519KeyPair::from_seed_unchecked(&seed).ok()?;
     let fingerprint = digest::digest(&digest::SHA256, pair.public_key().as_ref());
     let kid = format!("sim-{}", hex::encode(&fingerprint.as_ref()[..6]));
@@ -63,13 +63,13 @@ fn signing_key(state: &AppState) -> Option<(Ed25519KeyPair, String)> {
 /// A value only this deployment can make: base64url(JSON) `.` tag.
 fn seal<T: Serialize>(state: &AppState, purpose: &str, value: &T) -> String {
     let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default());
-    let tag = state.keys.bind(purpose, &body);
+    let tag = state.keys().bind(purpose, &body);
     format!("{body}.{tag}")
 }
 
 fn open<T: DeserializeOwned>(state: &AppState, purpose: &str, sealed: &str) -> Option<T> {
     let (body, tag) = sealed.split_once('.')?;
-    if !state.keys.verify_binding(purpose, body, tag) {
+    if !state.keys().verify_binding(purpose, body, tag) {
         return None;
     }
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
@@ -148,7 +148,7 @@ fn bad_request(message: &str) -> Response {
 
 async fn authorize(State(state): State<AppState>, Query(p): Query<AuthParams>) -> Response {
     // Never redirect to an address that is not idgate's own callback.
-    let callbacks = format!("{}/callback/", state.settings.public_base());
+    let callbacks = format!("{}/callback/", state.settings().public_base());
     let Some(redirect_uri) = p.redirect_uri.filter(|r| r.starts_with(&callbacks)) else {
         return bad_request("The redirect URI is not registered with this simulator.");
     };
@@ -354,8 +354,7 @@ async fn token(
     // Once only, whichever node is asked.
     let used = hex::encode(digest::digest(&digest::SHA256, raw.as_bytes()));
     match state
-        .store
-        .meta_set_if_absent(&format!("oidc-simulator-code:{used}"), "redeemed")
+        .mark_once(&format!("oidc-simulator-code:{used}"))
         .await
     {
         Ok(true) => {}

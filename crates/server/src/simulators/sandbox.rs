@@ -30,7 +30,7 @@ fn identities() -> Vec<(String, String)> {
 }
 
 fn simulator<'a>(state: &'a AppState, provider_id: &str) -> Option<&'a SandboxProvider> {
-    state.providers.sandbox(provider_id)
+    state.providers().sandbox(provider_id)
 }
 
 fn no_simulator() -> Response {
@@ -305,12 +305,11 @@ pub async fn app_requests(
     };
     let reference = state.push_reference(&provider_id, &identifier);
     let sessions = match state
-        .store
-        .find_sessions_by_provider_reference(&provider_id, &reference, 20)
+        .sessions_by_provider_reference(&provider_id, &reference, 20)
         .await
     {
         Ok(s) => s,
-        Err(e) => return failure(e.into()),
+        Err(e) => return failure(e),
     };
     let mut requests = Vec::new();
     for session in sessions.iter().filter(|s| s.status == Status::Started) {
