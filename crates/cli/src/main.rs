@@ -6,8 +6,8 @@ mod config;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use idgate_core::{
-    DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent,
-    Tier, WebhookEndpoint,
+    Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
+    ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
 use idgate_hub::Hub;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -133,11 +133,29 @@ enum PartnerCommand {
     },
     /// List partners.
     List,
-    /// Issue another credential for a partner (shown once), e.g. to rotate one.
-    Credential {
+    /// Issue, list, revoke and rotate a partner's credentials.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+}
+
+#[derive(Subcommand)]
+enum CredentialCommand {
+    /// Issue another credential for a partner (shown once).
+    Issue {
         partner_id: String,
         #[arg(long, value_parser = ["easyfreelance", "hopae"])]
         kind: String,
+    },
+    /// List a partner's credentials (ids, kinds, dates; never secrets).
+    List { partner_id: String },
+    /// Stop a credential from authenticating, now.
+    Revoke { credential_id: String },
+    /// Issue a replacement (shown once) and revoke the old credential after a grace period.
+    Rotate {
+        credential_id: String,
+        /// How long the old credential keeps working (units d, h, m, s).
+        #[arg(long, default_value = "24h")]
+        grace: String,
     },
 }
 
@@ -307,25 +325,25 @@ fn print_demo(demo: &DemoPartner, base: &str) {
     println!();
     println!("Demo partner created. Its credentials are shown this once (stored hashed):");
     println!("  partner id:    {}", demo.partner.id);
-    let ef = &demo.secrets.easyfreelance;
-    let hopae = &demo.secrets.hopae;
-    println!("  EasyFreelance API ({base}/api/v1):");
-    println!("    access token:  {}", ef.access_token);
-    println!("    API-key:       {}", ef.api_key);
-    println!("  Hopae Connect API ({base}/connect/v1):");
-    println!("    client_id:     {}", hopae.client_id);
-    println!("    client_secret: {}", hopae.client_secret);
+    for credential in &demo.credentials {
+        println!("  {} ({base}{}):", credential.title, credential.base_path);
+        println!("{}", credential.text_lines("    "));
+    }
     println!("  return URL:      {} (approved)", demo.return_url);
     println!();
     println!("Create a verification flow, then open its verification_url in a browser:");
     println!(
         "curl -s -X POST {base}/api/v1/users/42/verification/flows -H 'Authorization: Bearer {}' -H 'API-key: {}' -H 'Content-Type: application/json' -d '{{\"provider\":\"veriff\",\"id_type\":\"local\",\"partner_return_url\":\"{}\"}}'",
-        ef.access_token, ef.api_key, demo.return_url
+        demo.secret(CredentialKind::EasyFreelance, "access_token"),
+        demo.secret(CredentialKind::EasyFreelance, "api_key"),
+        demo.return_url
     );
     println!("or, in the Hopae dialect (QR flow; open flowDetails.authorizationUrl):");
     println!(
         "curl -s -X POST {base}/connect/v1/verifications -u '{}:{}' -H 'Content-Type: application/json' -d '{{\"providerId\":\"sandbox-qr\",\"redirectUri\":\"{}\"}}'",
-        hopae.client_id, hopae.client_secret, demo.return_url
+        demo.secret(CredentialKind::Hopae, "client_id"),
+        demo.secret(CredentialKind::Hopae, "client_secret"),
+        demo.return_url
     );
 }
 
@@ -357,61 +375,31 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
     match cmd {
         PartnerCommand::Create { name, tier } => {
             let tier: Tier = tier.parse().map_err(anyhow::Error::msg)?;
-            let (partner, secrets) = hub.create_partner(&name, tier).await?;
-            out.print(
-                json!({
-                    "partner_id": partner.id.to_string(),
-                    "name": partner.name,
-                    "tier": partner.tier.as_str(),
-                    "easyfreelance": {
-                        "access_token": secrets.easyfreelance.access_token,
-                        "api_key": secrets.easyfreelance.api_key,
-                    },
-                    "hopae": {
-                        "client_id": secrets.hopae.client_id,
-                        "client_secret": secrets.hopae.client_secret,
-                    }
-                }),
-                format!(
-                    "partner {} ({}, {})\n  EasyFreelance access token: {}\n  EasyFreelance API-key:      {}\n  Hopae client_id:            {}\n  Hopae client_secret:        {}\nThe credentials are shown this once; idgate keeps only their digests.",
-                    partner.id,
-                    partner.name,
-                    partner.tier,
-                    secrets.easyfreelance.access_token,
-                    secrets.easyfreelance.api_key,
-                    secrets.hopae.client_id,
-                    secrets.hopae.client_secret
-                ),
+            let (partner, credentials) = hub.create_partner(&name, tier).await?;
+            let mut value = json!({
+                "partner_id": partner.id.to_string(),
+                "name": partner.name,
+                "tier": partner.tier.as_str(),
+            });
+            let mut text = format!(
+                "partner {} ({}, {})",
+                partner.id, partner.name, partner.tier
             );
-        }
-        PartnerCommand::Credential { partner_id, kind } => {
-            let id: PartnerId = partner_id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{partner_id:?} is not a partner id"))?;
-            if hub.operator().store().get_partner(id).await?.is_none() {
-                anyhow::bail!("no partner {id}");
+            for credential in &credentials {
+                value[credential.kind.as_str()] = credential.to_json();
+                text.push_str(&format!(
+                    "\n  {} credential {}:\n{}",
+                    credential.title,
+                    credential.id,
+                    credential.text_lines("    ")
+                ));
             }
-            let (value, text) = if kind == "hopae" {
-                let s = hub.issue_hopae_credential(id).await?;
-                (
-                    json!({"partner_id": id.to_string(), "hopae": s}),
-                    format!(
-                        "Hopae credential for {id}\n  client_id:     {}\n  client_secret: {}\nShown this once.",
-                        s.client_id, s.client_secret
-                    ),
-                )
-            } else {
-                let s = hub.issue_easyfreelance_credential(id).await?;
-                (
-                    json!({"partner_id": id.to_string(), "easyfreelance": s}),
-                    format!(
-                        "EasyFreelance credential for {id}\n  access token: {}\n  API-key:      {}\nShown this once.",
-                        s.access_token, s.api_key
-                    ),
-                )
-            };
+            text.push_str(
+                "\nThe credentials are shown this once; idgate keeps only their digests.",
+            );
             out.print(value, text);
         }
+        PartnerCommand::Credential(cmd) => credential(hub, cmd, out).await?,
         PartnerCommand::List => {
             let partners = hub.operator().store().list_partners().await?;
             let rows: Vec<Value> = partners
@@ -434,6 +422,115 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+fn credential_json(c: &Credential) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "partner_id": c.partner_id.to_string(),
+        "kind": c.kind.as_str(),
+        "created_at": c.created_at,
+        "revoked_at": c.revoked_at,
+    })
+}
+
+fn credential_line(c: &Credential) -> String {
+    let state = match c.revoked_at {
+        None => "live".to_owned(),
+        Some(at) if at > chrono::Utc::now() => format!("revoked from {at}"),
+        Some(at) => format!("revoked {at}"),
+    };
+    format!(
+        "{}  {:<13} {}  {state}",
+        c.id,
+        c.kind.as_str(),
+        c.created_at
+    )
+}
+
+async fn credential(hub: &Hub, cmd: CredentialCommand, out: Output) -> anyhow::Result<()> {
+    let credential_id = |text: &str| -> anyhow::Result<CredentialId> {
+        text.parse()
+            .map_err(|_| anyhow::anyhow!("{text:?} is not a credential id"))
+    };
+    match cmd {
+        CredentialCommand::Issue { partner_id, kind } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let kind: CredentialKind = kind.parse().map_err(anyhow::Error::msg)?;
+            let issued = hub.issue_credential(id, kind).await?;
+            out.print(
+                json!({"partner_id": id.to_string(), kind.as_str(): issued.to_json()}),
+                format!(
+                    "{} credential {} for {id}\n{}\nShown this once.",
+                    issued.title,
+                    issued.id,
+                    issued.text_lines("  ")
+                ),
+            );
+        }
+        CredentialCommand::List { partner_id } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let credentials = hub.partner_credentials(id).await?;
+            let text = credentials
+                .iter()
+                .map(credential_line)
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.print(
+                Value::Array(credentials.iter().map(credential_json).collect()),
+                text,
+            );
+        }
+        CredentialCommand::Revoke {
+            credential_id: text,
+        } => {
+            let revoked = hub
+                .revoke_credential(credential_id(&text)?, chrono::Utc::now())
+                .await?;
+            out.print(
+                credential_json(&revoked),
+                format!(
+                    "credential {} revoked; nodes that cached it refuse it within {} s",
+                    revoked.id,
+                    hub.config().credential_cache_ttl.as_secs()
+                ),
+            );
+        }
+        CredentialCommand::Rotate {
+            credential_id: text,
+            grace,
+        } => {
+            let grace = idgate_hub::settings::parse_duration("--grace", &grace)?;
+            let (issued, old) = hub.rotate_credential(credential_id(&text)?, grace).await?;
+            out.print(
+                json!({
+                    "partner_id": old.partner_id.to_string(),
+                    old.kind.as_str(): issued.to_json(),
+                    "revoked": credential_json(&old),
+                }),
+                format!(
+                    "{} credential {} replaces {} (which works until {})\n{}\nShown this once.",
+                    issued.title,
+                    issued.id,
+                    old.id,
+                    old.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
+                    issued.text_lines("  ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A partner id argument naming an existing partner.
+async fn partner_id_arg(hub: &Hub, text: &str) -> anyhow::Result<PartnerId> {
+    let id: PartnerId = text
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{text:?} is not a partner id"))?;
+    if hub.operator().store().get_partner(id).await?.is_none() {
+        anyhow::bail!("no partner {id}");
+    }
+    Ok(id)
 }
 
 fn rule_json(r: &ReturnUrlRule) -> Value {

@@ -297,3 +297,127 @@ async fn multi_node_two_nodes_share_one_postgres() {
     let swept = |logs: &str| logs.contains("expired due sessions");
     assert!(swept(&a_logs) || swept(&b_logs));
 }
+
+/// `idgate partner credential revoke`, run as its own process, reaches two serving nodes that
+/// had the credential cached: each refuses it within `api.credential_cache_ttl`. A rotated
+/// credential keeps working on both beside its replacement during the grace period.
+#[tokio::test]
+async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cache_ttl() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = Db::postgres_for(dir.path());
+    let env = [
+        ("IDGATE_API__CREDENTIAL_CACHE_TTL", "2s"),
+        ("IDGATE_DEMO__PARTNER", "false"),
+    ];
+    run_json(dir.path(), &db, &["migrate", "--json"]).await;
+    let created = run_json(dir.path(), &db, &["partner", "create", "Acme", "--json"]).await;
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let partner_id = text(&created["partner_id"]);
+    let creds = Creds {
+        token: text(&created["easyfreelance"]["access_token"]),
+        api_key: text(&created["easyfreelance"]["api_key"]),
+    };
+    let (port_a, port_b) = (free_port(), free_port());
+    let (a, b) = tokio::join!(
+        serve(dir.path(), &db, port_a, &env),
+        serve(dir.path(), &db, port_b, &env)
+    );
+    let nodes = [a.base(), b.base()];
+    let http = http();
+    let answer = |node: String, creds: &Creds| {
+        let request = creds.on(http.get(format!("{node}/api/v1/verification-return-urls")));
+        async move {
+            request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+    };
+    for node in &nodes {
+        assert_eq!(answer(node.clone(), &creds).await, 200, "{node}");
+    }
+
+    let revoked = run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner",
+            "credential",
+            "revoke",
+            &text(&created["easyfreelance"]["credential_id"]),
+            "--json",
+        ],
+    )
+    .await;
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    for node in &nodes {
+        let mut refused = false;
+        // Bounded: the TTL is 2 s; allow generous slack for a loaded machine.
+        for _ in 0..100 {
+            if answer(node.clone(), &creds).await == 401 {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(refused, "{node} still accepts the revoked credential");
+    }
+
+    // Rotation: the old Hopae credential and its replacement both work during the grace.
+    let rotated = run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner",
+            "credential",
+            "rotate",
+            &text(&created["hopae"]["credential_id"]),
+            "--grace",
+            "1h",
+            "--json",
+        ],
+    )
+    .await;
+    let pairs = [
+        (
+            text(&created["hopae"]["client_id"]),
+            text(&created["hopae"]["client_secret"]),
+        ),
+        (
+            text(&rotated["hopae"]["client_id"]),
+            text(&rotated["hopae"]["client_secret"]),
+        ),
+    ];
+    for node in &nodes {
+        for (id, secret) in &pairs {
+            let status = http
+                .get(format!("{node}/connect/v1/providers"))
+                .basic_auth(id, Some(secret))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            assert_eq!(status, 200, "{node} {id}");
+        }
+    }
+    let listed = run_json(
+        dir.path(),
+        &db,
+        &["partner", "credential", "list", &partner_id, "--json"],
+    )
+    .await;
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(
+        listed.iter().filter(|c| c["revoked_at"].is_null()).count(),
+        1,
+        "only the new Hopae credential has no revocation time: {listed:?}"
+    );
+    let (a_status, a_logs) = a.stop().await;
+    let (b_status, b_logs) = b.stop().await;
+    assert!(
+        a_status.success() && b_status.success(),
+        "{a_logs}\n{b_logs}"
+    );
+}

@@ -92,7 +92,8 @@ impl FromStr for CredentialKind {
 
 /// A stored credential. Only digests of the secrets are kept: `lookup_digest` finds the row
 /// (digest of the bearer token), `secret_digest` is compared in constant time (digest of the
-/// second factor, e.g. the `API-key`).
+/// second factor, e.g. the `API-key`). A kind whose requests are signed (HMAC) also keeps its
+/// `shared_secret`, which the store seals at rest.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
     pub id: CredentialId,
@@ -100,8 +101,18 @@ pub struct Credential {
     pub kind: CredentialKind,
     pub lookup_digest: String,
     pub secret_digest: String,
+    pub shared_secret: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// From this time on the credential no longer authenticates (set in the future by a
+    /// rotation's grace period).
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Credential {
+    /// Whether the credential authenticates at `now`.
+    pub fn is_live_at(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none_or(|at| now < at)
+    }
 }
 
 impl fmt::Debug for Credential {

@@ -2,7 +2,9 @@
 //! wire format. Each dialect implements [`DialectWire`] in its own folder; the composition
 //! root hands the set to the hub as [`Dialects`].
 
+use crate::credentials::CredentialScheme;
 use chrono::{DateTime, SecondsFormat, Utc};
+use idgate_core::CredentialKind;
 use idgate_core::{Dialect, EndpointSecret, EventId, Session, SessionEvent, Status};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -34,12 +36,19 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
     ) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+
+    /// The credentials this dialect's partners authenticate with, if idgate issues them.
+    fn credentials(&self) -> Option<&dyn CredentialScheme> {
+        None
+    }
 }
 
 /// The dialects this deployment serves, by [`Dialect`].
 #[derive(Clone, Default)]
 pub struct Dialects {
     by_dialect: HashMap<Dialect, Arc<dyn DialectWire>>,
+    /// Registration order, for listing (a new partner's credentials are issued in it).
+    order: Vec<Dialect>,
 }
 
 impl fmt::Debug for Dialects {
@@ -52,9 +61,33 @@ impl fmt::Debug for Dialects {
 
 impl Dialects {
     pub fn new(wires: impl IntoIterator<Item = Arc<dyn DialectWire>>) -> Self {
-        Dialects {
-            by_dialect: wires.into_iter().map(|w| (w.dialect(), w)).collect(),
+        let mut dialects = Dialects::default();
+        for wire in wires {
+            let dialect = wire.dialect();
+            if dialects.by_dialect.insert(dialect, wire).is_none() {
+                dialects.order.push(dialect);
+            }
         }
+        dialects
+    }
+
+    /// Every dialect served, in registration order.
+    pub fn all(&self) -> impl Iterator<Item = &dyn DialectWire> {
+        self.order
+            .iter()
+            .filter_map(|d| self.by_dialect.get(d).map(|w| w.as_ref()))
+    }
+
+    /// The dialect whose partners use credentials of `kind`.
+    pub fn credential_scheme(
+        &self,
+        kind: CredentialKind,
+    ) -> Option<(Dialect, &dyn CredentialScheme)> {
+        self.all().find_map(|w| {
+            w.credentials()
+                .filter(|c| c.kind() == kind)
+                .map(|c| (w.dialect(), c))
+        })
     }
 
     /// The dialect's wire, or idgate's neutral one for a dialect this build does not serve

@@ -4,13 +4,15 @@
 //! - [`service`]: the operations every dialect, page and CLI command shares (tenant scoping,
 //!   return-URL approval and authorisation are decided here, once).
 //! - [`dialect`]: the port each API dialect implements (status words, webhook envelope,
-//!   signature headers).
+//!   signature headers, its credential scheme).
+//! - [`credentials`]: the credential port (issue, print; the hub verifies, revokes, rotates).
 //! - [`jobs`]: background work (expiry, webhook delivery, metrics upkeep).
 //! - [`settings`]: validated configuration.
 //! - [`keys`]: the key file (data keys, result-token signing key, state secret).
 //! - [`outbound`]: the one client for outbound calls, with its address policy.
 //! - [`result_token`]: the signed outcome appended to return redirects.
 
+pub mod credentials;
 pub mod dialect;
 pub mod jobs;
 pub mod keys;

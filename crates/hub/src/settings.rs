@@ -113,6 +113,9 @@ pub struct SessionSettings {
 pub struct ApiSettings {
     /// Test mode: `http` return URLs on loopback hosts are accepted. Off in production.
     pub test_mode: bool,
+    /// How long a node trusts a verified credential without asking the database: the bound
+    /// on how long another node may still accept a credential after it was revoked.
+    pub credential_cache_ttl: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -176,6 +179,7 @@ pub struct Validated {
     pub outbound_connect_timeout: std::time::Duration,
     pub outbound_timeout: std::time::Duration,
     pub allow_private: Vec<ipnet::IpNet>,
+    pub credential_cache_ttl: std::time::Duration,
 }
 
 impl Settings {
@@ -258,6 +262,8 @@ impl Settings {
         let outbound_connect_timeout =
             std_duration("outbound.connect_timeout", &self.outbound.connect_timeout)?;
         let outbound_timeout = std_duration("outbound.timeout", &self.outbound.timeout)?;
+        let credential_cache_ttl =
+            std_duration("api.credential_cache_ttl", &self.api.credential_cache_ttl)?;
         let mut allow_private = Vec::new();
         for (i, net) in self.outbound.allow_private.iter().enumerate() {
             allow_private.push(net.parse::<ipnet::IpNet>().map_err(|e| {
@@ -296,6 +302,7 @@ impl Settings {
             }
         }
         Ok(Validated {
+            credential_cache_ttl,
             public_url,
             database,
             session_lifetime,

@@ -7,7 +7,8 @@ use crate::state::AppState;
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
-use idgate_core::{Partner, ReturnUrlStatus, Tier};
+use idgate_core::{CredentialKind, Partner, ReturnUrlStatus, Tier};
+use idgate_hub::credentials::IssuedCredential;
 use idgate_hub::keys::{KeyFileError, Keys};
 use idgate_hub::outbound::Outbound;
 use idgate_hub::service::{Hub, HubParts, ServiceError};
@@ -245,8 +246,20 @@ async fn check_data_keys(
 #[derive(Debug)]
 pub struct DemoPartner {
     pub partner: Partner,
-    pub secrets: idgate_hub::service::partners::PartnerSecrets,
+    /// One per dialect, shown this once.
+    pub credentials: Vec<IssuedCredential>,
     pub return_url: String,
+}
+
+impl DemoPartner {
+    /// The value shown under `field` for credentials of `kind` (empty if there is none).
+    pub fn secret(&self, kind: CredentialKind, field: &str) -> &str {
+        self.credentials
+            .iter()
+            .find(|c| c.kind == kind)
+            .and_then(|c| c.secret(field))
+            .unwrap_or_default()
+    }
 }
 
 /// Creates the demo partner (with an approved return URL on idgate's own demo page) unless it
@@ -262,7 +275,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
     {
         return Ok(None);
     }
-    let (partner, secrets) = hub.create_partner("Demo partner", Tier::SelfServe).await?;
+    let (partner, credentials) = hub.create_partner("Demo partner", Tier::SelfServe).await?;
     let return_url = format!("{}/demo/return", hub.settings().public_base());
     let (rule, _) = hub.register_return_url(&partner, &return_url).await?;
     hub.decide_return_url(rule.id, ReturnUrlStatus::Approved)
@@ -273,7 +286,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
         .await?;
     Ok(Some(DemoPartner {
         partner,
-        secrets,
+        credentials,
         return_url,
     }))
 }

@@ -14,7 +14,7 @@ mod webhooks;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
+    Credential, CredentialId, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
     ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
@@ -253,17 +253,26 @@ impl Store for PgStore {
     }
 
     async fn insert_credential(&self, c: &Credential) -> StoreResult<()> {
+        let shared_secret = sealed::seal(
+            &self.keys,
+            "credentials",
+            "shared_secret",
+            &c.id.0.hyphenated().to_string(),
+            c.shared_secret.as_ref(),
+        )?;
         self.write(|| {
             sqlx::query(
                 "INSERT INTO credentials
-                 (id, partner_id, kind, lookup_digest, secret_digest, created_at, revoked_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 (id, partner_id, kind, lookup_digest, secret_digest, shared_secret, created_at,
+                  revoked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(c.id.0)
             .bind(c.partner_id.0)
             .bind(c.kind.as_str())
             .bind(&c.lookup_digest)
             .bind(&c.secret_digest)
+            .bind(&shared_secret)
             .bind(c.created_at)
             .bind(c.revoked_at)
             .execute(&self.pool)
@@ -278,17 +287,54 @@ impl Store for PgStore {
         kind: CredentialKind,
         lookup_digest: &str,
     ) -> StoreResult<Option<Credential>> {
-        sqlx::query(
-            "SELECT * FROM credentials
-             WHERE kind = $1 AND lookup_digest = $2 AND revoked_at IS NULL",
-        )
-        .bind(kind.as_str())
-        .bind(lookup_digest)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?
-        .map(|r| rows::credential(&r))
-        .transpose()
+        sqlx::query("SELECT * FROM credentials WHERE kind = $1 AND lookup_digest = $2")
+            .bind(kind.as_str())
+            .bind(lookup_digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| rows::credential(&r, &self.keys))
+            .transpose()
+    }
+
+    async fn get_credential(&self, id: CredentialId) -> StoreResult<Option<Credential>> {
+        sqlx::query("SELECT * FROM credentials WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| rows::credential(&r, &self.keys))
+            .transpose()
+    }
+
+    async fn list_credentials(&self, partner: PartnerId) -> StoreResult<Vec<Credential>> {
+        sqlx::query("SELECT * FROM credentials WHERE partner_id = $1 ORDER BY created_at, id")
+            .bind(partner.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| rows::credential(r, &self.keys))
+            .collect()
+    }
+
+    async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()> {
+        let done = self
+            .write(|| {
+                sqlx::query(
+                    "UPDATE credentials SET revoked_at = LEAST(COALESCE(revoked_at, $2), $2)
+                     WHERE id = $1",
+                )
+                .bind(id.0)
+                .bind(at)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(write_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("credential"));
+        }
+        Ok(())
     }
 
     async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {

@@ -62,9 +62,17 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
     })
 }
 
-pub fn credential(row: &PgRow) -> StoreResult<Credential> {
+pub fn credential(row: &PgRow, keys: &KeyRing) -> StoreResult<Credential> {
+    let id: Uuid = get(row, "id")?;
     Ok(Credential {
-        id: CredentialId(get(row, "id")?),
+        shared_secret: sealed::open(
+            keys,
+            "credentials",
+            "shared_secret",
+            &id.hyphenated().to_string(),
+            get(row, "shared_secret")?,
+        )?,
+        id: CredentialId(id),
         partner_id: PartnerId(get(row, "partner_id")?),
         kind: parsed(row, "kind")?,
         lookup_digest: get(row, "lookup_digest")?,

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use connection::{Readers, Writer, backend};
 use idgate_core::{
-    Credential, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
+    Credential, CredentialId, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
     ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
@@ -254,20 +254,29 @@ impl Store for SqliteStore {
     }
 
     async fn insert_credential(&self, cred: &Credential) -> StoreResult<()> {
+        let shared_secret = sealed::seal(
+            &self.keys,
+            "credentials",
+            "shared_secret",
+            &cred.id.0.hyphenated().to_string(),
+            cred.shared_secret.as_ref(),
+        )?;
         let cred = cred.clone();
         self.writer
             .write(move |c| {
                 execute(
                     c,
                     "INSERT INTO credentials
-                     (id, partner_id, kind, lookup_digest, secret_digest, created_at, revoked_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     (id, partner_id, kind, lookup_digest, secret_digest, shared_secret,
+                      created_at, revoked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         cred.id.to_string(),
                         cred.partner_id.to_string(),
                         cred.kind.as_str(),
                         cred.lookup_digest,
                         cred.secret_digest,
+                        shared_secret,
                         micros(cred.created_at),
                         opt_micros(cred.revoked_at)
                     ],
@@ -286,12 +295,53 @@ impl Store for SqliteStore {
         self.readers.with(|c| {
             query_one(
                 c,
-                "SELECT * FROM credentials
-                 WHERE kind = ?1 AND lookup_digest = ?2 AND revoked_at IS NULL",
+                "SELECT * FROM credentials WHERE kind = ?1 AND lookup_digest = ?2",
                 [kind.as_str(), lookup_digest],
-                rows::credential,
+                |r| rows::credential(r, &self.keys),
             )
         })
+    }
+
+    async fn get_credential(&self, id: CredentialId) -> StoreResult<Option<Credential>> {
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM credentials WHERE id = ?1",
+                [id.to_string()],
+                |r| rows::credential(r, &self.keys),
+            )
+        })
+    }
+
+    async fn list_credentials(&self, partner: PartnerId) -> StoreResult<Vec<Credential>> {
+        self.readers.with(|c| {
+            query_all(
+                c,
+                "SELECT * FROM credentials WHERE partner_id = ?1 ORDER BY created_at, id",
+                [partner.to_string()],
+                |r| rows::credential(r, &self.keys),
+            )
+        })
+    }
+
+    async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                let done = execute(
+                    c,
+                    "UPDATE credentials
+                     SET revoked_at = CASE WHEN revoked_at IS NOT NULL AND revoked_at < ?2
+                                           THEN revoked_at ELSE ?2 END
+                     WHERE id = ?1",
+                    params![id.to_string(), micros(at)],
+                )
+                .map_err(write_error("credential"))?;
+                if done == 0 {
+                    return Err(StoreError::NotFound("credential"));
+                }
+                Ok(())
+            })
+            .await
     }
 
     async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {

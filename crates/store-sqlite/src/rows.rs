@@ -97,9 +97,17 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
     })
 }
 
-pub fn credential(row: &Row<'_>) -> StoreResult<Credential> {
+pub fn credential(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Credential> {
+    let id = CredentialId(uuid(&get::<String>(row, "id")?)?);
     Ok(Credential {
-        id: CredentialId(uuid(&get::<String>(row, "id")?)?),
+        shared_secret: sealed::open(
+            keys,
+            "credentials",
+            "shared_secret",
+            &id.0.hyphenated().to_string(),
+            get(row, "shared_secret")?,
+        )?,
+        id,
         partner_id: PartnerId(uuid(&get::<String>(row, "partner_id")?)?),
         kind: parsed(row, "kind")?,
         lookup_digest: get(row, "lookup_digest")?,

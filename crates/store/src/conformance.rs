@@ -151,6 +151,7 @@ pub async fn partners_and_credentials(store: &dyn Store) {
         kind: CredentialKind::EasyFreelance,
         lookup_digest: "lookup-1".into(),
         secret_digest: "secret-1".into(),
+        shared_secret: None,
         created_at: t(1),
         revoked_at: None,
     };
@@ -173,11 +174,56 @@ pub async fn partners_and_credentials(store: &dyn Store) {
     );
     let dup = Credential {
         id: CredentialId::new(),
-        ..cred
+        ..cred.clone()
     };
     assert!(matches!(
         store.insert_credential(&dup).await,
         Err(StoreError::Duplicate(_))
+    ));
+
+    // An HMAC kind's shared secret comes back as it went in.
+    let signed = Credential {
+        id: CredentialId::new(),
+        lookup_digest: "lookup-2".into(),
+        secret_digest: "secret-2".into(),
+        shared_secret: Some("shared-secret-2".into()),
+        created_at: t(2),
+        ..cred.clone()
+    };
+    ok(store.insert_credential(&signed).await, "insert signed");
+    assert_eq!(
+        ok(store.get_credential(signed.id).await, "get"),
+        Some(signed.clone())
+    );
+    assert_eq!(
+        ok(store.list_credentials(p.id).await, "list"),
+        vec![cred.clone(), signed.clone()]
+    );
+    assert_eq!(ok(store.list_credentials(other.id).await, "list"), vec![]);
+
+    // Revocation: found still (the caller decides), and an earlier time is never extended.
+    ok(
+        store.revoke_credential(cred.id, t(100)).await,
+        "revoke later",
+    );
+    ok(
+        store.revoke_credential(cred.id, t(50)).await,
+        "revoke sooner",
+    );
+    ok(
+        store.revoke_credential(cred.id, t(70)).await,
+        "revoke later again",
+    );
+    let revoked = ok(
+        store
+            .find_credential(CredentialKind::EasyFreelance, "lookup-1")
+            .await,
+        "find",
+    );
+    assert_eq!(revoked.and_then(|c| c.revoked_at), Some(t(50)));
+    assert!(matches!(
+        store.revoke_credential(CredentialId::new(), t(1)).await,
+        Err(StoreError::NotFound(_))
     ));
 }
 

@@ -9,9 +9,9 @@ pub mod sealed;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    Credential, CredentialKind, Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId,
-    EventId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, Session,
-    SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
+    Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
+    DeliveryStatus, EndpointId, EventId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
+    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
 };
 
 pub use cipher::{KeyRing, KeyRingError};
@@ -64,12 +64,19 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
     async fn list_partners(&self) -> StoreResult<Vec<Partner>>;
 
     async fn insert_credential(&self, credential: &Credential) -> StoreResult<()>;
-    /// The live (not revoked) credential of `kind` whose lookup digest is `lookup_digest`.
+    /// The credential of `kind` whose lookup digest is `lookup_digest`, revoked or not: its
+    /// `revoked_at` may lie in the future (a rotation's grace period), so the caller decides.
     async fn find_credential(
         &self,
         kind: CredentialKind,
         lookup_digest: &str,
     ) -> StoreResult<Option<Credential>>;
+    async fn get_credential(&self, id: CredentialId) -> StoreResult<Option<Credential>>;
+    /// A partner's credentials, oldest first.
+    async fn list_credentials(&self, partner: PartnerId) -> StoreResult<Vec<Credential>>;
+    /// The credential stops working at `at` (or earlier, if it was already due to);
+    /// `NotFound` for an unknown id.
+    async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()>;
 
     async fn insert_return_url_rule(&self, rule: &ReturnUrlRule) -> StoreResult<()>;
     async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>>;

@@ -5,7 +5,7 @@ use crate::HubState;
 use crate::easyfreelance::problem::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use idgate_core::Partner;
+use idgate_core::{CredentialKind, Partner};
 use idgate_hub::service::ServiceError;
 
 /// The authenticated partner.
@@ -32,7 +32,7 @@ impl FromRequestParts<HubState> for EasyFreelancePartner {
             return Err(ServiceError::Unauthenticated.into());
         };
         state
-            .authenticate_easyfreelance(token, api_key)
+            .authenticate(CredentialKind::EasyFreelance, token, api_key)
             .await
             .map(EasyFreelancePartner)
             .map_err(ApiError::from)

@@ -10,6 +10,7 @@
 //! - `GET /openapi.json`, `GET /docs/` (Swagger UI, served from the binary)
 
 mod auth;
+pub mod credentials;
 mod dto;
 mod handlers;
 mod openapi;

@@ -1,8 +1,10 @@
 //! EasyFreelance on the shared layer's side: its status words; webhooks use idgate's standard
 //! envelope and Standard Webhooks signatures only.
 
+use super::credentials::EasyFreelanceCredentials;
 use idgate_core::{Dialect, Status};
 use idgate_hub::DialectWire;
+use idgate_hub::credentials::CredentialScheme;
 
 #[derive(Debug)]
 pub struct EasyFreelanceWire;
@@ -14,6 +16,10 @@ impl DialectWire for EasyFreelanceWire {
 
     fn status_word(&self, status: Status) -> &'static str {
         status_word(status)
+    }
+
+    fn credentials(&self) -> Option<&dyn CredentialScheme> {
+        Some(&EasyFreelanceCredentials)
     }
 }
 

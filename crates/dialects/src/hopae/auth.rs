@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use idgate_core::Partner;
+use idgate_core::{CredentialKind, Partner};
 use idgate_hub::service::ServiceError;
 
 /// The authenticated partner (a Hopae "app").
@@ -47,7 +47,7 @@ impl FromRequestParts<HubState> for HopaePartner {
             return Err(reject(ServiceError::Unauthenticated));
         };
         state
-            .authenticate_hopae(&client_id, &client_secret)
+            .authenticate(CredentialKind::Hopae, &client_id, &client_secret)
             .await
             .map(HopaePartner)
             .map_err(|e| match e {

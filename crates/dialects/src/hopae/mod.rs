@@ -9,6 +9,7 @@
 //! - `GET /openapi.json`
 
 mod auth;
+pub mod credentials;
 mod dto;
 mod handlers;
 mod openapi;

@@ -1,9 +1,11 @@
 //! Hopae Connect on the shared layer's side: status words, the webhook envelope (no personal
 //! data) and `X-Hopae-Signature`.
 
+use super::credentials::HopaeCredentials;
 use aws_lc_rs::hmac;
 use idgate_core::{Dialect, EndpointSecret, EventId, Session, SessionEvent, Status};
 use idgate_hub::DialectWire;
+use idgate_hub::credentials::CredentialScheme;
 use idgate_hub::dialect::webhook_timestamp as timestamp;
 use idgate_hub::service::webhooks::secret_text;
 use serde_json::{Value, json};
@@ -18,6 +20,10 @@ impl DialectWire for HopaeWire {
 
     fn status_word(&self, status: Status) -> &'static str {
         status_word(status)
+    }
+
+    fn credentials(&self) -> Option<&dyn CredentialScheme> {
+        Some(&HopaeCredentials)
     }
 
     fn webhook_payload(&self, id: EventId, session: &Session, event: &SessionEvent) -> Value {

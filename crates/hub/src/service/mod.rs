@@ -56,6 +56,7 @@ pub struct HubParts {
 impl Hub {
     pub fn new(parts: HubParts) -> Hub {
         Hub {
+            auth_cache: partners::AuthCache::new(parts.config.credential_cache_ttl),
             store: parts.store,
             providers: Arc::new(parts.providers),
             settings: Arc::new(parts.settings),
@@ -63,7 +64,6 @@ impl Hub {
             keys: parts.keys,
             outbound: parts.outbound,
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
-            auth_cache: Default::default(),
             dialects: parts.dialects,
         }
     }

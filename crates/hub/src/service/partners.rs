@@ -1,57 +1,23 @@
-//! Partners and their credentials.
+//! Partners and their credentials: issued by each dialect's scheme, verified, revoked and
+//! rotated here the same way for every kind.
 
-use super::{Hub, ServiceError, ServiceResult, digest, random_token};
-use chrono::Utc;
+use super::{Hub, ServiceError, ServiceResult, digest};
+use crate::credentials::IssuedCredential;
+use aws_lc_rs::digest as sha;
+use chrono::{DateTime, Duration, Utc};
 use idgate_core::{Credential, CredentialId, CredentialKind, Partner, PartnerId, Tier};
-use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 
-/// EasyFreelance credentials, returned once at creation and never stored in clear.
-#[derive(Clone, serde::Serialize)]
-pub struct EasyFreelanceSecrets {
-    /// `Authorization: Bearer <access_token>`.
-    pub access_token: String,
-    /// `API-key: <api_key>`.
-    pub api_key: String,
-}
-
-impl fmt::Debug for EasyFreelanceSecrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EasyFreelanceSecrets(<redacted>)")
-    }
-}
-
-/// A new partner's credentials, one per dialect, shown once.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct PartnerSecrets {
-    pub easyfreelance: EasyFreelanceSecrets,
-    pub hopae: HopaeSecrets,
-}
-
-/// Hopae Connect credentials (HTTP Basic), returned once at creation.
-#[derive(Clone, serde::Serialize)]
-pub struct HopaeSecrets {
-    pub client_id: String,
-    pub client_secret: String,
-}
-
-impl fmt::Debug for HopaeSecrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HopaeSecrets")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Hub {
-    /// Creates a partner with one credential per dialect.
+    /// Creates a partner with one credential per dialect that issues them, in the order the
+    /// dialects are registered.
     pub async fn create_partner(
         &self,
         name: &str,
         tier: Tier,
-    ) -> ServiceResult<(Partner, PartnerSecrets)> {
+    ) -> ServiceResult<(Partner, Vec<IssuedCredential>)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(ServiceError::Internal(
@@ -66,105 +32,145 @@ impl Hub {
             created_at: Utc::now(),
         };
         self.store.insert_partner(&partner).await?;
-        let secrets = PartnerSecrets {
-            easyfreelance: self.issue_easyfreelance_credential(partner.id).await?,
-            hopae: self.issue_hopae_credential(partner.id).await?,
-        };
-        Ok((partner, secrets))
+        let kinds: Vec<CredentialKind> = self
+            .dialects
+            .all()
+            .filter_map(|w| w.credentials().map(|c| c.kind()))
+            .collect();
+        let mut issued = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            issued.push(self.issue_credential(partner.id, kind).await?);
+        }
+        Ok((partner, issued))
     }
 
-    pub async fn issue_easyfreelance_credential(
+    /// A new credential of `kind` for the partner; its secrets are in the answer only.
+    pub async fn issue_credential(
         &self,
         partner_id: PartnerId,
-    ) -> ServiceResult<EasyFreelanceSecrets> {
-        let secrets = EasyFreelanceSecrets {
-            access_token: format!("idg_pat_{}", random_token(32)?),
-            api_key: uuid::Uuid::new_v4().hyphenated().to_string(),
-        };
+        kind: CredentialKind,
+    ) -> ServiceResult<IssuedCredential> {
+        let (dialect, scheme) = self.dialects.credential_scheme(kind).ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "no dialect served here issues {} credentials",
+                kind.as_str()
+            ))
+        })?;
+        let secrets = scheme.issue()?;
         let credential = Credential {
             id: CredentialId::new(),
             partner_id,
-            kind: CredentialKind::EasyFreelance,
-            lookup_digest: digest(&secrets.access_token),
-            secret_digest: digest(&secrets.api_key),
+            kind,
+            lookup_digest: digest(&secrets.lookup),
+            secret_digest: digest(&secrets.check),
+            shared_secret: secrets.shared_secret,
             created_at: Utc::now(),
             revoked_at: None,
         };
         self.store.insert_credential(&credential).await?;
-        Ok(secrets)
+        Ok(IssuedCredential {
+            id: credential.id,
+            kind,
+            dialect,
+            title: scheme.title(),
+            base_path: scheme.base_path(),
+            shown: secrets.shown,
+        })
     }
 
-    pub async fn issue_hopae_credential(
+    /// The partner's credentials (no secrets), oldest first.
+    pub async fn partner_credentials(
         &self,
         partner_id: PartnerId,
-    ) -> ServiceResult<HopaeSecrets> {
-        let secrets = HopaeSecrets {
-            client_id: hex::encode(super::random_bytes(16)?),
-            client_secret: format!("idg_cs_{}", random_token(32)?),
-        };
-        let credential = Credential {
-            id: CredentialId::new(),
-            partner_id,
-            kind: CredentialKind::Hopae,
-            lookup_digest: digest(&secrets.client_id),
-            secret_digest: digest(&secrets.client_secret),
-            created_at: Utc::now(),
-            revoked_at: None,
-        };
-        self.store.insert_credential(&credential).await?;
-        Ok(secrets)
+    ) -> ServiceResult<Vec<Credential>> {
+        Ok(self.store.list_credentials(partner_id).await?)
     }
 
-    /// The partner whose Hopae `client_id` and `client_secret` these are.
-    pub async fn authenticate_hopae(
+    /// Stops a credential from authenticating at `at` (now, unless a grace period is given).
+    /// This node forgets it at once; other nodes within `api.credential_cache_ttl`, the bound
+    /// on how long a revoked credential can still be accepted.
+    pub async fn revoke_credential(
         &self,
-        client_id: &str,
-        client_secret: &str,
-    ) -> ServiceResult<Partner> {
-        self.authenticate(CredentialKind::Hopae, client_id, client_secret)
-            .await
+        id: CredentialId,
+        at: DateTime<Utc>,
+    ) -> ServiceResult<Credential> {
+        self.store.revoke_credential(id, at).await?;
+        let credential = self
+            .store
+            .get_credential(id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        self.auth_cache
+            .forget(credential.kind, &credential.lookup_digest);
+        Ok(credential)
     }
 
-    /// The partner owning both the bearer token and the `API-key`, which must belong together.
+    /// Issues a credential of the same kind for the same partner and revokes the old one
+    /// after `grace`, so the partner can switch without an outage.
+    pub async fn rotate_credential(
+        &self,
+        id: CredentialId,
+        grace: Duration,
+    ) -> ServiceResult<(IssuedCredential, Credential)> {
+        let old = self
+            .store
+            .get_credential(id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        if !old.is_live_at(Utc::now()) {
+            return Err(ServiceError::Internal(
+                "this credential is revoked already; issue a new one instead".into(),
+            ));
+        }
+        let issued = self.issue_credential(old.partner_id, old.kind).await?;
+        let old = self.revoke_credential(id, Utc::now() + grace).await?;
+        Ok((issued, old))
+    }
+
+    /// The partner owning a credential of `kind`: `lookup` finds it, `check` must match in
+    /// constant time (after the scheme's canonical form), and it must not be revoked.
     ///
     /// Known credentials are cached briefly (see [`AuthCache`]): every API call authenticates,
     /// and two database round trips per call were the largest cost of a status poll.
-    pub async fn authenticate_easyfreelance(
-        &self,
-        access_token: &str,
-        api_key: &str,
-    ) -> ServiceResult<Partner> {
-        // API keys are UUIDs; compare their canonical form so letter case does not matter.
-        let api_key = uuid::Uuid::parse_str(api_key.trim())
-            .map(|u| u.hyphenated().to_string())
-            .map_err(|_| ServiceError::Unauthenticated)?;
-        self.authenticate(CredentialKind::EasyFreelance, access_token, &api_key)
-            .await
-    }
-
-    /// Finds the credential of `kind` by its first secret and checks the second in constant
-    /// time.
-    async fn authenticate(
+    pub async fn authenticate(
         &self,
         kind: CredentialKind,
-        lookup_secret: &str,
-        second_secret: &str,
+        lookup: &str,
+        check: &str,
     ) -> ServiceResult<Partner> {
+        let check = self
+            .dialects
+            .credential_scheme(kind)
+            .and_then(|(_, scheme)| scheme.canonical_check(check))
+            .ok_or(ServiceError::Unauthenticated)?;
+        let (credential, partner) = self.credential(kind, lookup).await?;
+        let given = digest(&check);
+        if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
+            return Err(ServiceError::Unauthenticated);
+        }
+        Ok(partner)
+    }
+
+    /// The live credential of `kind` that `lookup` finds, with its partner (for kinds that
+    /// verify a request signature with the credential's shared secret).
+    pub async fn credential(
+        &self,
+        kind: CredentialKind,
+        lookup: &str,
+    ) -> ServiceResult<(Credential, Partner)> {
         // The cache is keyed by the raw digest: no hex text is built unless the database is asked.
-        let lookup = digest::digest(&digest::SHA256, lookup_secret.as_bytes());
+        let lookup_digest = sha::digest(&sha::SHA256, lookup.as_bytes());
         // SHA-256 is 32 bytes, so this never fails.
-        let raw =
-            <[u8; 32]>::try_from(lookup.as_ref()).map_err(|_| ServiceError::Unauthenticated)?;
+        let raw = <[u8; 32]>::try_from(lookup_digest.as_ref())
+            .map_err(|_| ServiceError::Unauthenticated)?;
         let cache_key = (kind, raw);
         let entry = match self.auth_cache.get(&cache_key) {
             Some(found) => found,
             None => {
-                let lookup = hex::encode(lookup);
                 let credential = self
                     .store
-                    .find_credential(kind, &lookup)
+                    .find_credential(kind, &hex::encode(lookup_digest))
                     .await?
-                    .filter(|c| c.revoked_at.is_none())
                     .ok_or(ServiceError::Unauthenticated)?;
                 let partner = self
                     .store
@@ -175,19 +181,20 @@ impl Hub {
             }
         };
         let (credential, partner) = entry.as_ref();
-        let given = digest(second_secret);
-        if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
+        // A cached credential carries its revocation time, so a grace period ends on time.
+        if !credential.is_live_at(Utc::now()) {
             return Err(ServiceError::Unauthenticated);
         }
-        Ok(partner.clone())
+        Ok((credential.clone(), partner.clone()))
     }
 }
 
 /// Recently verified credentials, by the digest of their token, for a short time. Only what
 /// the database said is cached (never a failed lookup), and entries expire, so a credential
-/// changed in the database is seen by every node within [`AuthCache::TTL`].
-#[derive(Debug, Default)]
+/// changed in the database is seen by every node within the TTL (`api.credential_cache_ttl`).
+#[derive(Debug)]
 pub struct AuthCache {
+    ttl: std::time::Duration,
     entries: std::sync::Mutex<std::collections::HashMap<AuthKey, (CachedCredential, Instant)>>,
 }
 
@@ -197,20 +204,43 @@ type AuthKey = (CredentialKind, [u8; 32]);
 type CachedCredential = Arc<(Credential, Partner)>;
 
 impl AuthCache {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
     const CAPACITY: usize = 10_000;
+
+    pub fn new(ttl: std::time::Duration) -> Self {
+        AuthCache {
+            ttl,
+            entries: Default::default(),
+        }
+    }
+
+    pub fn ttl(&self) -> std::time::Duration {
+        self.ttl
+    }
 
     fn get(&self, key: &AuthKey) -> Option<CachedCredential> {
         let entries = self.entries.lock().ok()?;
         let (entry, at) = entries.get(key)?;
-        (at.elapsed() < Self::TTL).then(|| Arc::clone(entry))
+        (at.elapsed() < self.ttl).then(|| Arc::clone(entry))
+    }
+
+    /// Drops the entry for a credential (its lookup digest in hex), e.g. once revoked.
+    fn forget(&self, kind: CredentialKind, lookup_digest: &str) {
+        let Ok(raw) = hex::decode(lookup_digest) else {
+            return;
+        };
+        let Ok(raw) = <[u8; 32]>::try_from(raw.as_slice()) else {
+            return;
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&(kind, raw));
+        }
     }
 
     fn put(&self, key: AuthKey, credential: Credential, partner: Partner) -> CachedCredential {
         let entry = Arc::new((credential, partner));
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::CAPACITY {
-                entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+                entries.retain(|_, (_, at)| at.elapsed() < self.ttl);
                 if entries.len() >= Self::CAPACITY {
                     entries.clear();
                 }

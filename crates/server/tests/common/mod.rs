@@ -3,7 +3,7 @@
 
 pub mod oidc;
 
-use idgate_core::{ReturnUrlStatus, Tier};
+use idgate_core::{CredentialKind, ReturnUrlStatus, Tier};
 use idgate_hub::Hub;
 use idgate_server::Settings;
 use idgate_server::startup::{self, RunningServer};
@@ -79,7 +79,7 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
         "database": database(dir),
         "keys": { "file": dir.join("idgate.keys") },
         "sessions": { "lifetime": "7d", "result_token_lifetime": "5m", "expiry_interval": "1h", "expiry_lease": "60s" },
-        "api": { "test_mode": true },
+        "api": { "test_mode": true, "credential_cache_ttl": "30s" },
         "demo": { "partner": false },
         "providers": {
             "veriff": { "adapter": "sandbox", "label": "Veriff (sandbox)" },
@@ -163,17 +163,25 @@ impl TestApp {
     }
 
     pub async fn partner(&self, name: &str) -> Partner {
-        let (p, secrets) = self
+        let (p, credentials) = self
             .hub
             .create_partner(name, Tier::SelfServe)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let secret = |kind: CredentialKind, field: &str| {
+            credentials
+                .iter()
+                .find(|c| c.kind == kind)
+                .and_then(|c| c.secret(field))
+                .unwrap_or_default()
+                .to_owned()
+        };
         Partner {
             id: p.id.to_string(),
-            token: secrets.easyfreelance.access_token,
-            api_key: secrets.easyfreelance.api_key,
-            client_id: secrets.hopae.client_id,
-            client_secret: secrets.hopae.client_secret,
+            token: secret(CredentialKind::EasyFreelance, "access_token"),
+            api_key: secret(CredentialKind::EasyFreelance, "api_key"),
+            client_id: secret(CredentialKind::Hopae, "client_id"),
+            client_secret: secret(CredentialKind::Hopae, "client_secret"),
         }
     }
 
