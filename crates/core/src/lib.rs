@@ -4,6 +4,7 @@
 
 pub mod ids;
 pub mod lifecycle;
+pub mod outcome;
 pub mod partner;
 pub mod personal;
 pub mod return_url;
@@ -12,6 +13,7 @@ pub mod webhook;
 
 pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
+pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{Credential, CredentialKind, Partner, Tier};
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,

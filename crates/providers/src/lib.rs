@@ -7,10 +7,12 @@ pub mod registry;
 pub mod sandbox;
 
 use async_trait::async_trait;
-use idgate_core::{MatchResult, ProviderEvidence, SessionId};
+use idgate_core::SessionId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+// Outcomes are domain types (the lifecycle plans from them); adapters produce them.
+pub use idgate_core::outcome::{Decision, ProviderOutcome};
 pub use registry::{AdapterKind, ProviderConfig, ProviderRegistry};
 pub use sandbox::{SandboxKind, SandboxProvider};
 
@@ -175,58 +177,6 @@ impl StartAction {
             | StartAction::Push { provider_reference } => provider_reference.as_deref(),
         }
     }
-}
-
-/// The decision a provider reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Approved,
-    Declined,
-    ResubmissionRequested,
-    Review,
-    /// The user cancelled at the provider.
-    Cancelled,
-    /// The provider failed technically.
-    Failed,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Approved => "approved",
-            Decision::Declined => "declined",
-            Decision::ResubmissionRequested => "resubmission_requested",
-            Decision::Review => "review",
-            Decision::Cancelled => "cancelled",
-            Decision::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Decision::Approved,
-            Decision::Declined,
-            Decision::ResubmissionRequested,
-            Decision::Review,
-            Decision::Cancelled,
-            Decision::Failed,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
-    }
-}
-
-/// What a provider returned for a session, in idgate's terms.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProviderOutcome {
-    pub decision: Decision,
-    pub reason: Option<String>,
-    pub raw_status: Option<String>,
-    pub achieved_loa: Option<u8>,
-    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
-    pub match_result: Option<MatchResult>,
-    pub evidence: Option<ProviderEvidence>,
 }
 
 /// Why a provider call failed. Messages are safe to show to the end user.

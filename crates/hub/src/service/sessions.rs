@@ -8,11 +8,9 @@ use idgate_core::{
     SessionEvent, SessionId, Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
-use idgate_providers::{
-    Decision, FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest,
-};
+use idgate_core::outcome::{assured, outcome_plan};
+use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
 use idgate_store::StoreError;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How often a transition is retried when another writer got there first.
@@ -565,110 +563,5 @@ pub fn session_context<'a>(session: &'a Session, material: &'a FlowMaterial) -> 
         match_data: session.match_data.as_ref().map(|m| &m.0),
         secrets: Some(material.secrets()),
         callback_url: Some(&material.callback_url),
-    }
-}
-
-/// The outcome as recorded: an approval that missed the requested assurance is a decline.
-fn assured<'a>(session: &Session, outcome: &'a ProviderOutcome) -> Cow<'a, ProviderOutcome> {
-    if outcome.decision == Decision::Approved && !session.assurance_met(outcome.achieved_loa) {
-        let mut declined = outcome.clone();
-        declined.decision = Decision::Declined;
-        declined.reason = Some("insufficient_loa".to_owned());
-        Cow::Owned(declined)
-    } else {
-        Cow::Borrowed(outcome)
-    }
-}
-
-/// The events that take a session from `status` to the provider's decision.
-pub fn outcome_plan(
-    status: Status,
-    outcome: &ProviderOutcome,
-) -> Vec<(LifecycleEvent, TransitionNote)> {
-    let note = || TransitionNote {
-        reason: outcome.reason.clone(),
-        raw_provider_status: outcome.raw_status.clone(),
-        details: serde_json::json!({ "decision": outcome.decision.as_str() }),
-    };
-    let final_event = match outcome.decision {
-        Decision::Approved => LifecycleEvent::Approve,
-        Decision::Declined => LifecycleEvent::Decline,
-        Decision::ResubmissionRequested => LifecycleEvent::RequestResubmission,
-        Decision::Review => LifecycleEvent::Review,
-        Decision::Cancelled => return vec![(LifecycleEvent::Cancel, note())],
-        Decision::Failed => return vec![(LifecycleEvent::Fail, note())],
-    };
-    let mut plan = Vec::new();
-    let resubmitting_again = status == Status::ResubmissionRequested
-        && final_event == LifecycleEvent::RequestResubmission;
-    if matches!(status, Status::Created | Status::ResubmissionRequested) && !resubmitting_again {
-        plan.push((LifecycleEvent::Start, TransitionNote::default()));
-    }
-    if matches!(
-        status,
-        Status::Created | Status::Started | Status::ResubmissionRequested
-    ) && !resubmitting_again
-    {
-        plan.push((LifecycleEvent::Submit, TransitionNote::default()));
-    }
-    plan.push((final_event, note()));
-    plan
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use idgate_providers::sandbox::{SandboxKind, SandboxProvider, SandboxSettings};
-
-    fn run(from: Status, decision: Decision) -> Result<Status, LifecycleError> {
-        let sandbox = SandboxProvider::new(
-            "sandbox",
-            "Sandbox",
-            SandboxKind::Redirect,
-            SandboxSettings::default(),
-        );
-        let outcome = sandbox
-            .decide(SandboxChoice::new(decision), SessionContext::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut status = from;
-        for (event, _) in outcome_plan(from, &outcome) {
-            status = status.apply(event)?.status();
-        }
-        Ok(status)
-    }
-
-    #[test]
-    fn outcomes_reach_their_status_from_every_live_state() {
-        use Decision as D;
-        use Status as S;
-        for from in [
-            S::Created,
-            S::Started,
-            S::Submitted,
-            S::ResubmissionRequested,
-        ] {
-            assert_eq!(run(from, D::Approved), Ok(S::Approved), "{from}");
-            assert_eq!(run(from, D::Declined), Ok(S::Declined), "{from}");
-            assert_eq!(run(from, D::Review), Ok(S::Review), "{from}");
-            assert_eq!(run(from, D::Failed), Ok(S::Failed), "{from}");
-        }
-        for from in [
-            S::Created,
-            S::Started,
-            S::Submitted,
-            S::ResubmissionRequested,
-        ] {
-            assert_eq!(
-                run(from, D::ResubmissionRequested),
-                Ok(S::ResubmissionRequested),
-                "{from}"
-            );
-        }
-        assert_eq!(run(S::Created, D::Cancelled), Ok(S::Cancelled));
-        assert_eq!(run(S::Started, D::Cancelled), Ok(S::Cancelled));
-        assert_eq!(run(S::Review, D::Approved), Ok(S::Approved));
-        // A late report never moves a decided session.
-        assert!(run(S::Approved, D::Declined).is_err());
-        assert_eq!(run(S::Approved, D::Approved), Ok(S::Approved));
     }
 }
