@@ -20,7 +20,7 @@ pub use personal::{
 };
 pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
 pub use session::{
-    Actor, Dialect, ExternalRefs, NewSession, Session, SessionEvent, TransitionNote,
+    Actor, Dialect, ExternalRefs, NewSession, ProviderState, Session, SessionEvent, TransitionNote,
 };
 pub use webhook::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,

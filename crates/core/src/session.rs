@@ -126,8 +126,29 @@ pub struct Session {
     pub result_claims: Option<ResultClaims>,
     pub match_result: Option<MatchResult>,
     pub evidence: Option<ProviderEvidence>,
+    /// What the provider's adapter keeps between the calls of one flow (BankID's order
+    /// reference and QR secret, a QR simulator's key): sealed at rest like personal data.
+    pub provider_state: Option<ProviderState>,
     /// Sequence number of the last recorded event; the store's optimistic-concurrency check.
     pub version: i64,
+}
+
+/// An adapter's per-session values, opaque to everything but that adapter.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProviderState(pub serde_json::Map<String, serde_json::Value>);
+
+impl ProviderState {
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(serde_json::Value::as_str)
+    }
+}
+
+/// Secrets live here: never printed.
+impl fmt::Debug for ProviderState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProviderState(<redacted>)")
+    }
 }
 
 /// What a dialect asks for when it creates a session.
@@ -215,6 +236,7 @@ impl Session {
             result_claims: None,
             match_result: None,
             evidence: None,
+            provider_state: None,
             version: 1,
         };
         let event = SessionEvent {

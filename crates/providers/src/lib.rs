@@ -7,7 +7,7 @@ pub mod registry;
 pub mod sandbox;
 
 use async_trait::async_trait;
-use idgate_core::SessionId;
+use idgate_core::{ProviderState, SessionId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -127,6 +127,8 @@ pub struct StartRequest<'a> {
     /// The level of assurance the partner asked for.
     pub requested_loa: Option<u8>,
     pub secrets: Option<FlowSecrets<'a>>,
+    /// What an earlier start of this session kept (a second tab, a reload), if anything.
+    pub provider_state: Option<&'a ProviderState>,
 }
 
 /// Per-session values a protocol keeps secret between start and callback (PKCE verifier,
@@ -146,11 +148,14 @@ impl std::fmt::Debug for FlowSecrets<'_> {
 /// What an adapter may know about the session when it interprets a result.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SessionContext<'a> {
+    pub session_id: Option<SessionId>,
     pub user_data: Option<&'a BTreeMap<String, String>>,
     pub match_data: Option<&'a BTreeMap<String, String>>,
     pub secrets: Option<FlowSecrets<'a>>,
     /// Where the provider sent the browser back (`{public_url}/callback/{provider id}`).
     pub callback_url: Option<&'a str>,
+    /// What the adapter kept when it started the session.
+    pub provider_state: Option<&'a ProviderState>,
 }
 
 /// How to continue once a provider session is started.
@@ -165,6 +170,23 @@ pub enum StartAction {
     Qr { provider_reference: Option<String> },
     /// A request was pushed to the user's app: wait for it.
     Push { provider_reference: Option<String> },
+}
+
+/// A started provider session: how to continue, and what the adapter wants kept (sealed)
+/// for the later calls of this flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Started {
+    pub action: StartAction,
+    pub state: Option<ProviderState>,
+}
+
+impl From<StartAction> for Started {
+    fn from(action: StartAction) -> Self {
+        Started {
+            action,
+            state: None,
+        }
+    }
 }
 
 impl StartAction {
@@ -233,11 +255,34 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         })
     }
     /// Begins the provider side of a session.
-    async fn start(&self, request: &StartRequest<'_>) -> Result<StartAction, ProviderError>;
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Started, ProviderError>;
     /// Interprets the browser's return to `/callback/{provider id}` (query parameters).
     async fn callback(
         &self,
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
     ) -> Result<ProviderOutcome, ProviderError>;
+    /// The text of the QR code to show at `now` (unix seconds) for a started QR flow, from
+    /// what `start` kept. Animated codes (BankID's) change every second; `None` when this
+    /// provider shows none.
+    fn qr_content(&self, session: SessionContext<'_>, now: i64) -> Option<String> {
+        let _ = (session, now);
+        None
+    }
+    /// Asks the provider how a started session stands, for protocols the hub must poll
+    /// (BankID's `collect`): the outcome once decided, `None` while still pending. The hosted
+    /// page's progress requests drive it.
+    async fn collect(
+        &self,
+        session: SessionContext<'_>,
+    ) -> Result<Option<ProviderOutcome>, ProviderError> {
+        let _ = session;
+        Ok(None)
+    }
+    /// Tells the provider that idgate cancelled a started session (the user or the partner
+    /// did), so it stops waiting for the user.
+    async fn cancel(&self, session: SessionContext<'_>) -> Result<(), ProviderError> {
+        let _ = session;
+        Ok(())
+    }
 }

@@ -12,7 +12,7 @@
 
 use crate::{
     Decision, FlowType, InputField, Provider, ProviderError, ProviderInfo, ProviderOutcome,
-    SessionContext, StartAction, StartRequest, UrlGuard,
+    SessionContext, StartAction, StartRequest, Started, UrlGuard,
 };
 use async_trait::async_trait;
 use base64::Engine;
@@ -352,7 +352,7 @@ impl Provider for OidcProvider {
         &self.info
     }
 
-    async fn start(&self, request: &StartRequest<'_>) -> Result<StartAction, ProviderError> {
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Started, ProviderError> {
         let secrets = request
             .secrets
             .ok_or_else(|| config("the OIDC adapter needs per-session secrets"))?;
@@ -383,7 +383,8 @@ impl Provider for OidcProvider {
         Ok(StartAction::Redirect {
             url: url.into(),
             provider_reference: None,
-        })
+        }
+        .into())
     }
 
     async fn callback(

@@ -631,17 +631,19 @@ async fn the_qr_app_refuses_old_forged_and_foreign_codes() {
     let id: idgate_core::SessionId = text(&qr, "verificationId")
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
-    // A genuine code, but made 30 s ago (the validity window is 10 s).
+    // A genuine code (tagged with the session's own QR secret, from its sealed provider
+    // state), but made 30 s ago (the validity window is 10 s).
+    let started = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+    let secret = started
+        .provider_state
+        .as_ref()
+        .and_then(|s| s.get_str("qr_secret"))
+        .and_then(|h| hex::decode(h).ok())
+        .unwrap_or_else(|| panic!("the QR session keeps a secret"));
     let at = Utc::now().timestamp() - 30;
-    let old = QrCode {
-        provider_id: "sandbox-qr".into(),
-        session_id: id,
-        at,
-        tag: app
-            .hub
-            .keys()
-            .bind("sandbox-qr", &QrCode::subject("sandbox-qr", id, at)),
-    };
+    let old = QrCode::signed("sandbox-qr", id, at, &secret);
+    // Tagged with another session's secret: not genuine either.
+    let foreign = QrCode::signed("sandbox-qr", id, Utc::now().timestamp(), &[7u8; 32]);
     let now = Utc::now().timestamp();
     let forged = QrCode {
         at: now,
@@ -651,6 +653,7 @@ async fn the_qr_app_refuses_old_forged_and_foreign_codes() {
     for (code, message) in [
         (old.content(), "expired"),
         (forged.content(), "not a code of this provider"),
+        (foreign.content(), "not a code of this provider"),
         (
             "https://example.com".to_owned(),
             "not a code of this provider",

@@ -518,7 +518,7 @@ impl Store for PgStore {
                         provider_reference = $5, started_at = $6, submitted_at = $7,
                         decided_at = $8, achieved_loa = $9, result_claims = $10,
                         match_result = $11, version = $12, expiry_claimed_until = NULL,
-                        evidence = $14
+                        evidence = $14, provider_state = $15
                      WHERE id = $1 AND version = $13",
                 )
                 .bind(s.id.0)
@@ -535,6 +535,7 @@ impl Store for PgStore {
                 .bind(s.version)
                 .bind(first.seq - 1)
                 .bind(&enc.evidence)
+                .bind(&enc.provider_state)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() != 1 {

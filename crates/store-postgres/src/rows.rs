@@ -2,8 +2,8 @@
 
 use idgate_core::{
     ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
-    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent,
-    SessionId,
+    ProviderEvidence, ProviderState, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session,
+    SessionEvent, SessionId,
 };
 use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
 use serde::de::DeserializeOwned;
@@ -148,6 +148,7 @@ pub fn session(row: &PgRow, keys: &KeyRing) -> StoreResult<Session> {
         result_claims: open::<ResultClaims>(keys, row, &id_text, "result_claims")?,
         match_result: open::<MatchResult>(keys, row, &id_text, "match_result")?,
         evidence: open::<ProviderEvidence>(keys, row, &id_text, "evidence")?,
+        provider_state: open::<ProviderState>(keys, row, &id_text, "provider_state")?,
         version: get(row, "version")?,
     })
 }

@@ -43,8 +43,8 @@ async fn fresh() -> PgStore {
 
 idgate_store::conformance_suite!(fresh());
 
-/// `applicant`, `result_claims` and `provider_id` as stored.
-type CipherColumns = (Option<Vec<u8>>, Option<Vec<u8>>, String);
+/// `applicant`, `result_claims`, `provider_state` and `provider_id` as stored.
+type CipherColumns = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, String);
 
 #[tokio::test]
 async fn personal_data_is_stored_as_ciphertext() {
@@ -58,13 +58,13 @@ async fn personal_data_is_stored_as_ciphertext() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let rows: Vec<CipherColumns> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT applicant, result_claims, provider_id FROM \"{schema}\".sessions"
+        "SELECT applicant, result_claims, provider_state, provider_id FROM \"{schema}\".sessions"
     )))
     .fetch_all(&pool)
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rows.len(), 1);
-    let (applicant, claims, provider) = &rows[0];
+    let (applicant, claims, provider_state, provider) = &rows[0];
     assert_eq!(provider, "veriff");
     for blob in [applicant, claims] {
         let blob = blob.as_deref().unwrap_or_default();
@@ -74,6 +74,12 @@ async fn personal_data_is_stored_as_ciphertext() {
             "plaintext in the database"
         );
     }
+    let kept = provider_state.as_deref().unwrap_or_default();
+    assert!(!kept.is_empty());
+    assert!(
+        !kept.windows(8).any(|w| w == b"d28db9a7"),
+        "the provider's secret in plaintext"
+    );
 }
 
 #[tokio::test]

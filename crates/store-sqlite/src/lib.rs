@@ -562,7 +562,7 @@ impl Store for SqliteStore {
                         provider_reference = ?5, started_at = ?6, submitted_at = ?7,
                         decided_at = ?8, achieved_loa = ?9, result_claims = ?10,
                         match_result = ?11, version = ?12, expiry_claimed_until = NULL,
-                        evidence = ?14
+                        evidence = ?14, provider_state = ?15
                      WHERE id = ?1 AND version = ?13",
                     params![
                         row.id,
@@ -578,7 +578,8 @@ impl Store for SqliteStore {
                         row.sealed.match_result,
                         row.version,
                         expected_version,
-                        row.sealed.evidence
+                        row.sealed.evidence,
+                        row.sealed.provider_state
                     ],
                 )
                 .map_err(backend)?;

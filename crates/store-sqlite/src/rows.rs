@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use idgate_core::{
     ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
-    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session, SessionEvent,
-    SessionId,
+    ProviderEvidence, ProviderState, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session,
+    SessionEvent, SessionId,
 };
 use idgate_store::{KeyRing, StoreError, StoreResult, sealed};
 use rusqlite::Row;
@@ -152,7 +152,7 @@ macro_rules! session_columns {
          external_refs, dialect_options, applicant, requested_loa, requested_claims, match_data, \
          return_url, access_token_digest, provider_reference, created_at, started_at, \
          submitted_at, decided_at, expires_at, achieved_loa, result_claims, match_result, \
-         evidence, version"
+         evidence, provider_state, version"
     };
 }
 pub(crate) use session_columns;
@@ -189,6 +189,7 @@ pub fn session(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Session> {
         result_claims: c.sealed::<ResultClaims>(keys, &id_text, "result_claims")?,
         match_result: c.sealed::<MatchResult>(keys, &id_text, "match_result")?,
         evidence: c.sealed::<ProviderEvidence>(keys, &id_text, "evidence")?,
+        provider_state: c.sealed::<ProviderState>(keys, &id_text, "provider_state")?,
         version: c.get("version")?,
     })
 }

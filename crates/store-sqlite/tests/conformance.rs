@@ -38,7 +38,13 @@ async fn personal_data_is_not_stored_in_clear_text() {
     idgate_store::conformance::sessions_round_trip_with_personal_data(&store).await;
     store.close().await;
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
-    for secret in [&b"Nordmann"[..], b"Kari", b"1990-01-01"] {
+    // Personal data, and the provider's per-flow secret (kept in the provider state).
+    for secret in [
+        &b"Nordmann"[..],
+        b"Kari",
+        b"1990-01-01",
+        b"d28db9a7-4cde-429e-a983-359be676944c",
+    ] {
         assert!(
             !bytes.windows(secret.len()).any(|w| w == secret),
             "found {:?} in the database file",

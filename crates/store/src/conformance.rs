@@ -307,8 +307,23 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
 
     // Results written by a transition come back as written.
     let now = t(30);
+    let mut kept = serde_json::Map::new();
+    kept.insert(
+        "order_ref".into(),
+        "131daac9-16c6-4618-beb0-365768f37288".into(),
+    );
+    kept.insert(
+        "qr_start_secret".into(),
+        "d28db9a7-4cde-429e-a983-359be676944c".into(),
+    );
+    session.provider_state = Some(idgate_core::ProviderState(kept));
     let started = step(&mut session, LifecycleEvent::Start, Actor::EndUser, now);
     commit(store, &session, &started, "start").await;
+    assert_eq!(
+        ok(store.get_session(session.id).await, "get").and_then(|s| s.provider_state),
+        session.provider_state,
+        "the provider's state comes back as kept"
+    );
     let submitted = step(&mut session, LifecycleEvent::Submit, Actor::Provider, now);
     commit(store, &session, &submitted, "submit").await;
     let mut claims = serde_json::Map::new();

@@ -49,6 +49,7 @@ pub struct SealedSession {
     pub result_claims: Option<Vec<u8>>,
     pub match_result: Option<Vec<u8>>,
     pub evidence: Option<Vec<u8>>,
+    pub provider_state: Option<Vec<u8>>,
 }
 
 impl SealedSession {
@@ -72,6 +73,13 @@ impl SealedSession {
                 s.match_result.as_ref(),
             )?,
             evidence: seal(keys, "sessions", "evidence", &id, s.evidence.as_ref())?,
+            provider_state: seal(
+                keys,
+                "sessions",
+                "provider_state",
+                &id,
+                s.provider_state.as_ref(),
+            )?,
         })
     }
 }

@@ -3,12 +3,12 @@
 use super::{Hub, ServiceError, ServiceResult, digest, random_token};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
+use idgate_core::outcome::{assured, outcome_plan};
 use idgate_core::{
     Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, Partner, ResultClaims, Session,
     SessionEvent, SessionId, Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
-use idgate_core::outcome::{assured, outcome_plan};
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
 use idgate_store::StoreError;
 use std::collections::BTreeMap;
@@ -317,8 +317,11 @@ impl Hub {
                 },
             )]
         };
-        self.transition_from(session, Actor::Partner, plan, |_| {})
-            .await
+        let session = self
+            .transition_from(session, Actor::Partner, plan, |_| {})
+            .await?;
+        self.tell_provider_cancelled(&session).await;
+        Ok(session)
     }
 
     /// The end user cancels from a waiting page.
@@ -332,7 +335,53 @@ impl Hub {
                 },
             )]
         };
-        self.transition(id, Actor::EndUser, plan, |_| {}).await
+        let session = self.transition(id, Actor::EndUser, plan, |_| {}).await?;
+        self.tell_provider_cancelled(&session).await;
+        Ok(session)
+    }
+
+    /// A started session's provider stops waiting for the user. Best effort: the session is
+    /// cancelled either way, and a provider that cannot be told lets its request time out.
+    async fn tell_provider_cancelled(&self, session: &Session) {
+        if session.started_at.is_none() {
+            return;
+        }
+        let Some(provider) = self.providers.get(&session.provider_id) else {
+            return;
+        };
+        let material = self.flow_material(session);
+        if let Err(e) = provider.cancel(session_context(session, &material)).await {
+            tracing::warn!(provider = %session.provider_id, error = %e, "could not tell the provider a session was cancelled");
+        }
+    }
+
+    /// The QR code to show now for a started QR session, as its provider makes it.
+    pub fn qr_content(&self, session: &Session) -> Option<String> {
+        let provider = self.providers.get(&session.provider_id)?;
+        let material = self.flow_material(session);
+        provider.qr_content(session_context(session, &material), Utc::now().timestamp())
+    }
+
+    /// Asks the provider of a waiting session how it stands (poll-based protocols) and records
+    /// the outcome once there is one; the session as it stands otherwise.
+    pub async fn collect(&self, session: Session) -> ServiceResult<Session> {
+        if !matches!(session.status, Status::Started | Status::Submitted) {
+            return Ok(session);
+        }
+        let Some(provider) = self.providers.get(&session.provider_id) else {
+            return Ok(session);
+        };
+        let material = self.flow_material(&session);
+        let outcome = provider
+            .collect(session_context(&session, &material))
+            .await?;
+        match outcome {
+            Some(outcome) => {
+                self.apply_outcome_to(session, &outcome, Actor::Provider)
+                    .await
+            }
+            None => Ok(session),
+        }
     }
 
     /// The subject a partner sees for a provider's user: stable for that partner and
@@ -415,7 +464,7 @@ impl Hub {
             .transpose()?;
         let state = self.flow_state(session.id);
         let material = self.flow_material(&session);
-        let action = provider
+        let started = provider
             .start(&StartRequest {
                 session_id: session.id,
                 state: &state,
@@ -424,8 +473,10 @@ impl Hub {
                 identifier: identifier.as_deref(),
                 requested_loa: session.requested_loa,
                 secrets: Some(material.secrets()),
+                provider_state: session.provider_state.as_ref(),
             })
             .await?;
+        let (action, provider_state) = (started.action, started.state);
         let reference = match (&action, identifier.as_deref()) {
             (StartAction::Push { .. }, Some(identifier)) => {
                 Some(self.push_reference(&session.provider_id, identifier))
@@ -445,6 +496,7 @@ impl Hub {
                 |s| {
                     if matches!(s.status, Status::Created | Status::ResubmissionRequested) {
                         s.provider_reference.clone_from(&reference);
+                        s.provider_state.clone_from(&provider_state);
                     }
                 },
             )
@@ -559,6 +611,8 @@ impl FlowMaterial {
 /// What an adapter may know about a session when it interprets a result.
 pub fn session_context<'a>(session: &'a Session, material: &'a FlowMaterial) -> SessionContext<'a> {
     SessionContext {
+        session_id: Some(session.id),
+        provider_state: session.provider_state.as_ref(),
         user_data: session.applicant.as_ref().map(|a| &a.provider_fields),
         match_data: session.match_data.as_ref().map(|m| &m.0),
         secrets: Some(material.secrets()),

@@ -14,12 +14,14 @@ pub mod qr;
 
 use crate::{
     Decision, FlowType, InputError, InputField, Provider, ProviderError, ProviderInfo,
-    ProviderOutcome, SessionContext, StartAction, StartRequest,
+    ProviderOutcome, SessionContext, StartAction, StartRequest, Started,
 };
 use async_trait::async_trait;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use chrono::{SecondsFormat, Utc};
 use identities::TestIdentity;
 use idgate_core::ProviderEvidence;
+use idgate_core::ProviderState;
 use std::collections::BTreeMap;
 
 /// Decline reasons the sandbox offers, as stable reason codes.
@@ -158,6 +160,13 @@ impl SandboxProvider {
 
     pub fn qr_validity_secs(&self) -> u32 {
         self.settings.qr_validity_secs
+    }
+
+    /// Whether a scanned QR code is one this adapter showed for the session in `session`
+    /// (its tag; the caller checks the age with [`qr::QrCode::fresh_at`]).
+    pub fn qr_is_genuine(&self, code: &qr::QrCode, session: SessionContext<'_>) -> bool {
+        code.provider_id == self.info.id
+            && qr_secret(session.provider_state).is_some_and(|secret| code.is_signed_by(&secret))
     }
 
     /// The authentication methods (RFC 8176) the simulated login used.
@@ -317,7 +326,7 @@ impl Provider for SandboxProvider {
         Ok(canonical)
     }
 
-    async fn start(&self, request: &StartRequest<'_>) -> Result<StartAction, ProviderError> {
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Started, ProviderError> {
         let reference = Some(format!("sandbox-{}", request.session_id));
         match self.kind {
             SandboxKind::Redirect | SandboxKind::Match => {
@@ -328,11 +337,22 @@ impl Provider for SandboxProvider {
                 Ok(StartAction::Redirect {
                     url: url.into(),
                     provider_reference: reference,
+                }
+                .into())
+            }
+            SandboxKind::Qr => {
+                // A second start (another tab, a reload) keeps the secret its codes carry.
+                let state = match request.provider_state {
+                    Some(kept) if qr_secret(Some(kept)).is_some() => kept.clone(),
+                    _ => new_qr_state()?,
+                };
+                Ok(Started {
+                    action: StartAction::Qr {
+                        provider_reference: reference,
+                    },
+                    state: Some(state),
                 })
             }
-            SandboxKind::Qr => Ok(StartAction::Qr {
-                provider_reference: reference,
-            }),
             SandboxKind::Push => {
                 let identifier = request.identifier.ok_or_else(|| {
                     ProviderError::InvalidCallback("a push needs the user's identifier".into())
@@ -340,9 +360,17 @@ impl Provider for SandboxProvider {
                 // The app finds its requests by this reference (see the hosted module).
                 Ok(StartAction::Push {
                     provider_reference: Some(identifier.to_owned()),
-                })
+                }
+                .into())
             }
         }
+    }
+
+    fn qr_content(&self, session: SessionContext<'_>, now: i64) -> Option<String> {
+        let secret = qr_secret(session.provider_state)?;
+        let session_id = session.session_id?;
+        (self.kind == SandboxKind::Qr)
+            .then(|| qr::QrCode::signed(&self.info.id, session_id, now, &secret).content())
     }
 
     async fn callback(
@@ -371,6 +399,23 @@ impl Provider for SandboxProvider {
             session,
         )
     }
+}
+
+/// Where the QR simulator keeps its per-session key in the provider state.
+const QR_SECRET: &str = "qr_secret";
+
+fn new_qr_state() -> Result<ProviderState, ProviderError> {
+    let mut secret = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut secret)
+        .map_err(|_| ProviderError::Config("the system random generator failed".into()))?;
+    let mut state = ProviderState::default();
+    state.0.insert(QR_SECRET.into(), hex::encode(secret).into());
+    Ok(state)
+}
+
+fn qr_secret(state: Option<&ProviderState>) -> Option<Vec<u8>> {
+    hex::decode(state?.get_str(QR_SECRET)?).ok()
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
-//! The animated QR code of the QR simulator. Each second the hosted page shows a new code:
-//! the session, the second it was made, and a tag only idgate can compute (a keyed MAC the
-//! caller supplies), so a photo of an old code stops working once its validity window passes,
-//! and the secret behind the tag never leaves the server.
+//! The animated QR code of the QR simulator, made the way BankID's is: each second the hosted
+//! page shows a new code carrying the session, the second it was made, and an HMAC of both
+//! under a secret the adapter created when the session started (kept sealed in the session's
+//! provider state). A photo of an old code stops working once its validity window passes, and
+//! the secret behind the tag never leaves the server.
 
+use aws_lc_rs::{constant_time, hmac};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use idgate_core::SessionId;
 
 const SCHEME: &str = "idgate-sandbox-qr";
@@ -21,6 +25,25 @@ impl QrCode {
     /// What the tag authenticates.
     pub fn subject(provider_id: &str, session_id: SessionId, at: i64) -> String {
         format!("{provider_id}:{session_id}:{at}")
+    }
+
+    /// The code for `at`, tagged with the session's QR `secret`.
+    pub fn signed(provider_id: &str, session_id: SessionId, at: i64, secret: &[u8]) -> QrCode {
+        QrCode {
+            provider_id: provider_id.to_owned(),
+            session_id,
+            at,
+            tag: tag(secret, &Self::subject(provider_id, session_id, at)),
+        }
+    }
+
+    /// Whether the tag is the one `secret` makes (in constant time), whatever the code's age.
+    pub fn is_signed_by(&self, secret: &[u8]) -> bool {
+        let expected = tag(
+            secret,
+            &Self::subject(&self.provider_id, self.session_id, self.at),
+        );
+        constant_time::verify_slices_are_equal(expected.as_bytes(), self.tag.as_bytes()).is_ok()
     }
 
     /// The text encoded in the QR image.
@@ -57,6 +80,13 @@ impl QrCode {
     }
 }
 
+/// 128 bits of HMAC-SHA256, unpadded base64url.
+fn tag(secret: &[u8], subject: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let full = hmac::sign(&key, subject.as_bytes());
+    URL_SAFE_NO_PAD.encode(&full.as_ref()[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +103,17 @@ mod tests {
         assert!(code.fresh_at(1_800_000_010, 10));
         assert!(!code.fresh_at(1_800_000_011, 10));
         assert!(!code.fresh_at(1_799_999_990, 10), "from the future");
+        let signed = QrCode::signed("sandbox-qr", code.session_id, code.at, b"secret");
+        assert!(signed.is_signed_by(b"secret"));
+        assert!(!signed.is_signed_by(b"another"));
+        let moved = QrCode {
+            at: code.at + 1,
+            ..signed.clone()
+        };
+        assert!(
+            !moved.is_signed_by(b"secret"),
+            "the second is authenticated"
+        );
         for bad in [
             "",
             "https://example.com",

@@ -1,9 +1,11 @@
 //! QR and push flows as they happen: the page that follows them, its progress endpoint (the
 //! page asks once a second; without JavaScript it refreshes itself), and the user's cancel.
 //!
-//! The QR code is recomputed on the server for every request: it carries the second it was
-//! made and a tag keyed by the server's secret, so the browser only ever sees codes, never
-//! the secret that makes them.
+//! The QR code is made by the session's provider for every request (`Provider::qr_content`):
+//! an animated code carries the second it was made and a tag keyed by a secret kept in the
+//! session's sealed provider state, so the browser only ever sees codes, never the secret.
+//! While a session waits, each progress request also asks a polling provider how it stands
+//! (`Provider::collect`).
 
 use super::pages::{self, Page};
 use super::{failure, finish, provider_label};
@@ -11,31 +13,9 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use idgate_core::{Session, SessionId, Status};
 use idgate_providers::FlowType;
-use idgate_providers::sandbox::qr::QrCode;
 use serde::Serialize;
-
-/// The code to show now for a QR session.
-pub fn current_qr(state: &AppState, session: &Session) -> QrCode {
-    let at = Utc::now().timestamp();
-    let subject = QrCode::subject(&session.provider_id, session.id, at);
-    QrCode {
-        provider_id: session.provider_id.clone(),
-        session_id: session.id,
-        at,
-        tag: state.keys().bind("sandbox-qr", &subject),
-    }
-}
-
-/// Whether a scanned code is genuine (its tag), whatever its age.
-pub fn qr_is_genuine(state: &AppState, code: &QrCode) -> bool {
-    let subject = QrCode::subject(&code.provider_id, code.session_id, code.at);
-    state
-        .keys()
-        .verify_binding("sandbox-qr", &subject, &code.tag)
-}
 
 fn qr_svg(content: &str) -> Option<String> {
     let code = qrcode::QrCode::new(content.as_bytes()).ok()?;
@@ -71,7 +51,7 @@ fn message(flow: FlowType, status: Status, label: &str) -> String {
 pub fn page(state: &AppState, token: &str, session: &Session, flow: FlowType) -> Page {
     let label = provider_label(state, session);
     let (qr_svg, qr_code) = if flow == FlowType::Qr {
-        let content = current_qr(state, session).content();
+        let content = state.qr_content(session).unwrap_or_default();
         (qr_svg(&content), content)
     } else {
         (None, String::new())
@@ -112,9 +92,19 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
         Err(e) => return failure(e),
     };
     let flow = super::flow_type(&state, &session);
+    let session = if flow == FlowType::Redirect {
+        session
+    } else {
+        match state.collect(session).await {
+            Ok(s) => s,
+            Err(e) => return failure(e),
+        }
+    };
     let waiting =
         matches!(session.status, Status::Started | Status::Submitted) && flow != FlowType::Redirect;
-    let qr = (waiting && flow == FlowType::Qr).then(|| current_qr(&state, &session).content());
+    let qr = (waiting && flow == FlowType::Qr)
+        .then(|| state.qr_content(&session))
+        .flatten();
     Json(Progress {
         done: !waiting,
         status: session.status.as_str(),

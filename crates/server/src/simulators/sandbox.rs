@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use idgate_core::{Actor, LifecycleEvent, Session, Status, TransitionNote};
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::sessions::session_context;
 use idgate_providers::sandbox::identities::{TEST_IDENTITIES, TestIdentity};
 use idgate_providers::sandbox::qr::QrCode;
 use idgate_providers::sandbox::{DECLINE_REASONS, SandboxChoice, SandboxKind, SandboxProvider};
@@ -232,7 +233,16 @@ pub async fn app_scan(
     let Some(code) = form.code.as_deref().and_then(QrCode::parse) else {
         return refuse("This is not a code of this provider.");
     };
-    if code.provider_id != provider_id || !live::qr_is_genuine(&state, &code) {
+    // The code names its session; the session's sealed provider state holds the secret
+    // that tagged it.
+    let genuine = match state.session(code.session_id).await {
+        Ok(session) if session.provider_id == provider_id => {
+            let material = state.flow_material(&session);
+            provider.qr_is_genuine(&code, session_context(&session, &material))
+        }
+        _ => false,
+    };
+    if !genuine {
         return refuse("This is not a code of this provider.");
     }
     if !code.fresh_at(Utc::now().timestamp(), provider.qr_validity_secs()) {
