@@ -20,6 +20,7 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
+    rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -640,7 +641,7 @@ impl Store for PgStore {
             Option<Vec<u8>>,
             DateTime<Utc>,
         );
-        let found: Result<(bool, Option<Found>), sqlx::Error> = self
+        let decided: Result<rules::KeyDecision<Option<Vec<u8>>>, sqlx::Error> = self
             .write(|| async {
                 let mut tx = self.pool.begin().await?;
                 // Insert-or-keep first, so two nodes claiming at once both land on one row and
@@ -662,20 +663,32 @@ impl Store for PgStore {
                     == 1;
                 if inserted {
                     tx.commit().await?;
-                    return Ok((true, None));
+                    return Ok(rules::KeyDecision::Claim);
                 }
-                let row: Found = sqlx::query_as(
-                    "SELECT request_digest, state, locked_until, response_status, response_body,
-                            created_at
-                     FROM idempotency_keys WHERE partner_id = $1 AND key = $2 FOR UPDATE",
-                )
-                .bind(key.partner_id.0)
-                .bind(key.key)
-                .fetch_one(&mut *tx)
-                .await?;
-                let stale = row.5 < forget_before;
-                let lapsed = row.1 == "in_progress" && row.2.is_none_or(|t| t <= now);
-                if stale || (lapsed && row.0 == request_digest) {
+                let (digest, state, locked_until, status, body, created_at): Found =
+                    sqlx::query_as(
+                        "SELECT request_digest, state, locked_until, response_status,
+                                response_body, created_at
+                         FROM idempotency_keys WHERE partner_id = $1 AND key = $2 FOR UPDATE",
+                    )
+                    .bind(key.partner_id.0)
+                    .bind(key.key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let completed = match (state.as_str(), status) {
+                    ("completed", Some(status)) => {
+                        Some((u16::try_from(status).unwrap_or(500), body))
+                    }
+                    _ => None,
+                };
+                let found = rules::StoredKey {
+                    request_digest: digest,
+                    completed,
+                    locked_until,
+                    created_at,
+                };
+                let decision = rules::decide_key(Some(found), request_digest, now, forget_before);
+                if decision == rules::KeyDecision::Claim {
                     sqlx::query(
                         "UPDATE idempotency_keys SET request_digest = $3, state = 'in_progress',
                             locked_until = $4, response_status = NULL, response_body = NULL,
@@ -689,37 +702,26 @@ impl Store for PgStore {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                    tx.commit().await?;
-                    return Ok((true, None));
                 }
                 tx.commit().await?;
-                Ok((false, Some(row)))
+                Ok(decision)
             })
             .await;
-        let (claimed, row) = found.map_err(backend)?;
-        if claimed {
-            return Ok(IdempotencyClaim::Claimed);
-        }
-        let Some((digest, state, _, status, body, _)) = row else {
-            return Ok(IdempotencyClaim::Claimed);
-        };
-        Ok(if digest != request_digest {
-            IdempotencyClaim::Conflict
-        } else if let (true, Some(status)) = (state == "completed", status) {
-            let body = sealed::open(
-                &self.keys,
-                "idempotency_keys",
-                "response_body",
-                &key.row_id(),
-                body,
-            )?
-            .unwrap_or(serde_json::Value::Null);
-            IdempotencyClaim::Replay {
-                status: u16::try_from(status).unwrap_or(500),
-                body,
-            }
-        } else {
-            IdempotencyClaim::InProgress
+        Ok(match decided.map_err(backend)? {
+            rules::KeyDecision::Claim => IdempotencyClaim::Claimed,
+            rules::KeyDecision::Conflict => IdempotencyClaim::Conflict,
+            rules::KeyDecision::InProgress => IdempotencyClaim::InProgress,
+            rules::KeyDecision::Replay { status, body } => IdempotencyClaim::Replay {
+                status,
+                body: sealed::open(
+                    &self.keys,
+                    "idempotency_keys",
+                    "response_body",
+                    &key.row_id(),
+                    body,
+                )?
+                .unwrap_or(serde_json::Value::Null),
+            },
         })
     }
 

@@ -5,10 +5,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    PartnerId, SessionId, WebhookEndpoint, WebhookEvent, webhook,
+    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::{
-    DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, sealed,
+    DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, rules,
+    sealed,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -112,31 +113,32 @@ pub(crate) async fn insert_outbox(
     let Some(first) = events.first() else {
         return Ok(());
     };
-    let endpoints: Vec<(Uuid, Json<Vec<String>>, Option<Uuid>)> = sqlx::query_as(
+    let endpoints: Vec<rules::EndpointFilter> = sqlx::query_as(
         "SELECT id, event_types, session_id FROM webhook_endpoints
          WHERE partner_id = $1 AND enabled",
     )
     .bind(first.partner_id.0)
     .fetch_all(&mut **tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(
+        |(id, Json(event_types), session): (Uuid, Json<Vec<String>>, Option<Uuid>)| {
+            rules::EndpointFilter {
+                id: EndpointId(id),
+                event_types,
+                session_id: session.map(SessionId),
+            }
+        },
+    )
+    .collect();
     for e in events {
-        let session = e.session_id.map(|s| s.0);
-        let wanted: Vec<Uuid> = endpoints
-            .iter()
-            .filter(|(_, Json(types), scope)| {
-                // A per-verification endpoint hears only its own verification.
-                (scope.is_none() || *scope == session)
-                    && webhook::filter_wants(types, &e.event_type)
-            })
-            .map(|(id, _, _)| *id)
-            .collect();
-        // An event no endpoint wants is not kept: nobody could learn its id to ask for it.
+        let wanted = rules::deliveries_for(&endpoints, e.session_id, &e.event_type);
         if wanted.is_empty() {
             continue;
         }
         insert_event(tx, e).await?;
-        for endpoint_id in wanted {
-            insert_delivery(tx, e, endpoint_id).await?;
+        for endpoint in wanted {
+            insert_delivery(tx, e, endpoint.0).await?;
         }
     }
     Ok(())

@@ -18,6 +18,7 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
+    rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -668,40 +669,44 @@ impl Store for SqliteStore {
             .write(move |c| {
                 let found = query_one(
                     c,
-                    "SELECT request_digest, state, locked_until, response_status, response_body
-                     FROM idempotency_keys
-                     WHERE partner_id = ?1 AND key = ?2 AND created_at >= ?3",
-                    params![partner, name, micros(forget_before)],
+                    "SELECT request_digest, state, locked_until, response_status, response_body,
+                            created_at
+                     FROM idempotency_keys WHERE partner_id = ?1 AND key = ?2",
+                    params![partner, name],
                     |r| {
-                        Ok((
-                            rows::get::<String>(r, "request_digest")?,
-                            rows::get::<String>(r, "state")?,
-                            rows::get::<Option<i64>>(r, "locked_until")?,
+                        let completed = match (
+                            rows::get::<String>(r, "state")?.as_str(),
                             rows::get::<Option<i64>>(r, "response_status")?,
-                            rows::get::<Option<Vec<u8>>>(r, "response_body")?,
-                        ))
+                        ) {
+                            ("completed", Some(status)) => Some((
+                                u16::try_from(status).unwrap_or(500),
+                                rows::get::<Option<Vec<u8>>>(r, "response_body")?,
+                            )),
+                            _ => None,
+                        };
+                        Ok(rules::StoredKey {
+                            request_digest: rows::get(r, "request_digest")?,
+                            completed,
+                            locked_until: rows::opt_at(r, "locked_until")?,
+                            created_at: rows::at(r, "created_at")?,
+                        })
                     },
                 )?;
-                let claim = match found {
-                    Some((digest, ..)) if digest != request_digest => IdempotencyClaim::Conflict,
-                    Some((_, state, _, Some(status), body)) if state == "completed" => {
-                        let body = sealed::open(
+                let claim = match rules::decide_key(found, &request_digest, now, forget_before) {
+                    rules::KeyDecision::Conflict => IdempotencyClaim::Conflict,
+                    rules::KeyDecision::InProgress => IdempotencyClaim::InProgress,
+                    rules::KeyDecision::Replay { status, body } => IdempotencyClaim::Replay {
+                        status,
+                        body: sealed::open(
                             &keys,
                             "idempotency_keys",
                             "response_body",
                             &row_id,
                             body,
                         )?
-                        .unwrap_or(serde_json::Value::Null);
-                        IdempotencyClaim::Replay {
-                            status: u16::try_from(status).unwrap_or(500),
-                            body,
-                        }
-                    }
-                    Some((_, _, Some(locked_until), ..)) if locked_until > micros(now) => {
-                        IdempotencyClaim::InProgress
-                    }
-                    _ => {
+                        .unwrap_or(serde_json::Value::Null),
+                    },
+                    rules::KeyDecision::Claim => {
                         execute(
                             c,
                             "INSERT INTO idempotency_keys

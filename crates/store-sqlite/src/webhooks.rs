@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    PartnerId, SessionId, WebhookEndpoint, WebhookEvent, webhook,
+    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::{
-    DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, sealed,
+    DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, rules,
+    sealed,
 };
 use rusqlite::{Connection, Row, params};
 
@@ -97,6 +98,7 @@ fn attempt(row: &Row<'_>) -> StoreResult<DeliveryAttempt> {
 struct EventRow {
     id: String,
     partner_id: String,
+    session: Option<SessionId>,
     session_id: Option<String>,
     seq: Option<i64>,
     event_type: String,
@@ -110,6 +112,7 @@ impl EventRow {
         EventRow {
             id: e.id.0.to_string(),
             partner_id: e.partner_id.0.to_string(),
+            session: e.session_id,
             session_id: e.session_id.map(|s| s.0.to_string()),
             seq: e.seq,
             event_type: e.event_type.clone(),
@@ -186,32 +189,27 @@ impl OutboxRows {
             params![first.partner_id, first.session_id],
             |r| {
                 // A filter that does not parse must not turn into "all events".
-                let types: Vec<String> =
+                let event_types: Vec<String> =
                     serde_json::from_str(&get::<String>(r, "event_types")?).map_err(corrupt)?;
-                Ok((
-                    get::<String>(r, "id")?,
-                    types,
-                    get::<Option<String>>(r, "session_id")?,
-                ))
+                let uuid = |text: String| uuid::Uuid::parse_str(&text).map_err(corrupt);
+                Ok(rules::EndpointFilter {
+                    id: EndpointId(uuid(get::<String>(r, "id")?)?),
+                    event_types,
+                    session_id: get::<Option<String>>(r, "session_id")?
+                        .map(uuid)
+                        .transpose()?
+                        .map(SessionId),
+                })
             },
         )?;
         for e in &self.0 {
-            let wanted: Vec<&String> = endpoints
-                .iter()
-                .filter(|(_, types, scope)| {
-                    // A per-verification endpoint hears only its own verification.
-                    (scope.is_none() || *scope == e.session_id)
-                        && webhook::filter_wants(types, &e.event_type)
-                })
-                .map(|(id, _, _)| id)
-                .collect();
-            // An event no endpoint wants is not kept: nobody could learn its id to ask for it.
+            let wanted = rules::deliveries_for(&endpoints, e.session, &e.event_type);
             if wanted.is_empty() {
                 continue;
             }
             e.insert(c)?;
-            for endpoint_id in wanted {
-                e.insert_delivery(c, endpoint_id)?;
+            for endpoint in wanted {
+                e.insert_delivery(c, &endpoint.0.to_string())?;
             }
         }
         Ok(())

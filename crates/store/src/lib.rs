@@ -4,6 +4,7 @@
 
 pub mod cipher;
 pub mod conformance;
+pub mod rules;
 pub mod sealed;
 
 use async_trait::async_trait;
