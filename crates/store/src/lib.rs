@@ -1,8 +1,10 @@
 //! The storage port of idgate: one [`Store`] trait that every engine implements, the
-//! field encryption personal data goes through on its way to disk, and a conformance suite
-//! ([`conformance`]) that each engine's tests run so the engines cannot drift in meaning.
+//! field encryption personal data goes through on its way to disk, the rules every engine
+//! applies alike ([`rules`]), and a conformance suite (feature `conformance`) that each
+//! engine's tests run so the engines cannot drift in meaning.
 
 pub mod cipher;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod rules;
 pub mod sealed;
