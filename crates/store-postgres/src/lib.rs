@@ -19,8 +19,8 @@ use idgate_core::{
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
-    IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
-    rules,
+    IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
+    ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -175,7 +175,10 @@ impl Store for PgStore {
             .map_err(backend)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl MetaStore for PgStore {
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
             .bind(key)
@@ -214,7 +217,10 @@ impl Store for PgStore {
             .map_err(backend)?;
         Ok(done.rows_affected() == 1)
     }
+}
 
+#[async_trait]
+impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         self.write(|| {
             sqlx::query(
@@ -337,7 +343,10 @@ impl Store for PgStore {
         }
         Ok(())
     }
+}
 
+#[async_trait]
+impl ReturnUrlStore for PgStore {
     async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {
         self.write(|| {
             sqlx::query(
@@ -412,7 +421,10 @@ impl Store for PgStore {
         .transpose()?
         .ok_or(StoreError::NotFound("return URL rule"))
     }
+}
 
+#[async_trait]
+impl SessionStore for PgStore {
     async fn insert_session(
         &self,
         s: &Session,
@@ -624,7 +636,10 @@ impl Store for PgStore {
         .map(|r| rows::session(r, &self.keys))
         .collect()
     }
+}
 
+#[async_trait]
+impl IdempotencyStore for PgStore {
     async fn claim_idempotency_key(
         &self,
         key: &IdempotencyKey<'_>,

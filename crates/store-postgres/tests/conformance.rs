@@ -1,7 +1,8 @@
 //! The storage conformance suite on PostgreSQL (127.0.0.1:5432, database `test`, or
 //! `IDGATE_TEST_POSTGRES_URL`), each test in its own schema, plus what only PostgreSQL shows.
 
-use idgate_store::{KeyRing, Store};
+use idgate_store::KeyRing;
+use idgate_store::prelude::*;
 use idgate_store_postgres::{PgSettings, PgStore};
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,8 +17,8 @@ use idgate_core::{
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
-    IdempotencyClaim, IdempotencyKey, KeyRing, ReturnUrlFilter, Store, StoreError, StoreResult,
-    rules,
+    IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
+    ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -168,7 +168,10 @@ impl Store for SqliteStore {
             .off_thread(|c| query_one(c, "SELECT 1", [], |_| Ok(())).map(|_| ()))
             .await
     }
+}
 
+#[async_trait]
+impl MetaStore for SqliteStore {
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>> {
         self.readers.with(|c| {
             query_one(c, "SELECT value FROM meta WHERE key = ?1", [key], |r| {
@@ -207,7 +210,10 @@ impl Store for SqliteStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl PartnerStore for SqliteStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         let p = p.clone();
         self.writer
@@ -344,7 +350,10 @@ impl Store for SqliteStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl ReturnUrlStore for SqliteStore {
     async fn insert_return_url_rule(&self, r: &ReturnUrlRule) -> StoreResult<()> {
         let r = r.clone();
         self.writer
@@ -438,7 +447,10 @@ impl Store for SqliteStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl SessionStore for SqliteStore {
     async fn insert_session(
         &self,
         s: &Session,
@@ -649,7 +661,10 @@ impl Store for SqliteStore {
             )
         })
     }
+}
 
+#[async_trait]
+impl IdempotencyStore for SqliteStore {
     async fn claim_idempotency_key(
         &self,
         key: &IdempotencyKey<'_>,

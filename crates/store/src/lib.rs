@@ -9,6 +9,14 @@ pub mod conformance;
 pub mod rules;
 pub mod sealed;
 
+/// Every store port, for callers that use several.
+pub mod prelude {
+    pub use crate::{
+        IdempotencyStore, MetaStore, PartnerStore, ReturnUrlStore, SessionStore, Store,
+        WebhookStore,
+    };
+}
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
@@ -47,21 +55,42 @@ pub struct ReturnUrlFilter {
     pub status: Option<ReturnUrlStatus>,
 }
 
-/// Everything idgate persists. Implementations encrypt personal data with the [`KeyRing`]
-/// they were opened with and never hold a transaction across a call to the outside world.
+/// Everything idgate persists, one port per aggregate. Implementations encrypt personal data
+/// with the [`KeyRing`] they were opened with and never hold a transaction across a call to
+/// the outside world. Callers name the part they use (`use idgate_store::SessionStore`), or
+/// take them all with [`prelude`].
 #[async_trait]
-pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    MetaStore
+    + PartnerStore
+    + ReturnUrlStore
+    + SessionStore
+    + IdempotencyStore
+    + WebhookStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
+{
     /// Applies the engine's embedded migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+}
 
+/// Small named values: one-time markers and claims that exactly one node wins.
+#[async_trait]
+pub trait MetaStore: Send + Sync {
     async fn meta_get(&self, key: &str) -> StoreResult<Option<String>>;
     async fn meta_set(&self, key: &str, value: &str) -> StoreResult<()>;
     /// Sets `key` only if it has no value yet; returns whether this call set it (a claim that
     /// exactly one of several nodes wins).
     async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool>;
+}
 
+/// Partners (tenants) and their credentials.
+#[async_trait]
+pub trait PartnerStore: Send + Sync {
     async fn insert_partner(&self, partner: &Partner) -> StoreResult<()>;
     async fn get_partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;
     async fn list_partners(&self) -> StoreResult<Vec<Partner>>;
@@ -80,7 +109,11 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
     /// The credential stops working at `at` (or earlier, if it was already due to);
     /// `NotFound` for an unknown id.
     async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()>;
+}
 
+/// Partners' return-URL rules and operators' decisions on them.
+#[async_trait]
+pub trait ReturnUrlStore: Send + Sync {
     async fn insert_return_url_rule(&self, rule: &ReturnUrlRule) -> StoreResult<()>;
     async fn get_return_url_rule(&self, id: ReturnUrlRuleId) -> StoreResult<Option<ReturnUrlRule>>;
     async fn list_return_url_rules(
@@ -94,7 +127,11 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
         status: ReturnUrlStatus,
         at: DateTime<Utc>,
     ) -> StoreResult<ReturnUrlRule>;
+}
 
+/// Verification sessions, their event timelines and the expiry claims.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     /// Stores a new session and its creation event in one transaction, with the session's own
     /// webhook `endpoint` if it has one (a per-verification URL), the webhook `outbox` events,
     /// and one delivery per event for each enabled endpoint of the partner that wants it (the
@@ -138,7 +175,11 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug + 'static {
         reference: &str,
         limit: u32,
     ) -> StoreResult<Vec<Session>>;
+}
 
+/// Idempotency keys (see `idgate_hub::service::idempotency` for the protocol).
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
     /// Claims an `Idempotency-Key` for a request with `request_digest`, in one atomic step.
     /// Keys created before `forget_before` count as unused; an in-progress claim whose lease
     /// (`locked_until`) has passed may be taken over.
