@@ -1,9 +1,11 @@
-//! The one HTTP client for every call idgate makes to the outside (webhooks now; provider
-//! discovery and APIs later): bounded timeouts, no redirects followed, and no private,
-//! loopback, link-local or otherwise reserved address unless the operator allow-listed it.
+//! The HTTP policy for every call idgate makes to the outside (webhooks, provider discovery and
+//! APIs): bounded timeouts, no redirects followed, and no private, loopback, link-local or
+//! otherwise reserved address unless the operator allow-listed it. One shared client; an
+//! adapter that needs its own TLS identity gets a client of its own under the same policy.
 //! Addresses are checked after DNS resolution, so a public name that resolves to an internal
 //! address is refused too.
 
+use idgate_providers::{ClientTls, HttpClients, ProviderError, UrlGuard};
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -18,11 +20,13 @@ pub enum OutboundError {
     Build(String),
 }
 
-/// The shared outbound client.
+/// The shared outbound client, and the policy every other client is built with.
 #[derive(Clone, Debug)]
 pub struct Outbound {
     pub client: reqwest::Client,
     allow: Arc<Vec<IpNet>>,
+    connect_timeout: Duration,
+    timeout: Duration,
 }
 
 impl Outbound {
@@ -32,17 +36,40 @@ impl Outbound {
         allow_private: &[IpNet],
     ) -> Result<Self, OutboundError> {
         let allow = Arc::new(allow_private.to_vec());
-        let client = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("idgate/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(GuardedResolver {
-                allow: allow.clone(),
-            })
+        let client = policy(connect_timeout, timeout, &allow)
             .build()
             .map_err(|e| OutboundError::Build(e.to_string()))?;
-        Ok(Outbound { client, allow })
+        Ok(Outbound {
+            client,
+            allow,
+            connect_timeout,
+            timeout,
+        })
+    }
+
+    /// A client of its own under the same policy, presenting a client certificate and, when
+    /// a CA is given, trusting only it (BankID's RP API; mutual-TLS OIDC clients).
+    pub fn with_tls(
+        &self,
+        identity_pem: &[u8],
+        ca_pem: Option<&[u8]>,
+    ) -> Result<reqwest::Client, OutboundError> {
+        let build = |what: &str, e: reqwest::Error| OutboundError::Build(format!("{what}: {e}"));
+        let identity = reqwest::Identity::from_pem(identity_pem)
+            .map_err(|e| build("the client certificate and key", e))?;
+        let mut builder =
+            policy(self.connect_timeout, self.timeout, &self.allow).identity(identity);
+        if let Some(ca) = ca_pem {
+            let roots =
+                reqwest::Certificate::from_pem_bundle(ca).map_err(|e| build("the CA", e))?;
+            if roots.is_empty() {
+                return Err(OutboundError::Build(
+                    "the CA file holds no certificate".to_owned(),
+                ));
+            }
+            builder = builder.tls_certs_only(roots);
+        }
+        builder.build().map_err(|e| build("TLS client", e))
     }
 
     /// Refuses a URL whose host is a literal address idgate may not call (names are checked
@@ -59,6 +86,64 @@ impl Outbound {
             Err(OutboundError::Blocked(ip))
         }
     }
+}
+
+/// The clients provider adapters get: the shared one, or one of their own under the same
+/// policy. idgate's own public address (the built-in simulators) is always callable.
+#[derive(Clone, Debug)]
+pub struct ProviderClients {
+    outbound: Outbound,
+    own: String,
+}
+
+impl ProviderClients {
+    /// `public_base`: idgate's public URL without a trailing slash.
+    pub fn new(outbound: Outbound, public_base: &str) -> Self {
+        ProviderClients {
+            outbound,
+            own: format!("{public_base}/"),
+        }
+    }
+}
+
+impl HttpClients for ProviderClients {
+    fn shared(&self) -> reqwest::Client {
+        self.outbound.client.clone()
+    }
+
+    fn with_tls(&self, tls: &ClientTls) -> Result<reqwest::Client, ProviderError> {
+        let (identity, ca) = tls.read()?;
+        self.outbound
+            .with_tls(&identity, ca.as_deref())
+            .map_err(|e| ProviderError::Config(e.to_string()))
+    }
+
+    fn guard(&self) -> UrlGuard {
+        let own = self.own.clone();
+        let policy = self.outbound.clone();
+        Arc::new(move |url: &url::Url| {
+            if url.as_str().starts_with(&own) {
+                return Ok(());
+            }
+            policy.check_url(url).map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Timeouts, no redirects, idgate's user agent, and the guarded resolver.
+fn policy(
+    connect_timeout: Duration,
+    timeout: Duration,
+    allow: &Arc<Vec<IpNet>>,
+) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("idgate/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(GuardedResolver {
+            allow: allow.clone(),
+        })
 }
 
 /// Resolves with the system resolver, then drops every address idgate may not call.
@@ -196,5 +281,200 @@ mod tests {
                 .is_some_and(|t| t.contains("private or reserved")),
             "{err:?}"
         );
+    }
+
+    /// Runs `openssl` with `args` in `dir`, failing the test on error.
+    fn openssl(dir: &std::path::Path, args: &[&str]) {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A CA and a leaf it signed (`name.pem` + `name.key`), with v3 extensions as rustls needs.
+    fn pki(dir: &std::path::Path, ca: &str, leaves: &[(&str, &str)]) {
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let subject = format!("/CN={ca}");
+        let (key, pem) = (format!("{ca}.key"), format!("{ca}.pem"));
+        let mut args = vec!["req", "-x509"];
+        args.extend(ec);
+        args.extend([
+            "-keyout", &key, "-out", &pem, "-days", "2", "-subj", &subject,
+        ]);
+        openssl(dir, &args);
+        let ext = dir.join("ext.cnf");
+        std::fs::write(
+            &ext,
+            "[server]\nsubjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             [client]\nbasicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for (leaf, section) in leaves {
+            let (lkey, lcsr, lpem) = (
+                format!("{leaf}.key"),
+                format!("{leaf}.csr"),
+                format!("{leaf}.pem"),
+            );
+            let subject = format!("/CN={leaf}");
+            let mut args = vec!["req"];
+            args.extend(ec);
+            args.extend(["-keyout", &lkey, "-out", &lcsr, "-subj", &subject]);
+            openssl(dir, &args);
+            openssl(
+                dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &lcsr,
+                    "-CA",
+                    &pem,
+                    "-CAkey",
+                    &key,
+                    "-CAcreateserial",
+                    "-out",
+                    &lpem,
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    section,
+                ],
+            );
+        }
+    }
+
+    fn read(dir: &std::path::Path, files: &[&str]) -> Vec<u8> {
+        let mut all = Vec::new();
+        for file in files {
+            all.extend(std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}")));
+            all.push(b'\n');
+        }
+        all
+    }
+
+    /// Against a real TLS server (`openssl s_server`) that demands a client certificate from
+    /// its own CA: the adapter's own client gets through and is seen as itself; the shared
+    /// client, a stranger's certificate, and a client trusting another CA do not.
+    #[tokio::test]
+    async fn an_adapter_client_presents_its_certificate_and_trusts_only_its_ca() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = dir.path();
+        pki(
+            dir,
+            "provider-ca",
+            &[("server", "server"), ("rp", "client")],
+        );
+        pki(dir, "stranger-ca", &[("stranger", "client")]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let accept = format!("127.0.0.1:{port}");
+        let _server = KillOnDrop(
+            std::process::Command::new("openssl")
+                .args([
+                    "s_server", "-accept", &accept, "-naccept", "16", "-Verify", "1",
+                ])
+                .args(["-verify_return_error", "-CAfile", "provider-ca.pem"])
+                .args([
+                    "-cert",
+                    "server.pem",
+                    "-key",
+                    "server.key",
+                    "-www",
+                    "-quiet",
+                ])
+                .current_dir(dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("openssl s_server: {e}")),
+        );
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(&accept).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let loopback: IpNet = "127.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"));
+        let out = Outbound::new(Duration::from_secs(2), Duration::from_secs(5), &[loopback])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("https://localhost:{port}/");
+        let get = |client: reqwest::Client| {
+            let url = url.clone();
+            async move {
+                let answer = client.get(&url).send().await?;
+                let status = answer.status();
+                Ok::<_, reqwest::Error>((status, answer.text().await?))
+            }
+        };
+        let ca = read(dir, &["provider-ca.pem"]);
+
+        let own = out
+            .with_tls(&read(dir, &["rp.key", "rp.pem"]), Some(&ca))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, body) = get(own).await.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(status, reqwest::StatusCode::OK);
+        assert!(
+            body.contains("Subject: CN=rp"),
+            "the server saw our certificate"
+        );
+
+        assert!(
+            get(out.client.clone()).await.is_err(),
+            "the shared client trusts no test CA"
+        );
+        let stranger = out
+            .with_tls(&read(dir, &["stranger.key", "stranger.pem"]), Some(&ca))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            get(stranger).await.is_err(),
+            "a certificate from another CA is refused"
+        );
+        let wrong_ca = out
+            .with_tls(
+                &read(dir, &["rp.key", "rp.pem"]),
+                Some(&read(dir, &["stranger-ca.pem"])),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            get(wrong_ca).await.is_err(),
+            "only the configured CA is trusted"
+        );
+
+        assert!(matches!(
+            out.with_tls(b"not a pem", Some(&ca)),
+            Err(OutboundError::Build(_))
+        ));
+        assert!(matches!(
+            out.with_tls(
+                &read(dir, &["rp.key", "rp.pem"]),
+                Some(b"no certificate here")
+            ),
+            Err(OutboundError::Build(_))
+        ));
+    }
+
+    struct KillOnDrop(std::process::Child);
+
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
     }
 }

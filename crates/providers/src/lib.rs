@@ -2,6 +2,7 @@
 //! *id* in configuration (`veriff`, `bankid`, `sandbox`, …) binds an adapter to its settings.
 //! The hosted flow and the provider callbacks talk to adapters only through this trait.
 
+pub mod http;
 pub mod oidc;
 pub mod registry;
 pub mod sandbox;
@@ -12,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 // Outcomes are domain types (the lifecycle plans from them); adapters produce them.
+pub use http::{ClientTls, HttpClients};
 pub use idgate_core::outcome::{Decision, ProviderOutcome};
-pub use registry::{AdapterKind, ProviderConfig, ProviderRegistry};
+pub use registry::{ProviderConfig, ProviderRegistry};
 pub use sandbox::{SandboxKind, SandboxProvider};
 
 /// Decides whether an adapter may call a URL: idgate's private-address policy, applied to

@@ -10,6 +10,7 @@
 //! PKCE verifier and nonce come from the hub, derived from the session with the deployment's
 //! secret, so nothing per flow is stored and any node can finish any flow.
 
+use crate::http::{ClientTls, HttpClients};
 use crate::{
     Decision, FlowType, InputField, Provider, ProviderError, ProviderInfo, ProviderOutcome,
     SessionContext, StartAction, StartRequest, Started, UrlGuard,
@@ -73,6 +74,122 @@ pub struct OidcSettings {
     pub claim_map: BTreeMap<String, String>,
     /// ID-token signature algorithms accepted (`none` never is).
     pub algorithms: Vec<String>,
+}
+
+/// `[providers.<id>]` with `adapter = "oidc"`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Shown to end users; defaults to the id.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Highest level of assurance (1-5); defaults to the highest in `acr_loa`, else 1.
+    #[serde(default)]
+    pub max_loa: Option<u8>,
+    /// Claims the provider delivers (default name, given_name, family_name, birthdate).
+    #[serde(default)]
+    pub claims: Option<Vec<String>>,
+    /// The issuer (discovery at `{issuer}/.well-known/openid-configuration`).
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Better set through the environment (`IDGATE_PROVIDERS__<ID>__CLIENT_SECRET`).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// `client_secret_basic` (default) or `client_secret_post`.
+    #[serde(default)]
+    pub client_auth: Option<ClientAuth>,
+    /// Scopes besides `openid` (default `profile`).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Level of assurance ("1"-"5") → the `acr_values` to request for it.
+    #[serde(default)]
+    pub acr_values: Option<BTreeMap<String, String>>,
+    /// Returned `acr` → level of assurance.
+    #[serde(default)]
+    pub acr_loa: Option<BTreeMap<String, u8>>,
+    /// Provider claim name → idgate claim name.
+    #[serde(default)]
+    pub claim_map: Option<BTreeMap<String, String>>,
+    /// Accepted ID-token algorithms (default RS256, PS256, ES256).
+    #[serde(default)]
+    pub id_token_algs: Option<Vec<String>>,
+    /// Mutual TLS towards the provider (RFC 8705 client certificates, a private CA).
+    #[serde(default)]
+    pub tls: Option<ClientTls>,
+}
+
+impl OidcConfig {
+    /// Checks the table (errors name the key) and builds the adapter.
+    pub fn build(
+        &self,
+        id: &str,
+        clients: &dyn HttpClients,
+    ) -> Result<OidcProvider, ProviderError> {
+        crate::registry::check_loa(id, self.max_loa)?;
+        let label = self.label.clone().unwrap_or_else(|| id.to_owned());
+
+        let required = |value: &Option<String>, key: &str| {
+            value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+                ProviderError::Config(format!(
+                    "providers.{id}.{key} is required for the oidc adapter"
+                ))
+            })
+        };
+        let acr_for_loa = self
+            .acr_values
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(loa, acr)| match loa.parse::<u8>() {
+                Ok(n) if (1..=5).contains(&n) => Ok((n, acr)),
+                _ => Err(ProviderError::Config(format!(
+                    "providers.{id}.acr_values: key {loa:?} must be a level 1-5"
+                ))),
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        let loa_for_acr = self.acr_loa.clone().unwrap_or_default();
+        if let Some((acr, loa)) = loa_for_acr.iter().find(|(_, l)| !(1..=5).contains(*l)) {
+            return Err(ProviderError::Config(format!(
+                "providers.{id}.acr_loa: {acr:?} maps to {loa}, not a level 1-5"
+            )));
+        }
+        let max_loa = self
+            .max_loa
+            .or_else(|| loa_for_acr.values().max().copied())
+            .unwrap_or(1);
+        let claims = self.claims.clone().unwrap_or_else(|| {
+            ["name", "given_name", "family_name", "birthdate"]
+                .map(String::from)
+                .to_vec()
+        });
+        let settings = OidcSettings {
+            issuer: required(&self.issuer, "issuer")?,
+            client_id: required(&self.client_id, "client_id")?,
+            client_secret: required(&self.client_secret, "client_secret")?,
+            client_auth: self.client_auth.unwrap_or_default(),
+            scopes: self
+                .scopes
+                .clone()
+                .unwrap_or_else(|| vec!["profile".to_owned()]),
+            acr_for_loa,
+            loa_for_acr,
+            claim_map: self.claim_map.clone().unwrap_or_default(),
+            algorithms: self
+                .id_token_algs
+                .clone()
+                .unwrap_or_else(|| ["RS256", "PS256", "ES256"].map(String::from).to_vec()),
+        };
+        OidcProvider::new(
+            provider_info(id, &label, max_loa, claims),
+            settings,
+            Http {
+                client: crate::http::client_for(clients, self.tls.as_ref())?,
+                guard: clients.guard(),
+            },
+        )
+    }
 }
 
 /// The RFC 9207 flag of a discovery document.

@@ -1,71 +1,42 @@
-//! Provider ids → adapters, built from configuration.
+//! Provider ids → adapters, built from configuration. Each `[providers.<id>]` table names its
+//! adapter (`adapter = "oidc"`) and carries that adapter's own settings, checked by the
+//! adapter's configuration type: a key another adapter would take is an error here.
 
-use crate::oidc::{ClientAuth, OidcProvider, OidcSettings};
-use crate::sandbox::{SandboxKind, SandboxProvider, SandboxSettings};
+use crate::http::HttpClients;
+use crate::oidc::OidcConfig;
+use crate::sandbox::{SandboxConfig, SandboxKind, SandboxProvider};
 use crate::{Provider, ProviderError, ProviderInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Which protocol implementation serves a provider id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AdapterKind {
+/// One `[providers.<id>]` table, tagged by `adapter`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "adapter", rename_all = "snake_case")]
+pub enum ProviderConfig {
     /// The built-in redirect simulator: the end user picks the outcome.
-    Sandbox,
+    Sandbox(SandboxConfig),
     /// The built-in QR simulator: an animated code and a simulated phone app.
-    SandboxQr,
+    SandboxQr(SandboxConfig),
     /// The built-in push simulator: an identifier, then a simulated phone app.
-    SandboxPush,
+    SandboxPush(SandboxConfig),
     /// The built-in match simulator: compares `matchData` with a test registry.
-    SandboxMatch,
+    SandboxMatch(SandboxConfig),
     /// An OpenID Connect provider (national eIDs, brokers).
-    Oidc,
+    Oidc(OidcConfig),
 }
 
-/// One `[providers.<id>]` table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderConfig {
-    pub adapter: AdapterKind,
-    /// Shown to end users; defaults to the id.
-    #[serde(default)]
-    pub label: Option<String>,
-    /// Highest level of assurance (1-5) the provider reaches (simulators: default 3).
-    #[serde(default)]
-    pub max_loa: Option<u8>,
-    /// Claims the provider can deliver (simulators: a default per flow kind).
-    #[serde(default)]
-    pub claims: Option<Vec<String>>,
-    /// QR simulator: seconds a shown code stays acceptable (default 10).
-    #[serde(default)]
-    pub qr_validity_secs: Option<u32>,
-    /// OIDC: the issuer (discovery at `{issuer}/.well-known/openid-configuration`).
-    #[serde(default)]
-    pub issuer: Option<String>,
-    #[serde(default)]
-    pub client_id: Option<String>,
-    /// OIDC: better set through the environment (`IDGATE_PROVIDERS__<ID>__CLIENT_SECRET`).
-    #[serde(default)]
-    pub client_secret: Option<String>,
-    /// OIDC: `client_secret_basic` (default) or `client_secret_post`.
-    #[serde(default)]
-    pub client_auth: Option<ClientAuth>,
-    /// OIDC: scopes besides `openid`.
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    /// OIDC: level of assurance ("1"-"5") → the `acr_values` to request for it.
-    #[serde(default)]
-    pub acr_values: Option<BTreeMap<String, String>>,
-    /// OIDC: returned `acr` → level of assurance.
-    #[serde(default)]
-    pub acr_loa: Option<BTreeMap<String, u8>>,
-    /// OIDC: provider claim name → idgate claim name.
-    #[serde(default)]
-    pub claim_map: Option<BTreeMap<String, String>>,
-    /// OIDC: accepted ID-token algorithms (default RS256, PS256, ES256).
-    #[serde(default)]
-    pub id_token_algs: Option<Vec<String>>,
+impl ProviderConfig {
+    /// The `adapter` value.
+    pub fn adapter(&self) -> &'static str {
+        match self {
+            ProviderConfig::Sandbox(_) => "sandbox",
+            ProviderConfig::SandboxQr(_) => "sandbox_qr",
+            ProviderConfig::SandboxPush(_) => "sandbox_push",
+            ProviderConfig::SandboxMatch(_) => "sandbox_match",
+            ProviderConfig::Oidc(_) => "oidc",
+        }
+    }
 }
 
 /// The configured providers.
@@ -76,59 +47,49 @@ pub struct ProviderRegistry {
 }
 
 impl ProviderRegistry {
-    /// Builds every configured provider; `http` is the client adapters call providers with.
+    /// Builds every configured provider; `clients` gives each adapter its HTTP client.
     pub fn from_config(
         config: &BTreeMap<String, ProviderConfig>,
-        http: &reqwest::Client,
-        guard: &crate::UrlGuard,
+        clients: &dyn HttpClients,
     ) -> Result<Self, ProviderError> {
-        let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
-        let mut sandboxes = BTreeMap::new();
+        let mut registry = ProviderRegistry::default();
         for (id, cfg) in config {
-            let valid = !id.is_empty()
-                && id.len() <= 64
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-            if !valid {
-                return Err(ProviderError::Config(format!(
-                    "provider id {id:?} must be 1-64 characters of a-z, 0-9, - and _"
-                )));
-            }
-            let label = cfg.label.clone().unwrap_or_else(|| id.clone());
-            if let Some(loa) = cfg.max_loa
-                && !(1..=5).contains(&loa)
-            {
-                return Err(ProviderError::Config(format!(
-                    "providers.{id}.max_loa must be 1-5"
-                )));
-            }
-            let defaults = SandboxSettings::default();
-            let settings = SandboxSettings {
-                max_loa: cfg.max_loa.unwrap_or(defaults.max_loa),
-                claims: cfg.claims.clone(),
-                qr_validity_secs: cfg.qr_validity_secs.unwrap_or(defaults.qr_validity_secs),
+            check_id(id)?;
+            let sandbox = |kind: SandboxKind, c: &SandboxConfig| -> Result<_, ProviderError> {
+                let label = c.label.clone().unwrap_or_else(|| id.clone());
+                Ok(Arc::new(SandboxProvider::new(
+                    id,
+                    &label,
+                    kind,
+                    c.settings(id)?,
+                )))
             };
-            let kind = match cfg.adapter {
-                AdapterKind::Sandbox => SandboxKind::Redirect,
-                AdapterKind::SandboxQr => SandboxKind::Qr,
-                AdapterKind::SandboxPush => SandboxKind::Push,
-                AdapterKind::SandboxMatch => SandboxKind::Match,
-                AdapterKind::Oidc => {
-                    let provider = oidc_provider(id, &label, cfg, http, guard)?;
-                    providers.insert(id.clone(), Arc::new(provider));
-                    continue;
+            match cfg {
+                ProviderConfig::Sandbox(c) => {
+                    registry.add_sandbox(sandbox(SandboxKind::Redirect, c)?)
                 }
-            };
-            let sandbox = Arc::new(SandboxProvider::new(id, &label, kind, settings));
-            let provider: Arc<dyn Provider> = sandbox.clone();
-            providers.insert(id.clone(), provider);
-            sandboxes.insert(id.clone(), sandbox);
+                ProviderConfig::SandboxQr(c) => registry.add_sandbox(sandbox(SandboxKind::Qr, c)?),
+                ProviderConfig::SandboxPush(c) => {
+                    registry.add_sandbox(sandbox(SandboxKind::Push, c)?)
+                }
+                ProviderConfig::SandboxMatch(c) => {
+                    registry.add_sandbox(sandbox(SandboxKind::Match, c)?)
+                }
+                ProviderConfig::Oidc(c) => registry.add(Arc::new(c.build(id, clients)?)),
+            }
         }
-        Ok(ProviderRegistry {
-            providers,
-            sandboxes,
-        })
+        Ok(registry)
+    }
+
+    /// Registers an adapter built elsewhere (an embedder's own protocol; the port's tests).
+    pub fn add(&mut self, provider: Arc<dyn Provider>) {
+        self.providers.insert(provider.info().id.clone(), provider);
+    }
+
+    fn add_sandbox(&mut self, sandbox: Arc<SandboxProvider>) {
+        self.sandboxes
+            .insert(sandbox.info().id.clone(), sandbox.clone());
+        self.add(sandbox);
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<dyn Provider>> {
@@ -145,72 +106,29 @@ impl ProviderRegistry {
     }
 }
 
-fn oidc_provider(
-    id: &str,
-    label: &str,
-    cfg: &ProviderConfig,
-    http: &reqwest::Client,
-    guard: &crate::UrlGuard,
-) -> Result<OidcProvider, ProviderError> {
-    let required = |value: &Option<String>, key: &str| {
-        value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
-            ProviderError::Config(format!(
-                "providers.{id}.{key} is required for the oidc adapter"
-            ))
-        })
-    };
-    let acr_for_loa = cfg
-        .acr_values
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(loa, acr)| match loa.parse::<u8>() {
-            Ok(n) if (1..=5).contains(&n) => Ok((n, acr)),
-            _ => Err(ProviderError::Config(format!(
-                "providers.{id}.acr_values: key {loa:?} must be a level 1-5"
-            ))),
-        })
-        .collect::<Result<BTreeMap<_, _>, _>>()?;
-    let loa_for_acr = cfg.acr_loa.clone().unwrap_or_default();
-    if let Some((acr, loa)) = loa_for_acr.iter().find(|(_, l)| !(1..=5).contains(*l)) {
-        return Err(ProviderError::Config(format!(
-            "providers.{id}.acr_loa: {acr:?} maps to {loa}, not a level 1-5"
-        )));
+fn check_id(id: &str) -> Result<(), ProviderError> {
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ProviderError::Config(format!(
+            "provider id {id:?} must be 1-64 characters of a-z, 0-9, - and _"
+        )))
     }
-    let max_loa = cfg
-        .max_loa
-        .or_else(|| loa_for_acr.values().max().copied())
-        .unwrap_or(1);
-    let claims = cfg.claims.clone().unwrap_or_else(|| {
-        ["name", "given_name", "family_name", "birthdate"]
-            .map(String::from)
-            .to_vec()
-    });
-    let settings = OidcSettings {
-        issuer: required(&cfg.issuer, "issuer")?,
-        client_id: required(&cfg.client_id, "client_id")?,
-        client_secret: required(&cfg.client_secret, "client_secret")?,
-        client_auth: cfg.client_auth.unwrap_or_default(),
-        scopes: cfg
-            .scopes
-            .clone()
-            .unwrap_or_else(|| vec!["profile".to_owned()]),
-        acr_for_loa,
-        loa_for_acr,
-        claim_map: cfg.claim_map.clone().unwrap_or_default(),
-        algorithms: cfg
-            .id_token_algs
-            .clone()
-            .unwrap_or_else(|| ["RS256", "PS256", "ES256"].map(String::from).to_vec()),
-    };
-    OidcProvider::new(
-        crate::oidc::provider_info(id, label, max_loa, claims),
-        settings,
-        crate::oidc::Http {
-            client: http.clone(),
-            guard: guard.clone(),
-        },
-    )
+}
+
+/// The settings every adapter takes besides its own, checked once.
+pub(crate) fn check_loa(id: &str, max_loa: Option<u8>) -> Result<(), ProviderError> {
+    match max_loa {
+        Some(loa) if !(1..=5).contains(&loa) => Err(ProviderError::Config(format!(
+            "providers.{id}.max_loa must be 1-5"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -222,12 +140,23 @@ mod tests {
         BTreeMap::from([("eid".to_owned(), cfg)])
     }
 
-    fn open() -> crate::UrlGuard {
-        Arc::new(|_: &url::Url| Ok(()))
+    /// Plain clients with no policy; building a TLS client is not what these tests check.
+    struct Plain;
+
+    impl HttpClients for Plain {
+        fn shared(&self) -> reqwest::Client {
+            reqwest::Client::new()
+        }
+        fn with_tls(&self, _: &crate::ClientTls) -> Result<reqwest::Client, ProviderError> {
+            Ok(reqwest::Client::new())
+        }
+        fn guard(&self) -> crate::UrlGuard {
+            Arc::new(|_: &url::Url| Ok(()))
+        }
     }
 
     fn error(value: serde_json::Value) -> String {
-        match ProviderRegistry::from_config(&config(value), &reqwest::Client::new(), &open()) {
+        match ProviderRegistry::from_config(&config(value), &Plain) {
             Ok(_) => String::new(),
             Err(e) => e.to_string(),
         }
@@ -240,9 +169,8 @@ mod tests {
             "client_secret": "s", "acr_values": {"3": "substantial"}, "acr_loa": {"substantial": 3}
         });
         assert_eq!(error(base.clone()), "");
-        let registry =
-            ProviderRegistry::from_config(&config(base.clone()), &reqwest::Client::new(), &open())
-                .unwrap_or_else(|e| panic!("{e}"));
+        let registry = ProviderRegistry::from_config(&config(base.clone()), &Plain)
+            .unwrap_or_else(|e| panic!("{e}"));
         let info = registry.get("eid").map(|p| p.info().clone());
         assert_eq!(
             info.as_ref().map(|i| i.max_loa),
@@ -274,5 +202,28 @@ mod tests {
         let mut bad = base;
         bad["issuer"] = serde_json::json!("not a url");
         assert!(error(bad).contains("issuer"));
+    }
+
+    #[test]
+    fn each_adapter_takes_only_its_own_keys() {
+        let sandbox = serde_json::json!({"adapter": "sandbox_qr", "qr_validity_secs": 5});
+        let parsed: Result<ProviderConfig, _> = serde_json::from_value(sandbox);
+        assert!(
+            matches!(parsed, Ok(ProviderConfig::SandboxQr(c)) if c.qr_validity_secs == Some(5))
+        );
+        let mixed = serde_json::json!({"adapter": "sandbox", "issuer": "https://eid.example.com"});
+        let parsed: Result<ProviderConfig, _> = serde_json::from_value(mixed);
+        assert!(
+            parsed
+                .as_ref()
+                .err()
+                .is_some_and(|e| e.to_string().contains("issuer")),
+            "{parsed:?}"
+        );
+        let unknown = serde_json::json!({"adapter": "carrier-pigeon"});
+        let parsed: Result<ProviderConfig, _> = serde_json::from_value(unknown);
+        assert!(parsed.is_err());
+        let bad_loa = serde_json::json!({"adapter": "sandbox_push", "max_loa": 7});
+        assert!(error(bad_loa).contains("providers.eid.max_loa"));
     }
 }

@@ -10,10 +10,10 @@ use axum::routing::get;
 use idgate_core::{CredentialKind, Partner, ReturnUrlStatus, Tier};
 use idgate_hub::credentials::IssuedCredential;
 use idgate_hub::keys::{KeyFileError, Keys};
-use idgate_hub::outbound::Outbound;
+use idgate_hub::outbound::{Outbound, ProviderClients};
 use idgate_hub::service::{Hub, HubParts, ServiceError};
 use idgate_hub::settings::{DatabaseKind, Settings, SettingsError, Validated};
-use idgate_providers::{ProviderError, ProviderRegistry};
+use idgate_providers::{ProviderConfig, ProviderError, ProviderRegistry};
 use idgate_store::{KeyRing, META_DATA_KEY_IDS, Store, StoreError};
 use idgate_store_postgres::{PgSettings, PgStore};
 use idgate_store_sqlite::SqliteStore;
@@ -126,21 +126,14 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
     // `{public_url}` in an issuer stands for this deployment (the built-in OIDC simulator).
     let mut provider_config = settings.providers.clone();
     for provider in provider_config.values_mut() {
-        if let Some(issuer) = &mut provider.issuer {
+        if let ProviderConfig::Oidc(oidc) = provider
+            && let Some(issuer) = &mut oidc.issuer
+        {
             *issuer = issuer.replace("{public_url}", settings.public_base());
         }
     }
-    // Adapters call only what the outbound policy permits; idgate's own address (the built-in
-    // simulators) always.
-    let own = format!("{}/", settings.public_base());
-    let policy = outbound.clone();
-    let guard: idgate_providers::UrlGuard = Arc::new(move |url: &url::Url| {
-        if url.as_str().starts_with(&own) {
-            return Ok(());
-        }
-        policy.check_url(url).map_err(|e| e.to_string())
-    });
-    let providers = ProviderRegistry::from_config(&provider_config, &outbound.client, &guard)?;
+    let clients = ProviderClients::new(outbound.clone(), settings.public_base());
+    let providers = ProviderRegistry::from_config(&provider_config, &clients)?;
     Ok(Opened {
         hub: Arc::new(Hub::new(HubParts {
             store,

@@ -22,6 +22,7 @@ use chrono::{SecondsFormat, Utc};
 use identities::TestIdentity;
 use idgate_core::ProviderEvidence;
 use idgate_core::ProviderState;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Decline reasons the sandbox offers, as stable reason codes.
@@ -41,6 +42,36 @@ pub enum SandboxKind {
     Qr,
     Push,
     Match,
+}
+
+/// `[providers.<id>]` for the simulators (`adapter = "sandbox"`, `"sandbox_qr"`, …).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// Shown to end users; defaults to the id.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Highest level of assurance (1-5) the simulator grants (default 3).
+    #[serde(default)]
+    pub max_loa: Option<u8>,
+    /// Claims it delivers (default: a set per flow kind).
+    #[serde(default)]
+    pub claims: Option<Vec<String>>,
+    /// QR simulator: seconds a shown code stays acceptable (default 10).
+    #[serde(default)]
+    pub qr_validity_secs: Option<u32>,
+}
+
+impl SandboxConfig {
+    pub fn settings(&self, id: &str) -> Result<SandboxSettings, ProviderError> {
+        crate::registry::check_loa(id, self.max_loa)?;
+        let defaults = SandboxSettings::default();
+        Ok(SandboxSettings {
+            max_loa: self.max_loa.unwrap_or(defaults.max_loa),
+            claims: self.claims.clone(),
+            qr_validity_secs: self.qr_validity_secs.unwrap_or(defaults.qr_validity_secs),
+        })
+    }
 }
 
 /// Per-instance settings (`[providers.<id>]`).
