@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 pub use http::{ClientTls, HttpClients};
 pub use idgate_core::outcome::{Decision, ProviderOutcome};
 pub use registry::{ProviderConfig, ProviderRegistry};
+/// Request headers as the web shell received them (the `http` crate's map).
+pub use reqwest::header::HeaderMap;
 pub use sandbox::{SandboxKind, SandboxProvider};
 
 /// Decides whether an adapter may call a URL: idgate's private-address policy, applied to
@@ -212,6 +214,32 @@ pub enum ProviderError {
     Unavailable,
     #[error("provider configuration error: {0}")]
     Config(String),
+    /// An inbound notification whose signature (or other proof of origin) does not hold.
+    #[error("the notification is not authentic: {0}")]
+    NotAuthentic(String),
+    /// This provider sends no webhooks.
+    #[error("this provider sends no webhooks")]
+    NoWebhooks,
+}
+
+/// A notification a provider pushed to `/providers/{id}/webhook` about one of its sessions,
+/// once its adapter has checked where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderNotice {
+    /// Which session: the `provider_reference` its start returned.
+    pub provider_reference: String,
+    pub event: NoticeEvent,
+}
+
+/// What a provider's notification says happened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoticeEvent {
+    /// The user finished at the provider; the decision follows.
+    Submitted,
+    /// The provider decided.
+    Decided(Box<ProviderOutcome>),
+    /// Something idgate does not record (an informational event); acknowledged only.
+    Informational,
 }
 
 /// The declared-fields part of [`Provider::check_input`]: `userData` against the provider's
@@ -280,6 +308,17 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<ProviderOutcome>, ProviderError> {
         let _ = session;
         Ok(None)
+    }
+    /// Reads a notification the provider pushed (`POST /providers/{id}/webhook`). The adapter
+    /// checks its origin over the raw bytes before it parses anything; the hub finds the
+    /// session by the notice's reference and records the event (duplicates change nothing).
+    async fn webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<ProviderNotice, ProviderError> {
+        let _ = (headers, body);
+        Err(ProviderError::NoWebhooks)
     }
     /// Tells the provider that idgate cancelled a started session (the user or the partner
     /// did), so it stops waiting for the user.

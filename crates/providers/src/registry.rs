@@ -23,7 +23,7 @@ pub enum ProviderConfig {
     /// The built-in match simulator: compares `matchData` with a test registry.
     SandboxMatch(SandboxConfig),
     /// An OpenID Connect provider (national eIDs, brokers).
-    Oidc(OidcConfig),
+    Oidc(Box<OidcConfig>),
 }
 
 impl ProviderConfig {

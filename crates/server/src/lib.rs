@@ -4,12 +4,14 @@
 //! - [`hosted`]: the hosted flow at `/v/{token}`, provider callbacks, the demo landing page.
 //! - [`simulators`]: the sandbox providers' pages and the built-in OpenID Provider.
 //! - [`ops`]: health, readiness, metrics, request ids, security headers.
+//! - [`provider_webhooks`]: notifications identity providers push to idgate.
 //! - [`startup`]: opening the store with its keys, the router, serving and the jobs.
 //!
 //! The services behind them are in `idgate-hub`; the partner APIs in `idgate-dialects`.
 
 pub mod hosted;
 pub mod ops;
+pub mod provider_webhooks;
 pub mod simulators;
 pub mod startup;
 pub mod state;

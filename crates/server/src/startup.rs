@@ -2,6 +2,7 @@
 
 use crate::hosted;
 use crate::ops;
+use crate::provider_webhooks;
 use crate::simulators;
 use crate::state::AppState;
 use axum::Router;
@@ -76,6 +77,15 @@ pub struct Opened {
 /// Safe when several nodes start at once on one PostgreSQL: migrations run under an advisory
 /// lock, and if two nodes race to create the key file, the loser loads the winner's.
 pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
+    open_with(settings, Vec::new()).await
+}
+
+/// [`open`], with adapters built outside configuration added to the configured providers
+/// (an embedder's own protocol; the provider port's tests).
+pub async fn open_with(
+    settings: Settings,
+    adapters: Vec<Arc<dyn idgate_providers::Provider>>,
+) -> Result<Opened, StartupError> {
     let config = settings.validate()?;
     let key_path = settings.keys.file.clone();
     let key_file = key_path.display().to_string();
@@ -133,7 +143,10 @@ pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
         }
     }
     let clients = ProviderClients::new(outbound.clone(), settings.public_base());
-    let providers = ProviderRegistry::from_config(&provider_config, &clients)?;
+    let mut providers = ProviderRegistry::from_config(&provider_config, &clients)?;
+    for adapter in adapters {
+        providers.add(adapter);
+    }
     Ok(Opened {
         hub: Arc::new(Hub::new(HubParts {
             store,
@@ -297,6 +310,7 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(hosted::router())
         .merge(simulators::router())
+        .merge(provider_webhooks::router())
         .merge(ops::router())
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
         .fallback(hosted::not_found)

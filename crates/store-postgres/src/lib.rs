@@ -20,7 +20,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult, rules,
+    ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult,
+    rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -618,17 +619,19 @@ impl SessionStore for PgStore {
         &self,
         provider_id: &str,
         reference: &str,
+        scope: ReferenceScope,
         limit: u32,
     ) -> StoreResult<Vec<Session>> {
         sqlx::query(
             "SELECT * FROM sessions
              WHERE provider_id = $1 AND provider_reference = $2
-               AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+               AND ($4 OR status IN ('created', 'started', 'submitted', 'resubmission_requested'))
              ORDER BY created_at DESC LIMIT $3",
         )
         .bind(provider_id)
         .bind(reference)
         .bind(i64::from(limit))
+        .bind(scope == ReferenceScope::Any)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?

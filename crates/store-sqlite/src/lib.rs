@@ -18,7 +18,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult, rules,
+    ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult,
+    rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -643,8 +644,10 @@ impl SessionStore for SqliteStore {
         &self,
         provider_id: &str,
         reference: &str,
+        scope: ReferenceScope,
         limit: u32,
     ) -> StoreResult<Vec<Session>> {
+        let any = scope == ReferenceScope::Any;
         self.readers.with(|c| {
             query_all(
                 c,
@@ -653,10 +656,11 @@ impl SessionStore for SqliteStore {
                     rows::session_columns!(),
                     " FROM sessions
                      WHERE provider_id = ?1 AND provider_reference = ?2
-                       AND status IN ('created', 'started', 'submitted', 'resubmission_requested')
+                       AND (?4 OR status IN ('created', 'started', 'submitted',
+                                             'resubmission_requested'))
                      ORDER BY created_at DESC LIMIT ?3"
                 ),
-                params![provider_id, reference, i64::from(limit)],
+                params![provider_id, reference, i64::from(limit), any],
                 |r| rows::session(r, &self.keys),
             )
         })

@@ -2,7 +2,8 @@
 //! fresh, migrated store (see [`conformance_suite!`](crate::conformance_suite)).
 
 use crate::{
-    EndpointHealth, IdempotencyClaim, IdempotencyKey, Redeliver, ReturnUrlFilter, Store, StoreError,
+    EndpointHealth, IdempotencyClaim, IdempotencyKey, Redeliver, ReferenceScope, ReturnUrlFilter,
+    Store, StoreError,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
@@ -958,7 +959,7 @@ pub async fn sessions_by_provider_reference(store: &dyn Store) {
 
     let found = ok(
         store
-            .find_sessions_by_provider_reference("veriff", "push:abc", 10)
+            .find_sessions_by_provider_reference("veriff", "push:abc", ReferenceScope::Live, 10)
             .await,
         "find",
     );
@@ -970,7 +971,7 @@ pub async fn sessions_by_provider_reference(store: &dyn Store) {
     assert!(
         ok(
             store
-                .find_sessions_by_provider_reference("other", "push:abc", 10)
+                .find_sessions_by_provider_reference("other", "push:abc", ReferenceScope::Live, 10)
                 .await,
             "find"
         )
@@ -981,13 +982,25 @@ pub async fn sessions_by_provider_reference(store: &dyn Store) {
     commit(store, &second, &cancelled, "cancel").await;
     let found = ok(
         store
-            .find_sessions_by_provider_reference("veriff", "push:abc", 10)
+            .find_sessions_by_provider_reference("veriff", "push:abc", ReferenceScope::Live, 10)
             .await,
         "find",
     );
     assert_eq!(
         found.iter().map(|s| s.id).collect::<Vec<_>>(),
         vec![first.id]
+    );
+    // A provider's late notice still finds it.
+    let found = ok(
+        store
+            .find_sessions_by_provider_reference("veriff", "push:abc", ReferenceScope::Any, 10)
+            .await,
+        "find",
+    );
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![second.id, first.id],
+        "decided ones too"
     );
 }
 

@@ -167,14 +167,25 @@ pub trait SessionStore: Send + Sync {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
-    /// Live sessions of `provider_id` whose provider reference is `reference` (a simulated
-    /// app finding the requests pushed to it), newest first.
+    /// Sessions of `provider_id` whose provider reference is `reference`, newest first: the
+    /// live ones (a simulated app finding the requests pushed to it) or all (a provider's
+    /// notice, which may come after the decision).
     async fn find_sessions_by_provider_reference(
         &self,
         provider_id: &str,
         reference: &str,
+        scope: ReferenceScope,
         limit: u32,
     ) -> StoreResult<Vec<Session>>;
+}
+
+/// Which sessions a provider-reference lookup returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferenceScope {
+    /// Only sessions not yet decided.
+    Live,
+    /// Every session, decided or not.
+    Any,
 }
 
 /// Idempotency keys (see `idgate_hub::service::idempotency` for the protocol).

@@ -3,6 +3,7 @@
 
 pub mod idempotency;
 pub mod partners;
+pub mod provider_notices;
 pub mod return_urls;
 pub mod sessions;
 pub mod webhooks;

@@ -10,7 +10,7 @@ use idgate_core::{
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
-use idgate_store::StoreError;
+use idgate_store::{ReferenceScope, StoreError};
 use std::collections::BTreeMap;
 
 /// How often a transition is retried when another writer got there first.
@@ -135,7 +135,7 @@ impl Hub {
             .ok_or(ServiceError::NotFound("partner"))
     }
 
-    /// The newest sessions a provider filed under `reference` (a simulated phone app's
+    /// The newest live sessions a provider filed under `reference` (a simulated phone app's
     /// pending requests).
     pub async fn sessions_by_provider_reference(
         &self,
@@ -145,7 +145,12 @@ impl Hub {
     ) -> ServiceResult<Vec<Session>> {
         Ok(self
             .store
-            .find_sessions_by_provider_reference(provider_id, reference, limit)
+            .find_sessions_by_provider_reference(
+                provider_id,
+                reference,
+                ReferenceScope::Live,
+                limit,
+            )
             .await?)
     }
 

@@ -124,7 +124,23 @@ impl TestApp {
         Self::spawn_adjusted(dir, adjust).await
     }
 
+    /// A TestApp with `adapters` registered beside the configured providers.
+    pub async fn spawn_with_adapters(
+        adapters: Vec<Arc<dyn idgate_providers::Provider>>,
+    ) -> TestApp {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn_full(dir, |_| {}, adapters).await
+    }
+
     async fn spawn_adjusted(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_full(dir, adjust, Vec::new()).await
+    }
+
+    async fn spawn_full(
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Settings),
+        adapters: Vec<Arc<dyn idgate_providers::Provider>>,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -132,7 +148,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         let mut settings = settings(dir.path(), &base);
         adjust(&mut settings);
-        let opened = startup::open(settings)
+        let opened = startup::open_with(settings, adapters)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
         let server = startup::serve(opened.hub.clone(), listener)
