@@ -27,44 +27,65 @@ where
     row.try_get(col).map_err(|e| corrupt(format!("{col}: {e}")))
 }
 
+/// A column read under a prefix: the claim query returns a delivery, its event and its
+/// endpoint in one row, their columns named `d_…`, `v_…` and `e_…`.
+fn at<'r, T>(row: &'r PgRow, prefix: &str, col: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    if prefix.is_empty() {
+        get(row, col)
+    } else {
+        get(row, &format!("{prefix}{col}"))
+    }
+}
+
 fn endpoint(row: &PgRow, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
-    let id = EndpointId(get(row, "id")?);
+    endpoint_at(row, "", keys)
+}
+
+fn endpoint_at(row: &PgRow, prefix: &str, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
+    let id = EndpointId(at(row, prefix, "id")?);
     let secrets: Vec<EndpointSecret> = sealed::open(
         keys,
         "webhook_endpoints",
         "secrets",
         &id.0.to_string(),
-        Some(get::<Vec<u8>>(row, "secrets")?),
+        Some(at::<Vec<u8>>(row, prefix, "secrets")?),
     )?
     .unwrap_or_default();
-    let Json(event_types): Json<Vec<String>> = get(row, "event_types")?;
+    let Json(event_types): Json<Vec<String>> = at(row, prefix, "event_types")?;
     Ok(WebhookEndpoint {
         id,
-        partner_id: PartnerId(get(row, "partner_id")?),
-        url: get(row, "url")?,
+        partner_id: PartnerId(at(row, prefix, "partner_id")?),
+        url: at(row, prefix, "url")?,
         event_types,
-        enabled: get(row, "enabled")?,
-        include_claims: get(row, "include_claims")?,
-        sign_ed25519: get(row, "sign_ed25519")?,
+        enabled: at(row, prefix, "enabled")?,
+        include_claims: at(row, prefix, "include_claims")?,
+        sign_ed25519: at(row, prefix, "sign_ed25519")?,
         secrets,
-        failing_since: get(row, "failing_since")?,
-        disabled_reason: get(row, "disabled_reason")?,
-        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        failing_since: at(row, prefix, "failing_since")?,
+        disabled_reason: at(row, prefix, "disabled_reason")?,
+        session_id: at::<Option<Uuid>>(row, prefix, "session_id")?.map(SessionId),
+        created_at: at(row, prefix, "created_at")?,
+        updated_at: at(row, prefix, "updated_at")?,
     })
 }
 
 fn event(row: &PgRow) -> StoreResult<WebhookEvent> {
-    let Json(payload): Json<serde_json::Value> = get(row, "payload")?;
+    event_at(row, "")
+}
+
+fn event_at(row: &PgRow, prefix: &str) -> StoreResult<WebhookEvent> {
+    let Json(payload): Json<serde_json::Value> = at(row, prefix, "payload")?;
     Ok(WebhookEvent {
-        id: EventId(get(row, "id")?),
-        partner_id: PartnerId(get(row, "partner_id")?),
-        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
-        seq: get(row, "seq")?,
-        event_type: get(row, "type")?,
-        created_at: get(row, "created_at")?,
-        dialect: get::<Option<String>>(row, "dialect")?
+        id: EventId(at(row, prefix, "id")?),
+        partner_id: PartnerId(at(row, prefix, "partner_id")?),
+        session_id: at::<Option<Uuid>>(row, prefix, "session_id")?.map(SessionId),
+        seq: at(row, prefix, "seq")?,
+        event_type: at(row, prefix, "type")?,
+        created_at: at(row, prefix, "created_at")?,
+        dialect: at::<Option<String>>(row, prefix, "dialect")?
             .map(|d| d.parse())
             .transpose()
             .map_err(corrupt)?,
@@ -73,22 +94,26 @@ fn event(row: &PgRow) -> StoreResult<WebhookEvent> {
 }
 
 fn delivery(row: &PgRow) -> StoreResult<Delivery> {
-    let status: String = get(row, "status")?;
+    delivery_at(row, "")
+}
+
+fn delivery_at(row: &PgRow, prefix: &str) -> StoreResult<Delivery> {
+    let status: String = at(row, prefix, "status")?;
     Ok(Delivery {
-        id: DeliveryId(get(row, "id")?),
-        event_id: EventId(get(row, "event_id")?),
-        endpoint_id: EndpointId(get(row, "endpoint_id")?),
-        session_id: get::<Option<Uuid>>(row, "session_id")?.map(SessionId),
-        seq: get(row, "seq")?,
+        id: DeliveryId(at(row, prefix, "id")?),
+        event_id: EventId(at(row, prefix, "event_id")?),
+        endpoint_id: EndpointId(at(row, prefix, "endpoint_id")?),
+        session_id: at::<Option<Uuid>>(row, prefix, "session_id")?.map(SessionId),
+        seq: at(row, prefix, "seq")?,
         status: status.parse().map_err(corrupt)?,
-        attempts: get(row, "attempts")?,
-        next_attempt_at: get(row, "next_attempt_at")?,
-        created_at: get(row, "created_at")?,
-        last_attempt_at: get(row, "last_attempt_at")?,
-        delivered_at: get(row, "delivered_at")?,
-        last_status_code: get::<Option<i32>>(row, "last_status_code")?
+        attempts: at(row, prefix, "attempts")?,
+        next_attempt_at: at(row, prefix, "next_attempt_at")?,
+        created_at: at(row, prefix, "created_at")?,
+        last_attempt_at: at(row, prefix, "last_attempt_at")?,
+        delivered_at: at(row, prefix, "delivered_at")?,
+        last_status_code: at::<Option<i32>>(row, prefix, "last_status_code")?
             .and_then(|c| u16::try_from(c).ok()),
-        last_error: get(row, "last_error")?,
+        last_error: at(row, prefix, "last_error")?,
     })
 }
 
@@ -333,26 +358,48 @@ impl WebhookStore for PgStore {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<DeliveryJob>> {
-        // SKIP LOCKED: concurrent workers on several nodes take disjoint deliveries.
-        let ids: Vec<(Uuid,)> = self
+        // SKIP LOCKED: concurrent workers on several nodes take disjoint deliveries. One
+        // statement claims them and returns each with its event and endpoint.
+        let rows = self
             .write(|| {
-                sqlx::query_as(
-                    "UPDATE webhook_deliveries SET claimed_until = $3
-                     WHERE id IN (
-                         SELECT d.id FROM webhook_deliveries d
-                         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-                         WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-                           AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-                           AND NOT EXISTS (
-                               SELECT 1 FROM webhook_deliveries p
-                               WHERE p.endpoint_id = d.endpoint_id
-                                 AND p.session_id = d.session_id
-                                 AND p.status = 'pending' AND p.seq < d.seq)
-                         ORDER BY d.next_attempt_at, d.id
-                         LIMIT $2
-                         FOR UPDATE OF d SKIP LOCKED)
-                     RETURNING id",
-                )
+                sqlx::query(concat!(
+                    "WITH claimed AS (
+                         UPDATE webhook_deliveries SET claimed_until = $3
+                         WHERE id IN (
+                             SELECT d.id FROM webhook_deliveries d
+                             JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+                             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                               AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
+                               AND NOT EXISTS (
+                                   SELECT 1 FROM webhook_deliveries p
+                                   WHERE p.endpoint_id = d.endpoint_id
+                                     AND p.session_id = d.session_id
+                                     AND p.status = 'pending' AND p.seq < d.seq)
+                             ORDER BY d.next_attempt_at, d.id
+                             LIMIT $2
+                             FOR UPDATE OF d SKIP LOCKED)
+                         RETURNING *)
+                     SELECT ",
+                    "d.id AS d_id, d.event_id AS d_event_id, d.endpoint_id AS d_endpoint_id, ",
+                    "d.session_id AS d_session_id, d.seq AS d_seq, d.status AS d_status, ",
+                    "d.attempts AS d_attempts, d.next_attempt_at AS d_next_attempt_at, ",
+                    "d.created_at AS d_created_at, d.last_attempt_at AS d_last_attempt_at, ",
+                    "d.delivered_at AS d_delivered_at, d.last_status_code AS d_last_status_code, ",
+                    "d.last_error AS d_last_error, ",
+                    "v.id AS v_id, v.partner_id AS v_partner_id, v.session_id AS v_session_id, ",
+                    "v.seq AS v_seq, v.type AS v_type, v.created_at AS v_created_at, ",
+                    "v.dialect AS v_dialect, v.payload AS v_payload, ",
+                    "e.id AS e_id, e.partner_id AS e_partner_id, e.url AS e_url, ",
+                    "e.event_types AS e_event_types, e.enabled AS e_enabled, ",
+                    "e.include_claims AS e_include_claims, e.sign_ed25519 AS e_sign_ed25519, ",
+                    "e.secrets AS e_secrets, e.failing_since AS e_failing_since, ",
+                    "e.disabled_reason AS e_disabled_reason, e.session_id AS e_session_id, ",
+                    "e.created_at AS e_created_at, e.updated_at AS e_updated_at
+                     FROM claimed d
+                     JOIN webhook_events v ON v.id = d.event_id
+                     JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     ORDER BY d.next_attempt_at, d.id",
+                ))
                 .bind(now)
                 .bind(i64::from(limit))
                 .bind(lease_until)
@@ -360,28 +407,15 @@ impl WebhookStore for PgStore {
             })
             .await
             .map_err(backend)?;
-        let mut jobs = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            let delivery = self
-                .get_delivery(DeliveryId(id))
-                .await?
-                .ok_or(StoreError::NotFound("webhook delivery"))?;
-            let event = self
-                .get_webhook_event(delivery.event_id)
-                .await?
-                .ok_or(StoreError::NotFound("webhook event"))?;
-            let endpoint = self
-                .get_webhook_endpoint(delivery.endpoint_id)
-                .await?
-                .ok_or(StoreError::NotFound("webhook endpoint"))?;
-            jobs.push(DeliveryJob {
-                delivery,
-                event,
-                endpoint,
-            });
-        }
-        jobs.sort_by_key(|j| (j.delivery.next_attempt_at, j.delivery.id));
-        Ok(jobs)
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryJob {
+                    delivery: delivery_at(row, "d_")?,
+                    event: event_at(row, "v_")?,
+                    endpoint: endpoint_at(row, "e_", &self.keys)?,
+                })
+            })
+            .collect()
     }
 
     async fn record_attempt(
