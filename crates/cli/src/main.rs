@@ -232,7 +232,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(());
     }
-    let opened = startup::open(settings).await?;
+    let opened = startup::open(settings, &idgate::Engines).await?;
     let hub = opened.hub;
     let out = Output { json: cli.json };
     match command {

@@ -13,11 +13,9 @@ use idgate_hub::credentials::IssuedCredential;
 use idgate_hub::keys::{KeyFileError, Keys};
 use idgate_hub::outbound::{Outbound, ProviderClients};
 use idgate_hub::service::{Hub, HubParts, ServiceError};
-use idgate_hub::settings::{DatabaseKind, Settings, SettingsError, Validated};
+use idgate_hub::settings::{Settings, SettingsError, Validated};
 use idgate_providers::{ProviderConfig, ProviderError, ProviderRegistry};
 use idgate_store::{KeyRing, META_DATA_KEY_IDS, Store, StoreError};
-use idgate_store_postgres::{PgSettings, PgStore};
-use idgate_store_sqlite::SqliteStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -76,14 +74,15 @@ pub struct Opened {
 ///
 /// Safe when several nodes start at once on one PostgreSQL: migrations run under an advisory
 /// lock, and if two nodes race to create the key file, the loser loads the winner's.
-pub async fn open(settings: Settings) -> Result<Opened, StartupError> {
-    open_with(settings, Vec::new()).await
+pub async fn open(settings: Settings, engines: &dyn StoreEngines) -> Result<Opened, StartupError> {
+    open_with(settings, engines, Vec::new()).await
 }
 
 /// [`open`], with adapters built outside configuration added to the configured providers
 /// (an embedder's own protocol; the provider port's tests).
 pub async fn open_with(
     settings: Settings,
+    engines: &dyn StoreEngines,
     adapters: Vec<Arc<dyn idgate_providers::Provider>>,
 ) -> Result<Opened, StartupError> {
     let config = settings.validate()?;
@@ -95,7 +94,7 @@ pub async fn open_with(
         let (keys, text) = Keys::new_random(&key_path)?;
         (keys, Some(text))
     };
-    let mut store = open_store(&settings, &config, keys.data.clone()).await?;
+    let mut store = engines.open(&settings, &config, keys.data.clone()).await?;
     store.migrate().await?;
     let recorded = recorded_data_keys(store.as_ref()).await?;
     let mut generated_keys = false;
@@ -117,7 +116,7 @@ pub async fn open_with(
                     });
                 }
                 keys = Keys::load(&key_path)?;
-                store = open_store(&settings, &config, keys.data.clone()).await?;
+                store = engines.open(&settings, &config, keys.data.clone()).await?;
             }
             Err(source) => {
                 return Err(StartupError::KeyFile(KeyFileError::Write {
@@ -161,42 +160,17 @@ pub async fn open_with(
     })
 }
 
-/// Opens the configured engine.
-async fn open_store(
-    settings: &Settings,
-    config: &Validated,
-    keys: Arc<KeyRing>,
-) -> Result<Arc<dyn Store>, StartupError> {
-    let db = &settings.database;
-    match &config.database {
-        DatabaseKind::Sqlite { path } => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| StartupError::Directory {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
-            // Reads run on the calling thread (one reader each), so more idle readers than the
-            // CPUs this process may use would sit unused.
-            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let readers = db
-                .max_connections
-                .min(u32::try_from(cpus).unwrap_or(u32::MAX))
-                .max(2);
-            Ok(Arc::new(SqliteStore::open(&db.url, keys, readers).await?))
-        }
-        DatabaseKind::Postgres => {
-            let pg = PgSettings {
-                url: db.url.clone(),
-                schema: Some(db.schema.clone()).filter(|s| !s.is_empty()),
-                max_connections: db.max_connections,
-                acquire_timeout: config.acquire_timeout,
-                statement_timeout: config.statement_timeout,
-                write_attempts: db.write_attempts,
-            };
-            Ok(Arc::new(PgStore::open(&pg, keys).await?))
-        }
-    }
+/// The store engines a build offers: opens the configured database with the data keys. The
+/// composition root (the `idgate` binary, or a test kit) provides it, so the web shell never
+/// names an engine.
+#[async_trait::async_trait]
+pub trait StoreEngines: Send + Sync {
+    async fn open(
+        &self,
+        settings: &Settings,
+        config: &Validated,
+        keys: Arc<KeyRing>,
+    ) -> Result<Arc<dyn Store>, StartupError>;
 }
 
 /// A database URL fit for messages: without its password.

@@ -1,7 +1,8 @@
 //! A real OpenID Provider for the OIDC tests: panva's `oidc-provider` from the npm fixture
-//! (`tests/fixtures/oidc-provider`, installed by `scripts/test`), and idgate configured for it.
+//! (`crates/testkit/fixtures/oidc-provider`, installed by `scripts/test`), and idgate configured
+//! for it.
 
-use super::TestApp;
+use crate::TestApp;
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::Duration;
@@ -12,7 +13,7 @@ pub const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 pub const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 
 pub fn fixture() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oidc-provider");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oidc-provider");
     assert!(
         dir.join("node_modules/oidc-provider").exists(),
         "oidc-provider is not installed: run scripts/test (it runs npm ci in {})",
@@ -21,14 +22,10 @@ pub fn fixture() -> std::path::PathBuf {
     dir
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
+pub use crate::free_port;
 
 /// A running `oidc-provider`.
+#[derive(Debug)]
 pub struct Op {
     child: tokio::process::Child,
     pub issuer: String,

@@ -1,6 +1,6 @@
 //! The EasyFreelance dialect over real HTTP: every endpoint and every documented error.
 
-mod common;
+use idgate_testkit as common;
 
 use common::{Partner, TestApp, read};
 use serde_json::{Value, json};
@@ -638,7 +638,7 @@ async fn operations_endpoints() {
         .await
         .unwrap_or_default();
     let committed: Value =
-        serde_json::from_str(include_str!("../../../docs/openapi/easyfreelance.json"))
+        serde_json::from_str(include_str!("../../../../docs/openapi/easyfreelance.json"))
             .unwrap_or_default();
     assert_eq!(served, committed);
     // Docs are served from the binary.

@@ -3,7 +3,7 @@
 //! completes the sandbox and lands on the partner's page with the outcome and a result token
 //! that verifies against the published JWKS.
 
-mod common;
+use idgate_testkit as common;
 
 use axum::extract::RawQuery;
 use axum::response::Html;

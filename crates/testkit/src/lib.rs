@@ -1,7 +1,13 @@
-//! A real idgate (HTTP server, SQLite file, jobs) on a loopback port, one per test.
-#![allow(dead_code)]
+//! idgate's test kit, shared by every crate's integration tests (a dev-dependency only):
+//! a real idgate (HTTP server, database, jobs) on a loopback port, one per test, on the
+//! database the run selects (SQLite, or PostgreSQL with `IDGATE_TEST_DB=postgres`, one schema
+//! per test); partners with their credentials; a webhook receiver; result-token checks as a
+//! partner makes them; and a real OpenID Provider ([`oidc`]).
 
 pub mod oidc;
+pub mod receiver;
+
+pub use receiver::Receiver;
 
 use idgate_core::{CredentialKind, ReturnUrlStatus, Tier};
 use idgate_hub::Hub;
@@ -11,6 +17,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+#[derive(Debug)]
 pub struct TestApp {
     pub base: String,
     pub hub: Arc<Hub>,
@@ -20,7 +27,7 @@ pub struct TestApp {
 }
 
 /// A partner's credentials: EasyFreelance and Hopae.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Partner {
     pub id: String,
     pub token: String,
@@ -42,17 +49,35 @@ fn header(v: &str) -> HeaderValue {
     HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The test PostgreSQL server (`IDGATE_TEST_POSTGRES_URL`, default the local `test` database).
+pub fn postgres_url() -> String {
+    std::env::var("IDGATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether this run is the PostgreSQL pass (`IDGATE_TEST_DB=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("IDGATE_TEST_DB").as_deref() == Ok("postgres")
+}
+
 /// The database the integration suite runs on: SQLite by default, PostgreSQL when
 /// `IDGATE_TEST_DB=postgres` (then each test directory gets its own schema).
 pub fn database(dir: &std::path::Path) -> Value {
     let pool = json!({ "max_connections": 5, "acquire_timeout": "10s", "statement_timeout": "10s", "write_attempts": 3 });
-    let mut db = match std::env::var("IDGATE_TEST_DB").as_deref() {
-        Ok("postgres") => json!({
-            "url": std::env::var("IDGATE_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
+    let mut db = match on_postgres() {
+        true => json!({
+            "url": postgres_url(),
             "schema": schema_for(dir),
         }),
-        _ => json!({ "url": format!("sqlite://{}/idgate.db", dir.display()) }),
+        false => json!({ "url": format!("sqlite://{}/idgate.db", dir.display()) }),
     };
     if let (Some(db), Some(pool)) = (db.as_object_mut(), pool.as_object()) {
         db.extend(pool.clone());
@@ -148,7 +173,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         let mut settings = settings(dir.path(), &base);
         adjust(&mut settings);
-        let opened = startup::open_with(settings, adapters)
+        let opened = startup::open_with(settings, &idgate::Engines, adapters)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
         let server = startup::serve(opened.hub.clone(), listener)

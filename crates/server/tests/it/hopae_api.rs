@@ -1,7 +1,7 @@
 //! The Hopae Connect dialect over real HTTP: every endpoint, the documented errors, assurance,
 //! claims, match results, idempotency and the QR simulator's code checks.
 
-mod common;
+use idgate_testkit as common;
 
 use chrono::{Duration, Utc};
 use common::{Partner, TestApp, text};

@@ -1,7 +1,7 @@
 //! The built-in OIDC simulator, driven through idgate's own OIDC adapter over HTTP exactly as
 //! a real eID would be: login, levels, denial, and the token endpoint's own checks.
 
-mod common;
+use idgate_testkit as common;
 
 use common::{TestApp, location, query, text};
 use reqwest::Method;

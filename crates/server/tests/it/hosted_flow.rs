@@ -1,7 +1,7 @@
 //! The hosted flow over HTTP, as a browser walks it: landing page, start, sandbox provider,
 //! callback, redirect to the partner with the outcome and a result token.
 
-mod common;
+use idgate_testkit as common;
 
 use common::{TestApp, location, query, verify_result_token};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The expiry job as it runs inside a served node: a session whose lifetime ends is moved to
 //! `expired` by the background loop, once, without anyone polling it.
 
-mod common;
+use idgate_testkit as common;
 
 use chrono::Utc;
 use common::TestApp;

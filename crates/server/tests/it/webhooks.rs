@@ -1,85 +1,15 @@
 //! Partner webhooks end to end: a real receiver captures what idgate sends; signatures are
 //! checked with the Standard Webhooks organisation's own library, not with idgate's code.
 
-mod common;
+use idgate_testkit as common;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use common::{Partner, TestApp};
+use axum::http::HeaderMap;
+use common::{Partner, Receiver, TestApp};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const RETURN: &str = "https://partner.example.com/return";
-
-/// A webhook receiver on a loopback port that records every request.
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-    /// The status to answer with (200 when 0).
-    answer: Arc<AtomicU16>,
-    requests: Arc<AtomicUsize>,
-}
-
-impl Receiver {
-    async fn start() -> (Receiver, String) {
-        let receiver = Receiver::default();
-        let app = axum::Router::new()
-            .route("/hooks", axum::routing::post(receive))
-            .with_state(receiver.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        (receiver, format!("http://{addr}/hooks"))
-    }
-
-    fn answer(&self, status: u16) {
-        self.answer.store(status, Ordering::SeqCst);
-    }
-
-    /// The bodies of the requests that were answered 2xx, in arrival order.
-    fn accepted(&self) -> Vec<(HeaderMap, Value)> {
-        self.received
-            .lock()
-            .map(|r| {
-                r.iter()
-                    .map(|(h, b)| (h.clone(), serde_json::from_slice(b).unwrap_or(Value::Null)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn raw(&self) -> Vec<(HeaderMap, Bytes)> {
-        self.received.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-}
-
-async fn receive(
-    State(r): State<Receiver>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, &'static str) {
-    r.requests.fetch_add(1, Ordering::SeqCst);
-    let answer = match r.answer.load(Ordering::SeqCst) {
-        0 => 200,
-        n => n,
-    };
-    if (200..300).contains(&answer)
-        && let Ok(mut received) = r.received.lock()
-    {
-        received.push((headers, body));
-    }
-    (
-        StatusCode::from_u16(answer).unwrap_or(StatusCode::OK),
-        "noted",
-    )
-}
 
 /// Waits (bounded) until `cond` holds.
 async fn eventually(what: &str, mut cond: impl AsyncFnMut() -> bool) {

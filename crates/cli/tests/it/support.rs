@@ -1,8 +1,8 @@
-//! Running the real `idgate` binary in tests, on SQLite or PostgreSQL.
-#![allow(dead_code)]
+//! Running the real `idgate` binary in tests, on SQLite or PostgreSQL (the database choice,
+//! schema naming and ports come from the test kit).
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -10,10 +10,7 @@ use tokio::process::{Child, Command};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_idgate");
 
-pub fn postgres_url() -> String {
-    std::env::var("IDGATE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
+pub use idgate_testkit::{free_port, postgres_url};
 
 /// Where a test's idgate keeps its data.
 #[derive(Clone, Debug)]
@@ -28,7 +25,7 @@ pub enum Db {
 impl Db {
     /// SQLite, or PostgreSQL when `IDGATE_TEST_DB=postgres`; the schema is derived from `dir`.
     pub fn for_test(dir: &Path) -> Db {
-        if std::env::var("IDGATE_TEST_DB").as_deref() == Ok("postgres") {
+        if idgate_testkit::on_postgres() {
             Db::postgres_for(dir)
         } else {
             Db::Sqlite
@@ -36,15 +33,8 @@ impl Db {
     }
 
     pub fn postgres_for(dir: &Path) -> Db {
-        let name: String = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
         Db::Postgres {
-            schema: format!("idgt_cli_{name}"),
+            schema: idgate_testkit::schema_for(dir),
         }
     }
 }
@@ -85,13 +75,6 @@ pub async fn run_json(dir: &Path, db: &Db, args: &[&str]) -> Value {
     let (ok, stdout, stderr) = run(dir, db, args).await;
     assert!(ok, "idgate {args:?} failed: {stderr}");
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("idgate {args:?}: {e}: {stdout}"))
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A served node: its process, what it printed up to readiness, and its logs, which are read
@@ -197,8 +180,4 @@ pub fn after<'a>(text: &'a str, label: &str) -> &'a str {
         .find_map(|l| l.trim().strip_prefix(label))
         .map(str::trim)
         .unwrap_or_default()
-}
-
-pub fn temp_path(dir: &tempfile::TempDir) -> PathBuf {
-    dir.path().to_path_buf()
 }

@@ -2,12 +2,10 @@
 //! created on node A is polled and finished on node B, both nodes' expiry jobs move each due
 //! session exactly once, and a node killed mid-run loses nothing.
 
-mod support;
-
+use crate::support::{Db, after, free_port, postgres_url, run_json, serve};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::time::Duration;
-use support::{Db, after, free_port, postgres_url, run_json, serve};
 
 /// Node settings for this test: quick expiry sweeps and short claims.
 const NODE_ENV: &[(&str, &str)] = &[

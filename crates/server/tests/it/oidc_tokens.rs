@@ -4,7 +4,7 @@
 //! serves a deliberately broken one; the same harness first proves a correct token passes,
 //! so every refusal is the adapter's doing.
 
-mod common;
+use idgate_testkit as common;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};

@@ -6,7 +6,7 @@
 //! The adapter here signs like Veriff does (hex HMAC-SHA256 of the raw body in
 //! `X-HMAC-SIGNATURE`); it stands in for an upstream adapter, which is what the port serves.
 
-mod common;
+use idgate_testkit as common;
 
 use async_trait::async_trait;
 use aws_lc_rs::hmac;

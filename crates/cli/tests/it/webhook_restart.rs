@@ -1,14 +1,10 @@
 //! Webhooks survive an idgate crash: events queued while the receiver is down are delivered
 //! after idgate is killed (SIGKILL) and started again, once the receiver is up.
 
-mod support;
-
-use axum::body::Bytes;
-use axum::http::HeaderMap;
+use crate::support::{Db, after, free_port, run_json, serve};
+use idgate_testkit::Receiver;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{Db, after, free_port, run_json, serve};
 
 const CONFIG: &str = r#"
 [webhooks]
@@ -20,32 +16,6 @@ poll_interval = "200ms"
 [outbound]
 allow_private = ["127.0.0.0/8"]
 "#;
-
-type Inbox = Arc<Mutex<Vec<Value>>>;
-
-async fn receiver(port: u16) -> Inbox {
-    let inbox: Inbox = Arc::default();
-    let kept = inbox.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |_h: HeaderMap, body: Bytes| {
-            let kept = kept.clone();
-            async move {
-                if let (Ok(mut inbox), Ok(v)) = (kept.lock(), serde_json::from_slice(&body)) {
-                    inbox.push(v);
-                }
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    inbox
-}
 
 #[tokio::test]
 async fn events_survive_a_crash_while_the_receiver_is_down() {
@@ -114,11 +84,11 @@ async fn events_survive_a_crash_while_the_receiver_is_down() {
     node.kill().await;
 
     // The receiver comes up, then idgate does.
-    let inbox = receiver(receiver_port).await;
+    let (inbox, _) = Receiver::start_on(receiver_port).await;
     let node = serve(dir.path(), &db, port, &[]).await;
     let mut got = Vec::new();
     for _ in 0..200 {
-        got = inbox.lock().map(|i| i.clone()).unwrap_or_default();
+        got = inbox.accepted().into_iter().map(|(_, body)| body).collect();
         if got.len() >= 4 {
             break;
         }

@@ -3,9 +3,7 @@
 
 use serde_json::Value;
 
-mod support;
-
-use support::{Db, after, free_port, run, run_json, serve};
+use crate::support::{Db, after, free_port, run, run_json, serve};
 
 #[tokio::test]
 async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
@@ -77,7 +75,7 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     )
     .await;
     assert!(!ok && stderr.contains("database.url"), "{stderr}");
-    let mut c = support::command(d, &db);
+    let mut c = crate::support::command(d, &db);
     let out = c
         .args(["migrate"])
         .env("IDGATE_SESSIONS__LIFETIME", "forever")
@@ -225,7 +223,7 @@ async fn serving_a_flow_logs_no_secret_token_or_personal_data() {
 async fn every_section_is_configurable_from_the_environment() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = dir.path();
-    let out = support::command(d, &Db::Sqlite)
+    let out = crate::support::command(d, &Db::Sqlite)
         .args(["config"])
         .env("IDGATE_SERVER__LOG_FORMAT", "json")
         .env("IDGATE_DATABASE__MAX_CONNECTIONS", "3")

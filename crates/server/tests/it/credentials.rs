@@ -1,7 +1,7 @@
 //! Partner credentials through the hub's credential port: issued per dialect, revoked at once
 //! on this node, rotated with a grace period during which both work.
 
-mod common;
+use idgate_testkit as common;
 
 use chrono::{Duration, Utc};
 use common::{Partner, TestApp};

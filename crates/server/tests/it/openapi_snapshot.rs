@@ -1,5 +1,5 @@
 //! The committed OpenAPI document must match what the code serves.
-//! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p idgate-server --test openapi_snapshot`.
+//! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p idgate-server --test it openapi_snapshot`.
 
 use utoipa::OpenApi;
 
@@ -33,6 +33,6 @@ fn check(name: &str, doc: utoipa::openapi::OpenApi) {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == current,
-        "docs/openapi/{name}.json is out of date: run UPDATE_SNAPSHOTS=1 cargo test -p idgate-server --test openapi_snapshot and review the diff"
+        "docs/openapi/{name}.json is out of date: run UPDATE_SNAPSHOTS=1 cargo test -p idgate-server --test it openapi_snapshot and review the diff"
     );
 }

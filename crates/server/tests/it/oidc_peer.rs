@@ -1,10 +1,10 @@
 //! The OIDC adapter against a real, independent OpenID Provider: panva's certified
-//! `oidc-provider` (npm, installed by `scripts/test` into `tests/fixtures/oidc-provider`),
+//! `oidc-provider` (npm, installed by `scripts/test` into `crates/testkit/fixtures/oidc-provider`),
 //! run on loopback with PKCE required, RS256 and ES256 keys, eIDAS acr values, and a login
 //! form where the test picks the person and the acr. The browser's part is played by an HTTP
 //! client that keeps cookies; `browser_e2e.rs` runs the same path in Chromium.
 
-mod common;
+use idgate_testkit as common;
 
 use common::oidc::{HIGH, LOW, Op, SUBSTANTIAL, app_with_eid, free_port};
 use common::{Partner, TestApp, location, query, text};

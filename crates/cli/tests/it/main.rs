@@ -1,0 +1,7 @@
+//! The `idgate` binary's integration tests, one test binary: admin commands, served nodes on
+//! SQLite and PostgreSQL (two at once), and crash recovery. [`support`] runs the binary.
+
+mod cli;
+mod multi_node;
+mod support;
+mod webhook_restart;

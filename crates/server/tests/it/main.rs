@@ -1,0 +1,16 @@
+//! idgate-server's integration tests, one binary (one link of the whole application instead of
+//! one per file). Each module is one area; the test kit is `idgate-testkit`.
+
+mod browser_e2e;
+mod credentials;
+mod easyfreelance_api;
+mod expiry_job;
+mod hopae_api;
+mod hosted_flow;
+mod oidc_peer;
+mod oidc_simulator;
+mod oidc_tokens;
+mod openapi_snapshot;
+mod provider_webhooks;
+mod startup_keys;
+mod webhooks;
