@@ -3,7 +3,7 @@
 //! which is looked up and which checked, how they are printed); the hub stores, verifies,
 //! revokes and rotates them the same way for every kind.
 
-use crate::service::ServiceResult;
+use crate::random::RandomUnavailable;
 use idgate_core::{CredentialId, CredentialKind, Dialect};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -19,7 +19,7 @@ pub trait CredentialScheme: Send + Sync + fmt::Debug {
     fn base_path(&self) -> &'static str;
 
     /// Fresh random secrets.
-    fn issue(&self) -> ServiceResult<IssuedSecrets>;
+    fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable>;
 
     /// The checked secret as given in a request, in the form that was digested at issue
     /// (e.g. a UUID in canonical letter case); `None` when it cannot be one of ours.

@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod jobs;
 pub mod keys;
 pub mod outbound;
+pub mod random;
 pub mod result_token;
 pub mod service;
 pub mod settings;

@@ -242,6 +242,16 @@ pub enum NoticeEvent {
     Informational,
 }
 
+/// `max_loa`, which every adapter's table may set: a level 1-5.
+pub(crate) fn check_loa(id: &str, max_loa: Option<u8>) -> Result<(), ProviderError> {
+    match max_loa {
+        Some(loa) if !(1..=5).contains(&loa) => Err(ProviderError::Config(format!(
+            "providers.{id}.max_loa must be 1-5"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The declared-fields part of [`Provider::check_input`]: `userData` against the provider's
 /// fields, and `matchData` only for match-capable providers.
 pub fn check_declared(

@@ -127,7 +127,7 @@ impl OidcConfig {
         id: &str,
         clients: &dyn HttpClients,
     ) -> Result<OidcProvider, ProviderError> {
-        crate::registry::check_loa(id, self.max_loa)?;
+        crate::check_loa(id, self.max_loa)?;
         let label = self.label.clone().unwrap_or_else(|| id.to_owned());
 
         let required = |value: &Option<String>, key: &str| {

@@ -121,16 +121,6 @@ fn check_id(id: &str) -> Result<(), ProviderError> {
     }
 }
 
-/// The settings every adapter takes besides its own, checked once.
-pub(crate) fn check_loa(id: &str, max_loa: Option<u8>) -> Result<(), ProviderError> {
-    match max_loa {
-        Some(loa) if !(1..=5).contains(&loa) => Err(ProviderError::Config(format!(
-            "providers.{id}.max_loa must be 1-5"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

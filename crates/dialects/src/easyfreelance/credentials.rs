@@ -2,9 +2,9 @@
 //! looked up) and an `API-key` UUID (checked), both required together.
 
 use idgate_core::CredentialKind;
-use idgate_hub::ServiceResult;
 use idgate_hub::credentials::{CredentialScheme, IssuedSecrets, ShownSecret};
-use idgate_hub::service::random_token;
+use idgate_hub::random::RandomUnavailable;
+use idgate_hub::random::random_token;
 
 #[derive(Debug)]
 pub struct EasyFreelanceCredentials;
@@ -22,7 +22,7 @@ impl CredentialScheme for EasyFreelanceCredentials {
         "/api/v1"
     }
 
-    fn issue(&self) -> ServiceResult<IssuedSecrets> {
+    fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable> {
         let access_token = format!("idg_pat_{}", random_token(32)?);
         let api_key = uuid::Uuid::new_v4().hyphenated().to_string();
         Ok(IssuedSecrets {

@@ -2,9 +2,9 @@
 //! (checked).
 
 use idgate_core::CredentialKind;
-use idgate_hub::ServiceResult;
 use idgate_hub::credentials::{CredentialScheme, IssuedSecrets, ShownSecret};
-use idgate_hub::service::{random_bytes, random_token};
+use idgate_hub::random::RandomUnavailable;
+use idgate_hub::random::{random_bytes, random_token};
 
 #[derive(Debug)]
 pub struct HopaeCredentials;
@@ -22,7 +22,7 @@ impl CredentialScheme for HopaeCredentials {
         "/connect/v1"
     }
 
-    fn issue(&self) -> ServiceResult<IssuedSecrets> {
+    fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable> {
         let client_id = hex::encode(random_bytes(16)?);
         let client_secret = format!("idg_cs_{}", random_token(32)?);
         Ok(IssuedSecrets {

@@ -11,11 +11,10 @@ pub mod webhooks;
 use crate::dialect::Dialects;
 use crate::keys::Keys;
 use crate::outbound::Outbound;
+use crate::random::RandomUnavailable;
+pub use crate::random::{random_bytes, random_token};
 use crate::settings::{Settings, Validated};
 use aws_lc_rs::digest;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use idgate_core::{LifecycleError, ReturnUrlError};
 use idgate_providers::{ProviderError, ProviderRegistry};
 use idgate_store::{Store, StoreError};
@@ -169,24 +168,16 @@ pub enum ServiceError {
     Internal(String),
 }
 
+impl From<RandomUnavailable> for ServiceError {
+    fn from(e: RandomUnavailable) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// Hex SHA-256 of a secret: what is stored instead of tokens and keys. Tokens are long and
 /// random, so a fast digest is the right tool (a password hash would add nothing).
 pub fn digest(secret: &str) -> String {
     hex::encode(digest::digest(&digest::SHA256, secret.as_bytes()))
-}
-
-/// `n` random bytes.
-pub fn random_bytes(n: usize) -> ServiceResult<Vec<u8>> {
-    let mut bytes = vec![0u8; n];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| ServiceError::Internal("system random generator failed".into()))?;
-    Ok(bytes)
-}
-
-/// `n` random bytes as unpadded base64url.
-pub fn random_token(n: usize) -> ServiceResult<String> {
-    Ok(URL_SAFE_NO_PAD.encode(random_bytes(n)?))
 }

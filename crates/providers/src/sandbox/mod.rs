@@ -64,7 +64,7 @@ pub struct SandboxConfig {
 
 impl SandboxConfig {
     pub fn settings(&self, id: &str) -> Result<SandboxSettings, ProviderError> {
-        crate::registry::check_loa(id, self.max_loa)?;
+        crate::check_loa(id, self.max_loa)?;
         let defaults = SandboxSettings::default();
         Ok(SandboxSettings {
             max_loa: self.max_loa.unwrap_or(defaults.max_loa),
