@@ -11,6 +11,7 @@ mod oidc_peer;
 mod oidc_simulator;
 mod oidc_tokens;
 mod openapi_snapshot;
+mod ops;
 mod provider_webhooks;
 mod startup_keys;
 mod webhooks;
