@@ -14,7 +14,11 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboundError {
-    #[error("{0} is a private or reserved address; allow it in outbound.allow_private to call it")]
+    /// The address is kept for the operator's log; the message, which partners see in their
+    /// delivery log, does not name it (it would map the internal network).
+    #[error(
+        "address not allowed: the host resolves to a private or reserved address (an operator may allow its network in outbound.allow_private)"
+    )]
     Blocked(IpAddr),
     #[error("outbound HTTP client: {0}")]
     Build(String),
@@ -141,6 +145,9 @@ fn policy(
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("idgate/", env!("CARGO_PKG_VERSION")))
+        // No proxy from the environment (HTTP_PROXY …): the proxy would resolve the name, past
+        // the address guard.
+        .no_proxy()
         .dns_resolver(GuardedResolver {
             allow: allow.clone(),
         })
@@ -204,14 +211,21 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let seg = ip.segments();
+    let first = seg[0];
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        || seg[..6] == [0; 6] // IPv4-compatible (deprecated; embeds any IPv4 address)
+        || seg[..4] == [0; 4] && seg[4] == 0xffff && seg[5] == 0 // IPv4-translated (SIIT)
+        || seg[..4] == [0x0100, 0, 0, 0] // discard-only
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
-        || first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 (may reach IPv4 internals)
+        || (first & 0xffc0) == 0xfec0 // site local (deprecated, still routed internally)
+        || first == 0x2002 // 6to4 (embeds an IPv4 address)
+        || first == 0x2001 && seg[1] == 0 // Teredo (embeds an IPv4 address)
+        || first == 0x2001 && seg[1] == 0x0db8 // documentation
+        || first == 0x0064 && seg[1] == 0xff9b) // NAT64, well-known and local-use (may reach IPv4 internals)
 }
 
 #[cfg(test)]
@@ -237,11 +251,25 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "::10.0.0.1",
+            "::127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "100::1",
+            "fec0::1",
+            "2002:a00:1::1",
+            "2002:5db8:d822::1",
+            "2001:0:4136:e378::1",
         ] {
             let ip: IpAddr = blocked.parse().unwrap_or_else(|e| panic!("{blocked}: {e}"));
             assert!(!permitted(ip, &[]), "{blocked} must be refused");
         }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450:4001::1",
+        ] {
             let ip: IpAddr = public.parse().unwrap_or_else(|e| panic!("{public}: {e}"));
             assert!(permitted(ip, &[]), "{public} is public");
         }

@@ -3,5 +3,6 @@
 
 mod cli;
 mod multi_node;
+mod outbound;
 mod support;
 mod webhook_restart;
