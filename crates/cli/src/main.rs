@@ -290,6 +290,11 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
             "API test mode is on: http return URLs on loopback hosts are accepted; set api.test_mode = false in production"
         );
     }
+    if hub.settings().sandboxes_enabled() {
+        tracing::warn!(
+            "sandbox providers are on (demo or test mode): anyone can verify as a test identity; turn demo.partner and api.test_mode off in production"
+        );
+    }
     let shutdown = shutdown_signal();
     let demo = startup::ensure_demo_partner(&hub).await?;
     let running = startup::serve(hub.clone(), listener).await?;

@@ -123,6 +123,11 @@ pub struct ApiSettings {
 pub struct DemoSettings {
     /// Create a demo partner (and print its credentials) on the first start.
     pub partner: bool,
+    /// Start although the demo partner or test mode is on and the public URL is `https` (a
+    /// public deployment): off, such a start is refused, since both turn on the sandbox
+    /// providers, with which anyone can verify as a test identity.
+    #[serde(default)]
+    pub allow_on_https: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -184,6 +189,12 @@ pub struct Validated {
 
 impl Settings {
     /// Checks everything that can be checked without touching the outside world.
+    /// Whether the sandbox providers (the simulators, the built-in OpenID Provider, any
+    /// provider marked `sandbox = true`) and their pages run: in demo or test mode only.
+    pub fn sandboxes_enabled(&self) -> bool {
+        self.api.test_mode || self.demo.partner
+    }
+
     pub fn validate(&self) -> Result<Validated, SettingsError> {
         let public_url = url::Url::parse(&self.server.public_url).map_err(|e| {
             invalid(
@@ -200,6 +211,20 @@ impl Settings {
             return Err(invalid(
                 "server.public_url",
                 "use http(s)://host[:port] with no path, query or fragment",
+            ));
+        }
+        if public_url.scheme() == "https" && self.sandboxes_enabled() && !self.demo.allow_on_https {
+            let on = if self.demo.partner {
+                "demo.partner"
+            } else {
+                "api.test_mode"
+            };
+            return Err(invalid(
+                on,
+                "is on while server.public_url is https (a public deployment): it enables the \
+                 sandbox providers, with which anyone can verify as a test identity. Set \
+                 demo.partner = false and api.test_mode = false, or demo.allow_on_https = true \
+                 for a public demo",
             ));
         }
         let database = parse_database_url(&self.database.url)?;

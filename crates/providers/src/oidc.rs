@@ -80,6 +80,13 @@ pub struct OidcSettings {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcConfig {
+    /// `false` removes the provider (default true).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// A test provider (a vendor's test environment; the built-in simulator always is): it is
+    /// bannered as a sandbox and runs only where sandboxes do (demo or test mode).
+    #[serde(default)]
+    pub sandbox: Option<bool>,
     /// Shown to end users; defaults to the id.
     #[serde(default)]
     pub label: Option<String>,
@@ -182,7 +189,7 @@ impl OidcConfig {
                 .unwrap_or_else(|| ["RS256", "PS256", "ES256"].map(String::from).to_vec()),
         };
         OidcProvider::new(
-            provider_info(id, &label, max_loa, claims),
+            provider_info(id, &label, max_loa, claims, self.sandbox.unwrap_or(false)),
             settings,
             Http {
                 client: crate::http::client_for(clients, self.tls.as_ref())?,
@@ -654,7 +661,13 @@ impl Provider for OidcProvider {
 }
 
 /// What `[providers.<id>]` declares for an OIDC provider, as the registry reads it.
-pub fn provider_info(id: &str, label: &str, max_loa: u8, claims: Vec<String>) -> ProviderInfo {
+pub fn provider_info(
+    id: &str,
+    label: &str,
+    max_loa: u8,
+    claims: Vec<String>,
+    sandbox: bool,
+) -> ProviderInfo {
     ProviderInfo {
         id: id.to_owned(),
         label: label.to_owned(),
@@ -662,7 +675,7 @@ pub fn provider_info(id: &str, label: &str, max_loa: u8, claims: Vec<String>) ->
         max_loa,
         claims,
         match_capable: false,
-        sandbox: false,
+        sandbox,
         user_data: Vec::<InputField>::new(),
         match_fields: Vec::new(),
     }

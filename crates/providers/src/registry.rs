@@ -27,6 +27,27 @@ pub enum ProviderConfig {
 }
 
 impl ProviderConfig {
+    /// `enabled = false` takes a provider out of the configuration (tables merge, so this is
+    /// how a default provider is removed).
+    pub fn enabled(&self) -> bool {
+        match self {
+            ProviderConfig::Sandbox(c)
+            | ProviderConfig::SandboxQr(c)
+            | ProviderConfig::SandboxPush(c)
+            | ProviderConfig::SandboxMatch(c) => c.enabled,
+            ProviderConfig::Oidc(c) => c.enabled,
+        }
+        .unwrap_or(true)
+    }
+
+    /// A test provider: a simulator, or one marked `sandbox = true`.
+    pub fn is_sandbox(&self) -> bool {
+        match self {
+            ProviderConfig::Oidc(c) => c.sandbox.unwrap_or(false),
+            _ => true,
+        }
+    }
+
     /// The `adapter` value.
     pub fn adapter(&self) -> &'static str {
         match self {
@@ -47,13 +68,18 @@ pub struct ProviderRegistry {
 }
 
 impl ProviderRegistry {
-    /// Builds every configured provider; `clients` gives each adapter its HTTP client.
+    /// Builds every enabled provider; `clients` gives each adapter its HTTP client. Without
+    /// `sandboxes`, test providers are left out entirely.
     pub fn from_config(
         config: &BTreeMap<String, ProviderConfig>,
         clients: &dyn HttpClients,
+        sandboxes: bool,
     ) -> Result<Self, ProviderError> {
         let mut registry = ProviderRegistry::default();
-        for (id, cfg) in config {
+        let wanted = config
+            .iter()
+            .filter(|(_, cfg)| cfg.enabled() && (sandboxes || !cfg.is_sandbox()));
+        for (id, cfg) in wanted {
             check_id(id)?;
             let sandbox = |kind: SandboxKind, c: &SandboxConfig| -> Result<_, ProviderError> {
                 let label = c.label.clone().unwrap_or_else(|| id.clone());
@@ -146,7 +172,7 @@ mod tests {
     }
 
     fn error(value: serde_json::Value) -> String {
-        match ProviderRegistry::from_config(&config(value), &Plain) {
+        match ProviderRegistry::from_config(&config(value), &Plain, true) {
             Ok(_) => String::new(),
             Err(e) => e.to_string(),
         }
@@ -159,7 +185,7 @@ mod tests {
             "client_secret": "s", "acr_values": {"3": "substantial"}, "acr_loa": {"substantial": 3}
         });
         assert_eq!(error(base.clone()), "");
-        let registry = ProviderRegistry::from_config(&config(base.clone()), &Plain)
+        let registry = ProviderRegistry::from_config(&config(base.clone()), &Plain, true)
             .unwrap_or_else(|e| panic!("{e}"));
         let info = registry.get("eid").map(|p| p.info().clone());
         assert_eq!(

@@ -138,11 +138,16 @@ pub async fn open_with(
         if let ProviderConfig::Oidc(oidc) = provider
             && let Some(issuer) = &mut oidc.issuer
         {
+            // The built-in simulator is a sandbox, whatever its table says.
+            if issuer.starts_with("{public_url}/simulators/") {
+                oidc.sandbox = Some(true);
+            }
             *issuer = issuer.replace("{public_url}", settings.public_base());
         }
     }
     let clients = ProviderClients::new(outbound.clone(), settings.public_base());
-    let mut providers = ProviderRegistry::from_config(&provider_config, &clients)?;
+    let mut providers =
+        ProviderRegistry::from_config(&provider_config, &clients, settings.sandboxes_enabled())?;
     for adapter in adapters {
         providers.add(adapter);
     }
@@ -283,7 +288,11 @@ pub fn app(state: AppState) -> Router {
             idgate_dialects::hopae::router().with_state(state.hub.clone()),
         )
         .merge(hosted::router())
-        .merge(simulators::router())
+        .merge(if state.settings().sandboxes_enabled() {
+            simulators::router()
+        } else {
+            Router::new()
+        })
         .merge(provider_webhooks::router())
         .merge(ops::router())
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))

@@ -48,6 +48,9 @@ pub enum SandboxKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxConfig {
+    /// `false` removes the provider (default true).
+    #[serde(default)]
+    pub enabled: Option<bool>,
     /// Shown to end users; defaults to the id.
     #[serde(default)]
     pub label: Option<String>,

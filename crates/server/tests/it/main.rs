@@ -12,6 +12,7 @@ mod oidc_simulator;
 mod oidc_tokens;
 mod openapi_snapshot;
 mod ops;
+mod production;
 mod provider_webhooks;
 mod startup_keys;
 mod webhooks;

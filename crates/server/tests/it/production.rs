@@ -1,0 +1,149 @@
+//! A production deployment (demo partner and test mode off): no sandbox provider is
+//! registered, listed or reachable, and their pages are not served. In demo or test mode every
+//! test provider, the built-in OpenID Provider included, says it is one; any provider can be
+//! taken out of the configuration with `enabled = false`.
+
+use idgate_testkit as common;
+
+use common::{TestApp, text};
+use reqwest::Method;
+use serde_json::json;
+
+const RETURN: &str = "https://partner.example.com/back";
+
+async fn provider_ids(app: &TestApp, p: &common::Partner) -> Vec<(String, bool)> {
+    let (status, body) = app.hopae(p, Method::GET, "/providers", None).await;
+    assert_eq!(status, 200, "{body}");
+    body["providers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| (text(x, "providerId"), x["sandbox"] == true))
+        .collect()
+}
+
+async fn status_of(app: &TestApp, path: &str) -> u16 {
+    app.client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn outside_demo_and_test_mode_no_sandbox_runs() {
+    let app = TestApp::spawn_with(|s| {
+        s.api.test_mode = false;
+        s.demo.partner = false;
+    })
+    .await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    assert_eq!(provider_ids(&app, &p).await, Vec::<(String, bool)>::new());
+    for path in [
+        "/simulators/oidc/.well-known/openid-configuration",
+        "/sandbox/veriff/authorize?state=x",
+        "/sandbox/sandbox-qr/app",
+    ] {
+        assert_eq!(status_of(&app, path).await, 404, "{path}");
+    }
+    for provider in ["veriff", "sandbox-qr", "eid-simulator"] {
+        let (status, body) = app
+            .hopae(
+                &p,
+                Method::POST,
+                "/verifications",
+                Some(json!({"providerId": provider, "redirectUri": RETURN})),
+            )
+            .await;
+        assert_ne!(status, 201, "{provider}: {body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn in_test_mode_test_providers_say_so_and_enabled_false_removes_one() {
+    let app = TestApp::spawn_with(|s| {
+        let disabled: idgate_providers::ProviderConfig =
+            serde_json::from_value(json!({"adapter": "sandbox_push", "enabled": false}))
+                .unwrap_or_else(|e| panic!("{e}"));
+        s.providers.insert("sandbox-push".into(), disabled);
+    })
+    .await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let listed = provider_ids(&app, &p).await;
+    assert!(
+        !listed.iter().any(|(id, _)| id == "sandbox-push"),
+        "{listed:?}"
+    );
+    assert!(
+        listed.iter().all(|(_, sandbox)| *sandbox),
+        "every default provider is a test provider, the OIDC simulator too: {listed:?}"
+    );
+    assert!(listed.iter().any(|(id, _)| id == "eid-simulator"));
+    assert_eq!(
+        status_of(&app, "/simulators/oidc/.well-known/openid-configuration").await,
+        200
+    );
+    // The OIDC simulator's hosted page carries the sandbox banner.
+    let (status, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "eid-simulator", "redirectUri": RETURN})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default();
+    let page = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("Sandbox."), "{page}");
+    app.stop().await;
+}
+
+#[test]
+fn a_public_https_deployment_refuses_demo_and_test_mode_unless_forced() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let public = "https://verify.example.com";
+    let error = |adjust: &dyn Fn(&mut idgate_server::Settings)| {
+        let mut s = common::settings(dir.path(), public);
+        adjust(&mut s);
+        s.validate().err().map(|e| e.to_string())
+    };
+    let test_mode = error(&|s| s.api.test_mode = true);
+    assert!(
+        test_mode
+            .as_deref()
+            .is_some_and(|e| e.contains("api.test_mode")),
+        "{test_mode:?}"
+    );
+    let demo = error(&|s| {
+        s.api.test_mode = false;
+        s.demo.partner = true;
+    });
+    assert!(
+        demo.as_deref().is_some_and(|e| e.contains("demo.partner")),
+        "{demo:?}"
+    );
+    assert_eq!(
+        error(&|s| {
+            s.demo.partner = true;
+            s.demo.allow_on_https = true;
+        }),
+        None,
+        "an explicitly public demo"
+    );
+    assert_eq!(error(&|s| s.api.test_mode = false), None, "production");
+}
