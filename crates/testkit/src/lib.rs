@@ -179,8 +179,10 @@ impl TestApp {
         let server = startup::serve(opened.hub.clone(), listener)
             .await
             .unwrap_or_else(|e| panic!("serve: {e}"));
+        // A browser's cookie jar: provider round trips are bound to the browser that started them.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         TestApp {

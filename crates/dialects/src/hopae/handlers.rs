@@ -369,7 +369,7 @@ async fn create(
         && let Some(identifier) = registration_id
     {
         session = state
-            .start_at_provider(session.id, Some(&identifier))
+            .start_at_provider(session.id, Some(&identifier), None)
             .await?
             .0;
     }

@@ -18,6 +18,17 @@ const MAX_ATTEMPTS: usize = 5;
 /// Sessions the expiry sweep moves at once.
 const EXPIRY_CONCURRENCY: usize = 8;
 
+/// Why a provider round trip's `state` was refused at the callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FlowStateError {
+    /// Not a `state` idgate issued.
+    #[error("the state is not genuine")]
+    Tampered,
+    /// Genuine, but this browser did not start the attempt (or lost its cookie).
+    #[error("the attempt was started in another browser")]
+    OtherBrowser,
+}
+
 /// A session just created, with the hosted-flow token that is never stored.
 #[derive(Debug)]
 pub struct CreatedSession {
@@ -442,13 +453,15 @@ impl Hub {
         self.transition(id, Actor::System, plan, |_| {}).await
     }
 
-    /// The end user begins (or, after a resubmission request, begins again) at the provider.
+    /// The end user begins (or, after a resubmission request, begins again) at the provider,
+    /// from the browser whose flow-cookie value is `browser` (see [`Hub::flow_state`]).
     /// Push flows carry the identifier the user entered. The provider is asked first, so a
     /// provider that refuses leaves the session as it was.
     pub async fn start_at_provider(
         &self,
         id: SessionId,
         identifier: Option<&str>,
+        browser: Option<&str>,
     ) -> ServiceResult<(Session, StartAction)> {
         let session = self.session(id).await?;
         if !matches!(
@@ -467,8 +480,19 @@ impl Hub {
         let identifier = identifier
             .map(|i| provider.check_identifier(i))
             .transpose()?;
-        let state = self.flow_state(session.id);
-        let material = self.flow_material(&session);
+        let attempt = random_token(9)?;
+        // Started without a browser (a push through the API): bound to a value nobody holds,
+        // so no browser can finish it through a callback.
+        let unheld;
+        let browser = match browser {
+            Some(b) => b,
+            None => {
+                unheld = random_token(18)?;
+                &unheld
+            }
+        };
+        let state = self.flow_state(session.id, &attempt, browser);
+        let material = self.attempt_material(&session, Some(&attempt));
         let started = provider
             .start(&StartRequest {
                 session_id: session.id,
@@ -519,7 +543,15 @@ impl Hub {
     /// secrets (PKCE verifier, nonce) derived from the session with the deployment's key, so
     /// any node can finish a flow another started and nothing secret is stored.
     pub fn flow_material(&self, session: &Session) -> FlowMaterial {
-        let subject = session.id.to_string();
+        self.attempt_material(session, None)
+    }
+
+    /// [`Hub::flow_material`] for one attempt: its PKCE verifier and nonce are its own.
+    pub fn attempt_material(&self, session: &Session, attempt: Option<&str>) -> FlowMaterial {
+        let subject = match attempt {
+            Some(attempt) => format!("{}.{attempt}", session.id),
+            None => session.id.to_string(),
+        };
         FlowMaterial {
             // 44 base64url characters: within PKCE's 43-128.
             pkce_verifier: format!(
@@ -536,19 +568,74 @@ impl Hub {
         }
     }
 
-    /// The `state` of a provider round trip: the session id and a tag only idgate can make.
-    /// Stateless, so a second tab or a reload carries a state that still works.
-    pub fn flow_state(&self, id: SessionId) -> String {
-        let subject = id.to_string();
-        format!("{subject}.{}", self.keys.bind("flow-state", &subject))
+    /// The `state` of one provider round trip: the session, the attempt, a tag only idgate
+    /// can make (a provider's page may check it), and a tag that binds it to the browser that
+    /// started the attempt (`browser`: the value of its flow cookie), which the callback
+    /// requires. Stateless: any node can check it.
+    pub fn flow_state(&self, id: SessionId, attempt: &str, browser: &str) -> String {
+        let issued = format!("{id}.{attempt}");
+        let bound = self
+            .keys
+            .bind("flow-browser", &format!("{issued}.{browser}"));
+        format!("{issued}.{}.{bound}", self.keys.bind("flow-state", &issued))
     }
 
-    /// The session a `state` value names, if the tag is genuine.
-    pub fn session_id_from_state(&self, state: &str) -> Option<SessionId> {
-        let (subject, tag) = state.split_once('.')?;
+    /// The session and attempt a `state` names, if idgate issued it (whichever browser).
+    pub fn flow_state_parts(&self, state: &str) -> Option<(SessionId, String)> {
+        let mut parts = state.split('.');
+        let (Some(subject), Some(attempt), Some(tag), Some(_), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
         let id: SessionId = subject.parse().ok()?;
         self.keys
-            .verify_binding("flow-state", &id.to_string(), tag)
+            .verify_binding("flow-state", &format!("{id}.{attempt}"), tag)
+            .then(|| (id, attempt.to_owned()))
+    }
+
+    /// [`Hub::flow_state_parts`], and only when it came back to the browser that started the
+    /// attempt: an authorization begun in one browser cannot be finished in another (RFC 9700
+    /// §4.7, a victim completing an attacker's session).
+    pub fn check_flow_state(
+        &self,
+        state: &str,
+        browser: Option<&str>,
+    ) -> Result<(SessionId, String), FlowStateError> {
+        let (id, attempt) = self
+            .flow_state_parts(state)
+            .ok_or(FlowStateError::Tampered)?;
+        let bound = state.rsplit('.').next().unwrap_or_default();
+        match browser {
+            Some(browser)
+                if self.keys.verify_binding(
+                    "flow-browser",
+                    &format!("{id}.{attempt}.{browser}"),
+                    bound,
+                ) =>
+            {
+                Ok((id, attempt))
+            }
+            _ => Err(FlowStateError::OtherBrowser),
+        }
+    }
+
+    /// A ticket naming a session for the simulated phone app (not a provider round trip).
+    pub fn session_ticket(&self, id: SessionId) -> String {
+        let subject = id.to_string();
+        format!("{subject}.{}", self.keys.bind("app-ticket", &subject))
+    }
+
+    /// The session a ticket names, if the tag is genuine.
+    pub fn session_id_from_ticket(&self, ticket: &str) -> Option<SessionId> {
+        let (subject, tag) = ticket.split_once('.')?;
+        let id: SessionId = subject.parse().ok()?;
+        self.keys
+            .verify_binding("app-ticket", &id.to_string(), tag)
             .then_some(id)
     }
 

@@ -2,12 +2,13 @@
 //! `/callback/{provider}`, the demo partner's landing page,
 //! and the public key set result tokens are checked against.
 
+pub(crate) mod browser;
 pub(crate) mod live;
 pub(crate) mod pages;
 
 use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,6 +16,7 @@ use chrono::Utc;
 use idgate_core::{Actor, Session, Status};
 use idgate_hub::result_token::{self, TokenInput};
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::sessions::FlowStateError;
 use idgate_providers::sandbox::identities::TEST_IDENTITIES;
 use idgate_providers::{FlowType, StartAction};
 use pages::Page;
@@ -202,6 +204,7 @@ struct StartForm {
 async fn start(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let session = match state.session_by_access_token(&token).await {
@@ -235,11 +238,23 @@ async fn start(
         )
         .await;
     }
+    // The same browser keeps its binding (a second tab); a new one gets its own.
+    let browser = match browser::binding(&state, &headers) {
+        Some(value) => value,
+        None => match idgate_hub::random::random_token(18) {
+            Ok(value) => value,
+            Err(e) => return failure(e.into()),
+        },
+    };
     match state
-        .start_at_provider(session.id, identifier.as_deref())
+        .start_at_provider(session.id, identifier.as_deref(), Some(&browser))
         .await
     {
-        Ok((_, StartAction::Redirect { url, .. })) => Redirect::to(&url).into_response(),
+        Ok((_, StartAction::Redirect { url, .. })) => {
+            let mut response = Redirect::to(&url).into_response();
+            browser::set(&state, &mut response, &browser);
+            response
+        }
         Ok((_, StartAction::Qr { .. } | StartAction::Push { .. })) => {
             Redirect::to(&format!("/v/{token}")).into_response()
         }
@@ -261,13 +276,16 @@ async fn start(
 async fn callback(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
+    headers: HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let Some(id) = params
+    let checked = params
         .get("state")
-        .and_then(|s| state.session_id_from_state(s))
-    else {
-        return Page::tampered().into_response();
+        .map(|s| state.check_flow_state(s, browser::binding(&state, &headers).as_deref()));
+    let (id, attempt) = match checked {
+        Some(Ok(found)) => found,
+        Some(Err(FlowStateError::OtherBrowser)) => return Page::other_browser().into_response(),
+        Some(Err(FlowStateError::Tampered)) | None => return Page::tampered().into_response(),
     };
     let session = match state.session(id).await {
         Ok(s) => s,
@@ -283,7 +301,7 @@ async fn callback(
     if session.status.is_terminal() {
         return finish(&state, &session);
     }
-    let material = state.flow_material(&session);
+    let material = state.attempt_material(&session, Some(&attempt));
     let context = idgate_hub::service::sessions::session_context(&session, &material);
     let outcome = match provider.callback(&params, context).await {
         Ok(o) => o,

@@ -198,6 +198,16 @@ impl Page {
         )
     }
 
+    /// A provider sent back a browser other than the one that started (or one that lost its
+    /// cookie).
+    pub fn other_browser() -> Self {
+        Self::message(
+            StatusCode::BAD_REQUEST,
+            "Continue in the browser where you started",
+            "This sign-in was started in another browser, or this browser's cookies were cleared, so we cannot accept it here. Open the link you were given again, in this browser, and start once more.",
+        )
+    }
+
     /// The outcome, for sessions whose partner gave no return URL.
     pub fn result(status: Status) -> Self {
         let (heading, message) = match status {

@@ -56,7 +56,12 @@ async fn sandbox_session(
     flow_state: Option<&str>,
 ) -> Result<Session, Response> {
     let id = flow_state
-        .and_then(|s| state.session_id_from_state(s))
+        .and_then(|s| {
+            state
+                .flow_state_parts(s)
+                .map(|(id, _)| id)
+                .or_else(|| state.session_id_from_ticket(s))
+        })
         .ok_or_else(|| Page::tampered().into_response())?;
     let session = state.session(id).await.map_err(failure)?;
     if session.provider_id != provider_id || !is_sandbox(state, &session) {
@@ -84,7 +89,8 @@ pub async fn authorize_page(
     Page::sandbox(pages::Sandbox {
         provider_id: provider_id.clone(),
         provider_label: provider_label(&state, &session),
-        state: state.flow_state(session.id),
+        // Handed back unchanged, as a provider does.
+        state: query.state.clone().unwrap_or_default(),
         reasons: DECLINE_REASONS
             .iter()
             .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
@@ -112,10 +118,10 @@ pub async fn authorize_submit(
     Path(provider_id): Path<String>,
     Form(form): Form<AuthorizeForm>,
 ) -> Response {
-    let session = match sandbox_session(&state, &provider_id, form.state.as_deref()).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    // Only a state idgate issued for one of this simulator's sessions is answered.
+    if let Err(page) = sandbox_session(&state, &provider_id, form.state.as_deref()).await {
+        return page;
+    }
     let decision = form.outcome.as_deref().and_then(Decision::parse);
     let Some(decision) = decision.filter(|d| *d != Decision::Failed) else {
         return Page::message(
@@ -138,7 +144,7 @@ pub async fn authorize_submit(
         .into_response();
     }
     let mut target = url::form_urlencoded::Serializer::new(String::new());
-    target.append_pair("state", &state.flow_state(session.id));
+    target.append_pair("state", form.state.as_deref().unwrap_or_default());
     target.append_pair("outcome", decision.as_str());
     if let Some(reason) = &reason {
         target.append_pair("reason", reason);
@@ -272,7 +278,7 @@ pub async fn app_scan(
         Ok(session) if session.status == Status::Submitted => app_page(
             provider,
             AppScreen::Confirm {
-                ticket: state.flow_state(session.id),
+                ticket: state.session_ticket(session.id),
                 partner_name: partner_name(&state, &session).await,
             },
             None,
@@ -326,7 +332,7 @@ pub async fn app_requests(
         requests.push(PendingRequest {
             partner_name: partner_name(&state, session).await,
             code: live::verification_code(&state, session.id),
-            ticket: state.flow_state(session.id),
+            ticket: state.session_ticket(session.id),
         });
     }
     app_page(

@@ -502,7 +502,11 @@ async fn expiry_moves_due_sessions_once() {
     let decided = app.create_flow(&a, "veriff", RETURN).await;
     let started_id = started["verification_id"].as_str().unwrap_or_default();
     app.hub
-        .start_at_provider(started_id.parse().unwrap_or_else(|e| panic!("{e}")), None)
+        .start_at_provider(
+            started_id.parse().unwrap_or_else(|e| panic!("{e}")),
+            None,
+            None,
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (s, _) = decide(

@@ -5,6 +5,7 @@ mod browser_e2e;
 mod credentials;
 mod easyfreelance_api;
 mod expiry_job;
+mod flow_binding;
 mod hopae_api;
 mod hosted_flow;
 mod oidc_peer;

@@ -1,0 +1,56 @@
+//! The flow cookie: a random value that binds each provider round trip to the browser that
+//! pressed Continue. Its value is MACed into the round trip's `state` and required at the
+//! callback, so an authorization begun in one browser cannot be finished in another. Nothing
+//! is stored: any node checks it.
+
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+
+/// Length of the cookie's value (18 random bytes, base64url).
+const VALUE_LEN: usize = 24;
+
+/// `__Host-` (Secure, host-only, path `/`) on https deployments; browsers refuse that prefix
+/// on plain http, which only development and tests use.
+fn name(state: &AppState) -> &'static str {
+    if state.settings().public_base().starts_with("https://") {
+        "__Host-idgate-flow"
+    } else {
+        "idgate-flow"
+    }
+}
+
+/// This browser's binding, when its cookie holds a well-formed one.
+pub fn binding(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| {
+            v.len() == VALUE_LEN
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// Sets the cookie (for the browser session: closing the browser ends the binding). `Lax`,
+/// so the provider's redirect back, a top-level navigation, carries it.
+pub fn set(state: &AppState, response: &mut Response, value: &str) {
+    let secure = if name(state).starts_with("__Host-") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        name(state)
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+}

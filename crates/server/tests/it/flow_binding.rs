@@ -1,0 +1,145 @@
+//! Provider round trips are bound to the browser that pressed Continue (RFC 9700 §4.7): a
+//! victim sent the callback (or the provider's authorize URL) of an attacker's session cannot
+//! finish it, while the browser that started finishes as before; each attempt has its own
+//! `state`, PKCE challenge and nonce.
+
+use idgate_testkit as common;
+
+use common::{TestApp, location, query, text};
+use reqwest::Method;
+use serde_json::json;
+
+const RETURN: &str = "https://partner.example.com/back";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Presses Continue in `client`; returns where the hosted page sent it.
+async fn press_continue(app: &TestApp, client: &reqwest::Client, url: &str) -> String {
+    let r = client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    if to.starts_with('/') {
+        app.url(&to)
+    } else {
+        to
+    }
+}
+
+async fn status(app: &TestApp, p: &common::Partner, id: &str) -> String {
+    let (_, body) = app
+        .hopae(p, Method::GET, &format!("/verifications/{id}"), None)
+        .await;
+    text(&body, "status")
+}
+
+#[tokio::test]
+async fn a_callback_finishes_only_in_the_browser_that_started() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let (_, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "veriff", "redirectUri": RETURN})),
+        )
+        .await;
+    let id = text(&created, "verificationId");
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // The attacker starts the session in their browser and approves at the provider, but
+    // keeps the callback URL for the victim instead of following it.
+    let attacker = browser();
+    let authorize = press_continue(&app, &attacker, &url).await;
+    let state = query(&authorize).get("state").cloned().unwrap_or_default();
+    let submitted = attacker
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", "approved")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(submitted.status(), 303);
+    let callback = app.url(&location(&submitted));
+
+    let victim = browser();
+    let refused = victim
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().await.unwrap_or_default();
+    assert!(page.contains("browser where you started"), "{page}");
+    assert_eq!(
+        status(&app, &p, &id).await,
+        "pending",
+        "nothing was decided"
+    );
+
+    // A state whose browser tag was altered is refused the same way, even with the cookie.
+    let forged = callback.replace(&state, &format!("{}x", &state[..state.len() - 1]));
+    let r = attacker
+        .get(&forged)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 400);
+    assert_eq!(status(&app, &p, &id).await, "pending");
+
+    // The browser that started finishes.
+    let finished = attacker
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(finished.status(), 303);
+    assert!(
+        location(&finished).starts_with(RETURN),
+        "{}",
+        location(&finished)
+    );
+    assert_eq!(status(&app, &p, &id).await, "completed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_attempt_has_its_own_state_pkce_and_nonce() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let (_, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "eid-simulator", "redirectUri": RETURN})),
+        )
+        .await;
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let client = browser();
+    let first = query(&press_continue(&app, &client, &url).await);
+    let second = query(&press_continue(&app, &client, &url).await);
+    for key in ["state", "code_challenge", "nonce"] {
+        assert!(
+            first.get(key).is_some_and(|v| !v.is_empty()),
+            "{key}: {first:?}"
+        );
+        assert_ne!(first.get(key), second.get(key), "{key} is per attempt");
+    }
+    app.stop().await;
+}
