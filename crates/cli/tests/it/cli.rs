@@ -104,6 +104,8 @@ async fn serving_a_flow_logs_no_secret_token_or_personal_data() {
     assert!(token.starts_with("idg_pat_"), "{printed}");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A browser: provider round trips are bound to its flow cookie.
+        .cookie_store(true)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
 

@@ -16,6 +16,8 @@ const NODE_ENV: &[(&str, &str)] = &[
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A browser: provider round trips are bound to its flow cookie.
+        .cookie_store(true)
         .build()
         .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -105,6 +105,15 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
     let Some(return_url) = &session.return_url else {
         return Page::result(session.status).into_response();
     };
+    // The partner is given the result once, while its token is fresh: the token is minted as
+    // of the decision (the same token on every visit), and once it has expired a visit shows
+    // the result instead of sending a new token along with the browser (history, mail link
+    // scanners and logs keep old links).
+    let decided = session.decided_at.unwrap_or_else(Utc::now);
+    let lifetime = state.config().result_token_lifetime;
+    if Utc::now() > decided + lifetime {
+        return Page::result(session.status).into_response();
+    }
     let Ok(mut url) = url::Url::parse(return_url) else {
         return failure(ServiceError::Internal(
             "stored return URL does not parse".into(),
@@ -119,8 +128,8 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
             status,
             canonical_status: session.status.as_str(),
             reason: session.reason.as_deref(),
-            now: Utc::now(),
-            lifetime: state.config().result_token_lifetime,
+            now: decided,
+            lifetime,
         },
     );
     let token = match token {

@@ -8,6 +8,7 @@ mod expiry_job;
 mod flow_binding;
 mod hopae_api;
 mod hosted_flow;
+mod landings;
 mod oidc_peer;
 mod oidc_simulator;
 mod oidc_tokens;
