@@ -229,7 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     if let Command::Config = command {
-        println!("{}", serde_json::to_string_pretty(&settings)?);
+        println!("{}", serde_json::to_string_pretty(&settings.for_display())?);
         return Ok(());
     }
     let opened = startup::open(settings, &idgate::Engines).await?;
@@ -303,7 +303,10 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
         "idgate is running on http://{} (public URL {base})",
         running.addr
     );
-    println!("  database: {}", hub.settings().database.url);
+    println!(
+        "  database: {}",
+        idgate_hub::settings::redact_password(&hub.settings().database.url)
+    );
     if generated_keys {
         println!(
             "  key file: {} (created now; back it up with the database)",

@@ -151,6 +151,17 @@ pub struct SettingsError {
     pub problem: String,
 }
 
+/// A database URL with its password (if any) replaced by `***`, for printing and errors.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
     SettingsError {
         key: key.to_owned(),
@@ -189,6 +200,23 @@ pub struct Validated {
 
 impl Settings {
     /// Checks everything that can be checked without touching the outside world.
+    /// The settings as `idgate config` shows them: secrets (the database password, providers'
+    /// client secrets) replaced by `***`.
+    pub fn for_display(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(url) = value.pointer_mut("/database/url") {
+            *url = serde_json::Value::String(redact_password(&self.database.url));
+        }
+        if let Some(providers) = value.get_mut("providers").and_then(|p| p.as_object_mut()) {
+            for provider in providers.values_mut() {
+                if let Some(secret) = provider.get_mut("client_secret").filter(|s| !s.is_null()) {
+                    *secret = serde_json::Value::String("***".to_owned());
+                }
+            }
+        }
+        value
+    }
+
     /// Whether the sandbox providers (the simulators, the built-in OpenID Provider, any
     /// provider marked `sandbox = true`) and their pages run: in demo or test mode only.
     pub fn sandboxes_enabled(&self) -> bool {

@@ -100,8 +100,10 @@ async fn record_request(request: Request<Body>, next: Next) -> Response {
     response
 }
 
-/// Wraps the whole app in the operational layers.
-pub fn layer(app: Router) -> Router {
+/// Wraps the whole app in the operational layers. `https`: the public URL is https, so
+/// browsers are told to keep to it (HSTS, for this host only: other hosts of the domain are
+/// not idgate's to decide).
+pub fn layer(app: Router, https: bool) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
             // The route template, not the URI: paths and queries can carry tokens and state.
@@ -130,6 +132,9 @@ pub fn layer(app: Router) -> Router {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(tower::util::option_layer(https.then(|| {
+            header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000")
+        })))
         .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(header(
             HeaderName::from_static("permissions-policy"),

@@ -111,7 +111,7 @@ pub async fn open_with(
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if !key_path.exists() {
                     return Err(StartupError::MissingKeyFile {
-                        database: redacted(&settings.database.url),
+                        database: idgate_hub::settings::redact_password(&settings.database.url),
                         key_file,
                     });
                 }
@@ -179,15 +179,6 @@ pub trait StoreEngines: Send + Sync {
 }
 
 /// A database URL fit for messages: without its password.
-fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
 
 /// The ids of every data key that has encrypted something in this database.
 async fn recorded_data_keys(store: &dyn Store) -> Result<Vec<String>, StartupError> {
@@ -278,6 +269,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
+    let https = state.settings().public_base().starts_with("https://");
     let routes = Router::new()
         .nest(
             "/api/v1",
@@ -298,7 +290,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
         .fallback(hosted::not_found)
         .with_state(state);
-    ops::layer(routes)
+    ops::layer(routes, https)
 }
 
 /// A server running in the background.

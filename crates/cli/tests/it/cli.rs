@@ -272,3 +272,60 @@ async fn every_section_is_configurable_from_the_environment() {
     assert!(stderr.contains("IDGATE_SERVER_LISTEN"), "{stderr}");
     assert!(!stderr.contains("IDGATE_KEYS__FILE"), "{stderr}");
 }
+
+#[tokio::test]
+async fn config_and_the_start_banner_print_no_secret() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let password_url = format!(
+        "postgres://postgres:pw-hunter2@{}",
+        crate::support::postgres_url()
+            .split_once('@')
+            .map(|(_, rest)| rest.to_owned())
+            .unwrap_or_else(|| "127.0.0.1:5432/test".to_owned())
+    );
+    // The secret comes from the environment, as the README advises.
+    std::fs::write(
+        d.join("idgate.toml"),
+        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = crate::support::command(d, &Db::Sqlite)
+        .args(["config"])
+        .env("IDGATE_DATABASE__URL", &password_url)
+        .env(
+            "IDGATE_PROVIDERS__TESTEID__CLIENT_SECRET",
+            "s3cr3t-client-value",
+        )
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("\"client_secret\": \"***\""), "{printed}");
+    assert!(printed.contains("testeid"), "{printed}");
+    assert!(!printed.contains("s3cr3t-client-value"), "{printed}");
+    assert!(printed.contains("testeid"), "{printed}");
+    assert!(!printed.contains("pw-hunter2"), "{printed}");
+    assert!(printed.contains("postgres://postgres:***@"), "{printed}");
+
+    // A node on PostgreSQL (trust authentication ignores the password) prints its database
+    // without it.
+    let db = Db::postgres_for(d);
+    std::fs::remove_file(d.join("idgate.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let node = serve(
+        d,
+        &db,
+        free_port(),
+        &[("IDGATE_DATABASE__URL", password_url.as_str())],
+    )
+    .await;
+    assert!(!node.printed.contains("pw-hunter2"), "{}", node.printed);
+    assert!(node.printed.contains("***"), "{}", node.printed);
+    let (_, logs) = node.stop().await;
+    assert!(!logs.contains("pw-hunter2"));
+}

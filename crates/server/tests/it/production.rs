@@ -147,3 +147,32 @@ fn a_public_https_deployment_refuses_demo_and_test_mode_unless_forced() {
     );
     assert_eq!(error(&|s| s.api.test_mode = false), None, "production");
 }
+
+#[tokio::test]
+async fn an_https_deployment_sends_hsts_and_a_local_one_does_not() {
+    let hsts = |app: &TestApp| {
+        let url = app.url("/healthz");
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .headers()
+                .get("strict-transport-security")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        }
+    };
+    let public = TestApp::spawn_with(|s| {
+        s.server.public_url = "https://verify.example.com".into();
+        s.api.test_mode = false;
+    })
+    .await;
+    assert_eq!(hsts(&public).await.as_deref(), Some("max-age=31536000"));
+    public.stop().await;
+    let local = TestApp::spawn().await;
+    assert_eq!(hsts(&local).await, None);
+    local.stop().await;
+}
