@@ -178,8 +178,6 @@ pub trait StoreEngines: Send + Sync {
     ) -> Result<Arc<dyn Store>, StartupError>;
 }
 
-/// A database URL fit for messages: without its password.
-
 /// The ids of every data key that has encrypted something in this database.
 async fn recorded_data_keys(store: &dyn Store) -> Result<Vec<String>, StartupError> {
     let recorded = store.meta_get(META_DATA_KEY_IDS).await?.unwrap_or_default();
