@@ -296,8 +296,12 @@ async fn callback(
         Some(Err(FlowStateError::OtherBrowser)) => return Page::other_browser().into_response(),
         Some(Err(FlowStateError::Tampered)) | None => return Page::tampered().into_response(),
     };
+    // A provider that answers after the session's time is up decides nothing: it expires.
     let session = match state.session(id).await {
-        Ok(s) => s,
+        Ok(s) => match state.expire_if_due(s, Utc::now()).await {
+            Ok(s) => s,
+            Err(e) => return failure(e),
+        },
         Err(e) => return failure(e),
     };
     let Some(provider) = state

@@ -69,3 +69,55 @@ async fn a_finished_landing_gives_the_decision_time_token_then_only_the_result()
     assert!(!page.contains("result_token"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_provider_answer_after_the_session_expired_decides_nothing() {
+    let app = TestApp::spawn_with(|s| s.sessions.lifetime = "2s".into()).await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let (_, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "veriff", "redirectUri": RETURN})),
+        )
+        .await;
+    let id = text(&created, "verificationId");
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let started = app
+        .client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = query(&location(&started))
+        .get("state")
+        .cloned()
+        .unwrap_or_default();
+    let submitted = app
+        .client
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", "approved")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let callback = app.url(&location(&submitted));
+    // The expiry sweep runs hourly here: only the callback's own check can catch this.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let late = app
+        .client
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let landed = location(&late);
+    assert!(!landed.contains("status=completed"), "{landed}");
+    let (_, body) = app
+        .hopae(&p, Method::GET, &format!("/verifications/{id}"), None)
+        .await;
+    assert_eq!(text(&body, "status"), "expired", "{body}");
+    app.stop().await;
+}
