@@ -217,6 +217,14 @@ impl Settings {
         value
     }
 
+    /// Whether the public URL is https (a public deployment: HSTS, `__Host-` cookies).
+    pub fn public_is_https(&self) -> bool {
+        self.server
+            .public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
     /// Whether the sandbox providers (the simulators, the built-in OpenID Provider, any
     /// provider marked `sandbox = true`) and their pages run: in demo or test mode only.
     pub fn sandboxes_enabled(&self) -> bool {
@@ -241,7 +249,7 @@ impl Settings {
                 "use http(s)://host[:port] with no path, query or fragment",
             ));
         }
-        if public_url.scheme() == "https" && self.sandboxes_enabled() && !self.demo.allow_on_https {
+        if self.public_is_https() && self.sandboxes_enabled() && !self.demo.allow_on_https {
             let on = if self.demo.partner {
                 "demo.partner"
             } else {

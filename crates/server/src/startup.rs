@@ -267,7 +267,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let https = state.settings().public_base().starts_with("https://");
+    let https = state.settings().public_is_https();
     let routes = Router::new()
         .nest(
             "/api/v1",

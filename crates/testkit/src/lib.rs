@@ -281,6 +281,39 @@ impl TestApp {
         read(request.send().await.unwrap_or_else(|e| panic!("{e}"))).await
     }
 
+    /// A Hopae verification at `provider` returning to `redirect_uri` (asserted created):
+    /// its `verificationId` and its hosted URL (`flowDetails.authorizationUrl`).
+    pub async fn hopae_verification(
+        &self,
+        partner: &Partner,
+        provider: &str,
+        redirect_uri: &str,
+    ) -> (String, String) {
+        let body = json!({ "providerId": provider, "redirectUri": redirect_uri });
+        let (status, created) = self
+            .hopae(partner, reqwest::Method::POST, "/verifications", Some(body))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let url = created["flowDetails"]["authorizationUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (text(&created, "verificationId"), url)
+    }
+
+    /// A Hopae verification's status word.
+    pub async fn hopae_status(&self, partner: &Partner, id: &str) -> String {
+        let (_, body) = self
+            .hopae(
+                partner,
+                reqwest::Method::GET,
+                &format!("/verifications/{id}"),
+                None,
+            )
+            .await;
+        text(&body, "status")
+    }
+
     pub async fn get(&self, partner: &Partner, path: &str) -> (u16, Value) {
         let r = self
             .client

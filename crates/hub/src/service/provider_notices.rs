@@ -47,9 +47,9 @@ impl Hub {
             tracing::info!(provider = %provider_id, "provider notice for no known session");
             return Ok(NoticeReceipt::UnknownSession);
         };
+        let before = session.status;
         // Past its time, a session expires before any notice is applied (as the sweep would).
         let session = self.expire_if_due(session, chrono::Utc::now()).await?;
-        let before = session.status;
         let id = session.id;
         let result = match &notice.event {
             NoticeEvent::Informational => Ok(session),

@@ -582,8 +582,36 @@ impl Hub {
 
     /// The session and attempt a `state` names, if idgate issued it (whichever browser).
     pub fn flow_state_parts(&self, state: &str) -> Option<(SessionId, String)> {
+        self.issued_state(state)
+            .map(|(id, attempt, _)| (id, attempt.to_owned()))
+    }
+
+    /// [`Hub::flow_state_parts`], and only when it came back to the browser that started the
+    /// attempt: an authorization begun in one browser cannot be finished in another (RFC 9700
+    /// §4.7, a victim completing an attacker's session).
+    pub fn check_flow_state(
+        &self,
+        state: &str,
+        browser: Option<&str>,
+    ) -> Result<(SessionId, String), FlowStateError> {
+        let (id, attempt, bound) = self.issued_state(state).ok_or(FlowStateError::Tampered)?;
+        let subject = |browser: &str| format!("{id}.{attempt}.{browser}");
+        match browser {
+            Some(browser)
+                if self
+                    .keys
+                    .verify_binding("flow-browser", &subject(browser), bound) =>
+            {
+                Ok((id, attempt.to_owned()))
+            }
+            _ => Err(FlowStateError::OtherBrowser),
+        }
+    }
+
+    /// A `state`'s session, attempt and browser tag, once its issuer tag checks out.
+    fn issued_state<'s>(&self, state: &'s str) -> Option<(SessionId, &'s str, &'s str)> {
         let mut parts = state.split('.');
-        let (Some(subject), Some(attempt), Some(tag), Some(_), None) = (
+        let (Some(subject), Some(attempt), Some(tag), Some(bound), None) = (
             parts.next(),
             parts.next(),
             parts.next(),
@@ -595,33 +623,7 @@ impl Hub {
         let id: SessionId = subject.parse().ok()?;
         self.keys
             .verify_binding("flow-state", &format!("{id}.{attempt}"), tag)
-            .then(|| (id, attempt.to_owned()))
-    }
-
-    /// [`Hub::flow_state_parts`], and only when it came back to the browser that started the
-    /// attempt: an authorization begun in one browser cannot be finished in another (RFC 9700
-    /// §4.7, a victim completing an attacker's session).
-    pub fn check_flow_state(
-        &self,
-        state: &str,
-        browser: Option<&str>,
-    ) -> Result<(SessionId, String), FlowStateError> {
-        let (id, attempt) = self
-            .flow_state_parts(state)
-            .ok_or(FlowStateError::Tampered)?;
-        let bound = state.rsplit('.').next().unwrap_or_default();
-        match browser {
-            Some(browser)
-                if self.keys.verify_binding(
-                    "flow-browser",
-                    &format!("{id}.{attempt}.{browser}"),
-                    bound,
-                ) =>
-            {
-                Ok((id, attempt))
-            }
-            _ => Err(FlowStateError::OtherBrowser),
-        }
+            .then_some((id, attempt, bound))
     }
 
     /// A ticket naming a session for the simulated phone app (not a provider round trip).

@@ -13,7 +13,7 @@ const VALUE_LEN: usize = 24;
 /// `__Host-` (Secure, host-only, path `/`) on https deployments; browsers refuse that prefix
 /// on plain http, which only development and tests use.
 fn name(state: &AppState) -> &'static str {
-    if state.settings().public_base().starts_with("https://") {
+    if state.settings().public_is_https() {
         "__Host-idgate-flow"
     } else {
         "idgate-flow"

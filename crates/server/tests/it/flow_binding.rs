@@ -5,9 +5,7 @@
 
 use idgate_testkit as common;
 
-use common::{TestApp, location, query, text};
-use reqwest::Method;
-use serde_json::json;
+use common::{TestApp, location, query};
 
 const RETURN: &str = "https://partner.example.com/back";
 
@@ -35,30 +33,11 @@ async fn press_continue(app: &TestApp, client: &reqwest::Client, url: &str) -> S
     }
 }
 
-async fn status(app: &TestApp, p: &common::Partner, id: &str) -> String {
-    let (_, body) = app
-        .hopae(p, Method::GET, &format!("/verifications/{id}"), None)
-        .await;
-    text(&body, "status")
-}
-
 #[tokio::test]
 async fn a_callback_finishes_only_in_the_browser_that_started() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let (_, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "veriff", "redirectUri": RETURN})),
-        )
-        .await;
-    let id = text(&created, "verificationId");
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (id, url) = app.hopae_verification(&p, "veriff", RETURN).await;
 
     // The attacker starts the session in their browser and approves at the provider, but
     // keeps the callback URL for the victim instead of following it.
@@ -84,7 +63,7 @@ async fn a_callback_finishes_only_in_the_browser_that_started() {
     let page = refused.text().await.unwrap_or_default();
     assert!(page.contains("browser where you started"), "{page}");
     assert_eq!(
-        status(&app, &p, &id).await,
+        app.hopae_status(&p, &id).await,
         "pending",
         "nothing was decided"
     );
@@ -97,7 +76,7 @@ async fn a_callback_finishes_only_in_the_browser_that_started() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 400);
-    assert_eq!(status(&app, &p, &id).await, "pending");
+    assert_eq!(app.hopae_status(&p, &id).await, "pending");
 
     // The browser that started finishes.
     let finished = attacker
@@ -111,7 +90,7 @@ async fn a_callback_finishes_only_in_the_browser_that_started() {
         "{}",
         location(&finished)
     );
-    assert_eq!(status(&app, &p, &id).await, "completed");
+    assert_eq!(app.hopae_status(&p, &id).await, "completed");
     app.stop().await;
 }
 
@@ -119,18 +98,7 @@ async fn a_callback_finishes_only_in_the_browser_that_started() {
 async fn each_attempt_has_its_own_state_pkce_and_nonce() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let (_, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "eid-simulator", "redirectUri": RETURN})),
-        )
-        .await;
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (_, url) = app.hopae_verification(&p, "eid-simulator", RETURN).await;
     let client = browser();
     let first = query(&press_continue(&app, &client, &url).await);
     let second = query(&press_continue(&app, &client, &url).await);

@@ -4,7 +4,7 @@
 
 use idgate_testkit as common;
 
-use common::{TestApp, location, query, text};
+use common::{TestApp, location, query};
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -15,19 +15,7 @@ const RETURN: &str = "https://partner.example.com/back";
 async fn a_finished_landing_gives_the_decision_time_token_then_only_the_result() {
     let app = TestApp::spawn_with(|s| s.sessions.result_token_lifetime = "3s".into()).await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let (_, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "veriff", "redirectUri": RETURN})),
-        )
-        .await;
-    let id = text(&created, "verificationId");
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (id, url) = app.hopae_verification(&p, "veriff", RETURN).await;
     let (status, decided) = app
         .hopae(
             &p,
@@ -74,19 +62,7 @@ async fn a_finished_landing_gives_the_decision_time_token_then_only_the_result()
 async fn a_provider_answer_after_the_session_expired_decides_nothing() {
     let app = TestApp::spawn_with(|s| s.sessions.lifetime = "2s".into()).await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let (_, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "veriff", "redirectUri": RETURN})),
-        )
-        .await;
-    let id = text(&created, "verificationId");
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (id, url) = app.hopae_verification(&p, "veriff", RETURN).await;
     let started = app
         .client
         .post(format!("{url}/start"))
@@ -115,9 +91,6 @@ async fn a_provider_answer_after_the_session_expired_decides_nothing() {
         .unwrap_or_else(|e| panic!("{e}"));
     let landed = location(&late);
     assert!(!landed.contains("status=completed"), "{landed}");
-    let (_, body) = app
-        .hopae(&p, Method::GET, &format!("/verifications/{id}"), None)
-        .await;
-    assert_eq!(text(&body, "status"), "expired", "{body}");
+    assert_eq!(app.hopae_status(&p, &id).await, "expired");
     app.stop().await;
 }

@@ -88,18 +88,7 @@ async fn in_test_mode_test_providers_say_so_and_enabled_false_removes_one() {
         200
     );
     // The OIDC simulator's hosted page carries the sandbox banner.
-    let (status, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "eid-simulator", "redirectUri": RETURN})),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default();
+    let (_, url) = app.hopae_verification(&p, "eid-simulator", RETURN).await;
     let page = app
         .client
         .get(url)

@@ -10,12 +10,11 @@ use idgate_testkit as common;
 
 use async_trait::async_trait;
 use aws_lc_rs::hmac;
-use common::{TestApp, text};
+use common::TestApp;
 use idgate_providers::{
     Decision, FlowType, HeaderMap, NoticeEvent, Provider, ProviderError, ProviderInfo,
     ProviderNotice, ProviderOutcome, SessionContext, StartAction, StartRequest, Started,
 };
-use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -106,14 +105,6 @@ impl Provider for SignedUpstream {
     }
 }
 
-/// The verification's Hopae status word.
-async fn status_now(app: &TestApp, p: &common::Partner, id: &str) -> String {
-    let (_, body) = app
-        .hopae(p, Method::GET, &format!("/verifications/{id}"), None)
-        .await;
-    text(&body, "status")
-}
-
 fn sign(body: &[u8]) -> String {
     hex::encode(hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, SECRET), body))
 }
@@ -150,19 +141,7 @@ async fn signed(app: &TestApp, body: Value) -> (u16, Value) {
 async fn signed_notices_drive_the_session_and_nothing_else_changes_it() {
     let app = TestApp::spawn_with_adapters(vec![Arc::new(SignedUpstream::new())]).await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let (status, created) = app
-        .hopae(
-            &p,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "upstream", "redirectUri": RETURN})),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let id = text(&created, "verificationId");
-    let url = created["flowDetails"]["authorizationUrl"]
-        .as_str()
-        .unwrap_or_default();
+    let (id, url) = app.hopae_verification(&p, "upstream", RETURN).await;
     let started = app
         .client
         .post(format!("{url}/start"))
@@ -174,7 +153,7 @@ async fn signed_notices_drive_the_session_and_nothing_else_changes_it() {
         common::location(&started),
         "https://upstream.example.com/flow"
     );
-    assert_eq!(status_now(&app, &p, &id).await, "pending");
+    assert_eq!(app.hopae_status(&p, &id).await, "pending");
     let session: idgate_core::SessionId = id.parse().unwrap_or_else(|e| panic!("{e:?}"));
     let reference = format!("up-{session}");
 
@@ -186,7 +165,7 @@ async fn signed_notices_drive_the_session_and_nothing_else_changes_it() {
     assert_eq!(push(&app, "upstream", &approve, None).await.0, 401);
     assert_eq!(push(&app, "upstream", &approve, Some("zz")).await.0, 401);
     assert_eq!(
-        status_now(&app, &p, &id).await,
+        app.hopae_status(&p, &id).await,
         "pending",
         "a forgery changes nothing"
     );
@@ -195,12 +174,12 @@ async fn signed_notices_drive_the_session_and_nothing_else_changes_it() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["changed"], true);
     assert_eq!(answer["status"], "submitted");
-    assert_eq!(status_now(&app, &p, &id).await, "authenticating");
+    assert_eq!(app.hopae_status(&p, &id).await, "authenticating");
 
     let (status, answer) = signed(&app, approve.clone()).await;
     assert_eq!((status, answer["status"].clone()), (200, json!("approved")));
     assert_eq!(answer["changed"], true);
-    assert_eq!(status_now(&app, &p, &id).await, "completed");
+    assert_eq!(app.hopae_status(&p, &id).await, "completed");
 
     // A repeat, a late `submitted` and a contradicting decision are acknowledged, unchanged.
     for late in [
@@ -214,7 +193,7 @@ async fn signed_notices_drive_the_session_and_nothing_else_changes_it() {
         assert_eq!(answer["changed"], false, "{late}");
         assert_eq!(answer["status"], "approved", "{late}");
     }
-    assert_eq!(status_now(&app, &p, &id).await, "completed");
+    assert_eq!(app.hopae_status(&p, &id).await, "completed");
     let events = app
         .hub
         .timeline(session)
