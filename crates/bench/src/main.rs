@@ -665,24 +665,41 @@ impl Node {
             "--public-url",
             &base,
         ])
-        .current_dir(&data)
-        .env("RUST_LOG", "warn")
-        .env("IDGATE_KEYS__FILE", data.join("idgate.keys"));
+        .current_dir(&data);
+        let mut env = vec![
+            ("RUST_LOG".to_owned(), "warn".to_owned()),
+            (
+                "IDGATE_KEYS__FILE".to_owned(),
+                data.join("idgate.keys").display().to_string(),
+            ),
+            // The load comes from one credential and one address: the per-node request limits
+            // would measure themselves. The partner's session cap stays on (raised below), so
+            // its counter's write is part of every create measured.
+            (
+                "IDGATE_LIMITS__CREDENTIAL_PER_SECOND".to_owned(),
+                "0".to_owned(),
+            ),
+            (
+                "IDGATE_LIMITS__CLIENT_PER_SECOND".to_owned(),
+                "0".to_owned(),
+            ),
+        ];
         let mut postgres_schema = None;
         let sqlite_url = match postgres {
             Some(url) => {
                 let schema = format!("idgate_bench_{}", uuid::Uuid::new_v4().simple());
-                cmd.env("IDGATE_DATABASE__URL", url)
-                    .env("IDGATE_DATABASE__SCHEMA", &schema);
+                env.push(("IDGATE_DATABASE__URL".to_owned(), url.to_owned()));
+                env.push(("IDGATE_DATABASE__SCHEMA".to_owned(), schema.clone()));
                 postgres_schema = Some((url.to_owned(), schema));
                 None
             }
             None => {
                 let url = format!("sqlite://{}/idgate.db", data.display());
-                cmd.env("IDGATE_DATABASE__URL", &url);
+                env.push(("IDGATE_DATABASE__URL".to_owned(), url.clone()));
                 Some(url)
             }
         };
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let (child, printed) = process::spawn_until(cmd, "Press Ctrl-C").await?;
         let field = |label: &str| {
             printed
@@ -691,6 +708,21 @@ impl Node {
                 .map(|v| v.trim().to_owned())
                 .unwrap_or_default()
         };
+        // The demo partner is self-serve (30 sessions a minute): give it a cap no run reaches,
+        // before its first request (nodes cache a partner with its credential). Only the node
+        // that created it prints it.
+        let demo = field("partner id:");
+        if !demo.is_empty() {
+            let raised = tokio::process::Command::new(idgate)
+                .args(["partner", "update", &demo, "--tier", "custom"])
+                .args(["--sessions-per-minute", "1000000000"])
+                .current_dir(&data)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdout(std::process::Stdio::null())
+                .status()
+                .await?;
+            anyhow::ensure!(raised.success(), "idgate partner update failed");
+        }
         let node = Node {
             pid: child.id().unwrap_or_default(),
             child,

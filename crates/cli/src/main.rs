@@ -5,11 +5,13 @@ mod config;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use idgate_core::EvidenceDisclosure;
 use idgate_core::{
     Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
     ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
 use idgate_hub::Hub;
+use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
 use idgate_hub::settings::LogFormat;
 use idgate_server::startup::{self, DemoPartner};
@@ -128,11 +130,29 @@ enum PartnerCommand {
     /// Create a partner and print its credentials, one per dialect (shown once).
     Create {
         name: String,
-        #[arg(long, default_value = "self-serve", value_parser = ["enterprise", "self-serve"])]
+        /// enterprise: 600 sessions/min, self-serve: 30/min, custom: --sessions-per-minute.
+        #[arg(long, default_value = "self-serve", value_parser = ["enterprise", "self-serve", "custom"])]
         tier: String,
+        /// The partner's own cap on session creations per minute (all nodes together).
+        #[arg(long)]
+        sessions_per_minute: Option<u32>,
     },
     /// List partners.
     List,
+    /// Change a partner's tier, session cap or evidence disclosure.
+    Update {
+        partner_id: String,
+        #[arg(long, value_parser = ["enterprise", "self-serve", "custom"])]
+        tier: Option<String>,
+        /// The partner's own cap on session creations per minute; 0 returns to the tier's.
+        #[arg(long)]
+        sessions_per_minute: Option<u32>,
+        /// minimal (default): /evidence gives the pairwise subject, the assurance and a digest
+        /// of the provider's proof. full: the raw proof (ID token, the provider's own subject,
+        /// every claim it released), which identifies the person across partners.
+        #[arg(long, value_parser = ["minimal", "full"])]
+        evidence: Option<String>,
+    },
     /// Issue, list, revoke and rotate a partner's credentials.
     #[command(subcommand)]
     Credential(CredentialCommand),
@@ -379,19 +399,48 @@ fn shutdown_signal() -> impl Future<Output = ()> {
     }
 }
 
+fn partner_json(p: &idgate_core::Partner) -> Value {
+    json!({
+        "id": p.id.to_string(),
+        "name": p.name,
+        "tier": p.tier.as_str(),
+        "sessions_per_minute": p.sessions_per_minute(),
+        "evidence": p.evidence.as_str(),
+        "created_at": p.created_at,
+    })
+}
+
 async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<()> {
     match cmd {
-        PartnerCommand::Create { name, tier } => {
+        PartnerCommand::Create {
+            name,
+            tier,
+            sessions_per_minute,
+        } => {
             let tier: Tier = tier.parse().map_err(anyhow::Error::msg)?;
-            let (partner, credentials) = hub.create_partner(&name, tier).await?;
+            if tier == Tier::Custom && sessions_per_minute.is_none() {
+                anyhow::bail!("a custom tier needs its own cap: give --sessions-per-minute N");
+            }
+            let (mut partner, credentials) = hub.create_partner(&name, tier).await?;
+            if let Some(cap) = sessions_per_minute {
+                let change = PartnerChange {
+                    session_cap: Some(Some(cap)),
+                    ..PartnerChange::default()
+                };
+                partner = hub.update_partner(partner.id, change).await?;
+            }
             let mut value = json!({
                 "partner_id": partner.id.to_string(),
                 "name": partner.name,
                 "tier": partner.tier.as_str(),
+                "sessions_per_minute": partner.sessions_per_minute(),
             });
             let mut text = format!(
-                "partner {} ({}, {})",
-                partner.id, partner.name, partner.tier
+                "partner {} ({}, {}, {} sessions/min)",
+                partner.id,
+                partner.name,
+                partner.tier,
+                partner.sessions_per_minute()
             );
             for credential in &credentials {
                 value[credential.kind.as_str()] = credential.to_json();
@@ -408,15 +457,52 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             out.print(value, text);
         }
         PartnerCommand::Credential(cmd) => credential(hub, cmd, out).await?,
+        PartnerCommand::Update {
+            partner_id,
+            tier,
+            sessions_per_minute,
+            evidence,
+        } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let change = PartnerChange {
+                tier: tier
+                    .map(|t| t.parse::<Tier>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                session_cap: sessions_per_minute.map(|n| (n > 0).then_some(n)),
+                evidence: evidence
+                    .map(|e| e.parse::<EvidenceDisclosure>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            };
+            let p = hub.update_partner(id, change).await?;
+            out.print(
+                partner_json(&p),
+                format!(
+                    "partner {} ({}): {}, {} sessions/min, {} evidence",
+                    p.id,
+                    p.name,
+                    p.tier,
+                    p.sessions_per_minute(),
+                    p.evidence.as_str()
+                ),
+            );
+        }
         PartnerCommand::List => {
             let partners = hub.operator().store().list_partners().await?;
-            let rows: Vec<Value> = partners
-                .iter()
-                .map(|p| json!({"id": p.id.to_string(), "name": p.name, "tier": p.tier.as_str(), "created_at": p.created_at}))
-                .collect();
+            let rows: Vec<Value> = partners.iter().map(partner_json).collect();
             let text = partners
                 .iter()
-                .map(|p| format!("{}  {:<12} {}", p.id, p.tier, p.name))
+                .map(|p| {
+                    format!(
+                        "{}  {:<12} {:>6}/min  {:<8} {}",
+                        p.id,
+                        p.tier,
+                        p.sessions_per_minute(),
+                        p.evidence.as_str(),
+                        p.name
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             out.print(

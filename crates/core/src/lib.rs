@@ -14,7 +14,7 @@ pub mod webhook;
 pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use outcome::{Decision, ProviderOutcome};
-pub use partner::{Credential, CredentialKind, Partner, Tier};
+pub use partner::{Credential, CredentialKind, EvidenceDisclosure, Partner, Tier};
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,
 };

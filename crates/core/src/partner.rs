@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A partner's rate tier (session creations per minute). Limits are enforced by the API layer.
+/// A partner's rate tier: how many sessions it may create per minute, counted across every
+/// node (see [`Partner::sessions_per_minute`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
     Enterprise,
     SelfServe,
+    /// A cap agreed with the partner, held in [`Partner::session_cap`].
+    Custom,
 }
 
 impl Tier {
@@ -19,14 +22,16 @@ impl Tier {
         match self {
             Tier::Enterprise => "enterprise",
             Tier::SelfServe => "self-serve",
+            Tier::Custom => "custom",
         }
     }
 
-    /// Documented creation limit per minute for the tier.
+    /// Documented creation limit per minute for the tier; a custom tier without its own cap
+    /// gets the self-serve one.
     pub fn sessions_per_minute(self) -> u32 {
         match self {
             Tier::Enterprise => 600,
-            Tier::SelfServe => 30,
+            Tier::SelfServe | Tier::Custom => 30,
         }
     }
 }
@@ -37,8 +42,9 @@ impl FromStr for Tier {
         match s {
             "enterprise" => Ok(Tier::Enterprise),
             "self-serve" => Ok(Tier::SelfServe),
+            "custom" => Ok(Tier::Custom),
             other => Err(format!(
-                "unknown tier {other:?}: use enterprise or self-serve"
+                "unknown tier {other:?}: use enterprise, self-serve or custom"
             )),
         }
     }
@@ -55,9 +61,69 @@ pub struct Partner {
     pub id: PartnerId,
     pub name: String,
     pub tier: Tier,
+    /// Sessions per minute agreed with the partner, overriding the tier's figure.
+    pub session_cap: Option<u32>,
+    /// What `/evidence` discloses to this partner.
+    pub evidence: EvidenceDisclosure,
     /// Overrides the configured default session lifetime when set.
     pub session_ttl_secs: Option<i64>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Partner {
+    /// A new partner of `tier` with the defaults: the tier's cap, minimal evidence.
+    pub fn new(id: PartnerId, name: String, tier: Tier, created_at: DateTime<Utc>) -> Partner {
+        Partner {
+            id,
+            name,
+            tier,
+            session_cap: None,
+            evidence: EvidenceDisclosure::Minimal,
+            session_ttl_secs: None,
+            created_at,
+        }
+    }
+
+    /// How many sessions the partner may create per minute, across all nodes.
+    pub fn sessions_per_minute(&self) -> u32 {
+        self.session_cap
+            .unwrap_or_else(|| self.tier.sessions_per_minute())
+    }
+}
+
+/// How much of a provider's proof a partner may read. Minimal unless an operator decides
+/// otherwise: the raw proof (an ID token, the provider's own subject) names the person the
+/// same way for every partner and carries every claim the provider released, requested or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceDisclosure {
+    /// The pairwise subject, the assurance and a digest of the proof.
+    #[default]
+    Minimal,
+    /// Everything the provider presented, as it presented it.
+    Full,
+}
+
+impl EvidenceDisclosure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceDisclosure::Minimal => "minimal",
+            EvidenceDisclosure::Full => "full",
+        }
+    }
+}
+
+impl FromStr for EvidenceDisclosure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "minimal" => Ok(EvidenceDisclosure::Minimal),
+            "full" => Ok(EvidenceDisclosure::Full),
+            other => Err(format!(
+                "unknown evidence setting {other:?}: use minimal or full"
+            )),
+        }
+    }
 }
 
 /// Which dialect's authentication scheme a credential serves.

@@ -8,6 +8,7 @@
 //! - [`credentials`]: the credential port (issue, print; the hub verifies, revokes, rotates).
 //! - [`jobs`]: background work (expiry, webhook delivery, metrics upkeep).
 //! - [`settings`]: validated configuration.
+//! - [`limits`]: request limits (per credential, per client address, session-creation caps).
 //! - [`keys`]: the key file (data keys, result-token signing key, state secret).
 //! - [`outbound`]: the one client for outbound calls, with its address policy.
 //! - [`result_token`]: the signed outcome appended to return redirects.
@@ -16,6 +17,7 @@ pub mod credentials;
 pub mod dialect;
 pub mod jobs;
 pub mod keys;
+pub mod limits;
 pub mod outbound;
 pub mod random;
 pub mod result_token;

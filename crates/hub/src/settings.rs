@@ -21,6 +21,23 @@ pub struct Settings {
     pub dialects: DialectSettings,
     pub webhooks: WebhookSettings,
     pub outbound: OutboundSettings,
+    pub limits: LimitSettings,
+}
+
+/// Request limits (see the README's Security section). A rate of 0 switches that limit off.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// API requests per second per partner credential, per node (token bucket).
+    pub credential_per_second: u32,
+    /// Requests a credential may send at once before the rate applies.
+    pub credential_burst: u32,
+    /// Requests per second per client address to the hosted pages and provider callbacks,
+    /// per node (IPv6 clients by their /64).
+    pub client_per_second: u32,
+    pub client_burst: u32,
+    /// Provider round trips (code exchanges at the callback) per session.
+    pub provider_exchanges_per_session: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -62,6 +79,10 @@ pub struct ServerSettings {
     pub public_url: String,
     /// `text` or `json`.
     pub log_format: LogFormat,
+    /// Reverse proxies (CIDR) whose `X-Forwarded-For` names the client; from any other peer
+    /// the connection's address is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +217,7 @@ pub struct Validated {
     pub outbound_timeout: std::time::Duration,
     pub allow_private: Vec<ipnet::IpNet>,
     pub credential_cache_ttl: std::time::Duration,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -334,6 +356,31 @@ impl Settings {
                 )
             })?);
         }
+        let mut trusted_proxies = Vec::new();
+        for (i, net) in self.server.trusted_proxies.iter().enumerate() {
+            trusted_proxies.push(net.parse::<ipnet::IpNet>().map_err(|e| {
+                invalid(
+                    &format!("server.trusted_proxies[{i}]"),
+                    format!("{net:?} is not a network in CIDR form such as 10.0.0.0/8: {e}"),
+                )
+            })?);
+        }
+        if self.limits.credential_per_second > 0
+            && self.limits.credential_burst < self.limits.credential_per_second
+        {
+            return Err(invalid(
+                "limits.credential_burst",
+                "must be at least limits.credential_per_second",
+            ));
+        }
+        if self.limits.client_per_second > 0
+            && self.limits.client_burst < self.limits.client_per_second
+        {
+            return Err(invalid(
+                "limits.client_burst",
+                "must be at least limits.client_per_second",
+            ));
+        }
         if self.providers.is_empty() {
             return Err(invalid(
                 "providers",
@@ -380,6 +427,7 @@ impl Settings {
             outbound_connect_timeout,
             outbound_timeout,
             allow_private,
+            trusted_proxies,
         })
     }
 

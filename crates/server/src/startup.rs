@@ -277,7 +277,7 @@ pub fn app(state: AppState) -> Router {
             "/connect/v1",
             idgate_dialects::hopae::router().with_state(state.hub.clone()),
         )
-        .merge(hosted::router())
+        .merge(hosted::router(state.clone()))
         .merge(if state.settings().sandboxes_enabled() {
             simulators::router()
         } else {
@@ -325,9 +325,13 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     let app = app(state);
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
+        // The peer address feeds the per-client limit on the public pages.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
     });
     let expiry = tokio::spawn(idgate_hub::jobs::expiry::run(hub.clone(), shutdown.clone()));
     let webhooks = tokio::spawn(idgate_hub::jobs::webhooks::run(

@@ -20,8 +20,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult,
-    rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store,
+    StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -221,16 +221,67 @@ impl MetaStore for PgStore {
 }
 
 #[async_trait]
+impl QuotaStore for PgStore {
+    async fn take_quota(
+        &self,
+        scope: &str,
+        window_start: i64,
+        limit: u32,
+    ) -> StoreResult<QuotaUse> {
+        if limit == 0 {
+            return Ok(QuotaUse {
+                taken: false,
+                used: 0,
+            });
+        }
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        // Concurrent upserts of one row queue on its lock, so two nodes cannot both take the
+        // last use; no row comes back when the window is full.
+        let used: Option<i32> = self
+            .write(|| {
+                sqlx::query_scalar(
+                    "WITH gone AS (
+                       DELETE FROM quota_windows WHERE scope = $1 AND window_start < $2
+                     )
+                     INSERT INTO quota_windows (scope, window_start, used) VALUES ($1, $2, 1)
+                     ON CONFLICT (scope, window_start) DO UPDATE SET used = quota_windows.used + 1
+                       WHERE quota_windows.used < $3
+                     RETURNING used",
+                )
+                .bind(scope)
+                .bind(window_start)
+                .bind(limit)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(match used {
+            Some(used) => QuotaUse {
+                taken: true,
+                used: u32::try_from(used).unwrap_or(0),
+            },
+            None => QuotaUse {
+                taken: false,
+                used: u32::try_from(limit).unwrap_or(0),
+            },
+        })
+    }
+}
+
+#[async_trait]
 impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         self.write(|| {
             sqlx::query(
-                "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO partners
+                   (id, name, tier, session_cap, evidence, session_ttl_secs, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(p.id.0)
             .bind(&p.name)
             .bind(p.tier.as_str())
+            .bind(p.session_cap.map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
+            .bind(p.evidence.as_str())
             .bind(p.session_ttl_secs)
             .bind(p.created_at)
             .execute(&self.pool)
@@ -258,6 +309,30 @@ impl PartnerStore for PgStore {
             .iter()
             .map(rows::partner)
             .collect()
+    }
+
+    async fn update_partner(&self, p: &Partner) -> StoreResult<()> {
+        let done = self
+            .write(|| {
+                sqlx::query(
+                    "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
+                       session_ttl_secs = $6
+                     WHERE id = $1",
+                )
+                .bind(p.id.0)
+                .bind(&p.name)
+                .bind(p.tier.as_str())
+                .bind(p.session_cap.map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
+                .bind(p.evidence.as_str())
+                .bind(p.session_ttl_secs)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("partner"));
+        }
+        Ok(())
     }
 
     async fn insert_credential(&self, c: &Credential) -> StoreResult<()> {
@@ -580,6 +655,22 @@ impl SessionStore for PgStore {
             .iter()
             .map(rows::event)
             .collect()
+    }
+
+    async fn count_provider_exchange(&self, id: SessionId) -> StoreResult<u32> {
+        let count: Option<i32> = self
+            .write(|| {
+                sqlx::query_scalar(
+                    "UPDATE sessions SET provider_exchanges = provider_exchanges + 1
+                     WHERE id = $1 RETURNING provider_exchanges",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        let count = count.ok_or(StoreError::NotFound("session"))?;
+        u32::try_from(count).map_err(|_| StoreError::Corrupt("provider_exchanges".into()))
     }
 
     async fn claim_due_expiries(

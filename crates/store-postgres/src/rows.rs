@@ -57,6 +57,10 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
         id: PartnerId(get(row, "id")?),
         name: get(row, "name")?,
         tier: parsed(row, "tier")?,
+        session_cap: get::<Option<i32>>(row, "session_cap")?
+            .map(|v| u32::try_from(v).map_err(|_| corrupt("session_cap out of range")))
+            .transpose()?,
+        evidence: parsed(row, "evidence")?,
         session_ttl_secs: get(row, "session_ttl_secs")?,
         created_at: get(row, "created_at")?,
     })

@@ -122,13 +122,7 @@ async fn concurrent_sweepers_claim_disjoint_batches() {
     use chrono::{Duration as Chrono, Utc};
     use idgate_core::{Dialect, NewSession, Partner, PartnerId, Session, SessionId, Tier};
     let store = fresh().await;
-    let partner = Partner {
-        id: PartnerId::new(),
-        name: "P".into(),
-        tier: Tier::SelfServe,
-        session_ttl_secs: None,
-        created_at: Utc::now(),
-    };
+    let partner = Partner::new(PartnerId::new(), "P".into(), Tier::SelfServe, Utc::now());
     store
         .insert_partner(&partner)
         .await

@@ -18,8 +18,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store, StoreError, StoreResult,
-    rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store,
+    StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -214,6 +214,50 @@ impl MetaStore for SqliteStore {
 }
 
 #[async_trait]
+impl QuotaStore for SqliteStore {
+    async fn take_quota(
+        &self,
+        scope: &str,
+        window_start: i64,
+        limit: u32,
+    ) -> StoreResult<QuotaUse> {
+        if limit == 0 {
+            return Ok(QuotaUse {
+                taken: false,
+                used: 0,
+            });
+        }
+        let scope = scope.to_owned();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "DELETE FROM quota_windows WHERE scope = ?1 AND window_start < ?2",
+                    params![scope, window_start],
+                )
+                .map_err(backend)?;
+                let taken = query_one(
+                    c,
+                    "INSERT INTO quota_windows (scope, window_start, used) VALUES (?1, ?2, 1)
+                     ON CONFLICT (scope, window_start) DO UPDATE SET used = used + 1
+                       WHERE quota_windows.used < ?3
+                     RETURNING used",
+                    params![scope, window_start, limit],
+                    |row| rows::get::<u32>(row, "used"),
+                )?;
+                Ok(match taken {
+                    Some(used) => QuotaUse { taken: true, used },
+                    None => QuotaUse {
+                        taken: false,
+                        used: limit,
+                    },
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
 impl PartnerStore for SqliteStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         let p = p.clone();
@@ -221,12 +265,15 @@ impl PartnerStore for SqliteStore {
             .write(move |c| {
                 execute(
                     c,
-                    "INSERT INTO partners (id, name, tier, session_ttl_secs, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO partners
+                       (id, name, tier, session_cap, evidence, session_ttl_secs, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         p.id.to_string(),
                         p.name,
                         p.tier.as_str(),
+                        p.session_cap,
+                        p.evidence.as_str(),
                         p.session_ttl_secs,
                         micros(p.created_at)
                     ],
@@ -257,6 +304,33 @@ impl PartnerStore for SqliteStore {
                     [],
                     rows::partner,
                 )
+            })
+            .await
+    }
+
+    async fn update_partner(&self, p: &Partner) -> StoreResult<()> {
+        let p = p.clone();
+        self.writer
+            .write(move |c| {
+                let done = execute(
+                    c,
+                    "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
+                       session_ttl_secs = ?6
+                     WHERE id = ?1",
+                    params![
+                        p.id.to_string(),
+                        p.name,
+                        p.tier.as_str(),
+                        p.session_cap,
+                        p.evidence.as_str(),
+                        p.session_ttl_secs
+                    ],
+                )
+                .map_err(backend)?;
+                if done == 0 {
+                    return Err(StoreError::NotFound("partner"));
+                }
+                Ok(())
             })
             .await
     }
@@ -617,6 +691,21 @@ impl SessionStore for SqliteStore {
                 rows::event,
             )
         })
+    }
+
+    async fn count_provider_exchange(&self, id: SessionId) -> StoreResult<u32> {
+        self.writer
+            .write(move |c| {
+                query_one(
+                    c,
+                    "UPDATE sessions SET provider_exchanges = provider_exchanges + 1
+                     WHERE id = ?1 RETURNING provider_exchanges",
+                    [id.to_string()],
+                    |row| rows::get::<u32>(row, "provider_exchanges"),
+                )?
+                .ok_or(StoreError::NotFound("session"))
+            })
+            .await
     }
 
     async fn claim_due_expiries(

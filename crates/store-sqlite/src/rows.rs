@@ -92,6 +92,8 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         id: PartnerId(uuid(&get::<String>(row, "id")?)?),
         name: get(row, "name")?,
         tier: parsed(row, "tier")?,
+        session_cap: get(row, "session_cap")?,
+        evidence: parsed(row, "evidence")?,
         session_ttl_secs: get(row, "session_ttl_secs")?,
         created_at: at(row, "created_at")?,
     })

@@ -8,10 +8,10 @@ use crate::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
 use idgate_core::{
-    Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, ExternalRefs,
-    FieldMatch, LifecycleEvent, MatchData, MatchResult, NewSession, Partner, PartnerId,
-    ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent,
-    SessionId, Status, Tier, TransitionNote, UrlPolicy,
+    Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, EvidenceDisclosure,
+    ExternalRefs, FieldMatch, LifecycleEvent, MatchData, MatchResult, NewSession, Partner,
+    PartnerId, ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session,
+    SessionEvent, SessionId, Status, Tier, TransitionNote, UrlPolicy,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -40,6 +40,9 @@ macro_rules! conformance_suite {
             sessions_by_provider_reference,
             idempotency_keys,
             verification_scoped_endpoints,
+            partner_settings_change,
+            quota_windows_count_exactly,
+            provider_exchanges_are_counted,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -88,11 +91,8 @@ async fn commit(store: &dyn Store, session: &Session, event: &SessionEvent, what
 
 async fn partner(store: &dyn Store, name: &str) -> Partner {
     let p = Partner {
-        id: PartnerId::new(),
-        name: name.into(),
-        tier: Tier::SelfServe,
         session_ttl_secs: Some(3600),
-        created_at: t(0),
+        ..Partner::new(PartnerId::new(), name.into(), Tier::SelfServe, t(0))
     };
     ok(store.insert_partner(&p).await, "insert partner");
     p
@@ -1146,4 +1146,86 @@ pub async fn verification_scoped_endpoints(store: &dyn Store) {
         None,
         "no orphan endpoint"
     );
+}
+
+pub async fn partner_settings_change(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    assert_eq!(p.evidence, EvidenceDisclosure::Minimal);
+    assert_eq!(
+        p.sessions_per_minute(),
+        Tier::SelfServe.sessions_per_minute()
+    );
+    let changed = Partner {
+        name: "Acme AS".into(),
+        tier: Tier::Custom,
+        session_cap: Some(120),
+        evidence: EvidenceDisclosure::Full,
+        ..p.clone()
+    };
+    ok(store.update_partner(&changed).await, "update");
+    let read = ok(store.get_partner(p.id).await, "get");
+    assert_eq!(read, Some(changed.clone()));
+    assert_eq!(read.map(|p| p.sessions_per_minute()), Some(120));
+    let stranger = Partner {
+        id: PartnerId::new(),
+        ..changed
+    };
+    assert!(matches!(
+        store.update_partner(&stranger).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub async fn quota_windows_count_exactly(store: &dyn Store) {
+    let window = t(60).timestamp();
+    // Twenty racing uses of a window of seven: exactly seven are taken.
+    let uses =
+        futures_util::future::join_all((0..20).map(|_| store.take_quota("sessions:a", window, 7)))
+            .await;
+    let taken: Vec<u32> = uses
+        .into_iter()
+        .map(|u| ok(u, "take"))
+        .filter(|u| u.taken)
+        .map(|u| u.used)
+        .collect();
+    assert_eq!(taken.len(), 7, "{taken:?}");
+    let mut counts = taken.clone();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=7).collect::<Vec<u32>>());
+    let full = ok(store.take_quota("sessions:a", window, 7).await, "take");
+    assert_eq!((full.taken, full.used), (false, 7));
+    // Another scope and the next window start from nothing; a limit of zero takes nothing.
+    let other = ok(store.take_quota("sessions:b", window, 7).await, "take");
+    assert_eq!((other.taken, other.used), (true, 1));
+    let next = ok(store.take_quota("sessions:a", window + 60, 7).await, "take");
+    assert_eq!((next.taken, next.used), (true, 1));
+    let none = ok(store.take_quota("sessions:c", window, 0).await, "take");
+    assert!(!none.taken);
+    // A raised limit applies at once within the window.
+    let raised = ok(store.take_quota("sessions:a", window + 60, 1).await, "take");
+    assert!(!raised.taken);
+    let raised = ok(store.take_quota("sessions:a", window + 60, 3).await, "take");
+    assert_eq!((raised.taken, raised.used), (true, 2));
+}
+
+pub async fn provider_exchanges_are_counted(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let (session, created) = new_session(&p, "digest-x", t(0));
+    ok(
+        store.insert_session(&session, &created, None, &[]).await,
+        "insert",
+    );
+    for expected in 1..=3 {
+        assert_eq!(
+            ok(store.count_provider_exchange(session.id).await, "count"),
+            expected
+        );
+    }
+    // Counting does not change what the session is (no version bump, no event).
+    let read = ok(store.get_session(session.id).await, "get");
+    assert_eq!(read.map(|s| s.version), Some(session.version));
+    assert!(matches!(
+        store.count_provider_exchange(SessionId::new()).await,
+        Err(StoreError::NotFound(_))
+    ));
 }

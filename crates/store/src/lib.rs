@@ -12,7 +12,7 @@ pub mod sealed;
 /// Every store port, for callers that use several.
 pub mod prelude {
     pub use crate::{
-        IdempotencyStore, MetaStore, PartnerStore, ReturnUrlStore, SessionStore, Store,
+        IdempotencyStore, MetaStore, PartnerStore, QuotaStore, ReturnUrlStore, SessionStore, Store,
         WebhookStore,
     };
 }
@@ -67,6 +67,7 @@ pub trait Store:
     + SessionStore
     + IdempotencyStore
     + WebhookStore
+    + QuotaStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -76,6 +77,25 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+}
+
+/// What one use of a quota window found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotaUse {
+    /// Whether this use fitted under the limit (and was counted).
+    pub taken: bool,
+    /// Uses counted in the window, this one included when taken.
+    pub used: u32,
+}
+
+/// Counters shared by every node, for limits that must hold exactly across nodes.
+#[async_trait]
+pub trait QuotaStore: Send + Sync {
+    /// Counts one use of `scope` in the fixed window starting at `window_start` (seconds since
+    /// the epoch) if fewer than `limit` were counted there; atomically, so nodes racing for the
+    /// last use cannot both get it. Earlier windows of the scope are dropped on the way.
+    async fn take_quota(&self, scope: &str, window_start: i64, limit: u32)
+    -> StoreResult<QuotaUse>;
 }
 
 /// Small named values: one-time markers and claims that exactly one node wins.
@@ -94,6 +114,9 @@ pub trait PartnerStore: Send + Sync {
     async fn insert_partner(&self, partner: &Partner) -> StoreResult<()>;
     async fn get_partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;
     async fn list_partners(&self) -> StoreResult<Vec<Partner>>;
+    /// Replaces the partner's settings (name, tier, cap, evidence, lifetime); `NotFound` if
+    /// there is no such partner.
+    async fn update_partner(&self, partner: &Partner) -> StoreResult<()>;
 
     async fn insert_credential(&self, credential: &Credential) -> StoreResult<()>;
     /// The credential of `kind` whose lookup digest is `lookup_digest`, revoked or not: its
@@ -157,6 +180,9 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;
+    /// Counts one provider round trip (a code exchange at the callback) for the session and
+    /// returns how many there have been, this one included; `NotFound` for no such session.
+    async fn count_provider_exchange(&self, id: SessionId) -> StoreResult<u32>;
     /// Claims up to `limit` expirable sessions whose `expires_at` is at or before `now` and
     /// that no other node holds a live claim on, oldest first, until `lease_until`. A claim
     /// lapses at `lease_until`, so a crashed node's work is taken again; committing any

@@ -128,7 +128,14 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
             "jitter": 0.0, "max_retry_after": "2s", "rotation_overlap": "24h",
             "disable_after": "5d", "claim_lease": "10s", "poll_interval": "100ms", "concurrency": 4
         },
-        "outbound": { "connect_timeout": "2s", "timeout": "5s", "allow_private": ["127.0.0.0/8"] }
+        "outbound": { "connect_timeout": "2s", "timeout": "5s", "allow_private": ["127.0.0.0/8"] },
+        // Tests send bursts from one address with one credential: the request limits are off
+        // unless a test sets them (tests/it/quotas.rs).
+        "limits": {
+            "credential_per_second": 0, "credential_burst": 0,
+            "client_per_second": 0, "client_burst": 0,
+            "provider_exchanges_per_session": 5
+        }
     });
     serde_json::from_value(value).unwrap_or_else(|e| panic!("settings: {e}"))
 }
@@ -208,7 +215,7 @@ impl TestApp {
     pub async fn partner(&self, name: &str) -> Partner {
         let (p, credentials) = self
             .hub
-            .create_partner(name, Tier::SelfServe)
+            .create_partner(name, Tier::Enterprise)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let secret = |kind: CredentialKind, field: &str| {

@@ -99,6 +99,21 @@ async fn multi_node_two_nodes_share_one_postgres() {
         token: after(printed, "access token:").to_owned(),
         api_key: after(printed, "API-key:").to_owned(),
     };
+    // The burst below is more than a self-serve minute: the demo partner goes enterprise
+    // before its first request (nodes cache a partner with its credential).
+    run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner",
+            "update",
+            after(printed, "partner id:"),
+            "--tier",
+            "enterprise",
+            "--json",
+        ],
+    )
+    .await;
     let http = http();
     let partner_site = "https://partner.example.com/return";
 
@@ -414,6 +429,83 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
         1,
         "only the new Hopae credential has no revocation time: {listed:?}"
     );
+    let (a_status, a_logs) = a.stop().await;
+    let (b_status, b_logs) = b.stop().await;
+    assert!(
+        a_status.success() && b_status.success(),
+        "{a_logs}\n{b_logs}"
+    );
+}
+
+/// The session-creation cap is one count for the whole deployment: a partner allowed 10 a
+/// minute gets exactly 10 from a burst spread over two nodes, not 10 from each.
+#[tokio::test]
+async fn multi_node_the_session_cap_holds_across_nodes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = Db::postgres_for(dir.path());
+    let env = [("IDGATE_DEMO__PARTNER", "false")];
+    run_json(dir.path(), &db, &["migrate", "--json"]).await;
+    let created = run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner",
+            "create",
+            "Capped",
+            "--tier",
+            "custom",
+            "--sessions-per-minute",
+            "10",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(created["sessions_per_minute"], 10, "{created}");
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let creds = Creds {
+        token: text(&created["easyfreelance"]["access_token"]),
+        api_key: text(&created["easyfreelance"]["api_key"]),
+    };
+    let (port_a, port_b) = (free_port(), free_port());
+    let (a, b) = tokio::join!(
+        serve(dir.path(), &db, port_a, &env),
+        serve(dir.path(), &db, port_b, &env)
+    );
+    let (node_a, node_b) = (a.base(), b.base());
+    let http = http();
+    let partner_site = "https://partner.example.com/return";
+    let rule: Value = creds
+        .on(http.post(format!("{node_a}/api/v1/verification-return-urls")))
+        .json(&json!({"partner_return_url": partner_site}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    run_json(
+        dir.path(),
+        &db,
+        &["return-url", "approve", &text(&rule["id"]), "--json"],
+    )
+    .await;
+
+    // One window: start with at least 20 s left in this UTC minute.
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second >= 40 {
+        tokio::time::sleep(Duration::from_secs(u64::from(61 - second))).await;
+    }
+    let burst = (0..30).map(|i| {
+        let node = if i % 2 == 0 { &node_a } else { &node_b };
+        create_flow(&http, node, &creds, partner_site)
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    let created = answers.iter().filter(|a| a.is_ok()).count();
+    let refused = answers
+        .iter()
+        .filter(|a| matches!(a, Err(e) if e == "status 429 Too Many Requests"))
+        .count();
+    assert_eq!((created, refused), (10, 20), "{answers:?}");
     let (a_status, a_logs) = a.stop().await;
     let (b_status, b_logs) = b.stop().await;
     assert!(

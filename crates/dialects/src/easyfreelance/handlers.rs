@@ -116,6 +116,7 @@ fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Ap
         (status = 201, description = "Request recorded; not yet approved.", body = ReturnUrlRecord),
         (status = 200, description = "The same URL was already registered (pending or approved).", body = ReturnUrlRecord),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 422, description = "Invalid field or URL (`validation_failed`, `return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -148,6 +149,7 @@ pub async fn register_return_url(
     responses(
         (status = 200, description = "The partner's registrations.", body = ReturnUrlList),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("bearer" = [], "api_key" = []))
 )]
@@ -171,6 +173,7 @@ pub async fn list_return_urls(
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Session created. Send the user to verification_url; poll with verification_id.", body = FlowCreated),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "The user id is not a positive integer.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`validation_failed`), or the return URL is not approved (`return_url_not_allowed`) or malformed (`return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
     ),
@@ -277,6 +280,7 @@ pub async fn create_flow(
     responses(
         (status = 200, description = "Current status.", body = FlowStatus),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown session.", body = Problem, content_type = "application/problem+json"),
     ),
@@ -302,6 +306,7 @@ pub async fn flow_status(
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The outcome was applied; the session's new status.", body = FlowStatus),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown session.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a sandbox session (`not_a_sandbox_session`), or the session is already final (`invalid_status_transition`).", body = Problem, content_type = "application/problem+json"),

@@ -1,8 +1,9 @@
 //! RFC 9457 problem details, with the `error` member the EasyFreelance API documents.
 
-use crate::kit::{BodyError, RequestError, problem_response, problem_type};
+use crate::kit::{BodyError, RequestError, add_rate_limit_headers, problem_response, problem_type};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use idgate_hub::limits::RateLimited;
 use idgate_hub::service::ServiceError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Option<Box<FieldErrors>>,
+    /// The limit a 429 met, for its headers.
+    limited: Option<Box<RateLimited>>,
 }
 
 /// The problem document as sent (`application/problem+json`).
@@ -44,6 +47,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: None,
+            limited: None,
         }
     }
 
@@ -53,6 +57,7 @@ impl ApiError {
             code: "validation_failed",
             detail: "The request body is invalid; see errors for each field.".to_owned(),
             errors: Some(Box::new(errors)),
+            limited: None,
         }
     }
 
@@ -79,7 +84,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.status, self.document())
+        let mut response = problem_response(self.status, self.document());
+        if let Some(limited) = &self.limited {
+            add_rate_limit_headers(&mut response, limited);
+        }
+        response
     }
 }
 
@@ -191,6 +200,10 @@ impl From<ServiceError> for ApiError {
                 "idempotency_request_in_progress",
                 e.to_string(),
             ),
+            E::RateLimited(limited) => ApiError {
+                limited: Some(limited.clone()),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+            },
             E::Provider(_) | E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal()

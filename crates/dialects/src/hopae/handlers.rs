@@ -265,6 +265,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
         (status = 201, description = "Created.", body = Verification),
         (status = 400, description = "Invalid or missing field (context.field names it).", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 403, description = "Provider not enabled.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency key conflict or request in progress.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 422, description = "The provider cannot reach requestedLoa.", body = HopaeProblem, content_type = "application/problem+json"),
@@ -384,6 +385,7 @@ async fn create(
     responses(
         (status = 200, description = "Current status.", body = Verification),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))
@@ -410,6 +412,7 @@ pub async fn get_verification(
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "The user is authenticating; it cannot be cancelled now.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("basic" = []))
 )]
@@ -443,6 +446,7 @@ fn completed(session: &Session) -> bool {
         (status = 400, description = "verification_not_completed.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("basic" = []))
 )]
@@ -527,6 +531,7 @@ pub async fn userinfo(
         (status = 400, description = "evidence_not_available.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("basic" = []))
 )]
@@ -578,6 +583,7 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
     responses(
         (status = 200, description = "The providers enabled for your app.", body = ProviderList),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("basic" = []))
 )]
@@ -615,6 +621,7 @@ pub async fn providers(
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "Not a sandbox verification, or already decided.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 415, description = "The body is not JSON.", body = HopaeProblem, content_type = "application/problem+json"),
     ),
     security(("basic" = []))

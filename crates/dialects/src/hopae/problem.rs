@@ -3,11 +3,12 @@
 //! `SYSTEM_*`) and its members (`title`, `status`, `detail`, `instance`, `timestamp`,
 //! `context`).
 
-use crate::kit::{BodyError, RequestError, problem_response, problem_type};
+use crate::kit::{BodyError, RequestError, add_rate_limit_headers, problem_response, problem_type};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use idgate_core::LifecycleError;
+use idgate_hub::limits::RateLimited;
 use idgate_hub::service::ServiceError;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,6 +20,8 @@ pub struct HopaeError {
     code: &'static str,
     detail: String,
     context: Option<Box<Map<String, Value>>>,
+    /// The limit a 429 met, for its headers.
+    limited: Option<Box<RateLimited>>,
 }
 
 /// The document as sent (`application/problem+json`).
@@ -47,6 +50,7 @@ impl HopaeError {
             code,
             detail: detail.into(),
             context: None,
+            limited: None,
         }
     }
 
@@ -103,7 +107,11 @@ impl HopaeError {
 
     /// The response for a request to `instance`.
     pub fn respond(&self, instance: &str) -> Response {
-        problem_response(self.status, self.document(instance))
+        let mut response = problem_response(self.status, self.document(instance));
+        if let Some(limited) = &self.limited {
+            add_rate_limit_headers(&mut response, limited);
+        }
+        response
     }
 }
 
@@ -233,6 +241,15 @@ impl From<ServiceError> for HopaeError {
                     "The provider could not be reached; retry with backoff.",
                 )
             }
+            // Hopae documents a 429 with Retry-After but names no code for it.
+            E::RateLimited(limited) => HopaeError {
+                limited: Some(limited.clone()),
+                ..HopaeError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMIT_EXCEEDED",
+                    e.to_string(),
+                )
+            },
             E::UnknownEventTypes(_) | E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 HopaeError::internal()

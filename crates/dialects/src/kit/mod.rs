@@ -12,5 +12,6 @@ mod problem;
 pub use body::{BodyError, json_object};
 pub use fields::{FieldErrors, add_field_error, decode};
 pub use problem::{
-    DialectError, PROBLEM_SCHEMA_REF, PartnerScope, RequestError, problem_response, problem_type,
+    DialectError, PROBLEM_SCHEMA_REF, PartnerScope, RequestError, add_rate_limit_headers,
+    problem_response, problem_type,
 };

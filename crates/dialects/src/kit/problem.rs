@@ -3,10 +3,11 @@
 use super::{BodyError, FieldErrors};
 use crate::HubState;
 use axum::extract::FromRequestParts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idgate_core::Partner;
 use idgate_hub::ServiceError;
+use idgate_hub::limits::RateLimited;
 use serde::Serialize;
 
 /// Where shared routes' OpenAPI annotations point for the error body: a dialect that mounts
@@ -26,6 +27,24 @@ pub fn problem_response(status: StatusCode, document: impl Serialize) -> Respons
         HeaderValue::from_static("application/problem+json"),
     );
     response
+}
+
+/// Adds `Retry-After` and the IETF httpapi draft's `RateLimit-Policy` and `RateLimit` fields to
+/// a 429, so a client knows which limit it met and when to come back.
+pub fn add_rate_limit_headers(response: &mut Response, limited: &RateLimited) {
+    let headers = response.headers_mut();
+    if limited.retry_after_secs > 0 {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(limited.retry_after_secs),
+        );
+    }
+    if let Ok(policy) = HeaderValue::from_str(&limited.policy_field()) {
+        headers.insert(HeaderName::from_static("ratelimit-policy"), policy);
+    }
+    if let Ok(limit) = HeaderValue::from_str(&limited.limit_field()) {
+        headers.insert(HeaderName::from_static("ratelimit"), limit);
+    }
 }
 
 /// A request-level failure found by shared code; each dialect names it in its own codes.

@@ -78,6 +78,7 @@ fn boolean(body: &serde_json::Map<String, Value>, field: &str, errors: &mut Fiel
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 201, description = "Endpoint added; its secret is shown this once.", body = EndpointWithSecret),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 422, description = "`validation_failed`, `webhook_url_invalid` or `unknown_event_types`.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -122,6 +123,7 @@ pub async fn create_endpoint<P: PartnerScope, E: DialectError>(
     responses(
         (status = 200, description = "The partner's endpoints.", body = EndpointList),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
     security(("bearer" = [], "api_key" = []))
 )]
@@ -141,6 +143,7 @@ pub async fn list_endpoints<P: PartnerScope, E: DialectError>(
     responses(
         (status = 200, description = "The endpoint.", body = Endpoint),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -164,6 +167,7 @@ pub async fn get_endpoint<P: PartnerScope, E: DialectError>(
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 200, description = "The changed endpoint.", body = Endpoint),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `webhook_url_invalid` or `unknown_event_types`.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
@@ -213,6 +217,7 @@ pub async fn update_endpoint<P: PartnerScope, E: DialectError>(
     responses(
         (status = 200, description = "A new secret (shown once); the old one keeps signing during the overlap.", body = RotatedSecret),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -236,6 +241,7 @@ pub async fn rotate_secret<P: PartnerScope, E: DialectError>(
     responses(
         (status = 202, description = "A `webhook.test` event is queued for this endpoint.", body = TestEventQueued),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -265,6 +271,7 @@ pub async fn send_test<P: PartnerScope, E: DialectError>(
         (status = 200, description = "Deliveries, newest first.", body = DeliveryList),
         (status = 400, description = "The query string cannot be read (`invalid_query`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 422, description = "Unknown status filter.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
@@ -305,6 +312,7 @@ pub async fn list_deliveries<P: PartnerScope, E: DialectError>(
     responses(
         (status = 200, description = "The delivery with every attempt.", body = DeliveryDetail),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint or delivery.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),
     security(("bearer" = [], "api_key" = []))
@@ -340,6 +348,7 @@ pub async fn get_delivery<P: PartnerScope, E: DialectError>(
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 202, description = "Deliveries queued again.", body = Queued),
         (status = 401, description = "Missing or invalid credentials.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "No such endpoint or event of this partner.", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 422, description = "Give `event_id`, or `since` (and optionally `until`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
     ),

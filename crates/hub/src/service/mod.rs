@@ -10,6 +10,7 @@ pub mod webhooks;
 
 use crate::dialect::Dialects;
 use crate::keys::Keys;
+use crate::limits::{Limits, RateLimited};
 use crate::outbound::Outbound;
 use crate::random::RandomUnavailable;
 pub use crate::random::{random_bytes, random_token};
@@ -39,6 +40,8 @@ pub struct Hub {
     pub(crate) auth_cache: partners::AuthCache,
     /// The API dialects served, for their status words and webhook shapes.
     pub(crate) dialects: Dialects,
+    /// This node's request limits.
+    pub(crate) limits: Limits,
 }
 
 /// What a hub is made of (see [`Hub::new`]).
@@ -59,6 +62,7 @@ impl Hub {
             auth_cache: partners::AuthCache::new(parts.config.credential_cache_ttl),
             store: parts.store,
             providers: Arc::new(parts.providers),
+            limits: Limits::new(&parts.settings.limits),
             settings: Arc::new(parts.settings),
             config: Arc::new(parts.config),
             keys: parts.keys,
@@ -164,8 +168,31 @@ pub enum ServiceError {
     IdempotencyConflict,
     #[error("a request with this idempotency key is still running; retry shortly")]
     IdempotencyInProgress,
+    /// A limit was reached; the request may be sent again after the time it names.
+    #[error("{}", rate_limited_message(.0))]
+    RateLimited(Box<RateLimited>),
     #[error("{0}")]
     Internal(String),
+}
+
+fn rate_limited_message(limited: &RateLimited) -> String {
+    match limited.policy {
+        "sessions" => format!(
+            "this partner may create {} verification sessions per minute; retry in {} s",
+            limited.quota, limited.retry_after_secs
+        ),
+        "exchanges" => format!(
+            "this session has used its {} provider round trips",
+            limited.quota
+        ),
+        _ => format!("too many requests; retry in {} s", limited.retry_after_secs),
+    }
+}
+
+impl From<RateLimited> for ServiceError {
+    fn from(limited: RateLimited) -> Self {
+        ServiceError::RateLimited(Box::new(limited))
+    }
 }
 
 impl From<RandomUnavailable> for ServiceError {

@@ -5,7 +5,18 @@ use super::{Hub, ServiceError, ServiceResult, digest};
 use crate::credentials::IssuedCredential;
 use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
-use idgate_core::{Credential, CredentialId, CredentialKind, Partner, PartnerId, Tier};
+use idgate_core::{
+    Credential, CredentialId, CredentialKind, EvidenceDisclosure, Partner, PartnerId, Tier,
+};
+
+/// What [`Hub::update_partner`] changes; `None` keeps a setting.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PartnerChange {
+    pub tier: Option<Tier>,
+    /// `Some(None)` returns to the tier's cap.
+    pub session_cap: Option<Option<u32>>,
+    pub evidence: Option<EvidenceDisclosure>,
+}
 use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -24,13 +35,7 @@ impl Hub {
                 "a partner name must be 1-200 characters".into(),
             ));
         }
-        let partner = Partner {
-            id: PartnerId::new(),
-            name: name.to_owned(),
-            tier,
-            session_ttl_secs: None,
-            created_at: Utc::now(),
-        };
+        let partner = Partner::new(PartnerId::new(), name.to_owned(), tier, Utc::now());
         self.store.insert_partner(&partner).await?;
         let kinds: Vec<CredentialKind> = self
             .dialects
@@ -42,6 +47,39 @@ impl Hub {
             issued.push(self.issue_credential(partner.id, kind).await?);
         }
         Ok((partner, issued))
+    }
+
+    /// Changes a partner's tier, its own session cap and what `/evidence` discloses to it
+    /// (`None` leaves a setting as it is; `Some(None)` for the cap returns to the tier's).
+    /// A custom tier needs a cap. Other nodes see the change within
+    /// `api.credential_cache_ttl` (they cache a partner with its credential).
+    pub async fn update_partner(
+        &self,
+        id: PartnerId,
+        change: PartnerChange,
+    ) -> ServiceResult<Partner> {
+        let mut partner = self
+            .store
+            .get_partner(id)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))?;
+        if let Some(tier) = change.tier {
+            partner.tier = tier;
+        }
+        if let Some(cap) = change.session_cap {
+            partner.session_cap = cap;
+        }
+        if let Some(evidence) = change.evidence {
+            partner.evidence = evidence;
+        }
+        if partner.tier == Tier::Custom && partner.session_cap.is_none() {
+            return Err(ServiceError::Internal(
+                "a custom tier needs its own cap: give --sessions-per-minute".into(),
+            ));
+        }
+        self.store.update_partner(&partner).await?;
+        self.auth_cache.clear();
+        Ok(partner)
     }
 
     /// A new credential of `kind` for the partner; its secrets are in the answer only.
@@ -148,7 +186,18 @@ impl Hub {
         if !bool::from(given.as_bytes().ct_eq(credential.secret_digest.as_bytes())) {
             return Err(ServiceError::Unauthenticated);
         }
+        self.limit_credential(&credential)?;
         Ok(partner)
+    }
+
+    /// One request made with `credential`, counted once the request proved it holds the
+    /// credential (a caller that knows only the lookup half drains nothing); refused past
+    /// `limits.credential_*`. Kinds that sign requests call it after the signature check.
+    pub fn limit_credential(&self, credential: &Credential) -> ServiceResult<()> {
+        self.limits.credential(credential.id).map_err(|limited| {
+            metrics::counter!("idgate_rate_limited_total", "policy" => "credential").increment(1);
+            ServiceError::from(limited)
+        })
     }
 
     /// The live credential of `kind` that `lookup` finds, with its partner (for kinds that
@@ -221,6 +270,13 @@ impl AuthCache {
         let entries = self.entries.lock().ok()?;
         let (entry, at) = entries.get(key)?;
         (at.elapsed() < self.ttl).then(|| Arc::clone(entry))
+    }
+
+    /// Forgets every entry (a partner's settings changed).
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
     }
 
     /// Drops the entry for a credential (its lookup digest in hex), e.g. once revoked.

@@ -75,6 +75,7 @@ impl Hub {
             Some(url) => Some(self.verification_endpoint(partner.id, id, &url).await?),
             None => None,
         };
+        self.take_session_quota(partner).await?;
         let token = random_token(32)?;
         let lifetime = partner
             .session_ttl_secs
@@ -99,6 +100,59 @@ impl Hub {
         Ok(CreatedSession {
             verification_url: format!("{}/v/{token}", self.settings.public_base()),
             session,
+        })
+    }
+
+    /// Counts one session creation against the partner's cap for the current minute, for
+    /// all nodes at once (the store's counter). Checked after the request's own checks, so a
+    /// refused request costs nothing; replays of an idempotent create never get here.
+    async fn take_session_quota(&self, partner: &Partner) -> ServiceResult<()> {
+        let (window, left) = crate::limits::minute_window(Utc::now());
+        let cap = partner.sessions_per_minute();
+        let used = self
+            .store
+            .take_quota(&format!("sessions:{}", partner.id), window, cap)
+            .await?;
+        if used.taken {
+            return Ok(());
+        }
+        metrics::counter!("idgate_rate_limited_total", "policy" => "sessions").increment(1);
+        Err(crate::limits::RateLimited {
+            policy: "sessions",
+            quota: cap,
+            window_secs: 60,
+            retry_after_secs: left,
+        }
+        .into())
+    }
+
+    /// Counts a provider round trip (a code exchange at the callback) for the session and
+    /// refuses it past `limits.provider_exchanges_per_session`: a stolen or replayed callback
+    /// cannot make idgate call the provider without end.
+    pub async fn count_provider_exchange(&self, id: SessionId) -> ServiceResult<()> {
+        let allowed = self.limits.provider_exchanges_per_session;
+        if allowed == 0 {
+            return Ok(());
+        }
+        let made = self.store.count_provider_exchange(id).await?;
+        if made <= allowed {
+            return Ok(());
+        }
+        metrics::counter!("idgate_rate_limited_total", "policy" => "exchanges").increment(1);
+        Err(crate::limits::RateLimited {
+            policy: "exchanges",
+            quota: allowed,
+            window_secs: 0,
+            retry_after_secs: 0,
+        }
+        .into())
+    }
+
+    /// One request from `client` to a public page; refused past `limits.client_*`.
+    pub fn limit_client(&self, client: std::net::IpAddr) -> ServiceResult<()> {
+        self.limits.client(client).map_err(|limited| {
+            metrics::counter!("idgate_rate_limited_total", "policy" => "client").increment(1);
+            limited.into()
         })
     }
 

@@ -3,6 +3,7 @@
 //! and the public key set result tokens are checked against.
 
 pub(crate) mod browser;
+pub(crate) mod client_limit;
 pub(crate) mod live;
 pub(crate) mod pages;
 
@@ -23,7 +24,9 @@ use pages::Page;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
+/// The public pages, each request counted against its client's limit (`state` gives the
+/// limiter).
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/v/{token}", get(landing))
         .route("/v/{token}/start", post(start))
@@ -34,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
         .route("/assets/idgate.js", get(script))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            client_limit::enforce,
+        ))
 }
 
 /// Any path nobody serves: a page, since people land here from links.
@@ -78,6 +85,7 @@ pub(crate) async fn partner_name(state: &AppState, session: &Session) -> String 
 pub(crate) fn failure(e: ServiceError) -> Response {
     match e {
         ServiceError::NotFound(_) => Page::invalid_link().into_response(),
+        ServiceError::RateLimited(limited) => client_limit::too_many_requests(&limited),
         ServiceError::Lifecycle(_) => Page::message(
             StatusCode::CONFLICT,
             "This step is already done",
@@ -313,6 +321,10 @@ async fn callback(
     };
     if session.status.is_terminal() {
         return finish(&state, &session);
+    }
+    // Each callback may make idgate call the provider (a code exchange): bounded per session.
+    if let Err(e) = state.count_provider_exchange(id).await {
+        return failure(e);
     }
     let material = state.attempt_material(&session, Some(&attempt));
     let context = idgate_hub::service::sessions::session_context(&session, &material);

@@ -14,11 +14,13 @@ async fn the_background_job_expires_due_sessions() {
     let hub = app.hub.clone();
     // A partner whose sessions live one second.
     let partner = Partner {
-        id: PartnerId::new(),
-        name: "Short-lived".into(),
-        tier: Tier::SelfServe,
         session_ttl_secs: Some(1),
-        created_at: Utc::now(),
+        ..Partner::new(
+            PartnerId::new(),
+            "Short-lived".into(),
+            Tier::SelfServe,
+            Utc::now(),
+        )
     };
     hub.operator()
         .store()

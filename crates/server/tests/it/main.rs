@@ -16,5 +16,6 @@ mod openapi_snapshot;
 mod ops;
 mod production;
 mod provider_webhooks;
+mod quotas;
 mod startup_keys;
 mod webhooks;
