@@ -150,7 +150,11 @@ pub struct Evidence {
     pub verified_at: Option<String>,
     pub acr: Option<String>,
     pub amr: Vec<String>,
-    /// What the provider presented, as it presented it.
+    /// `minimal` (the default): `evidence` is a summary with the pairwise `subject`, `format`,
+    /// `issuer`, assurance and a `digest` (`sha-256:` base64url) of the stored proof. `full`
+    /// (set per app by an operator): the proof as the provider presented it, which names the
+    /// person the same way for every app and carries every claim the provider released.
+    pub disclosure: String,
     #[schema(value_type = Object)]
     pub evidence: Value,
 }

@@ -527,7 +527,7 @@ pub async fn userinfo(
     get, path = "/verifications/{verificationId}/evidence", tag = "verifications",
     params(("verificationId" = String, Path, description = "From the create call.")),
     responses(
-        (status = 200, description = "What the provider presented.", body = Evidence),
+        (status = 200, description = "What the provider presented: by default a summary (pairwise subject, assurance, format, issuer, SHA-256 digest); the proof itself for apps an operator set to full disclosure.", body = Evidence),
         (status = 400, description = "evidence_not_available.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
@@ -543,9 +543,8 @@ pub async fn evidence(
 ) -> Response {
     let found = async {
         let session = state.partner_session(&partner, parse_id(&id)?).await?;
-        let evidence = session
-            .evidence
-            .as_ref()
+        let view = state
+            .evidence_for(&partner, &session)
             .filter(|_| completed(&session))
             .ok_or_else(|| {
                 HopaeError::new(
@@ -558,9 +557,10 @@ pub async fn evidence(
             verification_id: verification_id(&session),
             provider_id: session.provider_id.clone(),
             verified_at: session.decided_at.map(timestamp),
-            acr: evidence.acr.clone(),
-            amr: evidence.amr.clone(),
-            evidence: evidence.evidence.clone(),
+            acr: view.acr,
+            amr: view.amr,
+            disclosure: view.disclosure.as_str().to_owned(),
+            evidence: view.evidence,
         })
     };
     json_or_problem(found.await, &uri)

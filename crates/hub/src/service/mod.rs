@@ -1,6 +1,7 @@
 //! The operations every dialect, hosted page, job and CLI command shares. Tenant scoping and
 //! authorisation are decided here, once, so a dialect module only translates wire formats.
 
+pub mod evidence;
 pub mod idempotency;
 pub mod partners;
 pub mod provider_notices;

@@ -776,6 +776,44 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
     assert_eq!(evidence["verificationId"], json!(id));
     assert_eq!(evidence["evidence"]["format"], "idgate-sandbox-assertion");
     assert_eq!(evidence["evidence"]["level_of_assurance"], 4);
+    // Minimal by default: the pairwise subject and a digest, never the provider's own subject.
+    assert_eq!(evidence["disclosure"], "minimal");
+    assert_eq!(evidence["evidence"]["subject"], json!(sub));
+    assert!(
+        text(&evidence["evidence"], "digest").starts_with("sha-256:"),
+        "{evidence}"
+    );
+    assert!(
+        !evidence.to_string().contains("14038512345"),
+        "the raw subject leaks: {evidence}"
+    );
+    // An operator sets the partner to full disclosure: the proof as presented.
+    let change = idgate_hub::service::partners::PartnerChange {
+        evidence: Some(idgate_core::EvidenceDisclosure::Full),
+        ..Default::default()
+    };
+    app.hub
+        .update_partner(p.id.parse().unwrap_or_else(|e| panic!("{e}")), change)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, full) = app
+        .hopae(
+            &p,
+            Method::GET,
+            &format!("/verifications/{id}/evidence"),
+            None,
+        )
+        .await;
+    assert_eq!(full["disclosure"], "full");
+    assert_eq!(full["evidence"]["subject"], "PNONO-14038512345", "{full}");
+    let change = idgate_hub::service::partners::PartnerChange {
+        evidence: Some(idgate_core::EvidenceDisclosure::Minimal),
+        ..Default::default()
+    };
+    app.hub
+        .update_partner(p.id.parse().unwrap_or_else(|e| panic!("{e}")), change)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // The same person: the same subject for this partner, another for another partner.
     let again = text(
