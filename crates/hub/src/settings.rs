@@ -59,6 +59,10 @@ pub struct WebhookSettings {
     pub poll_interval: String,
     /// Deliveries sent at once per node.
     pub concurrency: u32,
+    /// Deliveries in flight at once to one endpoint.
+    pub per_endpoint_in_flight: u32,
+    /// Endpoints a partner may register (per-verification URLs not counted).
+    pub max_endpoints_per_partner: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -332,6 +336,12 @@ impl Settings {
         }
         if wh.concurrency == 0 {
             return Err(invalid("webhooks.concurrency", "must be at least 1"));
+        }
+        if wh.per_endpoint_in_flight == 0 {
+            return Err(invalid(
+                "webhooks.per_endpoint_in_flight",
+                "must be at least 1",
+            ));
         }
         let retry = idgate_core::RetryPolicy {
             schedule,

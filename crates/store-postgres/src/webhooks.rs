@@ -138,11 +138,17 @@ pub(crate) async fn insert_outbox(
     let Some(first) = events.first() else {
         return Ok(());
     };
+    // All events of one call belong to one session (or none): other verifications' endpoints
+    // are not even read (each side of the union has its own index).
     let endpoints: Vec<rules::EndpointFilter> = sqlx::query_as(
         "SELECT id, event_types, session_id FROM webhook_endpoints
-         WHERE partner_id = $1 AND enabled",
+         WHERE partner_id = $1 AND enabled AND session_id IS NULL
+         UNION ALL
+         SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE session_id = $2 AND partner_id = $1 AND enabled",
     )
     .bind(first.partner_id.0)
+    .bind(first.session_id.map(|s| s.0))
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
@@ -357,26 +363,50 @@ impl WebhookStore for PgStore {
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<DeliveryJob>> {
         // SKIP LOCKED: concurrent workers on several nodes take disjoint deliveries. One
         // statement claims them and returns each with its event and endpoint.
         let rows = self
             .write(|| {
                 sqlx::query(concat!(
-                    "WITH claimed AS (
+                    // The fair choice is made on a snapshot (window functions cannot lock);
+                    // the rows are then locked SKIP LOCKED with the claim conditions checked
+                    // again, so a row another node took meanwhile is left to it.
+                    "WITH due AS (
+                         SELECT id FROM (
+                             SELECT c.id, c.next_attempt_at,
+                                    ROW_NUMBER() OVER (PARTITION BY c.partner_id
+                                                       ORDER BY c.next_attempt_at, c.id)
+                                        AS partner_turn
+                             FROM (
+                                 SELECT d.id, d.next_attempt_at, d.endpoint_id, e.partner_id,
+                                        ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
+                                                           ORDER BY d.next_attempt_at, d.id)
+                                            AS endpoint_turn
+                                 FROM webhook_deliveries d
+                                 JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+                                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                                   AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
+                                   AND NOT EXISTS (
+                                       SELECT 1 FROM webhook_deliveries p
+                                       WHERE p.endpoint_id = d.endpoint_id
+                                         AND p.session_id = d.session_id
+                                         AND p.status = 'pending' AND p.seq < d.seq)
+                             ) c
+                             WHERE c.endpoint_turn + (
+                                 SELECT count(*) FROM webhook_deliveries f
+                                 WHERE f.endpoint_id = c.endpoint_id AND f.status = 'pending'
+                                   AND f.claimed_until > $1) <= $4
+                         ) fair
+                         ORDER BY partner_turn, next_attempt_at, id
+                         LIMIT $2),
+                     claimed AS (
                          UPDATE webhook_deliveries SET claimed_until = $3
                          WHERE id IN (
                              SELECT d.id FROM webhook_deliveries d
-                             JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-                             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                             WHERE d.id IN (SELECT id FROM due) AND d.status = 'pending'
                                AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-                               AND NOT EXISTS (
-                                   SELECT 1 FROM webhook_deliveries p
-                                   WHERE p.endpoint_id = d.endpoint_id
-                                     AND p.session_id = d.session_id
-                                     AND p.status = 'pending' AND p.seq < d.seq)
-                             ORDER BY d.next_attempt_at, d.id
-                             LIMIT $2
                              FOR UPDATE OF d SKIP LOCKED)
                          RETURNING *)
                      SELECT ",
@@ -403,6 +433,7 @@ impl WebhookStore for PgStore {
                 .bind(now)
                 .bind(i64::from(limit))
                 .bind(lease_until)
+                .bind(i64::from(per_endpoint))
                 .fetch_all(&self.pool)
             })
             .await
@@ -467,6 +498,14 @@ impl WebhookStore for PgStore {
             .bind(&health.disabled_reason)
             .execute(&mut *tx)
             .await?;
+            if d.status != DeliveryStatus::Pending {
+                sqlx::query(sqlx::AssertSqlSafe(rules::retire_endpoint_sql(
+                    "$1", "false",
+                )))
+                .bind(d.endpoint_id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await
         })
         .await

@@ -184,8 +184,10 @@ impl OutboxRows {
         let endpoints = query_all(
             c,
             "SELECT id, event_types, session_id FROM webhook_endpoints
-             WHERE partner_id = ?1 AND enabled = 1
-               AND (session_id IS NULL OR session_id = ?2)",
+             WHERE partner_id = ?1 AND enabled = 1 AND session_id IS NULL
+             UNION ALL
+             SELECT id, event_types, session_id FROM webhook_endpoints
+             WHERE session_id = ?2 AND partner_id = ?1 AND enabled = 1",
             params![first.partner_id, first.session_id],
             |r| {
                 // A filter that does not parse must not turn into "all events".
@@ -400,6 +402,7 @@ impl WebhookStore for SqliteStore {
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<DeliveryJob>> {
         // The claim is the only write; the rows are read after it commits, so a row that
         // cannot be read fails this poll without holding back the claims of the others.
@@ -409,21 +412,17 @@ impl WebhookStore for SqliteStore {
                 // One writer: select-and-mark in one statement is atomic on SQLite.
                 query_all(
                     c,
-                    "UPDATE webhook_deliveries SET claimed_until = ?3
-                     WHERE id IN (
-                         SELECT d.id FROM webhook_deliveries d
-                         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
-                         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-                           AND (d.claimed_until IS NULL OR d.claimed_until <= ?1)
-                           AND NOT EXISTS (
-                               SELECT 1 FROM webhook_deliveries p
-                               WHERE p.endpoint_id = d.endpoint_id
-                                 AND p.session_id = d.session_id
-                                 AND p.status = 'pending' AND p.seq < d.seq)
-                         ORDER BY d.next_attempt_at, d.id
-                         LIMIT ?2)
-                     RETURNING id",
-                    params![micros(now), i64::from(limit), micros(lease_until)],
+                    &format!(
+                        "UPDATE webhook_deliveries SET claimed_until = ?3
+                         WHERE id IN ({FAIR_DUE_DELIVERIES})
+                         RETURNING id"
+                    ),
+                    params![
+                        micros(now),
+                        i64::from(limit),
+                        micros(lease_until),
+                        i64::from(per_endpoint)
+                    ],
                     |r| get::<String>(r, "id"),
                 )
             })
@@ -504,6 +503,14 @@ impl WebhookStore for SqliteStore {
                     ],
                 )
                 .map_err(backend)?;
+                if d.status != DeliveryStatus::Pending {
+                    execute(
+                        c,
+                        &rules::retire_endpoint_sql("?1", "0"),
+                        [d.endpoint_id.0.to_string()],
+                    )
+                    .map_err(backend)?;
+                }
                 Ok(())
             })
             .await
@@ -608,3 +615,33 @@ impl WebhookStore for SqliteStore {
             .await
     }
 }
+
+/// The due deliveries to claim, fairly (`?1` now, `?2` how many, `?4` per endpoint): each
+/// endpoint's oldest first and no more than `?4` in flight per endpoint, counting live claims;
+/// then partners in turn, each one's oldest before anyone's second.
+const FAIR_DUE_DELIVERIES: &str = "
+    SELECT id FROM (
+        SELECT c.id, c.next_attempt_at,
+               ROW_NUMBER() OVER (PARTITION BY c.partner_id ORDER BY c.next_attempt_at, c.id)
+                   AS partner_turn
+        FROM (
+            SELECT d.id, d.next_attempt_at, d.endpoint_id, e.partner_id,
+                   ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id)
+                       AS endpoint_turn
+            FROM webhook_deliveries d
+            JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
+            WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+              AND (d.claimed_until IS NULL OR d.claimed_until <= ?1)
+              AND NOT EXISTS (
+                  SELECT 1 FROM webhook_deliveries p
+                  WHERE p.endpoint_id = d.endpoint_id
+                    AND p.session_id = d.session_id
+                    AND p.status = 'pending' AND p.seq < d.seq)
+        ) c
+        WHERE c.endpoint_turn + (
+            SELECT count(*) FROM webhook_deliveries f
+            WHERE f.endpoint_id = c.endpoint_id AND f.status = 'pending'
+              AND f.claimed_until > ?1) <= ?4
+    )
+    ORDER BY partner_turn, next_attempt_at, id
+    LIMIT ?2";

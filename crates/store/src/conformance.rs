@@ -43,6 +43,8 @@ macro_rules! conformance_suite {
             partner_settings_change,
             quota_windows_count_exactly,
             provider_exchanges_are_counted,
+            deliveries_are_claimed_fairly,
+            a_verification_endpoint_retires_when_its_session_is_final_and_delivered,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -751,7 +753,10 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
     );
 
     // Only the first event of the session is claimable; the second waits behind it.
-    let jobs = ok(store.claim_due_deliveries(t(10), 10, t(40)).await, "claim");
+    let jobs = ok(
+        store.claim_due_deliveries(t(10), 10, t(40), 10).await,
+        "claim",
+    );
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].event.id, out[0].id);
     assert_eq!(
@@ -761,8 +766,17 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
     assert_eq!(jobs[0].endpoint.id, ep.id);
     assert_eq!(jobs[0].endpoint.secrets, ep.secrets);
     // Claimed: nobody else gets it until the lease ends.
-    assert!(ok(store.claim_due_deliveries(t(20), 10, t(50)).await, "claim").is_empty());
-    let again = ok(store.claim_due_deliveries(t(41), 10, t(70)).await, "claim");
+    assert!(
+        ok(
+            store.claim_due_deliveries(t(20), 10, t(50), 10).await,
+            "claim"
+        )
+        .is_empty()
+    );
+    let again = ok(
+        store.claim_due_deliveries(t(41), 10, t(70), 10).await,
+        "claim",
+    );
     assert_eq!(again.len(), 1, "a lapsed claim is taken again");
 
     // Delivered: the next event of the session becomes claimable.
@@ -786,7 +800,10 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
         disabled_reason: None,
     };
     ok(store.record_attempt(&attempt, &d, &healthy).await, "record");
-    let next = ok(store.claim_due_deliveries(t(43), 10, t(80)).await, "claim");
+    let next = ok(
+        store.claim_due_deliveries(t(43), 10, t(80), 10).await,
+        "claim",
+    );
     assert_eq!(
         next.iter().map(|j| j.event.id).collect::<Vec<_>>(),
         vec![out2[0].id]
@@ -798,7 +815,7 @@ pub async fn deliveries_are_claimed_in_session_order_with_leases(store: &dyn Sto
     ok(store.update_webhook_endpoint(&off).await, "disable");
     assert!(
         ok(
-            store.claim_due_deliveries(t(100), 10, t(130)).await,
+            store.claim_due_deliveries(t(100), 10, t(130), 10).await,
             "claim"
         )
         .is_empty()
@@ -820,9 +837,12 @@ pub async fn attempts_dead_letters_and_redelivery(store: &dyn Store) {
         store.insert_session(&session, &created, None, &out).await,
         "insert",
     );
-    let job = ok(store.claim_due_deliveries(t(1), 10, t(30)).await, "claim")
-        .pop()
-        .unwrap_or_else(|| panic!("nothing to claim"));
+    let job = ok(
+        store.claim_due_deliveries(t(1), 10, t(30), 10).await,
+        "claim",
+    )
+    .pop()
+    .unwrap_or_else(|| panic!("nothing to claim"));
     let mut d = job.delivery.clone();
     d.status = DeliveryStatus::Dead;
     d.attempts = 1;
@@ -1228,4 +1248,149 @@ pub async fn provider_exchanges_are_counted(store: &dyn Store) {
         store.count_provider_exchange(SessionId::new()).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+/// Records a successful attempt of `job`'s delivery at `at`.
+async fn delivered(store: &dyn Store, job: &crate::DeliveryJob, at: DateTime<Utc>) {
+    let mut d: Delivery = job.delivery.clone();
+    d.status = DeliveryStatus::Delivered;
+    d.attempts += 1;
+    d.last_attempt_at = Some(at);
+    d.delivered_at = Some(at);
+    d.last_status_code = Some(200);
+    let attempt = DeliveryAttempt {
+        delivery_id: d.id,
+        attempt: d.attempts,
+        at,
+        status_code: Some(200),
+        duration_ms: 1,
+        error: None,
+        response_body: None,
+    };
+    let healthy = EndpointHealth {
+        failing_since: None,
+        disabled_reason: None,
+    };
+    ok(store.record_attempt(&attempt, &d, &healthy).await, "record");
+}
+
+pub async fn deliveries_are_claimed_fairly(store: &dyn Store) {
+    // Partner A has four due deliveries, all older than partner B's one.
+    let a = partner(store, "Busy").await;
+    let a_hook = webhook_endpoint(&a, &[], true);
+    ok(
+        store.insert_webhook_endpoint(&a_hook).await,
+        "insert endpoint",
+    );
+    for i in 0..4 {
+        let (session, created) = new_session(&a, &format!("digest-busy-{i}"), t(i));
+        let out = outbox(&session, std::slice::from_ref(&created));
+        ok(
+            store.insert_session(&session, &created, None, &out).await,
+            "insert",
+        );
+    }
+    let b = partner(store, "Quiet").await;
+    let b_hook = webhook_endpoint(&b, &[], true);
+    ok(
+        store.insert_webhook_endpoint(&b_hook).await,
+        "insert endpoint",
+    );
+    let (session, created) = new_session(&b, "digest-quiet", t(5));
+    let out = outbox(&session, std::slice::from_ref(&created));
+    ok(
+        store.insert_session(&session, &created, None, &out).await,
+        "insert",
+    );
+
+    // Two slots: one each, not A's two oldest.
+    let first = ok(
+        store.claim_due_deliveries(t(10), 2, t(60), 10).await,
+        "claim",
+    );
+    let mut partners: Vec<_> = first.iter().map(|j| j.endpoint.partner_id).collect();
+    partners.sort();
+    let mut expected = vec![a.id, b.id];
+    expected.sort();
+    assert_eq!(partners, expected, "partners take turns");
+    // Ten slots, two per endpoint: A has one in flight, so one more; B has none left.
+    let second = ok(
+        store.claim_due_deliveries(t(11), 10, t(60), 2).await,
+        "claim",
+    );
+    assert_eq!(
+        second.iter().map(|j| j.endpoint.id).collect::<Vec<_>>(),
+        vec![a_hook.id],
+        "per-endpoint cap counts live claims"
+    );
+    assert!(
+        ok(
+            store.claim_due_deliveries(t(12), 10, t(60), 2).await,
+            "claim"
+        )
+        .is_empty(),
+        "A's endpoint is at its cap"
+    );
+    // One finishes: its slot goes to A's next delivery.
+    let done = second
+        .first()
+        .unwrap_or_else(|| panic!("a claimed delivery"));
+    delivered(store, done, t(13)).await;
+    let third = ok(
+        store.claim_due_deliveries(t(14), 10, t(60), 2).await,
+        "claim",
+    );
+    assert_eq!(third.len(), 1);
+    // After the leases lapse, the rest is claimable again, still two at a time.
+    let lapsed = ok(
+        store.claim_due_deliveries(t(61), 10, t(90), 2).await,
+        "claim",
+    );
+    assert_eq!(lapsed.len(), 3, "A: two; B: one");
+}
+
+pub async fn a_verification_endpoint_retires_when_its_session_is_final_and_delivered(
+    store: &dyn Store,
+) {
+    let p = partner(store, "Acme").await;
+    let (mut session, created) = new_session(&p, "digest-retire", t(0));
+    let mut scoped = webhook_endpoint(&p, &[], true);
+    scoped.session_id = Some(session.id);
+    let out = outbox(&session, std::slice::from_ref(&created));
+    ok(
+        store
+            .insert_session(&session, &created, Some(&scoped), &out)
+            .await,
+        "insert",
+    );
+    let job = ok(
+        store.claim_due_deliveries(t(1), 10, t(30), 10).await,
+        "claim",
+    );
+    assert_eq!(job.len(), 1);
+    delivered(store, &job[0], t(2)).await;
+    let read = ok(store.get_webhook_endpoint(scoped.id).await, "get");
+    assert!(
+        read.is_some_and(|e| e.enabled),
+        "the session is not final yet"
+    );
+
+    let cancelled = step(&mut session, LifecycleEvent::Cancel, Actor::Partner, t(3));
+    let out = outbox(&session, std::slice::from_ref(&cancelled));
+    ok(
+        store
+            .commit_transition(&session, std::slice::from_ref(&cancelled), &out)
+            .await,
+        "cancel",
+    );
+    let job = ok(
+        store.claim_due_deliveries(t(4), 10, t(30), 10).await,
+        "claim",
+    );
+    assert_eq!(job.len(), 1);
+    delivered(store, &job[0], t(5)).await;
+    let read = ok(store.get_webhook_endpoint(scoped.id).await, "get")
+        .unwrap_or_else(|| panic!("the endpoint is kept, retired"));
+    assert!(!read.enabled);
+    assert_eq!(read.disabled_reason.as_deref(), Some(crate::rules::RETIRED));
 }

@@ -318,12 +318,15 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<DeliveryId>;
     /// Claims up to `limit` pending deliveries that are due, to enabled endpoints, and not
     /// behind an earlier pending delivery of the same session to the same endpoint (so each
-    /// session's events arrive in order), until `lease_until`.
+    /// session's events arrive in order), until `lease_until`. Fair: no endpoint gets more
+    /// than `per_endpoint` claimed at once (counting live claims), and partners take turns
+    /// (each partner's oldest due delivery before any partner's second).
     async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<DeliveryJob>>;
     /// Stores an attempt, the delivery's new state and the endpoint's health together.
     async fn record_attempt(

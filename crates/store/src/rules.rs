@@ -3,7 +3,7 @@
 //! functions, and write what they say, each in its own transaction.
 
 use chrono::{DateTime, Utc};
-use idgate_core::{EndpointId, SessionId, webhook};
+use idgate_core::{EndpointId, SessionId, Status, webhook};
 
 /// What the fan-out needs to know about an enabled endpoint of the partner.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +28,33 @@ pub fn deliveries_for(
         .filter(|e| webhook::filter_wants(&e.event_types, event_type))
         .map(|e| e.id)
         .collect()
+}
+
+/// Why a per-verification endpoint stopped: its session is final and every event was sent.
+pub const RETIRED: &str = "retired: its verification is final and every event was delivered";
+
+/// The final statuses as an SQL list (`'approved', 'declined', …`), from the domain's rule.
+pub fn terminal_statuses_sql() -> String {
+    Status::ALL
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Retires a per-verification endpoint (`{endpoint}` its id placeholder) once its session is
+/// final and nothing is pending for it: it is read no more by the fan-out and holds no slot.
+pub fn retire_endpoint_sql(endpoint: &str, disabled: &str) -> String {
+    format!(
+        "UPDATE webhook_endpoints SET enabled = {disabled}, disabled_reason = '{RETIRED}'
+         WHERE id = {endpoint} AND session_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = webhook_endpoints.session_id
+                         AND s.status IN ({}))
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                           WHERE p.endpoint_id = {endpoint} AND p.status = 'pending')",
+        terminal_statuses_sql()
+    )
 }
 
 /// An idempotency key as stored.

@@ -126,7 +126,8 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
         "webhooks": {
             "schedule": ["0s", "200ms", "200ms", "200ms"],
             "jitter": 0.0, "max_retry_after": "2s", "rotation_overlap": "24h",
-            "disable_after": "5d", "claim_lease": "10s", "poll_interval": "100ms", "concurrency": 4
+            "disable_after": "5d", "claim_lease": "10s", "poll_interval": "100ms", "concurrency": 4,
+            "per_endpoint_in_flight": 2, "max_endpoints_per_partner": 25
         },
         "outbound": { "connect_timeout": "2s", "timeout": "5s", "allow_private": ["127.0.0.0/8"] },
         // Tests send bursts from one address with one credential: the request limits are off

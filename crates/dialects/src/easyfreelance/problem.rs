@@ -185,6 +185,11 @@ impl From<ServiceError> for ApiError {
                 "webhook_url_invalid",
                 e.to_string(),
             ),
+            E::TooManyEndpoints(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_webhook_endpoints",
+                e.to_string(),
+            ),
             E::UnknownEventTypes(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown_event_types",

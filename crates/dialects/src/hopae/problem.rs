@@ -220,6 +220,11 @@ impl From<ServiceError> for HopaeError {
                 "SESSION_CONCURRENT_UPDATE",
                 e.to_string(),
             ),
+            E::TooManyEndpoints(_) => HopaeError::new(
+                StatusCode::CONFLICT,
+                "RESOURCE_LIMIT_EXCEEDED",
+                e.to_string(),
+            ),
             E::InvalidWebhookUrl(_) => {
                 HopaeError::field("VALIDATION_INVALID_REQUEST", "webhookUrl", e.to_string())
             }

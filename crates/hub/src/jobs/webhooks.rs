@@ -39,35 +39,73 @@ pub async fn run(hub: Arc<Hub>, shutdown: CancellationToken) {
     }
 }
 
-/// Sends due deliveries until none is left.
+/// Sends due deliveries until none is left and none is in flight. A slot is refilled as soon
+/// as it frees (one slow receiver holds its own slots, not the round), no endpoint holds more
+/// than `webhooks.per_endpoint_in_flight` of them, and partners take turns for free slots.
 async fn drain(
     hub: &Arc<Hub>,
     shutdown: &CancellationToken,
 ) -> Result<(), idgate_store::StoreError> {
-    let batch = hub.settings.webhooks.concurrency;
-    while !shutdown.is_cancelled() {
-        let now = Utc::now();
-        let jobs = hub
-            .store
-            .claim_due_deliveries(now, batch, now + hub.config.delivery_lease)
-            .await?;
-        if jobs.is_empty() {
+    let slots = usize::try_from(hub.settings.webhooks.concurrency).unwrap_or(1);
+    let per_endpoint = hub.settings.webhooks.per_endpoint_in_flight;
+    let mut in_flight = JoinSet::new();
+    loop {
+        if !shutdown.is_cancelled() && in_flight.len() < slots {
+            let free = u32::try_from(slots - in_flight.len()).unwrap_or(1);
+            let now = Utc::now();
+            let claimed = hub
+                .store
+                .claim_due_deliveries(now, free, now + hub.config.delivery_lease, per_endpoint)
+                .await;
+            match claimed {
+                Ok(jobs) => {
+                    for job in jobs {
+                        let hub = hub.clone();
+                        in_flight.spawn(async move { deliver(&hub, job).await });
+                    }
+                }
+                // With deliveries running, keep them going; the next slot retries the claim.
+                Err(e) if !in_flight.is_empty() => {
+                    tracing::error!(error = %e, "claiming webhook deliveries failed");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if in_flight.is_empty() {
             return Ok(());
         }
-        let mut in_flight = JoinSet::new();
-        for job in jobs {
-            let hub = hub.clone();
-            in_flight.spawn(async move { deliver(&hub, job).await });
-        }
-        while let Some(done) = in_flight.join_next().await {
-            match done {
-                Ok(Err(e)) => tracing::error!(error = %e, "recording a webhook attempt failed"),
-                Err(e) => tracing::error!(error = %e, "a webhook delivery task failed"),
-                Ok(Ok(())) => {}
+        tokio::select! {
+            done = in_flight.join_next() => log_finished(done),
+            () = hub.webhook_wake.notified() => {}
+            () = tokio::time::sleep(hub.config.delivery_poll) => {}
+            () = shutdown.cancelled() => {
+                // Running attempts get a moment to finish and record; the claims of any still
+                // running then lapse and another node (or the next start) sends them again.
+                let finishing = async {
+                    while let Some(done) = in_flight.join_next().await {
+                        log_finished(Some(done));
+                    }
+                };
+                if tokio::time::timeout(SHUTDOWN_GRACE, finishing).await.is_err() {
+                    in_flight.abort_all();
+                }
+                return Ok(());
             }
         }
     }
-    Ok(())
+}
+
+/// How long a stopping node waits for the webhook attempts it is making.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn log_finished(
+    done: Option<Result<Result<(), idgate_store::StoreError>, tokio::task::JoinError>>,
+) {
+    match done {
+        Some(Ok(Err(e))) => tracing::error!(error = %e, "recording a webhook attempt failed"),
+        Some(Err(e)) => tracing::error!(error = %e, "a webhook delivery task failed"),
+        Some(Ok(Ok(()))) | None => {}
+    }
 }
 
 /// The `webhook-signature` header: a `v1,` HMAC-SHA256 per signing secret and, if the

@@ -165,6 +165,10 @@ pub enum ServiceError {
     InvalidWebhookUrl(String),
     #[error("unknown event types: {0}; see the README for the list")]
     UnknownEventTypes(String),
+    #[error(
+        "a partner may register {0} webhook endpoints; delete one you no longer use (or filter event types on an existing one)"
+    )]
+    TooManyEndpoints(u32),
     #[error("this idempotency key was used with a different request body")]
     IdempotencyConflict,
     #[error("a request with this idempotency key is still running; retry shortly")]

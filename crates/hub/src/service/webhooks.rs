@@ -80,6 +80,11 @@ impl Hub {
         partner_id: PartnerId,
         new: NewEndpoint,
     ) -> ServiceResult<(WebhookEndpoint, String)> {
+        let max = self.settings.webhooks.max_endpoints_per_partner;
+        let registered = self.store.list_webhook_endpoints(Some(partner_id)).await?;
+        if registered.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+            return Err(ServiceError::TooManyEndpoints(max));
+        }
         let now = Utc::now();
         let secret = new_secret()?;
         let shown = secret_text(&secret);

@@ -18,4 +18,5 @@ mod production;
 mod provider_webhooks;
 mod quotas;
 mod startup_keys;
+mod webhook_fairness;
 mod webhooks;

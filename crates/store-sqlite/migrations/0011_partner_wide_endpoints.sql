@@ -1,0 +1,5 @@
+-- The outbox fan-out reads a partner's own endpoints and the session's per-verification one;
+-- with a per-verification endpoint for every session, the partner index alone would walk them
+-- all on every transition. Partner-wide endpoints get an index of their own.
+CREATE INDEX webhook_endpoints_partner_wide ON webhook_endpoints (partner_id)
+    WHERE session_id IS NULL;
