@@ -11,7 +11,14 @@ pub async fn serve_bare_http() -> anyhow::Result<()> {
         "/",
         axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok", "n": 1})) }),
     );
-    let app = idgate_server::ops::layer(app, false);
+    let app = idgate_server::ops::layer(
+        app,
+        idgate_server::ops::LayerOptions {
+            https: false,
+            test_mode: false,
+            request_timeout: Duration::from_secs(30),
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("ready {}", listener.local_addr()?.port());
     axum::serve(listener, app).await?;

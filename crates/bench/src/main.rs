@@ -9,10 +9,12 @@
 //! target/release/idgate-bench                 # SQLite; JSON to bench-results.json
 //! target/release/idgate-bench --scale         # + poll latency and create rate at 10k/100k/1M
 //! target/release/idgate-bench --expiry 100000 # + a sweep of N sessions due at once
+//! target/release/idgate-bench --webhook-fairness --out docs/bench/webhook-fairness.json
 //! ```
 
 mod ceilings;
 mod client;
+mod fairness;
 mod load;
 mod preload;
 mod process;
@@ -72,6 +74,10 @@ struct Args {
     /// after (it must not grow with the number of requests served); 0 skips it.
     #[arg(long, default_value_t = 30.0)]
     soak_seconds: f64,
+    /// Only the webhook-fairness scenario: partner B's event latency while partner A's receiver
+    /// never answers, with the per-endpoint cap at 2 and at 8 (the node's slots).
+    #[arg(long)]
+    webhook_fairness: bool,
     #[command(subcommand)]
     internal: Option<Internal>,
 }
@@ -155,6 +161,28 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let args = Args { idgate, ..args };
     let duration = Duration::from_secs_f64(args.seconds);
     let scratch = tempfile::tempdir()?;
+    if args.webhook_fairness {
+        let mut runs = Vec::new();
+        for cap in [2, 8] {
+            let run =
+                fairness::run(&args.idgate, server_cpu, scratch.path(), args.seconds, cap).await?;
+            println!(
+                "per-endpoint cap {cap}: partner B {}/{} events, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; partner A's silent receiver held {} connections",
+                run.b_delivered,
+                run.b_created,
+                run.b_p50_ms,
+                run.b_p99_ms,
+                run.b_max_ms,
+                run.a_connections
+            );
+            runs.push(run);
+        }
+        std::fs::write(
+            &args.out,
+            serde_json::to_string_pretty(&json!({ "webhook_fairness": runs }))?,
+        )?;
+        return Ok(());
+    }
     let me = std::env::current_exe()?;
 
     println!(
@@ -204,6 +232,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         args.postgres.as_deref(),
         "main",
         None,
+        &[],
     )
     .await?;
     let client = node.client(args.concurrency)?;
@@ -637,6 +666,11 @@ struct Node {
     sqlite_url: Option<String>,
     /// The PostgreSQL URL and the schema this node runs in.
     postgres_schema: Option<(String, String)>,
+    /// What an `idgate` command for this node's database needs: the binary, its folder and
+    /// its environment.
+    idgate: PathBuf,
+    data: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl Node {
@@ -647,6 +681,7 @@ impl Node {
         postgres: Option<&str>,
         name: &str,
         port: Option<u16>,
+        extra_env: &[(&str, &str)],
     ) -> anyhow::Result<Node> {
         let data = dir.join(name);
         std::fs::create_dir_all(&data)?;
@@ -684,6 +719,11 @@ impl Node {
                 "0".to_owned(),
             ),
         ];
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let mut postgres_schema = None;
         let sqlite_url = match postgres {
             Some(url) => {
@@ -732,8 +772,29 @@ impl Node {
             partner: field("partner id:"),
             sqlite_url,
             postgres_schema,
+            idgate: idgate.to_owned(),
+            data,
+            env,
         };
         Ok(node)
+    }
+
+    /// Runs `idgate ARGS --json` on this node's database and returns what it printed.
+    async fn cli(&self, args: &[&str]) -> anyhow::Result<serde_json::Value> {
+        let out = tokio::process::Command::new(&self.idgate)
+            .args(args)
+            .arg("--json")
+            .current_dir(&self.data)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "idgate {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
     }
 
     /// Runs a measurement and the server CPU it took.
@@ -792,7 +853,16 @@ async fn scale_run(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let first = Node::start(&args.idgate, cpu, dir.path(), None, "scale", Some(port)).await?;
+    let first = Node::start(
+        &args.idgate,
+        cpu,
+        dir.path(),
+        None,
+        "scale",
+        Some(port),
+        &[],
+    )
+    .await?;
     let (partner, token, key, url) = (
         first.partner.clone(),
         first.token.clone(),
@@ -805,7 +875,16 @@ async fn scale_run(
     let sample = preload::sessions(&url, &partner, size, far).await?;
     let preload_seconds = started.elapsed().as_secs_f64();
     // The same port: the demo partner's approved return URL names it.
-    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "scale", Some(port)).await?;
+    let mut node = Node::start(
+        &args.idgate,
+        cpu,
+        dir.path(),
+        None,
+        "scale",
+        Some(port),
+        &[],
+    )
+    .await?;
     node.token = token;
     node.api_key = key;
     let client = &node.client(args.concurrency)?;
@@ -843,7 +922,16 @@ async fn expiry_run(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let first = Node::start(&args.idgate, cpu, dir.path(), None, "expiry", Some(port)).await?;
+    let first = Node::start(
+        &args.idgate,
+        cpu,
+        dir.path(),
+        None,
+        "expiry",
+        Some(port),
+        &[],
+    )
+    .await?;
     let (partner, token, key, url) = (
         first.partner.clone(),
         first.token.clone(),
@@ -857,7 +945,16 @@ async fn expiry_run(
     let far = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_micros();
     let live = preload::sessions(&url, &partner, 10_000, far).await?;
     let started = Instant::now();
-    let mut node = Node::start(&args.idgate, cpu, dir.path(), None, "expiry", Some(port)).await?;
+    let mut node = Node::start(
+        &args.idgate,
+        cpu,
+        dir.path(),
+        None,
+        "expiry",
+        Some(port),
+        &[],
+    )
+    .await?;
     node.token = token;
     node.api_key = key;
     let client = &node.client(8)?;

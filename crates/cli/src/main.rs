@@ -628,20 +628,39 @@ async fn partner_id_arg(hub: &Hub, text: &str) -> anyhow::Result<PartnerId> {
 }
 
 fn rule_json(r: &ReturnUrlRule) -> Value {
+    let review = idgate_core::review_host(&r.requested_url);
     json!({
         "id": r.id.to_string(),
         "partner_id": r.partner_id.to_string(),
         "status": r.status.as_str(),
         "requested_url": r.requested_url,
+        "host": review.as_ref().map(|h| h.ascii.clone()),
+        "internationalised_host": review.as_ref().is_some_and(|h| h.internationalised),
+        "mixed_script_host": review.as_ref().is_some_and(|h| h.mixed_script),
         "requested_at": r.requested_at,
         "decided_at": r.decided_at,
     })
 }
 
+/// One line per rule, with the host as browsers send it (punycode) and a warning for hosts an
+/// operator should look at twice before approving.
 fn rule_line(r: &ReturnUrlRule) -> String {
+    let review = idgate_core::review_host(&r.requested_url);
+    let host = review
+        .as_ref()
+        .map_or_else(|| "?".to_owned(), |h| h.ascii.clone());
+    let warning = match &review {
+        Some(h) if h.mixed_script => "  WARNING: mixed scripts in the host (look-alike?)",
+        Some(h) if h.internationalised => "  note: internationalised host",
+        _ => "",
+    };
     format!(
-        "{}  {:<8}  partner {}  {}",
-        r.id, r.status, r.partner_id, r.requested_url
+        "{}  {:<8}  partner {}  host {}  {}{warning}",
+        r.id,
+        r.status,
+        r.partner_id,
+        host,
+        r.requested_url.escape_debug()
     )
 }
 

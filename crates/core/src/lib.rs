@@ -18,7 +18,10 @@ pub use partner::{Credential, CredentialKind, EvidenceDisclosure, Partner, Tier}
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,
 };
-pub use return_url::{NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy};
+pub use return_url::{
+    HostReview, NormalizedUrl, ReturnUrlError, ReturnUrlRule, ReturnUrlStatus, UrlPolicy,
+    review_host,
+};
 pub use session::{
     Actor, Dialect, ExternalRefs, NewSession, ProviderState, Session, SessionEvent, TransitionNote,
 };

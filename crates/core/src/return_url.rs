@@ -25,6 +25,38 @@ use url::{Host, Url};
 
 pub const MAX_RETURN_URL_LEN: usize = 2048;
 
+/// The query parameters idgate appends to the return URL.
+pub const RESERVED_QUERY_PARAMETERS: [&str; 4] = ["session_id", "status", "reason", "result_token"];
+
+/// How an operator should read a host before approving it: its ASCII (punycode) form, and
+/// whether it is internationalised or mixes Latin letters with letters of another script in
+/// one label (the look-alike pattern, e.g. a Cyrillic "а" inside "pаypal").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostReview {
+    pub ascii: String,
+    pub internationalised: bool,
+    pub mixed_script: bool,
+}
+
+/// Reviews the host of a registered URL; `None` when the URL has no host.
+pub fn review_host(raw: &str) -> Option<HostReview> {
+    let unicode_host = RawParts::split(raw.trim()).ok()?.host.to_owned();
+    let ascii = Url::parse(raw.trim()).ok()?.host_str()?.to_owned();
+    let mixed_script = unicode_host.split('.').any(|label| {
+        let ascii_letters = label.chars().any(|c| c.is_ascii_alphabetic());
+        // Latin letters with diacritics (U+00C0–U+024F) are the same script as ASCII.
+        let other_letters = label
+            .chars()
+            .any(|c| c.is_alphabetic() && !c.is_ascii() && !('\u{c0}'..='\u{24f}').contains(&c));
+        ascii_letters && other_letters
+    });
+    Some(HostReview {
+        internationalised: ascii.split('.').any(|l| l.starts_with("xn--")),
+        mixed_script,
+        ascii,
+    })
+}
+
 /// Why a URL is refused. The message tells a partner what to change.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReturnUrlError {
@@ -52,8 +84,12 @@ pub enum ReturnUrlError {
         "the URL's path or query is written in a form that browsers rewrite (dot segments, spaces or unencoded characters)"
     )]
     Rewritten,
-    #[error("the URL's path contains an encoded slash, backslash, dot or NUL")]
+    #[error("the URL's path contains an encoded slash, backslash, dot, percent sign or NUL")]
     EncodedSeparator,
+    #[error("the URL's path contains a dot segment with parameters (..; or .;)")]
+    DotSegmentParameter,
+    #[error("the URL's query already has {0:?}, which idgate appends on return; use another name")]
+    ReservedQueryParameter(String),
     #[error("the URL's path contains an empty segment (//)")]
     EmptySegment,
     #[error("a registered return URL must not have a query")]
@@ -123,11 +159,27 @@ impl NormalizedUrl {
             return Err(ReturnUrlError::Rewritten);
         }
         let lower_path = raw_path.to_ascii_lowercase();
-        if ["%2f", "%5c", "%2e", "%00"]
+        // %25 too: a server that decodes twice would see the other forms.
+        if ["%2f", "%5c", "%2e", "%00", "%25"]
             .iter()
             .any(|bad| lower_path.contains(bad))
         {
             return Err(ReturnUrlError::EncodedSeparator);
+        }
+        // `/..;/` is a dot segment to servlet containers and a name to everyone else.
+        if raw_path
+            .split('/')
+            .any(|segment| segment.starts_with("..;") || segment.starts_with(".;"))
+        {
+            return Err(ReturnUrlError::DotSegmentParameter);
+        }
+        // The outcome idgate appends must be the only one the partner reads.
+        if let Some(name) = url
+            .query_pairs()
+            .map(|(name, _)| name)
+            .find(|name| RESERVED_QUERY_PARAMETERS.contains(&name.as_ref()))
+        {
+            return Err(ReturnUrlError::ReservedQueryParameter(name.into_owned()));
         }
         if raw_path.contains("//") {
             return Err(ReturnUrlError::EmptySegment);
@@ -446,6 +498,78 @@ mod tests {
             TEST_MODE
         ));
         assert!(!accepted("http://127.0.0.1:8080/cb", &loopback, STRICT));
+    }
+
+    #[test]
+    fn servlet_dot_segments_double_encoding_and_our_own_parameters_are_refused() {
+        let rules = [approved("https://partner.example.com/return")];
+        for (candidate, error) in [
+            (
+                "https://partner.example.com/return/..;/admin",
+                ReturnUrlError::DotSegmentParameter,
+            ),
+            (
+                "https://partner.example.com/return/.;x/next",
+                ReturnUrlError::DotSegmentParameter,
+            ),
+            (
+                "https://partner.example.com/return/%252e%252e/admin",
+                ReturnUrlError::EncodedSeparator,
+            ),
+            (
+                "https://partner.example.com/return?status=approved",
+                ReturnUrlError::ReservedQueryParameter("status".into()),
+            ),
+            (
+                "https://partner.example.com/return?a=1&result_token=x",
+                ReturnUrlError::ReservedQueryParameter("result_token".into()),
+            ),
+            (
+                "https://partner.example.com/return?session%5Fid=1",
+                ReturnUrlError::ReservedQueryParameter("session_id".into()),
+            ),
+        ] {
+            assert_eq!(
+                match_return_url(candidate, &rules, STRICT).map(|m| m.is_some()),
+                Err(error),
+                "{candidate}"
+            );
+        }
+        // Look-alike names are fine in a path or a value.
+        assert!(accepted(
+            "https://partner.example.com/return/status?next=status",
+            &rules,
+            STRICT
+        ));
+    }
+
+    #[test]
+    fn operators_see_the_ascii_host_and_a_mixed_script_warning() {
+        let plain = review_host("https://partner.example.com/return");
+        assert_eq!(
+            plain,
+            Some(HostReview {
+                ascii: "partner.example.com".into(),
+                internationalised: false,
+                mixed_script: false
+            })
+        );
+        // "pаypal" with a Cyrillic а.
+        let lookalike = review_host("https://p\u{0430}ypal.example/return");
+        let lookalike = lookalike.unwrap_or_else(|| panic!("a host"));
+        assert!(lookalike.ascii.starts_with("xn--"), "{lookalike:?}");
+        assert!(lookalike.internationalised && lookalike.mixed_script);
+        let native = review_host("https://bücher.example/return");
+        assert_eq!(
+            native.map(|r| (r.internationalised, r.mixed_script)),
+            Some((true, false))
+        );
+        let whole =
+            review_host("https://\u{043f}\u{0440}\u{0438}\u{043c}\u{0435}\u{0440}.example/");
+        assert_eq!(
+            whole.map(|r| (r.internationalised, r.mixed_script)),
+            Some((true, false))
+        );
     }
 
     #[test]

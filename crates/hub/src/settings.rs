@@ -83,10 +83,24 @@ pub struct ServerSettings {
     pub public_url: String,
     /// `text` or `json`.
     pub log_format: LogFormat,
+    /// A request (body included) taking longer is answered 408.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: String,
+    /// On shutdown, how long in-flight requests and jobs may take before they are dropped.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace: String,
     /// Reverse proxies (CIDR) whose `X-Forwarded-For` names the client; from any other peer
     /// the connection's address is the client.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+}
+
+fn default_request_timeout() -> String {
+    "30s".to_owned()
+}
+
+fn default_shutdown_grace() -> String {
+    "10s".to_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +236,8 @@ pub struct Validated {
     pub allow_private: Vec<ipnet::IpNet>,
     pub credential_cache_ttl: std::time::Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub request_timeout: std::time::Duration,
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Settings {
@@ -366,6 +382,8 @@ impl Settings {
                 )
             })?);
         }
+        let request_timeout = std_duration("server.request_timeout", &self.server.request_timeout)?;
+        let shutdown_grace = std_duration("server.shutdown_grace", &self.server.shutdown_grace)?;
         let mut trusted_proxies = Vec::new();
         for (i, net) in self.server.trusted_proxies.iter().enumerate() {
             trusted_proxies.push(net.parse::<ipnet::IpNet>().map_err(|e| {
@@ -438,6 +456,8 @@ impl Settings {
             outbound_timeout,
             allow_private,
             trusted_proxies,
+            request_timeout,
+            shutdown_grace,
         })
     }
 

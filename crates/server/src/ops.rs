@@ -100,10 +100,42 @@ async fn record_request(request: Request<Body>, next: Next) -> Response {
     response
 }
 
-/// Wraps the whole app in the operational layers. `https`: the public URL is https, so
-/// browsers are told to keep to it (HSTS, for this host only: other hosts of the domain are
-/// not idgate's to decide).
-pub fn layer(app: Router, https: bool) -> Router {
+/// How the operational layers are set up.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerOptions {
+    /// The public URL is https, so browsers are told to keep to it (HSTS, for this host only:
+    /// other hosts of the domain are not idgate's to decide).
+    pub https: bool,
+    /// Test mode: forms may also go to loopback `http` origins (local identity providers).
+    pub test_mode: bool,
+    /// A request (its body included) that takes longer is answered `408`, so a trickled body
+    /// cannot hold a connection, or a shutdown, open.
+    pub request_timeout: Duration,
+}
+
+impl LayerOptions {
+    /// `form-action`: the hosted page's Continue button posts to idgate, which redirects the
+    /// browser to the provider; browsers apply form-action to that redirect, so providers'
+    /// origins must pass. Any https origin may (providers are configured, not chosen by
+    /// users); never `http:`, `data:` or `javascript:` outside test mode.
+    fn form_action(self) -> &'static str {
+        if self.test_mode {
+            "form-action 'self' https: http://127.0.0.1:* http://localhost:*"
+        } else {
+            "form-action 'self' https:"
+        }
+    }
+}
+
+/// Wraps the whole app in the operational layers.
+pub fn layer(app: Router, options: LayerOptions) -> Router {
+    let https = options.https;
+    let csp = format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; {}",
+        options.form_action()
+    );
+    let csp = HeaderValue::from_str(&csp)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
             // The route template, not the URI: paths and queries can carry tokens and state.
@@ -125,9 +157,9 @@ pub fn layer(app: Router, https: bool) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     app.layer(axum::middleware::from_fn(record_request))
-        .layer(header(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+            csp,
         ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
@@ -141,6 +173,10 @@ pub fn layer(app: Router, https: bool) -> Router {
             "camera=(), microphone=(), geolocation=()",
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
         // Bodies are small JSON or forms; extractors turn a bigger one into a 413 problem.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

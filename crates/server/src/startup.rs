@@ -267,7 +267,11 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let https = state.settings().public_is_https();
+    let options = ops::LayerOptions {
+        https: state.settings().public_is_https(),
+        test_mode: state.settings().api.test_mode,
+        request_timeout: state.config().request_timeout,
+    };
     let routes = Router::new()
         .nest(
             "/api/v1",
@@ -288,7 +292,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
         .fallback(hosted::not_found)
         .with_state(state);
-    ops::layer(routes, https)
+    ops::layer(routes, options)
 }
 
 /// A server running in the background.
@@ -298,14 +302,26 @@ pub struct RunningServer {
     pub shutdown: CancellationToken,
     pub task: JoinHandle<std::io::Result<()>>,
     pub jobs: JoinHandle<()>,
+    /// How long [`RunningServer::stop`] waits for requests and jobs to finish.
+    pub grace: std::time::Duration,
 }
 
 impl RunningServer {
-    /// Stops accepting, finishes in-flight requests and stops the jobs.
+    /// Stops accepting, finishes in-flight requests and stops the jobs; after `grace`
+    /// whatever still runs is dropped (a client that never finishes its request does not keep
+    /// the process alive).
     pub async fn stop(self) {
         self.shutdown.cancel();
-        let _ = self.task.await;
-        let _ = self.jobs.await;
+        let grace = self.grace;
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            tracing::warn!("connections still open after the shutdown grace; closing them");
+            task.abort();
+        }
+        let mut jobs = self.jobs;
+        if tokio::time::timeout(grace, &mut jobs).await.is_err() {
+            jobs.abort();
+        }
     }
 }
 
@@ -350,5 +366,6 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
         shutdown,
         task,
         jobs,
+        grace: hub.config().shutdown_grace,
     })
 }

@@ -165,3 +165,82 @@ async fn an_https_deployment_sends_hsts_and_a_local_one_does_not() {
     assert_eq!(hsts(&local).await, None);
     local.stop().await;
 }
+
+#[tokio::test]
+async fn forms_may_go_to_idgate_and_https_providers_only() {
+    let csp = |app: &TestApp| {
+        let client = app.client.clone();
+        let url = app.url("/healthz");
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let production = TestApp::spawn_with(|s| {
+        s.api.test_mode = false;
+        s.demo.partner = false;
+    })
+    .await;
+    let policy = csp(&production).await;
+    assert!(policy.ends_with("; form-action 'self' https:"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let test = TestApp::spawn().await;
+    let policy = csp(&test).await;
+    assert!(
+        policy.contains("form-action 'self' https: http://127.0.0.1:*"),
+        "{policy}"
+    );
+}
+
+/// Sends an authenticated request's head and a little of a promised body, then nothing.
+async fn trickle(app: &TestApp, p: &common::Partner) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /api/v1/verification-return-urls HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {}\r\nAPI-key: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"partner",
+        p.token, p.api_key
+    );
+    socket
+        .write_all(head.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    socket
+}
+
+#[tokio::test]
+async fn a_trickled_body_times_out_and_does_not_hold_a_shutdown() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::spawn_with(|s| {
+        s.server.request_timeout = "1s".into();
+        s.server.shutdown_grace = "1s".into();
+    })
+    .await;
+    let p = app.partner("A").await;
+    let mut socket = trickle(&app, &p).await;
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), socket.read(&mut answer))
+        .await
+        .unwrap_or_else(|_| panic!("no answer: the request was never timed out"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+
+    // A client that keeps a request open does not keep a stopping server alive.
+    let _held = trickle(&app, &p).await;
+    tokio::time::timeout(std::time::Duration::from_secs(20), app.stop())
+        .await
+        .unwrap_or_else(|_| panic!("the server did not stop"));
+}
