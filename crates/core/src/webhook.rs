@@ -113,6 +113,11 @@ impl fmt::Debug for EndpointSecret {
     }
 }
 
+/// How an endpoint's reason starts when idgate disabled it for failing: such an endpoint
+/// still receives (holds) new events, sent once it is enabled again; one its partner disabled
+/// does not.
+pub const AUTO_DISABLED: &str = "deliveries failed without a success";
+
 /// A partner's webhook endpoint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebhookEndpoint {
@@ -169,7 +174,7 @@ impl WebhookEndpoint {
         if self.enabled && now - since >= disable_after {
             self.enabled = false;
             self.disabled_reason = Some(format!(
-                "deliveries failed without a success since {}",
+                "{AUTO_DISABLED} since {}",
                 since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ));
             self.updated_at = now;

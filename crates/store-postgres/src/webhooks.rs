@@ -3,6 +3,7 @@
 use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use idgate_core::webhook::AUTO_DISABLED;
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
     PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
@@ -140,13 +141,17 @@ pub(crate) async fn insert_outbox(
     };
     // All events of one call belong to one session (or none): other verifications' endpoints
     // are not even read (each side of the union has its own index).
-    let endpoints: Vec<rules::EndpointFilter> = sqlx::query_as(
+    // An endpoint idgate disabled for failing holds its events (they wait, unclaimed, until it
+    // is enabled again); one its partner disabled or that retired does not.
+    let endpoints: Vec<rules::EndpointFilter> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, event_types, session_id FROM webhook_endpoints
-         WHERE partner_id = $1 AND enabled AND session_id IS NULL
+         WHERE partner_id = $1 AND session_id IS NULL
+           AND (enabled OR disabled_reason LIKE '{AUTO_DISABLED}%')
          UNION ALL
          SELECT id, event_types, session_id FROM webhook_endpoints
-         WHERE session_id = $2 AND partner_id = $1 AND enabled",
-    )
+         WHERE session_id = $2 AND partner_id = $1
+           AND (enabled OR disabled_reason LIKE '{AUTO_DISABLED}%')"
+    )))
     .bind(first.partner_id.0)
     .bind(first.session_id.map(|s| s.0))
     .fetch_all(&mut **tx)

@@ -5,6 +5,7 @@ use crate::rows::{at, corrupt, get, micros, opt_at, opt_micros, opt_uuid_col, uu
 use crate::{SqliteStore, execute, query_all, query_one, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use idgate_core::webhook::AUTO_DISABLED;
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
     PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
@@ -183,11 +184,17 @@ impl OutboxRows {
         // endpoints are not even read.
         let endpoints = query_all(
             c,
-            "SELECT id, event_types, session_id FROM webhook_endpoints
-             WHERE partner_id = ?1 AND enabled = 1 AND session_id IS NULL
-             UNION ALL
-             SELECT id, event_types, session_id FROM webhook_endpoints
-             WHERE session_id = ?2 AND partner_id = ?1 AND enabled = 1",
+            // An endpoint idgate disabled for failing holds its events (they wait, unclaimed,
+            // until it is enabled again); one its partner disabled or that retired does not.
+            &format!(
+                "SELECT id, event_types, session_id FROM webhook_endpoints
+                 WHERE partner_id = ?1 AND session_id IS NULL
+                   AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')
+                 UNION ALL
+                 SELECT id, event_types, session_id FROM webhook_endpoints
+                 WHERE session_id = ?2 AND partner_id = ?1
+                   AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')"
+            ),
             params![first.partner_id, first.session_id],
             |r| {
                 // A filter that does not parse must not turn into "all events".

@@ -271,6 +271,18 @@ impl TestApp {
         read(r).await
     }
 
+    pub async fn patch(&self, partner: &Partner, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .patch(self.url(path))
+            .headers(partner.headers())
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        read(r).await
+    }
+
     /// A Hopae Connect call with the partner's Basic credentials.
     pub async fn hopae(
         &self,

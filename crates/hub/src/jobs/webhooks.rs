@@ -232,14 +232,25 @@ async fn send(hub: &Hub, job: &DeliveryJob, at: DateTime<Utc>) -> Attempted {
     }
     let body = body(hub, job).await;
     let msg_id = job.event.id.to_string();
+    // A verification's own URL signs with its partner's current secrets (what the partner
+    // verifies with after a rotation); the copy it was made with stands in if none is left.
+    let signer = match job.endpoint.session_id {
+        Some(_) => hub
+            .verification_signer(job.endpoint.partner_id)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let signer = signer.as_ref().unwrap_or(&job.endpoint);
+    let secrets = signer.signing_secrets(at);
     let signature = signature_header(
         &msg_id,
         at.timestamp(),
         &body,
-        &job.endpoint.signing_secrets(at),
-        job.endpoint.sign_ed25519.then_some(&hub.keys.signing.pair),
+        &secrets,
+        signer.sign_ed25519.then_some(&hub.keys.signing.pair),
     );
-    let secrets = job.endpoint.signing_secrets(at);
     let mut request = hub
         .outbound
         .client

@@ -124,14 +124,7 @@ impl Hub {
     ) -> ServiceResult<WebhookEndpoint> {
         let url = self.webhook_url(url)?;
         let now = Utc::now();
-        let source = self
-            .store
-            .list_webhook_endpoints(Some(partner_id))
-            .await?
-            .into_iter()
-            .filter(|e| e.enabled)
-            .max_by_key(|e| e.created_at)
-            .ok_or_else(|| {
+        let source = self.verification_signer(partner_id).await?.ok_or_else(|| {
                 ServiceError::InvalidWebhookUrl(
                     "add a webhook endpoint first: its signing secret signs the deliveries to a per-verification webhookUrl".into(),
                 )
@@ -152,6 +145,22 @@ impl Hub {
             updated_at: now,
         };
         Ok(endpoint)
+    }
+
+    /// The endpoint whose secrets sign a partner's per-verification deliveries: its newest
+    /// enabled one. Asked at every delivery, not copied once, so a rotation (or a new
+    /// endpoint) reaches the verifications already running.
+    pub(crate) async fn verification_signer(
+        &self,
+        partner_id: PartnerId,
+    ) -> ServiceResult<Option<WebhookEndpoint>> {
+        Ok(self
+            .store
+            .list_webhook_endpoints(Some(partner_id))
+            .await?
+            .into_iter()
+            .filter(|e| e.enabled)
+            .max_by_key(|e| e.created_at))
     }
 
     /// An endpoint as its partner may see it (`None` partner: an operator sees all).

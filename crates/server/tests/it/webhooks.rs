@@ -796,3 +796,140 @@ async fn a_per_verification_webhook_url_gets_that_verification_only() {
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
     assert_outbox_empty(&app).await;
 }
+
+#[tokio::test]
+async fn a_rotation_reaches_verifications_already_running() {
+    let app = TestApp::spawn().await;
+    let (general, general_url) = Receiver::start().await;
+    let (own, own_url) = Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": general_url})).await;
+    let old = common::text(&endpoint, "secret");
+    let (status, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr", "webhookUrl": own_url})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = common::text(&created, "verificationId");
+    eventually("the creation event arrived", async || {
+        own.accepted().len() == 1
+    })
+    .await;
+
+    // The partner rotates its secret while the verification runs.
+    let endpoint_id = common::text(&endpoint, "id");
+    let (s, rotated) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{rotated}");
+    let new = common::text(&rotated, "secret");
+    let (status, _) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            &format!("/sandbox/verifications/{id}/decision"),
+            Some(json!({"outcome": "approved"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    eventually("the verification's four events arrived", async || {
+        own.accepted().len() == 4
+    })
+    .await;
+    let raw = own.raw();
+    let (first_headers, first_body) = &raw[0];
+    assert!(standard_verify(&old, first_headers, first_body));
+    for (headers, body) in &raw[1..] {
+        assert!(
+            standard_verify(&new, headers, body),
+            "an event after the rotation is signed with the new secret"
+        );
+    }
+    drop(general);
+}
+
+#[tokio::test]
+async fn an_endpoint_disabled_for_failing_holds_later_events_and_one_disabled_by_hand_does_not() {
+    let app = TestApp::spawn_with(|s| s.webhooks.disable_after = "300ms".into()).await;
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(502);
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let endpoint = add_endpoint(&app, &p, json!({"url": url, "events": ["session.created"]})).await;
+    let endpoint_id = common::text(&endpoint, "id");
+    app.create_flow(&p, "veriff", RETURN).await;
+    eventually("the endpoint was disabled for failing", async || {
+        let (_, e) = app
+            .get(&p, &format!("/api/v1/webhook-endpoints/{endpoint_id}"))
+            .await;
+        e["enabled"] == false
+    })
+    .await;
+    // Created while it is disabled: held, and sent once it is enabled again.
+    let later = common::text(
+        &app.create_flow(&p, "veriff", RETURN).await,
+        "verification_id",
+    );
+    receiver.answer(200);
+    let (s, _) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    eventually("the held event arrived", async || {
+        receiver
+            .accepted()
+            .iter()
+            .any(|(_, b)| b["data"]["session_id"] == json!(later))
+    })
+    .await;
+
+    // Disabled by its partner: events meanwhile are not kept for it.
+    let (s, _) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let unheard = common::text(
+        &app.create_flow(&p, "veriff", RETURN).await,
+        "verification_id",
+    );
+    let (s, _) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let heard = common::text(
+        &app.create_flow(&p, "veriff", RETURN).await,
+        "verification_id",
+    );
+    eventually("the event after re-enabling arrived", async || {
+        receiver
+            .accepted()
+            .iter()
+            .any(|(_, b)| b["data"]["session_id"] == json!(heard))
+    })
+    .await;
+    assert!(
+        !receiver
+            .accepted()
+            .iter()
+            .any(|(_, b)| b["data"]["session_id"] == json!(unheard))
+    );
+}
