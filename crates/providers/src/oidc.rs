@@ -438,6 +438,27 @@ impl OidcProvider {
     }
 }
 
+/// The `max_age` sent with every authorization: the login must be this recent.
+const LOGIN_MAX_AGE_SECS: i64 = 600;
+
+/// `auth_time` must be there (max_age was sent) and within `max_age` of now.
+fn check_auth_time(
+    auth_time: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let Some(at) = auth_time else {
+        return Err("no auth_time although max_age was requested".to_owned());
+    };
+    let age = now.timestamp() - at.timestamp();
+    if age > LOGIN_MAX_AGE_SECS + CLOCK_SKEW_SECS {
+        return Err(format!("the login is {age} s old, over max_age"));
+    }
+    if age < -CLOCK_SKEW_SECS {
+        return Err("auth_time is in the future".to_owned());
+    }
+    Ok(())
+}
+
 type Client = openidconnect::Client<
     openidconnect::EmptyAdditionalClaims,
     CoreAuthDisplay,
@@ -494,8 +515,11 @@ impl Provider for OidcProvider {
                 move || Nonce::new(nonce),
             )
             .set_pkce_challenge(challenge)
-            // A verification is a fresh proof of identity, never a single-sign-on session.
-            .add_prompt(openidconnect::core::CoreAuthPrompt::Login);
+            // A verification is a fresh proof of identity, never a single-sign-on session; with
+            // max_age the provider must say when the person logged in (auth_time), checked
+            // below, so a provider that ignores prompt=login is caught.
+            .add_prompt(openidconnect::core::CoreAuthPrompt::Login)
+            .set_max_age(Duration::from_secs(LOGIN_MAX_AGE_SECS.unsigned_abs()));
         for scope in &self.settings.scopes {
             authorize = authorize.add_scope(Scope::new(scope.clone()));
         }
@@ -583,7 +607,8 @@ impl Provider for OidcProvider {
                     } else {
                         Ok(())
                     }
-                });
+                })
+                .set_auth_time_verifier_fn(move |auth_time| check_auth_time(auth_time, now));
             id_token.claims(&verifier, &nonce).map(|c| {
                 (
                     c.subject().to_string(),
@@ -684,6 +709,19 @@ pub fn provider_info(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_must_be_recent_and_dated() {
+        let now = chrono::Utc::now();
+        let ago = |secs| Some(now - chrono::Duration::seconds(secs));
+        assert!(check_auth_time(ago(5), now).is_ok());
+        assert!(check_auth_time(ago(LOGIN_MAX_AGE_SECS), now).is_ok());
+        // A provider that kept an old single-sign-on session instead of asking again.
+        let stale = check_auth_time(ago(LOGIN_MAX_AGE_SECS + CLOCK_SKEW_SECS + 1), now);
+        assert!(stale.is_err_and(|e| e.contains("over max_age")));
+        assert!(check_auth_time(None, now).is_err());
+        assert!(check_auth_time(ago(-(CLOCK_SKEW_SECS + 5)), now).is_err());
+    }
 
     #[tokio::test]
     async fn the_http_client_refuses_what_the_guard_refuses() {

@@ -1,6 +1,6 @@
 //! The OIDC adapter refuses ID tokens a real provider would never send: wrong nonce, wrong
 //! audience, wrong issuer, expired, issued in the future, `alg: none`, signed by a key the
-//! provider does not publish. A certified provider cannot be made to misbehave, so this test
+//! provider does not publish, a login older than `max_age` or none dated at all. A certified provider cannot be made to misbehave, so this test
 //! serves a deliberately broken one; the same harness first proves a correct token passes,
 //! so every refusal is the adapter's doing.
 
@@ -28,6 +28,10 @@ enum Defect {
     FromTheFuture,
     AlgNone,
     UnknownKey,
+    /// An old single-sign-on login, though prompt=login and max_age were sent.
+    StaleLogin,
+    /// No auth_time, though max_age was sent.
+    Undated,
 }
 
 #[derive(Clone)]
@@ -96,7 +100,7 @@ async fn token(State(r): State<Rogue>) -> Json<Value> {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "iss": r.issuer, "sub": "rogue-user", "aud": "idgate-test", "iat": now, "exp": now + 300,
-        "nonce": nonce, "given_name": "Eve", "acr": "high",
+        "nonce": nonce, "given_name": "Eve", "acr": "high", "auth_time": now - 2,
     });
     match defect {
         Defect::WrongNonce => claims["nonce"] = json!("someone-elses-nonce"),
@@ -109,6 +113,12 @@ async fn token(State(r): State<Rogue>) -> Json<Value> {
         Defect::FromTheFuture => {
             claims["iat"] = json!(now + 3600);
             claims["exp"] = json!(now + 7200);
+        }
+        Defect::StaleLogin => claims["auth_time"] = json!(now - 3600),
+        Defect::Undated => {
+            if let Some(c) = claims.as_object_mut() {
+                c.remove("auth_time");
+            }
         }
         Defect::None | Defect::AlgNone | Defect::UnknownKey => {}
     }
@@ -172,6 +182,8 @@ async fn id_tokens_with_any_defect_are_refused_and_change_nothing() {
         Defect::FromTheFuture,
         Defect::AlgNone,
         Defect::UnknownKey,
+        Defect::StaleLogin,
+        Defect::Undated,
     ] {
         if let Ok(mut d) = op.defect.lock() {
             *d = defect;
