@@ -428,15 +428,31 @@ impl OidcProvider {
         if !response.status().is_success() {
             return Err(invalid(format!("userinfo answered {}", response.status())));
         }
-        let body = response
-            .bytes()
+        // Read at most MAX_USERINFO bytes: a provider (or whoever answers in its name) cannot
+        // make idgate buffer without end.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|_| ProviderError::Unavailable)?;
+            .map_err(|_| ProviderError::Unavailable)?
+        {
+            if body.len() + chunk.len() > MAX_USERINFO {
+                return Err(invalid(format!(
+                    "userinfo is larger than {} KiB",
+                    MAX_USERINFO / 1024
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         serde_json::from_slice::<Map<String, Value>>(&body).map_err(|_| {
             invalid("userinfo is not a JSON object (signed userinfo is not supported)")
         })
     }
 }
+
+/// The largest userinfo answer read (claims about one person are a few KiB).
+const MAX_USERINFO: usize = 64 * 1024;
 
 /// The `max_age` sent with every authorization: the login must be this recent.
 const LOGIN_MAX_AGE_SECS: i64 = 600;

@@ -1,6 +1,7 @@
 //! The OIDC adapter refuses ID tokens a real provider would never send: wrong nonce, wrong
 //! audience, wrong issuer, expired, issued in the future, `alg: none`, signed by a key the
-//! provider does not publish, a login older than `max_age` or none dated at all. A certified provider cannot be made to misbehave, so this test
+//! provider does not publish, a login older than `max_age` or none dated at all, a userinfo
+//! answer of a megabyte. A certified provider cannot be made to misbehave, so this test
 //! serves a deliberately broken one; the same harness first proves a correct token passes,
 //! so every refusal is the adapter's doing.
 
@@ -32,6 +33,8 @@ enum Defect {
     StaleLogin,
     /// No auth_time, though max_age was sent.
     Undated,
+    /// The claims are left to userinfo, which answers a megabyte.
+    HugeUserinfo,
 }
 
 #[derive(Clone)]
@@ -84,6 +87,7 @@ async fn discovery(State(r): State<Rogue>) -> Json<Value> {
         "authorization_endpoint": format!("{}/auth", r.issuer),
         "token_endpoint": format!("{}/token", r.issuer),
         "jwks_uri": format!("{}/jwks", r.issuer),
+        "userinfo_endpoint": format!("{}/userinfo", r.issuer),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
@@ -120,6 +124,11 @@ async fn token(State(r): State<Rogue>) -> Json<Value> {
                 c.remove("auth_time");
             }
         }
+        Defect::HugeUserinfo => {
+            if let Some(c) = claims.as_object_mut() {
+                c.remove("given_name");
+            }
+        }
         Defect::None | Defect::AlgNone | Defect::UnknownKey => {}
     }
     let id_token = match defect {
@@ -134,6 +143,15 @@ async fn token(State(r): State<Rogue>) -> Json<Value> {
     Json(
         json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token }),
     )
+}
+
+async fn userinfo(State(r): State<Rogue>) -> Json<Value> {
+    let defect = r.defect.lock().map(|d| *d).unwrap_or(Defect::None);
+    let mut info = json!({ "sub": "rogue-user", "given_name": "Eve" });
+    if defect == Defect::HugeUserinfo {
+        info["padding"] = json!("x".repeat(1024 * 1024));
+    }
+    Json(info)
 }
 
 async fn rogue() -> Rogue {
@@ -152,6 +170,7 @@ async fn rogue() -> Rogue {
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/jwks", get(jwks))
         .route("/token", post(token))
+        .route("/userinfo", get(userinfo))
         .with_state(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -184,6 +203,7 @@ async fn id_tokens_with_any_defect_are_refused_and_change_nothing() {
         Defect::UnknownKey,
         Defect::StaleLogin,
         Defect::Undated,
+        Defect::HugeUserinfo,
     ] {
         if let Ok(mut d) = op.defect.lock() {
             *d = defect;
@@ -212,6 +232,13 @@ async fn id_tokens_with_any_defect_are_refused_and_change_nothing() {
             .unwrap_or_default()
             .to_owned();
         let params = query(&authorize);
+        assert_eq!(
+            (
+                params.get("prompt").map(String::as_str),
+                params.get("max_age").map(String::as_str)
+            ),
+            (Some("login"), Some("600"))
+        );
         if let Ok(mut n) = op.nonce.lock() {
             *n = params.get("nonce").cloned().unwrap_or_default();
         }
