@@ -412,6 +412,13 @@ impl Provider for SandboxProvider {
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
     ) -> Result<ProviderOutcome, ProviderError> {
+        // QR and push simulators answer through their app (which checks the code was read or
+        // the request was sent to that identity); a redirect back would skip those checks.
+        if matches!(self.kind, SandboxKind::Qr | SandboxKind::Push) {
+            return Err(ProviderError::InvalidCallback(
+                "this provider answers through its app, never by a redirect".into(),
+            ));
+        }
         let decision = params
             .get("outcome")
             .and_then(|o| Decision::parse(o))

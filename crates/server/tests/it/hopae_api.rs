@@ -1043,3 +1043,40 @@ async fn a_push_provider_given_the_identifier_sends_the_request_at_creation() {
     let v = created(&app, &p, json!({"providerId": "sandbox-push"})).await;
     assert_eq!(v["status"], "initiated");
 }
+
+/// QR and push simulators answer through their app (code read, identity checked): a redirect
+/// to the callback with an outcome, even one carrying a genuine `state` from this browser,
+/// decides nothing.
+#[tokio::test]
+async fn qr_and_push_simulators_cannot_be_decided_through_the_callback() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("A").await;
+    for (provider, body) in [
+        ("sandbox-qr", json!({"providerId": "sandbox-qr"})),
+        (
+            "sandbox-push",
+            json!({"providerId": "sandbox-push", "userData": {"registrationId": "PNOEE-39001010000"}}),
+        ),
+    ] {
+        let created = created(&app, &p, body).await;
+        let id = text(&created, "verificationId");
+        let session: idgate_core::SessionId = id.parse().unwrap_or_else(|e| panic!("{e}"));
+        let browser = "abcdefghijklmnopqrstuvwx";
+        let state = app.hub.flow_state(session, "a1", browser);
+        let mut url = url::Url::parse(&app.url(&format!("/callback/{provider}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        url.query_pairs_mut()
+            .append_pair("state", &state)
+            .append_pair("outcome", "approved")
+            .append_pair("identity", "PNOEE-39001010000");
+        let r = app
+            .client
+            .get(url.as_str())
+            .header("cookie", format!("idgate-flow={browser}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 400, "{provider}");
+        assert_ne!(app.hopae_status(&p, &id).await, "completed", "{provider}");
+    }
+}
