@@ -657,6 +657,18 @@ impl SessionStore for PgStore {
             .collect()
     }
 
+    async fn hold_expiry(&self, id: SessionId, until: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query("UPDATE sessions SET expiry_claimed_until = $2 WHERE id = $1")
+                .bind(id.0)
+                .bind(until)
+                .execute(&self.pool)
+        })
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
     async fn count_provider_exchange(&self, id: SessionId) -> StoreResult<u32> {
         let count: Option<i32> = self
             .write(|| {

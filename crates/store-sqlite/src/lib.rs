@@ -693,6 +693,20 @@ impl SessionStore for SqliteStore {
         })
     }
 
+    async fn hold_expiry(&self, id: SessionId, until: DateTime<Utc>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "UPDATE sessions SET expiry_claimed_until = ?2 WHERE id = ?1",
+                    params![id.to_string(), micros(until)],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn count_provider_exchange(&self, id: SessionId) -> StoreResult<u32> {
         self.writer
             .write(move |c| {

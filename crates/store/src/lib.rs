@@ -193,6 +193,9 @@ pub trait SessionStore: Send + Sync {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
+    /// Keeps the expiry sweep away from a session until `until` (a row that cannot be read:
+    /// one bad row must not be claimed, fail and stall every sweep).
+    async fn hold_expiry(&self, id: SessionId, until: DateTime<Utc>) -> StoreResult<()>;
     /// Sessions of `provider_id` whose provider reference is `reference`, newest first: the
     /// live ones (a simulated app finding the requests pushed to it) or all (a provider's
     /// notice, which may come after the decision).

@@ -24,7 +24,7 @@ pub async fn run(hub: Arc<Hub>, shutdown: CancellationToken) {
             _ = ticker.tick() => {}
         }
         match hub
-            .sweep_expired(Utc::now(), BATCH, hub.config.expiry_lease)
+            .sweep_expired_until(Utc::now(), BATCH, hub.config.expiry_lease, &shutdown)
             .await
         {
             Ok(0) => {}

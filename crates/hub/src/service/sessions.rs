@@ -12,11 +12,14 @@ use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
 use idgate_store::{ReferenceScope, StoreError};
 use std::collections::BTreeMap;
+use tokio_util::sync::CancellationToken;
 
 /// How often a transition is retried when another writer got there first.
 const MAX_ATTEMPTS: usize = 5;
 /// Sessions the expiry sweep moves at once.
 const EXPIRY_CONCURRENCY: usize = 8;
+/// How long the sweep leaves a session it cannot read.
+const QUARANTINE: Duration = Duration::hours(24);
 
 /// Why a provider round trip's `state` was refused at the callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -703,8 +706,21 @@ impl Hub {
         batch: u32,
         lease: Duration,
     ) -> ServiceResult<usize> {
+        self.sweep_expired_until(now, batch, lease, &CancellationToken::new())
+            .await
+    }
+
+    /// [`Hub::sweep_expired`], stopping between batches once `stop` is cancelled (a sweep of a
+    /// million due sessions must not hold a shutdown; the claims it did not work lapse).
+    pub async fn sweep_expired_until(
+        &self,
+        now: DateTime<Utc>,
+        batch: u32,
+        lease: Duration,
+        stop: &CancellationToken,
+    ) -> ServiceResult<usize> {
         let mut moved = 0;
-        loop {
+        while !stop.is_cancelled() {
             let claimed = self
                 .store
                 .claim_due_expiries(now, batch, now + lease)
@@ -715,20 +731,44 @@ impl Hub {
             // A few at a time, so that their writes share commits (group commit on SQLite,
             // concurrent WAL flushes on PostgreSQL) while requests still get their turn.
             let outcomes: Vec<_> = stream::iter(claimed)
-                .map(|id| self.expire(id))
+                .map(|id| async move { (id, self.expire(id).await) })
                 .buffer_unordered(EXPIRY_CONCURRENCY)
                 .collect()
                 .await;
-            for outcome in outcomes {
+            for (id, outcome) in outcomes {
                 match outcome {
                     Ok(s) if s.status.is_terminal() => moved += 1,
                     Ok(_) => {}
                     // Someone else moved it to a state expiry does not apply to.
                     Err(ServiceError::Lifecycle(_)) => {}
+                    // A row that cannot be read is set aside, not claimed again every lease.
+                    Err(ServiceError::Store(
+                        e @ (StoreError::Cipher(_) | StoreError::Corrupt(_)),
+                    )) => {
+                        self.quarantine_expiry(id, &e, now).await?;
+                    }
                     Err(e) => return Err(e),
                 }
             }
         }
+        Ok(moved)
+    }
+
+    /// Sets an unreadable session aside from the sweep for [`QUARANTINE`], loudly: an
+    /// operator restores the key (or repairs the row) and the sweep takes it up again.
+    async fn quarantine_expiry(
+        &self,
+        id: SessionId,
+        error: &StoreError,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        tracing::error!(
+            session = %id,
+            error = %error,
+            "a due session cannot be read; the expiry sweep leaves it for 24 h (restore its data key or repair the row)"
+        );
+        metrics::counter!("idgate_sessions_quarantined_total").increment(1);
+        Ok(self.store.hold_expiry(id, now + QUARANTINE).await?)
     }
 }
 

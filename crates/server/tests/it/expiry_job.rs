@@ -63,3 +63,69 @@ async fn the_background_job_expires_due_sessions() {
     assert_eq!(events[1].reason.as_deref(), Some("session_expired"));
     app.stop().await;
 }
+
+/// Overwrites a session's sealed applicant data with bytes no key opens.
+async fn damage(app: &TestApp, id: idgate_core::SessionId) {
+    if common::on_postgres() {
+        let pool = sqlx::PgPool::connect(&common::postgres_url())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let schema = common::schema_for(app.dir.path());
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE \"{schema}\".sessions SET applicant = '\\x00010203'::bytea WHERE id = $1"
+        )))
+        .bind(id.0)
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    } else {
+        let db = rusqlite::Connection::open(app.dir.path().join("idgate.db"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.execute(
+            "UPDATE sessions SET applicant = x'00010203' WHERE id = ?1",
+            [id.to_string()],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[tokio::test]
+async fn a_session_that_cannot_be_read_is_set_aside_and_the_sweep_goes_on() {
+    let app = TestApp::spawn().await;
+    let hub = app.hub.clone();
+    let partner = Partner {
+        session_ttl_secs: Some(1),
+        ..Partner::new(PartnerId::new(), "P".into(), Tier::Enterprise, Utc::now())
+    };
+    hub.operator()
+        .store()
+        .insert_partner(&partner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let created = hub
+            .create_session(
+                &partner,
+                Dialect::EasyFreelance,
+                NewSession {
+                    provider_id: "veriff".into(),
+                    ..NewSession::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        ids.push(created.session.id);
+    }
+    damage(&app, ids[0]).await;
+    let later = Utc::now() + chrono::Duration::seconds(5);
+    let lease = chrono::Duration::seconds(1);
+    // The readable one expires; the damaged one is set aside instead of failing the sweep.
+    let moved = hub.sweep_expired(later, 10, lease).await;
+    assert_eq!(moved.ok(), Some(1));
+    let readable = hub.session(ids[1]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(readable.status, Status::Expired);
+    // Past the claim lease it is still not claimed again, so later sweeps do not fail.
+    let much_later = later + chrono::Duration::minutes(10);
+    assert_eq!(hub.sweep_expired(much_later, 10, lease).await.ok(), Some(0));
+}
