@@ -295,9 +295,10 @@ pub async fn create_verification(
             Err(e) => e.respond(instance),
         };
     };
+    let (hub, owner) = (state.clone(), partner.clone());
     let answer = state
-        .idempotent(partner.id, &key, &body.clone(), || async {
-            let created = create(&state, &partner, body).await?;
+        .idempotent(partner.id, &key, &body.clone(), move || async move {
+            let created = create(&hub, &owner, body).await?;
             let body = serde_json::to_value(&created).unwrap_or(Value::Null);
             Ok::<_, HopaeError>((StatusCode::CREATED.as_u16(), body))
         })

@@ -29,6 +29,10 @@ impl Hub {
     /// already (its answer is replayed) or is running (`IdempotencyInProgress`), or the key
     /// came with another body (`IdempotencyConflict`). A failed run releases the key, so a
     /// retry runs afresh; a successful one records its answer for the retention period.
+    ///
+    /// The run and its recording happen on a task of their own: a client that disconnects
+    /// mid-request (the handler is dropped) does not stop them, so its retry gets the recorded
+    /// answer instead of taking the key over when its lease lapses and creating twice.
     pub async fn idempotent<E, Fut>(
         &self,
         partner: PartnerId,
@@ -37,8 +41,8 @@ impl Hub {
         run: impl FnOnce() -> Fut,
     ) -> Result<IdempotentAnswer, E>
     where
-        E: From<ServiceError>,
-        Fut: Future<Output = Result<(u16, Value), E>>,
+        E: From<ServiceError> + Send + 'static,
+        Fut: Future<Output = Result<(u16, Value), E>> + Send + 'static,
     {
         let key = IdempotencyKey {
             partner_id: partner,
@@ -73,29 +77,42 @@ impl Hub {
                 return Err(ServiceError::IdempotencyInProgress.into());
             }
         }
-        match run().await {
-            Ok((status, body)) => {
-                if let Err(e) = self
-                    .store
-                    .complete_idempotency_key(&key, status, &body)
-                    .await
-                {
-                    // The work is done; a retry with this key is refused as in progress
-                    // until the lease lapses, then runs again. Say so in the log.
-                    tracing::error!(error = %e, "could not record an idempotent answer");
+        let work = run();
+        let store = self.store.clone();
+        let owned_key = key.key.to_owned();
+        let finished = tokio::spawn(async move {
+            let key = IdempotencyKey {
+                partner_id: partner,
+                key: &owned_key,
+            };
+            match work.await {
+                Ok((status, body)) => {
+                    if let Err(e) = store.complete_idempotency_key(&key, status, &body).await {
+                        // The work is done; a retry with this key is refused as in progress
+                        // until the lease lapses, then runs again. Say so in the log.
+                        tracing::error!(error = %e, "could not record an idempotent answer");
+                    }
+                    Ok((status, body))
                 }
-                Ok(IdempotentAnswer {
-                    status,
-                    body,
-                    replayed: false,
-                })
+                Err(e) => {
+                    // Nothing was done: let a retry run afresh.
+                    if let Err(release) = store.release_idempotency_key(&key).await {
+                        tracing::error!(error = %release, "could not release an idempotency key");
+                    }
+                    Err(e)
+                }
             }
-            Err(e) => {
-                // Nothing was done: let a retry run afresh.
-                if let Err(release) = self.store.release_idempotency_key(&key).await {
-                    tracing::error!(error = %release, "could not release an idempotency key");
-                }
-                Err(e)
+        })
+        .await;
+        match finished {
+            Ok(Ok((status, body))) => Ok(IdempotentAnswer {
+                status,
+                body,
+                replayed: false,
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(join) => {
+                Err(ServiceError::Internal(format!("an idempotent request failed: {join}")).into())
             }
         }
     }

@@ -1080,3 +1080,57 @@ async fn qr_and_push_simulators_cannot_be_decided_through_the_callback() {
         assert_ne!(app.hopae_status(&p, &id).await, "completed", "{provider}");
     }
 }
+
+/// A client that disconnects while its keyed create runs (the handler is dropped) still gets
+/// that create's answer on retry: the work and its record finish on their own, so the retry
+/// neither waits out a lease nor creates a second time.
+#[tokio::test]
+async fn a_request_dropped_mid_create_is_replayed_not_run_again() {
+    let app = TestApp::spawn().await;
+    let partner = app
+        .hub
+        .create_partner("A", idgate_core::Tier::Enterprise)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
+    let request = serde_json::Map::new();
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let first = {
+        let runs = runs.clone();
+        app.hub.idempotent::<idgate_hub::ServiceError, _>(
+            partner.id,
+            "dropped-key",
+            &request,
+            move || async move {
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // The work outlives the client.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                Ok((201, json!({"verificationId": "the-first"})))
+            },
+        )
+    };
+    // The client gives up after 50 ms: its request future is dropped mid-run.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(50), first)
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let runs_again = runs.clone();
+    let retry = app
+        .hub
+        .idempotent::<idgate_hub::ServiceError, _>(
+            partner.id,
+            "dropped-key",
+            &request,
+            move || async move {
+                runs_again.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok((201, json!({"verificationId": "a-second"})))
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the retry was refused: {e}"));
+    assert!(retry.replayed);
+    assert_eq!(retry.body["verificationId"], "the-first");
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
