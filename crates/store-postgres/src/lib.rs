@@ -204,6 +204,20 @@ impl MetaStore for PgStore {
         Ok(())
     }
 
+    async fn meta_delete_below(&self, prefix: &str, value_below: &str) -> StoreResult<u64> {
+        // `starts_with` on text (no LIKE pattern to escape).
+        let gone = self
+            .write(|| {
+                sqlx::query("DELETE FROM meta WHERE starts_with(key, $1) AND value < $2")
+                    .bind(prefix)
+                    .bind(value_below)
+                    .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(gone.rows_affected())
+    }
+
     async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
         let done = self
             .write(|| {

@@ -197,6 +197,25 @@ impl MetaStore for SqliteStore {
             .await
     }
 
+    async fn meta_delete_below(&self, prefix: &str, value_below: &str) -> StoreResult<u64> {
+        let (from, to, below) = (
+            prefix.to_owned(),
+            prefix_end(prefix),
+            value_below.to_owned(),
+        );
+        self.writer
+            .write(move |c| {
+                let gone = execute(
+                    c,
+                    "DELETE FROM meta WHERE key >= ?1 AND key < ?2 AND value < ?3",
+                    params![from, to, below],
+                )
+                .map_err(backend)?;
+                Ok(u64::try_from(gone).unwrap_or(u64::MAX))
+            })
+            .await
+    }
+
     async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.writer
@@ -211,6 +230,14 @@ impl MetaStore for SqliteStore {
             })
             .await
     }
+}
+
+/// The smallest string greater than every string that starts with `prefix` (for key ranges
+/// an index can serve, where `LIKE 'prefix%'` may not be).
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    end.push(char::MAX);
+    end
 }
 
 #[async_trait]

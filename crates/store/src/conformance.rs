@@ -550,6 +550,26 @@ pub async fn meta_values(store: &dyn Store) {
         ok(store.meta_get("claim").await, "get"),
         Some("node-a".into())
     );
+    // Spent marks of one namespace go; other namespaces and live marks stay.
+    for (key, value) in [
+        ("code:a", "00000000000000000100"),
+        ("code:b", "00000000000000000300"),
+        ("codex:c", "00000000000000000100"),
+    ] {
+        assert!(ok(store.meta_set_if_absent(key, value).await, "set"));
+    }
+    assert_eq!(
+        ok(
+            store
+                .meta_delete_below("code:", "00000000000000000200")
+                .await,
+            "delete"
+        ),
+        1
+    );
+    assert_eq!(ok(store.meta_get("code:a").await, "get"), None);
+    assert!(ok(store.meta_get("code:b").await, "get").is_some());
+    assert!(ok(store.meta_get("codex:c").await, "get").is_some());
 }
 
 fn webhook_endpoint(partner: &Partner, types: &[&str], enabled: bool) -> WebhookEndpoint {

@@ -106,6 +106,9 @@ pub trait MetaStore: Send + Sync {
     /// Sets `key` only if it has no value yet; returns whether this call set it (a claim that
     /// exactly one of several nodes wins).
     async fn meta_set_if_absent(&self, key: &str, value: &str) -> StoreResult<bool>;
+    /// Deletes the values whose key starts with `prefix` and whose value sorts below
+    /// `value_below` (values written as fixed-width numbers, e.g. expiry times); how many.
+    async fn meta_delete_below(&self, prefix: &str, value_below: &str) -> StoreResult<u64>;
 }
 
 /// Partners (tenants) and their credentials.

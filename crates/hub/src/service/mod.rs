@@ -99,10 +99,25 @@ impl Hub {
         Ok(self.store.ping().await?)
     }
 
-    /// Records `marker` once across all nodes: true the first time, false ever after (a
-    /// one-time code redeemed, a landing used).
-    pub async fn mark_once(&self, marker: &str) -> ServiceResult<bool> {
-        Ok(self.store.meta_set_if_absent(marker, "used").await?)
+    /// Records `marker` (`namespace:value`) once across all nodes: true the first time, false
+    /// after, until `until`, when what it guards (a one-time code) has expired anyway; then
+    /// it is deleted, with the namespace's other spent marks, so marks do not pile up.
+    pub async fn mark_once(
+        &self,
+        marker: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<bool> {
+        let fresh = self
+            .store
+            .meta_set_if_absent(marker, &mark_value(until))
+            .await?;
+        if let Some((namespace, _)) = marker.split_once(':') {
+            let spent = mark_value(chrono::Utc::now());
+            self.store
+                .meta_delete_below(&format!("{namespace}:"), &spent)
+                .await?;
+        }
+        Ok(fresh)
     }
 
     /// Unscoped access for the operator (CLI, start-up, tests acting as one): nothing a
@@ -110,6 +125,11 @@ impl Hub {
     pub fn operator(&self) -> Operator<'_> {
         Operator { hub: self }
     }
+}
+
+/// A mark's value: its end as fixed-width seconds, so values sort as times do.
+fn mark_value(until: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{:020}", until.timestamp().max(0))
 }
 
 /// The operator's view of the hub: the store itself, unscoped.

@@ -354,7 +354,10 @@ async fn token(
     // Once only, whichever node is asked.
     let used = hex::encode(digest::digest(&digest::SHA256, raw.as_bytes()));
     match state
-        .mark_once(&format!("oidc-simulator-code:{used}"))
+        .mark_once(
+            &format!("oidc-simulator-code:{used}"),
+            chrono::DateTime::from_timestamp(code.exp + 1, 0).unwrap_or_else(Utc::now),
+        )
         .await
     {
         Ok(true) => {}
