@@ -30,6 +30,23 @@ pub enum FlowStateError {
     /// Genuine, but this browser did not start the attempt (or lost its cookie).
     #[error("the attempt was started in another browser")]
     OtherBrowser,
+    /// Genuine, but issued longer ago than a provider round trip may take.
+    #[error("the attempt is too old")]
+    Expired,
+}
+
+/// How long a provider round trip's `state` is accepted after Continue was pressed.
+pub const FLOW_STATE_LIFETIME_SECS: i64 = 3600;
+
+/// An attempt id: when it was issued (seconds since the epoch) and a random part, so the
+/// `state` built on it expires without anything stored.
+fn new_attempt(now: DateTime<Utc>) -> Result<String, crate::random::RandomUnavailable> {
+    Ok(format!("{}-{}", now.timestamp(), random_token(9)?))
+}
+
+/// When an attempt id was issued, if it says.
+fn attempt_issued_at(attempt: &str) -> Option<i64> {
+    attempt.split_once('-')?.0.parse().ok()
 }
 
 /// A session just created, with the hosted-flow token that is never stored.
@@ -537,7 +554,7 @@ impl Hub {
         let identifier = identifier
             .map(|i| provider.check_identifier(i))
             .transpose()?;
-        let attempt = random_token(9)?;
+        let attempt = new_attempt(Utc::now())?;
         // Started without a browser (a push through the API): bound to a value nobody holds,
         // so no browser can finish it through a callback.
         let unheld;
@@ -652,6 +669,10 @@ impl Hub {
         browser: Option<&str>,
     ) -> Result<(SessionId, String), FlowStateError> {
         let (id, attempt, bound) = self.issued_state(state).ok_or(FlowStateError::Tampered)?;
+        let age = attempt_issued_at(attempt).map(|at| Utc::now().timestamp() - at);
+        if !age.is_some_and(|age| (-60..=FLOW_STATE_LIFETIME_SECS).contains(&age)) {
+            return Err(FlowStateError::Expired);
+        }
         let subject = |browser: &str| format!("{id}.{attempt}.{browser}");
         match browser {
             Some(browser)

@@ -302,6 +302,7 @@ async fn callback(
     let (id, attempt) = match checked {
         Some(Ok(found)) => found,
         Some(Err(FlowStateError::OtherBrowser)) => return Page::other_browser().into_response(),
+        Some(Err(FlowStateError::Expired)) => return Page::attempt_expired().into_response(),
         Some(Err(FlowStateError::Tampered)) | None => return Page::tampered().into_response(),
     };
     // A provider that answers after the session's time is up decides nothing: it expires.

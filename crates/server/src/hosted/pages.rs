@@ -198,6 +198,15 @@ impl Page {
         )
     }
 
+    /// A provider sent the browser back long after Continue (a stale link from history).
+    pub fn attempt_expired() -> Self {
+        Self::message(
+            StatusCode::BAD_REQUEST,
+            "This sign-in took too long",
+            "Too much time has passed since you started, so we cannot accept it. Open the link you were given again and start once more.",
+        )
+    }
+
     /// A provider sent back a browser other than the one that started (or one that lost its
     /// cookie).
     pub fn other_browser() -> Self {

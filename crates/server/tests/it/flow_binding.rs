@@ -111,3 +111,53 @@ async fn each_attempt_has_its_own_state_pkce_and_nonce() {
     }
     app.stop().await;
 }
+
+/// A `state` is accepted for an hour after Continue: a callback URL kept in history, a log or
+/// a mail scanner's cache decides nothing later, although it is genuine and from this browser.
+#[tokio::test]
+async fn a_state_from_long_ago_is_refused() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let (id, url) = app.hopae_verification(&p, "veriff", RETURN).await;
+    press_continue(&app, &app.client, &url).await;
+    let session: idgate_core::SessionId = id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let browser_value = "abcdefghijklmnopqrstuvwx";
+    let issued = chrono::Utc::now().timestamp()
+        - idgate_hub::service::sessions::FLOW_STATE_LIFETIME_SECS
+        - 5;
+    let state = app
+        .hub
+        .flow_state(session, &format!("{issued}-old"), browser_value);
+    let mut url = url::Url::parse(&app.url("/callback/veriff")).unwrap_or_else(|e| panic!("{e}"));
+    url.query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("outcome", "approved");
+    let r = browser()
+        .get(url.as_str())
+        .header("cookie", format!("idgate-flow={browser_value}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains("took too long"), "{page}");
+    assert_eq!(app.hopae_status(&p, &id).await, "pending");
+    // The same, issued now, is accepted: the refusal was the age alone.
+    let fresh = app.hub.flow_state(
+        session,
+        &format!("{}-new", chrono::Utc::now().timestamp()),
+        browser_value,
+    );
+    let mut url = url::Url::parse(&app.url("/callback/veriff")).unwrap_or_else(|e| panic!("{e}"));
+    url.query_pairs_mut()
+        .append_pair("state", &fresh)
+        .append_pair("outcome", "approved");
+    let r = browser()
+        .get(url.as_str())
+        .header("cookie", format!("idgate-flow={browser_value}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.hopae_status(&p, &id).await, "completed");
+}

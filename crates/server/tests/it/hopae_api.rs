@@ -1062,7 +1062,8 @@ async fn qr_and_push_simulators_cannot_be_decided_through_the_callback() {
         let id = text(&created, "verificationId");
         let session: idgate_core::SessionId = id.parse().unwrap_or_else(|e| panic!("{e}"));
         let browser = "abcdefghijklmnopqrstuvwx";
-        let state = app.hub.flow_state(session, "a1", browser);
+        let attempt = format!("{}-a1", Utc::now().timestamp());
+        let state = app.hub.flow_state(session, &attempt, browser);
         let mut url = url::Url::parse(&app.url(&format!("/callback/{provider}")))
             .unwrap_or_else(|e| panic!("{e}"));
         url.query_pairs_mut()
