@@ -47,6 +47,8 @@ struct Bucket<K: Hash + Eq + Clone> {
     policy: &'static str,
     burst: u32,
     per_second: u32,
+    /// When idle keys were last dropped.
+    last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl<K: Hash + Eq + Clone> Bucket<K> {
@@ -64,6 +66,7 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
             policy,
             burst: burst.max(per_second),
             per_second,
+            last_sweep: std::sync::Mutex::new(None),
         }
     }
 
@@ -72,9 +75,20 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
             return Ok(());
         };
         let outcome = limiter.check_key(key);
+        // At most one sweep a second: under a flood of addresses that are all still refilling,
+        // a sweep frees little, and one per request would cost more than the request.
         if limiter.len() > Self::KEYS {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+            let due = self.last_sweep.try_lock().is_ok_and(|mut last| {
+                let due = last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
+                if due {
+                    *last = Some(std::time::Instant::now());
+                }
+                due
+            });
+            if due {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
         }
         outcome.map(|_| ()).map_err(|not_until| {
             let wait = not_until.wait_time_from(limiter.clock().now());

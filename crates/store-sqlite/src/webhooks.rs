@@ -184,16 +184,16 @@ impl OutboxRows {
         // endpoints are not even read.
         let endpoints = query_all(
             c,
-            // An endpoint idgate disabled for failing holds its events (they wait, unclaimed,
-            // until it is enabled again); one its partner disabled or that retired does not.
+            // A partner's endpoint idgate disabled for failing holds its events (they wait,
+            // unclaimed, until it is enabled again); one its partner disabled does not, nor
+            // a verification's own URL (nobody can enable that one again).
             &format!(
                 "SELECT id, event_types, session_id FROM webhook_endpoints
                  WHERE partner_id = ?1 AND session_id IS NULL
                    AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')
                  UNION ALL
                  SELECT id, event_types, session_id FROM webhook_endpoints
-                 WHERE session_id = ?2 AND partner_id = ?1
-                   AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')"
+                 WHERE session_id = ?2 AND partner_id = ?1 AND enabled = 1"
             ),
             params![first.partner_id, first.session_id],
             |r| {
@@ -624,31 +624,39 @@ impl WebhookStore for SqliteStore {
 }
 
 /// The due deliveries to claim, fairly (`?1` now, `?2` how many, `?4` per endpoint): each
-/// endpoint's oldest first and no more than `?4` in flight per endpoint, counting live claims;
-/// then partners in turn, each one's oldest before anyone's second.
+/// endpoint's oldest first and no more than `?4` in flight per endpoint, counting live claims
+/// (counted once per endpoint, not per row); then partners in turn, each one's oldest before
+/// anyone's second.
 const FAIR_DUE_DELIVERIES: &str = "
+    WITH inflight AS (
+        SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
+        WHERE status = 'pending' AND claimed_until > ?1
+        GROUP BY endpoint_id
+    ),
+    ranked AS (
+        SELECT d.id, d.next_attempt_at, d.endpoint_id, e.partner_id,
+               ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id)
+                   AS endpoint_turn
+        FROM webhook_deliveries d
+        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
+        WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+          AND (d.claimed_until IS NULL OR d.claimed_until <= ?1)
+          AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries p
+              WHERE p.endpoint_id = d.endpoint_id
+                AND p.session_id = d.session_id
+                AND p.status = 'pending' AND p.seq < d.seq)
+    ),
+    allowed AS (
+        SELECT r.id, r.next_attempt_at, r.partner_id
+        FROM ranked r LEFT JOIN inflight f ON f.endpoint_id = r.endpoint_id
+        WHERE r.endpoint_turn <= ?4 AND r.endpoint_turn + COALESCE(f.n, 0) <= ?4
+    )
     SELECT id FROM (
-        SELECT c.id, c.next_attempt_at,
-               ROW_NUMBER() OVER (PARTITION BY c.partner_id ORDER BY c.next_attempt_at, c.id)
+        SELECT id, next_attempt_at,
+               ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY next_attempt_at, id)
                    AS partner_turn
-        FROM (
-            SELECT d.id, d.next_attempt_at, d.endpoint_id, e.partner_id,
-                   ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id)
-                       AS endpoint_turn
-            FROM webhook_deliveries d
-            JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
-            WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-              AND (d.claimed_until IS NULL OR d.claimed_until <= ?1)
-              AND NOT EXISTS (
-                  SELECT 1 FROM webhook_deliveries p
-                  WHERE p.endpoint_id = d.endpoint_id
-                    AND p.session_id = d.session_id
-                    AND p.status = 'pending' AND p.seq < d.seq)
-        ) c
-        WHERE c.endpoint_turn + (
-            SELECT count(*) FROM webhook_deliveries f
-            WHERE f.endpoint_id = c.endpoint_id AND f.status = 'pending'
-              AND f.claimed_until > ?1) <= ?4
+        FROM allowed
     )
     ORDER BY partner_turn, next_attempt_at, id
     LIMIT ?2";

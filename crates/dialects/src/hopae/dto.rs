@@ -151,7 +151,7 @@ pub struct Evidence {
     pub acr: Option<String>,
     pub amr: Vec<String>,
     /// `minimal` (the default): `evidence` is a summary with the pairwise `subject`, `format`,
-    /// `issuer`, assurance and a `digest` (`sha-256:` base64url) of the stored proof. `full`
+    /// `issuer`, assurance and a `digest` (`hmac-sha256:`, keyed per app) of the stored proof. `full`
     /// (set per app by an operator): the proof as the provider presented it, which names the
     /// person the same way for every app and carries every claim the provider released.
     pub disclosure: String,

@@ -29,12 +29,18 @@ impl Hub {
             EvidenceDisclosure::Full => stored.evidence.clone(),
             EvidenceDisclosure::Minimal => {
                 let raw = &stored.evidence;
+                // Keyed per partner: a plain hash of a proof with few unknowns (a sandbox
+                // assertion, a short ID token) could be reversed by guessing the subject.
                 let bytes = serde_json::to_vec(raw).unwrap_or_default();
                 let sha = digest::digest(&digest::SHA256, &bytes);
+                let fingerprint = self.keys.bind(
+                    "evidence-digest",
+                    &format!("{}:{}", partner.id, URL_SAFE_NO_PAD.encode(sha.as_ref())),
+                );
                 let mut summary = json!({
                     "format": raw.get("format").cloned().unwrap_or(Value::Null),
                     "subject": self.pairwise_subject(session),
-                    "digest": format!("sha-256:{}", URL_SAFE_NO_PAD.encode(sha.as_ref())),
+                    "digest": format!("hmac-sha256:{fingerprint}"),
                 });
                 // Who vouched, and how, names nobody: kept.
                 for key in ["issuer", "level_of_assurance", "authenticated_at"] {

@@ -201,7 +201,9 @@ impl Hub {
                 endpoint.disabled_reason = None;
                 self.webhook_wake.notify_one();
             }
-            if !enabled && endpoint.enabled {
+            if !enabled {
+                // Also over an automatic disable: its partner wants it off, so it no longer
+                // holds events.
                 endpoint.disabled_reason = Some("disabled by request".into());
             }
             endpoint.enabled = enabled;

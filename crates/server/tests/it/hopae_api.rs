@@ -780,7 +780,7 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
     assert_eq!(evidence["disclosure"], "minimal");
     assert_eq!(evidence["evidence"]["subject"], json!(sub));
     assert!(
-        text(&evidence["evidence"], "digest").starts_with("sha-256:"),
+        text(&evidence["evidence"], "digest").starts_with("hmac-sha256:"),
         "{evidence}"
     );
     assert!(

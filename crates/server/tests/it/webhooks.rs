@@ -872,6 +872,42 @@ async fn an_endpoint_disabled_for_failing_holds_later_events_and_one_disabled_by
         e["enabled"] == false
     })
     .await;
+    // Its partner turning it off as well makes it an endpoint its partner disabled.
+    let (s, off) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(off["disabled_reason"], "disabled by request");
+    let (s, _) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    receiver.answer(502);
+    // Failing again after a fresh start, it is disabled by idgate once more.
+    let (s, _) = app
+        .patch(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}"),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    app.create_flow(&p, "veriff", RETURN).await;
+    eventually("the endpoint was disabled for failing again", async || {
+        let (_, e) = app
+            .get(&p, &format!("/api/v1/webhook-endpoints/{endpoint_id}"))
+            .await;
+        e["enabled"] == false
+    })
+    .await;
     // Created while it is disabled: held, and sent once it is enabled again.
     let later = common::text(
         &app.create_flow(&p, "veriff", RETURN).await,

@@ -3,3 +3,8 @@
 -- all on every transition. Partner-wide endpoints get an index of their own.
 CREATE INDEX webhook_endpoints_partner_wide ON webhook_endpoints (partner_id)
     WHERE session_id IS NULL;
+
+-- The delivery claim counts each endpoint's live claims (its in-flight cap): only pending,
+-- claimed rows are read for it.
+CREATE INDEX webhook_deliveries_claimed ON webhook_deliveries (claimed_until)
+    WHERE status = 'pending' AND claimed_until IS NOT NULL;
