@@ -295,9 +295,14 @@ pub async fn app_scan(
 #[derive(Deserialize)]
 pub struct IdentifyForm {
     identifier: Option<String>,
+    /// The verification code shown on the page that asked for the push.
+    code: Option<String>,
 }
 
-/// The push app signed in: the requests waiting for this identifier.
+/// The push app signed in: the request waiting for this identifier whose verification code the
+/// tester read off the page. Anyone can open the simulator as any test identity, so the code
+/// stands in for holding the phone: without it, a tester would see (and could answer) every
+/// partner's requests to a shared test identity.
 pub async fn app_requests(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
@@ -319,6 +324,15 @@ pub async fn app_requests(
             );
         }
     };
+    let code = form.code.as_deref().map(str::trim).unwrap_or_default();
+    if code.is_empty() {
+        return app_page(
+            provider,
+            AppScreen::Identify,
+            Some("Enter the verification code shown on the page.".into()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
     let reference = state.push_reference(&provider_id, &identifier);
     let sessions = match state
         .sessions_by_provider_reference(&provider_id, &reference, 20)
@@ -328,7 +342,11 @@ pub async fn app_requests(
         Err(e) => return failure(e),
     };
     let mut requests = Vec::new();
-    for session in sessions.iter().filter(|s| s.status == Status::Started) {
+    for session in sessions
+        .iter()
+        .filter(|s| s.status == Status::Started)
+        .filter(|s| live::verification_code(&state, s.id) == code)
+    {
         requests.push(PendingRequest {
             partner_name: partner_name(&state, session).await,
             code: live::verification_code(&state, session.id),

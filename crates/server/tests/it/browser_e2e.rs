@@ -463,6 +463,7 @@ async fn a_push_verification_is_confirmed_in_the_app_or_cancelled_from_the_page_
 
     let (desktop, _phone) = open_phone(&client, &app.url("/sandbox/sandbox-push/app")).await;
     type_into(&client, "identifier", "PNOEE-39001010000").await;
+    type_into(&client, "request-code", &code).await;
     click(&client, "open").await;
     let shown = client
         .wait()

@@ -1016,32 +1016,67 @@ async fn a_push_provider_given_the_identifier_sends_the_request_at_creation() {
     .await;
     assert_eq!(v["status"], "pending", "the push went out");
     assert_eq!(v["flowType"], "push");
-    // The simulated app sees it, under the identifier it was sent to.
-    let page = app
-        .client
-        .post(app.url("/sandbox/sandbox-push/app/requests"))
-        .form(&[("identifier", "pnoee-39001010000")])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    // Another partner's request to the same test identity.
+    let q = app.partner("B").await;
+    let theirs = created(
+        &app,
+        &q,
+        json!({"providerId": "sandbox-push", "userData": {"registrationId": "PNOEE-39001010000"}}),
+    )
+    .await;
+    let code = code_on_page(&app, &text(&v["flowDetails"], "authorizationUrl")).await;
+    let their_code = code_on_page(&app, &text(&theirs["flowDetails"], "authorizationUrl")).await;
+    let open_app = |identifier: &'static str, code: String| {
+        let client = app.client.clone();
+        let url = app.url("/sandbox/sandbox-push/app/requests");
+        async move {
+            client
+                .post(url)
+                .form(&[("identifier", identifier), ("code", code.as_str())])
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .text()
+                .await
+                .unwrap_or_default()
+        }
+    };
+    // The simulated app shows it, under the identifier it was sent to, with the code on the
+    // page; only that request, not the other partner's to the same identity.
+    let page = open_app("pnoee-39001010000", code.clone()).await;
     assert!(page.contains("asks you to confirm"), "{page}");
-    let page = app
-        .client
-        .post(app.url("/sandbox/sandbox-push/app/requests"))
-        .form(&[("identifier", "PNONO-14038512345")])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    assert!(page.contains(&format!(">{code}<")), "{page}");
+    // (Two 4-digit codes match once in 10 000 runs; then both requests are shown, rightly.)
+    if their_code != code {
+        assert_eq!(page.matches("class=\"request-code\"").count(), 1, "{page}");
+        assert!(!page.contains(&format!(">{their_code}<")), "{page}");
+    }
+    let page = open_app("PNONO-14038512345", code.clone()).await;
     assert!(page.contains("no-requests"), "another person sees nothing");
+    let page = open_app("PNOEE-39001010000", String::new()).await;
+    assert!(page.contains("Enter the verification code"), "{page}");
     // Without the identifier, the hosted page asks for it.
     let v = created(&app, &p, json!({"providerId": "sandbox-push"})).await;
     assert_eq!(v["status"], "initiated");
+}
+
+/// The verification code the hosted page shows for a push request.
+async fn code_on_page(app: &TestApp, url: &str) -> String {
+    let page = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    page.split("id=\"verification-code\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split_once('<'))
+        .map(|(code, _)| code.trim().to_owned())
+        .unwrap_or_else(|| panic!("no verification code on the page: {page}"))
 }
 
 /// QR and push simulators answer through their app (code read, identity checked): a redirect
