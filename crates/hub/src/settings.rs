@@ -89,6 +89,9 @@ pub struct ServerSettings {
     /// On shutdown, how long in-flight requests and jobs may take before they are dropped.
     #[serde(default = "default_shutdown_grace")]
     pub shutdown_grace: String,
+    /// A connection whose request headers take longer to arrive is closed.
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout: String,
     /// Reverse proxies (CIDR) whose `X-Forwarded-For` names the client; from any other peer
     /// the connection's address is the client.
     #[serde(default)]
@@ -100,6 +103,10 @@ fn default_request_timeout() -> String {
 }
 
 fn default_shutdown_grace() -> String {
+    "10s".to_owned()
+}
+
+fn default_header_read_timeout() -> String {
     "10s".to_owned()
 }
 
@@ -238,6 +245,7 @@ pub struct Validated {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub request_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -384,6 +392,10 @@ impl Settings {
         }
         let request_timeout = std_duration("server.request_timeout", &self.server.request_timeout)?;
         let shutdown_grace = std_duration("server.shutdown_grace", &self.server.shutdown_grace)?;
+        let header_read_timeout = std_duration(
+            "server.header_read_timeout",
+            &self.server.header_read_timeout,
+        )?;
         let mut trusted_proxies = Vec::new();
         for (i, net) in self.server.trusted_proxies.iter().enumerate() {
             trusted_proxies.push(net.parse::<ipnet::IpNet>().map_err(|e| {
@@ -458,6 +470,7 @@ impl Settings {
             trusted_proxies,
             request_timeout,
             shutdown_grace,
+            header_read_timeout,
         })
     }
 

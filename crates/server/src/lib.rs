@@ -6,9 +6,11 @@
 //! - [`ops`]: health, readiness, metrics, request ids, security headers.
 //! - [`provider_webhooks`]: notifications identity providers push to idgate.
 //! - [`startup`]: opening the store with its keys, the router, serving and the jobs.
+//! - [`connections`]: accepting connections (header timeout, peer address, graceful stop).
 //!
 //! The services behind them are in `idgate-hub`; the partner APIs in `idgate-dialects`.
 
+pub mod connections;
 pub mod hosted;
 pub mod ops;
 pub mod provider_webhooks;

@@ -340,15 +340,13 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     };
     let app = app(state);
     let stop = shutdown.clone();
-    let task = tokio::spawn(async move {
-        // The peer address feeds the per-client limit on the public pages.
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-    });
+    let header_read_timeout = hub.config().header_read_timeout;
+    let task = tokio::spawn(crate::connections::serve(
+        listener,
+        app,
+        header_read_timeout,
+        stop,
+    ));
     let expiry = tokio::spawn(idgate_hub::jobs::expiry::run(hub.clone(), shutdown.clone()));
     let webhooks = tokio::spawn(idgate_hub::jobs::webhooks::run(
         hub.clone(),

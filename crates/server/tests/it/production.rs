@@ -244,3 +244,35 @@ async fn a_trickled_body_times_out_and_does_not_hold_a_shutdown() {
         .await
         .unwrap_or_else(|_| panic!("the server did not stop"));
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|s| s.server.header_read_timeout = "1s".into()).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The headers never end: the server closes the connection (with or without a 408).
+    let mut answer = vec![0u8; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), socket.read(&mut answer))
+        .await
+        .unwrap_or_else(|_| panic!("the connection was kept open"));
+    let head = String::from_utf8_lossy(&answer[..read.unwrap_or(0)]).into_owned();
+    assert!(
+        head.is_empty() || head.starts_with("HTTP/1.1 408"),
+        "{head}"
+    );
+    // The server itself is fine.
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+}
