@@ -163,7 +163,7 @@ enum CredentialCommand {
     /// Issue another credential for a partner (shown once).
     Issue {
         partner_id: String,
-        #[arg(long, value_parser = ["easyfreelance", "hopae"])]
+        #[arg(long, value_parser = ["easyfreelance", "hopae", "veriff"])]
         kind: String,
     },
     /// List a partner's credentials (ids, kinds, dates; never secrets).
@@ -371,6 +371,12 @@ fn print_demo(demo: &DemoPartner, base: &str) {
         "curl -s -X POST {base}/connect/v1/verifications -u '{}:{}' -H 'Content-Type: application/json' -d '{{\"providerId\":\"sandbox-qr\",\"redirectUri\":\"{}\"}}'",
         demo.secret(CredentialKind::Hopae, "client_id"),
         demo.secret(CredentialKind::Hopae, "client_secret"),
+        demo.return_url
+    );
+    println!("or, as Veriff's API (open verification.url):");
+    println!(
+        "curl -s -X POST {base}/v1/sessions -H 'X-AUTH-CLIENT: {}' -H 'Content-Type: application/json' -d '{{\"verification\":{{\"callback\":\"{}\",\"vendorData\":\"demo-1\"}}}}'",
+        demo.secret(CredentialKind::Veriff, "api_key"),
         demo.return_url
     );
 }

@@ -134,6 +134,9 @@ pub enum CredentialKind {
     EasyFreelance,
     /// HTTP Basic `client_id:client_secret` (Hopae Connect).
     Hopae,
+    /// Veriff: `X-AUTH-CLIENT` (the integration's API key) and `X-HMAC-SIGNATURE` made with the
+    /// integration's shared secret.
+    Veriff,
 }
 
 impl CredentialKind {
@@ -141,6 +144,7 @@ impl CredentialKind {
         match self {
             CredentialKind::EasyFreelance => "easyfreelance",
             CredentialKind::Hopae => "hopae",
+            CredentialKind::Veriff => "veriff",
         }
     }
 }
@@ -151,6 +155,7 @@ impl FromStr for CredentialKind {
         match s {
             "easyfreelance" => Ok(CredentialKind::EasyFreelance),
             "hopae" => Ok(CredentialKind::Hopae),
+            "veriff" => Ok(CredentialKind::Veriff),
             other => Err(format!("unknown credential kind {other:?}")),
         }
     }

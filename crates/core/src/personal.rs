@@ -36,6 +36,11 @@ pub struct ApplicantData {
     /// Provider-specific fields under the provider's own names (Hopae `userData`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub provider_fields: BTreeMap<String, String>,
+    /// Other documented fields a dialect received about the person, under the dialect's
+    /// names (Veriff `person.gender`, `document.firstIssue`): kept, sealed with the rest, but
+    /// no provider is asked to use them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, String>,
 }
 redacted_debug!(ApplicantData);
 

@@ -15,6 +15,8 @@ pub enum Dialect {
     EasyFreelance,
     /// Hopae Connect (`/connect/v1`).
     Hopae,
+    /// Veriff's sessions API (`/v1`).
+    Veriff,
 }
 
 impl Dialect {
@@ -22,6 +24,7 @@ impl Dialect {
         match self {
             Dialect::EasyFreelance => "easyfreelance",
             Dialect::Hopae => "hopae",
+            Dialect::Veriff => "veriff",
         }
     }
 }
@@ -32,6 +35,7 @@ impl FromStr for Dialect {
         match s {
             "easyfreelance" => Ok(Dialect::EasyFreelance),
             "hopae" => Ok(Dialect::Hopae),
+            "veriff" => Ok(Dialect::Veriff),
             other => Err(format!("unknown dialect {other:?}")),
         }
     }

@@ -5,6 +5,7 @@
 //!
 //! - [`easyfreelance`]: the EasyFreelance partner API, at `/api/v1`.
 //! - [`hopae`]: Hopae Connect, at `/connect/v1`.
+//! - [`veriff`]: Veriff's sessions API, at `/v1`.
 //! - [`webhook_endpoints`]: partner webhook management, mounted by a dialect where its API
 //!   lives (EasyFreelance today).
 //! - [`kit`]: request bodies, field errors and problem basics every dialect shares.
@@ -14,6 +15,7 @@
 pub mod easyfreelance;
 pub mod hopae;
 pub mod kit;
+pub mod veriff;
 pub mod webhook_endpoints;
 
 use idgate_hub::{Dialects, Hub};
@@ -27,5 +29,6 @@ pub fn wires() -> Dialects {
     Dialects::new([
         Arc::new(easyfreelance::wire::EasyFreelanceWire) as Arc<dyn idgate_hub::DialectWire>,
         Arc::new(hopae::wire::HopaeWire),
+        Arc::new(veriff::wire::VeriffWire),
     ])
 }

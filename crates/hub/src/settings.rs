@@ -180,6 +180,24 @@ pub struct DemoSettings {
 #[serde(deny_unknown_fields)]
 pub struct DialectSettings {
     pub easyfreelance: EasyFreelanceSettings,
+    #[serde(default)]
+    pub veriff: VeriffSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VeriffSettings {
+    /// The provider id the Veriff dialect's sessions use (a create answers 1301 when it is not
+    /// registered, e.g. a sandbox outside demo or test mode).
+    pub provider: String,
+}
+
+impl Default for VeriffSettings {
+    fn default() -> Self {
+        VeriffSettings {
+            provider: "veriff".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -281,6 +281,10 @@ pub fn app(state: AppState) -> Router {
             "/connect/v1",
             idgate_dialects::hopae::router().with_state(state.hub.clone()),
         )
+        .nest(
+            "/v1",
+            idgate_dialects::veriff::router().with_state(state.hub.clone()),
+        )
         .merge(hosted::router(state.clone()))
         .merge(if state.settings().sandboxes_enabled() {
             simulators::router()

@@ -26,7 +26,7 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
-/// A partner's credentials: EasyFreelance and Hopae.
+/// A partner's credentials: EasyFreelance, Hopae and a Veriff integration.
 #[derive(Clone, Debug)]
 pub struct Partner {
     pub id: String,
@@ -34,6 +34,10 @@ pub struct Partner {
     pub api_key: String,
     pub client_id: String,
     pub client_secret: String,
+    /// Veriff `X-AUTH-CLIENT`.
+    pub veriff_key: String,
+    /// Veriff shared secret (signs requests and answers).
+    pub veriff_secret: String,
 }
 
 impl Partner {
@@ -233,6 +237,8 @@ impl TestApp {
             api_key: secret(CredentialKind::EasyFreelance, "api_key"),
             client_id: secret(CredentialKind::Hopae, "client_id"),
             client_secret: secret(CredentialKind::Hopae, "client_secret"),
+            veriff_key: secret(CredentialKind::Veriff, "api_key"),
+            veriff_secret: secret(CredentialKind::Veriff, "shared_secret"),
         }
     }
 

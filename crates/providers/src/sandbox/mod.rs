@@ -35,6 +35,16 @@ pub const DECLINE_REASONS: &[(&str, &str)] = &[
     ("user_refused", "The user refused in the app"),
 ];
 
+/// Reasons a sandbox resubmission request may give (stable reason codes); without one it is
+/// `resubmission_requested`.
+pub const RESUBMISSION_REASONS: &[&str] = &[
+    "media_missing",
+    "poor_quality",
+    "document_damaged",
+    "document_not_recognised",
+    "document_expired",
+];
+
 /// Which flow a sandbox provider simulates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SandboxKind {
@@ -227,6 +237,9 @@ impl SandboxProvider {
                 return invalid(format!("unknown decline reason {other:?}"));
             }
             (Decision::Declined, None) => Some("document_not_recognised".to_owned()),
+            (Decision::ResubmissionRequested, Some(r)) if RESUBMISSION_REASONS.contains(&r) => {
+                Some(r.to_owned())
+            }
             (Decision::ResubmissionRequested, _) => Some("resubmission_requested".to_owned()),
             (Decision::Cancelled, _) => Some("user_cancelled".to_owned()),
             (Decision::Failed, _) => Some("provider_error".to_owned()),

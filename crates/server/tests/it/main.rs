@@ -18,5 +18,6 @@ mod production;
 mod provider_webhooks;
 mod quotas;
 mod startup_keys;
+mod veriff_api;
 mod webhook_fairness;
 mod webhooks;

@@ -16,6 +16,11 @@ fn hopae_openapi_matches_the_committed_snapshot() {
     check("hopae", idgate_dialects::hopae::ApiDoc::openapi());
 }
 
+#[test]
+fn veriff_openapi_matches_the_committed_snapshot() {
+    check("veriff", idgate_dialects::veriff::ApiDoc::openapi());
+}
+
 fn check(name: &str, doc: utoipa::openapi::OpenApi) {
     let path = format!(
         "{}/../../docs/openapi/{name}.json",

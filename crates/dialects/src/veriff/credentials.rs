@@ -1,0 +1,62 @@
+//! Veriff integrations as idgate credentials: the API key (a UUID, sent as `X-AUTH-CLIENT`)
+//! finds the integration; the shared secret signs requests and responses (`X-HMAC-SIGNATURE`)
+//! and is kept sealed, since idgate must compute with it.
+
+use idgate_core::CredentialKind;
+use idgate_hub::credentials::{CredentialScheme, IssuedSecrets, ShownSecret};
+use idgate_hub::random::{RandomUnavailable, random_bytes};
+
+#[derive(Debug)]
+pub struct VeriffCredentials;
+
+/// A random UUID v4 in its hyphenated form (Veriff's API keys and secrets look like this).
+fn uuid_v4() -> Result<String, RandomUnavailable> {
+    let bytes = random_bytes(16)?;
+    let mut raw = [0u8; 16];
+    raw.copy_from_slice(&bytes);
+    Ok(uuid::Builder::from_random_bytes(raw)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
+}
+
+impl CredentialScheme for VeriffCredentials {
+    fn kind(&self) -> CredentialKind {
+        CredentialKind::Veriff
+    }
+
+    fn title(&self) -> &'static str {
+        "Veriff API integration"
+    }
+
+    fn base_path(&self) -> &'static str {
+        "/v1"
+    }
+
+    fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable> {
+        let api_key = uuid_v4()?;
+        let shared_secret = uuid_v4()?;
+        Ok(IssuedSecrets {
+            shown: vec![
+                ShownSecret {
+                    field: "api_key",
+                    label: "API key (X-AUTH-CLIENT)",
+                    value: api_key.clone(),
+                },
+                ShownSecret {
+                    field: "shared_secret",
+                    label: "shared secret",
+                    value: shared_secret.clone(),
+                },
+            ],
+            lookup: api_key,
+            check: shared_secret.clone(),
+            shared_secret: Some(shared_secret),
+        })
+    }
+
+    /// Requests are signed, not sent with the secret: nothing to compare at authentication.
+    fn canonical_check(&self, _check: &str) -> Option<String> {
+        None
+    }
+}

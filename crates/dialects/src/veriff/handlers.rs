@@ -1,0 +1,490 @@
+//! Veriff's session endpoints over the hub.
+
+use super::auth::{Integration, Signed, authenticate};
+use super::dto::{
+    CreateSession, Created, CreatedVerification, Decision, DecisionAnswer, UpdateSession,
+};
+use super::problem::{VeriffError, VeriffFailure};
+use super::wire::{reason, status_code, status_word};
+use crate::HubState;
+use aws_lc_rs::digest;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use idgate_core::{
+    Actor, ApplicantData, Dialect, ExternalRefs, LifecycleEvent, NewSession, Session, SessionId,
+    Status, TransitionNote,
+};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+type Result<T> = std::result::Result<T, VeriffError>;
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_id(id: &str) -> Result<SessionId> {
+    id.parse().map_err(|_| VeriffError::not_found())
+}
+
+/// A session of this integration's partner, as Veriff has it: a deleted (cancelled) one is
+/// gone.
+async fn session(state: &HubState, integration: &Integration, id: SessionId) -> Result<Session> {
+    let session = state.partner_session(&integration.partner, id).await?;
+    if session.dialect != Dialect::Veriff || session.status == Status::Cancelled {
+        return Err(VeriffError::not_found());
+    }
+    Ok(session)
+}
+
+/// Answers `outcome`: signed when the integration is known, a plain failure otherwise.
+fn answer(outcome: Result<(Integration, StatusCode, Value)>) -> Response {
+    match outcome {
+        Ok((integration, status, body)) => integration.respond(status, &body),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).map(str::to_owned)
+}
+
+#[utoipa::path(
+    post, path = "/sessions", tag = "sessions",
+    request_body = CreateSession,
+    params(
+        ("X-HMAC-SIGNATURE" = Option<String>, Header, description = "Optional here: hex HMAC-SHA256 of the raw body with the shared secret; checked when sent."),
+        ("vrf-integration-id" = Option<String>, Header, description = "The integration id (flexible API keys)."),
+    ),
+    responses(
+        (status = 201, description = "Created.", body = Created),
+        (status = 400, description = "1102 missing `verification`; 1104 invalid parameters; 1302 callback not https; 1500/1501 vendorData.", body = VeriffFailure),
+        (status = 401, description = "1801 no X-AUTH-CLIENT; 1802 not a UUID; 1803 unknown integration; 1812/1819 bad signature.", body = VeriffFailure),
+        (status = 429, description = "The integration's creation cap (or request rate) was reached; Retry-After says when to retry.", body = VeriffFailure, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn create_session(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(create(&state, &headers, &body).await)
+}
+
+async fn create(
+    state: &HubState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Integration, StatusCode, Value)> {
+    let integration = authenticate(state, headers, Signed::OptionalBody(body)).await?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        VeriffError::bad_request("1104", format!("The request body is not valid JSON: {e}"))
+    })?;
+    if value.get("verification").is_none_or(|v| !v.is_object()) {
+        return Err(VeriffError::bad_request(
+            "1102",
+            "Mandatory parameters are missing from the request: send a `verification` object.",
+        ));
+    }
+    let request: CreateSession = serde_json::from_value(value).map_err(|e| {
+        VeriffError::bad_request("1104", format!("Request includes invalid parameters: {e}"))
+    })?;
+    let v = request.verification;
+    let vendor_data = match v.vendor_data {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.chars().count() > 1000 => {
+            return Err(VeriffError::bad_request(
+                "1500",
+                "vendorData field cannot be more than 1000 symbols; send a non-semantic reference such as a UUID.",
+            ));
+        }
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(VeriffError::bad_request(
+                "1501",
+                "vendorData must be a string; send a non-semantic reference such as a UUID.",
+            ));
+        }
+    };
+    let mut applicant = ApplicantData::default();
+    // The documented members idgate has no field for are personal data too: kept sealed with
+    // the applicant, under their Veriff names.
+    let mut keep = |prefix: &str, other: Map<String, Value>| {
+        for (key, value) in other {
+            let value = match value {
+                Value::String(s) => s,
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            applicant.other.insert(format!("{prefix}.{key}"), value);
+        }
+    };
+    let (person, document, address) = (v.person, v.document, v.address);
+    if let Some(p) = &person {
+        keep("person", p.other.clone());
+    }
+    if let Some(d) = &document {
+        keep("document", d.other.clone());
+    }
+    if let Some(a) = &address {
+        keep("address", a.other.clone());
+    }
+    if let Some(person) = person {
+        applicant.first_name = person.first_name;
+        applicant.last_name = person.last_name;
+        applicant.national_id = person.id_number;
+        applicant.date_of_birth = person.date_of_birth;
+        applicant.email = person.email;
+        applicant.phone = person.phone_number;
+    }
+    if let Some(document) = document {
+        let fields: BTreeMap<String, String> = [
+            ("number", document.number),
+            ("type", document.kind),
+            ("country", document.country),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect();
+        applicant.document = (!fields.is_empty()).then_some(fields);
+    }
+    if let Some(full) = address.and_then(|a| a.full_address) {
+        applicant.address = Some(BTreeMap::from([("full_address".to_owned(), full)]));
+    }
+    let mut options = Map::new();
+    if let Some(consents) = v.consents {
+        options.insert("consents".into(), Value::Array(consents));
+    }
+    for (key, value) in v.other {
+        options.insert(key, value);
+    }
+    let provider = state.settings().dialects.veriff.provider.clone();
+    let new = NewSession {
+        provider_id: provider,
+        external_refs: ExternalRefs {
+            vendor_data: vendor_data.clone(),
+            end_user_id: v.end_user_id.clone(),
+            ..ExternalRefs::default()
+        },
+        dialect_options: options,
+        applicant: Some(applicant),
+        return_url: v.callback,
+        ..NewSession::default()
+    };
+    let created = state
+        .create_session(&integration.partner, Dialect::Veriff, new)
+        .await?;
+    let session_token = created
+        .verification_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let body = Created {
+        status: "success",
+        verification: CreatedVerification {
+            id: created.session.id.to_string(),
+            url: created.verification_url,
+            vendor_data,
+            end_user_id: v.end_user_id,
+            host: state.settings().public_base().to_owned(),
+            status: "created",
+            session_token,
+        },
+    };
+    let body = serde_json::to_value(&body).map_err(|_| VeriffError::internal())?;
+    Ok((integration, StatusCode::CREATED, body))
+}
+
+#[utoipa::path(
+    get, path = "/sessions/{id}/decision", tag = "sessions",
+    params(
+        ("id" = String, Path, description = "The session id."),
+        ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the session id with the shared secret."),
+    ),
+    responses(
+        (status = 200, description = "`verification` is null until the session has a decision.", body = DecisionAnswer),
+        (status = 401, description = "Bad credentials or signature (1801, 1802, 1803, 1812, 1818).", body = VeriffFailure),
+        (status = 404, description = "No such session for this integration.", body = VeriffFailure),
+        (status = 429, description = "Rate limited.", body = VeriffFailure),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn decision(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = async {
+        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
+        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let events = state.timeline(session.id).await?;
+        let verification = decision_of(&session, &events);
+        let body = serde_json::to_value(DecisionAnswer {
+            status: "success",
+            verification,
+        })
+        .map_err(|_| VeriffError::internal())?;
+        Ok((integration, StatusCode::OK, body))
+    };
+    answer(outcome.await)
+}
+
+/// The attempt ids of a session: one per start (a resubmission starts a new attempt), each a
+/// UUID derived from the session and the start's sequence number.
+fn attempts(session: &Session, events: &[idgate_core::SessionEvent]) -> Vec<(String, Status)> {
+    let mut attempts: Vec<(String, Status)> = Vec::new();
+    for event in events {
+        if event.event == Some(LifecycleEvent::Start) {
+            let seed = format!("{}:{}", session.id, event.seq);
+            let hash = digest::digest(&digest::SHA256, seed.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&hash.as_ref()[..16]);
+            let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+            attempts.push((id.hyphenated().to_string(), event.to_status));
+        } else if let Some(last) = attempts.last_mut() {
+            last.1 = event.to_status;
+        }
+    }
+    attempts
+}
+
+fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Option<Decision> {
+    let decided = matches!(
+        session.status,
+        Status::Approved
+            | Status::Declined
+            | Status::Failed
+            | Status::ResubmissionRequested
+            | Status::Review
+            | Status::Expired
+            | Status::Abandoned
+    );
+    if !decided {
+        return None;
+    }
+    let code = status_code(session.status)?;
+    let (reason_code, reason_text) = match &session.reason {
+        Some(r) if session.status != Status::Approved => {
+            let (number, text) = reason(r);
+            (number, Some(text))
+        }
+        _ => (None, None),
+    };
+    Some(Decision {
+        id: session.id.to_string(),
+        attempt_id: attempts(session, events).last().map(|a| a.0.clone()),
+        code,
+        status: status_word(session.status),
+        reason: reason_text,
+        reason_code,
+        decision_time: session.decided_at.map(time),
+        acceptance_time: time(session.created_at),
+        vendor_data: session.external_refs.vendor_data.clone(),
+        end_user_id: session.external_refs.end_user_id.clone(),
+        person: person_of(session),
+        document: document_of(session),
+        comments: Vec::new(),
+        additional_verified_data: json!({}),
+    })
+}
+
+/// The person as verified (the provider's claims), else as the partner sent it.
+fn person_of(session: &Session) -> Option<Value> {
+    let claims = session.result_claims.as_ref().map(|c| &c.0);
+    let claim = |name: &str| claims.and_then(|c| text(c.get(name)));
+    let applicant = session.applicant.as_ref();
+    let person = json!({
+        "firstName": claim("given_name").or_else(|| applicant.and_then(|a| a.first_name.clone())),
+        "lastName": claim("family_name").or_else(|| applicant.and_then(|a| a.last_name.clone())),
+        "idNumber": claim("personal_identity_number").or_else(|| applicant.and_then(|a| a.national_id.clone())),
+        "dateOfBirth": claim("birthdate").or_else(|| applicant.and_then(|a| a.date_of_birth.clone())),
+        "nationality": claim("nationality").or_else(|| claim("country")),
+    });
+    let any = person
+        .as_object()
+        .is_some_and(|p| p.values().any(|v| !v.is_null()));
+    any.then_some(person)
+}
+
+fn document_of(session: &Session) -> Option<Value> {
+    let document = session.applicant.as_ref()?.document.as_ref()?;
+    Some(json!({
+        "number": document.get("number"),
+        "type": document.get("type"),
+        "country": document.get("country"),
+    }))
+}
+
+#[utoipa::path(
+    patch, path = "/sessions/{id}", tag = "sessions",
+    request_body = UpdateSession,
+    params(
+        ("id" = String, Path, description = "The session id."),
+        ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the raw body with the shared secret."),
+    ),
+    responses(
+        (status = 200, description = "Submitted.", body = Object),
+        (status = 400, description = "1102 missing `verification.status`; 1303 only `submitted` is supported; 1304 not from this status.", body = VeriffFailure),
+        (status = 401, description = "Bad credentials or signature (1819 for the body).", body = VeriffFailure),
+        (status = 404, description = "No such session for this integration.", body = VeriffFailure),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn update_session(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let outcome = async {
+        let integration = authenticate(&state, &headers, Signed::Body(&body)).await?;
+        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let request: UpdateSession = serde_json::from_slice(&body).map_err(|_| {
+            VeriffError::bad_request(
+                "1102",
+                "Mandatory parameters are missing from the request: send {\"verification\": {\"status\": \"submitted\"}}.",
+            )
+        })?;
+        if request.verification.status != "submitted" {
+            return Err(VeriffError::bad_request(
+                "1303",
+                "Invalid status: only \"submitted\" can be set.",
+            ));
+        }
+        if !matches!(session.status, Status::Created | Status::Started) {
+            return Err(VeriffError::bad_request(
+                "1304",
+                format!(
+                    "Cannot transition to \"submitted\" status from \"{}\".",
+                    status_word(session.status)
+                ),
+            ));
+        }
+        let plan = |s: &Session| {
+            let mut steps = Vec::new();
+            if s.status == Status::Created {
+                steps.push((LifecycleEvent::Start, TransitionNote::default()));
+            }
+            steps.push((LifecycleEvent::Submit, TransitionNote::default()));
+            steps
+        };
+        let session = state
+            .transition_from(session, Actor::Partner, plan, |_| {})
+            .await?;
+        let body = json!({
+            "status": "success",
+            "verification": {
+                "id": session.id.to_string(),
+                "vendorData": session.external_refs.vendor_data,
+                "endUserId": session.external_refs.end_user_id,
+                "status": status_word(session.status),
+            }
+        });
+        Ok((integration, StatusCode::OK, body))
+    };
+    answer(outcome.await)
+}
+
+#[utoipa::path(
+    delete, path = "/sessions/{id}", tag = "sessions",
+    params(
+        ("id" = String, Path, description = "The session id."),
+        ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the session id with the shared secret."),
+    ),
+    responses(
+        (status = 200, description = "Deleted: the session is cancelled and no longer found.", body = Object),
+        (status = 400, description = "1304: a decided session cannot be deleted.", body = VeriffFailure),
+        (status = 401, description = "Bad credentials or signature.", body = VeriffFailure),
+        (status = 404, description = "No such session for this integration.", body = VeriffFailure),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn delete_session(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = async {
+        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
+        let session = session(&state, &integration, parse_id(&id)?).await?;
+        state
+            .cancel_session(&integration.partner, session.id)
+            .await?;
+        let body = json!({ "status": "success", "verification": { "id": session.id.to_string() } });
+        Ok((integration, StatusCode::OK, body))
+    };
+    answer(outcome.await)
+}
+
+#[utoipa::path(
+    get, path = "/sessions/{id}/attempts", tag = "sessions",
+    params(
+        ("id" = String, Path, description = "The session id."),
+        ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the session id with the shared secret."),
+    ),
+    responses(
+        (status = 200, description = "The session's attempts, oldest first.", body = Object),
+        (status = 401, description = "Bad credentials or signature.", body = VeriffFailure),
+        (status = 404, description = "No such session for this integration.", body = VeriffFailure),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn session_attempts(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = async {
+        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
+        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let events = state.timeline(session.id).await?;
+        let verifications: Vec<Value> = attempts(&session, &events)
+            .into_iter()
+            .map(|(attempt, status)| json!({ "id": attempt, "status": status_word(status) }))
+            .collect();
+        let body = json!({ "status": "success", "verifications": verifications });
+        Ok((integration, StatusCode::OK, body))
+    };
+    answer(outcome.await)
+}
+
+#[utoipa::path(
+    get, path = "/sessions/{id}/person", tag = "sessions",
+    params(
+        ("id" = String, Path, description = "The session id."),
+        ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the session id with the shared secret."),
+    ),
+    responses(
+        (status = 200, description = "The person: as verified once decided, as sent before.", body = Object),
+        (status = 401, description = "Bad credentials or signature.", body = VeriffFailure),
+        (status = 404, description = "No such session for this integration.", body = VeriffFailure),
+    ),
+    security(("auth_client" = []))
+)]
+pub async fn session_person(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let outcome = async {
+        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
+        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let mut person = person_of(&session).unwrap_or_else(|| json!({}));
+        if let Some(p) = person.as_object_mut() {
+            p.insert("id".into(), Value::String(session.id.to_string()));
+        }
+        let body = json!({ "status": "success", "person": person });
+        Ok((integration, StatusCode::OK, body))
+    };
+    answer(outcome.await)
+}
+
+/// Any path this dialect does not serve.
+pub async fn not_found() -> Response {
+    VeriffError::new(StatusCode::NOT_FOUND, "404", "No such endpoint.").into_response()
+}

@@ -1,0 +1,490 @@
+//! The Veriff dialect at `/v1`, driven the way Veriff's documentation says a client calls it:
+//! the seed's sample requests, `X-AUTH-CLIENT` and `X-HMAC-SIGNATURE` computed here with the
+//! integration's shared secret (not with idgate's code), and every documented error code.
+
+use idgate_testkit as common;
+
+use aws_lc_rs::hmac;
+use common::{Partner, TestApp, text};
+use idgate_core::{Actor, SessionId, Tier};
+use idgate_hub::service::partners::PartnerChange;
+use idgate_providers::Decision;
+use idgate_providers::sandbox::SandboxChoice;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const RETURN: &str = "https://partner.example.com/verification/done";
+
+fn sign(secret: &str, bytes: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    hex::encode(hmac::sign(&key, bytes).as_ref())
+}
+
+/// One call as a Veriff client makes it: the API key always, the signature of `signed`
+/// when given.
+async fn call(
+    app: &TestApp,
+    p: &Partner,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    signed: Option<&[u8]>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, app.url(&format!("/v1{path}")))
+        .header("X-AUTH-CLIENT", &p.veriff_key);
+    if let Some(bytes) = signed {
+        request = request.header("X-HMAC-SIGNATURE", sign(&p.veriff_secret, bytes));
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    request.send().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The answer, after checking its signature as a Veriff client would.
+async fn verified(p: &Partner, r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (client, signature) = (header("x-auth-client"), header("x-hmac-signature"));
+    let bytes = r.bytes().await.unwrap_or_default();
+    assert_eq!(
+        client,
+        p.veriff_key,
+        "the answer names the integration: {status} {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(
+        signature,
+        sign(&p.veriff_secret, &bytes),
+        "the answer is signed with the shared secret"
+    );
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn failure(r: reqwest::Response) -> (u16, String, Value) {
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(body["status"], "fail", "{body}");
+    (status, text(&body, "code"), body)
+}
+
+async fn create(app: &TestApp, p: &Partner, body: Value) -> Value {
+    let r = call(app, p, Method::POST, "/sessions", Some(&body), None).await;
+    let (status, created) = verified(p, r).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+fn seed_expanded() -> Value {
+    json!({
+        "verification": {
+            "callback": RETURN,
+            "person": {"firstName": "John", "lastName": "Smith", "idNumber": "123456789", "gender": "M"},
+            "document": {"number": "B01234567", "type": "PASSPORT", "country": "EE"},
+            "address": {"fullAddress": "Lorem Ipsum 30, 13612 Tallinn, Estonia"},
+            "vendorData": "11111111",
+            "endUserId": "fa820aba-019f-455a-ae81-cfca8075bc3f",
+            "consents": [{"type": "ine", "approved": true}],
+            "lang": "et"
+        }
+    })
+}
+
+#[tokio::test]
+async fn the_documented_samples_create_sessions_in_the_documented_shape() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    // Minimum sample: an empty verification object, the API key only.
+    let minimal = create(&app, &p, json!({"verification": {}})).await;
+    assert_eq!(minimal["status"], "success");
+    let v = &minimal["verification"];
+    assert_eq!(v["status"], "created");
+    assert!(text(v, "url").starts_with(&app.url("/v/")), "{v}");
+    assert_eq!(v["host"], json!(app.base));
+    assert!(text(v, "url").ends_with(&text(v, "sessionToken")));
+    assert!(text(v, "id").parse::<uuid::Uuid>().is_ok());
+    assert!(v["vendorData"].is_null() && v["endUserId"].is_null());
+
+    // Expanded sample, signed (optional on create, checked when sent).
+    let body = seed_expanded();
+    let bytes = body.to_string();
+    let r = call(
+        &app,
+        &p,
+        Method::POST,
+        "/sessions",
+        Some(&body),
+        Some(bytes.as_bytes()),
+    )
+    .await;
+    let (status, expanded) = verified(&p, r).await;
+    assert_eq!(status, 201, "{expanded}");
+    let v = &expanded["verification"];
+    assert_eq!(v["vendorData"], "11111111");
+    assert_eq!(v["endUserId"], "fa820aba-019f-455a-ae81-cfca8075bc3f");
+
+    // The person and document sent are kept (sealed) and read back.
+    let id = text(v, "id");
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/sessions/{id}/person"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    let (status, person) = verified(&p, r).await;
+    assert_eq!(status, 200, "{person}");
+    assert_eq!(person["person"]["firstName"], "John");
+    assert_eq!(person["person"]["idNumber"], "123456789");
+    let session: SessionId = id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let stored = app
+        .hub
+        .session(session)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let applicant = stored.applicant.unwrap_or_default();
+    assert_eq!(
+        applicant.other.get("person.gender").map(String::as_str),
+        Some("M")
+    );
+    assert_eq!(stored.return_url.as_deref(), Some(RETURN));
+}
+
+#[tokio::test]
+async fn every_documented_authentication_code() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let id = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let decision = app.url(&format!("/v1/sessions/{id}/decision"));
+    let get = |headers: Vec<(&'static str, String)>| {
+        let mut r = app.client.get(&decision);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        async move { failure(r.send().await.unwrap_or_else(|e| panic!("{e}"))).await }
+    };
+    let good_signature = sign(&p.veriff_secret, id.as_bytes());
+    for (headers, code) in [
+        (vec![("X-HMAC-SIGNATURE", good_signature.clone())], "1801"),
+        (vec![("X-AUTH-CLIENT", "not-a-uuid".to_owned())], "1802"),
+        (
+            vec![(
+                "X-AUTH-CLIENT",
+                "00000000-0000-4000-8000-000000000000".to_owned(),
+            )],
+            "1803",
+        ),
+        (vec![("X-AUTH-CLIENT", p.veriff_key.clone())], "1812"),
+        (
+            vec![
+                ("X-AUTH-CLIENT", p.veriff_key.clone()),
+                ("X-HMAC-SIGNATURE", "zz".to_owned()),
+            ],
+            "1812",
+        ),
+        (
+            vec![
+                ("X-AUTH-CLIENT", p.veriff_key.clone()),
+                ("X-HMAC-SIGNATURE", sign(&p.veriff_secret, b"another id")),
+            ],
+            "1818",
+        ),
+        (
+            vec![
+                ("X-AUTH-CLIENT", p.veriff_key.clone()),
+                ("X-HMAC-SIGNATURE", sign("not the secret", id.as_bytes())),
+            ],
+            "1818",
+        ),
+    ] {
+        let (status, got, body) = get(headers).await;
+        assert_eq!((status, got.as_str()), (401, code), "{body}");
+    }
+    // A body signed wrongly: 1819 on POST (when sent) and PATCH.
+    let body = json!({"verification": {"status": "submitted"}});
+    let r = app
+        .client
+        .patch(app.url(&format!("/v1/sessions/{id}")))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .header("X-HMAC-SIGNATURE", sign(&p.veriff_secret, b"{}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, code, _) = failure(r).await;
+    assert_eq!((status, code.as_str()), (401, "1819"));
+    let r = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .header("X-HMAC-SIGNATURE", sign(&p.veriff_secret, b"{}"))
+        .header("content-type", "application/json")
+        .body(json!({"verification": {}}).to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, code, _) = failure(r).await;
+    assert_eq!((status, code.as_str()), (401, "1819"));
+    // Signed right, in upper-case hex too: accepted.
+    let r = app
+        .client
+        .get(&decision)
+        .header("X-AUTH-CLIENT", p.veriff_key.to_uppercase())
+        .header("X-HMAC-SIGNATURE", good_signature.to_uppercase())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn documented_request_errors() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    for (body, code) in [
+        (json!({}), "1102"),
+        (json!({"verification": "x"}), "1102"),
+        (
+            json!({"verification": {"vendorData": "x".repeat(1001)}}),
+            "1500",
+        ),
+        (json!({"verification": {"vendorData": 42}}), "1501"),
+        (json!({"verification": {"person": "John"}}), "1104"),
+        (
+            json!({"verification": {"callback": "https://elsewhere.example.com/x"}}),
+            "1104",
+        ),
+        (
+            json!({"verification": {"callback": "http://partner.example.com/verification/done"}}),
+            "1302",
+        ),
+    ] {
+        let r = call(&app, &p, Method::POST, "/sessions", Some(&body), None).await;
+        let (status, got, answer) = failure(r).await;
+        assert_eq!((status, got.as_str()), (400, code), "{body} → {answer}");
+    }
+    let r = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, code, _) = failure(r).await;
+    assert_eq!((status, code.as_str()), (400, "1104"));
+}
+
+#[tokio::test]
+async fn the_decision_is_null_until_decided_then_veriffs_codes() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let decide = async |body: Value, choice: SandboxChoice<'_>| {
+        let id = text(&create(&app, &p, body).await["verification"], "id");
+        let r = call(
+            &app,
+            &p,
+            Method::GET,
+            &format!("/sessions/{id}/decision"),
+            None,
+            Some(id.as_bytes()),
+        )
+        .await;
+        let (status, before) = verified(&p, r).await;
+        assert_eq!(status, 200);
+        assert_eq!(before, json!({"status": "success", "verification": null}));
+        let session = app
+            .hub
+            .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        app.hub
+            .sandbox_decide(session, choice, Actor::Provider)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = call(
+            &app,
+            &p,
+            Method::GET,
+            &format!("/sessions/{id}/decision"),
+            None,
+            Some(id.as_bytes()),
+        )
+        .await;
+        let (status, after) = verified(&p, r).await;
+        assert_eq!(status, 200);
+        (id, after["verification"].clone())
+    };
+    let (id, approved) = decide(seed_expanded(), SandboxChoice::new(Decision::Approved)).await;
+    assert_eq!(approved["id"], json!(id));
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["code"], 9001);
+    assert!(approved["reason"].is_null() && approved["reasonCode"].is_null());
+    assert_eq!(approved["vendorData"], "11111111");
+    assert_eq!(
+        approved["endUserId"],
+        "fa820aba-019f-455a-ae81-cfca8075bc3f"
+    );
+    assert!(approved["decisionTime"].is_string() && approved["acceptanceTime"].is_string());
+    assert!(text(&approved, "attemptId").parse::<uuid::Uuid>().is_ok());
+    assert!(approved["person"]["firstName"].is_string(), "{approved}");
+    assert_eq!(approved["document"]["number"], "B01234567");
+
+    let mut declined_choice = SandboxChoice::new(Decision::Declined);
+    declined_choice.reason = Some("face_mismatch");
+    let (_, declined) = decide(json!({"verification": {}}), declined_choice).await;
+    assert_eq!(
+        (
+            declined["status"].clone(),
+            declined["code"].clone(),
+            declined["reasonCode"].clone()
+        ),
+        (json!("declined"), json!(9102), json!(103))
+    );
+    let mut resubmit = SandboxChoice::new(Decision::ResubmissionRequested);
+    resubmit.reason = Some("document_expired");
+    let (_, again) = decide(json!({"verification": {}}), resubmit).await;
+    assert_eq!(
+        (
+            again["status"].clone(),
+            again["code"].clone(),
+            again["reasonCode"].clone()
+        ),
+        (json!("resubmission_requested"), json!(9103), json!(207))
+    );
+}
+
+#[tokio::test]
+async fn submit_delete_attempts_and_scoping() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let id = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let patch = async |status: &str| {
+        let body = json!({"verification": {"status": status}});
+        let bytes = body.to_string();
+        call(
+            &app,
+            &p,
+            Method::PATCH,
+            &format!("/sessions/{id}"),
+            Some(&body),
+            Some(bytes.as_bytes()),
+        )
+        .await
+    };
+    let (status, _, _) = failure(patch("approved").await).await;
+    assert_eq!(status, 400);
+    let (status, submitted) = verified(&p, patch("submitted").await).await;
+    assert_eq!(status, 200, "{submitted}");
+    assert_eq!(submitted["verification"]["status"], "submitted");
+    let (status, code, _) = failure(patch("submitted").await).await;
+    assert_eq!((status, code.as_str()), (400, "1304"));
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/sessions/{id}/attempts"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    let (status, attempts) = verified(&p, r).await;
+    assert_eq!(status, 200);
+    assert_eq!(attempts["verifications"].as_array().map(Vec::len), Some(1));
+    assert_eq!(attempts["verifications"][0]["status"], "submitted");
+
+    // Another integration cannot see it.
+    let q = app.partner_with_return_url("B", RETURN).await;
+    let r = call(
+        &app,
+        &q,
+        Method::GET,
+        &format!("/sessions/{id}/decision"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    let (status, code, _) = failure(r).await;
+    assert_eq!((status, code.as_str()), (404, "404"));
+
+    // Deleted: gone afterwards.
+    let other = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let r = call(
+        &app,
+        &p,
+        Method::DELETE,
+        &format!("/sessions/{other}"),
+        None,
+        Some(other.as_bytes()),
+    )
+    .await;
+    let (status, _) = verified(&p, r).await;
+    assert_eq!(status, 200);
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/sessions/{other}/decision"),
+        None,
+        Some(other.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_integrations_creation_cap_answers_429_in_veriffs_shape() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let change = PartnerChange {
+        tier: Some(Tier::Custom),
+        session_cap: Some(Some(1)),
+        ..PartnerChange::default()
+    };
+    app.hub
+        .update_partner(p.id.parse().unwrap_or_else(|e| panic!("{e}")), change)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second >= 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+    create(&app, &p, json!({"verification": {}})).await;
+    let r = call(
+        &app,
+        &p,
+        Method::POST,
+        "/sessions",
+        Some(&json!({"verification": {}})),
+        None,
+    )
+    .await;
+    assert!(r.headers().contains_key("retry-after"));
+    let (status, code, _) = failure(r).await;
+    assert_eq!((status, code.as_str()), (429, "429"));
+}
