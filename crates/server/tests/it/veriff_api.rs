@@ -413,7 +413,8 @@ async fn submit_delete_attempts_and_scoping() {
     let (status, attempts) = verified(&p, r).await;
     assert_eq!(status, 200);
     assert_eq!(attempts["verifications"].as_array().map(Vec::len), Some(1));
-    assert_eq!(attempts["verifications"][0]["status"], "submitted");
+    // The sandbox decided the submitted session at once (no document number: approved).
+    assert_eq!(attempts["verifications"][0]["status"], "approved");
 
     // Another integration cannot see it.
     let q = app.partner_with_return_url("B", RETURN).await;
@@ -487,4 +488,55 @@ async fn the_integrations_creation_cap_answers_429_in_veriffs_shape() {
     assert!(r.headers().contains_key("retry-after"));
     let (status, code, _) = failure(r).await;
     assert_eq!((status, code.as_str()), (429, "429"));
+}
+
+/// An API-only integration runs end to end on the sandbox: a session submitted through the API
+/// is decided by the documented rules (the document number's last four digits).
+#[tokio::test]
+async fn a_session_submitted_through_the_api_is_decided_by_the_sandbox_rules() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    for (number, status, code, reason_code) in [
+        ("B01234567", "approved", 9001, Value::Null),
+        ("B01230001", "declined", 9102, json!(103)),
+        ("B01230002", "resubmission_requested", 9103, json!(207)),
+        ("B01230003", "review", 9121, Value::Null),
+    ] {
+        let body = json!({"verification": {"document": {"number": number, "type": "PASSPORT", "country": "EE"}}});
+        let id = text(&create(&app, &p, body).await["verification"], "id");
+        let patch = json!({"verification": {"status": "submitted"}});
+        let bytes = patch.to_string();
+        let r = call(
+            &app,
+            &p,
+            Method::PATCH,
+            &format!("/sessions/{id}"),
+            Some(&patch),
+            Some(bytes.as_bytes()),
+        )
+        .await;
+        let (s, answer) = verified(&p, r).await;
+        assert_eq!(s, 200, "{answer}");
+        assert_eq!(answer["verification"]["status"], "submitted");
+        let r = call(
+            &app,
+            &p,
+            Method::GET,
+            &format!("/sessions/{id}/decision"),
+            None,
+            Some(id.as_bytes()),
+        )
+        .await;
+        let (_, decision) = verified(&p, r).await;
+        let v = &decision["verification"];
+        assert_eq!(
+            (
+                v["status"].clone(),
+                v["code"].clone(),
+                v["reasonCode"].clone()
+            ),
+            (json!(status), json!(code), reason_code),
+            "{number}: {decision}"
+        );
+    }
 }
