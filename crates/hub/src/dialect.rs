@@ -37,6 +37,12 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// How many resubmission requests a session of this dialect may have; the next one is a
+    /// decline (`resubmission_limit`) instead. `None`: no cap.
+    fn resubmission_cap(&self) -> Option<usize> {
+        None
+    }
+
     /// The credentials this dialect's partners authenticate with, if idgate issues them.
     fn credentials(&self) -> Option<&dyn CredentialScheme> {
         None

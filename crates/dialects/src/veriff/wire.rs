@@ -25,6 +25,11 @@ impl DialectWire for VeriffWire {
     fn credentials(&self) -> Option<&dyn CredentialScheme> {
         Some(&VeriffCredentials)
     }
+
+    /// Veriff allows 9 resubmissions; the 10th request is declined with code 539.
+    fn resubmission_cap(&self) -> Option<usize> {
+        Some(9)
+    }
 }
 
 /// Veriff's word for a status. A technical failure is a decline (Veriff has no other final

@@ -334,6 +334,14 @@ impl Hub {
         outcome: &ProviderOutcome,
         actor: Actor,
     ) -> ServiceResult<Session> {
+        let capped;
+        let outcome = match self.over_resubmission_cap(&current, outcome).await? {
+            Some(declined) => {
+                capped = declined;
+                &capped
+            }
+            None => outcome,
+        };
         let plan = |s: &Session| outcome_plan(s.status, &assured(s, outcome));
         let prepare = |s: &mut Session| {
             if s.status.is_terminal() {
@@ -361,6 +369,35 @@ impl Hub {
             }
         };
         self.transition_from(current, actor, plan, prepare).await
+    }
+
+    /// A resubmission request past the dialect's cap, turned into the decline it becomes
+    /// (`resubmission_limit`); `None` when the outcome stands.
+    async fn over_resubmission_cap(
+        &self,
+        session: &Session,
+        outcome: &ProviderOutcome,
+    ) -> ServiceResult<Option<ProviderOutcome>> {
+        if outcome.decision != idgate_providers::Decision::ResubmissionRequested {
+            return Ok(None);
+        }
+        let Some(cap) = self.dialects.wire(session.dialect).resubmission_cap() else {
+            return Ok(None);
+        };
+        let requested = self
+            .store
+            .session_events(session.id)
+            .await?
+            .iter()
+            .filter(|e| e.to_status == Status::ResubmissionRequested)
+            .count();
+        if requested < cap {
+            return Ok(None);
+        }
+        let mut declined = outcome.clone();
+        declined.decision = idgate_providers::Decision::Declined;
+        declined.reason = Some("resubmission_limit".to_owned());
+        Ok(Some(declined))
     }
 
     /// A sandbox session decided by a tester's choice (simulator pages, test-helper APIs).

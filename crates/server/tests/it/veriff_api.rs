@@ -540,3 +540,67 @@ async fn a_session_submitted_through_the_api_is_decided_by_the_sandbox_rules() {
         );
     }
 }
+
+/// Veriff allows nine resubmissions; the tenth request declines the session with code 539.
+#[tokio::test]
+async fn the_tenth_resubmission_request_is_a_decline_539() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let id = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let session_id: SessionId = id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        // The user goes back in (a new attempt), then the provider asks again.
+        let session = app
+            .hub
+            .transition(
+                session_id,
+                Actor::EndUser,
+                |s: &idgate_core::Session| {
+                    if s.status == idgate_core::Status::ResubmissionRequested {
+                        vec![(
+                            idgate_core::LifecycleEvent::Start,
+                            idgate_core::TransitionNote::default(),
+                        )]
+                    } else {
+                        Vec::new()
+                    }
+                },
+                |_| {},
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let decided = app
+            .hub
+            .sandbox_decide(
+                session,
+                SandboxChoice::new(Decision::ResubmissionRequested),
+                Actor::Provider,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        statuses.push(decided.status);
+    }
+    assert!(
+        statuses[..9]
+            .iter()
+            .all(|s| *s == idgate_core::Status::ResubmissionRequested),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[9], idgate_core::Status::Declined);
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/sessions/{id}/decision"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    let (_, decision) = verified(&p, r).await;
+    assert_eq!(decision["verification"]["code"], 9102);
+    assert_eq!(decision["verification"]["reasonCode"], 539);
+}
