@@ -76,6 +76,10 @@ enum WebhookCommand {
         /// Add an Ed25519 (v1a) signature beside the HMAC one.
         #[arg(long)]
         ed25519: bool,
+        /// Also sign deliveries as this Veriff integration of the partner (its credential id):
+        /// Veriff's X-AUTH-CLIENT and X-HMAC-SIGNATURE.
+        #[arg(long)]
+        integration: Option<String>,
     },
     /// List endpoints.
     List {
@@ -777,6 +781,7 @@ fn endpoint_json(e: &WebhookEndpoint) -> Value {
         "enabled": e.enabled,
         "include_claims": e.include_claims,
         "sign_ed25519": e.sign_ed25519,
+        "integration_id": e.signing_credential.map(|c| c.to_string()),
         "failing_since": e.failing_since,
         "disabled_reason": e.disabled_reason,
         "secrets": e.secrets.iter().map(|s| json!({"id": s.id, "created_at": s.created_at, "expires_at": s.expires_at})).collect::<Vec<_>>(),
@@ -823,7 +828,17 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
             events,
             include_claims,
             ed25519,
+            integration,
         } => {
+            let signing_credential = integration
+                .map(|id| {
+                    id.parse::<CredentialId>().map_err(|_| {
+                        anyhow::anyhow!(
+                            "{id:?} is not a credential id; see `idgate partner credential list`"
+                        )
+                    })
+                })
+                .transpose()?;
             let partner_id: PartnerId = partner.parse().map_err(|_| {
                 anyhow::anyhow!("{partner:?} is not a partner id; see `idgate partner list`")
             })?;
@@ -841,6 +856,7 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 event_types: events,
                 include_claims,
                 sign_ed25519: ed25519,
+                signing_credential,
             };
             let (endpoint, secret) = hub.add_webhook_endpoint(partner_id, new).await?;
             let mut value = endpoint_json(&endpoint);

@@ -138,6 +138,9 @@ pub struct WebhookEndpoint {
     /// Set for an endpoint that serves one verification only (a per-verification webhook
     /// URL); such endpoints receive that session's events and nothing else.
     pub session_id: Option<SessionId>,
+    /// Deliveries here also carry the signature of this credential of the partner (a Veriff
+    /// integration signs with its API key and shared secret), in its dialect's headers.
+    pub signing_credential: Option<crate::CredentialId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -407,6 +410,7 @@ mod tests {
             failing_since: None,
             disabled_reason: None,
             session_id: None,
+            signing_credential: None,
             created_at: now,
             updated_at: now,
         }

@@ -37,6 +37,27 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// Whether a session event reaching `status` is sent to webhooks at all (some vendors
+    /// never report some statuses, e.g. Veriff's `created`).
+    fn notifies(&self, _status: Status) -> bool {
+        true
+    }
+
+    /// Whether an endpoint may sign as one of this dialect's credentials.
+    fn signs_webhooks(&self) -> bool {
+        false
+    }
+
+    /// The headers that sign a delivery `body` as `credential` (the vendor's own webhook
+    /// signature, for an endpoint that signs as that integration).
+    fn credential_signature_headers(
+        &self,
+        _body: &[u8],
+        _credential: &idgate_core::Credential,
+    ) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// How many resubmission requests a session of this dialect may have; the next one is a
     /// decline (`resubmission_limit`) instead. `None`: no cap.
     fn resubmission_cap(&self) -> Option<usize> {

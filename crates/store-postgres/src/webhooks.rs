@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::webhook::AUTO_DISABLED;
 use idgate_core::{
-    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
+    CredentialId, Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId,
+    EndpointSecret, EventId, PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::{
     DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, rules,
@@ -68,6 +68,8 @@ fn endpoint_at(row: &PgRow, prefix: &str, keys: &KeyRing) -> StoreResult<Webhook
         failing_since: at(row, prefix, "failing_since")?,
         disabled_reason: at(row, prefix, "disabled_reason")?,
         session_id: at::<Option<Uuid>>(row, prefix, "session_id")?.map(SessionId),
+        signing_credential: at::<Option<Uuid>>(row, prefix, "signing_credential")?
+            .map(CredentialId),
         created_at: at(row, prefix, "created_at")?,
         updated_at: at(row, prefix, "updated_at")?,
     })
@@ -245,8 +247,9 @@ pub(crate) async fn insert_endpoint(
     sqlx::query(
         "INSERT INTO webhook_endpoints
          (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
-          secrets, failing_since, disabled_reason, created_at, updated_at, session_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+          secrets, failing_since, disabled_reason, created_at, updated_at, session_id,
+          signing_credential)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(e.id.0)
     .bind(e.partner_id.0)
@@ -261,6 +264,7 @@ pub(crate) async fn insert_endpoint(
     .bind(e.created_at)
     .bind(e.updated_at)
     .bind(e.session_id.map(|s| s.0))
+    .bind(e.signing_credential.map(|c| c.0))
     .execute(c)
     .await?;
     Ok(())
@@ -286,7 +290,8 @@ impl WebhookStore for PgStore {
                 sqlx::query(
                     "UPDATE webhook_endpoints SET url = $2, event_types = $3, enabled = $4,
                          include_claims = $5, sign_ed25519 = $6, secrets = $7,
-                         failing_since = $8, disabled_reason = $9, updated_at = $10
+                         failing_since = $8, disabled_reason = $9, updated_at = $10,
+                         signing_credential = $11
                      WHERE id = $1",
                 )
                 .bind(e.id.0)
@@ -299,6 +304,7 @@ impl WebhookStore for PgStore {
                 .bind(e.failing_since)
                 .bind(&e.disabled_reason)
                 .bind(e.updated_at)
+                .bind(e.signing_credential.map(|c| c.0))
                 .execute(&self.pool)
             })
             .await
@@ -433,6 +439,7 @@ impl WebhookStore for PgStore {
                     "e.include_claims AS e_include_claims, e.sign_ed25519 AS e_sign_ed25519, ",
                     "e.secrets AS e_secrets, e.failing_since AS e_failing_since, ",
                     "e.disabled_reason AS e_disabled_reason, e.session_id AS e_session_id, ",
+                    "e.signing_credential AS e_signing_credential, ",
                     "e.created_at AS e_created_at, e.updated_at AS e_updated_at
                      FROM claimed d
                      JOIN webhook_events v ON v.id = d.event_id

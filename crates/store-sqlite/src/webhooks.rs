@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::webhook::AUTO_DISABLED;
 use idgate_core::{
-    Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
-    PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
+    CredentialId, Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId,
+    EndpointSecret, EventId, PartnerId, SessionId, WebhookEndpoint, WebhookEvent,
 };
 use idgate_store::{
     DeliveryJob, EndpointHealth, KeyRing, Redeliver, StoreError, StoreResult, WebhookStore, rules,
@@ -42,6 +42,7 @@ fn endpoint(row: &Row<'_>, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
         failing_since: opt_at(row, "failing_since")?,
         disabled_reason: get(row, "disabled_reason")?,
         session_id: opt_uuid_col(row, "session_id")?.map(SessionId),
+        signing_credential: opt_uuid_col(row, "signing_credential")?.map(CredentialId),
         created_at: at(row, "created_at")?,
         updated_at: at(row, "updated_at")?,
     })
@@ -261,8 +262,8 @@ impl EndpointRow {
             "INSERT INTO webhook_endpoints
              (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
               secrets, failing_since, disabled_reason, created_at, updated_at,
-              session_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+              session_id, signing_credential)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 e.id.0.to_string(),
                 e.partner_id.0.to_string(),
@@ -276,7 +277,8 @@ impl EndpointRow {
                 e.disabled_reason,
                 micros(e.created_at),
                 micros(e.updated_at),
-                e.session_id.map(|s| s.0.to_string())
+                e.session_id.map(|s| s.0.to_string()),
+                e.signing_credential.map(|c| c.0.to_string())
             ],
         )
         .map_err(write_error("webhook endpoint"))?;
@@ -323,7 +325,8 @@ impl WebhookStore for SqliteStore {
                     c,
                     "UPDATE webhook_endpoints SET url = ?2, event_types = ?3, enabled = ?4,
                          include_claims = ?5, sign_ed25519 = ?6, secrets = ?7,
-                         failing_since = ?8, disabled_reason = ?9, updated_at = ?10
+                         failing_since = ?8, disabled_reason = ?9, updated_at = ?10,
+                         signing_credential = ?11
                      WHERE id = ?1",
                     params![
                         e.id.0.to_string(),
@@ -335,7 +338,8 @@ impl WebhookStore for SqliteStore {
                         secrets,
                         opt_micros(e.failing_since),
                         e.disabled_reason,
-                        micros(e.updated_at)
+                        micros(e.updated_at),
+                        e.signing_credential.map(|c| c.0.to_string())
                     ],
                 )
                 .map_err(backend)?;

@@ -590,6 +590,7 @@ fn webhook_endpoint(partner: &Partner, types: &[&str], enabled: bool) -> Webhook
         failing_since: None,
         disabled_reason: None,
         session_id: None,
+        signing_credential: None,
         created_at: t(0),
         updated_at: t(0),
     }

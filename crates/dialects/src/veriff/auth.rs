@@ -4,6 +4,7 @@
 //! needs the API key alone, as at Veriff (its browser SDK holds only the key); a signature
 //! sent there is checked all the same. Answers are signed the same way.
 
+use super::credentials::IntegrationKeys;
 use super::problem::VeriffError;
 use aws_lc_rs::hmac;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -86,11 +87,11 @@ pub async fn authenticate(
             "Integration with the API key was not found (vrf-integration-id names another integration).",
         ));
     }
-    let secret = credential.shared_secret.clone().ok_or_else(|| {
+    let keys = IntegrationKeys::of(&credential).ok_or_else(|| {
         tracing::error!(credential = %credential.id, "a Veriff credential has no shared secret");
         VeriffError::internal()
     })?;
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let key = hmac::Key::new(hmac::HMAC_SHA256, keys.shared_secret.as_bytes());
     let (payload, required, mismatch): (&[u8], bool, (&'static str, &'static str)) = match signed {
         Signed::Body(body) => (
             body,

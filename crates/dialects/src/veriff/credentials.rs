@@ -1,6 +1,30 @@
 //! Veriff integrations as idgate credentials: the API key (a UUID, sent as `X-AUTH-CLIENT`)
-//! finds the integration; the shared secret signs requests and responses (`X-HMAC-SIGNATURE`)
-//! and is kept sealed, since idgate must compute with it.
+//! finds the integration; the shared secret signs requests, answers and webhooks
+//! (`X-HMAC-SIGNATURE`). Both are kept sealed together, since idgate must compute with the
+//! secret and send the key in its webhooks (Veriff's key is not a secret: its browser SDK
+//! holds it).
+
+use serde::{Deserialize, Serialize};
+
+/// What the credential's sealed secret holds.
+#[derive(Serialize, Deserialize)]
+pub struct IntegrationKeys {
+    pub api_key: String,
+    pub shared_secret: String,
+}
+
+impl std::fmt::Debug for IntegrationKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationKeys").finish_non_exhaustive()
+    }
+}
+
+impl IntegrationKeys {
+    /// The keys of a stored credential, if it is a Veriff integration's.
+    pub fn of(credential: &idgate_core::Credential) -> Option<IntegrationKeys> {
+        serde_json::from_str(credential.shared_secret.as_deref()?).ok()
+    }
+}
 
 use idgate_core::CredentialKind;
 use idgate_hub::credentials::{CredentialScheme, IssuedSecrets, ShownSecret};
@@ -49,9 +73,13 @@ impl CredentialScheme for VeriffCredentials {
                     value: shared_secret.clone(),
                 },
             ],
-            lookup: api_key,
+            lookup: api_key.clone(),
             check: shared_secret.clone(),
-            shared_secret: Some(shared_secret),
+            shared_secret: serde_json::to_string(&IntegrationKeys {
+                api_key,
+                shared_secret,
+            })
+            .ok(),
         })
     }
 

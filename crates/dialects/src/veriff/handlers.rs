@@ -5,9 +5,8 @@ use super::dto::{
     CreateSession, Created, CreatedVerification, Decision, DecisionAnswer, UpdateSession,
 };
 use super::problem::{VeriffError, VeriffFailure};
-use super::wire::{reason, status_code, status_word};
+use super::wire::{attempt_uuid, reason, status_code, status_word};
 use crate::HubState;
-use aws_lc_rs::digest;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -237,17 +236,13 @@ pub async fn decision(
 }
 
 /// The attempt ids of a session: one per start (a resubmission starts a new attempt), each a
-/// UUID derived from the session and the start's sequence number.
+/// UUID derived from the session and the start's time (see [`attempt_uuid`]).
 fn attempts(session: &Session, events: &[idgate_core::SessionEvent]) -> Vec<(String, Status)> {
     let mut attempts: Vec<(String, Status)> = Vec::new();
     for event in events {
         if event.event == Some(LifecycleEvent::Start) {
-            let seed = format!("{}:{}", session.id, event.seq);
-            let hash = digest::digest(&digest::SHA256, seed.as_bytes());
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&hash.as_ref()[..16]);
-            let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
-            attempts.push((id.hyphenated().to_string(), event.to_status));
+            let id = attempt_uuid(session.id, event.at.timestamp_micros());
+            attempts.push((id, event.to_status));
         } else if let Some(last) = attempts.last_mut() {
             last.1 = event.to_status;
         }

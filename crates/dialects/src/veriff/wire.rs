@@ -5,10 +5,13 @@
 //! 9121, the decision endpoint's page gives `abandoned` 9121. idgate follows the status table
 //! (the page about codes), so 9121 means one thing: review.
 
-use super::credentials::VeriffCredentials;
-use idgate_core::{Dialect, Status};
+use super::credentials::{IntegrationKeys, VeriffCredentials};
+use aws_lc_rs::hmac;
+use idgate_core::{Credential, Dialect, EventId, Session, SessionEvent, Status};
 use idgate_hub::DialectWire;
 use idgate_hub::credentials::CredentialScheme;
+use idgate_hub::dialect::webhook_timestamp;
+use serde_json::{Value, json};
 
 #[derive(Debug)]
 pub struct VeriffWire;
@@ -24,6 +27,83 @@ impl DialectWire for VeriffWire {
 
     fn credentials(&self) -> Option<&dyn CredentialScheme> {
         Some(&VeriffCredentials)
+    }
+
+    /// Veriff reports started, submitted and decisions; never `created`, and a deleted
+    /// session is gone.
+    fn notifies(&self, status: Status) -> bool {
+        !matches!(status, Status::Created | Status::Cancelled)
+    }
+
+    fn signs_webhooks(&self) -> bool {
+        true
+    }
+
+    /// `X-AUTH-CLIENT` (the integration's API key) and `X-HMAC-SIGNATURE` (hex HMAC-SHA256 of
+    /// the body with its shared secret), as Veriff signs its webhooks.
+    fn credential_signature_headers(
+        &self,
+        body: &[u8],
+        credential: &Credential,
+    ) -> Vec<(&'static str, String)> {
+        let Some(keys) = IntegrationKeys::of(credential) else {
+            return Vec::new();
+        };
+        let key = hmac::Key::new(hmac::HMAC_SHA256, keys.shared_secret.as_bytes());
+        let signature = hex::encode(hmac::sign(&key, body).as_ref());
+        vec![
+            ("x-auth-client", keys.api_key.clone()),
+            ("x-hmac-signature", signature.clone()),
+            ("vrf-auth-client", keys.api_key),
+            ("vrf-hmac-signature", signature),
+        ]
+    }
+
+    /// Veriff's event webhook for `started` and `submitted`, its decision webhook for the
+    /// rest. Person and document data are not in the stored event (no personal data waits in
+    /// the outbox): read them from the decision endpoint.
+    fn webhook_payload(&self, _id: EventId, session: &Session, event: &SessionEvent) -> Value {
+        let status = event.to_status;
+        let code = status_code(status);
+        let attempt = attempt_id(session, event);
+        if matches!(status, Status::Started | Status::Submitted) {
+            return json!({
+                "id": session.id.to_string(),
+                "attemptId": attempt,
+                "feature": "selfid",
+                "code": code,
+                "action": status_word(status),
+                "vendorData": session.external_refs.vendor_data,
+                "endUserId": session.external_refs.end_user_id,
+            });
+        }
+        let (reason_code, reason_text) = match (&event.reason, status) {
+            (Some(r), s) if s != Status::Approved => {
+                let (number, text) = reason(r);
+                (number, Some(text))
+            }
+            _ => (None, None),
+        };
+        json!({
+            "status": "success",
+            "verification": {
+                "id": session.id.to_string(),
+                "attemptId": attempt,
+                "vendorData": session.external_refs.vendor_data,
+                "endUserId": session.external_refs.end_user_id,
+                "status": status_word(status),
+                "code": code,
+                "reason": reason_text,
+                "reasonCode": reason_code,
+                "decisionTime": webhook_timestamp(event.at),
+                "acceptanceTime": webhook_timestamp(session.created_at),
+                "person": null,
+                "document": null,
+                "comments": [],
+                "additionalVerifiedData": {},
+            },
+            "technicalData": { "ip": null },
+        })
     }
 
     /// Veriff allows 9 resubmissions; the 10th request is declined with code 539.
@@ -85,4 +165,24 @@ pub fn reason(code: &str) -> (Option<u32>, String) {
         Some((number, text)) => (Some(number), text.to_owned()),
         None => (None, code.replace('_', " ")),
     }
+}
+
+/// The attempt a session's events belong to: the one its latest start began.
+pub fn attempt_id(session: &Session, _event: &SessionEvent) -> Option<String> {
+    session
+        .started_at
+        .map(|at| attempt_uuid(session.id, at.timestamp_micros()))
+}
+
+/// A stable UUID for the attempt begun at `started_micros` (the start's time, as stored) in
+/// session `id`: the same from the session record and from its timeline.
+pub fn attempt_uuid(id: idgate_core::SessionId, started_micros: i64) -> String {
+    let seed = format!("{id}:{started_micros}");
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, seed.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_ref()[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }

@@ -40,6 +40,9 @@ pub struct Endpoint {
     /// Why the endpoint is disabled.
     #[schema(nullable)]
     pub disabled_reason: Option<String>,
+    /// The integration deliveries are also signed as (Veriff's headers).
+    #[schema(nullable)]
+    pub integration_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -64,6 +67,7 @@ impl From<&WebhookEndpoint> for Endpoint {
                 .collect(),
             failing_since: e.failing_since.map(ts),
             disabled_reason: e.disabled_reason.clone(),
+            integration_id: e.signing_credential.map(|c| c.to_string()),
             created_at: ts(e.created_at),
             updated_at: ts(e.updated_at),
         }
@@ -96,6 +100,11 @@ pub struct CreateEndpoint {
     pub include_claims: bool,
     #[serde(default)]
     pub sign_ed25519: bool,
+    /// Also sign every delivery as this Veriff integration of yours (its credential id), with
+    /// Veriff's `X-AUTH-CLIENT` and `X-HMAC-SIGNATURE`, so a receiver written for Veriff's
+    /// webhooks verifies them unchanged.
+    #[serde(default)]
+    pub integration_id: Option<String>,
 }
 
 /// Body of `PATCH /webhook-endpoints/{id}`; omitted fields stay as they are.

@@ -100,6 +100,21 @@ pub async fn create_endpoint<P: PartnerScope, E: DialectError>(
         return Err(RequestError::Validation(errors).into());
     }
     let request: CreateEndpoint = decode(body)?;
+    let signing_credential = match request.integration_id.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<idgate_core::CredentialId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let mut errors = FieldErrors::new();
+                add_field_error(
+                    &mut errors,
+                    "integration_id",
+                    "must be a credential id (see `idgate partner credential list`)",
+                );
+                return Err(RequestError::Validation(errors).into());
+            }
+        },
+    };
     let (endpoint, secret) = state
         .add_webhook_endpoint(
             partner.partner().id,
@@ -108,6 +123,7 @@ pub async fn create_endpoint<P: PartnerScope, E: DialectError>(
                 event_types: request.events,
                 include_claims: request.include_claims,
                 sign_ed25519: request.sign_ed25519,
+                signing_credential,
             },
         )
         .await?;

@@ -268,6 +268,9 @@ async fn send(hub: &Hub, job: &DeliveryJob, at: DateTime<Utc>) -> Attempted {
             request = request.header(name, value);
         }
     }
+    for (name, value) in hub.integration_signature(&job.endpoint, &body).await {
+        request = request.header(name, value);
+    }
     let sent = request.body(body).send().await;
     let mut response = match sent {
         Ok(r) => r,

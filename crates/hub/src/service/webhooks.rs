@@ -20,6 +20,9 @@ pub struct NewEndpoint {
     pub event_types: Vec<String>,
     pub include_claims: bool,
     pub sign_ed25519: bool,
+    /// Sign deliveries as this integration of the partner too (a Veriff integration: its
+    /// `X-AUTH-CLIENT` and `X-HMAC-SIGNATURE`).
+    pub signing_credential: Option<idgate_core::CredentialId>,
 }
 
 /// Changes to an endpoint; `None` leaves a field alone.
@@ -80,6 +83,9 @@ impl Hub {
         partner_id: PartnerId,
         new: NewEndpoint,
     ) -> ServiceResult<(WebhookEndpoint, String)> {
+        if let Some(id) = new.signing_credential {
+            self.check_signing_credential(partner_id, id).await?;
+        }
         let max = self.settings.webhooks.max_endpoints_per_partner;
         let registered = self.store.list_webhook_endpoints(Some(partner_id)).await?;
         if registered.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
@@ -100,11 +106,62 @@ impl Hub {
             failing_since: None,
             disabled_reason: None,
             session_id: None,
+            signing_credential: new.signing_credential,
             created_at: now,
             updated_at: now,
         };
         self.store.insert_webhook_endpoint(&endpoint).await?;
         Ok((endpoint, shown))
+    }
+
+    /// A credential an endpoint may sign as: the partner's own, live, of a kind whose dialect
+    /// signs deliveries with it.
+    async fn check_signing_credential(
+        &self,
+        partner_id: PartnerId,
+        id: idgate_core::CredentialId,
+    ) -> ServiceResult<()> {
+        let refuse = |why: &str| Err(ServiceError::InvalidWebhookUrl(why.to_owned()));
+        let Some(credential) = self.store.get_credential(id).await? else {
+            return refuse("the integration to sign as does not exist");
+        };
+        if credential.partner_id != partner_id || !credential.is_live_at(Utc::now()) {
+            return refuse("the integration to sign as is not one of this partner's live ones");
+        }
+        let signs = self
+            .dialects
+            .credential_scheme(credential.kind)
+            .is_some_and(|(dialect, _)| self.dialects.wire(dialect).signs_webhooks());
+        if !signs {
+            return refuse("deliveries are signed as an integration only for Veriff integrations");
+        }
+        Ok(())
+    }
+
+    /// The headers a delivery to `endpoint` carries for the integration it signs as, if any.
+    pub(crate) async fn integration_signature(
+        &self,
+        endpoint: &WebhookEndpoint,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
+        let Some(id) = endpoint.signing_credential else {
+            return Vec::new();
+        };
+        let credential = match self.store.get_credential(id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, endpoint = %endpoint.id, "cannot read the integration an endpoint signs as");
+                return Vec::new();
+            }
+        };
+        match self.dialects.credential_scheme(credential.kind) {
+            Some((dialect, _)) => self
+                .dialects
+                .wire(dialect)
+                .credential_signature_headers(body, &credential),
+            None => Vec::new(),
+        }
     }
 
     /// Checks a webhook URL and returns its canonical form.
@@ -141,6 +198,7 @@ impl Hub {
             failing_since: None,
             disabled_reason: None,
             session_id: Some(session_id),
+            signing_credential: None,
             created_at: now,
             updated_at: now,
         };
@@ -313,8 +371,10 @@ impl Hub {
     /// The webhook events a session's new events become (no personal data; claims are added
     /// at delivery for endpoints that opted in).
     pub fn outbox_for(&self, session: &Session, events: &[SessionEvent]) -> Vec<WebhookEvent> {
+        let wire = self.dialects.wire(session.dialect);
         events
             .iter()
+            .filter(|e| wire.notifies(e.to_status))
             .map(|e| {
                 let id = EventId::new();
                 let payload = self

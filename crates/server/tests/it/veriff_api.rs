@@ -604,3 +604,121 @@ async fn the_tenth_resubmission_request_is_a_decline_539() {
     assert_eq!(decision["verification"]["code"], 9102);
     assert_eq!(decision["verification"]["reasonCode"], 539);
 }
+
+/// An endpoint that signs as the Veriff integration gets Veriff's event webhooks (started,
+/// submitted) and decision webhook, each with `X-AUTH-CLIENT` and an `X-HMAC-SIGNATURE` a
+/// receiver written for Veriff checks with the integration's shared secret; `created` is
+/// never reported, as at Veriff.
+#[tokio::test]
+async fn webhooks_arrive_in_veriffs_formats_signed_as_the_integration() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = common::Receiver::start().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let partner_id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let integration = app
+        .hub
+        .partner_credentials(partner_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|c| c.kind == idgate_core::CredentialKind::Veriff)
+        .unwrap_or_else(|| panic!("every partner has a Veriff integration"));
+    // Another partner's integration cannot be borrowed.
+    let q = app.partner_with_return_url("B", RETURN).await;
+    let (status, refused) = app
+        .post(
+            &q,
+            "/api/v1/webhook-endpoints",
+            json!({"url": url, "integration_id": integration.id.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, endpoint) = app
+        .post(
+            &p,
+            "/api/v1/webhook-endpoints",
+            json!({"url": url, "integration_id": integration.id.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    assert_eq!(
+        endpoint["integration_id"],
+        json!(integration.id.to_string())
+    );
+
+    let body =
+        json!({"verification": {"vendorData": "order-42", "document": {"number": "X1230001"}}});
+    let id = text(&create(&app, &p, body).await["verification"], "id");
+    let patch = json!({"verification": {"status": "submitted"}});
+    let bytes = patch.to_string();
+    let r = call(
+        &app,
+        &p,
+        Method::PATCH,
+        &format!("/sessions/{id}"),
+        Some(&patch),
+        Some(bytes.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    for _ in 0..200 {
+        if receiver.raw().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let raw = receiver.raw();
+    assert_eq!(raw.len(), 3, "started, submitted, declined; never created");
+    let mut bodies = Vec::new();
+    for (headers, body) in &raw {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("x-auth-client"), p.veriff_key);
+        assert_eq!(header("x-hmac-signature"), sign(&p.veriff_secret, body));
+        bodies.push(serde_json::from_slice::<Value>(body).unwrap_or(Value::Null));
+    }
+    assert_eq!(
+        (
+            bodies[0]["id"].clone(),
+            bodies[0]["code"].clone(),
+            bodies[0]["action"].clone()
+        ),
+        (json!(id), json!(7001), json!("started"))
+    );
+    assert_eq!(bodies[0]["vendorData"], "order-42");
+    assert_eq!(
+        (bodies[1]["code"].clone(), bodies[1]["action"].clone()),
+        (json!(7002), json!("submitted"))
+    );
+    let decision = &bodies[2];
+    assert_eq!(decision["status"], "success");
+    let v = &decision["verification"];
+    assert_eq!(
+        (
+            v["id"].clone(),
+            v["status"].clone(),
+            v["code"].clone(),
+            v["reasonCode"].clone()
+        ),
+        (json!(id), json!("declined"), json!(9102), json!(103))
+    );
+    assert_eq!(v["vendorData"], "order-42");
+    // The attempt named in the webhooks is the one the API lists.
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/sessions/{id}/attempts"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    let (_, attempts) = verified(&p, r).await;
+    assert_eq!(attempts["verifications"][0]["id"], v["attemptId"]);
+    assert_eq!(bodies[0]["attemptId"], v["attemptId"]);
+}
