@@ -669,3 +669,106 @@ async fn an_eid_login_at_a_real_openid_provider_lands_on_the_partner_page_in_chr
     site_task.abort();
     op.stop().await;
 }
+
+/// The partner's shop page using Veriff's own browser SDK (`@veriff/js-sdk`, installed by the
+/// test command), its `host` pointed at idgate: the SDK creates the session from another
+/// origin (CORS), the user lands in idgate's hosted flow, finishes it, and comes back to the
+/// callback with the outcome.
+#[tokio::test]
+async fn veriffs_browser_sdk_creates_a_session_that_a_person_finishes_in_chromium() {
+    let sdk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testkit/fixtures/veriff-sdk/node_modules/@veriff/js-sdk/lib/veriff.js");
+    let script = std::fs::read_to_string(&sdk).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/test (it runs npm ci in crates/testkit/fixtures/veriff-sdk)",
+            sdk.display()
+        )
+    });
+    let app = TestApp::spawn().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let site = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let callback = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Shop", &callback).await;
+    let page = format!(
+        r#"<!doctype html><title>Shop</title><div id="veriff-root"></div>
+<script>window.module = {{ exports: {{}} }};</script>
+<script src="/veriff.js"></script>
+<script>
+const veriff = module.exports.Veriff({{
+  host: "{host}", apiKey: "{key}", parentId: "veriff-root",
+  onSession: function (err, response) {{
+    if (err) {{ document.title = "error " + err.status; return; }}
+    window.location.href = response.verification.url;
+  }}
+}});
+veriff.setParams({{ person: {{ givenName: "Kari", lastName: "Nordmann" }}, vendorData: "sdk-order-1", callback: "{callback}" }});
+veriff.mount();
+</script>"#,
+        host = app.base,
+        key = partner.veriff_key,
+    );
+    let shop = axum::Router::new()
+        .route(
+            "/shop",
+            axum::routing::get(move || {
+                let page = page.clone();
+                async move { Html(page) }
+            }),
+        )
+        .route(
+            "/veriff.js",
+            axum::routing::get(move || {
+                let script = script.clone();
+                async move { ([("content-type", "text/javascript")], script) }
+            }),
+        )
+        .route(
+            "/partner/return",
+            axum::routing::get(|RawQuery(q): RawQuery| async move {
+                Html(format!(
+                    "<!doctype html><title>Partner</title><h1 id=\"landed\">Welcome back</h1><p id=\"query\">{}</p>",
+                    q.unwrap_or_default().replace('<', "&lt;")
+                ))
+            }),
+        );
+    let site_task = tokio::spawn(async move {
+        let _ = axum::serve(listener, shop).await;
+    });
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(&format!("{site}/shop"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The SDK's own form, with its own submit button.
+    click(&client, "veriff-submit-btn").await;
+    click(&client, "continue").await;
+    click(&client, "approve").await;
+    let url = landed(&client).await;
+    assert!(url.starts_with(&format!("{callback}?")), "{url}");
+    let q = query(&url);
+    assert_eq!(q.get("status").map(String::as_str), Some("approved"));
+    let id = q.get("session_id").cloned().unwrap_or_default();
+    // The session is the SDK's: its vendorData and person came through.
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        session.external_refs.vendor_data.as_deref(),
+        Some("sdk-order-1")
+    );
+    assert_eq!(
+        session.applicant.and_then(|a| a.first_name).as_deref(),
+        Some("Kari")
+    );
+    let _ = client.close().await;
+    site_task.abort();
+}
