@@ -15,6 +15,7 @@ use idgate_store::{
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -132,6 +133,22 @@ fn attempt(row: &PgRow) -> StoreResult<DeliveryAttempt> {
     })
 }
 
+/// The endpoints an event of partner `$1` about session `$2` may go to (built once).
+static FAN_OUT_ENDPOINTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE partner_id = $1 AND session_id IS NULL
+           AND (enabled OR disabled_reason LIKE '{AUTO_DISABLED}%')
+         UNION ALL
+         SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE session_id = $2 AND partner_id = $1 AND enabled"
+    )
+});
+
+/// Retires endpoint `$1` once its session is final and delivered (built once).
+static RETIRE_ENDPOINT: LazyLock<String> =
+    LazyLock::new(|| rules::retire_endpoint_sql("$1", "false"));
+
 /// Writes `events` and a pending delivery of each to every enabled endpoint of the partner that
 /// wants it, inside the caller's transaction.
 pub(crate) async fn insert_outbox(
@@ -146,29 +163,23 @@ pub(crate) async fn insert_outbox(
     // A partner's endpoint idgate disabled for failing holds its events (they wait, unclaimed,
     // until it is enabled again); one its partner disabled does not, nor a verification's own
     // URL (nobody can enable that one again).
-    let endpoints: Vec<rules::EndpointFilter> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, event_types, session_id FROM webhook_endpoints
-         WHERE partner_id = $1 AND session_id IS NULL
-           AND (enabled OR disabled_reason LIKE '{AUTO_DISABLED}%')
-         UNION ALL
-         SELECT id, event_types, session_id FROM webhook_endpoints
-         WHERE session_id = $2 AND partner_id = $1 AND enabled"
-    )))
-    .bind(first.partner_id.0)
-    .bind(first.session_id.map(|s| s.0))
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(
-        |(id, Json(event_types), session): (Uuid, Json<Vec<String>>, Option<Uuid>)| {
-            rules::EndpointFilter {
-                id: EndpointId(id),
-                event_types,
-                session_id: session.map(SessionId),
-            }
-        },
-    )
-    .collect();
+    let endpoints: Vec<rules::EndpointFilter> =
+        sqlx::query_as(sqlx::AssertSqlSafe(FAN_OUT_ENDPOINTS.as_str()))
+            .bind(first.partner_id.0)
+            .bind(first.session_id.map(|s| s.0))
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(
+                |(id, Json(event_types), session): (Uuid, Json<Vec<String>>, Option<Uuid>)| {
+                    rules::EndpointFilter {
+                        id: EndpointId(id),
+                        event_types,
+                        session_id: session.map(SessionId),
+                    }
+                },
+            )
+            .collect();
     for e in events {
         let wanted = rules::deliveries_for(&endpoints, e.session_id, &e.event_type);
         if wanted.is_empty() {
@@ -515,12 +526,10 @@ impl WebhookStore for PgStore {
             .execute(&mut *tx)
             .await?;
             if d.status != DeliveryStatus::Pending {
-                sqlx::query(sqlx::AssertSqlSafe(rules::retire_endpoint_sql(
-                    "$1", "false",
-                )))
-                .bind(d.endpoint_id.0)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(sqlx::AssertSqlSafe(RETIRE_ENDPOINT.as_str()))
+                    .bind(d.endpoint_id.0)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await
         })

@@ -15,6 +15,7 @@ use idgate_store::{
     sealed,
 };
 use rusqlite::{Connection, Row, params};
+use std::sync::LazyLock;
 
 fn secrets_context(id: EndpointId) -> String {
     id.0.to_string()
@@ -188,14 +189,7 @@ impl OutboxRows {
             // A partner's endpoint idgate disabled for failing holds its events (they wait,
             // unclaimed, until it is enabled again); one its partner disabled does not, nor
             // a verification's own URL (nobody can enable that one again).
-            &format!(
-                "SELECT id, event_types, session_id FROM webhook_endpoints
-                 WHERE partner_id = ?1 AND session_id IS NULL
-                   AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')
-                 UNION ALL
-                 SELECT id, event_types, session_id FROM webhook_endpoints
-                 WHERE session_id = ?2 AND partner_id = ?1 AND enabled = 1"
-            ),
+            &FAN_OUT_ENDPOINTS,
             params![first.partner_id, first.session_id],
             |r| {
                 // A filter that does not parse must not turn into "all events".
@@ -515,12 +509,7 @@ impl WebhookStore for SqliteStore {
                 )
                 .map_err(backend)?;
                 if d.status != DeliveryStatus::Pending {
-                    execute(
-                        c,
-                        &rules::retire_endpoint_sql("?1", "0"),
-                        [d.endpoint_id.0.to_string()],
-                    )
-                    .map_err(backend)?;
+                    execute(c, &RETIRE_ENDPOINT, [d.endpoint_id.0.to_string()]).map_err(backend)?;
                 }
                 Ok(())
             })
@@ -626,6 +615,21 @@ impl WebhookStore for SqliteStore {
             .await
     }
 }
+
+/// The endpoints an event of partner `?1` about session `?2` may go to (built once).
+static FAN_OUT_ENDPOINTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE partner_id = ?1 AND session_id IS NULL
+           AND (enabled = 1 OR disabled_reason LIKE '{AUTO_DISABLED}%')
+         UNION ALL
+         SELECT id, event_types, session_id FROM webhook_endpoints
+         WHERE session_id = ?2 AND partner_id = ?1 AND enabled = 1"
+    )
+});
+
+/// Retires endpoint `?1` once its session is final and delivered (built once).
+static RETIRE_ENDPOINT: LazyLock<String> = LazyLock::new(|| rules::retire_endpoint_sql("?1", "0"));
 
 /// The due deliveries to claim, fairly (`?1` now, `?2` how many, `?4` per endpoint): each
 /// endpoint's oldest first and no more than `?4` in flight per endpoint, counting live claims

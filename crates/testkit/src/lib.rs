@@ -59,6 +59,15 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
+/// Waits until at least `secs` seconds are left in the current UTC minute, so a test's
+/// creations fall in one window of the per-minute session cap.
+pub async fn room_in_this_minute(secs: u32) {
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second + secs >= 60 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -240,6 +249,20 @@ impl TestApp {
             veriff_key: secret(CredentialKind::Veriff, "api_key"),
             veriff_secret: secret(CredentialKind::Veriff, "shared_secret"),
         }
+    }
+
+    /// Gives the partner its own cap on session creations per minute (tier custom).
+    pub async fn set_session_cap(&self, partner: &Partner, per_minute: u32) {
+        let change = idgate_hub::service::partners::PartnerChange {
+            tier: Some(Tier::Custom),
+            session_cap: Some(Some(per_minute)),
+            ..Default::default()
+        };
+        let id = partner.id.parse().unwrap_or_else(|e| panic!("{e}"));
+        self.hub
+            .update_partner(id, change)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// A partner with `url` registered over the API and approved by an operator.

@@ -497,10 +497,7 @@ async fn multi_node_the_session_cap_holds_across_nodes() {
     .await;
 
     // One window: start with at least 20 s left in this UTC minute.
-    let second = chrono::Timelike::second(&chrono::Utc::now());
-    if second >= 40 {
-        tokio::time::sleep(Duration::from_secs(u64::from(61 - second))).await;
-    }
+    idgate_testkit::room_in_this_minute(20).await;
     let burst = (0..30).map(|i| {
         let node = if i % 2 == 0 { &node_a } else { &node_b };
         create_flow(&http, node, &creds, partner_site)

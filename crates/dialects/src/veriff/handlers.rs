@@ -5,7 +5,7 @@ use super::dto::{
     CreateSession, Created, CreatedVerification, Decision, DecisionAnswer, UpdateSession,
 };
 use super::problem::{VeriffError, VeriffFailure};
-use super::wire::{attempt_uuid, reason, status_code, status_word};
+use super::wire::{attempt_uuid, decision_reason, status_code, status_word};
 use crate::HubState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -39,6 +39,17 @@ async fn session(state: &HubState, integration: &Integration, id: SessionId) -> 
         return Err(VeriffError::not_found());
     }
     Ok(session)
+}
+
+/// A call on one session signed over its id (GET, DELETE): the integration, then its session.
+async fn signed_session(
+    state: &HubState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Integration, Session)> {
+    let integration = authenticate(state, headers, Signed::Id(id)).await?;
+    let session = session(state, &integration, parse_id(id)?).await?;
+    Ok((integration, session))
 }
 
 /// Answers `outcome`: signed when the integration is known, a plain failure otherwise.
@@ -221,8 +232,7 @@ pub async fn decision(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
-        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let (integration, session) = signed_session(&state, &headers, &id).await?;
         let events = state.timeline(session.id).await?;
         let verification = decision_of(&session, &events);
         let body = serde_json::to_value(DecisionAnswer {
@@ -265,13 +275,7 @@ fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Optio
         return None;
     }
     let code = status_code(session.status)?;
-    let (reason_code, reason_text) = match &session.reason {
-        Some(r) if session.status != Status::Approved => {
-            let (number, text) = reason(r);
-            (number, Some(text))
-        }
-        _ => (None, None),
-    };
+    let (reason_code, reason_text) = decision_reason(session.status, session.reason.as_deref());
     Some(Decision {
         id: session.id.to_string(),
         attempt_id: attempts(session, events).last().map(|a| a.0.clone()),
@@ -415,8 +419,7 @@ pub async fn delete_session(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
-        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let (integration, session) = signed_session(&state, &headers, &id).await?;
         state
             .cancel_session(&integration.partner, session.id)
             .await?;
@@ -445,8 +448,7 @@ pub async fn session_attempts(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
-        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let (integration, session) = signed_session(&state, &headers, &id).await?;
         let events = state.timeline(session.id).await?;
         let verifications: Vec<Value> = attempts(&session, &events)
             .into_iter()
@@ -477,8 +479,7 @@ pub async fn session_person(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let integration = authenticate(&state, &headers, Signed::Id(&id)).await?;
-        let session = session(&state, &integration, parse_id(&id)?).await?;
+        let (integration, session) = signed_session(&state, &headers, &id).await?;
         let mut person = person_of(&session).unwrap_or_else(|| json!({}));
         if let Some(p) = person.as_object_mut() {
             p.insert("id".into(), Value::String(session.id.to_string()));

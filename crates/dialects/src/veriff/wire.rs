@@ -77,13 +77,7 @@ impl DialectWire for VeriffWire {
                 "endUserId": session.external_refs.end_user_id,
             });
         }
-        let (reason_code, reason_text) = match (&event.reason, status) {
-            (Some(r), s) if s != Status::Approved => {
-                let (number, text) = reason(r);
-                (number, Some(text))
-            }
-            _ => (None, None),
-        };
+        let (reason_code, reason_text) = decision_reason(status, event.reason.as_deref());
         json!({
             "status": "success",
             "verification": {
@@ -140,6 +134,17 @@ pub fn status_code(status: Status) -> Option<u32> {
         Status::ResubmissionRequested => Some(9103),
         Status::Expired | Status::Abandoned => Some(9104),
         Status::Review => Some(9121),
+    }
+}
+
+/// A decision's `reasonCode` and `reason`: none for an approval.
+pub fn decision_reason(status: Status, code: Option<&str>) -> (Option<u32>, Option<String>) {
+    match code {
+        Some(code) if status != Status::Approved => {
+            let (number, text) = reason(code);
+            (number, Some(text))
+        }
+        _ => (None, None),
     }
 }
 

@@ -6,22 +6,10 @@
 
 use idgate_testkit as common;
 
-use chrono::{Timelike, Utc};
-use common::{Partner, TestApp, location, query, read};
-use idgate_core::Tier;
-use idgate_hub::service::partners::PartnerChange;
+use common::{Partner, TestApp, location, query, read, room_in_this_minute};
 use serde_json::json;
 
 const RETURN: &str = "https://partner.example.com/back";
-
-/// Waits until at least `secs` seconds are left in the current UTC minute, so a test's
-/// requests fall in one window of the per-minute cap.
-async fn room_in_this_minute(secs: u32) {
-    let second = Utc::now().second();
-    if second + secs >= 60 {
-        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
-    }
-}
 
 fn header(r: &reqwest::Response, name: &str) -> String {
     r.headers()
@@ -46,16 +34,7 @@ async fn a_partner_creates_no_more_sessions_a_minute_than_its_cap_in_any_dialect
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("Capped", RETURN).await;
     let other = app.partner_with_return_url("Other", RETURN).await;
-    let id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
-    let change = PartnerChange {
-        tier: Some(Tier::Custom),
-        session_cap: Some(Some(3)),
-        ..PartnerChange::default()
-    };
-    app.hub
-        .update_partner(id, change)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.set_session_cap(&p, 3).await;
     room_in_this_minute(20).await;
 
     for _ in 0..2 {
@@ -108,16 +87,7 @@ async fn a_partner_creates_no_more_sessions_a_minute_than_its_cap_in_any_dialect
 async fn a_refused_request_costs_no_quota() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("Capped", RETURN).await;
-    let id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
-    let change = PartnerChange {
-        tier: Some(Tier::Custom),
-        session_cap: Some(Some(1)),
-        ..PartnerChange::default()
-    };
-    app.hub
-        .update_partner(id, change)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.set_session_cap(&p, 1).await;
     room_in_this_minute(20).await;
     // Invalid creates (an unapproved return URL, a missing id_type) are refused before the
     // cap is counted, so the one allowed session is still there to create.

@@ -6,8 +6,7 @@ use idgate_testkit as common;
 
 use aws_lc_rs::hmac;
 use common::{Partner, TestApp, text};
-use idgate_core::{Actor, SessionId, Tier};
-use idgate_hub::service::partners::PartnerChange;
+use idgate_core::{Actor, SessionId};
 use idgate_providers::Decision;
 use idgate_providers::sandbox::SandboxChoice;
 use reqwest::Method;
@@ -43,6 +42,20 @@ async fn call(
             .body(body.to_string());
     }
     request.send().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `GET /sessions/{id}/decision`, signed, its signed answer checked.
+async fn decision(app: &TestApp, p: &Partner, id: &str) -> (u16, Value) {
+    let r = call(
+        app,
+        p,
+        Method::GET,
+        &format!("/sessions/{id}/decision"),
+        None,
+        Some(id.as_bytes()),
+    )
+    .await;
+    verified(p, r).await
 }
 
 /// The answer, after checking its signature as a Veriff client would.
@@ -214,6 +227,18 @@ async fn every_documented_authentication_code() {
             ],
             "1818",
         ),
+        // Signed right, but naming another integration.
+        (
+            vec![
+                ("X-AUTH-CLIENT", p.veriff_key.clone()),
+                ("X-HMAC-SIGNATURE", good_signature.clone()),
+                (
+                    "vrf-integration-id",
+                    "00000000-0000-4000-8000-000000000000".to_owned(),
+                ),
+            ],
+            "1803",
+        ),
     ] {
         let (status, got, body) = get(headers).await;
         assert_eq!((status, got.as_str()), (401, code), "{body}");
@@ -300,16 +325,7 @@ async fn the_decision_is_null_until_decided_then_veriffs_codes() {
     let p = app.partner_with_return_url("A", RETURN).await;
     let decide = async |body: Value, choice: SandboxChoice<'_>| {
         let id = text(&create(&app, &p, body).await["verification"], "id");
-        let r = call(
-            &app,
-            &p,
-            Method::GET,
-            &format!("/sessions/{id}/decision"),
-            None,
-            Some(id.as_bytes()),
-        )
-        .await;
-        let (status, before) = verified(&p, r).await;
+        let (status, before) = decision(&app, &p, &id).await;
         assert_eq!(status, 200);
         assert_eq!(before, json!({"status": "success", "verification": null}));
         let session = app
@@ -321,16 +337,7 @@ async fn the_decision_is_null_until_decided_then_veriffs_codes() {
             .sandbox_decide(session, choice, Actor::Provider)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let r = call(
-            &app,
-            &p,
-            Method::GET,
-            &format!("/sessions/{id}/decision"),
-            None,
-            Some(id.as_bytes()),
-        )
-        .await;
-        let (status, after) = verified(&p, r).await;
+        let (status, after) = decision(&app, &p, &id).await;
         assert_eq!(status, 200);
         (id, after["verification"].clone())
     };
@@ -462,19 +469,8 @@ async fn submit_delete_attempts_and_scoping() {
 async fn the_integrations_creation_cap_answers_429_in_veriffs_shape() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("A", RETURN).await;
-    let change = PartnerChange {
-        tier: Some(Tier::Custom),
-        session_cap: Some(Some(1)),
-        ..PartnerChange::default()
-    };
-    app.hub
-        .update_partner(p.id.parse().unwrap_or_else(|e| panic!("{e}")), change)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let second = chrono::Timelike::second(&chrono::Utc::now());
-    if second >= 50 {
-        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
-    }
+    app.set_session_cap(&p, 1).await;
+    common::room_in_this_minute(10).await;
     create(&app, &p, json!({"verification": {}})).await;
     let r = call(
         &app,
@@ -518,16 +514,7 @@ async fn a_session_submitted_through_the_api_is_decided_by_the_sandbox_rules() {
         let (s, answer) = verified(&p, r).await;
         assert_eq!(s, 200, "{answer}");
         assert_eq!(answer["verification"]["status"], "submitted");
-        let r = call(
-            &app,
-            &p,
-            Method::GET,
-            &format!("/sessions/{id}/decision"),
-            None,
-            Some(id.as_bytes()),
-        )
-        .await;
-        let (_, decision) = verified(&p, r).await;
+        let (_, decision) = decision(&app, &p, &id).await;
         let v = &decision["verification"];
         assert_eq!(
             (
@@ -591,16 +578,7 @@ async fn the_tenth_resubmission_request_is_a_decline_539() {
         "{statuses:?}"
     );
     assert_eq!(statuses[9], idgate_core::Status::Declined);
-    let r = call(
-        &app,
-        &p,
-        Method::GET,
-        &format!("/sessions/{id}/decision"),
-        None,
-        Some(id.as_bytes()),
-    )
-    .await;
-    let (_, decision) = verified(&p, r).await;
+    let (_, decision) = decision(&app, &p, &id).await;
     assert_eq!(decision["verification"]["code"], 9102);
     assert_eq!(decision["verification"]["reasonCode"], 539);
 }
@@ -633,6 +611,15 @@ async fn webhooks_arrive_in_veriffs_formats_signed_as_the_integration() {
         )
         .await;
     assert_eq!(status, 422, "{refused}");
+    let (status, refused) = app
+        .post(
+            &p,
+            "/api/v1/webhook-endpoints",
+            json!({"url": url, "integration_id": "not-an-id"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["errors"]["integration_id"].is_array(), "{refused}");
     let (status, endpoint) = app
         .post(
             &p,
