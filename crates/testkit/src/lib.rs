@@ -68,6 +68,20 @@ pub async fn room_in_this_minute(secs: u32) {
     }
 }
 
+/// An HTTP client that behaves like a browser: a cookie jar (provider round trips are bound
+/// to the browser that started them) and no automatic redirects, so tests see each hop.
+/// Pooled connections are dropped after 5 s idle: the server closes a keep-alive connection
+/// that sends no request headers for `server.header_read_timeout` (10 s), and a client that
+/// reuses one at that moment gets a reset instead of an answer.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -200,12 +214,7 @@ impl TestApp {
         let server = startup::serve(opened.hub.clone(), listener)
             .await
             .unwrap_or_else(|e| panic!("serve: {e}"));
-        // A browser's cookie jar: provider round trips are bound to the browser that started them.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let client = browser();
         TestApp {
             base,
             hub: opened.hub,

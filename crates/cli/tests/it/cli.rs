@@ -102,12 +102,7 @@ async fn serving_a_flow_logs_no_secret_token_or_personal_data() {
     let token = after(&printed, "access token:").to_owned();
     let api_key = after(&printed, "API-key:").to_owned();
     assert!(token.starts_with("idg_pat_"), "{printed}");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        // A browser: provider round trips are bound to its flow cookie.
-        .cookie_store(true)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let http = idgate_testkit::browser();
 
     // The printed curl line's request, done here.
     let created: Value = http

@@ -13,15 +13,6 @@ const NODE_ENV: &[(&str, &str)] = &[
     ("IDGATE_SESSIONS__EXPIRY_LEASE", "3s"),
 ];
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        // A browser: provider round trips are bound to its flow cookie.
-        .cookie_store(true)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 struct Creds {
     token: String,
     api_key: String,
@@ -114,7 +105,7 @@ async fn multi_node_two_nodes_share_one_postgres() {
         ],
     )
     .await;
-    let http = http();
+    let http = idgate_testkit::browser();
     let partner_site = "https://partner.example.com/return";
 
     // Registered on A, approved by an operator, used on B.
@@ -338,7 +329,7 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
         serve(dir.path(), &db, port_b, &env)
     );
     let nodes = [a.base(), b.base()];
-    let http = http();
+    let http = idgate_testkit::browser();
     let answer = |node: String, creds: &Creds| {
         let request = creds.on(http.get(format!("{node}/api/v1/verification-return-urls")));
         async move {
@@ -478,7 +469,7 @@ async fn multi_node_the_session_cap_holds_across_nodes() {
         serve(dir.path(), &db, port_b, &env)
     );
     let (node_a, node_b) = (a.base(), b.base());
-    let http = http();
+    let http = idgate_testkit::browser();
     let partner_site = "https://partner.example.com/return";
     let rule: Value = creds
         .on(http.post(format!("{node_a}/api/v1/verification-return-urls")))

@@ -5,17 +5,9 @@
 
 use idgate_testkit as common;
 
-use common::{TestApp, location, query};
+use common::{TestApp, browser, location, query};
 
 const RETURN: &str = "https://partner.example.com/back";
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Presses Continue in `client`; returns where the hosted page sent it.
 async fn press_continue(app: &TestApp, client: &reqwest::Client, url: &str) -> String {
