@@ -56,3 +56,7 @@ uuid_id!(
     /// A registered return-URL rule.
     ReturnUrlRuleId
 );
+uuid_id!(
+    /// A media file (an image a partner uploaded to a session).
+    MediaId
+);

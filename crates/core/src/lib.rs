@@ -4,6 +4,7 @@
 
 pub mod ids;
 pub mod lifecycle;
+pub mod media;
 pub mod outcome;
 pub mod partner;
 pub mod personal;
@@ -11,8 +12,9 @@ pub mod return_url;
 pub mod session;
 pub mod webhook;
 
-pub use ids::{CredentialId, PartnerId, ReturnUrlRuleId, SessionId};
+pub use ids::{CredentialId, MediaId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
+pub use media::{MediaType, SessionMedia};
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{Credential, CredentialKind, EvidenceDisclosure, Partner, Tier};
 pub use personal::{

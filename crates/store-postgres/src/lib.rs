@@ -8,6 +8,7 @@
 //!   number of times; every statement has a configurable timeout.
 //! - No transaction is held across anything but its own statements.
 
+mod media;
 mod rows;
 mod webhooks;
 

@@ -5,6 +5,7 @@
 //! WAL. Migrations are sqlx's, so databases made by earlier versions carry on.
 
 mod connection;
+mod media;
 mod rows;
 mod webhooks;
 

@@ -3,13 +3,14 @@
 
 use crate::{
     EndpointHealth, IdempotencyClaim, IdempotencyKey, Redeliver, ReferenceScope, ReturnUrlFilter,
-    Store, StoreError,
+    MediaInsert, Store, StoreError,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, EvidenceDisclosure,
-    ExternalRefs, FieldMatch, LifecycleEvent, MatchData, MatchResult, NewSession, Partner,
+    ExternalRefs, FieldMatch, LifecycleEvent, MatchData, MatchResult, MediaId, MediaType,
+    NewSession, Partner, SessionMedia,
     PartnerId, ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session,
     SessionEvent, SessionId, Status, Tier, TransitionNote, UrlPolicy,
 };
@@ -45,6 +46,7 @@ macro_rules! conformance_suite {
             provider_exchanges_are_counted,
             deliveries_are_claimed_fairly,
             a_verification_endpoint_retires_when_its_session_is_final_and_delivered,
+            media_is_sealed_capped_and_closed_after_submit,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1414,4 +1416,80 @@ pub async fn a_verification_endpoint_retires_when_its_session_is_final_and_deliv
         .unwrap_or_else(|| panic!("the endpoint is kept, retired"));
     assert!(!read.enabled);
     assert_eq!(read.disabled_reason.as_deref(), Some(crate::rules::RETIRED));
+}
+
+fn media_of(session: &Session, attempt: &str, context: &str, at: DateTime<Utc>) -> SessionMedia {
+    SessionMedia {
+        id: MediaId::new(),
+        session_id: session.id,
+        partner_id: session.partner_id,
+        attempt_id: Some(attempt.to_owned()),
+        context: context.to_owned(),
+        mimetype: MediaType::Png,
+        size: 4,
+        created_at: at,
+    }
+}
+
+pub async fn media_is_sealed_capped_and_closed_after_submit(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let other = partner(store, "Other").await;
+    let (mut session, created) = new_session(&p, "digest-m", t(0));
+    ok(
+        store.insert_session(&session, &created, None, &[]).await,
+        "insert",
+    );
+    let start = step(&mut session, LifecycleEvent::Start, Actor::Partner, t(1));
+    commit(store, &session, &start, "start").await;
+
+    let front = media_of(&session, "attempt-1", "document-front", t(2));
+    let face = media_of(&session, "attempt-1", "face", t(3));
+    for m in [&front, &face] {
+        assert_eq!(
+            ok(store.insert_media(m, b"\x89PNG", 2).await, "insert media"),
+            MediaInsert::Inserted
+        );
+    }
+    // The cap counts what the session holds.
+    let third = media_of(&session, "attempt-1", "face-pre", t(4));
+    assert_eq!(
+        ok(store.insert_media(&third, b"\x89PNG", 2).await, "third"),
+        MediaInsert::Full
+    );
+    let listed = ok(store.list_media(session.id).await, "list");
+    assert_eq!(listed, vec![front.clone(), face.clone()]);
+    assert_eq!(
+        ok(store.list_attempt_media(p.id, "attempt-1").await, "attempt"),
+        vec![front.clone(), face.clone()]
+    );
+    // Another partner's attempt of the same name is not this one.
+    assert!(
+        ok(store.list_attempt_media(other.id, "attempt-1").await, "other").is_empty()
+    );
+    let (read, content) = ok(store.get_media(front.id).await, "get").unwrap_or_else(|| {
+        panic!("the media is gone");
+    });
+    assert_eq!((read, content.as_slice()), (front.clone(), &b"\x89PNG"[..]));
+    assert!(ok(store.get_media(MediaId::new()).await, "missing").is_none());
+
+    // Submitted: no more uploads. An unknown session takes none either.
+    let submit = step(&mut session, LifecycleEvent::Submit, Actor::Partner, t(5));
+    commit(store, &session, &submit, "submit").await;
+    let late = media_of(&session, "attempt-1", "face", t(6));
+    assert_eq!(
+        ok(store.insert_media(&late, b"\x89PNG", 10).await, "late"),
+        MediaInsert::SessionClosed
+    );
+    let nowhere = SessionMedia {
+        session_id: SessionId::new(),
+        ..media_of(&session, "attempt-1", "face", t(6))
+    };
+    assert_eq!(
+        ok(store.insert_media(&nowhere, b"\x89PNG", 10).await, "nowhere"),
+        MediaInsert::SessionClosed
+    );
+
+    assert_eq!(ok(store.delete_session_media(session.id).await, "delete"), 2);
+    assert!(ok(store.list_media(session.id).await, "after delete").is_empty());
+    assert!(ok(store.get_media(front.id).await, "after delete").is_none());
 }

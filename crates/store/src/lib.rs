@@ -12,8 +12,8 @@ pub mod sealed;
 /// Every store port, for callers that use several.
 pub mod prelude {
     pub use crate::{
-        IdempotencyStore, MetaStore, PartnerStore, QuotaStore, ReturnUrlStore, SessionStore, Store,
-        WebhookStore,
+        IdempotencyStore, MediaStore, MetaStore, PartnerStore, QuotaStore, ReturnUrlStore,
+        SessionStore, Store, WebhookStore,
     };
 }
 
@@ -21,8 +21,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
-    DeliveryStatus, EndpointId, EventId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
+    DeliveryStatus, EndpointId, EventId, MediaId, Partner, PartnerId, ReturnUrlRule,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia,
+    WebhookEndpoint, WebhookEvent,
 };
 
 pub use cipher::{KeyRing, KeyRingError};
@@ -68,6 +69,7 @@ pub trait Store:
     + IdempotencyStore
     + WebhookStore
     + QuotaStore
+    + MediaStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -77,6 +79,42 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+}
+
+/// What an upload of media found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaInsert {
+    Inserted,
+    /// The session no longer takes media (submitted, decided or gone).
+    SessionClosed,
+    /// The session already holds the most files allowed.
+    Full,
+}
+
+/// Files partners upload to their sessions, sealed like the rest of a session's personal data.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Stores `media` and its `content` (sealed) if its session is `created` or `started` and
+    /// holds fewer than `limit` files, checked in the same transaction as the insert, so an
+    /// upload racing a submit cannot land after it.
+    async fn insert_media(
+        &self,
+        media: &SessionMedia,
+        content: &[u8],
+        limit: u32,
+    ) -> StoreResult<MediaInsert>;
+    /// A session's files, oldest first.
+    async fn list_media(&self, session: SessionId) -> StoreResult<Vec<SessionMedia>>;
+    /// A partner's files uploaded during one attempt, oldest first.
+    async fn list_attempt_media(
+        &self,
+        partner: PartnerId,
+        attempt_id: &str,
+    ) -> StoreResult<Vec<SessionMedia>>;
+    /// One file with its content.
+    async fn get_media(&self, id: MediaId) -> StoreResult<Option<(SessionMedia, Vec<u8>)>>;
+    /// Deletes a session's files (it was cancelled); how many there were.
+    async fn delete_session_media(&self, session: SessionId) -> StoreResult<u64>;
 }
 
 /// What one use of a quota window found.

@@ -35,9 +35,13 @@ pub const RETIRED: &str = "retired: its verification is final and every event wa
 
 /// The final statuses as an SQL list (`'approved', 'declined', …`), from the domain's rule.
 pub fn terminal_statuses_sql() -> String {
+    statuses_sql(Status::is_terminal)
+}
+
+fn statuses_sql(keep: impl Fn(Status) -> bool) -> String {
     Status::ALL
-        .iter()
-        .filter(|s| s.is_terminal())
+        .into_iter()
+        .filter(|s| keep(*s))
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
@@ -202,4 +206,9 @@ mod tests {
             vec![all.id]
         );
     }
+}
+
+/// The statuses in which a session takes media, as an SQL list (`'created', 'started'`).
+pub fn media_open_statuses_sql() -> String {
+    statuses_sql(|s| matches!(s, Status::Created | Status::Started))
 }
