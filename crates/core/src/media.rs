@@ -63,9 +63,21 @@ impl MediaType {
         match bytes {
             [0xFF, 0xD8, 0xFF, ..] => Some(MediaType::Jpeg),
             [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some(MediaType::Png),
-            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => {
-                Some(MediaType::Webp)
-            }
+            [
+                b'R',
+                b'I',
+                b'F',
+                b'F',
+                _,
+                _,
+                _,
+                _,
+                b'W',
+                b'E',
+                b'B',
+                b'P',
+                ..,
+            ] => Some(MediaType::Webp),
             [b'%', b'P', b'D', b'F', b'-', ..] => Some(MediaType::Pdf),
             // ISO base media file: `ftyp` box, then the major brand.
             [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] => match brand.get(..4)? {
@@ -106,7 +118,10 @@ mod tests {
             MediaType::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
             Some(MediaType::Png)
         );
-        assert_eq!(MediaType::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(MediaType::Webp));
+        assert_eq!(
+            MediaType::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(MediaType::Webp)
+        );
         assert_eq!(MediaType::sniff(b"%PDF-1.7\n"), Some(MediaType::Pdf));
         assert_eq!(
             MediaType::sniff(b"\0\0\0\x18ftypheic\0\0\0\0"),
@@ -127,11 +142,25 @@ mod tests {
 
     #[test]
     fn contexts_are_hyphenated_lower_case_words() {
-        for ok in ["face", "document-front", "document-back-barcode-pre", "face-nfc"] {
+        for ok in [
+            "face",
+            "document-front",
+            "document-back-barcode-pre",
+            "face-nfc",
+        ] {
             assert!(valid_context(ok), "{ok}");
         }
         let long = "a".repeat(65);
-        for bad in ["", "Face", "-face", "face-", "face--pre", "face pre", "../x", &long] {
+        for bad in [
+            "",
+            "Face",
+            "-face",
+            "face-",
+            "face--pre",
+            "face pre",
+            "../x",
+            &long,
+        ] {
             assert!(!valid_context(bad), "{bad}");
         }
     }

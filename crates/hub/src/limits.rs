@@ -186,6 +186,8 @@ mod tests {
             client_per_second: per_second,
             client_burst: burst,
             provider_exchanges_per_session: 5,
+            media_max_bytes: 1024,
+            media_per_session: 2,
         }
     }
 

@@ -38,6 +38,20 @@ pub struct LimitSettings {
     pub client_burst: u32,
     /// Provider round trips (code exchanges at the callback) per session.
     pub provider_exchanges_per_session: u32,
+    /// The largest file a partner may upload to a session (decoded bytes).
+    #[serde(default = "default_media_max_bytes")]
+    pub media_max_bytes: u64,
+    /// Files one session may hold.
+    #[serde(default = "default_media_per_session")]
+    pub media_per_session: u32,
+}
+
+fn default_media_max_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+fn default_media_per_session() -> u32 {
+    30
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

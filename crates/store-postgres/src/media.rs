@@ -3,9 +3,7 @@
 use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use idgate_core::{MediaId, MediaType, PartnerId, SessionId, SessionMedia};
-use idgate_store::{
-    MediaInsert, MediaStore, StoreError, StoreResult, field_context, rules,
-};
+use idgate_store::{MediaInsert, MediaStore, StoreError, StoreResult, field_context, rules};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use std::sync::LazyLock;

@@ -4,14 +4,11 @@ use crate::rows::{at, corrupt, get, micros, uuid_col};
 use crate::{SqliteStore, execute, query_all, query_one, write_error};
 use async_trait::async_trait;
 use idgate_core::{MediaId, MediaType, PartnerId, SessionId, SessionMedia};
-use idgate_store::{
-    KeyRing, MediaInsert, MediaStore, StoreResult, field_context, rules,
-};
+use idgate_store::{KeyRing, MediaInsert, MediaStore, StoreResult, field_context, rules};
 use rusqlite::{Row, params};
 use std::sync::LazyLock;
 
-const COLUMNS: &str =
-    "id, session_id, partner_id, attempt_id, context, mimetype, size, created_at";
+const COLUMNS: &str = "id, session_id, partner_id, attempt_id, context, mimetype, size, created_at";
 
 fn media(row: &Row<'_>) -> StoreResult<SessionMedia> {
     let mimetype: String = get(row, "mimetype")?;

@@ -2,17 +2,16 @@
 //! fresh, migrated store (see [`conformance_suite!`](crate::conformance_suite)).
 
 use crate::{
-    EndpointHealth, IdempotencyClaim, IdempotencyKey, Redeliver, ReferenceScope, ReturnUrlFilter,
-    MediaInsert, Store, StoreError,
+    EndpointHealth, IdempotencyClaim, IdempotencyKey, MediaInsert, Redeliver, ReferenceScope,
+    ReturnUrlFilter, Store, StoreError,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
 use idgate_core::{
     Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, EvidenceDisclosure,
     ExternalRefs, FieldMatch, LifecycleEvent, MatchData, MatchResult, MediaId, MediaType,
-    NewSession, Partner, SessionMedia,
-    PartnerId, ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session,
-    SessionEvent, SessionId, Status, Tier, TransitionNote, UrlPolicy,
+    NewSession, Partner, PartnerId, ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus,
+    Session, SessionEvent, SessionId, SessionMedia, Status, Tier, TransitionNote, UrlPolicy,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -1464,7 +1463,11 @@ pub async fn media_is_sealed_capped_and_closed_after_submit(store: &dyn Store) {
     );
     // Another partner's attempt of the same name is not this one.
     assert!(
-        ok(store.list_attempt_media(other.id, "attempt-1").await, "other").is_empty()
+        ok(
+            store.list_attempt_media(other.id, "attempt-1").await,
+            "other"
+        )
+        .is_empty()
     );
     let (read, content) = ok(store.get_media(front.id).await, "get").unwrap_or_else(|| {
         panic!("the media is gone");
@@ -1485,11 +1488,17 @@ pub async fn media_is_sealed_capped_and_closed_after_submit(store: &dyn Store) {
         ..media_of(&session, "attempt-1", "face", t(6))
     };
     assert_eq!(
-        ok(store.insert_media(&nowhere, b"\x89PNG", 10).await, "nowhere"),
+        ok(
+            store.insert_media(&nowhere, b"\x89PNG", 10).await,
+            "nowhere"
+        ),
         MediaInsert::SessionClosed
     );
 
-    assert_eq!(ok(store.delete_session_media(session.id).await, "delete"), 2);
+    assert_eq!(
+        ok(store.delete_session_media(session.id).await, "delete"),
+        2
+    );
     assert!(ok(store.list_media(session.id).await, "after delete").is_empty());
     assert!(ok(store.get_media(front.id).await, "after delete").is_none());
 }

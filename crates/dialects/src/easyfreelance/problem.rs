@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_hub::limits::RateLimited;
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::media::MediaError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -188,6 +189,14 @@ impl From<ServiceError> for ApiError {
             E::TooManyEndpoints(_) => ApiError::new(
                 StatusCode::CONFLICT,
                 "too_many_webhook_endpoints",
+                e.to_string(),
+            ),
+            E::Media(MediaError::Closed) => {
+                ApiError::new(StatusCode::CONFLICT, "media_closed", e.to_string())
+            }
+            E::Media(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "media_invalid",
                 e.to_string(),
             ),
             E::UnknownEventTypes(_) => ApiError::new(

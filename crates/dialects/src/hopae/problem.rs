@@ -10,6 +10,7 @@ use chrono::{SecondsFormat, Utc};
 use idgate_core::LifecycleError;
 use idgate_hub::limits::RateLimited;
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::media::MediaError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -223,6 +224,14 @@ impl From<ServiceError> for HopaeError {
             E::TooManyEndpoints(_) => HopaeError::new(
                 StatusCode::CONFLICT,
                 "RESOURCE_LIMIT_EXCEEDED",
+                e.to_string(),
+            ),
+            E::Media(MediaError::Closed) => {
+                HopaeError::new(StatusCode::CONFLICT, "SESSION_MEDIA_CLOSED", e.to_string())
+            }
+            E::Media(_) => HopaeError::new(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_INVALID_REQUEST",
                 e.to_string(),
             ),
             E::InvalidWebhookUrl(_) => {

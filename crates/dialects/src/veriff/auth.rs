@@ -163,13 +163,20 @@ impl Integration {
                 return VeriffError::internal().into_response();
             }
         };
+        self.respond_bytes(status, HeaderValue::from_static("application/json"), bytes)
+    }
+
+    /// Any answer (a media file too) signed over its exact bytes.
+    pub fn respond_bytes(
+        &self,
+        status: StatusCode,
+        content_type: HeaderValue,
+        bytes: Vec<u8>,
+    ) -> Response {
         let signature = self.sign(&bytes);
         let mut response = (status, bytes).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        headers.insert(header::CONTENT_TYPE, content_type);
         for (name, value) in [
             ("x-auth-client", self.api_key.as_str()),
             ("vrf-auth-client", self.api_key.as_str()),

@@ -143,3 +143,58 @@ pub struct UpdateVerification {
     #[schema(example = "submitted")]
     pub status: String,
 }
+
+/// Body of `POST /v1/sessions/{id}/media`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MediaUpload {
+    pub image: ImageUpload,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ImageUpload {
+    /// What the image shows: `document-front`, `document-back`, `face`, `document-and-face`…
+    #[schema(example = "document-front")]
+    pub context: String,
+    /// The file in base64, bare or as a data URL (`data:image/jpeg;base64,…`): JPEG, PNG,
+    /// WebP, HEIC/HEIF or PDF.
+    pub content: String,
+    // Veriff's optional `timestamp` (when the image was taken) is accepted and not kept.
+}
+
+/// One file's metadata.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaItem {
+    pub id: String,
+    pub context: String,
+    /// The context again (Veriff names a file after what it shows).
+    pub name: String,
+    /// Where to download it (`GET /v1/media/{id}`, signed over the media id).
+    pub url: String,
+    pub session_id: String,
+    pub attempt_id: Option<String>,
+    /// When idgate received it.
+    pub timestamp: Option<String>,
+    /// Bytes of the decoded file.
+    pub size: u64,
+    pub mimetype: &'static str,
+}
+
+/// Answer to an upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaUploaded {
+    /// `success`.
+    pub status: &'static str,
+    pub image: MediaItem,
+}
+
+/// A list of files (per session or per attempt).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaList {
+    /// `success`.
+    pub status: &'static str,
+    pub images: Vec<MediaItem>,
+    /// Always empty: idgate records no video.
+    #[schema(value_type = Vec<Object>)]
+    pub videos: Vec<Value>,
+}

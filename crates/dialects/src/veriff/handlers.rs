@@ -21,19 +21,23 @@ use idgate_providers::sandbox::SandboxChoice;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-type Result<T> = std::result::Result<T, VeriffError>;
+pub(super) type Result<T> = std::result::Result<T, VeriffError>;
 
-fn time(t: DateTime<Utc>) -> String {
+pub(super) fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn parse_id(id: &str) -> Result<SessionId> {
+pub(super) fn parse_id(id: &str) -> Result<SessionId> {
     id.parse().map_err(|_| VeriffError::not_found())
 }
 
 /// A session of this integration's partner, as Veriff has it: a deleted (cancelled) one is
 /// gone.
-async fn session(state: &HubState, integration: &Integration, id: SessionId) -> Result<Session> {
+pub(super) async fn session(
+    state: &HubState,
+    integration: &Integration,
+    id: SessionId,
+) -> Result<Session> {
     let session = state.partner_session(&integration.partner, id).await?;
     if session.dialect != Dialect::Veriff || session.status == Status::Cancelled {
         return Err(VeriffError::not_found());
@@ -42,7 +46,7 @@ async fn session(state: &HubState, integration: &Integration, id: SessionId) -> 
 }
 
 /// A call on one session signed over its id (GET, DELETE): the integration, then its session.
-async fn signed_session(
+pub(super) async fn signed_session(
     state: &HubState,
     headers: &HeaderMap,
     id: &str,
@@ -53,7 +57,7 @@ async fn signed_session(
 }
 
 /// Answers `outcome`: signed when the integration is known, a plain failure otherwise.
-fn answer(outcome: Result<(Integration, StatusCode, Value)>) -> Response {
+pub(super) fn answer(outcome: Result<(Integration, StatusCode, Value)>) -> Response {
     match outcome {
         Ok((integration, status, body)) => integration.respond(status, &body),
         Err(e) => e.into_response(),
@@ -247,7 +251,10 @@ pub async fn decision(
 
 /// The attempt ids of a session: one per start (a resubmission starts a new attempt), each a
 /// UUID derived from the session and the start's time (see [`attempt_uuid`]).
-fn attempts(session: &Session, events: &[idgate_core::SessionEvent]) -> Vec<(String, Status)> {
+pub(super) fn attempts(
+    session: &Session,
+    events: &[idgate_core::SessionEvent],
+) -> Vec<(String, Status)> {
     let mut attempts: Vec<(String, Status)> = Vec::new();
     for event in events {
         if event.event == Some(LifecycleEvent::Start) {

@@ -4,6 +4,8 @@
 //! - `POST /sessions` (API key; a signature is checked when sent)
 //! - `GET /sessions/{id}/decision`, `PATCH /sessions/{id}` (`status: submitted`),
 //!   `DELETE /sessions/{id}`, `GET /sessions/{id}/attempts`, `GET /sessions/{id}/person`
+//! - `POST /sessions/{id}/media`, `GET /sessions/{id}/media`, `GET /attempts/{id}/media`,
+//!   `GET /media/{id}` (in [`media`])
 //! - `GET /openapi.json`
 //!
 //! Authentication and answer signing are in [`auth`]; an integration is a credential of kind
@@ -13,6 +15,7 @@ mod auth;
 pub mod credentials;
 mod dto;
 mod handlers;
+mod media;
 mod openapi;
 mod problem;
 pub mod wire;
@@ -66,6 +69,12 @@ pub fn router() -> Router<HubState> {
         .route("/sessions/{id}/decision", get(handlers::decision))
         .route("/sessions/{id}/attempts", get(handlers::session_attempts))
         .route("/sessions/{id}/person", get(handlers::session_person))
+        .route(
+            "/sessions/{id}/media",
+            post(media::upload).get(media::session_media),
+        )
+        .route("/attempts/{id}/media", get(media::attempt_media))
+        .route("/media/{id}", get(media::download))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(handlers::not_found)
 }

@@ -3,10 +3,11 @@
 
 use super::dto::{
     AddressRequest, CreateSession, Created, CreatedVerification, Decision, DecisionAnswer,
-    DocumentRequest, PersonRequest, UpdateSession, UpdateVerification, VerificationRequest,
+    DocumentRequest, ImageUpload, MediaItem, MediaList, MediaUpload, MediaUploaded, PersonRequest,
+    UpdateSession, UpdateVerification, VerificationRequest,
 };
-use super::handlers;
 use super::problem::VeriffFailure;
+use super::{handlers, media};
 use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 
@@ -15,7 +16,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
     info(
         title = "idgate: Veriff sessions API",
         version = "1.0.0",
-        description = "Verification sessions in Veriff's API, served by idgate: point a Veriff integration's base URL here. Every call sends X-AUTH-CLIENT (the integration's API key); every call but POST /sessions also sends X-HMAC-SIGNATURE, the hex HMAC-SHA256 with the integration's shared secret of the raw body (POST, PATCH) or of the session id (GET, DELETE). Answers are signed the same way. Errors are {status: fail, code, message} with Veriff's codes."
+        description = "Verification sessions in Veriff's API, served by idgate: point a Veriff integration's base URL here. Every call sends X-AUTH-CLIENT (the integration's API key); every call but POST /sessions also sends X-HMAC-SIGNATURE, the hex HMAC-SHA256 with the integration's shared secret of the raw body (POST, PATCH) or of the id in the path (GET, DELETE: the session, attempt or media id). Answers are signed the same way. Errors are {status: fail, code, message} with Veriff's codes."
     ),
     servers((url = "/v1")),
     paths(
@@ -25,11 +26,16 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         handlers::delete_session,
         handlers::session_attempts,
         handlers::session_person,
+        media::upload,
+        media::session_media,
+        media::attempt_media,
+        media::download,
     ),
     components(schemas(
         CreateSession, VerificationRequest, PersonRequest, DocumentRequest, AddressRequest,
         Created, CreatedVerification, DecisionAnswer, Decision, UpdateSession,
-        UpdateVerification, VeriffFailure
+        UpdateVerification, MediaUpload, ImageUpload, MediaUploaded, MediaItem, MediaList,
+        VeriffFailure
     )),
     modifiers(&SecuritySchemes)
 )]

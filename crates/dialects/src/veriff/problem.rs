@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use idgate_core::LifecycleError;
 use idgate_hub::limits::RateLimited;
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::media::MediaError;
 use serde::Serialize;
 
 /// An error on its way to a Veriff client.
@@ -152,6 +153,15 @@ impl From<ServiceError> for VeriffError {
             E::NotSandbox | E::Contention => {
                 VeriffError::new(StatusCode::CONFLICT, "1304", e.to_string())
             }
+            E::Media(MediaError::Closed) => VeriffError::new(
+                StatusCode::CONFLICT,
+                "409",
+                "The session was submitted (or is final): upload media before PATCH status submitted.",
+            ),
+            E::Media(MediaError::TooLarge(_)) => {
+                VeriffError::new(StatusCode::PAYLOAD_TOO_LARGE, "1104", e.to_string())
+            }
+            E::Media(_) => VeriffError::bad_request("1104", e.to_string()),
             E::RateLimited(limited) => VeriffError {
                 limited: Some(limited.clone()),
                 ..VeriffError::new(StatusCode::TOO_MANY_REQUESTS, "429", e.to_string())

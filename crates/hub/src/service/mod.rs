@@ -3,6 +3,7 @@
 
 pub mod evidence;
 pub mod idempotency;
+pub mod media;
 pub mod partners;
 pub mod provider_notices;
 pub mod return_urls;
@@ -196,6 +197,8 @@ pub enum ServiceError {
     /// A limit was reached; the request may be sent again after the time it names.
     #[error("{}", rate_limited_message(.0))]
     RateLimited(Box<RateLimited>),
+    #[error(transparent)]
+    Media(#[from] media::MediaError),
     #[error("{0}")]
     Internal(String),
 }

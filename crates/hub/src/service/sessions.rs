@@ -447,8 +447,18 @@ impl Hub {
         let session = self
             .transition_from(session, Actor::Partner, plan, |_| {})
             .await?;
-        self.tell_provider_cancelled(&session).await;
+        self.after_cancel(&session).await;
         Ok(session)
+    }
+
+    /// What follows a cancel: the provider is told, and the session's uploaded files, of no
+    /// further use, are deleted (the cancel stands if that fails; they stay sealed, and the
+    /// error is logged).
+    async fn after_cancel(&self, session: &Session) {
+        self.tell_provider_cancelled(session).await;
+        if let Err(e) = self.store.delete_session_media(session.id).await {
+            tracing::error!(session = %session.id, error = %e, "deleting a cancelled session's media failed");
+        }
     }
 
     /// The end user cancels from a waiting page.
@@ -463,7 +473,7 @@ impl Hub {
             )]
         };
         let session = self.transition(id, Actor::EndUser, plan, |_| {}).await?;
-        self.tell_provider_cancelled(&session).await;
+        self.after_cancel(&session).await;
         Ok(session)
     }
 

@@ -709,3 +709,315 @@ async fn webhooks_arrive_in_veriffs_formats_signed_as_the_integration() {
     assert_eq!(attempts["verifications"][0]["id"], v["attemptId"]);
     assert_eq!(bodies[0]["attemptId"], v["attemptId"]);
 }
+
+/// A 1×1 PNG, with a marker after its end that must never reach the disk in the clear.
+fn png() -> Vec<u8> {
+    use base64::Engine;
+    let mut bytes = base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+        .unwrap_or_else(|e| panic!("{e}"));
+    bytes.extend_from_slice(b"MEDIA-MARKER-4711");
+    bytes
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `POST /sessions/{id}/media`, signed over the body as Veriff documents.
+async fn upload(app: &TestApp, p: &Partner, id: &str, body: &Value) -> reqwest::Response {
+    let bytes = body.to_string();
+    call(
+        app,
+        p,
+        Method::POST,
+        &format!("/sessions/{id}/media"),
+        Some(body),
+        Some(bytes.as_bytes()),
+    )
+    .await
+}
+
+/// A GET signed over `signed_id`, its signed answer checked.
+async fn signed_get(app: &TestApp, p: &Partner, path: &str, signed_id: &str) -> (u16, Value) {
+    let r = call(app, p, Method::GET, path, None, Some(signed_id.as_bytes())).await;
+    verified(p, r).await
+}
+
+#[tokio::test]
+async fn media_is_uploaded_listed_downloaded_sealed_and_closed_after_submit() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let id = text(
+        &create(&app, &p, json!({"verification": {"callback": RETURN}})).await["verification"],
+        "id",
+    );
+    let png = png();
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
+
+    // A data URL and bare base64 are both taken; the type comes from the bytes.
+    let front = json!({"image": {"context": "document-front", "content": format!("data:image/png;base64,{}", b64(&png)), "timestamp": "2026-12-07T10:00:00.000Z"}});
+    let (status, uploaded) = verified(&p, upload(&app, &p, &id, &front).await).await;
+    assert_eq!(status, 200, "{uploaded}");
+    assert_eq!(uploaded["status"], "success");
+    let image = &uploaded["image"];
+    assert_eq!(image["context"], "document-front");
+    assert_eq!(image["name"], "document-front");
+    assert_eq!(image["mimetype"], "image/png");
+    assert_eq!(image["size"], png.len());
+    assert_eq!(image["sessionId"], id.as_str());
+    let media_id = text(image, "id");
+    assert_eq!(
+        text(image, "url"),
+        format!("{}/v1/media/{media_id}", app.base)
+    );
+    let face = json!({"image": {"context": "face", "content": b64(&jpeg)}});
+    let (status, uploaded) = verified(&p, upload(&app, &p, &id, &face).await).await;
+    assert_eq!(status, 200, "{uploaded}");
+    assert_eq!(uploaded["image"]["mimetype"], "image/jpeg");
+
+    // The first upload started the session: one attempt, which holds both files.
+    let (_, attempts) = signed_get(&app, &p, &format!("/sessions/{id}/attempts"), &id).await;
+    assert_eq!(
+        attempts["verifications"][0]["status"], "started",
+        "{attempts}"
+    );
+    let attempt = text(&attempts["verifications"][0], "id");
+    let (status, listed) = signed_get(&app, &p, &format!("/sessions/{id}/media"), &id).await;
+    assert_eq!(status, 200, "{listed}");
+    let contexts: Vec<&str> = listed["images"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["context"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(contexts, ["document-front", "face"]);
+    assert_eq!(listed["videos"], json!([]));
+    assert_eq!(listed["images"][0]["attemptId"], attempt.as_str());
+    let (status, by_attempt) =
+        signed_get(&app, &p, &format!("/attempts/{attempt}/media"), &attempt).await;
+    assert_eq!(status, 200, "{by_attempt}");
+    assert_eq!(by_attempt["images"], listed["images"]);
+
+    // Download: the bytes as uploaded, their type, the answer signed over them.
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/media/{media_id}"),
+        None,
+        Some(media_id.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    let signature = r
+        .headers()
+        .get("x-hmac-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = r.bytes().await.unwrap_or_default();
+    assert_eq!(bytes.as_ref(), png.as_slice());
+    assert_eq!(signature, sign(&p.veriff_secret, &bytes));
+
+    // Another integration sees neither the file, the list nor the attempt's files.
+    let q = app.partner_with_return_url("B", RETURN).await;
+    let r = call(
+        &app,
+        &q,
+        Method::GET,
+        &format!("/media/{media_id}"),
+        None,
+        Some(media_id.as_bytes()),
+    )
+    .await;
+    assert_eq!(failure(r).await.0, 404);
+    let (_, theirs) = signed_get(&app, &q, &format!("/attempts/{attempt}/media"), &attempt).await;
+    assert_eq!(theirs["images"], json!([]));
+
+    // Sealed at rest: the marker inside the file is nowhere in the database.
+    if !common::on_postgres() {
+        let db = rusqlite::Connection::open(app.dir.path().join("idgate.db"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stored: Vec<u8> = db
+            .query_row(
+                "SELECT content FROM session_media WHERE id = ?1",
+                [&media_id],
+                |row| row.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!stored.is_empty());
+        assert!(
+            !stored.windows(17).any(|w| w == b"MEDIA-MARKER-4711"),
+            "the file is stored in the clear"
+        );
+    }
+
+    // Submitted: no more media (409), the files stay listed.
+    let body = json!({"verification": {"status": "submitted"}});
+    let bytes = body.to_string();
+    let r = call(
+        &app,
+        &p,
+        Method::PATCH,
+        &format!("/sessions/{id}"),
+        Some(&body),
+        Some(bytes.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let (status, code, _) = failure(upload(&app, &p, &id, &face).await).await;
+    assert_eq!((status, code.as_str()), (409, "409"));
+    let (_, listed) = signed_get(&app, &p, &format!("/sessions/{id}/media"), &id).await;
+    assert_eq!(listed["images"].as_array().map(Vec::len), Some(2));
+
+    // A deleted session's files are gone.
+    let other = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let (_, uploaded) = verified(&p, upload(&app, &p, &other, &face).await).await;
+    let gone = text(&uploaded["image"], "id");
+    let r = call(
+        &app,
+        &p,
+        Method::DELETE,
+        &format!("/sessions/{other}"),
+        None,
+        Some(other.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        &format!("/media/{gone}"),
+        None,
+        Some(gone.as_bytes()),
+    )
+    .await;
+    assert_eq!(failure(r).await.0, 404);
+}
+
+#[tokio::test]
+async fn bad_media_is_refused_with_veriffs_codes_and_nothing_is_stored() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.media_max_bytes = 1024;
+        s.limits.media_per_session = 2;
+    })
+    .await;
+    let p = app.partner_with_return_url("A", RETURN).await;
+    let id = text(
+        &create(&app, &p, json!({"verification": {}})).await["verification"],
+        "id",
+    );
+    let jpeg = |len: usize| {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        bytes.resize(len, 0);
+        bytes
+    };
+    let cases = [
+        (json!({}), 400, "1102"),
+        (json!({"image": "face"}), 400, "1102"),
+        (json!({"image": {"context": "face"}}), 400, "1104"),
+        (
+            json!({"image": {"context": "face", "content": "not base64!"}}),
+            400,
+            "1104",
+        ),
+        (
+            json!({"image": {"context": "face", "content": "data:image/png,AAAA"}}),
+            400,
+            "1104",
+        ),
+        (
+            json!({"image": {"context": "Face Photo", "content": b64(&jpeg(10))}}),
+            400,
+            "1104",
+        ),
+        (
+            json!({"image": {"context": "face", "content": b64(b"GIF89a....")}}),
+            400,
+            "1104",
+        ),
+        (
+            json!({"image": {"context": "face", "content": ""}}),
+            400,
+            "1104",
+        ),
+        (
+            json!({"image": {"context": "face", "content": b64(&jpeg(1025))}}),
+            413,
+            "1104",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (got, got_code, answer) = failure(upload(&app, &p, &id, &body).await).await;
+        assert_eq!((got, got_code.as_str()), (status, code), "{body}: {answer}");
+    }
+    // A body far past the limit is cut off before it is read whole.
+    let huge = json!({"image": {"context": "face", "content": b64(&jpeg(64 * 1024))}});
+    let (status, _, _) = failure(upload(&app, &p, &id, &huge).await).await;
+    assert_eq!(status, 413);
+    // Unsigned or signed wrongly: Veriff's authentication codes.
+    let body = json!({"image": {"context": "face", "content": b64(&jpeg(10))}});
+    let r = call(
+        &app,
+        &p,
+        Method::POST,
+        &format!("/sessions/{id}/media"),
+        Some(&body),
+        None,
+    )
+    .await;
+    assert_eq!(failure(r).await.1, "1812");
+    let r = call(
+        &app,
+        &p,
+        Method::POST,
+        &format!("/sessions/{id}/media"),
+        Some(&body),
+        Some(b"another body"),
+    )
+    .await;
+    assert_eq!(failure(r).await.1, "1819");
+    // Nothing refused was stored, and the session was not started by a refused upload.
+    let (_, listed) = signed_get(&app, &p, &format!("/sessions/{id}/media"), &id).await;
+    assert_eq!(listed["images"], json!([]));
+    let (_, attempts) = signed_get(&app, &p, &format!("/sessions/{id}/attempts"), &id).await;
+    assert_eq!(attempts["verifications"], json!([]));
+
+    // Two files per session here; the third is refused.
+    for _ in 0..2 {
+        let (status, _) = verified(&p, upload(&app, &p, &id, &body).await).await;
+        assert_eq!(status, 200);
+    }
+    let (status, code, answer) = failure(upload(&app, &p, &id, &body).await).await;
+    assert_eq!((status, code.as_str()), (400, "1104"), "{answer}");
+    assert!(
+        text(&answer, "message").contains("at most 2 files"),
+        "{answer}"
+    );
+    // Unknown session, media id or attempt id.
+    let unknown = SessionId::new().to_string();
+    let (status, _, _) = failure(upload(&app, &p, &unknown, &body).await).await;
+    assert_eq!(status, 404);
+    let r = call(&app, &p, Method::GET, "/media/nope", None, Some(b"nope")).await;
+    assert_eq!(failure(r).await.0, 404);
+    let r = call(
+        &app,
+        &p,
+        Method::GET,
+        "/attempts/nope/media",
+        None,
+        Some(b"nope"),
+    )
+    .await;
+    assert_eq!(failure(r).await.0, 404);
+}
