@@ -5,11 +5,11 @@ mod config;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use idgate_core::EvidenceDisclosure;
 use idgate_core::{
     Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
     ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
+use idgate_core::{EvidenceDisclosure, FrameAncestor};
 use idgate_hub::Hub;
 use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -156,6 +156,13 @@ enum PartnerCommand {
         /// every claim it released), which identifies the person across partners.
         #[arg(long, value_parser = ["minimal", "full"])]
         evidence: Option<String>,
+        /// An origin whose pages may embed the partner's hosted flow in an iframe (Veriff's
+        /// InContext SDK), e.g. https://app.example.com; repeat for several. Replaces the list.
+        #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
+        frame_ancestors: Vec<String>,
+        /// No page may embed the hosted flow (the default).
+        #[arg(long, conflicts_with = "frame_ancestors")]
+        no_frame_ancestors: bool,
     },
     /// Issue, list, revoke and rotate a partner's credentials.
     #[command(subcommand)]
@@ -416,6 +423,7 @@ fn partner_json(p: &idgate_core::Partner) -> Value {
         "tier": p.tier.as_str(),
         "sessions_per_minute": p.sessions_per_minute(),
         "evidence": p.evidence.as_str(),
+        "frame_ancestors": p.frame_ancestors,
         "created_at": p.created_at,
     })
 }
@@ -472,8 +480,23 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             tier,
             sessions_per_minute,
             evidence,
+            frame_ancestors,
+            no_frame_ancestors,
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
+            let frame_ancestors = if no_frame_ancestors {
+                Some(Vec::new())
+            } else if frame_ancestors.is_empty() {
+                None
+            } else {
+                Some(
+                    frame_ancestors
+                        .iter()
+                        .map(|o| o.parse::<FrameAncestor>())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(anyhow::Error::msg)?,
+                )
+            };
             let change = PartnerChange {
                 tier: tier
                     .map(|t| t.parse::<Tier>())
@@ -484,17 +507,27 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     .map(|e| e.parse::<EvidenceDisclosure>())
                     .transpose()
                     .map_err(anyhow::Error::msg)?,
+                frame_ancestors,
             };
             let p = hub.update_partner(id, change).await?;
             out.print(
                 partner_json(&p),
                 format!(
-                    "partner {} ({}): {}, {} sessions/min, {} evidence",
+                    "partner {} ({}): {}, {} sessions/min, {} evidence, embeddable by {}",
                     p.id,
                     p.name,
                     p.tier,
                     p.sessions_per_minute(),
-                    p.evidence.as_str()
+                    p.evidence.as_str(),
+                    if p.frame_ancestors.is_empty() {
+                        "no page".to_owned()
+                    } else {
+                        p.frame_ancestors
+                            .iter()
+                            .map(FrameAncestor::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    }
                 ),
             );
         }

@@ -67,6 +67,9 @@ pub struct Partner {
     pub evidence: EvidenceDisclosure,
     /// Overrides the configured default session lifetime when set.
     pub session_ttl_secs: Option<i64>,
+    /// Origins whose pages may embed this partner's hosted flow in an iframe (Veriff's
+    /// InContext SDK); empty: none may, the default.
+    pub frame_ancestors: Vec<FrameAncestor>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -80,6 +83,7 @@ impl Partner {
             session_cap: None,
             evidence: EvidenceDisclosure::Minimal,
             session_ttl_secs: None,
+            frame_ancestors: Vec::new(),
             created_at,
         }
     }
@@ -88,6 +92,63 @@ impl Partner {
     pub fn sessions_per_minute(&self) -> u32 {
         self.session_cap
             .unwrap_or_else(|| self.tier.sessions_per_minute())
+    }
+}
+
+/// An origin allowed to frame the hosted flow, as CSP `frame-ancestors` names it:
+/// `https://host[:port]`, or `http://` for a loopback host (development). No path, query,
+/// user, wildcard or other scheme: a frame ancestor is trusted with the person's flow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FrameAncestor(String);
+
+impl FrameAncestor {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<FrameAncestor> for String {
+    fn from(origin: FrameAncestor) -> String {
+        origin.0
+    }
+}
+
+impl TryFrom<String> for FrameAncestor {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl FromStr for FrameAncestor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let refuse = |why: &str| Err(format!("{s:?} is not an allowed frame ancestor: {why}"));
+        if s.contains('*') {
+            return refuse("wildcards are not allowed; list each origin");
+        }
+        let Ok(url) = url::Url::parse(s) else {
+            return refuse("give an origin such as https://app.example.com");
+        };
+        let Some(host) = url.host_str() else {
+            return refuse("it has no host");
+        };
+        let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => return refuse("use https (http only for localhost)"),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return refuse("it carries credentials");
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return refuse("an origin has no path, query or fragment");
+        }
+        // The serialised origin (lower-case host, punycode, default port dropped) is what
+        // browsers compare.
+        Ok(FrameAncestor(url.origin().ascii_serialization()))
     }
 }
 
@@ -194,5 +255,42 @@ impl fmt::Debug for Credential {
             .field("kind", &self.kind)
             .field("revoked_at", &self.revoked_at)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod frame_ancestor_tests {
+    use super::FrameAncestor;
+
+    #[test]
+    fn origins_only_https_or_loopback_http() {
+        for (given, kept) in [
+            ("https://App.Example.com", "https://app.example.com"),
+            ("https://app.example.com:443/", "https://app.example.com"),
+            (
+                "https://app.example.com:8443",
+                "https://app.example.com:8443",
+            ),
+            ("http://127.0.0.1:5173", "http://127.0.0.1:5173"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            ("https://bücher.example", "https://xn--bcher-kva.example"),
+        ] {
+            let parsed: Result<FrameAncestor, _> = given.parse();
+            assert_eq!(parsed.map(|o| o.as_str().to_owned()), Ok(kept.to_owned()));
+        }
+        for bad in [
+            "http://app.example.com",
+            "https://*.example.com",
+            "https://app.example.com/embed",
+            "https://app.example.com?x=1",
+            "https://user@app.example.com",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "'self'",
+            "app.example.com",
+            "",
+        ] {
+            assert!(bad.parse::<FrameAncestor>().is_err(), "{bad}");
+        }
     }
 }

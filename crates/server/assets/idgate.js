@@ -28,3 +28,27 @@
   }
   window.setTimeout(tick, 1000);
 })();
+
+// Embedded in a partner's page (Veriff's InContext SDK frames the hosted flow): tell the
+// parent what happens, with the message names that SDK listens for. Only a page of an origin
+// the partner allowed can frame idgate (CSP frame-ancestors), and the messages are bare event
+// names, nothing about the person.
+(function () {
+  "use strict";
+  if (window.parent === window) { return; }
+  var target = "*";
+  if (window.location.ancestorOrigins && window.location.ancestorOrigins.length > 0) {
+    var origin = window.location.ancestorOrigins[0];
+    if (origin && origin !== "null") { target = origin; }
+  }
+  function post(name) {
+    try { window.parent.postMessage(name, target); } catch (e) { /* the parent went away */ }
+  }
+  post("VERIFF_HANDSHAKE");
+  var forms = document.querySelectorAll("form[data-frame-event]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function () { post(form.getAttribute("data-frame-event")); });
+  });
+  var done = document.querySelector("[data-frame-event-on-load]");
+  if (done) { post(done.getAttribute("data-frame-event-on-load")); }
+})();

@@ -127,15 +127,41 @@ impl LayerOptions {
     }
 }
 
+/// Origins a response may be framed by, set by the hosted pages of a partner that allows
+/// embedding (Veriff's InContext SDK). Without it a response may be framed by nobody.
+#[derive(Clone, Debug, Default)]
+pub struct FrameAncestors(pub Vec<String>);
+
+/// The CSP (`csp` plus `frame-ancestors`) and, for a response nobody may frame,
+/// `X-Frame-Options: DENY` for browsers without CSP 2. A response that set its own CSP keeps it.
+fn framing_policy(mut response: Response, csp: &str) -> Response {
+    let allowed = response
+        .extensions()
+        .get::<FrameAncestors>()
+        .filter(|f| !f.0.is_empty())
+        .map(|f| f.0.join(" "));
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let ancestors = allowed.as_deref().unwrap_or("'none'");
+        let policy = format!("{csp}; frame-ancestors {ancestors}");
+        let value = HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+        });
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    if allowed.is_none() && !headers.contains_key(header::X_FRAME_OPTIONS) {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
 /// Wraps the whole app in the operational layers.
 pub fn layer(app: Router, options: LayerOptions) -> Router {
     let https = options.https;
     let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; {}",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; {}",
         options.form_action()
     );
-    let csp = HeaderValue::from_str(&csp)
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
             // The route template, not the URI: paths and queries can carry tokens and state.
@@ -157,12 +183,11 @@ pub fn layer(app: Router, options: LayerOptions) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     app.layer(axum::middleware::from_fn(record_request))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            csp,
-        ))
+        .layer(axum::middleware::map_response(move |response: Response| {
+            let csp = csp.clone();
+            async move { framing_policy(response, &csp) }
+        }))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(tower::util::option_layer(https.then(|| {
             header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000")

@@ -283,14 +283,20 @@ impl QuotaStore for PgStore {
     }
 }
 
+fn frame_ancestors_json(p: &Partner) -> StoreResult<String> {
+    serde_json::to_string(&p.frame_ancestors).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 #[async_trait]
 impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
+        let frame_ancestors = frame_ancestors_json(p)?;
         self.write(|| {
             sqlx::query(
                 "INSERT INTO partners
-                   (id, name, tier, session_cap, evidence, session_ttl_secs, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
+                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(p.id.0)
             .bind(&p.name)
@@ -298,6 +304,7 @@ impl PartnerStore for PgStore {
             .bind(p.session_cap.map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
             .bind(p.evidence.as_str())
             .bind(p.session_ttl_secs)
+            .bind(&frame_ancestors)
             .bind(p.created_at)
             .execute(&self.pool)
         })
@@ -327,11 +334,12 @@ impl PartnerStore for PgStore {
     }
 
     async fn update_partner(&self, p: &Partner) -> StoreResult<()> {
+        let frame_ancestors = frame_ancestors_json(p)?;
         let done = self
             .write(|| {
                 sqlx::query(
                     "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
-                       session_ttl_secs = $6
+                       session_ttl_secs = $6, frame_ancestors = $7
                      WHERE id = $1",
                 )
                 .bind(p.id.0)
@@ -340,6 +348,7 @@ impl PartnerStore for PgStore {
                 .bind(p.session_cap.map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
                 .bind(p.evidence.as_str())
                 .bind(p.session_ttl_secs)
+                .bind(&frame_ancestors)
                 .execute(&self.pool)
             })
             .await

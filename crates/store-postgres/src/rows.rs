@@ -62,6 +62,8 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
             .transpose()?,
         evidence: parsed(row, "evidence")?,
         session_ttl_secs: get(row, "session_ttl_secs")?,
+        frame_ancestors: serde_json::from_str(&get::<String>(row, "frame_ancestors")?)
+            .map_err(corrupt)?,
         created_at: get(row, "created_at")?,
     })
 }

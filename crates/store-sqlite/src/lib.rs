@@ -294,8 +294,9 @@ impl PartnerStore for SqliteStore {
                 execute(
                     c,
                     "INSERT INTO partners
-                       (id, name, tier, session_cap, evidence, session_ttl_secs, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
+                        created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         p.id.to_string(),
                         p.name,
@@ -303,6 +304,7 @@ impl PartnerStore for SqliteStore {
                         p.session_cap,
                         p.evidence.as_str(),
                         p.session_ttl_secs,
+                        rows::json(&p.frame_ancestors)?,
                         micros(p.created_at)
                     ],
                 )
@@ -343,7 +345,7 @@ impl PartnerStore for SqliteStore {
                 let done = execute(
                     c,
                     "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
-                       session_ttl_secs = ?6
+                       session_ttl_secs = ?6, frame_ancestors = ?7
                      WHERE id = ?1",
                     params![
                         p.id.to_string(),
@@ -351,7 +353,8 @@ impl PartnerStore for SqliteStore {
                         p.tier.as_str(),
                         p.session_cap,
                         p.evidence.as_str(),
-                        p.session_ttl_secs
+                        p.session_ttl_secs,
+                        rows::json(&p.frame_ancestors)?
                     ],
                 )
                 .map_err(backend)?;

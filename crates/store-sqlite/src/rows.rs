@@ -95,6 +95,7 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         session_cap: get(row, "session_cap")?,
         evidence: parsed(row, "evidence")?,
         session_ttl_secs: get(row, "session_ttl_secs")?,
+        frame_ancestors: from_json(&get::<String>(row, "frame_ancestors")?)?,
         created_at: at(row, "created_at")?,
     })
 }

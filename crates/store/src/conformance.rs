@@ -1202,8 +1202,14 @@ pub async fn partner_settings_change(store: &dyn Store) {
         tier: Tier::Custom,
         session_cap: Some(120),
         evidence: EvidenceDisclosure::Full,
+        frame_ancestors: ["https://shop.example.com", "http://127.0.0.1:5173"]
+            .iter()
+            .filter_map(|o| o.parse().ok())
+            .collect(),
         ..p.clone()
     };
+    assert_eq!(changed.frame_ancestors.len(), 2);
+    assert!(p.frame_ancestors.is_empty());
     ok(store.update_partner(&changed).await, "update");
     let read = ok(store.get_partner(p.id).await, "get");
     assert_eq!(read, Some(changed.clone()));

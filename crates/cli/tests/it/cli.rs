@@ -67,6 +67,47 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     let (ok, _, stderr) = run(d, &db, &["partner", "create", "X", "--tier", "gold"]).await;
     assert!(!ok && stderr.contains("gold"), "{stderr}");
 
+    // Who may embed the partner's hosted flow: origins only, checked and normalised.
+    let id = created["partner_id"].as_str().unwrap_or_default().to_owned();
+    let updated = run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "update",
+            &id,
+            "--frame-ancestor",
+            "https://App.Example.com:443",
+            "--frame-ancestor",
+            "http://localhost:5173",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        updated["frame_ancestors"],
+        serde_json::json!(["https://app.example.com", "http://localhost:5173"])
+    );
+    for bad in [
+        "https://*.example.com",
+        "http://shop.example.com",
+        "https://shop.example.com/embed",
+    ] {
+        let (ok, _, stderr) =
+            run(d, &db, &["partner", "update", &id, "--frame-ancestor", bad]).await;
+        assert!(
+            !ok && stderr.contains("not an allowed frame ancestor"),
+            "{bad}: {stderr}"
+        );
+    }
+    let cleared = run_json(
+        d,
+        &db,
+        &["partner", "update", &id, "--no-frame-ancestors", "--json"],
+    )
+    .await;
+    assert_eq!(cleared["frame_ancestors"], serde_json::json!([]));
+
     // Configuration errors name the key and how to fix it.
     let (ok, _, stderr) = run(
         d,

@@ -6,16 +6,19 @@ use crate::credentials::IssuedCredential;
 use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
-    Credential, CredentialId, CredentialKind, EvidenceDisclosure, Partner, PartnerId, Tier,
+    Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Partner,
+    PartnerId, Tier,
 };
 
 /// What [`Hub::update_partner`] changes; `None` keeps a setting.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PartnerChange {
     pub tier: Option<Tier>,
     /// `Some(None)` returns to the tier's cap.
     pub session_cap: Option<Option<u32>>,
     pub evidence: Option<EvidenceDisclosure>,
+    /// Replaces the origins allowed to embed the hosted flow (empty: none).
+    pub frame_ancestors: Option<Vec<FrameAncestor>>,
 }
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,6 +74,9 @@ impl Hub {
         }
         if let Some(evidence) = change.evidence {
             partner.evidence = evidence;
+        }
+        if let Some(origins) = change.frame_ancestors {
+            partner.frame_ancestors = origins;
         }
         if partner.tier == Tier::Custom && partner.session_cap.is_none() {
             return Err(ServiceError::Internal(

@@ -39,17 +39,18 @@ pub fn binding(state: &AppState, headers: &HeaderMap) -> Option<String> {
 }
 
 /// Sets the cookie (for the browser session: closing the browser ends the binding). `Lax`,
-/// so the provider's redirect back, a top-level navigation, carries it.
-pub fn set(state: &AppState, response: &mut Response, value: &str) {
-    let secure = if name(state).starts_with("__Host-") {
-        "; Secure"
-    } else {
-        ""
+/// so the provider's redirect back, a top-level navigation, carries it. In a partner's frame
+/// (another site), a `Lax` cookie would be neither stored nor sent: there it is
+/// `SameSite=None` and `Partitioned` (kept under the partner's site only, so it works where
+/// third-party cookies are blocked); browsers take that on https only.
+pub fn set(state: &AppState, response: &mut Response, value: &str, framed: bool) {
+    let secure = name(state).starts_with("__Host-");
+    let attributes = match (secure, framed) {
+        (true, true) => "; SameSite=None; Secure; Partitioned",
+        (true, false) => "; SameSite=Lax; Secure",
+        (false, _) => "; SameSite=Lax",
     };
-    let cookie = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        name(state)
-    );
+    let cookie = format!("{}={value}; Path=/; HttpOnly{attributes}", name(state));
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

@@ -12,6 +12,7 @@ use super::{failure, finish, provider_label};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use idgate_core::{Session, SessionId, Status};
 use idgate_providers::FlowType;
@@ -115,17 +116,21 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
     .into_response()
 }
 
-pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
         Ok(None) => return Page::invalid_link().into_response(),
         Err(e) => return failure(e),
     };
     if session.status.is_terminal() {
-        return finish(&state, &session);
+        return finish(&state, &session, &headers).await;
     }
     match state.cancel_by_user(session.id).await {
-        Ok(session) => finish(&state, &session),
+        Ok(session) => finish(&state, &session, &headers).await,
         // Decided meanwhile: show what stands.
         Err(idgate_hub::service::ServiceError::Lifecycle(_)) => {
             Redirect::to(&format!("/v/{token}")).into_response()

@@ -4,6 +4,7 @@
 
 pub(crate) mod browser;
 pub(crate) mod client_limit;
+pub(crate) mod embedding;
 pub(crate) mod live;
 pub(crate) mod pages;
 
@@ -106,12 +107,28 @@ pub(crate) fn failure(e: ServiceError) -> Response {
 
 /// Where a session ends for the browser: the partner's return URL with the outcome (and a
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
-pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
+/// In a partner's frame, a page that tells the parent the flow is over (and links to the
+/// return URL at the top level) instead of the partner's page inside the frame.
+pub(crate) async fn finish(state: &AppState, session: &Session, headers: &HeaderMap) -> Response {
+    let response = match return_target(state, session) {
+        Ok(target) if embedding::framed(headers) => {
+            Page::frame_done(session.status, target.map(String::from)).into_response()
+        }
+        Ok(Some(target)) => Redirect::to(target.as_str()).into_response(),
+        Ok(None) => Page::result(session.status).into_response(),
+        Err(e) => failure(e),
+    };
+    embedding::allow_frames(state, session, response).await
+}
+
+/// The return URL with the outcome, or `None` when the partner gave none or its token would
+/// have expired.
+fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>, ServiceError> {
     let status = state
         .dialects()
         .status_word(session.dialect, session.status);
     let Some(return_url) = &session.return_url else {
-        return Page::result(session.status).into_response();
+        return Ok(None);
     };
     // The partner is given the result once, while its token is fresh: the token is minted as
     // of the decision (the same token on every visit), and once it has expired a visit shows
@@ -120,10 +137,10 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
     let decided = session.decided_at.unwrap_or_else(Utc::now);
     let lifetime = state.config().result_token_lifetime;
     if Utc::now() > decided + lifetime {
-        return Page::result(session.status).into_response();
+        return Ok(None);
     }
     let Ok(mut url) = url::Url::parse(return_url) else {
-        return failure(ServiceError::Internal(
+        return Err(ServiceError::Internal(
             "stored return URL does not parse".into(),
         ));
     };
@@ -140,10 +157,7 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
             lifetime,
         },
     );
-    let token = match token {
-        Ok(t) => t,
-        Err(e) => return failure(ServiceError::Internal(e.to_string())),
-    };
+    let token = token.map_err(|e| ServiceError::Internal(e.to_string()))?;
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("session_id", &session.id.to_string());
@@ -153,18 +167,22 @@ pub(crate) fn finish(state: &AppState, session: &Session) -> Response {
         }
         query.append_pair("result_token", &token);
     }
-    Redirect::to(url.as_str()).into_response()
+    Ok(Some(url))
 }
 
-async fn landing(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+async fn landing(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
         Ok(None) => return Page::invalid_link().into_response(),
         Err(e) => return failure(e),
     };
     let flow = flow_type(&state, &session);
-    match session.status {
-        s if s.is_terminal() => finish(&state, &session),
+    let response = match session.status {
+        s if s.is_terminal() => return finish(&state, &session, &headers).await,
         Status::Started | Status::Submitted if flow != FlowType::Redirect => {
             live::page(&state, &token, &session, flow).into_response()
         }
@@ -174,7 +192,8 @@ async fn landing(State(state): State<AppState>, Path(token): Path<String>) -> Re
         )
         .into_response(),
         _ => landing_page(&state, &session, token, None, StatusCode::OK).await,
-    }
+    };
+    embedding::allow_frames(&state, &session, response).await
 }
 
 /// The first page: who asks, with which provider; for push flows, the identifier form.
@@ -230,7 +249,7 @@ async fn start(
         Err(e) => return failure(e),
     };
     if session.status.is_terminal() {
-        return finish(&state, &session);
+        return finish(&state, &session, &headers).await;
     }
     if matches!(session.status, Status::Submitted | Status::Review) {
         return Redirect::to(&format!("/v/{token}")).into_response();
@@ -246,7 +265,7 @@ async fn start(
         .filter(|_| flow == FlowType::Push);
     if flow == FlowType::Push && identifier.as_deref().is_none_or(|i| i.trim().is_empty()) {
         let message = "Enter your identifier.".to_owned();
-        return landing_page(
+        let page = landing_page(
             &state,
             &session,
             token,
@@ -254,6 +273,7 @@ async fn start(
             StatusCode::BAD_REQUEST,
         )
         .await;
+        return embedding::allow_frames(&state, &session, page).await;
     }
     // The same browser keeps its binding (a second tab); a new one gets its own.
     let browser = match browser::binding(&state, &headers) {
@@ -269,21 +289,22 @@ async fn start(
     {
         Ok((_, StartAction::Redirect { url, .. })) => {
             let mut response = Redirect::to(&url).into_response();
-            browser::set(&state, &mut response, &browser);
+            browser::set(&state, &mut response, &browser, embedding::framed(&headers));
             response
         }
         Ok((_, StartAction::Qr { .. } | StartAction::Push { .. })) => {
             Redirect::to(&format!("/v/{token}")).into_response()
         }
         Err(ServiceError::InvalidInput(e)) => {
-            landing_page(
+            let page = landing_page(
                 &state,
                 &session,
                 token,
                 Some(e.message),
                 StatusCode::BAD_REQUEST,
             )
-            .await
+            .await;
+            embedding::allow_frames(&state, &session, page).await
         }
         Err(ServiceError::Lifecycle(_)) => Redirect::to(&format!("/v/{token}")).into_response(),
         Err(e) => failure(e),
@@ -321,7 +342,7 @@ async fn callback(
         return Page::tampered().into_response();
     };
     if session.status.is_terminal() {
-        return finish(&state, &session);
+        return finish(&state, &session, &headers).await;
     }
     // Each callback may make idgate call the provider (a code exchange): bounded per session.
     if let Err(e) = state.count_provider_exchange(id).await {
@@ -337,10 +358,10 @@ async fn callback(
         }
     };
     match state.apply_outcome(id, &outcome, Actor::Provider).await {
-        Ok(session) => finish(&state, &session),
+        Ok(session) => finish(&state, &session, &headers).await,
         // Decided meanwhile (another tab, a webhook): show what stands.
         Err(ServiceError::Lifecycle(_)) => match state.session(id).await {
-            Ok(session) => finish(&state, &session),
+            Ok(session) => finish(&state, &session, &headers).await,
             Err(e) => failure(e),
         },
         Err(e) => failure(e),

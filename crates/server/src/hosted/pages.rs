@@ -89,6 +89,19 @@ pub struct Message {
     pub sandbox: bool,
 }
 
+/// The last page of a flow embedded in a partner's page: it tells the parent the flow is over
+/// (the parent closes the frame) and offers the way on at the top level.
+#[derive(Template)]
+#[template(path = "frame_done.html")]
+pub struct FrameDone {
+    pub heading: String,
+    pub message: String,
+    /// `VERIFF_FINISHED`, or `VERIFF_CANCELED` when the person cancelled.
+    pub event: &'static str,
+    pub target: Option<String>,
+    pub sandbox: bool,
+}
+
 #[derive(Template)]
 #[template(path = "sandbox.html")]
 pub struct Sandbox {
@@ -219,20 +232,43 @@ impl Page {
 
     /// The outcome, for sessions whose partner gave no return URL.
     pub fn result(status: Status) -> Self {
-        let (heading, message) = match status {
-            Status::Approved => ("You are verified", "Thank you. You can close this page."),
-            Status::Declined => (
-                "Verification not successful",
-                "Your identity could not be verified.",
-            ),
-            Status::Cancelled => ("Verification cancelled", "You cancelled the verification."),
-            Status::Expired | Status::Abandoned => (
-                "This link has expired",
-                "Ask the service that sent you for a new one.",
-            ),
-            _ => ("Verification finished", "You can close this page."),
-        };
+        let (heading, message) = outcome_text(status);
         Self::message(StatusCode::OK, heading, message)
+    }
+
+    /// The outcome inside a partner's frame; `target` is where the partner expects the person.
+    pub fn frame_done(status: Status, target: Option<String>) -> Self {
+        let (heading, message) = outcome_text(status);
+        Self::render(
+            StatusCode::OK,
+            &FrameDone {
+                heading: heading.to_owned(),
+                message: message.to_owned(),
+                event: if status == Status::Cancelled {
+                    "VERIFF_CANCELED"
+                } else {
+                    "VERIFF_FINISHED"
+                },
+                target,
+                sandbox: false,
+            },
+        )
+    }
+}
+
+fn outcome_text(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Approved => ("You are verified", "Thank you. You can close this page."),
+        Status::Declined => (
+            "Verification not successful",
+            "Your identity could not be verified.",
+        ),
+        Status::Cancelled => ("Verification cancelled", "You cancelled the verification."),
+        Status::Expired | Status::Abandoned => (
+            "This link has expired",
+            "Ask the service that sent you for a new one.",
+        ),
+        _ => ("Verification finished", "You can close this page."),
     }
 }
 

@@ -2,11 +2,12 @@
 //! and the simulated phone app that reads QR codes and answers push requests. They act as
 //! the provider would, so the hosted flow and the provider adapters run for real.
 
+use crate::hosted::embedding::allow_frames;
 use crate::hosted::pages::{self, AppScreen, Page, PendingRequest};
 use crate::hosted::{failure, finish, is_sandbox, live, partner_name, provider_label};
 use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use idgate_core::{Actor, LifecycleEvent, Session, Status, TransitionNote};
@@ -74,19 +75,20 @@ pub async fn authorize_page(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
     Query(query): Query<StateQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let session = match sandbox_session(&state, &provider_id, query.state.as_deref()).await {
         Ok(s) => s,
         Err(page) => return page,
     };
     if session.status.is_terminal() {
-        return finish(&state, &session);
+        return finish(&state, &session, &headers).await;
     }
     let info = match simulator(&state, &provider_id) {
         Some(p) => p.info().clone(),
         None => return no_simulator(),
     };
-    Page::sandbox(pages::Sandbox {
+    let page = Page::sandbox(pages::Sandbox {
         provider_id: provider_id.clone(),
         provider_label: provider_label(&state, &session),
         // Handed back unchanged, as a provider does.
@@ -100,7 +102,9 @@ pub async fn authorize_page(
         match_capable: info.match_capable,
         sandbox: true,
     })
-    .into_response()
+    .into_response();
+    // The sandbox stands in for a provider page inside the partner's frame too.
+    allow_frames(&state, &session, page).await
 }
 
 #[derive(Deserialize)]

@@ -674,17 +674,58 @@ async fn an_eid_login_at_a_real_openid_provider_lands_on_the_partner_page_in_chr
 /// test command), its `host` pointed at idgate: the SDK creates the session from another
 /// origin (CORS), the user lands in idgate's hosted flow, finishes it, and comes back to the
 /// callback with the outcome.
-#[tokio::test]
-async fn veriffs_browser_sdk_creates_a_session_that_a_person_finishes_in_chromium() {
-    let sdk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testkit/fixtures/veriff-sdk/node_modules/@veriff/js-sdk/lib/veriff.js");
-    let script = std::fs::read_to_string(&sdk).unwrap_or_else(|e| {
+/// A Veriff npm test peer's file (installed by `scripts/test`).
+fn veriff_peer(path: &str) -> String {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testkit/fixtures/veriff-sdk/node_modules/@veriff")
+        .join(path);
+    std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!(
             "{}: {e}; run scripts/test (it runs npm ci in crates/testkit/fixtures/veriff-sdk)",
-            sdk.display()
+            file.display()
         )
-    });
-    let app = TestApp::spawn().await;
+    })
+}
+
+/// The partner's shop on its own origin: `/shop` (the page), Veriff's two browser SDKs as
+/// published on npm, and the return page.
+async fn serve_shop(
+    listener: tokio::net::TcpListener,
+    page: String,
+) -> tokio::task::JoinHandle<()> {
+    let js_sdk = veriff_peer("js-sdk/lib/veriff.js");
+    let incontext = veriff_peer("incontext-sdk/dist/index.umd.js");
+    let script = |body: String| {
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "text/javascript")], body) }
+        })
+    };
+    let shop = axum::Router::new()
+        .route(
+            "/shop",
+            axum::routing::get(move || {
+                let page = page.clone();
+                async move { Html(page) }
+            }),
+        )
+        .route("/veriff.js", script(js_sdk))
+        .route("/incontext.js", script(incontext))
+        .route(
+            "/partner/return",
+            axum::routing::get(|RawQuery(q): RawQuery| async move {
+                Html(format!(
+                    "<!doctype html><title>Partner</title><h1 id=\"landed\">Welcome back</h1><p id=\"query\">{}</p>",
+                    q.unwrap_or_default().replace('<', "&lt;")
+                ))
+            }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, shop).await;
+    })
+}
+
+async fn shop_listener() -> (tokio::net::TcpListener, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -692,6 +733,13 @@ async fn veriffs_browser_sdk_creates_a_session_that_a_person_finishes_in_chromiu
         "http://{}",
         listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
     );
+    (listener, site)
+}
+
+#[tokio::test]
+async fn veriffs_browser_sdk_creates_a_session_that_a_person_finishes_in_chromium() {
+    let app = TestApp::spawn().await;
+    let (listener, site) = shop_listener().await;
     let callback = format!("{site}/partner/return");
     let partner = app.partner_with_return_url("Shop", &callback).await;
     let page = format!(
@@ -712,33 +760,7 @@ veriff.mount();
         host = app.base,
         key = partner.veriff_key,
     );
-    let shop = axum::Router::new()
-        .route(
-            "/shop",
-            axum::routing::get(move || {
-                let page = page.clone();
-                async move { Html(page) }
-            }),
-        )
-        .route(
-            "/veriff.js",
-            axum::routing::get(move || {
-                let script = script.clone();
-                async move { ([("content-type", "text/javascript")], script) }
-            }),
-        )
-        .route(
-            "/partner/return",
-            axum::routing::get(|RawQuery(q): RawQuery| async move {
-                Html(format!(
-                    "<!doctype html><title>Partner</title><h1 id=\"landed\">Welcome back</h1><p id=\"query\">{}</p>",
-                    q.unwrap_or_default().replace('<', "&lt;")
-                ))
-            }),
-        );
-    let site_task = tokio::spawn(async move {
-        let _ = axum::serve(listener, shop).await;
-    });
+    let site_task = serve_shop(listener, page).await;
     let (_driver, driver_url) = chromedriver().await;
     let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let client = browser(&driver_url, profile.path()).await;
@@ -768,6 +790,111 @@ veriff.mount();
     assert_eq!(
         session.applicant.and_then(|a| a.first_name).as_deref(),
         Some("Kari")
+    );
+    let _ = client.close().await;
+    site_task.abort();
+}
+
+/// Veriff's documented pairing: the JS SDK creates the session, the InContext SDK runs it in
+/// a modal iframe on the partner's page and reports its events; the partner's page never
+/// navigates.
+#[tokio::test]
+async fn veriffs_incontext_sdk_runs_the_flow_in_a_frame_on_an_allowed_partner_page() {
+    let app = TestApp::spawn().await;
+    let (listener, site) = shop_listener().await;
+    let callback = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Shop", &callback).await;
+    let partner_id = partner.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let origin = site.parse().unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .update_partner(
+            partner_id,
+            idgate_hub::service::partners::PartnerChange {
+                frame_ancestors: Some(vec![origin]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = format!(
+        r#"<!doctype html><title>Shop</title><div id="veriff-root"></div><p id="events"></p><p id="session"></p>
+<script>window.module = {{ exports: {{}} }};</script>
+<script src="/veriff.js"></script>
+<script src="/incontext.js"></script>
+<script>
+const events = [];
+const veriff = module.exports.Veriff({{
+  host: "{host}", apiKey: "{key}", parentId: "veriff-root",
+  onSession: function (err, response) {{
+    if (err) {{ document.title = "error " + err.status; return; }}
+    document.getElementById("session").textContent = response.verification.id;
+    window.veriffSDK.createVeriffFrame({{
+      url: response.verification.url,
+      onEvent: function (msg) {{
+        events.push(msg);
+        document.getElementById("events").textContent = events.join(" ");
+      }}
+    }});
+  }}
+}});
+veriff.setParams({{ person: {{ givenName: "Kari", lastName: "Nordmann" }}, vendorData: "incontext-1", callback: "{callback}" }});
+veriff.mount();
+</script>"#,
+        host = app.base,
+        key = partner.veriff_key,
+    );
+    let site_task = serve_shop(listener, page).await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(&format!("{site}/shop"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "veriff-submit-btn").await;
+    let frame = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("veriffFrame"))
+        .await
+        .unwrap_or_else(|e| panic!("the SDK made no frame: {e}"));
+    frame.enter_frame().await.unwrap_or_else(|e| panic!("{e}"));
+    // idgate's pages inside the frame: the landing page, then the sandbox provider.
+    click(&client, "continue").await;
+    click(&client, "approve").await;
+    // FINISHED closes the frame; back on the partner's page, which heard every step.
+    let _ = client.enter_parent_frame().await;
+    let mut heard = String::new();
+    for _ in 0..200 {
+        heard = text_of(&client, "events").await;
+        if heard.contains("FINISHED") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(heard, "STARTED SUBMITTED FINISHED");
+    let frames = client
+        .find_all(Locator::Id("veriffFrame"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(frames.is_empty(), "the SDK closed the frame");
+    let url = client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        url.as_str(),
+        format!("{site}/shop"),
+        "the partner's page stayed"
+    );
+    // The person was verified inside the frame (the flow cookie worked there).
+    let id = text_of(&client, "session").await;
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{id:?}: {e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.status, idgate_core::Status::Approved);
+    assert_eq!(
+        session.external_refs.vendor_data.as_deref(),
+        Some("incontext-1")
     );
     let _ = client.close().await;
     site_task.abort();

@@ -4,6 +4,7 @@
 mod browser_e2e;
 mod credentials;
 mod easyfreelance_api;
+mod embedding;
 mod expiry_job;
 mod flow_binding;
 mod hopae_api;
