@@ -33,6 +33,8 @@ pub struct LoadClient {
 pub struct Headers {
     pub bearer: Option<header::HeaderValue>,
     pub api_key: Option<header::HeaderValue>,
+    /// Any others (a dialect's own authentication headers).
+    pub extra: Vec<(header::HeaderName, header::HeaderValue)>,
 }
 
 impl LoadClient {
@@ -86,6 +88,9 @@ impl LoadClient {
         if let Some(key) = &headers.api_key {
             request = request.header("api-key", key.clone());
         }
+        for (name, value) in &headers.extra {
+            request = request.header(name.clone(), value.clone());
+        }
         if json_body.is_some() {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
@@ -117,6 +122,7 @@ pub fn easyfreelance_headers(token: &str, api_key: &str) -> anyhow::Result<Heade
     Ok(Headers {
         bearer: Some(header::HeaderValue::from_str(&format!("Bearer {token}"))?),
         api_key: Some(header::HeaderValue::from_str(api_key)?),
+        extra: Vec::new(),
     })
 }
 

@@ -18,6 +18,7 @@ mod fairness;
 mod load;
 mod preload;
 mod process;
+mod veriff;
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -281,6 +282,40 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ))
         .await;
     workloads.push(workload("hosted page GET", hosted, cpu, Against::Http));
+    // The Veriff dialect: HMAC-checked creates and signed decision polls.
+    let veriff_created = Arc::new(Mutex::new(Vec::<veriff::Created>::new()));
+    let (veriff_create, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            veriff::create_op(&client, &node, veriff_created.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "Veriff session create (HMAC-signed)",
+        veriff_create,
+        cpu,
+        Against::Inserts,
+    ));
+    let veriff_ids: Arc<Vec<veriff::Created>> =
+        Arc::new(veriff_created.lock().map(|c| c.clone()).unwrap_or_default());
+    anyhow::ensure!(
+        !veriff_ids.is_empty(),
+        "no Veriff session was created: is the Veriff dialect answering?"
+    );
+    let (veriff_poll, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            veriff::decision_op(&client, veriff_ids.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "Veriff decision poll (HMAC-signed)",
+        veriff_poll,
+        cpu,
+        Against::Http,
+    ));
     let mixed_op = {
         let create = create_op(&client, &node, created.clone());
         let poll = poll_op(&client, &node, ids.clone());
@@ -662,6 +697,8 @@ struct Node {
     base: String,
     token: String,
     api_key: String,
+    /// The demo partner's Veriff integration.
+    veriff: veriff::Integration,
     partner: String,
     sqlite_url: Option<String>,
     /// The PostgreSQL URL and the schema this node runs in.
@@ -769,6 +806,10 @@ impl Node {
             base,
             token: field("access token:"),
             api_key: field("API-key:"),
+            veriff: veriff::Integration {
+                api_key: field("API key (X-AUTH-CLIENT):"),
+                shared_secret: field("shared secret:"),
+            },
             partner: field("partner id:"),
             sqlite_url,
             postgres_schema,

@@ -25,6 +25,22 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
         standard_payload(id, session, event, self.status_word(event.to_status))
     }
 
+    /// Adds the session's personal data to a delivery's `payload`, for an endpoint that opted
+    /// in (`include_claims`); nothing personal is stored in the outbox itself. idgate's
+    /// envelope gets `data.claims` and `data.achieved_loa`.
+    fn add_personal_data(&self, payload: &mut Value, session: &Session) {
+        if let Some(data) = payload.get_mut("data").and_then(|d| d.as_object_mut()) {
+            data.insert(
+                "claims".into(),
+                session
+                    .result_claims
+                    .as_ref()
+                    .map_or(Value::Null, |c| Value::Object(c.0.clone())),
+            );
+            data.insert("achieved_loa".into(), session.achieved_loa.into());
+        }
+    }
+
     /// Signature headers this dialect's receivers verify besides the Standard Webhooks ones,
     /// over the exact body sent at `timestamp` (unix seconds) with the endpoint's current
     /// secrets.
@@ -122,6 +138,14 @@ impl Dialects {
     pub fn wire(&self, dialect: Dialect) -> &dyn DialectWire {
         match self.by_dialect.get(&dialect) {
             Some(wire) => wire.as_ref(),
+            None => &NEUTRAL,
+        }
+    }
+
+    /// The wire an event was shaped by; idgate's neutral one for partner-level events.
+    pub fn wire_of_event(&self, dialect: Option<Dialect>) -> &dyn DialectWire {
+        match dialect {
+            Some(dialect) => self.wire(dialect),
             None => &NEUTRAL,
         }
     }

@@ -68,7 +68,10 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     assert!(!ok && stderr.contains("gold"), "{stderr}");
 
     // Who may embed the partner's hosted flow: origins only, checked and normalised.
-    let id = created["partner_id"].as_str().unwrap_or_default().to_owned();
+    let id = created["partner_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let updated = run_json(
         d,
         &db,

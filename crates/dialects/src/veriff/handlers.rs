@@ -5,7 +5,9 @@ use super::dto::{
     CreateSession, Created, CreatedVerification, Decision, DecisionAnswer, UpdateSession,
 };
 use super::problem::{VeriffError, VeriffFailure};
-use super::wire::{attempt_uuid, decision_reason, status_code, status_word};
+use super::wire::{
+    attempt_uuid, decision_reason, document_of, person_of, status_code, status_word,
+};
 use crate::HubState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -62,10 +64,6 @@ pub(super) fn answer(outcome: Result<(Integration, StatusCode, Value)>) -> Respo
         Ok((integration, status, body)) => integration.respond(status, &body),
         Err(e) => e.into_response(),
     }
-}
-
-fn text(value: Option<&Value>) -> Option<String> {
-    value.and_then(Value::as_str).map(str::to_owned)
 }
 
 #[utoipa::path(
@@ -237,8 +235,14 @@ pub async fn decision(
 ) -> Response {
     let outcome = async {
         let (integration, session) = signed_session(&state, &headers, &id).await?;
-        let events = state.timeline(session.id).await?;
-        let verification = decision_of(&session, &events);
+        // Most polls come before the decision: the timeline (for the attempt id) is read only
+        // once there is one.
+        let verification = if decided(session.status) {
+            let events = state.timeline(session.id).await?;
+            decision_of(&session, &events)
+        } else {
+            None
+        };
         let body = serde_json::to_value(DecisionAnswer {
             status: "success",
             verification,
@@ -267,9 +271,10 @@ pub(super) fn attempts(
     attempts
 }
 
-fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Option<Decision> {
-    let decided = matches!(
-        session.status,
+/// Whether Veriff's decision endpoint has a decision for a session in `status`.
+fn decided(status: Status) -> bool {
+    matches!(
+        status,
         Status::Approved
             | Status::Declined
             | Status::Failed
@@ -277,8 +282,11 @@ fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Optio
             | Status::Review
             | Status::Expired
             | Status::Abandoned
-    );
-    if !decided {
+    )
+}
+
+fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Option<Decision> {
+    if !decided(session.status) {
         return None;
     }
     let code = status_code(session.status)?;
@@ -299,33 +307,6 @@ fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Optio
         comments: Vec::new(),
         additional_verified_data: json!({}),
     })
-}
-
-/// The person as verified (the provider's claims), else as the partner sent it.
-fn person_of(session: &Session) -> Option<Value> {
-    let claims = session.result_claims.as_ref().map(|c| &c.0);
-    let claim = |name: &str| claims.and_then(|c| text(c.get(name)));
-    let applicant = session.applicant.as_ref();
-    let person = json!({
-        "firstName": claim("given_name").or_else(|| applicant.and_then(|a| a.first_name.clone())),
-        "lastName": claim("family_name").or_else(|| applicant.and_then(|a| a.last_name.clone())),
-        "idNumber": claim("personal_identity_number").or_else(|| applicant.and_then(|a| a.national_id.clone())),
-        "dateOfBirth": claim("birthdate").or_else(|| applicant.and_then(|a| a.date_of_birth.clone())),
-        "nationality": claim("nationality").or_else(|| claim("country")),
-    });
-    let any = person
-        .as_object()
-        .is_some_and(|p| p.values().any(|v| !v.is_null()));
-    any.then_some(person)
-}
-
-fn document_of(session: &Session) -> Option<Value> {
-    let document = session.applicant.as_ref()?.document.as_ref()?;
-    Some(json!({
-        "number": document.get("number"),
-        "type": document.get("type"),
-        "country": document.get("country"),
-    }))
 }
 
 #[utoipa::path(

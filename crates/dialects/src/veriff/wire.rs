@@ -61,7 +61,7 @@ impl DialectWire for VeriffWire {
 
     /// Veriff's event webhook for `started` and `submitted`, its decision webhook for the
     /// rest. Person and document data are not in the stored event (no personal data waits in
-    /// the outbox): read them from the decision endpoint.
+    /// the outbox): they are added at delivery for endpoints that opted in.
     fn webhook_payload(&self, _id: EventId, session: &Session, event: &SessionEvent) -> Value {
         let status = event.to_status;
         let code = status_code(status);
@@ -91,6 +91,7 @@ impl DialectWire for VeriffWire {
                 "reasonCode": reason_code,
                 "decisionTime": webhook_timestamp(event.at),
                 "acceptanceTime": webhook_timestamp(session.created_at),
+                // Filled at delivery for endpoints that opted in to personal data.
                 "person": null,
                 "document": null,
                 "comments": [],
@@ -98,6 +99,20 @@ impl DialectWire for VeriffWire {
             },
             "technicalData": { "ip": null },
         })
+    }
+
+    /// The decision webhook's `person` and `document`, as the decision endpoint has them.
+    fn add_personal_data(&self, payload: &mut Value, session: &Session) {
+        if let Some(verification) = payload
+            .get_mut("verification")
+            .and_then(|v| v.as_object_mut())
+        {
+            verification.insert("person".into(), person_of(session).unwrap_or(Value::Null));
+            verification.insert(
+                "document".into(),
+                document_of(session).unwrap_or(Value::Null),
+            );
+        }
     }
 
     /// Veriff allows 9 resubmissions; the 10th request is declined with code 539.
@@ -190,4 +205,36 @@ pub fn attempt_uuid(id: idgate_core::SessionId, started_micros: i64) -> String {
         .into_uuid()
         .hyphenated()
         .to_string()
+}
+
+/// The person as verified (the provider's claims), else as the partner sent it.
+pub(super) fn person_of(session: &Session) -> Option<Value> {
+    let claims = session.result_claims.as_ref().map(|c| &c.0);
+    let claim = |name: &str| {
+        claims
+            .and_then(|c| c.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let applicant = session.applicant.as_ref();
+    let person = json!({
+        "firstName": claim("given_name").or_else(|| applicant.and_then(|a| a.first_name.clone())),
+        "lastName": claim("family_name").or_else(|| applicant.and_then(|a| a.last_name.clone())),
+        "idNumber": claim("personal_identity_number").or_else(|| applicant.and_then(|a| a.national_id.clone())),
+        "dateOfBirth": claim("birthdate").or_else(|| applicant.and_then(|a| a.date_of_birth.clone())),
+        "nationality": claim("nationality").or_else(|| claim("country")),
+    });
+    let any = person
+        .as_object()
+        .is_some_and(|p| p.values().any(|v| !v.is_null()));
+    any.then_some(person)
+}
+
+pub(super) fn document_of(session: &Session) -> Option<Value> {
+    let document = session.applicant.as_ref()?.document.as_ref()?;
+    Some(json!({
+        "number": document.get("number"),
+        "type": document.get("type"),
+        "country": document.get("country"),
+    }))
 }

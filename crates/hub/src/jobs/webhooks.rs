@@ -174,22 +174,17 @@ fn describe(e: reqwest::Error) -> String {
     text
 }
 
-/// The body for this endpoint: the stored payload, plus the session's claims when the
-/// endpoint opted in to personal data.
+/// The body for this endpoint: the stored payload, plus the session's personal data in the
+/// dialect's shape when the endpoint opted in.
 async fn body(hub: &Hub, job: &DeliveryJob) -> Vec<u8> {
     let mut payload = job.event.payload.clone();
     if job.endpoint.include_claims
         && let Some(session_id) = job.event.session_id
         && let Ok(session) = hub.session(session_id).await
-        && let Some(data) = payload.get_mut("data").and_then(|d| d.as_object_mut())
     {
-        data.insert(
-            "claims".into(),
-            session
-                .result_claims
-                .map_or(serde_json::Value::Null, |c| serde_json::Value::Object(c.0)),
-        );
-        data.insert("achieved_loa".into(), session.achieved_loa.into());
+        hub.dialects
+            .wire_of_event(job.event.dialect)
+            .add_personal_data(&mut payload, &session);
     }
     serde_json::to_vec(&payload).unwrap_or_default()
 }

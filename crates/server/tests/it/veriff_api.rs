@@ -708,6 +708,58 @@ async fn webhooks_arrive_in_veriffs_formats_signed_as_the_integration() {
     let (_, attempts) = verified(&p, r).await;
     assert_eq!(attempts["verifications"][0]["id"], v["attemptId"]);
     assert_eq!(bodies[0]["attemptId"], v["attemptId"]);
+    // No personal data for an endpoint that did not opt in.
+    assert_eq!(
+        (v["person"].clone(), v["document"].clone()),
+        (Value::Null, Value::Null)
+    );
+
+    // An endpoint that opted in gets the person and the document, as the decision endpoint
+    // has them, in the decision webhook.
+    let (claims_receiver, claims_url) = common::Receiver::start().await;
+    let (status, endpoint) = app
+        .post(
+            &p,
+            "/api/v1/webhook-endpoints",
+            json!({"url": claims_url, "integration_id": integration.id.to_string(), "include_claims": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let body = json!({"verification": {
+        "person": {"firstName": "Kari", "lastName": "Nordmann", "idNumber": "12345678901"},
+        "document": {"number": "PA1234567", "type": "PASSPORT", "country": "NO"}
+    }});
+    let id = text(&create(&app, &p, body).await["verification"], "id");
+    let r = call(
+        &app,
+        &p,
+        Method::PATCH,
+        &format!("/sessions/{id}"),
+        Some(&patch),
+        Some(bytes.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let mut delivered = Value::Null;
+    for _ in 0..200 {
+        if let Some((_, body)) = claims_receiver.raw().into_iter().find(|(_, body)| {
+            serde_json::from_slice::<Value>(body)
+                .is_ok_and(|v| v["verification"]["id"] == json!(id))
+        }) {
+            delivered = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let v = &delivered["verification"];
+    assert_eq!(v["status"], "approved", "{delivered}");
+    assert_eq!(v["person"]["idNumber"], "12345678901", "{delivered}");
+    assert!(v["person"]["lastName"].is_string(), "{delivered}");
+    assert_eq!(v["document"]["number"], "PA1234567", "{delivered}");
+    assert_eq!(v["document"]["country"], "NO", "{delivered}");
+    let (_, polled) = self::decision(&app, &p, &id).await;
+    assert_eq!(v["person"], polled["verification"]["person"]);
+    assert_eq!(v["document"], polled["verification"]["document"]);
 }
 
 /// A 1×1 PNG, with a marker after its end that must never reach the disk in the clear.
