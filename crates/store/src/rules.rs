@@ -47,6 +47,11 @@ fn statuses_sql(keep: impl Fn(Status) -> bool) -> String {
         .join(", ")
 }
 
+/// The statuses in which a session takes media, as an SQL list (`'created', 'started'`).
+pub fn media_open_statuses_sql() -> String {
+    statuses_sql(|s| matches!(s, Status::Created | Status::Started))
+}
+
 /// Retires a per-verification endpoint (`{endpoint}` its id placeholder) once its session is
 /// final and nothing is pending for it: it is read no more by the fan-out and holds no slot.
 pub fn retire_endpoint_sql(endpoint: &str, disabled: &str) -> String {
@@ -206,9 +211,4 @@ mod tests {
             vec![all.id]
         );
     }
-}
-
-/// The statuses in which a session takes media, as an SQL list (`'created', 'started'`).
-pub fn media_open_statuses_sql() -> String {
-    statuses_sql(|s| matches!(s, Status::Created | Status::Started))
 }
