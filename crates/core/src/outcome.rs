@@ -19,6 +19,9 @@ pub enum Decision {
     Cancelled,
     /// The provider failed technically.
     Failed,
+    /// The provider gave up waiting for the user (Veriff's `expired` and `abandoned`): the
+    /// session expires, or is abandoned if it had started.
+    Expired,
 }
 
 impl Decision {
@@ -30,6 +33,7 @@ impl Decision {
             Decision::Review => "review",
             Decision::Cancelled => "cancelled",
             Decision::Failed => "failed",
+            Decision::Expired => "expired",
         }
     }
 
@@ -41,6 +45,7 @@ impl Decision {
             Decision::Review,
             Decision::Cancelled,
             Decision::Failed,
+            Decision::Expired,
         ]
         .into_iter()
         .find(|d| d.as_str() == s)
@@ -88,6 +93,7 @@ pub fn outcome_plan(
         Decision::Review => LifecycleEvent::Review,
         Decision::Cancelled => return vec![(LifecycleEvent::Cancel, note())],
         Decision::Failed => return vec![(LifecycleEvent::Fail, note())],
+        Decision::Expired => return vec![(LifecycleEvent::Expire, note())],
     };
     let mut plan = Vec::new();
     let resubmitting_again = status == Status::ResubmissionRequested
@@ -156,6 +162,9 @@ mod tests {
             );
         }
         assert_eq!(run(S::Created, D::Cancelled), Ok(S::Cancelled));
+        assert_eq!(run(S::Created, D::Expired), Ok(S::Expired));
+        assert_eq!(run(S::Started, D::Expired), Ok(S::Abandoned));
+        assert_eq!(run(S::Submitted, D::Expired), Ok(S::Abandoned));
         assert_eq!(run(S::Started, D::Cancelled), Ok(S::Cancelled));
         assert_eq!(run(S::Review, D::Approved), Ok(S::Approved));
         // A late report never moves a decided session.

@@ -166,6 +166,21 @@ pub struct SessionSettings {
     pub expiry_interval: String,
     /// How long a node's claim on due sessions lasts (a crashed node's claim lapses then).
     pub expiry_lease: String,
+    /// A session submitted at a provider that decides later (Veriff) is asked about this long
+    /// after it was submitted if no decision came (a lost webhook)…
+    #[serde(default = "default_decision_check_after")]
+    pub decision_check_after: String,
+    /// …and again this often until it is decided or expires.
+    #[serde(default = "default_decision_recheck")]
+    pub decision_recheck: String,
+}
+
+fn default_decision_check_after() -> String {
+    "30s".to_owned()
+}
+
+fn default_decision_recheck() -> String {
+    "5m".to_owned()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -263,6 +278,8 @@ pub struct Validated {
     pub result_token_lifetime: chrono::Duration,
     pub expiry_interval: std::time::Duration,
     pub expiry_lease: chrono::Duration,
+    pub decision_check_after: chrono::Duration,
+    pub decision_recheck: chrono::Duration,
     pub acquire_timeout: std::time::Duration,
     pub statement_timeout: std::time::Duration,
     pub retry: idgate_core::RetryPolicy,
@@ -356,6 +373,12 @@ impl Settings {
                 .to_std()
                 .map_err(|_| invalid("sessions.expiry_interval", "must be positive"))?;
         let expiry_lease = parse_duration("sessions.expiry_lease", &self.sessions.expiry_lease)?;
+        let decision_check_after = parse_duration(
+            "sessions.decision_check_after",
+            &self.sessions.decision_check_after,
+        )?;
+        let decision_recheck =
+            parse_duration("sessions.decision_recheck", &self.sessions.decision_recheck)?;
         let std_duration = |key: &str, text: &str| {
             parse_duration(key, text)?
                 .to_std()
@@ -489,6 +512,8 @@ impl Settings {
             result_token_lifetime,
             expiry_interval,
             expiry_lease,
+            decision_check_after,
+            decision_recheck,
             acquire_timeout,
             statement_timeout,
             retry,

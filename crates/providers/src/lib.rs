@@ -6,9 +6,10 @@ pub mod http;
 pub mod oidc;
 pub mod registry;
 pub mod sandbox;
+pub mod veriff;
 
 use async_trait::async_trait;
-use idgate_core::{ProviderState, SessionId};
+use idgate_core::{ApplicantData, ProviderState, SessionId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -133,6 +134,8 @@ pub struct StartRequest<'a> {
     pub secrets: Option<FlowSecrets<'a>>,
     /// What an earlier start of this session kept (a second tab, a reload), if anything.
     pub provider_state: Option<&'a ProviderState>,
+    /// What the partner sent about the person (document verification providers take it).
+    pub applicant: Option<&'a ApplicantData>,
 }
 
 /// Per-session values a protocol keeps secret between start and callback (PKCE verifier,
@@ -202,6 +205,22 @@ impl StartAction {
             | StartAction::Qr { provider_reference }
             | StartAction::Push { provider_reference } => provider_reference.as_deref(),
         }
+    }
+}
+
+/// What the browser's return from the provider says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Returned {
+    /// The provider decided.
+    Decided(Box<ProviderOutcome>),
+    /// The user finished at the provider, which decides later (a document check): its decision
+    /// comes by webhook or by [`Provider::collect`].
+    Submitted,
+}
+
+impl From<ProviderOutcome> for Returned {
+    fn from(outcome: ProviderOutcome) -> Self {
+        Returned::Decided(Box::new(outcome))
     }
 }
 
@@ -301,7 +320,7 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         &self,
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
-    ) -> Result<ProviderOutcome, ProviderError>;
+    ) -> Result<Returned, ProviderError>;
     /// The text of the QR code to show at `now` (unix seconds) for a started QR flow, from
     /// what `start` kept. Animated codes (BankID's) change every second; `None` when this
     /// provider shows none.
@@ -310,8 +329,9 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         None
     }
     /// Asks the provider how a started session stands, for protocols the hub must poll
-    /// (BankID's `collect`): the outcome once decided, `None` while still pending. The hosted
-    /// page's progress requests drive it.
+    /// (BankID's `collect`, Veriff's decision fetch): the outcome once decided, `None` while
+    /// still pending. The hosted page's progress requests drive it, and for providers that
+    /// [decide later](Provider::decides_later) the decision check job.
     async fn collect(
         &self,
         session: SessionContext<'_>,
@@ -329,6 +349,12 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     ) -> Result<ProviderNotice, ProviderError> {
         let _ = (headers, body);
         Err(ProviderError::NoWebhooks)
+    }
+    /// Whether a session can be submitted here and decided afterwards (a document check):
+    /// then the hub asks [`Provider::collect`] about submitted sessions that have waited a
+    /// while, so a lost webhook never leaves one pending.
+    fn decides_later(&self) -> bool {
+        false
     }
     /// Tells the provider that idgate cancelled a started session (the user or the partner
     /// did), so it stops waiting for the user.

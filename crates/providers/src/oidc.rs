@@ -13,7 +13,7 @@
 use crate::http::{ClientTls, HttpClients};
 use crate::{
     Decision, FlowType, InputField, Provider, ProviderError, ProviderInfo, ProviderOutcome,
-    SessionContext, StartAction, StartRequest, Started, UrlGuard,
+    Returned, SessionContext, StartAction, StartRequest, Started, UrlGuard,
 };
 use async_trait::async_trait;
 use base64::Engine;
@@ -555,6 +555,39 @@ impl Provider for OidcProvider {
         &self,
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
+    ) -> Result<Returned, ProviderError> {
+        self.outcome_of_return(params, session).await.map(Returned::from)
+    }
+}
+
+/// What `[providers.<id>]` declares for an OIDC provider, as the registry reads it.
+pub fn provider_info(
+    id: &str,
+    label: &str,
+    max_loa: u8,
+    claims: Vec<String>,
+    sandbox: bool,
+) -> ProviderInfo {
+    ProviderInfo {
+        id: id.to_owned(),
+        label: label.to_owned(),
+        flow_type: FlowType::Redirect,
+        max_loa,
+        claims,
+        match_capable: false,
+        sandbox,
+        user_data: Vec::<InputField>::new(),
+        match_fields: Vec::new(),
+    }
+}
+
+
+impl OidcProvider {
+    /// The outcome of the code exchange the browser's return allows.
+    async fn outcome_of_return(
+        &self,
+        params: &BTreeMap<String, String>,
+        session: SessionContext<'_>,
     ) -> Result<ProviderOutcome, ProviderError> {
         let secrets = session
             .secrets
@@ -698,27 +731,6 @@ impl Provider for OidcProvider {
                 }),
             }),
         })
-    }
-}
-
-/// What `[providers.<id>]` declares for an OIDC provider, as the registry reads it.
-pub fn provider_info(
-    id: &str,
-    label: &str,
-    max_loa: u8,
-    claims: Vec<String>,
-    sandbox: bool,
-) -> ProviderInfo {
-    ProviderInfo {
-        id: id.to_owned(),
-        label: label.to_owned(),
-        flow_type: FlowType::Redirect,
-        max_loa,
-        claims,
-        match_capable: false,
-        sandbox,
-        user_data: Vec::<InputField>::new(),
-        match_fields: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::http::HttpClients;
 use crate::oidc::OidcConfig;
 use crate::sandbox::{SandboxConfig, SandboxKind, SandboxProvider};
+use crate::veriff::VeriffConfig;
 use crate::{Provider, ProviderError, ProviderInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +25,8 @@ pub enum ProviderConfig {
     SandboxMatch(SandboxConfig),
     /// An OpenID Connect provider (national eIDs, brokers).
     Oidc(Box<OidcConfig>),
+    /// A Veriff integration (document + selfie), through Veriff's API.
+    Veriff(Box<VeriffConfig>),
 }
 
 impl ProviderConfig {
@@ -36,6 +39,7 @@ impl ProviderConfig {
             | ProviderConfig::SandboxPush(c)
             | ProviderConfig::SandboxMatch(c) => c.enabled,
             ProviderConfig::Oidc(c) => c.enabled,
+            ProviderConfig::Veriff(c) => c.enabled,
         }
         .unwrap_or(true)
     }
@@ -44,6 +48,7 @@ impl ProviderConfig {
     pub fn is_sandbox(&self) -> bool {
         match self {
             ProviderConfig::Oidc(c) => c.sandbox.unwrap_or(false),
+            ProviderConfig::Veriff(c) => c.sandbox.unwrap_or(false),
             _ => true,
         }
     }
@@ -56,6 +61,7 @@ impl ProviderConfig {
             ProviderConfig::SandboxPush(_) => "sandbox_push",
             ProviderConfig::SandboxMatch(_) => "sandbox_match",
             ProviderConfig::Oidc(_) => "oidc",
+            ProviderConfig::Veriff(_) => "veriff",
         }
     }
 }
@@ -102,6 +108,7 @@ impl ProviderRegistry {
                     registry.add_sandbox(sandbox(SandboxKind::Match, c)?)
                 }
                 ProviderConfig::Oidc(c) => registry.add(Arc::new(c.build(id, clients)?)),
+                ProviderConfig::Veriff(c) => registry.add(Arc::new(c.build(id, clients)?)),
             }
         }
         Ok(registry)

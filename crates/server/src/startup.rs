@@ -356,12 +356,16 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
         hub.clone(),
         shutdown.clone(),
     ));
+    let decisions = tokio::spawn(idgate_hub::jobs::decision_checks::run(
+        hub.clone(),
+        shutdown.clone(),
+    ));
     let upkeep = tokio::spawn(idgate_hub::jobs::metrics::run(
         ops::metrics_handle(),
         shutdown.clone(),
     ));
     let jobs = tokio::spawn(async move {
-        let _ = tokio::join!(expiry, webhooks, upkeep);
+        let _ = tokio::join!(expiry, webhooks, decisions, upkeep);
     });
     Ok(RunningServer {
         addr,

@@ -742,6 +742,43 @@ impl SessionStore for PgStore {
         Ok(ids.into_iter().map(|(id, _)| SessionId(id)).collect())
     }
 
+    async fn claim_decision_checks(
+        &self,
+        providers: &[String],
+        submitted_before: DateTime<Utc>,
+        checked_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionId>> {
+        if providers.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<(uuid::Uuid,)> = self
+            .write(|| {
+                sqlx::query_as(
+                    "UPDATE sessions SET decision_checked_at = $4
+                     WHERE id IN (
+                         SELECT id FROM sessions
+                         WHERE status = 'submitted' AND provider_id = ANY($1)
+                           AND submitted_at <= $2
+                           AND (decision_checked_at IS NULL OR decision_checked_at <= $3)
+                         ORDER BY decision_checked_at NULLS FIRST, submitted_at
+                         LIMIT $5
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING id",
+                )
+                .bind(providers)
+                .bind(submitted_before)
+                .bind(checked_before)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(ids.into_iter().map(|(id,)| SessionId(id)).collect())
+    }
+
     async fn find_sessions_by_provider_reference(
         &self,
         provider_id: &str,

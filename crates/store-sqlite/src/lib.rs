@@ -774,6 +774,46 @@ impl SessionStore for SqliteStore {
             .await
     }
 
+    async fn claim_decision_checks(
+        &self,
+        providers: &[String],
+        submitted_before: DateTime<Utc>,
+        checked_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionId>> {
+        if providers.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let providers = rows::json(&providers)?;
+        self.writer
+            .write(move |c| {
+                let ids = query_all(
+                    c,
+                    "UPDATE sessions SET decision_checked_at = ?4
+                     WHERE id IN (
+                       SELECT id FROM sessions
+                       WHERE status = 'submitted'
+                         AND provider_id IN (SELECT value FROM json_each(?1))
+                         AND submitted_at <= ?2
+                         AND (decision_checked_at IS NULL OR decision_checked_at <= ?3)
+                       ORDER BY decision_checked_at IS NOT NULL, decision_checked_at, submitted_at
+                       LIMIT ?5)
+                     RETURNING id",
+                    params![
+                        providers,
+                        micros(submitted_before),
+                        micros(checked_before),
+                        micros(now),
+                        i64::from(limit)
+                    ],
+                    |r| rows::uuid_col(r, "id"),
+                )?;
+                Ok(ids.into_iter().map(SessionId).collect())
+            })
+            .await
+    }
+
     async fn find_sessions_by_provider_reference(
         &self,
         provider_id: &str,

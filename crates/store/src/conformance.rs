@@ -46,6 +46,7 @@ macro_rules! conformance_suite {
             deliveries_are_claimed_fairly,
             a_verification_endpoint_retires_when_its_session_is_final_and_delivered,
             media_is_sealed_capped_and_closed_after_submit,
+            decision_checks_take_submitted_sessions_and_space_them_out,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1507,4 +1508,69 @@ pub async fn media_is_sealed_capped_and_closed_after_submit(store: &dyn Store) {
     );
     assert!(ok(store.list_media(session.id).await, "after delete").is_empty());
     assert!(ok(store.get_media(front.id).await, "after delete").is_none());
+}
+
+pub async fn decision_checks_take_submitted_sessions_and_space_them_out(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    // Three sessions at provider "veriff" (new_session's), submitted at t(10), t(20), t(30);
+    // one only started; one at another provider.
+    let mut submitted = Vec::new();
+    for (i, at) in [10, 20, 30].into_iter().enumerate() {
+        let (mut s, created) = new_session(&p, &format!("digest-dc{i}"), t(0));
+        ok(store.insert_session(&s, &created, None, &[]).await, "insert");
+        let e = step(&mut s, LifecycleEvent::Start, Actor::EndUser, t(at - 1));
+        commit(store, &s, &e, "start").await;
+        let e = step(&mut s, LifecycleEvent::Submit, Actor::Provider, t(at));
+        commit(store, &s, &e, "submit").await;
+        submitted.push(s.id);
+    }
+    let (mut started, created) = new_session(&p, "digest-dc-started", t(0));
+    ok(store.insert_session(&started, &created, None, &[]).await, "insert");
+    let e = step(&mut started, LifecycleEvent::Start, Actor::EndUser, t(5));
+    commit(store, &started, &e, "start").await;
+    let (mut elsewhere, created) = new_session(&p, "digest-dc-other", t(0));
+    elsewhere.provider_id = "bankid".into();
+    ok(store.insert_session(&elsewhere, &created, None, &[]).await, "insert");
+    let e = step(&mut elsewhere, LifecycleEvent::Start, Actor::EndUser, t(5));
+    commit(store, &elsewhere, &e, "start").await;
+    let e = step(&mut elsewhere, LifecycleEvent::Submit, Actor::Provider, t(6));
+    commit(store, &elsewhere, &e, "submit").await;
+
+    let providers = vec!["veriff".to_owned()];
+    let claim = |submitted_before: i64, checked_before: i64, now: i64, limit: u32| {
+        let providers = providers.clone();
+        async move {
+            ok(
+                store
+                    .claim_decision_checks(
+                        &providers,
+                        t(submitted_before),
+                        t(checked_before),
+                        t(now),
+                        limit,
+                    )
+                    .await,
+                "claim",
+            )
+        }
+    };
+    // Only those submitted long enough ago, oldest first; the started one and the other
+    // provider's never.
+    let first = claim(25, 0, 100, 10).await;
+    let mut expected = vec![submitted[0], submitted[1]];
+    let mut got = first.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+    // Asked at t(100): not again before the recheck time; the one never asked goes first.
+    assert_eq!(claim(40, 99, 110, 1).await, vec![submitted[2]]);
+    assert!(claim(40, 99, 111, 10).await.is_empty());
+    let again = claim(40, 100, 200, 10).await;
+    assert_eq!(again.len(), 2, "asked at t(100), due again at a recheck time of t(100)");
+    assert!(store.claim_decision_checks(&[], t(99), t(99), t(99), 10).await.is_ok_and(|v| v.is_empty()));
+    // A decided session is not asked about.
+    let mut decided = ok(store.get_session(submitted[2]).await, "get").unwrap_or_else(|| panic!("gone"));
+    let e = step(&mut decided, LifecycleEvent::Approve, Actor::Provider, t(300));
+    commit(store, &decided, &e, "approve").await;
+    assert!(!claim(400, 400, 400, 10).await.contains(&submitted[2]));
 }

@@ -234,6 +234,18 @@ pub trait SessionStore: Send + Sync {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
+    /// Claims up to `limit` sessions at `providers` that are `submitted`, were submitted at or
+    /// before `submitted_before` and were not asked about after `checked_before`, marking
+    /// them asked at `now` (so other nodes and the next sweeps leave them for a while); those
+    /// never asked first, then the longest unasked.
+    async fn claim_decision_checks(
+        &self,
+        providers: &[String],
+        submitted_before: DateTime<Utc>,
+        checked_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionId>>;
     /// Keeps the expiry sweep away from a session until `until` (a row that cannot be read:
     /// one bad row must not be claimed, fail and stall every sweep).
     async fn hold_expiry(&self, id: SessionId, until: DateTime<Utc>) -> StoreResult<()>;

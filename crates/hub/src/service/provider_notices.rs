@@ -4,7 +4,7 @@
 //! or out of order: it is answered as received and changes nothing that already stands.
 
 use super::{Hub, ServiceError, ServiceResult};
-use idgate_core::{Actor, LifecycleEvent, SessionId, Status, TransitionNote};
+use idgate_core::{Actor, SessionId, Status};
 use idgate_providers::{HeaderMap, NoticeEvent};
 use idgate_store::ReferenceScope;
 
@@ -53,19 +53,8 @@ impl Hub {
         let id = session.id;
         let result = match &notice.event {
             NoticeEvent::Informational => Ok(session),
-            NoticeEvent::Submitted => {
-                let plan = |s: &idgate_core::Session| match s.status {
-                    Status::Created => vec![
-                        (LifecycleEvent::Start, TransitionNote::default()),
-                        (LifecycleEvent::Submit, TransitionNote::default()),
-                    ],
-                    Status::Started => vec![(LifecycleEvent::Submit, TransitionNote::default())],
-                    // Already past it (a late delivery): nothing to do.
-                    _ => Vec::new(),
-                };
-                self.transition_from(session, Actor::Provider, plan, |_| {})
-                    .await
-            }
+            // Already past it (a late delivery): nothing to do.
+            NoticeEvent::Submitted => self.provider_submitted(session).await,
             NoticeEvent::Decided(outcome) => {
                 self.apply_outcome_to(session, outcome, Actor::Provider)
                     .await

@@ -521,6 +521,46 @@ impl Hub {
         }
     }
 
+    /// The user finished at the provider, which decides later: created or started →
+    /// submitted (a session already past that is left as it is).
+    pub async fn provider_submitted(&self, session: Session) -> ServiceResult<Session> {
+        self.transition_from(session, Actor::Provider, submitted_plan, |_| {})
+            .await
+    }
+
+    /// Asks providers that decide later about sessions submitted there whose decision has not
+    /// come (`sessions.decision_check_after` after submission, then every
+    /// `sessions.decision_recheck`): at most `batch` sessions; how many were decided.
+    pub async fn check_decisions(&self, now: DateTime<Utc>, batch: u32) -> ServiceResult<usize> {
+        let providers: Vec<String> = self
+            .providers
+            .infos()
+            .map(|i| i.id.clone())
+            .filter(|id| self.providers.get(id).is_some_and(|p| p.decides_later()))
+            .collect();
+        let due = self
+            .store
+            .claim_decision_checks(
+                &providers,
+                now - self.config.decision_check_after,
+                now - self.config.decision_recheck,
+                now,
+                batch,
+            )
+            .await?;
+        let mut decided = 0;
+        for id in due {
+            let session = self.session(id).await?;
+            match self.collect(session).await {
+                Ok(after) if after.status != Status::Submitted => decided += 1,
+                Ok(_) => {}
+                // The provider is down or refused: asked again at the next recheck.
+                Err(e) => tracing::warn!(session = %id, error = %e, "decision check failed"),
+            }
+        }
+        Ok(decided)
+    }
+
     /// The subject a partner sees for a provider's user: stable for that partner and
     /// provider, unlinkable across partners (OIDC pairwise identifiers).
     pub fn pairwise_subject(&self, session: &Session) -> Option<String> {
@@ -624,6 +664,7 @@ impl Hub {
                 requested_loa: session.requested_loa,
                 secrets: Some(material.secrets()),
                 provider_state: session.provider_state.as_ref(),
+                applicant: session.applicant.as_ref(),
             })
             .await?;
         let (action, provider_state) = (started.action, started.state);
@@ -873,5 +914,18 @@ pub fn session_context<'a>(session: &'a Session, material: &'a FlowMaterial) -> 
         match_data: session.match_data.as_ref().map(|m| &m.0),
         secrets: Some(material.secrets()),
         callback_url: Some(&material.callback_url),
+    }
+}
+
+/// The events that record a user finishing at a provider: created → started → submitted;
+/// nothing for a session already past it (a late or repeated report).
+pub fn submitted_plan(s: &Session) -> Vec<(LifecycleEvent, TransitionNote)> {
+    match s.status {
+        Status::Created => vec![
+            (LifecycleEvent::Start, TransitionNote::default()),
+            (LifecycleEvent::Submit, TransitionNote::default()),
+        ],
+        Status::Started => vec![(LifecycleEvent::Submit, TransitionNote::default())],
+        _ => Vec::new(),
     }
 }

@@ -14,7 +14,7 @@ pub mod qr;
 
 use crate::{
     Decision, FlowType, InputError, InputField, Provider, ProviderError, ProviderInfo,
-    ProviderOutcome, SessionContext, StartAction, StartRequest, Started,
+    ProviderOutcome, Returned, SessionContext, StartAction, StartRequest, Started,
 };
 use async_trait::async_trait;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -243,6 +243,7 @@ impl SandboxProvider {
             (Decision::ResubmissionRequested, _) => Some("resubmission_requested".to_owned()),
             (Decision::Cancelled, _) => Some("user_cancelled".to_owned()),
             (Decision::Failed, _) => Some("provider_error".to_owned()),
+            (Decision::Expired, _) => Some("session_expired".to_owned()),
             (Decision::Approved | Decision::Review, _) => None,
         };
         let mut outcome = ProviderOutcome {
@@ -424,6 +425,35 @@ impl Provider for SandboxProvider {
         &self,
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
+    ) -> Result<Returned, ProviderError> {
+        self.outcome_of_return(params, session).await.map(Returned::from)
+    }
+}
+
+/// Where the QR simulator keeps its per-session key in the provider state.
+const QR_SECRET: &str = "qr_secret";
+
+fn new_qr_state() -> Result<ProviderState, ProviderError> {
+    let mut secret = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut secret)
+        .map_err(|_| ProviderError::Config("the system random generator failed".into()))?;
+    let mut state = ProviderState::default();
+    state.0.insert(QR_SECRET.into(), hex::encode(secret).into());
+    Ok(state)
+}
+
+fn qr_secret(state: Option<&ProviderState>) -> Option<Vec<u8>> {
+    hex::decode(state?.get_str(QR_SECRET)?).ok()
+}
+
+
+impl SandboxProvider {
+    /// The outcome the browser's return carries (the sandbox page's choice).
+    async fn outcome_of_return(
+        &self,
+        params: &BTreeMap<String, String>,
+        session: SessionContext<'_>,
     ) -> Result<ProviderOutcome, ProviderError> {
         // QR and push simulators answer through their app (which checks the code was read or
         // the request was sent to that identity); a redirect back would skip those checks.
@@ -453,23 +483,6 @@ impl Provider for SandboxProvider {
             session,
         )
     }
-}
-
-/// Where the QR simulator keeps its per-session key in the provider state.
-const QR_SECRET: &str = "qr_secret";
-
-fn new_qr_state() -> Result<ProviderState, ProviderError> {
-    let mut secret = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut secret)
-        .map_err(|_| ProviderError::Config("the system random generator failed".into()))?;
-    let mut state = ProviderState::default();
-    state.0.insert(QR_SECRET.into(), hex::encode(secret).into());
-    Ok(state)
-}
-
-fn qr_secret(state: Option<&ProviderState>) -> Option<Vec<u8>> {
-    hex::decode(state?.get_str(QR_SECRET)?).ok()
 }
 
 #[cfg(test)]

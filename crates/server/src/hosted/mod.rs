@@ -20,7 +20,7 @@ use idgate_hub::result_token::{self, TokenInput};
 use idgate_hub::service::ServiceError;
 use idgate_hub::service::sessions::FlowStateError;
 use idgate_providers::sandbox::identities::TEST_IDENTITIES;
-use idgate_providers::{FlowType, StartAction};
+use idgate_providers::{FlowType, Returned, StartAction};
 use pages::Page;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/v/{token}/progress", get(live::progress))
         .route("/v/{token}/cancel", post(live::cancel))
         .route("/callback/{provider}", get(callback))
+        .route("/callback/{provider}/wait", get(callback_wait))
         .route("/demo/return", get(demo_return))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
@@ -311,29 +312,44 @@ async fn start(
     }
 }
 
+/// The session and attempt a provider round trip's `state` names, if it is genuine, still
+/// valid and held by this browser; the page to show otherwise. A session whose time is up
+/// expires first: a provider that answers after it decides nothing.
+async fn round_trip(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &BTreeMap<String, String>,
+) -> Result<(Session, String), Response> {
+    let checked = params
+        .get("state")
+        .map(|s| state.check_flow_state(s, browser::binding(state, headers).as_deref()));
+    let (id, attempt) = match checked {
+        Some(Ok(found)) => found,
+        Some(Err(FlowStateError::OtherBrowser)) => {
+            return Err(Page::other_browser().into_response());
+        }
+        Some(Err(FlowStateError::Expired)) => return Err(Page::attempt_expired().into_response()),
+        Some(Err(FlowStateError::Tampered)) | None => return Err(Page::tampered().into_response()),
+    };
+    let session = state.session(id).await.map_err(failure)?;
+    let session = state
+        .expire_if_due(session, Utc::now())
+        .await
+        .map_err(failure)?;
+    Ok((session, attempt))
+}
+
 async fn callback(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
     headers: HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let checked = params
-        .get("state")
-        .map(|s| state.check_flow_state(s, browser::binding(&state, &headers).as_deref()));
-    let (id, attempt) = match checked {
-        Some(Ok(found)) => found,
-        Some(Err(FlowStateError::OtherBrowser)) => return Page::other_browser().into_response(),
-        Some(Err(FlowStateError::Expired)) => return Page::attempt_expired().into_response(),
-        Some(Err(FlowStateError::Tampered)) | None => return Page::tampered().into_response(),
+    let (session, attempt) = match round_trip(&state, &headers, &params).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
-    // A provider that answers after the session's time is up decides nothing: it expires.
-    let session = match state.session(id).await {
-        Ok(s) => match state.expire_if_due(s, Utc::now()).await {
-            Ok(s) => s,
-            Err(e) => return failure(e),
-        },
-        Err(e) => return failure(e),
-    };
+    let id = session.id;
     let Some(provider) = state
         .providers()
         .get(&provider_id)
@@ -351,7 +367,20 @@ async fn callback(
     let material = state.attempt_material(&session, Some(&attempt));
     let context = idgate_hub::service::sessions::session_context(&session, &material);
     let outcome = match provider.callback(&params, context).await {
-        Ok(o) => o,
+        Ok(Returned::Decided(outcome)) => outcome,
+        // Finished at the provider, which decides later: wait on a page of our own (reloading
+        // the callback would ask the provider again).
+        Ok(Returned::Submitted) => {
+            return match state.provider_submitted(session).await {
+                Ok(_) | Err(ServiceError::Lifecycle(_)) => {
+                    let mut wait = url::form_urlencoded::Serializer::new(String::new());
+                    wait.append_pair("state", params.get("state").map_or("", String::as_str));
+                    Redirect::to(&format!("/callback/{provider_id}/wait?{}", wait.finish()))
+                        .into_response()
+                }
+                Err(e) => failure(e),
+            };
+        }
         Err(e) => {
             tracing::warn!(provider = %provider_id, error = %e, "provider callback refused");
             return Page::tampered().into_response();
@@ -365,6 +394,35 @@ async fn callback(
             Err(e) => failure(e),
         },
         Err(e) => failure(e),
+    }
+}
+
+/// Where the browser waits after finishing at a provider that decides later: the decision
+/// arrives by webhook or by the decision check, and this page (reloading itself) shows it.
+/// The round trip's `state` opens it, in the browser that started.
+async fn callback_wait(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Response {
+    let session = match round_trip(&state, &headers, &params).await {
+        Ok((session, _)) => session,
+        Err(page) => return page,
+    };
+    if session.provider_id != provider_id {
+        return Page::tampered().into_response();
+    }
+    match session.status {
+        Status::Started | Status::Submitted | Status::Review => {
+            let page = Page::waiting(
+                partner_name(&state, &session).await,
+                is_sandbox(&state, &session),
+            )
+            .into_response();
+            embedding::allow_frames(&state, &session, page).await
+        }
+        _ => finish(&state, &session, &headers).await,
     }
 }
 

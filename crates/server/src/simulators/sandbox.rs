@@ -127,7 +127,8 @@ pub async fn authorize_submit(
         return page;
     }
     let decision = form.outcome.as_deref().and_then(Decision::parse);
-    let Some(decision) = decision.filter(|d| *d != Decision::Failed) else {
+    let Some(decision) = decision.filter(|d| !matches!(d, Decision::Failed | Decision::Expired))
+    else {
         return Page::message(
             StatusCode::BAD_REQUEST,
             "Choose an outcome",

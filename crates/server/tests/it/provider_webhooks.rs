@@ -13,7 +13,8 @@ use aws_lc_rs::hmac;
 use common::TestApp;
 use idgate_providers::{
     Decision, FlowType, HeaderMap, NoticeEvent, Provider, ProviderError, ProviderInfo,
-    ProviderNotice, ProviderOutcome, SessionContext, StartAction, StartRequest, Started,
+    ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction, StartRequest,
+    Started,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -63,7 +64,7 @@ impl Provider for SignedUpstream {
         &self,
         _: &BTreeMap<String, String>,
         _: SessionContext<'_>,
-    ) -> Result<ProviderOutcome, ProviderError> {
+    ) -> Result<Returned, ProviderError> {
         Err(ProviderError::InvalidCallback(
             "decided by webhook".to_owned(),
         ))
