@@ -21,6 +21,14 @@ pub trait CredentialScheme: Send + Sync + fmt::Debug {
     /// Fresh random secrets.
     fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable>;
 
+    /// The same secrets every time for `seed`, for an integration idgate holds itself (a
+    /// built-in simulator's, derived from the deployment's key so every node and every
+    /// restart agrees); `None` for kinds that have no such use.
+    fn derive(&self, seed: &str) -> Option<IssuedSecrets> {
+        let _ = seed;
+        None
+    }
+
     /// The checked secret as given in a request, in the form that was digested at issue
     /// (e.g. a UUID in canonical letter case); `None` when it cannot be one of ours.
     fn canonical_check(&self, given: &str) -> Option<String> {

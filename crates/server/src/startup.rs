@@ -132,18 +132,38 @@ pub async fn open_with(
         config.outbound_timeout,
         &config.allow_private,
     )?;
-    // `{public_url}` in an issuer stands for this deployment (the built-in OIDC simulator).
+    // `{public_url}` in an issuer or a base URL stands for this deployment (the built-in OIDC
+    // and Veriff simulators).
     let mut provider_config = settings.providers.clone();
-    for provider in provider_config.values_mut() {
-        if let ProviderConfig::Oidc(oidc) = provider
-            && let Some(issuer) = &mut oidc.issuer
-        {
-            // The built-in simulator is a sandbox, whatever its table says.
-            if issuer.starts_with("{public_url}/simulators/") {
-                oidc.sandbox = Some(true);
+    let mut simulated_veriff = Vec::new();
+    for (id, provider) in &mut provider_config {
+        match provider {
+            ProviderConfig::Oidc(oidc) => {
+                if let Some(issuer) = &mut oidc.issuer {
+                    // The built-in simulator is a sandbox, whatever its table says.
+                    if issuer.starts_with("{public_url}/simulators/") {
+                        oidc.sandbox = Some(true);
+                    }
+                    *issuer = issuer.replace("{public_url}", settings.public_base());
+                }
             }
-            *issuer = issuer.replace("{public_url}", settings.public_base());
+            ProviderConfig::Veriff(veriff) => {
+                if simulators::veriff::prepare(id, veriff, settings.public_base(), &keys)
+                    && veriff.enabled.unwrap_or(true)
+                {
+                    simulated_veriff.push(id.clone());
+                }
+            }
+            _ => {}
         }
+    }
+    // The Veriff API's sessions must not go to a Veriff provider that calls that same API.
+    if simulated_veriff.contains(&settings.dialects.veriff.provider) {
+        return Err(ProviderError::Config(format!(
+            "dialects.veriff.provider is {:?}, the simulated Veriff that calls this idgate's own Veriff API: name a sandbox (e.g. veriff-sandbox) or a real provider",
+            settings.dialects.veriff.provider
+        ))
+        .into());
     }
     let clients = ProviderClients::new(outbound.clone(), settings.public_base());
     let mut providers =
@@ -151,16 +171,23 @@ pub async fn open_with(
     for adapter in adapters {
         providers.add(adapter);
     }
+    let sandboxes = settings.sandboxes_enabled();
+    let hub = Arc::new(Hub::new(HubParts {
+        store,
+        providers,
+        settings,
+        config,
+        keys,
+        outbound,
+        dialects: idgate_dialects::wires(),
+    }));
+    if sandboxes {
+        for id in &simulated_veriff {
+            simulators::veriff::ensure(&hub, id).await?;
+        }
+    }
     Ok(Opened {
-        hub: Arc::new(Hub::new(HubParts {
-            store,
-            providers,
-            settings,
-            config,
-            keys,
-            outbound,
-            dialects: idgate_dialects::wires(),
-        })),
+        hub,
         generated_keys,
     })
 }

@@ -759,10 +759,11 @@ impl SessionStore for PgStore {
                     "UPDATE sessions SET decision_checked_at = $4
                      WHERE id IN (
                          SELECT id FROM sessions
-                         WHERE status = 'submitted' AND provider_id = ANY($1)
-                           AND submitted_at <= $2
+                         WHERE status IN ('started', 'submitted') AND provider_id = ANY($1)
+                           AND COALESCE(submitted_at, started_at) <= $2
                            AND (decision_checked_at IS NULL OR decision_checked_at <= $3)
-                         ORDER BY decision_checked_at NULLS FIRST, submitted_at
+                         ORDER BY decision_checked_at NULLS FIRST,
+                                  COALESCE(submitted_at, started_at)
                          LIMIT $5
                          FOR UPDATE SKIP LOCKED)
                      RETURNING id",

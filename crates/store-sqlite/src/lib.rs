@@ -793,11 +793,12 @@ impl SessionStore for SqliteStore {
                     "UPDATE sessions SET decision_checked_at = ?4
                      WHERE id IN (
                        SELECT id FROM sessions
-                       WHERE status = 'submitted'
+                       WHERE status IN ('started', 'submitted')
                          AND provider_id IN (SELECT value FROM json_each(?1))
-                         AND submitted_at <= ?2
+                         AND COALESCE(submitted_at, started_at) <= ?2
                          AND (decision_checked_at IS NULL OR decision_checked_at <= ?3)
-                       ORDER BY decision_checked_at IS NOT NULL, decision_checked_at, submitted_at
+                       ORDER BY decision_checked_at IS NOT NULL, decision_checked_at,
+                                COALESCE(submitted_at, started_at)
                        LIMIT ?5)
                      RETURNING id",
                     params![

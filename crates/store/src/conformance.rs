@@ -46,7 +46,7 @@ macro_rules! conformance_suite {
             deliveries_are_claimed_fairly,
             a_verification_endpoint_retires_when_its_session_is_final_and_delivered,
             media_is_sealed_capped_and_closed_after_submit,
-            decision_checks_take_submitted_sessions_and_space_them_out,
+            decision_checks_take_waiting_sessions_and_space_them_out,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1510,10 +1510,10 @@ pub async fn media_is_sealed_capped_and_closed_after_submit(store: &dyn Store) {
     assert!(ok(store.get_media(front.id).await, "after delete").is_none());
 }
 
-pub async fn decision_checks_take_submitted_sessions_and_space_them_out(store: &dyn Store) {
+pub async fn decision_checks_take_waiting_sessions_and_space_them_out(store: &dyn Store) {
     let p = partner(store, "Acme").await;
     // Three sessions at provider "veriff" (new_session's), submitted at t(10), t(20), t(30);
-    // one only started; one at another provider.
+    // one only started (at t(5)); one at another provider.
     let mut submitted = Vec::new();
     for (i, at) in [10, 20, 30].into_iter().enumerate() {
         let (mut s, created) = new_session(&p, &format!("digest-dc{i}"), t(0));
@@ -1554,10 +1554,10 @@ pub async fn decision_checks_take_submitted_sessions_and_space_them_out(store: &
             )
         }
     };
-    // Only those submitted long enough ago, oldest first; the started one and the other
+    // Only those submitted (or, never submitted, started) long enough ago; the other
     // provider's never.
     let first = claim(25, 0, 100, 10).await;
-    let mut expected = vec![submitted[0], submitted[1]];
+    let mut expected = vec![started.id, submitted[0], submitted[1]];
     let mut got = first.clone();
     got.sort();
     expected.sort();
@@ -1566,7 +1566,7 @@ pub async fn decision_checks_take_submitted_sessions_and_space_them_out(store: &
     assert_eq!(claim(40, 99, 110, 1).await, vec![submitted[2]]);
     assert!(claim(40, 99, 111, 10).await.is_empty());
     let again = claim(40, 100, 200, 10).await;
-    assert_eq!(again.len(), 2, "asked at t(100), due again at a recheck time of t(100)");
+    assert_eq!(again.len(), 3, "asked at t(100), due again at a recheck time of t(100)");
     assert!(store.claim_decision_checks(&[], t(99), t(99), t(99), 10).await.is_ok_and(|v| v.is_empty()));
     // A decided session is not asked about.
     let mut decided = ok(store.get_session(submitted[2]).await, "get").unwrap_or_else(|| panic!("gone"));

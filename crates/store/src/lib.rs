@@ -234,10 +234,10 @@ pub trait SessionStore: Send + Sync {
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionId>>;
-    /// Claims up to `limit` sessions at `providers` that are `submitted`, were submitted at or
-    /// before `submitted_before` and were not asked about after `checked_before`, marking
-    /// them asked at `now` (so other nodes and the next sweeps leave them for a while); those
-    /// never asked first, then the longest unasked.
+    /// Claims up to `limit` sessions at `providers` that are `started` or `submitted`, were
+    /// submitted (else started) at or before `submitted_before` and were not asked about after
+    /// `checked_before`, marking them asked at `now` (so other nodes and the next sweeps leave
+    /// them for a while); those never asked first, then the longest unasked.
     async fn claim_decision_checks(
         &self,
         providers: &[String],

@@ -135,6 +135,8 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
         "demo": { "partner": false },
         "providers": {
             "veriff": { "adapter": "sandbox", "label": "Veriff (sandbox)" },
+            // The real Veriff adapter against this idgate's own Veriff API (the sandbox behind).
+            "veriff-upstream": { "adapter": "veriff", "label": "Veriff (simulated upstream)", "base_url": "{public_url}/v1" },
             "bankid": { "adapter": "sandbox", "label": "BankID (sandbox)" },
             "sandbox-qr": { "adapter": "sandbox_qr", "label": "QR eID (sandbox)", "max_loa": 4 },
             "sandbox-push": { "adapter": "sandbox_push", "label": "Push eID (sandbox)", "max_loa": 3 },

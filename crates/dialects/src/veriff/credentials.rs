@@ -58,9 +58,31 @@ impl CredentialScheme for VeriffCredentials {
     }
 
     fn issue(&self) -> Result<IssuedSecrets, RandomUnavailable> {
-        let api_key = uuid_v4()?;
-        let shared_secret = uuid_v4()?;
-        Ok(IssuedSecrets {
+        Ok(secrets(uuid_v4()?, uuid_v4()?))
+    }
+
+    /// A simulated upstream's integration: the API key a UUID made from the seed's digest,
+    /// the shared secret the seed itself (a keyed digest, as secret as the deployment's key).
+    fn derive(&self, seed: &str) -> Option<IssuedSecrets> {
+        let hashed = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, seed.as_bytes());
+        let mut raw = [0u8; 16];
+        raw.copy_from_slice(hashed.as_ref().get(..16)?);
+        let api_key = uuid::Builder::from_random_bytes(raw)
+            .into_uuid()
+            .hyphenated()
+            .to_string();
+        Some(secrets(api_key, seed.to_owned()))
+    }
+
+    /// Requests are signed, not sent with the secret: nothing to compare at authentication.
+    fn canonical_check(&self, _check: &str) -> Option<String> {
+        None
+    }
+}
+
+/// An integration's secrets as issued: looked up by the API key, both kept sealed together.
+fn secrets(api_key: String, shared_secret: String) -> IssuedSecrets {
+        IssuedSecrets {
             shown: vec![
                 ShownSecret {
                     field: "api_key",
@@ -80,11 +102,5 @@ impl CredentialScheme for VeriffCredentials {
                 shared_secret,
             })
             .ok(),
-        })
-    }
-
-    /// Requests are signed, not sent with the secret: nothing to compare at authentication.
-    fn canonical_check(&self, _check: &str) -> Option<String> {
-        None
-    }
+        }
 }

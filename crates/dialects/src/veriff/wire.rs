@@ -11,6 +11,7 @@ use idgate_core::{Credential, Dialect, EventId, Session, SessionEvent, Status};
 use idgate_hub::DialectWire;
 use idgate_hub::credentials::CredentialScheme;
 use idgate_hub::dialect::webhook_timestamp;
+use idgate_providers::veriff::REASON_CODES;
 use serde_json::{Value, json};
 
 #[derive(Debug)]
@@ -163,26 +164,16 @@ pub fn decision_reason(status: Status, code: Option<&str>) -> (Option<u32>, Opti
     }
 }
 
-/// Veriff's reason code and text for idgate's reason, where Veriff documents one.
+/// Veriff's reason code and text for idgate's reason, where Veriff documents one (the table
+/// the Veriff adapter reads the other way).
 pub fn reason(code: &str) -> (Option<u32>, String) {
-    let documented = match code {
-        "suspected_fraud" | "suspected_tampering" => Some((102, "Suspected document tampering.")),
-        "face_mismatch" => Some((
-            103,
-            "Person showing the document does not appear to match document photo.",
-        )),
-        "suspicious_behaviour" => Some((105, "Suspicious behaviour.")),
-        "known_fraud" => Some((106, "Known fraud.")),
-        "media_missing" => Some((201, "Video and/or photos missing.")),
-        "poor_quality" => Some((204, "Poor image quality.")),
-        "document_damaged" => Some((205, "Document damaged.")),
-        "document_not_recognised" => Some((206, "Document type not supported.")),
-        "document_expired" => Some((207, "Document expired.")),
-        "resubmission_limit" => Some((539, "Resubmission limit reached.")),
-        _ => None,
+    // idgate's sandbox and other providers say "suspected_fraud" for what Veriff calls 102.
+    let code = match code {
+        "suspected_fraud" => "suspected_tampering",
+        other => other,
     };
-    match documented {
-        Some((number, text)) => (Some(number), text.to_owned()),
+    match REASON_CODES.iter().find(|(_, reason, _)| *reason == code) {
+        Some((number, _, text)) => (Some(*number), (*text).to_owned()),
         None => (None, code.replace('_', " ")),
     }
 }

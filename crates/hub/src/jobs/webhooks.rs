@@ -222,7 +222,7 @@ async fn send(hub: &Hub, job: &DeliveryJob, at: DateTime<Utc>) -> Attempted {
         Ok(url) => url,
         Err(e) => return Attempted::failed(format!("invalid URL: {e}")),
     };
-    if let Err(e) = hub.outbound.check_url(&url) {
+    if let Err(e) = hub.deliverable(&url) {
         return Attempted::failed(e.to_string());
     }
     let body = body(hub, job).await;

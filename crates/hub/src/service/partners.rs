@@ -122,6 +122,40 @@ impl Hub {
         })
     }
 
+    /// The credential of `kind` derived from `seed` for the partner (see
+    /// [`CredentialScheme::derive`](crate::credentials::CredentialScheme::derive)), stored the
+    /// first time it is asked for.
+    pub async fn ensure_derived_credential(
+        &self,
+        partner_id: PartnerId,
+        kind: CredentialKind,
+        seed: &str,
+    ) -> ServiceResult<Credential> {
+        let derived = self
+            .dialects
+            .credential_scheme(kind)
+            .and_then(|(_, scheme)| scheme.derive(seed))
+            .ok_or_else(|| {
+                ServiceError::Internal(format!("{} credentials are not derived", kind.as_str()))
+            })?;
+        let lookup_digest = digest(&derived.lookup);
+        if let Some(found) = self.store.find_credential(kind, &lookup_digest).await? {
+            return Ok(found);
+        }
+        let credential = Credential {
+            id: CredentialId::new(),
+            partner_id,
+            kind,
+            lookup_digest,
+            secret_digest: digest(&derived.check),
+            shared_secret: derived.shared_secret,
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.store.insert_credential(&credential).await?;
+        Ok(credential)
+    }
+
     /// The partner's credentials (no secrets), oldest first.
     pub async fn partner_credentials(
         &self,

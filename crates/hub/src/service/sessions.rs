@@ -528,9 +528,10 @@ impl Hub {
             .await
     }
 
-    /// Asks providers that decide later about sessions submitted there whose decision has not
-    /// come (`sessions.decision_check_after` after submission, then every
-    /// `sessions.decision_recheck`): at most `batch` sessions; how many were decided.
+    /// Asks providers that decide later about sessions started or submitted there whose
+    /// decision has not come (`sessions.decision_check_after` after submission, or after the
+    /// start for a user who never came back, then every `sessions.decision_recheck`): at most
+    /// `batch` sessions; how many were decided.
     pub async fn check_decisions(&self, now: DateTime<Utc>, batch: u32) -> ServiceResult<usize> {
         let providers: Vec<String> = self
             .providers
@@ -552,7 +553,9 @@ impl Hub {
         for id in due {
             let session = self.session(id).await?;
             match self.collect(session).await {
-                Ok(after) if after.status != Status::Submitted => decided += 1,
+                Ok(after) if !matches!(after.status, Status::Started | Status::Submitted) => {
+                    decided += 1;
+                }
                 Ok(_) => {}
                 // The provider is down or refused: asked again at the next recheck.
                 Err(e) => tracing::warn!(session = %id, error = %e, "decision check failed"),

@@ -1,9 +1,11 @@
 //! Stand-ins for real identity providers, served by the binary so everything runs offline:
-//! the sandbox providers' pages and phone app ([`sandbox`]) and an OpenID Provider that the
-//! real OIDC adapter logs in at ([`oidc`]).
+//! the sandbox providers' pages and phone app ([`sandbox`]), an OpenID Provider that the
+//! real OIDC adapter logs in at ([`oidc`]), and a Veriff upstream that the real Veriff adapter
+//! calls: this idgate's own Veriff API ([`veriff`]).
 
 mod oidc;
 mod sandbox;
+pub(crate) mod veriff;
 
 use crate::state::AppState;
 use axum::Router;

@@ -207,7 +207,13 @@ async fn flows_need_an_approved_matching_return_url() {
 
     // Rejected: still not allowed.
     let rules = app.hub.list_return_urls(None).await.unwrap_or_default();
-    let rule_id = rules[0].id;
+    let Some(rule_id) = rules
+        .iter()
+        .find(|r| r.partner_id.to_string() == a.id)
+        .map(|r| r.id)
+    else {
+        panic!("the partner's rule is listed: {rules:?}")
+    };
     app.hub
         .decide_return_url(rule_id, idgate_core::ReturnUrlStatus::Rejected)
         .await
