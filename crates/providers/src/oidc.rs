@@ -556,7 +556,9 @@ impl Provider for OidcProvider {
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
     ) -> Result<Returned, ProviderError> {
-        self.outcome_of_return(params, session).await.map(Returned::from)
+        self.outcome_of_return(params, session)
+            .await
+            .map(Returned::from)
     }
 }
 
@@ -580,7 +582,6 @@ pub fn provider_info(
         match_fields: Vec::new(),
     }
 }
-
 
 impl OidcProvider {
     /// The outcome of the code exchange the browser's return allows.

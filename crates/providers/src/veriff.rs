@@ -13,9 +13,9 @@
 
 use crate::http::{ClientTls, HttpClients, client_for};
 use crate::{
-    Decision, FlowType, HeaderMap, InputError, NoticeEvent, Provider, ProviderError,
-    ProviderInfo, ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction,
-    StartRequest, Started, UrlGuard,
+    Decision, FlowType, HeaderMap, InputError, NoticeEvent, Provider, ProviderError, ProviderInfo,
+    ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction, StartRequest, Started,
+    UrlGuard,
 };
 use async_trait::async_trait;
 use aws_lc_rs::hmac;
@@ -41,7 +41,11 @@ pub const REASON_CODES: &[(u32, &str, &str)] = &[
     (201, "media_missing", "Video and/or photos missing."),
     (204, "poor_quality", "Poor image quality."),
     (205, "document_damaged", "Document damaged."),
-    (206, "document_not_recognised", "Document type not supported."),
+    (
+        206,
+        "document_not_recognised",
+        "Document type not supported.",
+    ),
     (207, "document_expired", "Document expired."),
     (539, "resubmission_limit", "Resubmission limit reached."),
 ];
@@ -249,8 +253,8 @@ impl VeriffProvider {
             tracing::warn!(provider = %self.info.id, %status, "Veriff refused the decision fetch");
             return Err(ProviderError::Unavailable);
         }
-        let answer: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| invalid("Veriff's decision is not JSON"))?;
+        let answer: Value =
+            serde_json::from_slice(&bytes).map_err(|_| invalid("Veriff's decision is not JSON"))?;
         match answer.get("verification") {
             None | Some(Value::Null) => Ok(None),
             Some(verification) => self.outcome(verification).map(Some),
@@ -402,7 +406,9 @@ impl Provider for VeriffProvider {
         }
         let mut callback = url::Url::parse(request.callback_url)
             .map_err(|e| ProviderError::Config(format!("callback URL: {e}")))?;
-        callback.query_pairs_mut().append_pair("state", request.state);
+        callback
+            .query_pairs_mut()
+            .append_pair("state", request.state);
         let (person, document) = known_person(request.applicant);
         let mut verification = Map::new();
         verification.insert("callback".into(), Value::String(callback.into()));
@@ -419,7 +425,12 @@ impl Provider for VeriffProvider {
         let body = serde_json::to_vec(&json!({ "verification": verification }))
             .map_err(|e| ProviderError::Config(e.to_string()))?;
         let (status, bytes) = self
-            .call(reqwest::Method::POST, "/sessions", Some(body.clone()), &body)
+            .call(
+                reqwest::Method::POST,
+                "/sessions",
+                Some(body.clone()),
+                &body,
+            )
             .await?;
         if status != reqwest::StatusCode::CREATED && !status.is_success() {
             tracing::warn!(provider = %self.info.id, %status, "Veriff refused to create a session");
@@ -642,12 +653,32 @@ mod tests {
         assert_eq!(claims["personal_identity_number"], "12345678901");
         assert_eq!(claims["document_country"], "NO");
         for (status, code, decision, reason) in [
-            ("resubmission_requested", Some(207), Decision::ResubmissionRequested, Some("document_expired")),
-            ("declined", Some(539), Decision::Declined, Some("resubmission_limit")),
-            ("declined", Some(999), Decision::Declined, Some("veriff_999")),
+            (
+                "resubmission_requested",
+                Some(207),
+                Decision::ResubmissionRequested,
+                Some("document_expired"),
+            ),
+            (
+                "declined",
+                Some(539),
+                Decision::Declined,
+                Some("resubmission_limit"),
+            ),
+            (
+                "declined",
+                Some(999),
+                Decision::Declined,
+                Some("veriff_999"),
+            ),
             ("review", None, Decision::Review, None),
             ("expired", None, Decision::Expired, Some("veriff_expired")),
-            ("abandoned", None, Decision::Expired, Some("veriff_abandoned")),
+            (
+                "abandoned",
+                None,
+                Decision::Expired,
+                Some("veriff_abandoned"),
+            ),
         ] {
             let outcome = p
                 .outcome(&json!({"id": "v1", "status": status, "reasonCode": code}))

@@ -137,24 +137,20 @@ pub async fn open_with(
     let mut provider_config = settings.providers.clone();
     let mut simulated_veriff = Vec::new();
     for (id, provider) in &mut provider_config {
-        match provider {
-            ProviderConfig::Oidc(oidc) => {
-                if let Some(issuer) = &mut oidc.issuer {
-                    // The built-in simulator is a sandbox, whatever its table says.
-                    if issuer.starts_with("{public_url}/simulators/") {
-                        oidc.sandbox = Some(true);
-                    }
-                    *issuer = issuer.replace("{public_url}", settings.public_base());
-                }
+        if let ProviderConfig::Oidc(oidc) = provider
+            && let Some(issuer) = &mut oidc.issuer
+        {
+            // The built-in simulator is a sandbox, whatever its table says.
+            if issuer.starts_with("{public_url}/simulators/") {
+                oidc.sandbox = Some(true);
             }
-            ProviderConfig::Veriff(veriff) => {
-                if simulators::veriff::prepare(id, veriff, settings.public_base(), &keys)
-                    && veriff.enabled.unwrap_or(true)
-                {
-                    simulated_veriff.push(id.clone());
-                }
-            }
-            _ => {}
+            *issuer = issuer.replace("{public_url}", settings.public_base());
+        }
+        if let ProviderConfig::Veriff(veriff) = provider
+            && simulators::veriff::prepare(id, veriff, settings.public_base(), &keys)
+            && veriff.enabled.unwrap_or(true)
+        {
+            simulated_veriff.push(id.clone());
         }
     }
     // The Veriff API's sessions must not go to a Veriff provider that calls that same API.

@@ -1517,7 +1517,10 @@ pub async fn decision_checks_take_waiting_sessions_and_space_them_out(store: &dy
     let mut submitted = Vec::new();
     for (i, at) in [10, 20, 30].into_iter().enumerate() {
         let (mut s, created) = new_session(&p, &format!("digest-dc{i}"), t(0));
-        ok(store.insert_session(&s, &created, None, &[]).await, "insert");
+        ok(
+            store.insert_session(&s, &created, None, &[]).await,
+            "insert",
+        );
         let e = step(&mut s, LifecycleEvent::Start, Actor::EndUser, t(at - 1));
         commit(store, &s, &e, "start").await;
         let e = step(&mut s, LifecycleEvent::Submit, Actor::Provider, t(at));
@@ -1525,15 +1528,26 @@ pub async fn decision_checks_take_waiting_sessions_and_space_them_out(store: &dy
         submitted.push(s.id);
     }
     let (mut started, created) = new_session(&p, "digest-dc-started", t(0));
-    ok(store.insert_session(&started, &created, None, &[]).await, "insert");
+    ok(
+        store.insert_session(&started, &created, None, &[]).await,
+        "insert",
+    );
     let e = step(&mut started, LifecycleEvent::Start, Actor::EndUser, t(5));
     commit(store, &started, &e, "start").await;
     let (mut elsewhere, created) = new_session(&p, "digest-dc-other", t(0));
     elsewhere.provider_id = "bankid".into();
-    ok(store.insert_session(&elsewhere, &created, None, &[]).await, "insert");
+    ok(
+        store.insert_session(&elsewhere, &created, None, &[]).await,
+        "insert",
+    );
     let e = step(&mut elsewhere, LifecycleEvent::Start, Actor::EndUser, t(5));
     commit(store, &elsewhere, &e, "start").await;
-    let e = step(&mut elsewhere, LifecycleEvent::Submit, Actor::Provider, t(6));
+    let e = step(
+        &mut elsewhere,
+        LifecycleEvent::Submit,
+        Actor::Provider,
+        t(6),
+    );
     commit(store, &elsewhere, &e, "submit").await;
 
     let providers = vec!["veriff".to_owned()];
@@ -1566,11 +1580,26 @@ pub async fn decision_checks_take_waiting_sessions_and_space_them_out(store: &dy
     assert_eq!(claim(40, 99, 110, 1).await, vec![submitted[2]]);
     assert!(claim(40, 99, 111, 10).await.is_empty());
     let again = claim(40, 100, 200, 10).await;
-    assert_eq!(again.len(), 3, "asked at t(100), due again at a recheck time of t(100)");
-    assert!(store.claim_decision_checks(&[], t(99), t(99), t(99), 10).await.is_ok_and(|v| v.is_empty()));
+    assert_eq!(
+        again.len(),
+        3,
+        "asked at t(100), due again at a recheck time of t(100)"
+    );
+    assert!(
+        store
+            .claim_decision_checks(&[], t(99), t(99), t(99), 10)
+            .await
+            .is_ok_and(|v| v.is_empty())
+    );
     // A decided session is not asked about.
-    let mut decided = ok(store.get_session(submitted[2]).await, "get").unwrap_or_else(|| panic!("gone"));
-    let e = step(&mut decided, LifecycleEvent::Approve, Actor::Provider, t(300));
+    let mut decided =
+        ok(store.get_session(submitted[2]).await, "get").unwrap_or_else(|| panic!("gone"));
+    let e = step(
+        &mut decided,
+        LifecycleEvent::Approve,
+        Actor::Provider,
+        t(300),
+    );
     commit(store, &decided, &e, "approve").await;
     assert!(!claim(400, 400, 400, 10).await.contains(&submitted[2]));
 }

@@ -52,7 +52,8 @@ impl Op {
             .unwrap_or_else(|e| panic!("cannot start node: {e}"));
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(20), async {
+        // Generous: under the whole suite (Chromium, two databases) node starts slowly.
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if line.starts_with("ready ") {
                     return true;

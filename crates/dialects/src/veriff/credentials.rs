@@ -82,25 +82,25 @@ impl CredentialScheme for VeriffCredentials {
 
 /// An integration's secrets as issued: looked up by the API key, both kept sealed together.
 fn secrets(api_key: String, shared_secret: String) -> IssuedSecrets {
-        IssuedSecrets {
-            shown: vec![
-                ShownSecret {
-                    field: "api_key",
-                    label: "API key (X-AUTH-CLIENT)",
-                    value: api_key.clone(),
-                },
-                ShownSecret {
-                    field: "shared_secret",
-                    label: "shared secret",
-                    value: shared_secret.clone(),
-                },
-            ],
-            lookup: api_key.clone(),
-            check: shared_secret.clone(),
-            shared_secret: serde_json::to_string(&IntegrationKeys {
-                api_key,
-                shared_secret,
-            })
-            .ok(),
-        }
+    IssuedSecrets {
+        shown: vec![
+            ShownSecret {
+                field: "api_key",
+                label: "API key (X-AUTH-CLIENT)",
+                value: api_key.clone(),
+            },
+            ShownSecret {
+                field: "shared_secret",
+                label: "shared secret",
+                value: shared_secret.clone(),
+            },
+        ],
+        lookup: api_key.clone(),
+        check: shared_secret.clone(),
+        shared_secret: serde_json::to_string(&IntegrationKeys {
+            api_key,
+            shared_secret,
+        })
+        .ok(),
+    }
 }

@@ -426,7 +426,9 @@ impl Provider for SandboxProvider {
         params: &BTreeMap<String, String>,
         session: SessionContext<'_>,
     ) -> Result<Returned, ProviderError> {
-        self.outcome_of_return(params, session).await.map(Returned::from)
+        self.outcome_of_return(params, session)
+            .await
+            .map(Returned::from)
     }
 }
 
@@ -446,7 +448,6 @@ fn new_qr_state() -> Result<ProviderState, ProviderError> {
 fn qr_secret(state: Option<&ProviderState>) -> Option<Vec<u8>> {
     hex::decode(state?.get_str(QR_SECRET)?).ok()
 }
-
 
 impl SandboxProvider {
     /// The outcome the browser's return carries (the sandbox page's choice).

@@ -43,7 +43,10 @@ pub fn prepare(
                 .map(|s| s.value.clone())
         };
         config.api_key = config.api_key.take().or_else(|| shown("api_key"));
-        config.shared_secret = config.shared_secret.take().or_else(|| shown("shared_secret"));
+        config.shared_secret = config
+            .shared_secret
+            .take()
+            .or_else(|| shown("shared_secret"));
     }
     true
 }

@@ -20,5 +20,6 @@ mod provider_webhooks;
 mod quotas;
 mod startup_keys;
 mod veriff_api;
+mod veriff_upstream;
 mod webhook_fairness;
 mod webhooks;

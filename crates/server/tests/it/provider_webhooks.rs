@@ -13,8 +13,7 @@ use aws_lc_rs::hmac;
 use common::TestApp;
 use idgate_providers::{
     Decision, FlowType, HeaderMap, NoticeEvent, Provider, ProviderError, ProviderInfo,
-    ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction, StartRequest,
-    Started,
+    ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction, StartRequest, Started,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
