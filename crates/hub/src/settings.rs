@@ -300,7 +300,7 @@ pub struct Validated {
 impl Settings {
     /// Checks everything that can be checked without touching the outside world.
     /// The settings as `idgate config` shows them: secrets (the database password, providers'
-    /// client secrets) replaced by `***`.
+    /// client and shared secrets) replaced by `***`.
     pub fn for_display(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         if let Some(url) = value.pointer_mut("/database/url") {
@@ -308,8 +308,10 @@ impl Settings {
         }
         if let Some(providers) = value.get_mut("providers").and_then(|p| p.as_object_mut()) {
             for provider in providers.values_mut() {
-                if let Some(secret) = provider.get_mut("client_secret").filter(|s| !s.is_null()) {
-                    *secret = serde_json::Value::String("***".to_owned());
+                for key in ["client_secret", "shared_secret"] {
+                    if let Some(secret) = provider.get_mut(key).filter(|s| !s.is_null()) {
+                        *secret = serde_json::Value::String("***".to_owned());
+                    }
                 }
             }
         }

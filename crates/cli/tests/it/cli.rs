@@ -42,7 +42,12 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
         .is_ok()
     );
     let partners = run_json(d, &db, &["partner", "list", "--json"]).await;
-    assert_eq!(partners[0]["name"], "Acme AS");
+    let names: Vec<&str> = partners
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    // The built-in Veriff simulator's integration belongs to a partner of its own.
+    assert_eq!(names, ["Veriff simulator (veriff)", "Acme AS"]);
     assert_eq!(
         run_json(
             d,
@@ -169,29 +174,53 @@ async fn serving_a_flow_logs_no_secret_token_or_personal_data() {
         .unwrap_or_default()
         .to_owned();
     let access_token = vurl.rsplit('/').next().unwrap_or_default().to_owned();
-    let start = http
-        .post(format!("{vurl}/start"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let sandbox = start
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = |r: &reqwest::Response| {
+        let to = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if to.starts_with('/') {
+            format!("{base}{to}")
+        } else {
+            to
+        }
+    };
+    let post = |url: String| {
+        let http = http.clone();
+        async move {
+            http.post(url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let get = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap_or_else(|e| panic!("{e}")) }
+    };
+    // The demo's veriff provider is the real Veriff adapter against the built-in simulator
+    // (this idgate's own Veriff API): its session, then its sandbox, then back twice.
+    let at_veriff = location(&post(format!("{vurl}/start")).await);
+    assert!(at_veriff.starts_with(&format!("{base}/v/")), "{at_veriff}");
+    let sandbox = location(&post(format!("{at_veriff}/start")).await);
     let state = sandbox
         .split("state=")
         .nth(1)
         .unwrap_or_default()
         .to_owned();
-    let back = http
-        .get(format!(
-            "{base}/callback/veriff?state={state}&outcome=approved"
-        ))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(sandbox.contains("/sandbox/veriff-sandbox/"), "{sandbox}");
+    let veriff_done = get(format!(
+        "{base}/callback/veriff-sandbox?state={state}&outcome=approved"
+    ))
+    .await;
+    let to_idgate = location(&veriff_done);
+    assert!(
+        to_idgate.starts_with(&format!("{base}/callback/veriff?state=")),
+        "{to_idgate}"
+    );
+    let back = get(to_idgate).await;
     let landing = back
         .headers()
         .get("location")
@@ -326,7 +355,7 @@ async fn config_and_the_start_banner_print_no_secret() {
     // The secret comes from the environment, as the README advises.
     std::fs::write(
         d.join("idgate.toml"),
-        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n",
+        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n\n[providers.veriff-live]\nadapter = \"veriff\"\nbase_url = \"https://stationapi.veriff.com/v1\"\napi_key = \"8a9b4a5c-7d1e-4f5a-9b2c-3d4e5f6a7b8c\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = crate::support::command(d, &Db::Sqlite)
@@ -335,6 +364,10 @@ async fn config_and_the_start_banner_print_no_secret() {
         .env(
             "IDGATE_PROVIDERS__TESTEID__CLIENT_SECRET",
             "s3cr3t-client-value",
+        )
+        .env(
+            "IDGATE_PROVIDERS__VERIFF-LIVE__SHARED_SECRET",
+            "veriff-sh4red-secret",
         )
         .output()
         .await
@@ -348,6 +381,8 @@ async fn config_and_the_start_banner_print_no_secret() {
     assert!(printed.contains("\"client_secret\": \"***\""), "{printed}");
     assert!(printed.contains("testeid"), "{printed}");
     assert!(!printed.contains("s3cr3t-client-value"), "{printed}");
+    assert!(!printed.contains("veriff-sh4red-secret"), "{printed}");
+    assert!(printed.contains("\"shared_secret\": \"***\""), "{printed}");
     assert!(printed.contains("testeid"), "{printed}");
     assert!(!printed.contains("pw-hunter2"), "{printed}");
     assert!(printed.contains("postgres://postgres:***@"), "{printed}");
