@@ -233,6 +233,8 @@ impl Default for VeriffSettings {
 #[serde(deny_unknown_fields)]
 pub struct EasyFreelanceSettings {
     /// The dialect's `provider` names (`veriff`, `bankid`) → configured provider ids.
+    /// `veriff_local` and `veriff_international` route Veriff flows by `id_type` (Norwegian
+    /// documents, others: two Veriff integrations); `veriff` serves an id_type without its own.
     pub providers: BTreeMap<String, String>,
 }
 
@@ -485,10 +487,14 @@ impl Settings {
             ));
         }
         for (name, id) in &self.dialects.easyfreelance.providers {
-            if !matches!(name.as_str(), "veriff" | "bankid") {
+            if !matches!(
+                name.as_str(),
+                "veriff" | "veriff_local" | "veriff_international" | "bankid"
+            ) {
                 return Err(invalid(
                     &format!("dialects.easyfreelance.providers.{name}"),
-                    "the EasyFreelance dialect knows only the provider names veriff and bankid",
+                    "the EasyFreelance dialect knows the provider names veriff (or, per id_type, \
+                     veriff_local and veriff_international) and bankid",
                 ));
             }
             if !self.providers.contains_key(id) {

@@ -226,12 +226,17 @@ pub async fn create_flow(
         ProviderName::Veriff => "veriff",
         ProviderName::Bankid => "bankid",
     };
-    let provider_id = state
-        .settings()
-        .dialects
-        .easyfreelance
-        .providers
-        .get(provider_name)
+    // Veriff flows go to the integration for their id_type when one is configured.
+    let providers = &state.settings().dialects.easyfreelance.providers;
+    let by_id_type = request.id_type.and_then(|t| {
+        let key = match t {
+            IdType::Local => "veriff_local",
+            IdType::International => "veriff_international",
+        };
+        providers.get(key)
+    });
+    let provider_id = by_id_type
+        .or_else(|| providers.get(provider_name))
         .cloned()
         .ok_or_else(|| ServiceError::UnknownProvider(provider_name.to_owned()))?;
     let mut options = serde_json::Map::new();

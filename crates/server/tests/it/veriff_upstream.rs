@@ -402,3 +402,35 @@ async fn forged_and_malformed_webhooks_change_nothing() {
     assert_eq!(after.status, Status::Started, "nothing changed");
     assert_eq!(after.version, session.version);
 }
+
+#[tokio::test]
+async fn easyfreelance_id_types_go_to_their_own_veriff_integrations() {
+    let app = TestApp::spawn_with(|s| {
+        let providers = &mut s.dialects.easyfreelance.providers;
+        providers.insert("veriff_local".to_owned(), "veriff-upstream".to_owned());
+        providers.insert("veriff_international".to_owned(), "veriff".to_owned());
+    })
+    .await;
+    let p = app.partner_with_return_url("Shop", RETURN).await;
+    for (id_type, provider) in [("local", "veriff-upstream"), ("international", "veriff")] {
+        let (code, created) = app
+            .post(
+                &p,
+                "/api/v1/users/42/verification/flows",
+                json!({"provider": "veriff", "id_type": id_type, "partner_return_url": RETURN}),
+            )
+            .await;
+        assert_eq!(code, 201, "{created}");
+        assert_eq!(created["provider"], "veriff");
+        let session = app
+            .hub
+            .session(
+                text(&created, "verification_id")
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(session.provider_id, provider, "{id_type}");
+    }
+}
