@@ -899,3 +899,125 @@ veriff.mount();
     let _ = client.close().await;
     site_task.abort();
 }
+
+/// Waits until the browser has left `from` (a click's navigation finished).
+async fn left(client: &fantoccini::Client, from: &str) -> String {
+    for _ in 0..200 {
+        let now = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if !now.is_empty() && now != from {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the browser stayed at {from}");
+}
+
+/// From idgate's verification page to "Veriff" (this idgate's own Veriff API through the
+/// real Veriff adapter) and into its hosted flow's decision page.
+async fn to_veriffs_flow(client: &fantoccini::Client, verification_url: &str) {
+    client
+        .goto(verification_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(client, "continue").await;
+    let at_veriff = left(client, verification_url).await;
+    assert!(
+        at_veriff.contains("/v/"),
+        "Veriff's session page: {at_veriff}"
+    );
+    click(client, "continue").await;
+    left(client, &at_veriff).await;
+}
+
+#[tokio::test]
+async fn veriff_as_an_upstream_approves_declines_and_takes_a_resubmission_in_chromium() {
+    let app = TestApp::spawn_with(|s| {
+        s.dialects
+            .easyfreelance
+            .providers
+            .insert("veriff".to_owned(), "veriff-upstream".to_owned());
+    })
+    .await;
+    let (site, site_task) = partner_site().await;
+    let back = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &back).await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    let status = |id: String| {
+        let (app, partner) = (&app, &partner);
+        async move {
+            let (_, body) = app
+                .get(partner, &format!("/api/v1/verification/status/{id}"))
+                .await;
+            body
+        }
+    };
+
+    // Approved at Veriff: back through idgate to the partner's page.
+    let created = app.create_flow(&partner, "veriff", &back).await;
+    let id = common::text(&created, "verification_id");
+    to_veriffs_flow(
+        &client,
+        created["verification_url"].as_str().unwrap_or_default(),
+    )
+    .await;
+    click(&client, "approve").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("session_id"), Some(&id));
+    assert_eq!(q.get("status").map(String::as_str), Some("approved"));
+    assert_eq!(status(id).await["status"], "approved");
+
+    // Declined at Veriff for a face mismatch (Veriff's 103): the partner gets the reason.
+    let created = app.create_flow(&partner, "veriff", &back).await;
+    let id = common::text(&created, "verification_id");
+    to_veriffs_flow(
+        &client,
+        created["verification_url"].as_str().unwrap_or_default(),
+    )
+    .await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("reason"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .select_by_value("face_mismatch")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "decline").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("declined"));
+    assert_eq!(q.get("reason").map(String::as_str), Some("face_mismatch"));
+    assert_eq!(status(id).await["reason"], "face_mismatch");
+
+    // Veriff asks for a resubmission; the person opens the link again, goes back into the
+    // same Veriff session, and is approved.
+    let created = app.create_flow(&partner, "veriff", &back).await;
+    let id = common::text(&created, "verification_id");
+    let url = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    to_veriffs_flow(&client, &url).await;
+    click(&client, "resubmit").await;
+    landed(&client).await;
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.status, idgate_core::Status::ResubmissionRequested);
+    to_veriffs_flow(&client, &url).await;
+    click(&client, "approve").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("status").map(String::as_str), Some("approved"));
+    assert_eq!(status(id).await["status"], "approved");
+
+    let _ = client.close().await;
+    site_task.abort();
+}
