@@ -434,3 +434,68 @@ async fn easyfreelance_id_types_go_to_their_own_veriff_integrations() {
         assert_eq!(session.provider_id, provider, "{id_type}");
     }
 }
+
+#[tokio::test]
+async fn late_repeated_and_contradicting_webhooks_change_nothing() {
+    let app = app().await;
+    let p = app.partner_with_return_url("Shop", RETURN).await;
+    let (id, url) = flow(&app, &p).await;
+    let person = Person::new();
+    let back = person
+        .verify_at_veriff(&app, &url, &[("outcome", "approved")])
+        .await;
+    person.get(&back).await;
+    assert_eq!(status(&app, &p, &id).await["status"], "approved");
+    let session_id = id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let before = app
+        .hub
+        .session(session_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let veriff_id = before.provider_reference.clone().unwrap_or_default();
+    // Signed as the simulated integration signs (its secret is derived from the deployment key).
+    let secret = app.hub.keys().bind("veriff-simulator", "veriff-upstream");
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+    let send = |body: Value| {
+        let client = app.client.clone();
+        let url = app.url("/providers/veriff-upstream/webhook");
+        let raw = body.to_string();
+        let signature = hex::encode(aws_lc_rs::hmac::sign(&key, raw.as_bytes()).as_ref());
+        async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("x-hmac-signature", signature)
+                .body(raw)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let decision = |status: &str, code: Option<u32>| json!({"status": "success", "verification": {"id": veriff_id, "status": status, "reasonCode": code}});
+    for late in [
+        decision("approved", None),
+        decision("declined", Some(103)),
+        decision("resubmission_requested", Some(207)),
+        json!({"id": veriff_id, "action": "submitted", "code": 7002, "feature": "selfid"}),
+        json!({"id": veriff_id, "action": "started", "code": 7001, "feature": "selfid"}),
+    ] {
+        let (code, answer) = send(late.clone()).await;
+        assert_eq!(code, 200, "{late}: {answer}");
+        assert_eq!(answer["changed"], false, "{late}: {answer}");
+    }
+    // A webhook about a Veriff session idgate never started: acknowledged, logged.
+    let (code, answer) = send(json!({"status": "success", "verification": {"id": "0b7a1b9e-3c44-4b4e-9d7e-000000000000", "status": "approved"}})).await;
+    assert_eq!((code, answer["session"].clone()), (200, Value::Null));
+    let after = app
+        .hub
+        .session(session_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (after.status, after.version),
+        (Status::Approved, before.version)
+    );
+}
