@@ -6,12 +6,11 @@
 //! approved return URL, and a webhook endpoint signing as the integration delivers Veriff's
 //! decision and event webhooks to the adapter's route, as Veriff would.
 
-use crate::startup::StartupError;
 use idgate_core::{CredentialKind, Partner, PartnerId, ReturnUrlStatus, Tier};
 use idgate_dialects::veriff::credentials::VeriffCredentials;
 use idgate_hub::credentials::CredentialScheme;
 use idgate_hub::keys::Keys;
-use idgate_hub::service::Hub;
+use idgate_hub::service::{Hub, ServiceError};
 use idgate_hub::service::webhooks::NewEndpoint;
 use idgate_providers::veriff::VeriffConfig;
 
@@ -53,7 +52,7 @@ pub fn prepare(
 
 /// Makes the simulator's partner, integration, return URL and webhook endpoint unless they
 /// exist (one node does it; the others find it done).
-pub async fn ensure(hub: &Hub, provider_id: &str) -> Result<(), StartupError> {
+pub async fn ensure(hub: &Hub, provider_id: &str) -> Result<(), ServiceError> {
     let store = hub.operator().store();
     let marker = format!("veriff_simulator:{provider_id}");
     if !store.meta_set_if_absent(&marker, "being created").await? {
