@@ -8,7 +8,7 @@
   var next = root.getAttribute("data-next");
   function show(id, text) {
     var el = document.getElementById(id);
-    if (el && typeof text === "string") { el.textContent = text; }
+    if (el && typeof text === "string" && el.textContent !== text) { el.textContent = text; }
   }
   function tick() {
     fetch(url, { cache: "no-store", credentials: "same-origin" })
@@ -17,10 +17,14 @@
         if (!p) { return; }
         if (p.done) { window.location.replace(next); return; }
         show("progress-message", p.message);
+        var qr = document.getElementById("qr");
         if (typeof p.qr_svg === "string") {
-          var qr = document.getElementById("qr");
           if (qr) { qr.innerHTML = p.qr_svg; }
           show("qr-code", p.qr_code);
+        } else if (qr) {
+          // Scanned: the attempt belongs to that phone; no code is left to read.
+          qr.hidden = true;
+          show("qr-code", "");
         }
       })
       .catch(function () { /* a missed beat; the next one retries */ })

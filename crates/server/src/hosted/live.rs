@@ -42,7 +42,7 @@ pub fn verification_code(state: &AppState, id: SessionId) -> String {
 fn message(flow: FlowType, status: Status, label: &str) -> String {
     match (flow, status) {
         (FlowType::Qr, Status::Submitted) => {
-            format!("Code scanned. Confirm in your {label} app.")
+            format!("Code scanned by a phone. Confirm in its {label} app.")
         }
         (FlowType::Qr, _) => format!("Open your {label} app and scan the code."),
         (_, _) => format!("A request was sent to your {label} app. Open it and confirm."),
@@ -51,7 +51,8 @@ fn message(flow: FlowType, status: Status, label: &str) -> String {
 
 pub fn page(state: &AppState, token: &str, session: &Session, flow: FlowType) -> Page {
     let label = provider_label(state, session);
-    let (qr_svg, qr_code) = if flow == FlowType::Qr {
+    // Once a phone has scanned, the attempt is that phone's: no more codes to read.
+    let (qr_svg, qr_code) = if flow == FlowType::Qr && session.status == Status::Started {
         let content = state.qr_content(session).unwrap_or_default();
         (qr_svg(&content), content)
     } else {
@@ -103,7 +104,7 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
     };
     let waiting =
         matches!(session.status, Status::Started | Status::Submitted) && flow != FlowType::Redirect;
-    let qr = (waiting && flow == FlowType::Qr)
+    let qr = (waiting && flow == FlowType::Qr && session.status == Status::Started)
         .then(|| state.qr_content(&session))
         .flatten();
     Json(Progress {

@@ -246,18 +246,45 @@ pub async fn app_scan(
     };
     // The code names its session; the session's sealed provider state holds the secret
     // that tagged it.
-    let genuine = match state.session(code.session_id).await {
+    let session = match state.session(code.session_id).await {
         Ok(session) if session.provider_id == provider_id => {
             let material = state.flow_material(&session);
-            provider.qr_is_genuine(&code, session_context(&session, &material))
+            provider
+                .qr_is_genuine(&code, session_context(&session, &material))
+                .then_some(session)
         }
-        _ => false,
+        _ => None,
     };
-    if !genuine {
+    let Some(session) = session else {
         return refuse("This is not a code of this provider.");
-    }
+    };
     if !code.fresh_at(Utc::now().timestamp(), provider.qr_validity_secs()) {
         return refuse("This code has expired. Scan the code shown now.");
+    }
+    // The attempt belongs to the first phone that scans it, across nodes: a later scan (a
+    // second phone that photographed the screen, or read the next code) is refused, so nobody
+    // can confirm in that first phone's place.
+    let attempt = session.started_at.map_or(0, |at| at.timestamp_micros());
+    match state
+        .mark_once(
+            &format!("qrscan:{}.{attempt}", session.id),
+            session.expires_at,
+        )
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return app_page(
+                provider,
+                AppScreen::Scan,
+                Some(
+                    "This code was already scanned by another phone. Only that phone can confirm."
+                        .to_owned(),
+                ),
+                StatusCode::CONFLICT,
+            );
+        }
+        Err(e) => return failure(e),
     }
     let scanned = state
         .transition(

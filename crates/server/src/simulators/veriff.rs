@@ -10,8 +10,8 @@ use idgate_core::{CredentialKind, Partner, PartnerId, ReturnUrlStatus, Tier};
 use idgate_dialects::veriff::credentials::VeriffCredentials;
 use idgate_hub::credentials::CredentialScheme;
 use idgate_hub::keys::Keys;
-use idgate_hub::service::{Hub, ServiceError};
 use idgate_hub::service::webhooks::NewEndpoint;
+use idgate_hub::service::{Hub, ServiceError};
 use idgate_providers::veriff::VeriffConfig;
 
 const OWN: &str = "{public_url}/";

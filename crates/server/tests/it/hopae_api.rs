@@ -1170,3 +1170,90 @@ async fn a_request_dropped_mid_create_is_replayed_not_run_again() {
     assert_eq!(retry.body["verificationId"], "the-first");
     assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_qr_attempt_belongs_to_the_first_phone_that_scans_it() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("A").await;
+    let qr = created(&app, &p, json!({"providerId": "sandbox-qr"})).await;
+    let url = text(&qr["flowDetails"], "authorizationUrl");
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let progress = async || -> Value {
+        app.client
+            .get(format!("{url}/progress"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let shown = progress().await;
+    let code = text(&shown, "qr_code");
+    // Two phones: one scans and gets to confirm; the other scans the same code (a photo of
+    // the screen) or a newer genuine one, and is refused.
+    let first = common::browser();
+    let second = common::browser();
+    let scan = |phone: &reqwest::Client, code: String| {
+        let request = phone
+            .post(app.url("/sandbox/sandbox-qr/app/scan"))
+            .form(&[("code", code)]);
+        async move { request.send().await.unwrap_or_else(|e| panic!("{e}")) }
+    };
+    let confirm = scan(&first, code.clone()).await;
+    assert_eq!(confirm.status(), 200);
+    let page = confirm.text().await.unwrap_or_default();
+    let ticket = page
+        .split("name=\"ticket\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!ticket.is_empty(), "{page}");
+
+    let id: idgate_core::SessionId = text(&qr, "verificationId")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+    let secret = session
+        .provider_state
+        .as_ref()
+        .and_then(|s| s.get_str("qr_secret"))
+        .and_then(|h| hex::decode(h).ok())
+        .unwrap_or_else(|| panic!("the QR session keeps a secret"));
+    let newer = QrCode::signed("sandbox-qr", id, Utc::now().timestamp(), &secret).content();
+    for later in [code, newer] {
+        let refused = scan(&second, later).await;
+        assert_eq!(refused.status(), 409);
+        let page = refused.text().await.unwrap_or_default();
+        assert!(page.contains("already scanned by another phone"), "{page}");
+    }
+    // The page shows no more codes once a phone has scanned.
+    let after = progress().await;
+    assert!(
+        after["qr_svg"].is_null() && after["qr_code"].is_null(),
+        "{after}"
+    );
+    assert!(text(&after, "message").contains("Code scanned"), "{after}");
+
+    // The first phone confirms: the session is that person's.
+    let decided = first
+        .post(app.url("/sandbox/sandbox-qr/app/decide"))
+        .form(&[
+            ("ticket", ticket.as_str()),
+            ("outcome", "approved"),
+            ("identity", "PNONO-14038512345"),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decided.status(), 200);
+    let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.status, idgate_core::Status::Approved);
+}
