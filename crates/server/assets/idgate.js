@@ -6,16 +6,20 @@
   if (!root) { return; }
   var url = root.getAttribute("data-progress");
   var next = root.getAttribute("data-next");
+  var stopped = false;
   function show(id, text) {
     var el = document.getElementById(id);
     if (el && typeof text === "string" && el.textContent !== text) { el.textContent = text; }
   }
   function tick() {
     fetch(url, { cache: "no-store", credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.ok || r.status === 404) { return r.json(); }
+        return null;
+      })
       .then(function (p) {
         if (!p) { return; }
-        if (p.done) { window.location.replace(next); return; }
+        if (p.done) { stopped = true; window.location.replace(next); return; }
         show("progress-message", p.message);
         var qr = document.getElementById("qr");
         if (typeof p.qr_svg === "string") {
@@ -28,7 +32,7 @@
         }
       })
       .catch(function () { /* a missed beat; the next one retries */ })
-      .then(function () { window.setTimeout(tick, 1000); });
+      .then(function () { if (!stopped) { window.setTimeout(tick, 1000); } });
   }
   window.setTimeout(tick, 1000);
 })();

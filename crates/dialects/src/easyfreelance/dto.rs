@@ -6,15 +6,17 @@ use idgate_core::{ReturnUrlRule, Session, Status};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// What the partner's UI should do next.
+/// What the partner's UI should do next: as documented, `continue_verification` whenever the
+/// status is `pending` (the verification link then shows what to do: redo after a
+/// resubmission request, wait during a review), a terminal hint otherwise.
 pub fn next_action(status: Status) -> &'static str {
     match status {
-        Status::Created | Status::Started | Status::Submitted | Status::Review => {
-            "continue_verification"
-        }
-        Status::ResubmissionRequested | Status::Expired | Status::Abandoned | Status::Cancelled => {
-            "retry"
-        }
+        Status::Created
+        | Status::Started
+        | Status::Submitted
+        | Status::Review
+        | Status::ResubmissionRequested => "continue_verification",
+        Status::Expired | Status::Abandoned | Status::Cancelled => "retry",
         Status::Approved | Status::Declined => "redirect_to_partner",
         Status::Failed => "show_error",
     }

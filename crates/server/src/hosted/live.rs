@@ -90,7 +90,15 @@ struct Progress {
 pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Page::invalid_link().into_response(),
+        // Asked by the page's script: JSON it can read, saying there is nothing to wait for
+        // (it then reloads the page, which explains).
+        Ok(None) => {
+            return (
+                axum::http::StatusCode::NOT_FOUND,
+                Json(serde_json::json!({"done": true, "status": "unknown"})),
+            )
+                .into_response();
+        }
         Err(e) => return failure(e),
     };
     let flow = super::flow_type(&state, &session);

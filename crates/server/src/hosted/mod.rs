@@ -112,11 +112,14 @@ pub(crate) fn failure(e: ServiceError) -> Response {
 /// return URL at the top level) instead of the partner's page inside the frame.
 pub(crate) async fn finish(state: &AppState, session: &Session, headers: &HeaderMap) -> Response {
     let response = match return_target(state, session) {
-        Ok(target) if embedding::framed(headers) => {
-            Page::frame_done(session.status, target.map(String::from)).into_response()
-        }
+        Ok(target) if embedding::framed(headers) => Page::frame_done(
+            session.status,
+            session.reason.as_deref(),
+            target.map(String::from),
+        )
+        .into_response(),
         Ok(Some(target)) => Redirect::to(target.as_str()).into_response(),
-        Ok(None) => Page::result(session.status).into_response(),
+        Ok(None) => Page::result(session.status, session.reason.as_deref()).into_response(),
         Err(e) => failure(e),
     };
     embedding::allow_frames(state, session, response).await

@@ -230,15 +230,15 @@ impl Page {
         )
     }
 
-    /// The outcome, for sessions whose partner gave no return URL.
-    pub fn result(status: Status) -> Self {
-        let (heading, message) = outcome_text(status);
+    /// Where the verification stands, for sessions whose partner gave no return URL.
+    pub fn result(status: Status, reason: Option<&str>) -> Self {
+        let (heading, message) = outcome_text(status, reason);
         Self::message(StatusCode::OK, heading, message)
     }
 
     /// The outcome inside a partner's frame; `target` is where the partner expects the person.
-    pub fn frame_done(status: Status, target: Option<String>) -> Self {
-        let (heading, message) = outcome_text(status);
+    pub fn frame_done(status: Status, reason: Option<&str>, target: Option<String>) -> Self {
+        let (heading, message) = outcome_text(status, reason);
         Self::render(
             StatusCode::OK,
             &FrameDone {
@@ -256,19 +256,36 @@ impl Page {
     }
 }
 
-fn outcome_text(status: Status) -> (&'static str, &'static str) {
-    match status {
-        Status::Approved => ("You are verified", "Thank you. You can close this page."),
-        Status::Declined => (
+/// What the person is told about where their verification stands (`reason`: the session's,
+/// which says who cancelled).
+fn outcome_text(status: Status, reason: Option<&str>) -> (&'static str, &'static str) {
+    match (status, reason) {
+        (Status::Approved, _) => ("You are verified", "Thank you. You can close this page."),
+        (Status::Declined | Status::Failed, _) => (
             "Verification not successful",
             "Your identity could not be verified.",
         ),
-        Status::Cancelled => ("Verification cancelled", "You cancelled the verification."),
-        Status::Expired | Status::Abandoned => (
+        (Status::ResubmissionRequested, _) => (
+            "Please try again",
+            "Your verification could not be completed this time. Open the link you were given again to start once more.",
+        ),
+        (Status::Review | Status::Submitted, _) => (
+            "Verification in progress",
+            "Your information is being checked. You can close this page: the service that asked will be told the result.",
+        ),
+        (Status::Cancelled, Some("partner_cancelled")) => (
+            "Verification cancelled",
+            "The service that asked for this verification cancelled it. Ask it for a new link if you still need one.",
+        ),
+        (Status::Cancelled, _) => ("Verification cancelled", "You cancelled the verification."),
+        (Status::Expired | Status::Abandoned, _) => (
             "This link has expired",
             "Ask the service that sent you for a new one.",
         ),
-        _ => ("Verification finished", "You can close this page."),
+        (Status::Created | Status::Started, _) => (
+            "Verification not finished",
+            "Open the link you were given again to continue.",
+        ),
     }
 }
 

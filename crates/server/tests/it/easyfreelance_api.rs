@@ -418,7 +418,8 @@ async fn sandbox_helper_forces_each_outcome() {
             json!({ "outcome": "resubmission_requested" }),
             "pending",
             json!("resubmission_requested"),
-            "retry",
+            // Pending, so (as documented) continue: the link asks the person to redo it.
+            "continue_verification",
         ),
         (
             json!({ "outcome": "review" }),

@@ -214,7 +214,7 @@ async fn resubmission_then_retry_then_cancel() {
     let (_, status) = app
         .get(&p, &format!("/api/v1/verification/status/{id}"))
         .await;
-    assert_eq!(status["next_action"], "retry");
+    assert_eq!(status["next_action"], "continue_verification");
 
     // The user opens the link again: asked to redo, starts again, then cancels.
     let html = app
@@ -389,4 +389,114 @@ async fn jwks_publishes_only_the_public_key() {
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
     assert!(key.get("d").is_none(), "no private part");
+}
+
+/// A Hopae verification without a redirect URI, walked to the sandbox's `outcome`; returns
+/// the page the person ends on.
+async fn outcome_without_return_url(app: &TestApp, outcome: &str) -> String {
+    let p = app.partner("NoReturn").await;
+    let (status, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "veriff"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let sandbox = start(app, &url).await;
+    let state = query(&sandbox).get("state").cloned().unwrap_or_default();
+    let decided = app
+        .client
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", outcome)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let callback = absolute(app, &location(&decided));
+    let page = app
+        .client
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn without_a_return_url_the_page_says_where_the_verification_stands() {
+    let app = TestApp::spawn().await;
+    let page = outcome_without_return_url(&app, "resubmission_requested").await;
+    assert!(page.contains("Please try again"), "{page}");
+    assert!(!page.contains("Verification finished"), "{page}");
+    let page = outcome_without_return_url(&app, "review").await;
+    assert!(page.contains("Verification in progress"), "{page}");
+    let page = outcome_without_return_url(&app, "approved").await;
+    assert!(page.contains("You are verified"), "{page}");
+    let page = outcome_without_return_url(&app, "cancelled").await;
+    assert!(page.contains("You cancelled"), "{page}");
+
+    // Cancelled by the partner: the person is not told they did it.
+    let p = app.partner("Canceller").await;
+    let (_, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "veriff"})),
+        )
+        .await;
+    let id = created["verificationId"].as_str().unwrap_or_default();
+    let (status, _) = app
+        .hopae(
+            &p,
+            reqwest::Method::DELETE,
+            &format!("/verifications/{id}"),
+            None,
+        )
+        .await;
+    assert!(status < 300, "{status}");
+    let page = app
+        .client
+        .get(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains("The service that asked for this verification cancelled it"),
+        "{page}"
+    );
+    assert!(!page.contains("You cancelled"), "{page}");
+}
+
+#[tokio::test]
+async fn progress_for_an_unknown_link_is_json_the_page_script_can_stop_on() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .get(app.url("/v/no-such-token/progress"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"))
+    );
+    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    assert_eq!(body["done"], true, "{body}");
 }
