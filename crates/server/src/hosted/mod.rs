@@ -195,25 +195,30 @@ async fn landing(
             is_sandbox(&state, &session),
         )
         .into_response(),
-        _ => landing_page(&state, &session, token, None, StatusCode::OK).await,
+        _ => landing_page(&state, &session, token, None, StatusCode::OK, None).await,
     };
     embedding::allow_frames(&state, &session, response).await
 }
 
 /// The first page: who asks, with which provider; for push flows, the identifier form.
+/// `typed`: what the person entered, shown again with an error so nothing is lost.
 async fn landing_page(
     state: &AppState,
     session: &Session,
     token: String,
     error: Option<String>,
     status: StatusCode,
+    typed: Option<String>,
 ) -> Response {
     let sandbox = is_sandbox(state, session);
-    let identifier = session
-        .applicant
-        .as_ref()
-        .and_then(|a| a.provider_fields.get("registrationId"))
-        .cloned()
+    let identifier = typed
+        .or_else(|| {
+            session
+                .applicant
+                .as_ref()
+                .and_then(|a| a.provider_fields.get("registrationId"))
+                .cloned()
+        })
         .unwrap_or_default();
     Page::landing(
         status,
@@ -275,6 +280,7 @@ async fn start(
             token,
             Some(message),
             StatusCode::BAD_REQUEST,
+            None,
         )
         .await;
         return embedding::allow_frames(&state, &session, page).await;
@@ -306,6 +312,7 @@ async fn start(
                 token,
                 Some(e.message),
                 StatusCode::BAD_REQUEST,
+                identifier.clone(),
             )
             .await;
             embedding::allow_frames(&state, &session, page).await

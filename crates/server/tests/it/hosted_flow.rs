@@ -500,3 +500,35 @@ async fn progress_for_an_unknown_link_is_json_the_page_script_can_stop_on() {
     let body: serde_json::Value = r.json().await.unwrap_or_default();
     assert_eq!(body["done"], true, "{body}");
 }
+
+#[tokio::test]
+async fn a_refused_identifier_stays_in_the_form() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Push").await;
+    let (status, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-push"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default();
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .form(&[("identifier", "PNOXX-12345")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains(r#"id="error""#), "{page}");
+    assert!(
+        page.contains(r#"value="PNOXX-12345""#),
+        "what was typed is kept: {page}"
+    );
+}
