@@ -1,4 +1,4 @@
-// Live progress for QR and push pages: asks the server once a second and follows it.
+// Live progress for QR, push and waiting pages: asks the server once a second and follows it.
 // Without JavaScript the page refreshes itself instead (a <noscript> refresh).
 (function () {
   "use strict";
@@ -35,6 +35,16 @@
       .then(function () { if (!stopped) { window.setTimeout(tick, 1000); } });
   }
   window.setTimeout(tick, 1000);
+})();
+
+// A waiting page without a progress feed (after a provider's return) looks again now and then,
+// by script rather than a meta refresh, which assistive technology announces badly.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-reload-after]");
+  if (!root) { return; }
+  var seconds = parseInt(root.getAttribute("data-reload-after"), 10) || 5;
+  window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
 })();
 
 // Embedded in a partner's page (Veriff's InContext SDK frames the hosted flow): tell the

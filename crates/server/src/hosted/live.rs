@@ -41,6 +41,9 @@ pub fn verification_code(state: &AppState, id: SessionId) -> String {
 
 fn message(flow: FlowType, status: Status, label: &str) -> String {
     match (flow, status) {
+        (FlowType::Redirect, _) | (_, Status::Review) => {
+            "Your information is being checked. This page updates by itself.".to_owned()
+        }
         (FlowType::Qr, Status::Submitted) => {
             format!("Code scanned by a phone. Confirm in its {label} app.")
         }
@@ -110,8 +113,13 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
             Err(e) => return failure(e),
         }
     };
-    let waiting =
-        matches!(session.status, Status::Started | Status::Submitted) && flow != FlowType::Redirect;
+    // A redirect flow waits here only once the person is back from the provider (submitted,
+    // or in review); QR and push flows from the start.
+    let waiting = match session.status {
+        Status::Started => flow != FlowType::Redirect,
+        Status::Submitted | Status::Review => true,
+        _ => false,
+    };
     let qr = (waiting && flow == FlowType::Qr && session.status == Status::Started)
         .then(|| state.qr_content(&session))
         .flatten();

@@ -192,6 +192,7 @@ async fn landing(
         }
         Status::Submitted | Status::Review => Page::waiting(
             partner_name(&state, &session).await,
+            Some(token),
             is_sandbox(&state, &session),
         )
         .into_response(),
@@ -427,6 +428,7 @@ async fn callback_wait(
         Status::Started | Status::Submitted | Status::Review => {
             let page = Page::waiting(
                 partner_name(&state, &session).await,
+                None,
                 is_sandbox(&state, &session),
             )
             .into_response();

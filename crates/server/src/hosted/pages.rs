@@ -78,6 +78,9 @@ pub struct PhoneApp {
 #[template(path = "waiting.html")]
 pub struct Waiting {
     pub partner_name: String,
+    /// The flow's token: the page follows `/v/{token}/progress` and moves on when the session
+    /// does. Without one (a provider's return page) it reloads itself now and then.
+    pub token: Option<String>,
     pub sandbox: bool,
 }
 
@@ -166,11 +169,12 @@ impl Page {
         Self::render(status, &t)
     }
 
-    pub fn waiting(partner_name: String, sandbox: bool) -> Self {
+    pub fn waiting(partner_name: String, token: Option<String>, sandbox: bool) -> Self {
         Self::render(
             StatusCode::OK,
             &Waiting {
                 partner_name,
+                token,
                 sandbox,
             },
         )

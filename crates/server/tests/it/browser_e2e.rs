@@ -45,7 +45,7 @@ fn binary(env: &str, default: &str) -> String {
 }
 
 /// Starts chromedriver on a free port and waits until it answers.
-async fn chromedriver() -> (tokio::process::Child, String) {
+pub(crate) async fn chromedriver() -> (tokio::process::Child, String) {
     let driver = binary("CHROMEDRIVER", "/usr/bin/chromedriver");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -74,22 +74,36 @@ async fn chromedriver() -> (tokio::process::Child, String) {
     panic!("chromedriver did not become ready");
 }
 
-async fn browser(driver_url: &str, profile: &std::path::Path) -> fantoccini::Client {
+pub(crate) async fn browser(driver_url: &str, profile: &std::path::Path) -> fantoccini::Client {
+    browser_with(driver_url, profile, &[]).await
+}
+
+/// Headless Chromium with `extra` command-line switches (e.g. a colour scheme).
+pub(crate) async fn browser_with(
+    driver_url: &str,
+    profile: &std::path::Path,
+    extra: &[&str],
+) -> fantoccini::Client {
     let chromium = binary("CHROMIUM", "/usr/bin/chromium");
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        // A phone-sized window: the pages must work there.
+        "--window-size=390,844".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                // A phone-sized window: the pages must work there.
-                "--window-size=390,844",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
+        serde_json::json!({ "binary": chromium, "args": args }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -98,7 +112,7 @@ async fn browser(driver_url: &str, profile: &std::path::Path) -> fantoccini::Cli
         .unwrap_or_else(|e| panic!("cannot start Chromium through chromedriver: {e}"))
 }
 
-async fn click(client: &fantoccini::Client, id: &str) {
+pub(crate) async fn click(client: &fantoccini::Client, id: &str) {
     client
         .wait()
         .at_most(WAIT)

@@ -532,3 +532,67 @@ async fn a_refused_identifier_stays_in_the_form() {
         "what was typed is kept: {page}"
     );
 }
+
+#[tokio::test]
+async fn a_waiting_page_follows_its_session_without_a_meta_refresh() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Waiting").await;
+    let (_, created) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "veriff"})),
+        )
+        .await;
+    let url = created["flowDetails"]["authorizationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let id: idgate_core::SessionId = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decide = async |decision| {
+        let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+        app.hub
+            .sandbox_decide(
+                session,
+                idgate_providers::sandbox::SandboxChoice::new(decision),
+                idgate_core::Actor::Provider,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    decide(idgate_providers::Decision::Review).await;
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("data-progress=\"/v/"), "{page}");
+    assert!(
+        !page
+            .replace("<noscript><meta http-equiv=\"refresh\"", "")
+            .contains("http-equiv=\"refresh\""),
+        "a refresh only for browsers without script: {page}"
+    );
+    let progress = async || -> serde_json::Value {
+        app.client
+            .get(format!("{url}/progress"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default()
+    };
+    assert_eq!(progress().await["done"], false);
+    decide(idgate_providers::Decision::Approved).await;
+    assert_eq!(progress().await["done"], true);
+}

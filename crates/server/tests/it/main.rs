@@ -1,6 +1,7 @@
 //! idgate-server's integration tests, one binary (one link of the whole application instead of
 //! one per file). Each module is one area; the test kit is `idgate-testkit`.
 
+mod accessibility;
 mod browser_e2e;
 mod credentials;
 mod easyfreelance_api;
