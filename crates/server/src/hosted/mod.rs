@@ -115,14 +115,41 @@ pub(crate) async fn finish(state: &AppState, session: &Session, headers: &Header
         Ok(target) if embedding::framed(headers) => Page::frame_done(
             session.status,
             session.reason.as_deref(),
+            &partner_name(state, session).await,
             target.map(String::from),
         )
         .into_response(),
         Ok(Some(target)) => Redirect::to(target.as_str()).into_response(),
-        Ok(None) => Page::result(session.status, session.reason.as_deref()).into_response(),
+        // The result page, never a dead end: a way back to the partner (its return URL with
+        // the outcome, without a token, which has expired) when it gave one.
+        Ok(None) => Page::result(
+            session.status,
+            session.reason.as_deref(),
+            &partner_name(state, session).await,
+            way_back(state, session).map(String::from),
+        )
+        .into_response(),
         Err(e) => failure(e),
     };
     embedding::allow_frames(state, session, response).await
+}
+
+/// The partner's return URL with the session and its outcome but no result token (the
+/// partner reads the outcome from its API), for a person arriving after the token expired.
+fn way_back(state: &AppState, session: &Session) -> Option<url::Url> {
+    let mut url = url::Url::parse(session.return_url.as_deref()?).ok()?;
+    let status = state
+        .dialects()
+        .status_word(session.dialect, session.status);
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("session_id", &session.id.to_string());
+        query.append_pair("status", status);
+        if let Some(reason) = &session.reason {
+            query.append_pair("reason", reason);
+        }
+    }
+    Some(url)
 }
 
 /// The return URL with the outcome, or `None` when the partner gave none or its token would

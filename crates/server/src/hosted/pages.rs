@@ -89,6 +89,8 @@ pub struct Waiting {
 pub struct Message {
     pub heading: String,
     pub message: String,
+    /// A way back to the partner: its name and the link.
+    pub back: Option<(String, String)>,
     pub sandbox: bool,
 }
 
@@ -194,6 +196,7 @@ impl Page {
             &Message {
                 heading: heading.to_owned(),
                 message: message.to_owned(),
+                back: None,
                 sandbox: false,
             },
         )
@@ -235,19 +238,38 @@ impl Page {
     }
 
     /// Where the verification stands, for sessions whose partner gave no return URL.
-    pub fn result(status: Status, reason: Option<&str>) -> Self {
+    pub fn result(
+        status: Status,
+        reason: Option<&str>,
+        partner: &str,
+        back: Option<String>,
+    ) -> Self {
         let (heading, message) = outcome_text(status, reason);
-        Self::message(StatusCode::OK, heading, message)
+        Self::render(
+            StatusCode::OK,
+            &Message {
+                heading: heading.to_owned(),
+                message: message.replace("{partner}", partner),
+                back: back.map(|url| (partner.to_owned(), url)),
+                sandbox: false,
+            },
+        )
     }
 
     /// The outcome inside a partner's frame; `target` is where the partner expects the person.
-    pub fn frame_done(status: Status, reason: Option<&str>, target: Option<String>) -> Self {
+    pub fn frame_done(
+        status: Status,
+        reason: Option<&str>,
+        partner: &str,
+        target: Option<String>,
+    ) -> Self {
         let (heading, message) = outcome_text(status, reason);
+        let message = message.replace("{partner}", partner);
         Self::render(
             StatusCode::OK,
             &FrameDone {
                 heading: heading.to_owned(),
-                message: message.to_owned(),
+                message,
                 event: if status == Status::Cancelled {
                     "VERIFF_CANCELED"
                 } else {
@@ -275,17 +297,16 @@ fn outcome_text(status: Status, reason: Option<&str>) -> (&'static str, &'static
         ),
         (Status::Review | Status::Submitted, _) => (
             "Verification in progress",
-            "Your information is being checked. You can close this page: the service that asked will be told the result.",
+            "Your information is being checked. You can close this page: {partner} will be told the result.",
         ),
         (Status::Cancelled, Some("partner_cancelled")) => (
             "Verification cancelled",
-            "The service that asked for this verification cancelled it. Ask it for a new link if you still need one.",
+            "{partner} cancelled this verification. Ask it for a new link if you still need one.",
         ),
         (Status::Cancelled, _) => ("Verification cancelled", "You cancelled the verification."),
-        (Status::Expired | Status::Abandoned, _) => (
-            "This link has expired",
-            "Ask the service that sent you for a new one.",
-        ),
+        (Status::Expired | Status::Abandoned, _) => {
+            ("This link has expired", "Ask {partner} for a new one.")
+        }
         (Status::Created | Status::Started, _) => (
             "Verification not finished",
             "Open the link you were given again to continue.",

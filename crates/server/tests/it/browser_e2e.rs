@@ -526,6 +526,13 @@ async fn a_push_verification_is_confirmed_in_the_app_or_cancelled_from_the_page_
         .unwrap_or_else(|e| panic!("{e}"));
     type_into(&client, "identifier", "PNOEE-39001010000").await;
     click(&client, "continue").await;
+    // On the waiting page (the landing page has a Cancel of its own).
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("verification-code"))
+        .await
+        .unwrap_or_else(|e| panic!("the waiting page did not come: {e}"));
     click(&client, "cancel").await;
     let q = query(&landed(&client).await);
     assert_eq!(q.get("status").map(String::as_str), Some("cancelled"));

@@ -475,7 +475,7 @@ async fn without_a_return_url_the_page_says_where_the_verification_stands() {
         .await
         .unwrap_or_default();
     assert!(
-        page.contains("The service that asked for this verification cancelled it"),
+        page.contains("Canceller cancelled this verification"),
         "{page}"
     );
     assert!(!page.contains("You cancelled"), "{page}");
@@ -595,4 +595,65 @@ async fn a_waiting_page_follows_its_session_without_a_meta_refresh() {
     assert_eq!(progress().await["done"], false);
     decide(idgate_providers::Decision::Approved).await;
     assert_eq!(progress().await["done"], true);
+}
+
+#[tokio::test]
+async fn a_person_can_cancel_from_the_first_page_and_always_finds_a_way_back() {
+    let app = TestApp::spawn_with(|s| s.sessions.result_token_lifetime = "1s".to_owned()).await;
+    let p = app.partner_with_return_url("Shop", RETURN).await;
+    let created = app.create_flow(&p, "veriff", RETURN).await;
+    let url = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let landing = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(landing.contains("Cancel and go back to Shop"), "{landing}");
+    // Cancel on the first page: back to the partner with the outcome.
+    let r = app
+        .client
+        .post(format!("{url}/cancel"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let back = location(&r);
+    assert!(back.starts_with(&format!("{RETURN}?")), "{back}");
+    assert_eq!(
+        query(&back).get("status").map(String::as_str),
+        Some("cancelled")
+    );
+
+    // Later (the result token has expired), the link still leads back to the partner: the
+    // outcome without a token, which the partner reads from its API.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains("Verification cancelled"), "{page}");
+    let link = page
+        .split("id=\"back-to-partner\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(link.starts_with(&format!("{RETURN}?")), "{link}");
+    let q = query(&link);
+    assert_eq!(q.get("status").map(String::as_str), Some("cancelled"));
+    assert!(!q.contains_key("result_token"), "{link}");
+    assert!(page.contains("Back to Shop"), "{page}");
 }
