@@ -266,7 +266,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
         (status = 400, description = "Invalid or missing field (context.field names it).", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
-        (status = 403, description = "Provider not enabled.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 404, description = "PROVIDER_NOT_FOUND: no such provider.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency key conflict or request in progress.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 422, description = "The provider cannot reach requestedLoa.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON.", body = HopaeProblem, content_type = "application/problem+json"),

@@ -31,9 +31,10 @@ pub struct HopaeProblem {
     /// `urn:idgate:problem:<code>`.
     #[serde(rename = "type")]
     pub problem_type: String,
+    /// The error code, as Hopae sends it, e.g. `VALIDATION_MISSING_PARAMETER`.
     pub title: String,
     pub status: u16,
-    /// Stable, machine-readable error code, e.g. `VALIDATION_UNPROCESSABLE`.
+    /// The error code again (idgate's other dialects name it `code`).
     pub code: String,
     pub detail: String,
     /// The request path.
@@ -66,12 +67,12 @@ impl HopaeError {
     }
 
     pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
-        Self::field("VALIDATION_INVALID_REQUEST", field, detail)
+        Self::field("VALIDATION_INVALID_PARAMETER", field, detail)
     }
 
     pub fn missing(field: &str) -> Self {
         Self::field(
-            "VALIDATION_MISSING_FIELD",
+            "VALIDATION_MISSING_PARAMETER",
             field,
             format!("{field} is required."),
         )
@@ -80,7 +81,7 @@ impl HopaeError {
     pub fn not_found() -> Self {
         HopaeError::new(
             StatusCode::NOT_FOUND,
-            "RESOURCE_NOT_FOUND",
+            "SESSION_VERIFICATION_NOT_FOUND",
             "No verification with this id exists for your app.",
         )
     }
@@ -96,7 +97,8 @@ impl HopaeError {
     pub fn document(&self, instance: &str) -> HopaeProblem {
         HopaeProblem {
             problem_type: problem_type(self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            // Hopae puts the error code in `title` (its clients switch on it).
+            title: self.code.to_owned(),
             status: self.status.as_u16(),
             code: self.code.to_owned(),
             detail: self.detail.clone(),
@@ -147,13 +149,14 @@ impl From<RequestError> for HopaeError {
             RequestError::Undecodable(detail) => {
                 HopaeError::invalid("body", format!("The request body is invalid: {detail}"))
             }
+            RequestError::NotFound("verification") => HopaeError::not_found(),
             RequestError::NotFound(what) => HopaeError::new(
                 StatusCode::NOT_FOUND,
                 "RESOURCE_NOT_FOUND",
                 format!("No {what} with this id exists for your app."),
             ),
             RequestError::InvalidQuery(detail) => {
-                HopaeError::field("VALIDATION_INVALID_REQUEST", "query", detail)
+                HopaeError::field("VALIDATION_INVALID_PARAMETER", "query", detail)
             }
         }
     }
@@ -171,27 +174,25 @@ impl From<ServiceError> for HopaeError {
                 "Send your client_id and client_secret with HTTP Basic authentication.",
             ),
             E::InvalidReturnUrl(inner) => HopaeError::field(
-                "VALIDATION_INVALID_REDIRECT_URI",
+                "VALIDATION_INVALID_PARAMETER",
                 "redirectUri",
                 format!("redirectUri is invalid: {inner}"),
             ),
             E::ReturnUrlNotAllowed => HopaeError::field(
-                "VALIDATION_INVALID_REDIRECT_URI",
+                "VALIDATION_INVALID_PARAMETER",
                 "redirectUri",
                 "redirectUri is not on your app's approved list; register it and have an operator approve it.",
             ),
             E::UnknownProvider(id) => HopaeError::new(
-                StatusCode::FORBIDDEN,
-                "PROVIDER_NOT_ENABLED",
-                format!(
-                    "Provider {id:?} is not enabled for your app; GET /providers lists those that are."
-                ),
+                StatusCode::NOT_FOUND,
+                "PROVIDER_NOT_FOUND",
+                format!("There is no provider {id:?}; GET /providers lists those there are."),
             ),
             E::InvalidInput(inner) => HopaeError::field(
                 if inner.missing {
-                    "VALIDATION_MISSING_FIELD"
+                    "VALIDATION_MISSING_PARAMETER"
                 } else {
-                    "VALIDATION_INVALID_REQUEST"
+                    "VALIDATION_INVALID_PARAMETER"
                 },
                 &inner.field,
                 inner.to_string(),
@@ -216,11 +217,9 @@ impl From<ServiceError> for HopaeError {
                 "PROVIDER_NOT_SANDBOX",
                 "This verification does not use a sandbox provider.",
             ),
-            E::Contention => HopaeError::new(
-                StatusCode::CONFLICT,
-                "SESSION_CONCURRENT_UPDATE",
-                e.to_string(),
-            ),
+            E::Contention => {
+                HopaeError::new(StatusCode::CONFLICT, "RESOURCE_CONFLICT", e.to_string())
+            }
             E::TooManyEndpoints(_) => HopaeError::new(
                 StatusCode::CONFLICT,
                 "RESOURCE_LIMIT_EXCEEDED",
@@ -231,11 +230,11 @@ impl From<ServiceError> for HopaeError {
             }
             E::Media(_) => HopaeError::new(
                 StatusCode::BAD_REQUEST,
-                "VALIDATION_INVALID_REQUEST",
+                "VALIDATION_INVALID_PARAMETER",
                 e.to_string(),
             ),
             E::InvalidWebhookUrl(_) => {
-                HopaeError::field("VALIDATION_INVALID_REQUEST", "webhookUrl", e.to_string())
+                HopaeError::field("VALIDATION_INVALID_PARAMETER", "webhookUrl", e.to_string())
             }
             E::IdempotencyConflict => HopaeError::new(
                 StatusCode::CONFLICT,

@@ -39,10 +39,12 @@ async fn decide(app: &TestApp, p: &Partner, id: &str, body: Value) -> Value {
 /// Asserts a problem document: status, code and (when given) the field it names.
 fn assert_problem(status: u16, body: &Value, want_status: u16, code: &str, field: Option<&str>) {
     assert_eq!(status, want_status, "{body}");
+    // Hopae's clients read the code from `title`.
+    assert_eq!(body["title"], code, "{body}");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], want_status, "{body}");
     assert!(
-        body["title"].is_string() && body["detail"].is_string() && body["timestamp"].is_string()
+        body["detail"].is_string() && body["timestamp"].is_string() && body["instance"].is_string()
     );
     if let Some(field) = field {
         assert_eq!(body["context"]["field"], field, "{body}");
@@ -222,7 +224,7 @@ async fn create_and_status_answer_in_the_documented_shape() {
         (&p, "/verifications/not-an-id".to_owned()),
     ] {
         let (status, body) = app.hopae(who, Method::GET, &path, None).await;
-        assert_problem(status, &body, 404, "RESOURCE_NOT_FOUND", None);
+        assert_problem(status, &body, 404, "SESSION_VERIFICATION_NOT_FOUND", None);
     }
     let (status, body) = app.hopae(&p, Method::GET, "/nowhere", None).await;
     assert_problem(status, &body, 404, "RESOURCE_NOT_FOUND", None);
@@ -236,43 +238,43 @@ async fn invalid_requests_get_the_documented_errors() {
         (
             json!({}),
             400,
-            "VALIDATION_MISSING_FIELD",
+            "VALIDATION_MISSING_PARAMETER",
             Some("providerId"),
         ),
         (
             json!({"providerId": 7}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("providerId"),
         ),
         (
             json!({"providerId": "nope"}),
-            403,
-            "PROVIDER_NOT_ENABLED",
+            404,
+            "PROVIDER_NOT_FOUND",
             None,
         ),
         (
             json!({"providerId": "sandbox-qr", "extra": 1}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("extra"),
         ),
         (
             json!({"providerId": "sandbox-qr", "requestedLoa": 0}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("requestedLoa"),
         ),
         (
             json!({"providerId": "sandbox-qr", "requestedLoa": 6}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("requestedLoa"),
         ),
         (
             json!({"providerId": "sandbox-qr", "requestedLoa": "3"}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("requestedLoa"),
         ),
         (
@@ -290,79 +292,79 @@ async fn invalid_requests_get_the_documented_errors() {
         (
             json!({"providerId": "sandbox-qr", "requestedClaims": ["given_name", "shoe_size"]}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("requestedClaims"),
         ),
         (
             json!({"providerId": "sandbox-qr", "requestedClaims": "given_name"}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("requestedClaims"),
         ),
         (
             json!({"providerId": "sandbox-qr", "userData": {"x": 1}}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("userData.x"),
         ),
         (
             json!({"providerId": "sandbox-qr", "userData": {"registrationId": "PNOEE-39001010000"}}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("userData.registrationId"),
         ),
         (
             json!({"providerId": "sandbox-push", "userData": {"registrationId": "12345"}}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("userData.registrationId"),
         ),
         (
             json!({"providerId": "sandbox-match", "matchData": {"fullName": "Kari"}}),
             400,
-            "VALIDATION_MISSING_FIELD",
+            "VALIDATION_MISSING_PARAMETER",
             Some("userData.personalCode"),
         ),
         (
             json!({"providerId": "sandbox-match", "userData": {"personalCode": "123"}, "matchData": {"fullName": "Kari"}}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("userData.personalCode"),
         ),
         (
             json!({"providerId": "sandbox-match", "userData": {"personalCode": "14038512345"}}),
             400,
-            "VALIDATION_MISSING_FIELD",
+            "VALIDATION_MISSING_PARAMETER",
             Some("matchData"),
         ),
         (
             json!({"providerId": "sandbox-match", "userData": {"personalCode": "14038512345"}, "matchData": {"dateOfBirth": "1985-03-14"}}),
             400,
-            "VALIDATION_MISSING_FIELD",
+            "VALIDATION_MISSING_PARAMETER",
             Some("matchData.fullName"),
         ),
         (
             json!({"providerId": "sandbox-qr", "matchData": {"fullName": "Kari"}}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("matchData.fullName"),
         ),
         (
             json!({"providerId": "sandbox-qr", "redirectUri": "https://evil.example.com/callback"}),
             400,
-            "VALIDATION_INVALID_REDIRECT_URI",
+            "VALIDATION_INVALID_PARAMETER",
             Some("redirectUri"),
         ),
         (
             json!({"providerId": "sandbox-qr", "redirectUri": "javascript:alert(1)"}),
             400,
-            "VALIDATION_INVALID_REDIRECT_URI",
+            "VALIDATION_INVALID_PARAMETER",
             Some("redirectUri"),
         ),
         (
             json!({"providerId": "sandbox-qr", "webhookUrl": "https://10.0.0.1/hook"}),
             400,
-            "VALIDATION_INVALID_REQUEST",
+            "VALIDATION_INVALID_PARAMETER",
             Some("webhookUrl"),
         ),
     ];
@@ -486,14 +488,14 @@ async fn idempotency_keys_replay_conflict_and_wait() {
             .unwrap_or_else(|e| panic!("{e}")),
     )
     .await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let (status, retried) = common::read(
         post("order-3", json!({"providerId": "nope"}))
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
     .await;
-    assert_eq!(status, 403, "{retried}");
+    assert_eq!(status, 404, "{retried}");
     let (status, fixed) = common::read(
         post("order-3", json!({"providerId": "veriff"}))
             .await
@@ -568,7 +570,7 @@ async fn cancel_works_once_and_refuses_what_cannot_be_cancelled() {
             None,
         )
         .await;
-    assert_problem(status, &body, 404, "RESOURCE_NOT_FOUND", None);
+    assert_problem(status, &body, 404, "SESSION_VERIFICATION_NOT_FOUND", None);
 }
 
 /// Starts a QR verification in the hosted flow and submits the code shown now to the
