@@ -419,6 +419,7 @@ fn shutdown_signal() -> impl Future<Output = ()> {
 fn partner_json(p: &idgate_core::Partner) -> Value {
     json!({
         "id": p.id.to_string(),
+        "number": p.number,
         "name": p.name,
         "tier": p.tier.as_str(),
         "sessions_per_minute": p.sessions_per_minute(),

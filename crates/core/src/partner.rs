@@ -59,6 +59,9 @@ impl fmt::Display for Tier {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partner {
     pub id: PartnerId,
+    /// A stable integer, in order of creation, for APIs that name partners by number
+    /// (EasyFreelance's `partner_id`); assigned by the store (0 before the partner is stored).
+    pub number: i64,
     pub name: String,
     pub tier: Tier,
     /// Sessions per minute agreed with the partner, overriding the tier's figure.
@@ -78,6 +81,7 @@ impl Partner {
     pub fn new(id: PartnerId, name: String, tier: Tier, created_at: DateTime<Utc>) -> Partner {
         Partner {
             id,
+            number: 0,
             name,
             tier,
             session_cap: None,

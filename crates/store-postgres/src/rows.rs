@@ -55,6 +55,7 @@ fn loa(row: &PgRow, col: &str) -> StoreResult<Option<u8>> {
 pub fn partner(row: &PgRow) -> StoreResult<Partner> {
     Ok(Partner {
         id: PartnerId(get(row, "id")?),
+        number: get(row, "number")?,
         name: get(row, "name")?,
         tier: parsed(row, "tier")?,
         session_cap: get::<Option<i32>>(row, "session_cap")?

@@ -295,8 +295,9 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO partners
                        (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                        created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        created_at, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                             (SELECT COALESCE(MAX(number), 0) + 1 FROM partners))",
                     params![
                         p.id.to_string(),
                         p.name,

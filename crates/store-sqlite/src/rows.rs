@@ -90,6 +90,7 @@ pub fn opt_at(row: &Row<'_>, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
 pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
     Ok(Partner {
         id: PartnerId(uuid(&get::<String>(row, "id")?)?),
+        number: get::<Option<i64>>(row, "number")?.unwrap_or_default(),
         name: get(row, "name")?,
         tier: parsed(row, "tier")?,
         session_cap: get(row, "session_cap")?,

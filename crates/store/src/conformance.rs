@@ -99,7 +99,8 @@ async fn partner(store: &dyn Store, name: &str) -> Partner {
         ..Partner::new(PartnerId::new(), name.into(), Tier::SelfServe, t(0))
     };
     ok(store.insert_partner(&p).await, "insert partner");
-    p
+    // As stored: with its number.
+    ok(store.get_partner(p.id).await, "get partner").unwrap_or_else(|| panic!("{name} is gone"))
 }
 
 fn new_session(
@@ -1193,6 +1194,14 @@ pub async fn verification_scoped_endpoints(store: &dyn Store) {
 
 pub async fn partner_settings_change(store: &dyn Store) {
     let p = partner(store, "Acme").await;
+    // Numbers are given in order of creation, once, and a change keeps them.
+    let q = partner(store, "Beta").await;
+    assert!(
+        p.number >= 1 && q.number == p.number + 1,
+        "{} {}",
+        p.number,
+        q.number
+    );
     assert_eq!(p.evidence, EvidenceDisclosure::Minimal);
     assert_eq!(
         p.sessions_per_minute(),

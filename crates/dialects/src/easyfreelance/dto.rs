@@ -41,7 +41,9 @@ pub struct ReturnUrlRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReturnUrlRecord {
     pub id: String,
-    pub partner_id: String,
+    /// The partner's number (an integer, as EasyFreelance documents it; stable).
+    #[schema(example = 7)]
+    pub partner_id: i64,
     /// `pending` until an operator decides; then `approved` or `rejected`.
     #[schema(example = "pending")]
     pub status: String,
@@ -55,11 +57,12 @@ pub struct ReturnUrlRecord {
     pub normalized_path_prefix: String,
 }
 
-impl From<&ReturnUrlRule> for ReturnUrlRecord {
-    fn from(r: &ReturnUrlRule) -> Self {
+impl ReturnUrlRecord {
+    /// A rule of the partner numbered `partner_number`.
+    pub fn of(r: &ReturnUrlRule, partner_number: i64) -> Self {
         ReturnUrlRecord {
             id: r.id.to_string(),
-            partner_id: r.partner_id.to_string(),
+            partner_id: partner_number,
             status: r.status.as_str().to_owned(),
             requested_url: r.requested_url.clone(),
             requested_at: timestamp(r.requested_at),

@@ -113,8 +113,7 @@ fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Ap
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
-        (status = 201, description = "Request recorded; not yet approved.", body = ReturnUrlRecord),
-        (status = 200, description = "The same URL was already registered (pending or approved).", body = ReturnUrlRecord),
+        (status = 201, description = "Request recorded, not yet approved; the same URL again answers its existing record.", body = ReturnUrlRecord),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 422, description = "Invalid field or URL (`validation_failed`, `return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
@@ -133,15 +132,16 @@ pub async fn register_return_url(
         return Err(ApiError::validation(errors));
     }
     let request: ReturnUrlRequest = decode(body)?;
-    let (rule, created) = state
+    // 201 whether the registration is new or repeats one (then the existing record), as
+    // EasyFreelance documents it.
+    let (rule, _) = state
         .register_return_url(&partner, &request.partner_return_url)
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(ReturnUrlRecord::from(&rule))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(ReturnUrlRecord::of(&rule, partner.number)),
+    )
+        .into_response())
 }
 
 #[utoipa::path(
@@ -159,7 +159,10 @@ pub async fn list_return_urls(
 ) -> Result<Json<ReturnUrlList>, ApiError> {
     let rules = state.partner_return_urls(&partner).await?;
     Ok(Json(ReturnUrlList {
-        data: rules.iter().map(ReturnUrlRecord::from).collect(),
+        data: rules
+            .iter()
+            .map(|r| ReturnUrlRecord::of(r, partner.number))
+            .collect(),
     }))
 }
 

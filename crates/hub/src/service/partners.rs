@@ -40,6 +40,12 @@ impl Hub {
         }
         let partner = Partner::new(PartnerId::new(), name.to_owned(), tier, Utc::now());
         self.store.insert_partner(&partner).await?;
+        // As stored: with the number the store gave it.
+        let partner = self
+            .store
+            .get_partner(partner.id)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))?;
         let kinds: Vec<CredentialKind> = self
             .dialects
             .all()

@@ -82,7 +82,18 @@ async fn return_url_registration_records_and_lists_per_partner() {
         .await;
     assert_eq!(status, 201, "{record}");
     assert_eq!(record["status"], "pending");
-    assert_eq!(record["partner_id"], a.id);
+    // An integer, as documented: the partner's stable number.
+    let number = app
+        .hub
+        .operator()
+        .store()
+        .get_partner(a.id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|p| p.number)
+        .unwrap_or_default();
+    assert!(number >= 1);
+    assert_eq!(record["partner_id"], json!(number));
     assert_eq!(
         record["requested_url"],
         "HTTPS://Partner.Example.com:443/verification/return"
@@ -96,7 +107,7 @@ async fn return_url_registration_records_and_lists_per_partner() {
             .is_some_and(|t| t.ends_with('Z'))
     );
 
-    // The same URL again returns the existing record.
+    // The same URL again returns the existing record, with 201 as documented.
     let (status, again) = app
         .post(
             &a,
@@ -104,7 +115,7 @@ async fn return_url_registration_records_and_lists_per_partner() {
             json!({ "partner_return_url": RETURN }),
         )
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 201);
     assert_eq!(again["id"], record["id"]);
 
     let (status, list) = app.get(&a, "/api/v1/verification-return-urls").await;
