@@ -168,12 +168,32 @@ pub struct ProviderField {
     pub example: String,
 }
 
-/// One provider of `GET /providers`.
+/// One provider of `GET /providers`: Hopae's members first (`id`, `name`, `logoUrl`,
+/// `description`, `countries`, `status`; and `isActive`, `needAction`, `flowTypes`, `scopes`,
+/// `loa` of the documentation's other revision), then idgate's own, which do not collide.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderSummary {
-    pub provider_id: String,
+    pub id: String,
     pub name: String,
+    /// idgate serves no provider logos.
+    #[schema(nullable)]
+    pub logo_url: Option<String>,
+    pub description: String,
+    /// ISO 3166 codes; empty when the provider is not tied to countries.
+    pub countries: Vec<String>,
+    /// `activated` for every provider idgate lists.
+    #[schema(example = "activated")]
+    pub status: &'static str,
+    pub is_active: bool,
+    pub need_action: bool,
+    pub flow_types: Vec<String>,
+    /// The claims the provider can release (OIDC names).
+    pub scopes: Vec<String>,
+    /// The highest level of assurance (1-5).
+    pub loa: u8,
+    /// idgate's: the same as `id`.
+    pub provider_id: String,
     pub flow_type: String,
     pub max_loa: u8,
     pub claims: Vec<String>,
@@ -186,9 +206,34 @@ pub struct ProviderSummary {
     pub sandbox: bool,
 }
 
+/// `GET /providers?status=…`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProviderQuery {
+    /// `activated`, `deactivated` or `action_required`.
+    pub status: Option<String>,
+}
+
+/// `GET /providers/{providerId}/configuration`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProviderList {
-    pub providers: Vec<ProviderSummary>,
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfiguration {
+    pub provider_id: String,
+    pub required_user_data: Vec<UserDataField>,
+    pub optional_user_data: Vec<UserDataField>,
+    pub flow_types: Vec<String>,
+}
+
+/// One `userData` field a provider takes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserDataField {
+    pub field: String,
+    /// `text` (idgate's providers take no choice lists).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub required: bool,
+    pub label: String,
+    pub description: String,
 }
 
 /// Test helper (sandbox providers only): decide a verification without a browser.

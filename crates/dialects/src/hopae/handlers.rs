@@ -3,16 +3,16 @@
 use super::auth::HopaePartner;
 use super::dto::{
     CreateVerification, Evidence, FlowDetails, KNOWN_CLAIMS, MatchDetail, MatchEnvelope,
-    ProviderField, ProviderList, ProviderSummary, SandboxDecision, UserInfo, Verification,
-    VerificationError, timestamp,
+    ProviderConfiguration, ProviderField, ProviderQuery, ProviderSummary, SandboxDecision,
+    UserDataField, UserInfo, Verification, VerificationError, timestamp,
 };
 use super::problem::{HopaeError, HopaeProblem};
 use super::wire::status_word;
 use crate::HubState;
 use crate::kit::RequestError;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -581,8 +581,10 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
 
 #[utoipa::path(
     get, path = "/providers", tag = "providers",
+    params(ProviderQuery),
     responses(
-        (status = 200, description = "The providers enabled for your app.", body = ProviderList),
+        (status = 200, description = "The providers enabled for your app: a JSON array, as Hopae's.", body = Vec<ProviderSummary>),
+        (status = 400, description = "VALIDATION_INVALID_PARAMETER: an unknown status filter.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
@@ -591,25 +593,104 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
 pub async fn providers(
     State(state): State<HubState>,
     HopaePartner(_partner): HopaePartner,
-) -> Json<ProviderList> {
-    Json(ProviderList {
-        providers: state
-            .providers()
-            .infos()
-            .map(|info| ProviderSummary {
-                provider_id: info.id.clone(),
-                name: info.label.clone(),
-                flow_type: flow_word(info.flow_type).to_owned(),
-                max_loa: info.max_loa,
-                claims: info.claims.clone(),
-                match_capable: info.match_capable,
-                verification_model: model(info).to_owned(),
-                user_data: fields(&info.user_data),
-                match_fields: fields(&info.match_fields),
-                sandbox: info.sandbox,
-            })
+    OriginalUri(uri): OriginalUri,
+    query: std::result::Result<Query<ProviderQuery>, QueryRejection>,
+) -> Response {
+    let wanted = match query {
+        Ok(Query(q)) => q.status,
+        Err(e) => {
+            return HopaeError::field("VALIDATION_INVALID_PARAMETER", "query", e.body_text())
+                .respond(uri.path());
+        }
+    };
+    // Every provider idgate lists is activated for every app.
+    let listed = match wanted.as_deref() {
+        None | Some("activated") => true,
+        Some("deactivated" | "action_required") => false,
+        Some(_) => {
+            return HopaeError::field(
+                "VALIDATION_INVALID_PARAMETER",
+                "status",
+                "status must be activated, deactivated or action_required.",
+            )
+            .respond(uri.path());
+        }
+    };
+    let list: Vec<ProviderSummary> = state
+        .providers()
+        .infos()
+        .filter(|_| listed)
+        .map(|info| ProviderSummary {
+            id: info.id.clone(),
+            name: info.label.clone(),
+            logo_url: None,
+            description: format!("{} ({} flow)", info.label, flow_word(info.flow_type)),
+            countries: Vec::new(),
+            status: "activated",
+            is_active: true,
+            need_action: false,
+            flow_types: vec![flow_word(info.flow_type).to_owned()],
+            scopes: info.claims.clone(),
+            loa: info.max_loa,
+            provider_id: info.id.clone(),
+            flow_type: flow_word(info.flow_type).to_owned(),
+            max_loa: info.max_loa,
+            claims: info.claims.clone(),
+            match_capable: info.match_capable,
+            verification_model: model(info).to_owned(),
+            user_data: fields(&info.user_data),
+            match_fields: fields(&info.match_fields),
+            sandbox: info.sandbox,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+#[utoipa::path(
+    get, path = "/providers/{providerId}/configuration", tag = "providers",
+    params(("providerId" = String, Path, description = "A provider id from GET /providers.")),
+    responses(
+        (status = 200, description = "The provider's userData fields and flow types.", body = ProviderConfiguration),
+        (status = 404, description = "PROVIDER_NOT_FOUND.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+    ),
+    security(("basic" = []))
+)]
+pub async fn provider_configuration(
+    State(state): State<HubState>,
+    HopaePartner(_partner): HopaePartner,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(provider) = state.providers().get(&id) else {
+        return HopaeError::from(ServiceError::UnknownProvider(id)).respond(uri.path());
+    };
+    let info = provider.info();
+    let field = |f: &InputField| UserDataField {
+        field: f.name.clone(),
+        kind: "text",
+        required: f.required,
+        label: f.name.clone(),
+        description: f.description.clone(),
+    };
+    Json(ProviderConfiguration {
+        provider_id: info.id.clone(),
+        required_user_data: info
+            .user_data
+            .iter()
+            .filter(|f| f.required)
+            .map(field)
             .collect(),
+        optional_user_data: info
+            .user_data
+            .iter()
+            .filter(|f| !f.required)
+            .map(field)
+            .collect(),
+        flow_types: vec![flow_word(info.flow_type).to_owned()],
     })
+    .into_response()
 }
 
 #[utoipa::path(

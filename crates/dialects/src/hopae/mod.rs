@@ -36,6 +36,10 @@ pub fn router() -> Router<HubState> {
         .route("/verifications/{id}/evidence", get(handlers::evidence))
         .route("/providers", get(handlers::providers))
         .route(
+            "/providers/{id}/configuration",
+            get(handlers::provider_configuration),
+        )
+        .route(
             "/sandbox/verifications/{id}/decision",
             post(handlers::sandbox_decision),
         )

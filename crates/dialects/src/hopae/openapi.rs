@@ -2,8 +2,9 @@
 //! when code and snapshot drift).
 
 use super::dto::{
-    CreateVerification, Evidence, FlowDetails, MatchDetail, MatchEnvelope, ProviderField,
-    ProviderList, ProviderSummary, SandboxDecision, UserInfo, Verification, VerificationError,
+    CreateVerification, Evidence, FlowDetails, MatchDetail, MatchEnvelope, ProviderConfiguration,
+    ProviderField, ProviderSummary, SandboxDecision, UserDataField, UserInfo, Verification,
+    VerificationError,
 };
 use super::handlers;
 use super::problem::HopaeProblem;
@@ -29,7 +30,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     ),
     components(schemas(
         CreateVerification, Verification, FlowDetails, VerificationError, UserInfo,
-        MatchEnvelope, MatchDetail, Evidence, ProviderList, ProviderSummary, ProviderField,
+        MatchEnvelope, MatchDetail, Evidence, ProviderSummary, ProviderConfiguration, UserDataField, ProviderField,
         SandboxDecision, HopaeProblem
     )),
     modifiers(&SecuritySchemes)

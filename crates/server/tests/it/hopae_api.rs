@@ -106,14 +106,36 @@ async fn providers_declare_flow_assurance_claims_and_inputs() {
     let app = TestApp::spawn().await;
     let p = app.partner("A").await;
     let (_, body) = app.hopae(&p, Method::GET, "/providers", None).await;
-    let list = body["providers"].as_array().cloned().unwrap_or_default();
+    // A JSON array of Hopae's provider objects, as its documentation shows.
+    let list = body.as_array().cloned().unwrap_or_default();
+    assert!(!list.is_empty(), "{body}");
     let find = |id: &str| {
         list.iter()
-            .find(|x| x["providerId"] == id)
+            .find(|x| x["id"] == id)
             .cloned()
             .unwrap_or(Value::Null)
     };
+    for provider in &list {
+        for member in [
+            "id",
+            "name",
+            "logoUrl",
+            "description",
+            "countries",
+            "status",
+            "isActive",
+            "needAction",
+            "flowTypes",
+            "scopes",
+            "loa",
+        ] {
+            assert!(provider.get(member).is_some(), "{member}: {provider}");
+        }
+        assert_eq!(provider["status"], "activated");
+    }
     let qr = find("sandbox-qr");
+    assert_eq!(qr["flowTypes"], json!(["qr"]));
+    assert_eq!(qr["loa"], 4);
     assert_eq!(qr["flowType"], "qr");
     assert_eq!(qr["maxLoa"], 4);
     assert_eq!(qr["verification_model"], "disclosure");
@@ -133,6 +155,56 @@ async fn providers_declare_flow_assurance_claims_and_inputs() {
     assert_eq!(matching["userData"][0]["required"], true);
     assert_eq!(matching["matchFields"][0]["name"], "fullName");
     assert_eq!(find("veriff")["flowType"], "redirect");
+
+    // The documented status filter; every provider here is activated.
+    let (_, none) = app
+        .hopae(&p, Method::GET, "/providers?status=deactivated", None)
+        .await;
+    assert_eq!(none, json!([]));
+    let (_, all) = app
+        .hopae(&p, Method::GET, "/providers?status=activated", None)
+        .await;
+    assert_eq!(all.as_array().map(Vec::len), Some(list.len()));
+    let (status, body) = app
+        .hopae(&p, Method::GET, "/providers?status=sleepy", None)
+        .await;
+    assert_problem(
+        status,
+        &body,
+        400,
+        "VALIDATION_INVALID_PARAMETER",
+        Some("status"),
+    );
+
+    // A provider's configuration: its userData fields, split as Hopae splits them.
+    let (status, config) = app
+        .hopae(
+            &p,
+            Method::GET,
+            "/providers/sandbox-match/configuration",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["providerId"], "sandbox-match");
+    assert_eq!(config["requiredUserData"][0]["field"], "personalCode");
+    assert_eq!(config["requiredUserData"][0]["type"], "text");
+    assert_eq!(config["requiredUserData"][0]["required"], true);
+    assert_eq!(config["flowTypes"], json!(["redirect"]));
+    let (status, config) = app
+        .hopae(
+            &p,
+            Method::GET,
+            "/providers/sandbox-push/configuration",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["optionalUserData"][0]["field"], "registrationId");
+    let (status, body) = app
+        .hopae(&p, Method::GET, "/providers/nope/configuration", None)
+        .await;
+    assert_problem(status, &body, 404, "PROVIDER_NOT_FOUND", None);
 }
 
 #[tokio::test]

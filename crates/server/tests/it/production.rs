@@ -14,12 +14,11 @@ const RETURN: &str = "https://partner.example.com/back";
 async fn provider_ids(app: &TestApp, p: &common::Partner) -> Vec<(String, bool)> {
     let (status, body) = app.hopae(p, Method::GET, "/providers", None).await;
     assert_eq!(status, 200, "{body}");
-    body["providers"]
-        .as_array()
+    body.as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|x| (text(x, "providerId"), x["sandbox"] == true))
+        .map(|x| (text(x, "id"), x["sandbox"] == true))
         .collect()
 }
 
