@@ -52,6 +52,19 @@ pub struct CreateVerification {
     /// This verification's events also go here, in Hopae's envelope, signed with the secret
     /// of the app's newest enabled webhook endpoint (one must exist).
     pub webhook_url: Option<String>,
+    /// Your reference (kept with the verification).
+    pub reference_id: Option<String>,
+    /// Your data (an object, at most 4 KiB; kept).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+    /// The user's language (kept).
+    pub locale: Option<String>,
+    /// Why you verify (kept).
+    pub purpose: Option<String>,
+    /// Hopae's assurance strategy (kept; idgate applies `requestedLoa` as a minimum).
+    pub loa_strategy: Option<String>,
+    /// `redirect`, `qr` or `push`: must be the provider's flow (`SESSION_INVALID_FLOW`).
+    pub flow_type: Option<String>,
 }
 
 /// How to send the user to the provider.

@@ -105,6 +105,7 @@ fn optional_string(body: &Map<String, Value>, field: &str, max: usize) -> Result
 
 /// Checks the create body's shape; the provider checks its own fields afterwards.
 fn validate_create(body: &Map<String, Value>) -> Result<()> {
+    // Hopae's documented members; those idgate has no use for are accepted and kept.
     const FIELDS: &[&str] = &[
         "providerId",
         "redirectUri",
@@ -113,6 +114,12 @@ fn validate_create(body: &Map<String, Value>) -> Result<()> {
         "requestedClaims",
         "matchData",
         "webhookUrl",
+        "metadata",
+        "referenceId",
+        "locale",
+        "purpose",
+        "loaStrategy",
+        "flowType",
     ];
     if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(HopaeError::invalid(
@@ -135,6 +142,31 @@ fn validate_create(body: &Map<String, Value>) -> Result<()> {
     }
     optional_string(body, "redirectUri", MAX_RETURN_URL_LEN)?;
     optional_string(body, "webhookUrl", MAX_RETURN_URL_LEN)?;
+    for field in [
+        "referenceId",
+        "locale",
+        "purpose",
+        "loaStrategy",
+        "flowType",
+    ] {
+        optional_string(body, field, 255)?;
+    }
+    match body.get("metadata") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) if Value::Object(m.clone()).to_string().len() <= 4096 => {}
+        Some(Value::Object(_)) => {
+            return Err(HopaeError::invalid(
+                "metadata",
+                "metadata must be at most 4 KiB of JSON.",
+            ));
+        }
+        Some(_) => {
+            return Err(HopaeError::invalid(
+                "metadata",
+                "metadata must be an object.",
+            ));
+        }
+    }
     string_map(body, "userData")?;
     string_map(body, "matchData")?;
     match body.get("requestedLoa") {
@@ -149,15 +181,17 @@ fn validate_create(body: &Map<String, Value>) -> Result<()> {
     }
     match body.get("requestedClaims") {
         None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
+        // A claim outside the standard list is not refused: no provider delivers it, so it
+        // is listed in `missing_claims`, as Hopae does.
+        Some(Value::Array(items)) if items.len() <= 50 => {
             for item in items {
                 match item.as_str() {
-                    Some(name) if KNOWN_CLAIMS.contains(&name) => {}
+                    Some(name) if !name.is_empty() && name.len() <= 64 => {}
                     _ => {
                         return Err(HopaeError::invalid(
                             "requestedClaims",
                             format!(
-                                "requestedClaims holds {item}, which is not a known claim; use {}.",
+                                "requestedClaims holds {item}, which is not a claim name (e.g. {}).",
                                 KNOWN_CLAIMS.join(", ")
                             ),
                         ));
@@ -334,7 +368,37 @@ async fn create(
     if info.match_capable && request.match_data.as_ref().is_none_or(|m| m.is_empty()) {
         return Err(HopaeError::missing("matchData"));
     }
+    if let Some(flow) = request.flow_type.as_deref()
+        && flow != flow_word(info.flow_type)
+    {
+        return Err(HopaeError::field(
+            "SESSION_INVALID_FLOW",
+            "flowType",
+            format!(
+                "{} offers the {} flow only.",
+                info.id,
+                flow_word(info.flow_type)
+            ),
+        ));
+    }
     let mut options = Map::new();
+    for (key, value) in [
+        (
+            "referenceId",
+            request.reference_id.clone().map(Value::String),
+        ),
+        ("locale", request.locale.clone().map(Value::String)),
+        ("purpose", request.purpose.clone().map(Value::String)),
+        (
+            "loaStrategy",
+            request.loa_strategy.clone().map(Value::String),
+        ),
+        ("metadata", request.metadata.clone()),
+    ] {
+        if let Some(value) = value {
+            options.insert(key.into(), value);
+        }
+    }
     let webhook_url = match &request.webhook_url {
         Some(url) => Some(state.check_webhook_url(url)?),
         None => None,
@@ -342,7 +406,9 @@ async fn create(
     if let Some(url) = &webhook_url {
         options.insert("webhookUrl".into(), url.clone().into());
     }
-    let user_data = request.user_data.unwrap_or_default();
+    // userData keys the provider does not take are ignored, as Hopae ignores them.
+    let mut user_data = request.user_data.unwrap_or_default();
+    user_data.retain(|name, _| info.user_data.iter().any(|f| &f.name == name));
     let registration_id = user_data.get("registrationId").cloned();
     let created = state
         .create_session(
