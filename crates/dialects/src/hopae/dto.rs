@@ -109,6 +109,25 @@ pub struct Verification {
     /// `disclosure` or `match`; on the create response only.
     #[serde(rename = "verification_model", skip_serializing_if = "Option::is_none")]
     pub verification_model: Option<String>,
+    /// The assurance reached, once the provider answered: `urn:hopae:loa:<n>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    #[serde(rename = "hopae_loa", skip_serializing_if = "Option::is_none")]
+    pub hopae_loa: Option<u8>,
+    /// `none`, `low`, `substantial`, `high` or `qualified` (Hopae's ladder, 1-5).
+    #[serde(rename = "hopae_loa_label", skip_serializing_if = "Option::is_none")]
+    pub hopae_loa_label: Option<&'static str>,
+}
+
+/// Hopae's name for a level of assurance.
+pub fn loa_label(loa: u8) -> &'static str {
+    match loa {
+        0 | 1 => "none",
+        2 => "low",
+        3 => "substantial",
+        4 => "high",
+        _ => "qualified",
+    }
 }
 
 /// One compared field of a match verification.
@@ -140,13 +159,15 @@ pub struct UserInfo {
     #[schema(example = "urn:hopae:loa:3")]
     pub acr: Option<String>,
     pub hopae_loa: Option<u8>,
+    pub hopae_loa_label: Option<&'static str>,
     pub amr: Vec<String>,
     pub missing_claims: Vec<String>,
     pub provider_id: String,
     /// `disclosure` or `match`.
     pub verification_model: String,
-    #[schema(value_type = Object)]
-    pub user: Map<String, Value>,
+    /// The verified person; `null` for match providers, which release no identity.
+    #[schema(value_type = Option<Object>)]
+    pub user: Option<Map<String, Value>>,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub match_result: Option<MatchEnvelope>,
     #[serde(flatten)]

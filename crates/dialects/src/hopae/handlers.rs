@@ -4,7 +4,7 @@ use super::auth::HopaePartner;
 use super::dto::{
     CreateVerification, Evidence, FlowDetails, KNOWN_CLAIMS, MatchDetail, MatchEnvelope,
     ProviderConfiguration, ProviderField, ProviderQuery, ProviderSummary, SandboxDecision,
-    UserDataField, UserInfo, Verification, VerificationError, timestamp,
+    UserDataField, UserInfo, Verification, VerificationError, loa_label, timestamp,
 };
 use super::problem::{HopaeError, HopaeProblem};
 use super::wire::status_word;
@@ -269,6 +269,9 @@ fn verification(
             .map(timestamp),
         error: error_of(session),
         verification_model: None,
+        acr: session.achieved_loa.map(|l| format!("urn:hopae:loa:{l}")),
+        hopae_loa: session.achieved_loa,
+        hopae_loa_label: session.achieved_loa.map(loa_label),
     }
 }
 
@@ -574,6 +577,7 @@ pub async fn userinfo(
             sub: state.pairwise_subject(&session).unwrap_or_default(),
             acr: session.achieved_loa.map(|l| format!("urn:hopae:loa:{l}")),
             hopae_loa: session.achieved_loa,
+            hopae_loa_label: session.achieved_loa.map(loa_label),
             amr: session
                 .evidence
                 .as_ref()
@@ -582,7 +586,7 @@ pub async fn userinfo(
             missing_claims: session.missing_claims(),
             provider_id: session.provider_id.clone(),
             verification_model: model.to_owned(),
-            user: claims.clone(),
+            user: (match_result.is_none()).then(|| claims.clone()),
             match_result,
             claims,
         })

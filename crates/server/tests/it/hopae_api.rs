@@ -815,6 +815,10 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
     .await;
     assert_eq!(decided["status"], "completed");
     assert!(decided["verifiedAt"].is_string());
+    // The verification names the assurance reached, with Hopae's label for it.
+    assert_eq!(decided["acr"], "urn:hopae:loa:4");
+    assert_eq!(decided["hopae_loa"], 4);
+    assert_eq!(decided["hopae_loa_label"], "high");
     let (status, info) = app
         .hopae(
             &p,
@@ -826,6 +830,7 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["acr"], "urn:hopae:loa:4");
     assert_eq!(info["hopae_loa"], 4);
+    assert_eq!(info["hopae_loa_label"], "high");
     assert_eq!(info["amr"], json!(["hwk", "pin"]));
     assert_eq!(info["missing_claims"], json!(["email"]));
     assert_eq!(info["provider_id"], "sandbox-qr");
@@ -1051,6 +1056,8 @@ async fn match_verifications_return_the_match_envelope() {
         .await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["verification_model"], "match");
+    // A match provider releases no identity.
+    assert_eq!(info["user"], Value::Null, "{info}");
     let m = &info["match"];
     assert_eq!(m["matched"], false, "the date differs");
     assert_eq!(m["granularity"], "per_field");
