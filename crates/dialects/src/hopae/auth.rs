@@ -10,9 +10,10 @@ use base64::engine::general_purpose::STANDARD;
 use idgate_core::{CredentialKind, Partner};
 use idgate_hub::service::ServiceError;
 
-/// The authenticated partner (a Hopae "app").
+/// The authenticated partner (a Hopae "app") and the `client_id` it authenticated with (its
+/// webhooks name it as `clientId`).
 #[derive(Debug, Clone)]
-pub struct HopaePartner(pub Partner);
+pub struct HopaePartner(pub Partner, pub String);
 
 /// `client_id` and `client_secret` from a Basic authorization header.
 fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
@@ -49,7 +50,7 @@ impl FromRequestParts<HubState> for HopaePartner {
         state
             .authenticate(CredentialKind::Hopae, &client_id, &client_secret)
             .await
-            .map(HopaePartner)
+            .map(|partner| HopaePartner(partner, client_id.clone()))
             .map_err(|e| match e {
                 ServiceError::Unauthenticated => reject(e),
                 other => HopaeError::from(other).respond(&instance).into_response(),

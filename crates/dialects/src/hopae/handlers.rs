@@ -312,7 +312,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
 )]
 pub async fn create_verification(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, client_id): HopaePartner,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: std::result::Result<Json<Value>, JsonRejection>,
@@ -327,7 +327,7 @@ pub async fn create_verification(
         Err(e) => return e.respond(instance),
     };
     let Some(key) = key else {
-        return match create(&state, &partner, body).await {
+        return match create(&state, &partner, &client_id, body).await {
             Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
             Err(e) => e.respond(instance),
         };
@@ -335,7 +335,7 @@ pub async fn create_verification(
     let (hub, owner) = (state.clone(), partner.clone());
     let answer = state
         .idempotent(partner.id, &key, &body.clone(), move || async move {
-            let created = create(&hub, &owner, body).await?;
+            let created = create(&hub, &owner, &client_id, body).await?;
             let body = serde_json::to_value(&created).unwrap_or(Value::Null);
             Ok::<_, HopaeError>((StatusCode::CREATED.as_u16(), body))
         })
@@ -358,6 +358,7 @@ pub async fn create_verification(
 async fn create(
     state: &HubState,
     partner: &idgate_core::Partner,
+    client_id: &str,
     body: Map<String, Value>,
 ) -> Result<Verification> {
     validate_create(&body)?;
@@ -385,6 +386,8 @@ async fn create(
         ));
     }
     let mut options = Map::new();
+    // The app that created it: Hopae's webhooks name it as `clientId`.
+    options.insert("clientId".into(), Value::String(client_id.to_owned()));
     for (key, value) in [
         (
             "referenceId",
@@ -462,7 +465,7 @@ async fn create(
 )]
 pub async fn get_verification(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
@@ -488,7 +491,7 @@ pub async fn get_verification(
 )]
 pub async fn cancel_verification(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
@@ -522,7 +525,7 @@ fn completed(session: &Session) -> bool {
 )]
 pub async fn userinfo(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
@@ -608,7 +611,7 @@ pub async fn userinfo(
 )]
 pub async fn evidence(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
@@ -662,7 +665,7 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
 )]
 pub async fn providers(
     State(state): State<HubState>,
-    HopaePartner(_partner): HopaePartner,
+    HopaePartner(_partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     query: std::result::Result<Query<ProviderQuery>, QueryRejection>,
 ) -> Response {
@@ -729,7 +732,7 @@ pub async fn providers(
 )]
 pub async fn provider_configuration(
     State(state): State<HubState>,
-    HopaePartner(_partner): HopaePartner,
+    HopaePartner(_partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
@@ -780,7 +783,7 @@ pub async fn provider_configuration(
 )]
 pub async fn sandbox_decision(
     State(state): State<HubState>,
-    HopaePartner(partner): HopaePartner,
+    HopaePartner(partner, _): HopaePartner,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
     body: std::result::Result<Json<Value>, JsonRejection>,

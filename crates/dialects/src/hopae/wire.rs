@@ -63,6 +63,10 @@ pub fn signature_header(timestamp: i64, body: &[u8], secrets: &[&EndpointSecret]
     let mut content = format!("{timestamp}.").into_bytes();
     content.extend_from_slice(body);
     let mut header = format!("t={timestamp}");
+    // Newest last: a receiver written from Hopae's example keeps the last `v1` it reads, so
+    // during a rotation that one must be the current secret's.
+    let mut secrets = secrets.to_vec();
+    secrets.sort_by_key(|s| s.created_at);
     for secret in secrets {
         let key = hmac::Key::new(hmac::HMAC_SHA256, secret_text(secret).as_bytes());
         header.push_str(",v1=");
@@ -87,9 +91,10 @@ fn event_name(status: Status) -> &'static str {
 
 /// An event in Hopae's webhook envelope.
 fn envelope(id: EventId, session: &Session, event: &SessionEvent) -> Value {
+    // `loa` is a string in Hopae's webhook: its label for the level (`substantial`, `high`…).
     let result = (event.to_status == Status::Approved).then(|| {
         json!({
-            "loa": session.achieved_loa,
+            "loa": session.achieved_loa.map(super::dto::loa_label),
             "amr": session.evidence.as_ref().map(|e| e.amr.clone()).unwrap_or_default(),
         })
     });
@@ -98,7 +103,12 @@ fn envelope(id: EventId, session: &Session, event: &SessionEvent) -> Value {
         "eventId": id.to_string(),
         "timestamp": timestamp(event.at),
         "apiVersion": "v1",
-        "clientId": session.partner_id.to_string(),
+        // The app's client id (older sessions, made before it was kept: the partner's id).
+        "clientId": session
+            .dialect_options
+            .get("clientId")
+            .and_then(Value::as_str)
+            .map_or_else(|| session.partner_id.to_string(), str::to_owned),
         "data": {
             "verificationId": session.id.0.simple().to_string(),
             "status": status_word(event.to_status),

@@ -690,7 +690,10 @@ async fn hopae_verifications_send_hopae_envelopes_signed_with_x_hopae_signature(
     assert_eq!(last["data"]["verificationId"], json!(id));
     assert_eq!(last["data"]["status"], "completed");
     assert_eq!(last["data"]["providerId"], "sandbox-qr");
-    assert_eq!(last["data"]["result"]["loa"], 3);
+    // A string in Hopae's webhook: its label for the level.
+    assert_eq!(last["data"]["result"]["loa"], "substantial");
+    // The app's client id, the one it authenticates with.
+    assert_eq!(last["clientId"], json!(p.client_id));
     assert!(last["eventId"].is_string() && last["timestamp"].is_string());
     assert!(
         !String::from_utf8_lossy(&raw[raw.len() - 1].1).contains("Sandbox"),
@@ -718,6 +721,55 @@ async fn hopae_verifications_send_hopae_envelopes_signed_with_x_hopae_signature(
         .unwrap_or_default();
     assert!(!hopae_verify(&secret, header, &tampered));
     assert_outbox_empty(&app).await;
+
+    // During a rotation both secrets sign, the current one last: a receiver written from
+    // Hopae's example, which keeps the last `v1` it reads, verifies with the new secret.
+    let endpoint_id = common::text(&endpoint, "id");
+    let (status, rotated) = app
+        .post(
+            &p,
+            &format!("/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_secret = common::text(&rotated, "secret");
+    let (status, _) = app
+        .hopae(
+            &p,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "sandbox-qr", "redirectUri": RETURN})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    eventually("the event after the rotation arrived", async || {
+        receiver.accepted().len() == 5
+    })
+    .await;
+    let raw = receiver.raw();
+    let (headers, body) = &raw[raw.len() - 1];
+    let header = headers
+        .get("x-hopae-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let last_v1 = header
+        .split(',')
+        .filter_map(|part| part.strip_prefix("v1="))
+        .last()
+        .unwrap_or_default();
+    let t = header
+        .split(',')
+        .find_map(|part| part.strip_prefix("t="))
+        .unwrap_or_default();
+    assert!(
+        hopae_verify(&new_secret, &format!("t={t},v1={last_v1}"), body),
+        "the last v1 is the new secret's: {header}"
+    );
+    assert!(
+        hopae_verify(&secret, header, body),
+        "the old one still signs too"
+    );
 }
 
 #[tokio::test]
