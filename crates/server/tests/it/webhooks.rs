@@ -756,7 +756,7 @@ async fn hopae_verifications_send_hopae_envelopes_signed_with_x_hopae_signature(
     let last_v1 = header
         .split(',')
         .filter_map(|part| part.strip_prefix("v1="))
-        .last()
+        .next_back()
         .unwrap_or_default();
     let t = header
         .split(',')
