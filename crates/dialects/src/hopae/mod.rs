@@ -6,7 +6,7 @@
 //! - `GET /providers`
 //! - `POST /sandbox/verifications/{id}/decision` (idgate addition: lets a partner's CI
 //!   finish a sandbox verification without a browser)
-//! - `GET /openapi.json`
+//! - `GET /openapi.json`, `GET /docs/` (Swagger UI)
 
 mod auth;
 pub mod credentials;
@@ -44,5 +44,6 @@ pub fn router() -> Router<HubState> {
             post(handlers::sandbox_decision),
         )
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(crate::kit::docs("/connect/v1/openapi.json", None))
         .fallback(handlers::not_found)
 }

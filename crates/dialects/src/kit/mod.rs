@@ -6,10 +6,12 @@
 //! failures found by shared code) and the hub's `ServiceError` into its own codes.
 
 mod body;
+mod docs;
 mod fields;
 mod problem;
 
 pub use body::{BodyError, json_object};
+pub use docs::docs;
 pub use fields::{FieldErrors, add_field_error, decode};
 pub use problem::{
     DialectError, PROBLEM_SCHEMA_REF, PartnerScope, RequestError, add_rate_limit_headers,

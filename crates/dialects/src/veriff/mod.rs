@@ -6,7 +6,7 @@
 //!   `DELETE /sessions/{id}`, `GET /sessions/{id}/attempts`, `GET /sessions/{id}/person`
 //! - `POST /sessions/{id}/media`, `GET /sessions/{id}/media`, `GET /attempts/{id}/media`,
 //!   `GET /media/{id}` (in [`media`])
-//! - `GET /openapi.json`
+//! - `GET /openapi.json`, `GET /docs/` (Swagger UI)
 //!
 //! Authentication and answer signing are in [`auth`]; an integration is a credential of kind
 //! `veriff` (API key + shared secret).
@@ -76,5 +76,6 @@ pub fn router() -> Router<HubState> {
         .route("/attempts/{id}/media", get(media::attempt_media))
         .route("/media/{id}", get(media::download))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(crate::kit::docs("/v1/openapi.json", None))
         .fallback(handlers::not_found)
 }

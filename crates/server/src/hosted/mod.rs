@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/idgate.css", get(stylesheet))
         .route("/assets/idgate.js", get(script))
+        .route("/favicon.ico", get(favicon))
         .layer(axum::middleware::from_fn_with_state(
             state,
             client_limit::enforce,
@@ -538,6 +539,24 @@ async fn script() -> Response {
             ),
         ],
         include_str!("../../assets/idgate.js"),
+    )
+        .into_response()
+}
+
+/// idgate's icon (SVG, which browsers take from `/favicon.ico` by its content type).
+async fn favicon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_str!("../../assets/favicon.svg"),
     )
         .into_response()
 }

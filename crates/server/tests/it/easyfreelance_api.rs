@@ -664,16 +664,53 @@ async fn operations_endpoints() {
             .unwrap_or_default();
     assert_eq!(served, committed);
     // Docs are served from the binary.
-    let r = app
+    let icon = app
         .client
-        .get(app.url("/api/v1/docs/"))
+        .get(app.url("/favicon.ico"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.unwrap_or_default();
-    assert!(
-        page.contains("swagger-ui-bundle.js") && !page.contains("https://"),
-        "docs page must load nothing remote"
+    assert_eq!(icon.status(), 200);
+    assert_eq!(
+        icon.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
     );
+    // One docs page per dialect, each reading its own document.
+    for (docs, document) in [
+        ("/api/v1/docs/", "/api/v1/openapi.json"),
+        ("/connect/v1/docs/", "/connect/v1/openapi.json"),
+        ("/v1/docs/", "/v1/openapi.json"),
+    ] {
+        let r = app
+            .client
+            .get(app.url(docs))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 200, "{docs}");
+        let page = r.text().await.unwrap_or_default();
+        assert!(
+            page.contains("swagger-ui-bundle.js") && !page.contains("https://"),
+            "docs page must load nothing remote: {docs}"
+        );
+        let init = app
+            .client
+            .get(app.url(&format!("{docs}swagger-initializer.js")))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(init.contains(document), "{docs} reads {document}: {init}");
+        let served = app
+            .client
+            .get(app.url(document))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(served.status(), 200, "{document}");
+    }
 }
