@@ -22,13 +22,17 @@
         if (p.done) { stopped = true; window.location.replace(next); return; }
         show("progress-message", p.message);
         var qr = document.getElementById("qr");
+        var open = document.getElementById("open-app");
         if (typeof p.qr_svg === "string") {
           if (qr) { qr.innerHTML = p.qr_svg; }
           show("qr-code", p.qr_code);
+          // Opening the app on this device hands it the current code.
+          if (open) { open.href = open.getAttribute("data-base") + encodeURIComponent(p.qr_code); }
         } else if (qr) {
           // Scanned: the attempt belongs to that phone; no code is left to read.
           qr.hidden = true;
           show("qr-code", "");
+          if (open) { open.hidden = true; }
         }
       })
       .catch(function () { /* a missed beat; the next one retries */ })

@@ -71,6 +71,8 @@ pub struct PhoneApp {
     pub identities: Vec<(String, String)>,
     pub test_identifiers: Vec<String>,
     pub loas: Vec<u8>,
+    /// The scan form's content when the app was opened from the page on the same device.
+    pub prefill: String,
     pub sandbox: bool,
 }
 

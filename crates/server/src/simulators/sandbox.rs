@@ -171,6 +171,17 @@ fn app_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    app_page_with(provider, screen, error, status, String::new())
+}
+
+/// [`app_page`] with the scan form filled in (the app opened on the same device as the page).
+fn app_page_with(
+    provider: &SandboxProvider,
+    screen: AppScreen,
+    error: Option<String>,
+    status: StatusCode,
+    prefill: String,
+) -> Response {
     let info = provider.info();
     Page::phone_app(
         status,
@@ -185,6 +196,7 @@ fn app_page(
                 .map(|i| i.registration_id.to_owned())
                 .collect(),
             loas: (1..=info.max_loa).collect(),
+            prefill,
             sandbox: true,
         },
     )
@@ -199,14 +211,34 @@ fn home_screen(provider: &SandboxProvider) -> Option<AppScreen> {
     }
 }
 
-/// The app's first screen: the camera (QR) or sign-in (push).
-pub async fn app_home(State(state): State<AppState>, Path(provider_id): Path<String>) -> Response {
-    let provider = match simulator(&state, &provider_id) {
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    /// The code the page showed, when the app is opened on the same device.
+    code: Option<String>,
+}
+
+/// The app's first screen: the camera (QR) or sign-in (push). Opened from the QR page on the
+/// same device, the code is already filled in (as BankID's autostart does it).
+pub async fn app_home(
+    State(state): State<AppState>,
+    Path(provider_id): Path<String>,
+    query: Result<Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let prefill = query
+        .ok()
+        .and_then(|Query(q)| q.code)
+        .filter(|c| c.len() <= 512)
+        .unwrap_or_default();
+    home(&state, &provider_id, prefill)
+}
+
+fn home(state: &AppState, provider_id: &str, prefill: String) -> Response {
+    let provider = match simulator(state, provider_id) {
         Some(p) => p,
         None => return no_simulator(),
     };
     match home_screen(provider) {
-        Some(screen) => app_page(provider, screen, None, StatusCode::OK),
+        Some(screen) => app_page_with(provider, screen, None, StatusCode::OK, prefill),
         None => Page::message(
             StatusCode::NOT_FOUND,
             "No app for this provider",
@@ -230,7 +262,7 @@ pub async fn app_scan(
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
         Some(p) if p.kind() == SandboxKind::Qr => p,
-        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        Some(_) => return home(&state, &provider_id, String::new()),
         None => return no_simulator(),
     };
     let refuse = |message: &str| {
@@ -342,7 +374,7 @@ pub async fn app_requests(
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
         Some(p) if p.kind() == SandboxKind::Push => p,
-        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        Some(_) => return home(&state, &provider_id, String::new()),
         None => return no_simulator(),
     };
     let identifier = match provider.check_identifier(form.identifier.as_deref().unwrap_or("")) {
@@ -412,7 +444,7 @@ pub async fn app_decide(
 ) -> Response {
     let provider = match simulator(&state, &provider_id) {
         Some(p) if home_screen(p).is_some() => p,
-        Some(_) => return app_home(State(state), Path(provider_id)).await,
+        Some(_) => return home(&state, &provider_id, String::new()),
         None => return no_simulator(),
     };
     let session = match sandbox_session(&state, &provider_id, form.ticket.as_deref()).await {

@@ -1377,3 +1377,62 @@ async fn hopaes_documented_optional_members_are_accepted() {
         vec!["given_name".to_owned(), "shoe_size".to_owned()]
     );
 }
+
+#[tokio::test]
+async fn on_a_phone_the_qr_page_opens_the_app_on_the_same_device_with_the_code() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("A").await;
+    let qr = created(&app, &p, json!({"providerId": "sandbox-qr"})).await;
+    let url = text(&qr["flowDetails"], "authorizationUrl");
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let link = page
+        .split("id=\"open-app\"")
+        .nth(1)
+        .and_then(|rest| rest.split("href=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(link.starts_with("/sandbox/sandbox-qr/app?code="), "{page}");
+    // The app opens with the code filled in, and reading it works as a scan does.
+    let phone = app
+        .client
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let code = phone
+        .split("id=\"code\" rows=\"3\" required spellcheck=\"false\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</textarea>").next())
+        .unwrap_or_default()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(!code.is_empty(), "{phone}");
+    let r = app
+        .client
+        .post(app.url("/sandbox/sandbox-qr/app/scan"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200, "{code}");
+}
