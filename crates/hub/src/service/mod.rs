@@ -2,6 +2,7 @@
 //! authorisation are decided here, once, so a dialect module only translates wire formats.
 
 pub mod evidence;
+pub mod handoff;
 pub mod idempotency;
 pub mod media;
 pub mod partners;

@@ -18,7 +18,7 @@ use idgate_core::{Session, SessionId, Status};
 use idgate_providers::FlowType;
 use serde::Serialize;
 
-fn qr_svg(content: &str) -> Option<String> {
+pub(crate) fn qr_svg(content: &str) -> Option<String> {
     let code = qrcode::QrCode::new(content.as_bytes()).ok()?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
@@ -90,7 +90,19 @@ struct Progress {
     qr_code: Option<String>,
 }
 
-pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+#[derive(serde::Deserialize)]
+pub struct ProgressQuery {
+    /// Set by a page that follows a flow happening elsewhere (continued on a phone): it waits
+    /// until the verification is decided, whatever the flow.
+    follow: Option<String>,
+}
+
+pub async fn progress(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    query: Result<axum::extract::Query<ProgressQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let follow = query.is_ok_and(|q| q.follow.is_some());
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
         // Asked by the page's script: JSON it can read, saying there is nothing to wait for
@@ -116,6 +128,7 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
     // A redirect flow waits here only once the person is back from the provider (submitted,
     // or in review); QR and push flows from the start.
     let waiting = match session.status {
+        s if follow => !s.is_terminal() && s != Status::ResubmissionRequested,
         Status::Started => flow != FlowType::Redirect,
         Status::Submitted | Status::Review => true,
         _ => false,
@@ -126,7 +139,11 @@ pub async fn progress(State(state): State<AppState>, Path(token): Path<String>) 
     Json(Progress {
         done: !waiting,
         status: session.status.as_str(),
-        message: message(flow, session.status, &provider_label(&state, &session)),
+        message: match session.status {
+            Status::Created if follow => "Waiting for your phone.".to_owned(),
+            Status::Started if follow => "Continuing on your phone.".to_owned(),
+            status => message(flow, status, &provider_label(&state, &session)),
+        },
         qr_svg: qr.as_deref().and_then(qr_svg),
         qr_code: qr,
     })
@@ -152,6 +169,55 @@ pub async fn cancel(
         Err(idgate_hub::service::ServiceError::Lifecycle(_)) => {
             Redirect::to(&format!("/v/{token}")).into_response()
         }
+        Err(e) => failure(e),
+    }
+}
+
+/// "Continue on your phone": a QR code of a single-use, short-lived link that opens this
+/// verification on a phone; the page follows the verification and lands on its outcome.
+pub async fn phone(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let session = match state.session_by_access_token(&token).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Page::invalid_link().into_response(),
+        Err(e) => return failure(e),
+    };
+    if session.status.is_terminal() {
+        return Redirect::to(&format!("/v/{token}")).into_response();
+    }
+    let code = match state.phone_handoff(&token) {
+        Ok(code) => code,
+        Err(e) => return failure(e),
+    };
+    let link = format!("{}/h/{code}", state.settings().public_base());
+    let page = Page::phone(pages::Phone {
+        token: token.clone(),
+        qr_svg: qr_svg(&link),
+        link,
+        partner_name: super::partner_name(&state, &session).await,
+        sandbox: super::is_sandbox(&state, &session),
+    })
+    .into_response();
+    super::embedding::allow_frames(&state, &session, page).await
+}
+
+/// The phone opens a handoff link: once, within its time, it continues the verification.
+pub async fn handoff(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+    use idgate_hub::service::handoff::HandoffError;
+    match state.redeem_handoff(&code).await {
+        Ok(Ok(token)) => Redirect::to(&format!("/v/{token}")).into_response(),
+        Ok(Err(HandoffError::Used)) => Page::message(
+            axum::http::StatusCode::GONE,
+            "This link was already used",
+            "A link to continue on a phone works once. Show the code again on your computer to get a new one.",
+        )
+        .into_response(),
+        Ok(Err(HandoffError::Expired)) => Page::message(
+            axum::http::StatusCode::GONE,
+            "This link has expired",
+            "A link to continue on a phone works for ten minutes. Show the code again on your computer to get a new one.",
+        )
+        .into_response(),
+        Ok(Err(HandoffError::Invalid)) => Page::invalid_link().into_response(),
         Err(e) => failure(e),
     }
 }

@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/v/{token}/start", post(start))
         .route("/v/{token}/progress", get(live::progress))
         .route("/v/{token}/cancel", post(live::cancel))
+        .route("/v/{token}/phone", get(live::phone))
+        .route("/h/{code}", get(live::handoff))
         .route("/callback/{provider}", get(callback))
         .route("/callback/{provider}/wait", get(callback_wait))
         .route("/demo/return", get(demo_return))

@@ -36,6 +36,17 @@ pub struct Live {
     pub sandbox: bool,
 }
 
+/// "Continue on your phone": the handoff code and link, following the verification.
+#[derive(Template)]
+#[template(path = "phone.html")]
+pub struct Phone {
+    pub token: String,
+    pub qr_svg: Option<String>,
+    pub link: String,
+    pub partner_name: String,
+    pub sandbox: bool,
+}
+
 /// What the simulated phone app shows.
 pub enum AppScreen {
     /// QR: paste what the camera read.
@@ -166,6 +177,10 @@ impl Page {
     }
 
     pub fn live(t: Live) -> Self {
+        Self::render(StatusCode::OK, &t)
+    }
+
+    pub fn phone(t: Phone) -> Self {
         Self::render(StatusCode::OK, &t)
     }
 

@@ -48,6 +48,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     let mut pages = Vec::new();
     let (_, landing) = hopae("veriff").await;
     pages.push(("landing page", landing.clone()));
+    pages.push(("continue on your phone", format!("{landing}/phone")));
     pages.push(("sandbox provider page", start(landing).await));
     let (_, push) = hopae("sandbox-push").await;
     pages.push(("push landing page (identifier form)", push));

@@ -657,3 +657,120 @@ async fn a_person_can_cancel_from_the_first_page_and_always_finds_a_way_back() {
     assert!(!q.contains_key("result_token"), "{link}");
     assert!(page.contains("Back to Shop"), "{page}");
 }
+
+#[tokio::test]
+async fn a_verification_moves_to_a_phone_by_a_single_use_link_and_the_computer_follows() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Shop", RETURN).await;
+    let created = app.create_flow(&p, "veriff", RETURN).await;
+    let url = created["verification_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let computer = common::browser();
+    let phone = common::browser();
+    let landing = computer
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(landing.contains("id=\"continue-on-phone\""), "{landing}");
+    let page = computer
+        .get(format!("{url}/phone"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("<svg"), "a QR code: {page}");
+    let link = page
+        .split("id=\"handoff-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(link.starts_with(&app.url("/h/")), "{link}");
+    let follow = async || -> serde_json::Value {
+        computer
+            .get(format!("{url}/progress?follow=1"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default()
+    };
+    assert_eq!(follow().await["done"], false);
+
+    // The phone opens the link once: the same verification, on the phone.
+    let opened = phone
+        .get(&link)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.status(), 303);
+    assert_eq!(absolute(&app, &location(&opened)), url);
+    let again = phone
+        .get(&link)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.status(), 410, "single use");
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("already used")
+    );
+    let forged = phone
+        .get(app.url("/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(forged.status(), 404);
+
+    // The phone goes through the provider; the computer keeps waiting, then follows.
+    let started = phone
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(started.status(), 303);
+    assert_eq!(follow().await["done"], false);
+    assert_eq!(
+        follow().await["message"],
+        "Continuing on your phone.",
+        "the computer says where things stand"
+    );
+    let sandbox = absolute(&app, &location(&started));
+    let state = query(&sandbox).get("state").cloned().unwrap_or_default();
+    let decided = phone
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", "approved")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let landed = phone
+        .get(absolute(&app, &location(&decided)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        location(&landed).starts_with(RETURN),
+        "the phone lands at the partner"
+    );
+    assert_eq!(follow().await["done"], true);
+    // The computer's page then reloads the link, which lands at the partner too.
+    let computer_lands = computer
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(computer_lands.status(), 303);
+    assert!(location(&computer_lands).starts_with(&format!("{RETURN}?")));
+}
