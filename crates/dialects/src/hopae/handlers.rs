@@ -251,8 +251,15 @@ fn verification(
         .get(&session.provider_id)
         .map(|p| p.info());
     let flow = info.map_or(FlowType::Redirect, |i| i.flow_type);
+    // qrData, for a partner that renders the code itself, opens the verification on the phone
+    // that scans it: a single-use, ten-minute handoff link, not the verification's own link,
+    // which anyone who photographed the screen could keep using.
     let flow_details = verification_url.map(|url| FlowDetails {
-        qr_data: (flow == FlowType::Qr).then(|| STANDARD.encode(url)),
+        qr_data: (flow == FlowType::Qr)
+            .then(|| url.rsplit('/').next())
+            .flatten()
+            .and_then(|token| state.phone_handoff(token).ok())
+            .map(|code| STANDARD.encode(format!("{}/h/{code}", state.settings().public_base()))),
         authorization_url: Some(url.to_owned()),
     });
     Verification {

@@ -245,11 +245,23 @@ async fn create_and_status_answer_in_the_documented_shape() {
         body["flowDetails"]["qrData"].as_str().unwrap_or_default(),
     )
     .unwrap_or_default();
-    assert_eq!(
-        String::from_utf8_lossy(&qr),
-        url,
-        "qrData is the hosted URL"
-    );
+    // Not the verification's own link: a single-use handoff that opens it on the phone.
+    let handoff = String::from_utf8_lossy(&qr).to_string();
+    assert!(handoff.starts_with(&app.url("/h/")), "{handoff}");
+    let phone = common::browser();
+    let opened = phone
+        .get(&handoff)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.status(), 303);
+    assert_eq!(app.url(&common::location(&opened)), url);
+    let again = phone
+        .get(&handoff)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.status(), 410, "a photographed code opens nothing");
     for stamp in ["createdAt", "expiresAt"] {
         assert!(
             chrono::DateTime::parse_from_rfc3339(body[stamp].as_str().unwrap_or_default()).is_ok()
