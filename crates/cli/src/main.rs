@@ -164,6 +164,30 @@ enum PartnerCommand {
         #[arg(long, conflicts_with = "frame_ancestors")]
         no_frame_ancestors: bool,
     },
+    /// Set how the hosted pages show the partner to its end users. An empty value removes a
+    /// setting, e.g. --color "".
+    Brand {
+        partner_id: String,
+        /// The name people know the partner by (default: the partner's name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The primary colour, #rrggbb; white text on it must reach WCAG AA contrast (4.5:1).
+        #[arg(long)]
+        color: Option<String>,
+        /// Where people get help: an email address, an https URL or a +phone number.
+        #[arg(long)]
+        support: Option<String>,
+        /// The partner's privacy policy (https).
+        #[arg(long)]
+        privacy_url: Option<String>,
+        /// The pages' language when neither the session nor the browser names one idgate
+        /// speaks: en, sv, nb, da, fi, et or de.
+        #[arg(long)]
+        language: Option<String>,
+        /// A logo file (PNG, JPEG or WebP, at most 256 KiB), stored and served by idgate.
+        #[arg(long, value_name = "FILE")]
+        logo: Option<PathBuf>,
+    },
     /// Issue, list, revoke and rotate a partner's credentials.
     #[command(subcommand)]
     Credential(CredentialCommand),
@@ -425,6 +449,7 @@ fn partner_json(p: &idgate_core::Partner) -> Value {
         "sessions_per_minute": p.sessions_per_minute(),
         "evidence": p.evidence.as_str(),
         "frame_ancestors": p.frame_ancestors,
+        "branding": p.branding,
         "created_at": p.created_at,
     })
 }
@@ -509,6 +534,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     .transpose()
                     .map_err(anyhow::Error::msg)?,
                 frame_ancestors,
+                ..PartnerChange::default()
             };
             let p = hub.update_partner(id, change).await?;
             out.print(
@@ -529,6 +555,48 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                             .collect::<Vec<_>>()
                             .join(" ")
                     }
+                ),
+            );
+        }
+        PartnerCommand::Brand {
+            partner_id,
+            display_name,
+            color,
+            support,
+            privacy_url,
+            language,
+            logo,
+        } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            // An empty value removes the setting.
+            let setting = |v: Option<String>| v.map(|v| Some(v).filter(|v| !v.trim().is_empty()));
+            let change = PartnerChange {
+                display_name: setting(display_name),
+                primary_color: setting(color),
+                support_contact: setting(support),
+                privacy_url: setting(privacy_url),
+                language: setting(language),
+                ..PartnerChange::default()
+            };
+            let mut p = hub.update_partner(id, change).await?;
+            if let Some(path) = logo {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                p = hub.set_partner_logo(id, bytes).await?;
+            }
+            let b = &p.branding;
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+            out.print(
+                partner_json(&p),
+                format!(
+                    "partner {} brand: name {}, colour {}, support {}, privacy {}, language {}, logo {}",
+                    p.id,
+                    b.display_name.clone().unwrap_or_else(|| p.name.clone()),
+                    shown(&b.primary_color),
+                    shown(&b.support_contact),
+                    shown(&b.privacy_url),
+                    shown(&b.language),
+                    shown(&b.logo_type),
                 ),
             );
         }

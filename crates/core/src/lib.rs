@@ -16,7 +16,9 @@ pub use ids::{CredentialId, MediaId, PartnerId, ReturnUrlRuleId, SessionId};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
 pub use outcome::{Decision, ProviderOutcome};
-pub use partner::{Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Partner, Tier};
+pub use partner::{
+    Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner, Tier,
+};
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,
 };

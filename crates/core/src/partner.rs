@@ -73,6 +73,8 @@ pub struct Partner {
     /// Origins whose pages may embed this partner's hosted flow in an iframe (Veriff's
     /// InContext SDK); empty: none may, the default.
     pub frame_ancestors: Vec<FrameAncestor>,
+    /// How the hosted pages show the partner to its end users.
+    pub branding: Branding,
     pub created_at: DateTime<Utc>,
 }
 
@@ -88,6 +90,7 @@ impl Partner {
             evidence: EvidenceDisclosure::Minimal,
             session_ttl_secs: None,
             frame_ancestors: Vec::new(),
+            branding: Branding::default(),
             created_at,
         }
     }
@@ -153,6 +156,196 @@ impl FromStr for FrameAncestor {
         // The serialised origin (lower-case host, punycode, default port dropped) is what
         // browsers compare.
         Ok(FrameAncestor(url.origin().ascii_serialization()))
+    }
+}
+
+/// A partner's brand on the hosted pages: the name people know, a primary colour (white text
+/// on it must meet WCAG AA contrast), a support contact and a privacy-policy link. The logo's
+/// bytes are kept by the store; here only its type and a version for caching.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    /// An email address, an https URL or a phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_contact: Option<String>,
+    /// https.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<String>,
+    /// The logo's media type, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_type: Option<String>,
+    /// Changes with every new logo (its URL carries it, so browsers may cache it for long).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_version: Option<String>,
+    /// The pages' language when neither the session nor the browser names one idgate speaks
+    /// (a language tag such as `sv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// A `#rrggbb` colour's channels.
+fn rgb(color: &str) -> Option<[u8; 3]> {
+    let hex = color.trim().trim_start_matches('#');
+    if hex.len() != 6 {
+        return None;
+    }
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|c| u8::from_str_radix(c, 16).ok())
+    };
+    Some([channel(0)?, channel(2)?, channel(4)?])
+}
+
+/// WCAG relative luminance.
+fn luminance([r, g, b]: [u8; 3]) -> f64 {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+}
+
+/// WCAG contrast ratio of two colours.
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+impl Branding {
+    /// A display name: 1-100 characters, no control characters.
+    pub fn check_display_name(name: &str) -> Result<String, String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(
+                "the display name must be 1-100 characters without control characters".into(),
+            );
+        }
+        Ok(name.to_owned())
+    }
+
+    /// A primary colour as `#rrggbb`, refused unless white button text on it reaches WCAG AA
+    /// (4.5:1).
+    pub fn check_color(color: &str) -> Result<String, String> {
+        let Some(channels) = rgb(color) else {
+            return Err(format!("{color:?} is not a colour: give #rrggbb"));
+        };
+        let contrast = contrast(channels, [255, 255, 255]);
+        if contrast < 4.5 {
+            return Err(format!(
+                "white text on {color} has a contrast of {contrast:.2}:1; WCAG AA needs 4.5:1: choose a darker colour"
+            ));
+        }
+        Ok(format!(
+            "#{}",
+            color.trim().trim_start_matches('#').to_ascii_lowercase()
+        ))
+    }
+
+    /// The colour for dark mode: the brand colour mixed with white until it reads on the dark
+    /// card (`#202327`) and dark text (`#0b1220`) reads on it, both at 4.5:1.
+    pub fn dark_variant(color: &str) -> Option<String> {
+        let base = rgb(color)?;
+        (0..=20).find_map(|step| {
+            let t = f64::from(step) / 20.0;
+            let mix = base.map(|c| {
+                let c = f64::from(c);
+                // In 0..=255 by construction; the cast only drops the fraction.
+                (c + (255.0 - c) * t).round().clamp(0.0, 255.0) as u8
+            });
+            (contrast(mix, [0x20, 0x23, 0x27]) >= 4.5 && contrast(mix, [0x0b, 0x12, 0x20]) >= 4.5)
+                .then(|| format!("#{:02x}{:02x}{:02x}", mix[0], mix[1], mix[2]))
+        })
+    }
+
+    /// A default language: a language tag of 2-3 letters, optionally with a region.
+    pub fn check_language(tag: &str) -> Result<String, String> {
+        let tag = tag.trim();
+        let mut parts = tag.split(['-', '_']);
+        let language = parts.next().unwrap_or_default();
+        let region = parts.next();
+        let ok = (2..=3).contains(&language.len())
+            && language.chars().all(|c| c.is_ascii_alphabetic())
+            && region.is_none_or(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()))
+            && parts.next().is_none();
+        if !ok {
+            return Err(format!(
+                "{tag:?} is not a language tag: give e.g. sv or de-AT"
+            ));
+        }
+        Ok(tag.to_ascii_lowercase().replace('_', "-"))
+    }
+
+    /// A support contact: an email address, an https URL or a phone number.
+    pub fn check_support_contact(contact: &str) -> Result<String, String> {
+        let contact = contact.trim();
+        let email = contact.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !contact.contains(char::is_whitespace)
+        });
+        let phone = contact.starts_with('+')
+            && contact.len() <= 20
+            && contact[1..].chars().all(|c| c.is_ascii_digit() || c == ' ');
+        let url = contact.starts_with("https://") && url::Url::parse(contact).is_ok();
+        if contact.len() > 200 || !(email || phone || url) {
+            return Err(
+                "the support contact must be an email address, an https URL or a +phone number"
+                    .into(),
+            );
+        }
+        Ok(contact.to_owned())
+    }
+
+    /// A privacy-policy link: https.
+    pub fn check_privacy_url(link: &str) -> Result<String, String> {
+        let link = link.trim();
+        match url::Url::parse(link) {
+            Ok(u) if u.scheme() == "https" && u.host_str().is_some() && link.len() <= 2048 => {
+                Ok(u.to_string())
+            }
+            _ => Err("the privacy-policy link must be an https URL".into()),
+        }
+    }
+}
+
+/// A partner's logo as uploaded: PNG, JPEG or WebP (recognised by their signatures, not by a
+/// name), at most [`Logo::MAX_BYTES`]. SVG is refused: it can carry scripts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logo {
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Logo {
+    pub const MAX_BYTES: usize = 256 * 1024;
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Logo, String> {
+        if bytes.len() > Self::MAX_BYTES {
+            return Err(format!(
+                "the logo is {} bytes; at most {} are accepted",
+                bytes.len(),
+                Self::MAX_BYTES
+            ));
+        }
+        let media_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "image/png"
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            "image/jpeg"
+        } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            "image/webp"
+        } else {
+            return Err("the logo must be a PNG, JPEG or WebP image".into());
+        };
+        Ok(Logo {
+            media_type: media_type.to_owned(),
+            bytes,
+        })
     }
 }
 
@@ -296,5 +489,82 @@ mod frame_ancestor_tests {
         ] {
             assert!(bad.parse::<FrameAncestor>().is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod branding_tests {
+    use super::Branding;
+
+    #[test]
+    fn a_colour_must_carry_white_text_legibly() {
+        assert_eq!(Branding::check_color("#1F5FBF"), Ok("#1f5fbf".to_owned()));
+        assert_eq!(Branding::check_color("0b5d1e"), Ok("#0b5d1e".to_owned()));
+        assert!(
+            Branding::check_color("#ffd700").is_err(),
+            "gold: white text unreadable"
+        );
+        assert!(Branding::check_color("#6ea0ff").is_err());
+        for bad in ["blue", "#12345", "#1234567", "#gggggg", ""] {
+            assert!(Branding::check_color(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn contacts_links_and_names_are_checked() {
+        for ok in [
+            "support@shop.example.com",
+            "https://shop.example.com/help",
+            "+47 22 00 00 00",
+        ] {
+            assert!(Branding::check_support_contact(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "call us",
+            "javascript:alert(1)",
+            "http://shop.example.com",
+            "@x",
+        ] {
+            assert!(Branding::check_support_contact(bad).is_err(), "{bad}");
+        }
+        assert!(Branding::check_privacy_url("https://shop.example.com/privacy").is_ok());
+        assert!(Branding::check_privacy_url("http://shop.example.com/privacy").is_err());
+        assert!(Branding::check_privacy_url("javascript:alert(1)").is_err());
+        assert!(Branding::check_display_name("Shop AS").is_ok());
+        assert!(Branding::check_display_name(" ").is_err());
+        assert!(Branding::check_display_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn the_dark_mode_shade_reads_on_the_dark_card() {
+        let dark = Branding::dark_variant("#0b5d1e").unwrap_or_default();
+        assert!(
+            dark.starts_with('#') && dark.len() == 7 && dark != "#0b5d1e",
+            "{dark}"
+        );
+        assert_eq!(Branding::dark_variant("nope"), None);
+        assert_eq!(Branding::check_language("SV"), Ok("sv".into()));
+        assert_eq!(Branding::check_language("de_AT"), Ok("de-at".into()));
+        assert!(Branding::check_language("deutsch").is_err());
+    }
+
+    #[test]
+    fn a_logo_is_a_small_raster_image() {
+        use super::Logo;
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        assert_eq!(
+            Logo::from_bytes(png).map(|l| l.media_type),
+            Ok("image/png".into())
+        );
+        let jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 0, 0x10];
+        assert_eq!(
+            Logo::from_bytes(jpeg).map(|l| l.media_type),
+            Ok("image/jpeg".into())
+        );
+        let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+        assert!(Logo::from_bytes(svg.to_vec()).is_err());
+        let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+        big.resize(Logo::MAX_BYTES + 1, 0);
+        assert!(Logo::from_bytes(big).is_err());
     }
 }

@@ -15,8 +15,9 @@ mod webhooks;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    Credential, CredentialId, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
+    Credential, CredentialId, CredentialKind, Logo, Partner, PartnerId, ReturnUrlRule,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint,
+    WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
@@ -287,16 +288,21 @@ fn frame_ancestors_json(p: &Partner) -> StoreResult<String> {
     serde_json::to_string(&p.frame_ancestors).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn branding_json(p: &Partner) -> StoreResult<String> {
+    serde_json::to_string(&p.branding).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 #[async_trait]
 impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         let frame_ancestors = frame_ancestors_json(p)?;
+        let branding = branding_json(p)?;
         self.write(|| {
             sqlx::query(
                 "INSERT INTO partners
                    (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                    created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    created_at, branding)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(p.id.0)
             .bind(&p.name)
@@ -306,6 +312,7 @@ impl PartnerStore for PgStore {
             .bind(p.session_ttl_secs)
             .bind(&frame_ancestors)
             .bind(p.created_at)
+            .bind(&branding)
             .execute(&self.pool)
         })
         .await
@@ -335,11 +342,12 @@ impl PartnerStore for PgStore {
 
     async fn update_partner(&self, p: &Partner) -> StoreResult<()> {
         let frame_ancestors = frame_ancestors_json(p)?;
+        let branding = branding_json(p)?;
         let done = self
             .write(|| {
                 sqlx::query(
                     "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
-                       session_ttl_secs = $6, frame_ancestors = $7
+                       session_ttl_secs = $6, frame_ancestors = $7, branding = $8
                      WHERE id = $1",
                 )
                 .bind(p.id.0)
@@ -349,6 +357,7 @@ impl PartnerStore for PgStore {
                 .bind(p.evidence.as_str())
                 .bind(p.session_ttl_secs)
                 .bind(&frame_ancestors)
+                .bind(&branding)
                 .execute(&self.pool)
             })
             .await
@@ -423,6 +432,33 @@ impl PartnerStore for PgStore {
             .iter()
             .map(|r| rows::credential(r, &self.keys))
             .collect()
+    }
+
+    async fn put_partner_logo(&self, partner: PartnerId, logo: &Logo) -> StoreResult<()> {
+        self.write(|| {
+            sqlx::query(
+                "INSERT INTO partner_logos (partner_id, media_type, bytes) VALUES ($1, $2, $3)
+                 ON CONFLICT (partner_id) DO UPDATE
+                 SET media_type = excluded.media_type, bytes = excluded.bytes",
+            )
+            .bind(partner.0)
+            .bind(&logo.media_type)
+            .bind(&logo.bytes)
+            .execute(&self.pool)
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn get_partner_logo(&self, partner: PartnerId) -> StoreResult<Option<Logo>> {
+        sqlx::query("SELECT media_type, bytes FROM partner_logos WHERE partner_id = $1")
+            .bind(partner.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| rows::logo(&r))
+            .transpose()
     }
 
     async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()> {

@@ -1,7 +1,7 @@
 //! Row ⇄ domain conversions for PostgreSQL.
 
 use idgate_core::{
-    ApplicantData, Credential, CredentialId, MatchData, MatchResult, Partner, PartnerId,
+    ApplicantData, Credential, CredentialId, Logo, MatchData, MatchResult, Partner, PartnerId,
     ProviderEvidence, ProviderState, ResultClaims, ReturnUrlRule, ReturnUrlRuleId, Session,
     SessionEvent, SessionId,
 };
@@ -65,7 +65,15 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
         session_ttl_secs: get(row, "session_ttl_secs")?,
         frame_ancestors: serde_json::from_str(&get::<String>(row, "frame_ancestors")?)
             .map_err(corrupt)?,
+        branding: serde_json::from_str(&get::<String>(row, "branding")?).map_err(corrupt)?,
         created_at: get(row, "created_at")?,
+    })
+}
+
+pub fn logo(row: &PgRow) -> StoreResult<Logo> {
+    Ok(Logo {
+        media_type: get(row, "media_type")?,
+        bytes: get(row, "bytes")?,
     })
 }
 

@@ -13,8 +13,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use connection::{Readers, Writer, backend};
 use idgate_core::{
-    Credential, CredentialId, CredentialKind, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId,
-    ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint, WebhookEvent,
+    Credential, CredentialId, CredentialKind, Logo, Partner, PartnerId, ReturnUrlRule,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint,
+    WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
@@ -295,8 +296,8 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO partners
                        (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                        created_at, number)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                        created_at, branding, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
                              (SELECT COALESCE(MAX(number), 0) + 1 FROM partners))",
                     params![
                         p.id.to_string(),
@@ -306,7 +307,8 @@ impl PartnerStore for SqliteStore {
                         p.evidence.as_str(),
                         p.session_ttl_secs,
                         rows::json(&p.frame_ancestors)?,
-                        micros(p.created_at)
+                        micros(p.created_at),
+                        rows::json(&p.branding)?
                     ],
                 )
                 .map_err(write_error("partner"))?;
@@ -346,7 +348,7 @@ impl PartnerStore for SqliteStore {
                 let done = execute(
                     c,
                     "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
-                       session_ttl_secs = ?6, frame_ancestors = ?7
+                       session_ttl_secs = ?6, frame_ancestors = ?7, branding = ?8
                      WHERE id = ?1",
                     params![
                         p.id.to_string(),
@@ -355,7 +357,8 @@ impl PartnerStore for SqliteStore {
                         p.session_cap,
                         p.evidence.as_str(),
                         p.session_ttl_secs,
-                        rows::json(&p.frame_ancestors)?
+                        rows::json(&p.frame_ancestors)?,
+                        rows::json(&p.branding)?
                     ],
                 )
                 .map_err(backend)?;
@@ -434,6 +437,39 @@ impl PartnerStore for SqliteStore {
                 "SELECT * FROM credentials WHERE partner_id = ?1 ORDER BY created_at, id",
                 [partner.to_string()],
                 |r| rows::credential(r, &self.keys),
+            )
+        })
+    }
+
+    async fn put_partner_logo(&self, partner: PartnerId, logo: &Logo) -> StoreResult<()> {
+        let logo = logo.clone();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO partner_logos (partner_id, media_type, bytes) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (partner_id) DO UPDATE
+                     SET media_type = excluded.media_type, bytes = excluded.bytes",
+                    params![partner.to_string(), logo.media_type, logo.bytes],
+                )
+                .map_err(write_error("partner"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_partner_logo(&self, partner: PartnerId) -> StoreResult<Option<Logo>> {
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT media_type, bytes FROM partner_logos WHERE partner_id = ?1",
+                [partner.to_string()],
+                |r| {
+                    Ok(Logo {
+                        media_type: rows::get(r, "media_type")?,
+                        bytes: rows::get(r, "bytes")?,
+                    })
+                },
             )
         })
     }

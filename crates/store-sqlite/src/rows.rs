@@ -97,6 +97,7 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         evidence: parsed(row, "evidence")?,
         session_ttl_secs: get(row, "session_ttl_secs")?,
         frame_ancestors: from_json(&get::<String>(row, "frame_ancestors")?)?,
+        branding: from_json(&get::<String>(row, "branding")?)?,
         created_at: at(row, "created_at")?,
     })
 }

@@ -8,10 +8,11 @@ use crate::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
 use idgate_core::{
-    Actor, ApplicantData, Credential, CredentialId, CredentialKind, Dialect, EvidenceDisclosure,
-    ExternalRefs, FieldMatch, LifecycleEvent, MatchData, MatchResult, MediaId, MediaType,
-    NewSession, Partner, PartnerId, ProviderEvidence, ResultClaims, ReturnUrlRule, ReturnUrlStatus,
-    Session, SessionEvent, SessionId, SessionMedia, Status, Tier, TransitionNote, UrlPolicy,
+    Actor, ApplicantData, Branding, Credential, CredentialId, CredentialKind, Dialect,
+    EvidenceDisclosure, ExternalRefs, FieldMatch, LifecycleEvent, Logo, MatchData, MatchResult,
+    MediaId, MediaType, NewSession, Partner, PartnerId, ProviderEvidence, ResultClaims,
+    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, Status, Tier,
+    TransitionNote, UrlPolicy,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -1216,6 +1217,15 @@ pub async fn partner_settings_change(store: &dyn Store) {
             .iter()
             .filter_map(|o| o.parse().ok())
             .collect(),
+        branding: Branding {
+            display_name: Some("Acme".into()),
+            primary_color: Some("#1f5fbf".into()),
+            support_contact: Some("help@acme.example.com".into()),
+            privacy_url: Some("https://acme.example.com/privacy".into()),
+            logo_type: Some("image/png".into()),
+            logo_version: Some("1".into()),
+            language: Some("sv".into()),
+        },
         ..p.clone()
     };
     assert_eq!(changed.frame_ancestors.len(), 2);
@@ -1224,6 +1234,21 @@ pub async fn partner_settings_change(store: &dyn Store) {
     let read = ok(store.get_partner(p.id).await, "get");
     assert_eq!(read, Some(changed.clone()));
     assert_eq!(read.map(|p| p.sessions_per_minute()), Some(120));
+    // A logo is kept per partner and replaced by the next.
+    assert_eq!(ok(store.get_partner_logo(p.id).await, "no logo"), None);
+    let first = Logo {
+        media_type: "image/png".into(),
+        bytes: vec![0x89, b'P', b'N', b'G', 0, 1, 2],
+    };
+    let second = Logo {
+        media_type: "image/jpeg".into(),
+        bytes: vec![0xff, 0xd8, 0xff, 9],
+    };
+    ok(store.put_partner_logo(p.id, &first).await, "logo");
+    assert_eq!(ok(store.get_partner_logo(p.id).await, "logo"), Some(first));
+    ok(store.put_partner_logo(p.id, &second).await, "new logo");
+    assert_eq!(ok(store.get_partner_logo(p.id).await, "logo"), Some(second));
+    assert_eq!(ok(store.get_partner_logo(q.id).await, "other's logo"), None);
     let stranger = Partner {
         id: PartnerId::new(),
         ..changed

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
-    DeliveryStatus, EndpointId, EventId, MediaId, Partner, PartnerId, ReturnUrlRule,
+    DeliveryStatus, EndpointId, EventId, Logo, MediaId, Partner, PartnerId, ReturnUrlRule,
     ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia,
     WebhookEndpoint, WebhookEvent,
 };
@@ -158,6 +158,9 @@ pub trait PartnerStore: Send + Sync {
     /// Replaces the partner's settings (name, tier, cap, evidence, lifetime); `NotFound` if
     /// there is no such partner.
     async fn update_partner(&self, partner: &Partner) -> StoreResult<()>;
+    /// Replaces the partner's logo.
+    async fn put_partner_logo(&self, partner: PartnerId, logo: &Logo) -> StoreResult<()>;
+    async fn get_partner_logo(&self, partner: PartnerId) -> StoreResult<Option<Logo>>;
 
     async fn insert_credential(&self, credential: &Credential) -> StoreResult<()>;
     /// The credential of `kind` whose lookup digest is `lookup_digest`, revoked or not: its

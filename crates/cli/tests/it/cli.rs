@@ -116,6 +116,58 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     .await;
     assert_eq!(cleared["frame_ancestors"], serde_json::json!([]));
 
+    // The partner's brand: checked when set, an empty value removes a setting.
+    let logo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit/fixtures/logo.png");
+    let logo = logo.to_string_lossy();
+    let branded = run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "brand",
+            &id,
+            "--display-name",
+            "Acme",
+            "--color",
+            "#0B5D1E",
+            "--support",
+            "help@acme.example.com",
+            "--privacy-url",
+            "https://acme.example.com/privacy",
+            "--language",
+            "sv",
+            "--logo",
+            &logo,
+            "--json",
+        ],
+    )
+    .await;
+    let brand = &branded["branding"];
+    assert_eq!(brand["display_name"], "Acme");
+    assert_eq!(brand["primary_color"], "#0b5d1e");
+    assert_eq!(brand["support_contact"], "help@acme.example.com");
+    assert_eq!(brand["language"], "sv");
+    assert_eq!(brand["logo_type"], "image/png");
+    for (flag, bad, says) in [
+        ("--color", "#ffd700", "contrast"),
+        ("--color", "gold", "not a colour"),
+        ("--support", "call us", "support contact"),
+        ("--privacy-url", "http://acme.example.com/privacy", "https"),
+        ("--language", "swedish", "language tag"),
+        (
+            "--logo",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+            "PNG, JPEG or WebP",
+        ),
+    ] {
+        let (ok, _, stderr) = run(d, &db, &["partner", "brand", &id, flag, bad]).await;
+        assert!(!ok && stderr.contains(says), "{flag} {bad}: {stderr}");
+    }
+    let cleared = run_json(d, &db, &["partner", "brand", &id, "--color", "", "--json"]).await;
+    assert_eq!(cleared["branding"].get("primary_color"), None);
+    assert_eq!(cleared["branding"]["display_name"], "Acme");
+
     // Configuration errors name the key and how to fix it.
     let (ok, _, stderr) = run(
         d,

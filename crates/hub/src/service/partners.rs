@@ -6,8 +6,8 @@ use crate::credentials::IssuedCredential;
 use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
-    Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Partner,
-    PartnerId, Tier,
+    Branding, Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo,
+    Partner, PartnerId, Tier,
 };
 
 /// What [`Hub::update_partner`] changes; `None` keeps a setting.
@@ -19,6 +19,26 @@ pub struct PartnerChange {
     pub evidence: Option<EvidenceDisclosure>,
     /// Replaces the origins allowed to embed the hosted flow (empty: none).
     pub frame_ancestors: Option<Vec<FrameAncestor>>,
+    /// The brand on the hosted pages, each checked (`Some(None)` removes it).
+    pub display_name: Option<Option<String>>,
+    pub primary_color: Option<Option<String>>,
+    pub support_contact: Option<Option<String>>,
+    pub privacy_url: Option<Option<String>>,
+    pub language: Option<Option<String>>,
+}
+
+/// `Some(None)` clears, `Some(Some(v))` sets `v` once `check` accepts it.
+fn change_field(
+    field: &mut Option<String>,
+    change: Option<Option<String>>,
+    check: fn(&str) -> Result<String, String>,
+) -> ServiceResult<()> {
+    match change {
+        None => {}
+        Some(None) => *field = None,
+        Some(Some(value)) => *field = Some(check(&value).map_err(ServiceError::Internal)?),
+    }
+    Ok(())
 }
 use std::sync::Arc;
 use std::time::Instant;
@@ -84,6 +104,32 @@ impl Hub {
         if let Some(origins) = change.frame_ancestors {
             partner.frame_ancestors = origins;
         }
+        let brand = &mut partner.branding;
+        change_field(
+            &mut brand.display_name,
+            change.display_name,
+            Branding::check_display_name,
+        )?;
+        change_field(
+            &mut brand.primary_color,
+            change.primary_color,
+            Branding::check_color,
+        )?;
+        change_field(
+            &mut brand.support_contact,
+            change.support_contact,
+            Branding::check_support_contact,
+        )?;
+        change_field(
+            &mut brand.privacy_url,
+            change.privacy_url,
+            Branding::check_privacy_url,
+        )?;
+        change_field(
+            &mut brand.language,
+            change.language,
+            Branding::check_language,
+        )?;
         if partner.tier == Tier::Custom && partner.session_cap.is_none() {
             return Err(ServiceError::Internal(
                 "a custom tier needs its own cap: give --sessions-per-minute".into(),
@@ -92,6 +138,36 @@ impl Hub {
         self.store.update_partner(&partner).await?;
         self.auth_cache.clear();
         Ok(partner)
+    }
+
+    /// Replaces the partner's logo (PNG, JPEG or WebP, checked by its bytes); the pages link
+    /// to it by a new version, so browsers that cached the old one fetch the new.
+    pub async fn set_partner_logo(&self, id: PartnerId, bytes: Vec<u8>) -> ServiceResult<Partner> {
+        let logo = Logo::from_bytes(bytes).map_err(ServiceError::Internal)?;
+        let mut partner = self
+            .store
+            .get_partner(id)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))?;
+        self.store.put_partner_logo(id, &logo).await?;
+        partner.branding.logo_type = Some(logo.media_type);
+        partner.branding.logo_version = Some(crate::random::random_token(6)?);
+        self.store.update_partner(&partner).await?;
+        self.auth_cache.clear();
+        Ok(partner)
+    }
+
+    /// A partner by id.
+    pub async fn partner(&self, id: PartnerId) -> ServiceResult<Partner> {
+        self.store
+            .get_partner(id)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))
+    }
+
+    /// The partner's logo, if it has one.
+    pub async fn partner_logo(&self, id: PartnerId) -> ServiceResult<Option<Logo>> {
+        Ok(self.store.get_partner_logo(id).await?)
     }
 
     /// A new credential of `kind` for the partner; its secrets are in the answer only.

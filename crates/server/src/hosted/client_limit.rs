@@ -3,10 +3,12 @@
 //! connection's peer, or, when the peer is a trusted reverse proxy, the nearest
 //! `X-Forwarded-For` entry that is not itself a trusted proxy.
 
+use super::language::{Lang, Preferences};
 use super::pages::Page;
+use super::ui::Ui;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -64,23 +66,31 @@ pub(crate) async fn enforce(
     if let Some(client) = client
         && let Err(ServiceError::RateLimited(limited)) = state.limit_client(client)
     {
-        return too_many_requests(&limited);
+        let (mut parts, body) = request.into_parts();
+        let lang = match Preferences::from_request_parts(&mut parts, &state).await {
+            Ok(prefs) => prefs.lang(),
+            Err(never) => match never {},
+        };
+        drop(body);
+        return too_many_requests(lang, &limited);
     }
     next.run(request).await
 }
 
 /// A 429 page a person can read, with the headers a client can act on.
-pub(crate) fn too_many_requests(limited: &RateLimited) -> Response {
+pub(crate) fn too_many_requests(lang: Lang, limited: &RateLimited) -> Response {
     let message = if limited.retry_after_secs > 0 {
-        format!(
-            "Please wait {} seconds, then reload this page.",
-            limited.retry_after_secs
+        lang.text_with(
+            "too-many-wait",
+            &[("seconds", &limited.retry_after_secs.to_string())],
         )
     } else {
-        "This verification has been tried too many times. Ask the service that sent you for a new link.".to_owned()
+        lang.text("too-many-attempts")
     };
+    let ui = Ui::new(lang);
+    let heading = ui.t("too-many-title");
     let mut response =
-        Page::message(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &message).into_response();
+        Page::message(StatusCode::TOO_MANY_REQUESTS, ui, heading, message).into_response();
     if limited.retry_after_secs > 0 {
         response.headers_mut().insert(
             axum::http::header::RETRY_AFTER,

@@ -7,8 +7,10 @@
 //! While a session waits, each progress request also asks a polling provider how it stands
 //! (`Provider::collect`).
 
+use super::language::{Lang, Preferences};
 use super::pages::{self, Page};
-use super::{failure, finish, provider_label};
+use super::ui::Ui;
+use super::{failure, finish, provider_label, session_ui};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -39,21 +41,19 @@ pub fn verification_code(state: &AppState, id: SessionId) -> String {
     format!("{:04}", number % 10_000)
 }
 
-fn message(flow: FlowType, status: Status, label: &str) -> String {
-    match (flow, status) {
-        (FlowType::Redirect, _) | (_, Status::Review) => {
-            "Your information is being checked. This page updates by itself.".to_owned()
-        }
-        (FlowType::Qr, Status::Submitted) => {
-            format!("Code scanned by a phone. Confirm in its {label} app.")
-        }
-        (FlowType::Qr, _) => format!("Open your {label} app and scan the code."),
-        (_, _) => format!("A request was sent to your {label} app. Open it and confirm."),
-    }
+fn message(lang: Lang, flow: FlowType, status: Status, label: &str) -> String {
+    let id = match (flow, status) {
+        (FlowType::Redirect, _) | (_, Status::Review) => "live-checking",
+        (FlowType::Qr, Status::Submitted) => "live-qr-scanned",
+        (FlowType::Qr, _) => "live-qr-scan",
+        (_, _) => "live-push-sent",
+    };
+    lang.text_with(id, &[("provider", label)])
 }
 
-pub fn page(state: &AppState, token: &str, session: &Session, flow: FlowType) -> Page {
+pub fn page(state: &AppState, ui: Ui, token: &str, session: &Session, flow: FlowType) -> Page {
     let label = provider_label(state, session);
+    let lang = ui.lang;
     // Once a phone has scanned, the attempt is that phone's: no more codes to read.
     let (qr_svg, qr_code) = if flow == FlowType::Qr && session.status == Status::Started {
         let content = state.qr_content(session).unwrap_or_default();
@@ -62,19 +62,22 @@ pub fn page(state: &AppState, token: &str, session: &Session, flow: FlowType) ->
         (None, String::new())
     };
     Page::live(pages::Live {
+        ui,
         token: token.to_owned(),
         provider_id: session.provider_id.clone(),
-        heading: if flow == FlowType::Qr {
-            format!("Scan with {label}")
-        } else {
-            format!("Confirm in {label}")
-        },
-        message: message(flow, session.status, &label),
+        heading: lang.text_with(
+            if flow == FlowType::Qr {
+                "live-qr-title"
+            } else {
+                "live-push-title"
+            },
+            &[("provider", &label)],
+        ),
+        message: message(lang, flow, session.status, &label),
         qr_svg,
         qr_code,
         verification_code: (flow == FlowType::Push).then(|| verification_code(state, session.id)),
         provider_label: label,
-        sandbox: super::is_sandbox(state, session),
     })
 }
 
@@ -100,6 +103,7 @@ pub struct ProgressQuery {
 pub async fn progress(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    prefs: Preferences,
     query: Result<axum::extract::Query<ProgressQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let follow = query.is_ok_and(|q| q.follow.is_some());
@@ -114,7 +118,7 @@ pub async fn progress(
             )
                 .into_response();
         }
-        Err(e) => return failure(e),
+        Err(e) => return failure(prefs.lang(), e),
     };
     let flow = super::flow_type(&state, &session);
     let session = if flow == FlowType::Redirect {
@@ -122,9 +126,10 @@ pub async fn progress(
     } else {
         match state.collect(session).await {
             Ok(s) => s,
-            Err(e) => return failure(e),
+            Err(e) => return failure(prefs.lang(), e),
         }
     };
+    let lang = session_ui(&state, &prefs, &session).await.lang;
     // A redirect flow waits here only once the person is back from the provider (submitted,
     // or in review); QR and push flows from the start.
     let waiting = match session.status {
@@ -140,9 +145,9 @@ pub async fn progress(
         done: !waiting,
         status: session.status.as_str(),
         message: match session.status {
-            Status::Created if follow => "Waiting for your phone.".to_owned(),
-            Status::Started if follow => "Continuing on your phone.".to_owned(),
-            status => message(flow, status, &provider_label(&state, &session)),
+            Status::Created if follow => lang.text("phone-waiting"),
+            Status::Started if follow => lang.text("phone-continuing"),
+            status => message(lang, flow, status, &provider_label(&state, &session)),
         },
         qr_svg: qr.as_deref().and_then(qr_svg),
         qr_code: qr,
@@ -153,71 +158,82 @@ pub async fn progress(
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    prefs: Preferences,
     headers: HeaderMap,
 ) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Page::invalid_link().into_response(),
-        Err(e) => return failure(e),
+        Ok(None) => return Page::invalid_link(prefs.lang()).into_response(),
+        Err(e) => return failure(prefs.lang(), e),
     };
     if session.status.is_terminal() {
-        return finish(&state, &session, &headers).await;
+        return finish(&state, &prefs, &session, &headers).await;
     }
     match state.cancel_by_user(session.id).await {
-        Ok(session) => finish(&state, &session, &headers).await,
+        Ok(session) => finish(&state, &prefs, &session, &headers).await,
         // Decided meanwhile: show what stands.
         Err(idgate_hub::service::ServiceError::Lifecycle(_)) => {
             Redirect::to(&format!("/v/{token}")).into_response()
         }
-        Err(e) => failure(e),
+        Err(e) => failure(prefs.lang(), e),
     }
 }
 
 /// "Continue on your phone": a QR code of a single-use, short-lived link that opens this
 /// verification on a phone; the page follows the verification and lands on its outcome.
-pub async fn phone(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn phone(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    prefs: Preferences,
+) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Page::invalid_link().into_response(),
-        Err(e) => return failure(e),
+        Ok(None) => return Page::invalid_link(prefs.lang()).into_response(),
+        Err(e) => return failure(prefs.lang(), e),
     };
     if session.status.is_terminal() {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
     let code = match state.phone_handoff(&token) {
         Ok(code) => code,
-        Err(e) => return failure(e),
+        Err(e) => return failure(prefs.lang(), e),
     };
     let link = format!("{}/h/{code}", state.settings().public_base());
     let page = Page::phone(pages::Phone {
+        ui: session_ui(&state, &prefs, &session).await,
         token: token.clone(),
         qr_svg: qr_svg(&link),
         link,
-        partner_name: super::partner_name(&state, &session).await,
-        sandbox: super::is_sandbox(&state, &session),
     })
     .into_response();
     super::embedding::allow_frames(&state, &session, page).await
 }
 
 /// The phone opens a handoff link: once, within its time, it continues the verification.
-pub async fn handoff(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+pub async fn handoff(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    prefs: Preferences,
+) -> Response {
     use idgate_hub::service::handoff::HandoffError;
+    let lang = prefs.lang();
     match state.redeem_handoff(&code).await {
         Ok(Ok(token)) => Redirect::to(&format!("/v/{token}")).into_response(),
-        Ok(Err(HandoffError::Used)) => Page::message(
+        Ok(Err(HandoffError::Used)) => Page::says(
             axum::http::StatusCode::GONE,
-            "This link was already used",
-            "A link to continue on a phone works once. Show the code again on your computer to get a new one.",
+            Ui::new(lang),
+            "handoff-used-title",
+            "handoff-used",
         )
         .into_response(),
-        Ok(Err(HandoffError::Expired)) => Page::message(
+        Ok(Err(HandoffError::Expired)) => Page::says(
             axum::http::StatusCode::GONE,
-            "This link has expired",
-            "A link to continue on a phone works for ten minutes. Show the code again on your computer to get a new one.",
+            Ui::new(lang),
+            "handoff-expired-title",
+            "handoff-expired",
         )
         .into_response(),
-        Ok(Err(HandoffError::Invalid)) => Page::invalid_link().into_response(),
-        Err(e) => failure(e),
+        Ok(Err(HandoffError::Invalid)) => Page::invalid_link(lang).into_response(),
+        Err(e) => failure(lang, e),
     }
 }

@@ -5,8 +5,10 @@
 pub(crate) mod browser;
 pub(crate) mod client_limit;
 pub(crate) mod embedding;
+pub(crate) mod language;
 pub(crate) mod live;
 pub(crate) mod pages;
+pub(crate) mod ui;
 
 use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
@@ -21,9 +23,11 @@ use idgate_hub::service::ServiceError;
 use idgate_hub::service::sessions::FlowStateError;
 use idgate_providers::sandbox::identities::TEST_IDENTITIES;
 use idgate_providers::{FlowType, Returned, StartAction};
+use language::{Lang, Preferences};
 use pages::Page;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use ui::{Brand, Ui};
 
 /// The public pages, each request counted against its client's limit (`state` gives the
 /// limiter).
@@ -42,6 +46,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/assets/idgate.css", get(stylesheet))
         .route("/assets/idgate.js", get(script))
         .route("/favicon.ico", get(favicon))
+        .route("/accessibility", get(accessibility))
+        .route("/brand/{partner}/logo", get(brand_logo))
+        .route("/brand/{partner}/style.css", get(brand_stylesheet))
+        .layer(axum::middleware::from_fn(language::remember))
         .layer(axum::middleware::from_fn_with_state(
             state,
             client_limit::enforce,
@@ -49,13 +57,71 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// Any path nobody serves: a page, since people land here from links.
-pub async fn not_found() -> Response {
-    Page::message(
+pub async fn not_found(prefs: Preferences) -> Response {
+    Page::says(
         StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
+        prefs.ui(prefs.lang()),
+        "not-found-title",
+        "not-found",
     )
     .into_response()
+}
+
+async fn accessibility(prefs: Preferences) -> Response {
+    Page::accessibility(prefs.ui(prefs.lang())).into_response()
+}
+
+/// The partner's logo, as uploaded (its address changes with each new one).
+async fn brand_logo(State(state): State<AppState>, Path(partner): Path<String>) -> Response {
+    let logo = match partner.parse() {
+        Ok(id) => state.partner_logo(id).await,
+        Err(_) => Ok(None),
+    };
+    match logo {
+        Ok(Some(logo)) => {
+            let Ok(media_type) = HeaderValue::from_str(&logo.media_type) else {
+                return StatusCode::NOT_FOUND.into_response();
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, media_type),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("public, max-age=86400"),
+                    ),
+                ],
+                logo.bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => failure(Lang::ENGLISH, e),
+    }
+}
+
+/// The partner's colour as styles (served, as inline styles are not allowed on the pages).
+async fn brand_stylesheet(State(state): State<AppState>, Path(partner): Path<String>) -> Response {
+    let partner = match partner.parse() {
+        Ok(id) => state.partner(id).await.ok(),
+        Err(_) => None,
+    };
+    let Some(color) = partner.and_then(|p| p.branding.primary_color) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        ui::brand_stylesheet(&color),
+    )
+        .into_response()
 }
 
 pub(crate) fn is_sandbox(state: &AppState, session: &Session) -> bool {
@@ -79,30 +145,49 @@ pub(crate) fn provider_label(state: &AppState, session: &Session) -> String {
         .map_or_else(|| session.provider_id.clone(), |p| p.info().label.clone())
 }
 
+/// The partner's name as its people know it (its brand's display name).
 pub(crate) async fn partner_name(state: &AppState, session: &Session) -> String {
     match state.session_partner(session).await {
-        Ok(p) => p.name,
-        Err(_) => "The service you came from".to_owned(),
+        Ok(p) => Brand::of(&p).name,
+        Err(_) => Lang::ENGLISH.text("unknown-partner"),
     }
 }
 
+/// The frame of a page about `session`: the language chosen for it, the partner's brand and
+/// the sandbox banner.
+pub(crate) async fn session_ui(state: &AppState, prefs: &Preferences, session: &Session) -> Ui {
+    let partner = state.session_partner(session).await.ok();
+    let lang = prefs.choose(
+        Some(session),
+        partner
+            .as_ref()
+            .and_then(|p| p.branding.language.as_deref()),
+    );
+    prefs
+        .ui(lang)
+        .sandbox(is_sandbox(state, session))
+        .brand(partner.as_ref().map(Brand::of))
+}
+
 /// A service failure as a page a person can read.
-pub(crate) fn failure(e: ServiceError) -> Response {
+pub(crate) fn failure(lang: Lang, e: ServiceError) -> Response {
     match e {
-        ServiceError::NotFound(_) => Page::invalid_link().into_response(),
-        ServiceError::RateLimited(limited) => client_limit::too_many_requests(&limited),
-        ServiceError::Lifecycle(_) => Page::message(
+        ServiceError::NotFound(_) => Page::invalid_link(lang).into_response(),
+        ServiceError::RateLimited(limited) => client_limit::too_many_requests(lang, &limited),
+        ServiceError::Lifecycle(_) => Page::says(
             StatusCode::CONFLICT,
-            "This step is already done",
-            "Your verification has moved on. Open the link you were given again to see where it stands.",
+            Ui::new(lang),
+            "step-done-title",
+            "step-done",
         )
         .into_response(),
         other => {
             tracing::error!(error = %other, "hosted flow failed");
-            Page::message(
+            Page::says(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "We could not continue your verification. Please try again in a moment.",
+                Ui::new(lang),
+                "failure-title",
+                "failure",
             )
             .into_response()
         }
@@ -113,12 +198,17 @@ pub(crate) fn failure(e: ServiceError) -> Response {
 /// signed result token), or a result page when the partner gave no return URL. Safe to repeat.
 /// In a partner's frame, a page that tells the parent the flow is over (and links to the
 /// return URL at the top level) instead of the partner's page inside the frame.
-pub(crate) async fn finish(state: &AppState, session: &Session, headers: &HeaderMap) -> Response {
+pub(crate) async fn finish(
+    state: &AppState,
+    prefs: &Preferences,
+    session: &Session,
+    headers: &HeaderMap,
+) -> Response {
     let response = match return_target(state, session) {
         Ok(target) if embedding::framed(headers) => Page::frame_done(
+            session_ui(state, prefs, session).await,
             session.status,
             session.reason.as_deref(),
-            &partner_name(state, session).await,
             target.map(String::from),
         )
         .into_response(),
@@ -126,13 +216,13 @@ pub(crate) async fn finish(state: &AppState, session: &Session, headers: &Header
         // The result page, never a dead end: a way back to the partner (its return URL with
         // the outcome, without a token, which has expired) when it gave one.
         Ok(None) => Page::result(
+            session_ui(state, prefs, session).await,
             session.status,
             session.reason.as_deref(),
-            &partner_name(state, session).await,
             way_back(state, session).map(String::from),
         )
         .into_response(),
-        Err(e) => failure(e),
+        Err(e) => failure(prefs.choose(Some(session), None), e),
     };
     embedding::allow_frames(state, session, response).await
 }
@@ -207,41 +297,38 @@ fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>
 async fn landing(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    prefs: Preferences,
     headers: HeaderMap,
 ) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Page::invalid_link().into_response(),
-        Err(e) => return failure(e),
+        Ok(None) => return Page::invalid_link(prefs.lang()).into_response(),
+        Err(e) => return failure(prefs.lang(), e),
     };
     let flow = flow_type(&state, &session);
+    let ui = session_ui(&state, &prefs, &session).await;
     let response = match session.status {
-        s if s.is_terminal() => return finish(&state, &session, &headers).await,
+        s if s.is_terminal() => return finish(&state, &prefs, &session, &headers).await,
         Status::Started | Status::Submitted if flow != FlowType::Redirect => {
-            live::page(&state, &token, &session, flow).into_response()
+            live::page(&state, ui, &token, &session, flow).into_response()
         }
-        Status::Submitted | Status::Review => Page::waiting(
-            partner_name(&state, &session).await,
-            Some(token),
-            is_sandbox(&state, &session),
-        )
-        .into_response(),
-        _ => landing_page(&state, &session, token, None, StatusCode::OK, None).await,
+        Status::Submitted | Status::Review => Page::waiting(ui, Some(token)).into_response(),
+        _ => landing_page(&state, ui, &session, token, None, StatusCode::OK, None),
     };
     embedding::allow_frames(&state, &session, response).await
 }
 
 /// The first page: who asks, with which provider; for push flows, the identifier form.
 /// `typed`: what the person entered, shown again with an error so nothing is lost.
-async fn landing_page(
+fn landing_page(
     state: &AppState,
+    ui: Ui,
     session: &Session,
     token: String,
     error: Option<String>,
     status: StatusCode,
     typed: Option<String>,
 ) -> Response {
-    let sandbox = is_sandbox(state, session);
     let identifier = typed
         .or_else(|| {
             session
@@ -254,12 +341,12 @@ async fn landing_page(
     Page::landing(
         status,
         pages::Landing {
-            partner_name: partner_name(state, session).await,
+            // A form's answer switches language by the landing page.
+            ui: ui.here(format!("/v/{token}")),
             provider_label: provider_label(state, session),
             token,
             retry: session.status == Status::ResubmissionRequested,
             expires_at: session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            sandbox,
             push: flow_type(state, session) == FlowType::Push,
             identifier,
             error,
@@ -280,17 +367,20 @@ struct StartForm {
 async fn start(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    prefs: Preferences,
     headers: HeaderMap,
     form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let session = match state.session_by_access_token(&token).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Page::invalid_link().into_response(),
-        Err(e) => return failure(e),
+        Ok(None) => return Page::invalid_link(prefs.lang()).into_response(),
+        Err(e) => return failure(prefs.lang(), e),
     };
     if session.status.is_terminal() {
-        return finish(&state, &session, &headers).await;
+        return finish(&state, &prefs, &session, &headers).await;
     }
+    let ui = session_ui(&state, &prefs, &session).await;
+    let lang = ui.lang;
     if matches!(session.status, Status::Submitted | Status::Review) {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
@@ -304,16 +394,16 @@ async fn start(
         .and_then(|Form(f)| f.identifier)
         .filter(|_| flow == FlowType::Push);
     if flow == FlowType::Push && identifier.as_deref().is_none_or(|i| i.trim().is_empty()) {
-        let message = "Enter your identifier.".to_owned();
+        let message = ui.t("landing-identifier-missing");
         let page = landing_page(
             &state,
+            ui,
             &session,
             token,
             Some(message),
             StatusCode::BAD_REQUEST,
             None,
-        )
-        .await;
+        );
         return embedding::allow_frames(&state, &session, page).await;
     }
     // The same browser keeps its binding (a second tab); a new one gets its own.
@@ -321,7 +411,7 @@ async fn start(
         Some(value) => value,
         None => match idgate_hub::random::random_token(18) {
             Ok(value) => value,
-            Err(e) => return failure(e.into()),
+            Err(e) => return failure(lang, e.into()),
         },
     };
     match state
@@ -339,17 +429,17 @@ async fn start(
         Err(ServiceError::InvalidInput(e)) => {
             let page = landing_page(
                 &state,
+                ui,
                 &session,
                 token,
                 Some(e.message),
                 StatusCode::BAD_REQUEST,
                 identifier.clone(),
-            )
-            .await;
+            );
             embedding::allow_frames(&state, &session, page).await
         }
         Err(ServiceError::Lifecycle(_)) => Redirect::to(&format!("/v/{token}")).into_response(),
-        Err(e) => failure(e),
+        Err(e) => failure(lang, e),
     }
 }
 
@@ -358,35 +448,43 @@ async fn start(
 /// expires first: a provider that answers after it decides nothing.
 async fn round_trip(
     state: &AppState,
+    prefs: &Preferences,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
 ) -> Result<(Session, String), Response> {
+    let lang = prefs.lang();
     let checked = params
         .get("state")
         .map(|s| state.check_flow_state(s, browser::binding(state, headers).as_deref()));
     let (id, attempt) = match checked {
         Some(Ok(found)) => found,
         Some(Err(FlowStateError::OtherBrowser)) => {
-            return Err(Page::other_browser().into_response());
+            return Err(Page::other_browser(lang).into_response());
         }
-        Some(Err(FlowStateError::Expired)) => return Err(Page::attempt_expired().into_response()),
-        Some(Err(FlowStateError::Tampered)) | None => return Err(Page::tampered().into_response()),
+        Some(Err(FlowStateError::Expired)) => {
+            return Err(Page::attempt_expired(lang).into_response());
+        }
+        Some(Err(FlowStateError::Tampered)) | None => {
+            return Err(Page::tampered(lang).into_response());
+        }
     };
-    let session = state.session(id).await.map_err(failure)?;
+    let session = state.session(id).await.map_err(|e| failure(lang, e))?;
     let session = state
         .expire_if_due(session, Utc::now())
         .await
-        .map_err(failure)?;
+        .map_err(|e| failure(lang, e))?;
     Ok((session, attempt))
 }
 
 async fn callback(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
+    prefs: Preferences,
     headers: HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let (session, attempt) = match round_trip(&state, &headers, &params).await {
+    let lang = prefs.lang();
+    let (session, attempt) = match round_trip(&state, &prefs, &headers, &params).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -396,14 +494,14 @@ async fn callback(
         .get(&provider_id)
         .filter(|_| session.provider_id == provider_id)
     else {
-        return Page::tampered().into_response();
+        return Page::tampered(lang).into_response();
     };
     if session.status.is_terminal() {
-        return finish(&state, &session, &headers).await;
+        return finish(&state, &prefs, &session, &headers).await;
     }
     // Each callback may make idgate call the provider (a code exchange): bounded per session.
     if let Err(e) = state.count_provider_exchange(id).await {
-        return failure(e);
+        return failure(lang, e);
     }
     let material = state.attempt_material(&session, Some(&attempt));
     let context = idgate_hub::service::sessions::session_context(&session, &material);
@@ -419,22 +517,22 @@ async fn callback(
                     Redirect::to(&format!("/callback/{provider_id}/wait?{}", wait.finish()))
                         .into_response()
                 }
-                Err(e) => failure(e),
+                Err(e) => failure(lang, e),
             };
         }
         Err(e) => {
             tracing::warn!(provider = %provider_id, error = %e, "provider callback refused");
-            return Page::tampered().into_response();
+            return Page::tampered(lang).into_response();
         }
     };
     match state.apply_outcome(id, &outcome, Actor::Provider).await {
-        Ok(session) => finish(&state, &session, &headers).await,
+        Ok(session) => finish(&state, &prefs, &session, &headers).await,
         // Decided meanwhile (another tab, a webhook): show what stands.
         Err(ServiceError::Lifecycle(_)) => match state.session(id).await {
-            Ok(session) => finish(&state, &session, &headers).await,
-            Err(e) => failure(e),
+            Ok(session) => finish(&state, &prefs, &session, &headers).await,
+            Err(e) => failure(lang, e),
         },
-        Err(e) => failure(e),
+        Err(e) => failure(lang, e),
     }
 }
 
@@ -444,27 +542,24 @@ async fn callback(
 async fn callback_wait(
     State(state): State<AppState>,
     Path(provider_id): Path<String>,
+    prefs: Preferences,
     headers: HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let session = match round_trip(&state, &headers, &params).await {
+    let session = match round_trip(&state, &prefs, &headers, &params).await {
         Ok((session, _)) => session,
         Err(page) => return page,
     };
     if session.provider_id != provider_id {
-        return Page::tampered().into_response();
+        return Page::tampered(prefs.lang()).into_response();
     }
     match session.status {
         Status::Started | Status::Submitted | Status::Review => {
-            let page = Page::waiting(
-                partner_name(&state, &session).await,
-                None,
-                is_sandbox(&state, &session),
-            )
-            .into_response();
+            let ui = session_ui(&state, &prefs, &session).await;
+            let page = Page::waiting(ui, None).into_response();
             embedding::allow_frames(&state, &session, page).await
         }
-        _ => finish(&state, &session, &headers).await,
+        _ => finish(&state, &prefs, &session, &headers).await,
     }
 }
 
@@ -479,10 +574,11 @@ struct DemoReturn {
 /// The demo partner's return page (only while the demo partner is enabled).
 async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>) -> Response {
     if !state.settings().demo.partner {
-        return Page::message(
+        return Page::says(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "The demo is turned off.",
+            Ui::new(Lang::ENGLISH),
+            "not-found-title",
+            "not-found",
         )
         .into_response();
     }
@@ -514,7 +610,7 @@ async fn demo_return(State(state): State<AppState>, Query(q): Query<DemoReturn>)
         status: q.status.unwrap_or_default(),
         reason: q.reason.unwrap_or_else(|| "–".to_owned()),
         token_check,
-        sandbox: true,
+        ui: Ui::new(Lang::ENGLISH).sandbox(true),
     })
     .into_response()
 }

@@ -1,5 +1,7 @@
 //! Server-rendered pages (askama templates in `crates/server/templates`, auto-escaped).
 
+use super::language::Lang;
+pub use super::ui::Ui;
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -8,12 +10,11 @@ use idgate_core::Status;
 #[derive(Template)]
 #[template(path = "landing.html")]
 pub struct Landing {
-    pub partner_name: String,
+    pub ui: Ui,
     pub provider_label: String,
     pub token: String,
     pub retry: bool,
     pub expires_at: String,
-    pub sandbox: bool,
     /// Push flows: ask for the identifier (prefilled with `identifier`).
     pub push: bool,
     pub identifier: String,
@@ -25,6 +26,7 @@ pub struct Landing {
 #[derive(Template)]
 #[template(path = "live.html")]
 pub struct Live {
+    pub ui: Ui,
     pub token: String,
     pub provider_id: String,
     pub provider_label: String,
@@ -33,18 +35,16 @@ pub struct Live {
     pub qr_svg: Option<String>,
     pub qr_code: String,
     pub verification_code: Option<String>,
-    pub sandbox: bool,
 }
 
 /// "Continue on your phone": the handoff code and link, following the verification.
 #[derive(Template)]
 #[template(path = "phone.html")]
 pub struct Phone {
+    pub ui: Ui,
     pub token: String,
     pub qr_svg: Option<String>,
     pub link: String,
-    pub partner_name: String,
-    pub sandbox: bool,
 }
 
 /// What the simulated phone app shows.
@@ -75,6 +75,7 @@ pub struct PendingRequest {
 #[derive(Template)]
 #[template(path = "phone_app.html")]
 pub struct PhoneApp {
+    pub ui: Ui,
     pub provider_id: String,
     pub provider_label: String,
     pub screen: AppScreen,
@@ -84,27 +85,31 @@ pub struct PhoneApp {
     pub loas: Vec<u8>,
     /// The scan form's content when the app was opened from the page on the same device.
     pub prefill: String,
-    pub sandbox: bool,
 }
 
 #[derive(Template)]
 #[template(path = "waiting.html")]
 pub struct Waiting {
-    pub partner_name: String,
+    pub ui: Ui,
     /// The flow's token: the page follows `/v/{token}/progress` and moves on when the session
     /// does. Without one (a provider's return page) it reloads itself now and then.
     pub token: Option<String>,
-    pub sandbox: bool,
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct Message {
+    pub ui: Ui,
     pub heading: String,
     pub message: String,
-    /// A way back to the partner: its name and the link.
-    pub back: Option<(String, String)>,
-    pub sandbox: bool,
+    /// A way back to the partner's return URL.
+    pub back: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+pub struct Accessibility {
+    pub ui: Ui,
 }
 
 /// The last page of a flow embedded in a partner's page: it tells the parent the flow is over
@@ -112,17 +117,18 @@ pub struct Message {
 #[derive(Template)]
 #[template(path = "frame_done.html")]
 pub struct FrameDone {
+    pub ui: Ui,
     pub heading: String,
     pub message: String,
     /// `VERIFF_FINISHED`, or `VERIFF_CANCELED` when the person cancelled.
     pub event: &'static str,
     pub target: Option<String>,
-    pub sandbox: bool,
 }
 
 #[derive(Template)]
 #[template(path = "sandbox.html")]
 pub struct Sandbox {
+    pub ui: Ui,
     pub provider_id: String,
     pub provider_label: String,
     pub state: String,
@@ -130,28 +136,27 @@ pub struct Sandbox {
     pub identities: Vec<(String, String)>,
     pub loas: Vec<u8>,
     pub match_capable: bool,
-    pub sandbox: bool,
 }
 
 #[derive(Template)]
 #[template(path = "demo_return.html")]
 pub struct DemoReturn {
+    pub ui: Ui,
     pub session_id: String,
     pub status: String,
     pub reason: String,
     pub token_check: String,
-    pub sandbox: bool,
 }
 
 /// The OIDC simulator's login page.
 #[derive(Template)]
 #[template(path = "oidc_login.html")]
 pub struct OidcLogin {
+    pub ui: Ui,
     pub request: String,
     pub identities: Vec<(String, String)>,
     pub acrs: Vec<(String, String)>,
     pub preferred: String,
-    pub sandbox: bool,
 }
 
 /// A rendered page and its status code.
@@ -188,15 +193,8 @@ impl Page {
         Self::render(status, &t)
     }
 
-    pub fn waiting(partner_name: String, token: Option<String>, sandbox: bool) -> Self {
-        Self::render(
-            StatusCode::OK,
-            &Waiting {
-                partner_name,
-                token,
-                sandbox,
-            },
-        )
+    pub fn waiting(ui: Ui, token: Option<String>) -> Self {
+        Self::render(StatusCode::OK, &Waiting { ui, token })
     }
 
     pub fn sandbox(t: Sandbox) -> Self {
@@ -207,85 +205,96 @@ impl Page {
         Self::render(StatusCode::OK, &t)
     }
 
-    pub fn message(status: StatusCode, heading: &str, message: &str) -> Self {
+    pub fn accessibility(ui: Ui) -> Self {
+        Self::render(StatusCode::OK, &Accessibility { ui })
+    }
+
+    /// A page with a heading and a message, already in the page's language.
+    pub fn message(status: StatusCode, ui: Ui, heading: String, message: String) -> Self {
         Self::render(
             status,
             &Message {
-                heading: heading.to_owned(),
-                message: message.to_owned(),
+                ui,
+                heading,
+                message,
                 back: None,
-                sandbox: false,
             },
         )
     }
 
-    pub fn invalid_link() -> Self {
-        Self::message(
+    /// A page saying the catalogue's messages `heading` and `message`.
+    pub fn says(status: StatusCode, ui: Ui, heading: &str, message: &str) -> Self {
+        let (heading, message) = (ui.t(heading), ui.t(message));
+        Self::message(status, ui, heading, message)
+    }
+
+    pub fn invalid_link(lang: Lang) -> Self {
+        Self::says(
             StatusCode::NOT_FOUND,
-            "This link does not work",
-            "The verification link is not valid. Ask the service that sent you for a new one.",
+            Ui::new(lang),
+            "invalid-link-title",
+            "invalid-link",
         )
     }
 
-    pub fn tampered() -> Self {
-        Self::message(
+    pub fn tampered(lang: Lang) -> Self {
+        Self::says(
             StatusCode::BAD_REQUEST,
-            "This link does not work",
-            "The address was changed or is incomplete, so we cannot continue. Start again from the link you were given.",
+            Ui::new(lang),
+            "invalid-link-title",
+            "tampered",
         )
     }
 
     /// A provider sent the browser back long after Continue (a stale link from history).
-    pub fn attempt_expired() -> Self {
-        Self::message(
+    pub fn attempt_expired(lang: Lang) -> Self {
+        Self::says(
             StatusCode::BAD_REQUEST,
-            "This sign-in took too long",
-            "Too much time has passed since you started, so we cannot accept it. Open the link you were given again and start once more.",
+            Ui::new(lang),
+            "attempt-expired-title",
+            "attempt-expired",
         )
     }
 
     /// A provider sent back a browser other than the one that started (or one that lost its
     /// cookie).
-    pub fn other_browser() -> Self {
-        Self::message(
+    pub fn other_browser(lang: Lang) -> Self {
+        Self::says(
             StatusCode::BAD_REQUEST,
-            "Continue in the browser where you started",
-            "This sign-in was started in another browser, or this browser's cookies were cleared, so we cannot accept it here. Open the link you were given again, in this browser, and start once more.",
+            Ui::new(lang),
+            "other-browser-title",
+            "other-browser",
         )
     }
 
-    /// Where the verification stands, for sessions whose partner gave no return URL.
-    pub fn result(
-        status: Status,
-        reason: Option<&str>,
-        partner: &str,
-        back: Option<String>,
-    ) -> Self {
-        let (heading, message) = outcome_text(status, reason);
+    /// Where the verification stands, for sessions whose partner gave no return URL; `back`
+    /// links to the partner.
+    pub fn result(ui: Ui, status: Status, reason: Option<&str>, back: Option<String>) -> Self {
+        let (heading, message) = outcome_text(&ui, status, reason);
         Self::render(
             StatusCode::OK,
             &Message {
-                heading: heading.to_owned(),
-                message: message.replace("{partner}", partner),
-                back: back.map(|url| (partner.to_owned(), url)),
-                sandbox: false,
+                ui,
+                heading,
+                message,
+                back,
             },
         )
     }
 
     /// The outcome inside a partner's frame; `target` is where the partner expects the person.
     pub fn frame_done(
+        ui: Ui,
         status: Status,
         reason: Option<&str>,
-        partner: &str,
         target: Option<String>,
     ) -> Self {
-        let (heading, message) = outcome_text(status, reason);
-        let message = message.replace("{partner}", partner);
+        let (heading, message) = outcome_text(&ui, status, reason);
         Self::render(
             StatusCode::OK,
             &FrameDone {
-                heading: heading.to_owned(),
+                ui,
+                heading,
                 message,
                 event: if status == Status::Cancelled {
                     "VERIFF_CANCELED"
@@ -293,7 +302,6 @@ impl Page {
                     "VERIFF_FINISHED"
                 },
                 target,
-                sandbox: false,
             },
         )
     }
@@ -301,34 +309,22 @@ impl Page {
 
 /// What the person is told about where their verification stands (`reason`: the session's,
 /// which says who cancelled).
-fn outcome_text(status: Status, reason: Option<&str>) -> (&'static str, &'static str) {
-    match (status, reason) {
-        (Status::Approved, _) => ("You are verified", "Thank you. You can close this page."),
-        (Status::Declined | Status::Failed, _) => (
-            "Verification not successful",
-            "Your identity could not be verified.",
-        ),
-        (Status::ResubmissionRequested, _) => (
-            "Please try again",
-            "Your verification could not be completed this time. Open the link you were given again to start once more.",
-        ),
-        (Status::Review | Status::Submitted, _) => (
-            "Verification in progress",
-            "Your information is being checked. You can close this page: {partner} will be told the result.",
-        ),
-        (Status::Cancelled, Some("partner_cancelled")) => (
-            "Verification cancelled",
-            "{partner} cancelled this verification. Ask it for a new link if you still need one.",
-        ),
-        (Status::Cancelled, _) => ("Verification cancelled", "You cancelled the verification."),
-        (Status::Expired | Status::Abandoned, _) => {
-            ("This link has expired", "Ask {partner} for a new one.")
+fn outcome_text(ui: &Ui, status: Status, reason: Option<&str>) -> (String, String) {
+    let (heading, message) = match (status, reason) {
+        (Status::Approved, _) => ("outcome-approved-title", "outcome-approved"),
+        (Status::Declined | Status::Failed, _) => ("outcome-declined-title", "outcome-declined"),
+        (Status::ResubmissionRequested, _) => ("outcome-resubmit-title", "outcome-resubmit"),
+        (Status::Review | Status::Submitted, _) => ("outcome-review-title", "outcome-review"),
+        (Status::Cancelled, Some("partner_cancelled")) => {
+            ("outcome-cancelled-title", "outcome-cancelled-by-partner")
         }
-        (Status::Created | Status::Started, _) => (
-            "Verification not finished",
-            "Open the link you were given again to continue.",
-        ),
-    }
+        (Status::Cancelled, _) => ("outcome-cancelled-title", "outcome-cancelled"),
+        (Status::Expired | Status::Abandoned, _) => ("outcome-expired-title", "outcome-expired"),
+        (Status::Created | Status::Started, _) => {
+            ("outcome-unfinished-title", "outcome-unfinished")
+        }
+    };
+    (ui.t(heading), ui.t1(message, "partner", &ui.partner()))
 }
 
 impl IntoResponse for Page {

@@ -7,6 +7,8 @@ mod oidc;
 mod sandbox;
 pub(crate) mod veriff;
 
+use crate::hosted::language::Lang;
+use crate::hosted::ui::Ui;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
@@ -25,4 +27,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sandbox/{provider}/app/decide", post(sandbox::app_decide))
         .merge(oidc::router())
+}
+
+/// The frame of the simulators' pages: a provider's own pages, in English, always marked as a
+/// sandbox.
+pub(crate) fn simulator_ui() -> Ui {
+    Ui::new(Lang::ENGLISH).sandbox(true)
 }

@@ -5,6 +5,7 @@
 //! stateless values tagged with the deployment's secret; a code is redeemed once (marked in
 //! the database, so any node may answer). Sandbox only: its client secret is public.
 
+use super::simulator_ui;
 use crate::hosted::pages::{self, Page};
 use crate::state::AppState;
 use aws_lc_rs::digest;
@@ -143,7 +144,13 @@ fn error_redirect(redirect_uri: &str, iss: &str, state: &str, error: &str) -> Re
 }
 
 fn bad_request(message: &str) -> Response {
-    Page::message(StatusCode::BAD_REQUEST, "Invalid request", message).into_response()
+    Page::message(
+        StatusCode::BAD_REQUEST,
+        simulator_ui(),
+        "Invalid request".into(),
+        message.into(),
+    )
+    .into_response()
 }
 
 async fn authorize(State(state): State<AppState>, Query(p): Query<AuthParams>) -> Response {
@@ -200,7 +207,7 @@ async fn authorize(State(state): State<AppState>, Query(p): Query<AuthParams>) -
             .map(|(a, l)| ((*a).to_owned(), (*l).to_owned()))
             .collect(),
         preferred,
-        sandbox: true,
+        ui: simulator_ui(),
     })
     .into_response()
 }

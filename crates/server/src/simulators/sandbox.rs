@@ -2,7 +2,9 @@
 //! and the simulated phone app that reads QR codes and answers push requests. They act as
 //! the provider would, so the hosted flow and the provider adapters run for real.
 
+use super::simulator_ui;
 use crate::hosted::embedding::allow_frames;
+use crate::hosted::language::{Lang, Preferences};
 use crate::hosted::pages::{self, AppScreen, Page, PendingRequest};
 use crate::hosted::{failure, finish, is_sandbox, live, partner_name, provider_label};
 use crate::state::AppState;
@@ -38,8 +40,9 @@ fn simulator<'a>(state: &'a AppState, provider_id: &str) -> Option<&'a SandboxPr
 fn no_simulator() -> Response {
     Page::message(
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no simulator at this address.",
+        simulator_ui(),
+        "Not found".into(),
+        "There is no simulator at this address.".into(),
     )
     .into_response()
 }
@@ -63,10 +66,13 @@ async fn sandbox_session(
                 .map(|(id, _)| id)
                 .or_else(|| state.session_id_from_ticket(s))
         })
-        .ok_or_else(|| Page::tampered().into_response())?;
-    let session = state.session(id).await.map_err(failure)?;
+        .ok_or_else(|| Page::tampered(Lang::ENGLISH).into_response())?;
+    let session = state
+        .session(id)
+        .await
+        .map_err(|e| failure(Lang::ENGLISH, e))?;
     if session.provider_id != provider_id || !is_sandbox(state, &session) {
-        return Err(Page::tampered().into_response());
+        return Err(Page::tampered(Lang::ENGLISH).into_response());
     }
     Ok(session)
 }
@@ -82,7 +88,7 @@ pub async fn authorize_page(
         Err(page) => return page,
     };
     if session.status.is_terminal() {
-        return finish(&state, &session, &headers).await;
+        return finish(&state, &Preferences::default(), &session, &headers).await;
     }
     let info = match simulator(&state, &provider_id) {
         Some(p) => p.info().clone(),
@@ -100,7 +106,7 @@ pub async fn authorize_page(
         identities: identities(),
         loas: (1..=info.max_loa).collect(),
         match_capable: info.match_capable,
-        sandbox: true,
+        ui: simulator_ui(),
     })
     .into_response();
     // The sandbox stands in for a provider page inside the partner's frame too.
@@ -131,8 +137,9 @@ pub async fn authorize_submit(
     else {
         return Page::message(
             StatusCode::BAD_REQUEST,
-            "Choose an outcome",
-            "Go back and pick one of the buttons.",
+            simulator_ui(),
+            "Choose an outcome".into(),
+            "Go back and pick one of the buttons.".into(),
         )
         .into_response();
     };
@@ -143,8 +150,9 @@ pub async fn authorize_submit(
     {
         return Page::message(
             StatusCode::BAD_REQUEST,
-            "Unknown reason",
-            "Go back and pick a reason from the list.",
+            simulator_ui(),
+            "Unknown reason".into(),
+            "Go back and pick a reason from the list.".into(),
         )
         .into_response();
     }
@@ -197,7 +205,7 @@ fn app_page_with(
                 .collect(),
             loas: (1..=info.max_loa).collect(),
             prefill,
-            sandbox: true,
+            ui: simulator_ui(),
         },
     )
     .into_response()
@@ -241,8 +249,9 @@ fn home(state: &AppState, provider_id: &str, prefill: String) -> Response {
         Some(screen) => app_page_with(provider, screen, None, StatusCode::OK, prefill),
         None => Page::message(
             StatusCode::NOT_FOUND,
-            "No app for this provider",
-            "This provider works by redirect; it has no phone app.",
+            simulator_ui(),
+            "No app for this provider".into(),
+            "This provider works by redirect; it has no phone app.".into(),
         )
         .into_response(),
     }
@@ -316,7 +325,7 @@ pub async fn app_scan(
                 StatusCode::CONFLICT,
             );
         }
-        Err(e) => return failure(e),
+        Err(e) => return failure(Lang::ENGLISH, e),
     }
     let scanned = state
         .transition(
@@ -352,7 +361,7 @@ pub async fn app_scan(
             refuse("This request is no longer waiting for you.")
         }
         Err(ServiceError::NotFound(_)) => refuse("This is not a code of this provider."),
-        Err(e) => failure(e),
+        Err(e) => failure(Lang::ENGLISH, e),
     }
 }
 
@@ -403,7 +412,7 @@ pub async fn app_requests(
         .await
     {
         Ok(s) => s,
-        Err(e) => return failure(e),
+        Err(e) => return failure(Lang::ENGLISH, e),
     };
     let mut requests = Vec::new();
     for session in sessions
@@ -472,7 +481,7 @@ pub async fn app_decide(
             .and_then(TestIdentity::by_registration_id)
             .map(|i| state.push_reference(&provider_id, i.registration_id));
         if sent_to.is_none() || sent_to != session.provider_reference {
-            return Page::tampered().into_response();
+            return Page::tampered(Lang::ENGLISH).into_response();
         }
     }
     if !matches!(session.status, Status::Started | Status::Submitted) {
@@ -502,6 +511,6 @@ pub async fn app_decide(
         Err(ServiceError::InvalidInput(e)) => {
             app_page(provider, home(), Some(e.message), StatusCode::BAD_REQUEST)
         }
-        Err(e) => failure(e),
+        Err(e) => failure(Lang::ENGLISH, e),
     }
 }

@@ -1,7 +1,8 @@
 //! Accessibility: axe-core (an npm test peer, installed by `scripts/test`) runs in headless
 //! Chromium on every page an end user or a tester of the sandboxes sees: landing pages (redirect
 //! and push), the sandbox provider's page, the live QR and push pages, the simulated phone app,
-//! the OIDC simulator's login, the waiting page, result and error pages. Each in the light and
+//! the OIDC simulator's login, the waiting page, result and error pages, the accessibility
+//! statement, with the partner's brand and in another language. Each in the light and
 //! the dark colour scheme, at phone and desktop sizes. Any serious or critical violation fails.
 
 use idgate_testkit as common;
@@ -13,6 +14,25 @@ use serde_json::{Value, json};
 /// The pages to check, each reached over HTTP first where it needs a session in some state.
 async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     let p = app.partner("Accessible AS").await;
+    // Branded, so the partner's colour (light and dark shades), logo and footer links are
+    // checked too.
+    let id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let change = idgate_hub::service::partners::PartnerChange {
+        primary_color: Some(Some("#8a1538".into())),
+        support_contact: Some(Some("+47 22 00 00 00".into())),
+        privacy_url: Some(Some("https://accessible.example.com/privacy".into())),
+        ..Default::default()
+    };
+    app.hub
+        .update_partner(id, change)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let logo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit/fixtures/logo.png");
+    app.hub
+        .set_partner_logo(id, std::fs::read(logo).unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let hopae = |provider: &'static str| {
         let p = p.clone();
         async move {
@@ -87,6 +107,10 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         pages.push((label, url));
     }
     pages.push(("invalid link page", app.url("/v/no-such-link")));
+    pages.push(("accessibility statement", app.url("/accessibility")));
+    // Last: picking a language is remembered for the pages after it.
+    let (_, landing) = hopae("veriff").await;
+    pages.push(("landing page in Finnish", format!("{landing}?lang=fi")));
     pages
 }
 

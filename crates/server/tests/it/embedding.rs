@@ -186,7 +186,7 @@ async fn a_framed_flow_ends_by_telling_the_parent_not_by_loading_the_return_url(
     // The way on, at the top level, carries the outcome as a redirect would have.
     let link = page
         .split("<a href=\"")
-        .nth(1)
+        .find(|rest| rest.contains(r#"id="continue-to-partner""#))
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default()
         .replace("&#38;", "&")

@@ -11,6 +11,7 @@ mod flow_binding;
 mod hopae_api;
 mod hosted_flow;
 mod landings;
+mod languages_and_brand;
 mod oidc_peer;
 mod oidc_simulator;
 mod oidc_tokens;
