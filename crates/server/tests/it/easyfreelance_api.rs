@@ -712,5 +712,32 @@ async fn operations_endpoints() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(served.status(), 200, "{document}");
+        // The 1.5 MB script bundle goes compressed to a browser that takes it.
+        let bundle = |encoding: &'static str| {
+            let r = app
+                .client
+                .get(app.url(&format!("{docs}swagger-ui-bundle.js")))
+                .header("accept-encoding", encoding);
+            async move {
+                let r = r.send().await.unwrap_or_else(|e| panic!("{e:?}"));
+                let used = r
+                    .headers()
+                    .get("content-encoding")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("identity")
+                    .to_owned();
+                (used, r.bytes().await.unwrap_or_default().len())
+            }
+        };
+        let (plain_encoding, plain) = bundle("identity").await;
+        let (br_encoding, br) = bundle("br, gzip").await;
+        assert_eq!(
+            (plain_encoding.as_str(), br_encoding.as_str()),
+            ("identity", "br")
+        );
+        assert!(
+            plain > 1_000_000 && br * 3 < plain,
+            "{docs}: {plain} bytes, brotli {br}"
+        );
     }
 }
