@@ -163,6 +163,13 @@ enum PartnerCommand {
         /// No page may embed the hosted flow (the default).
         #[arg(long, conflicts_with = "frame_ancestors")]
         no_frame_ancestors: bool,
+        /// A provider the hosted page lets the partner's people choose where the dialect names
+        /// none (the Veriff API); repeat for several. Replaces the list.
+        #[arg(long = "offer-provider", value_name = "PROVIDER")]
+        offered_providers: Vec<String>,
+        /// The dialect's own provider only (the default).
+        #[arg(long, conflicts_with = "offered_providers")]
+        no_offered_providers: bool,
     },
     /// Set how the hosted pages show the partner to its end users. An empty value removes a
     /// setting, e.g. --color "".
@@ -450,6 +457,7 @@ fn partner_json(p: &idgate_core::Partner) -> Value {
         "evidence": p.evidence.as_str(),
         "frame_ancestors": p.frame_ancestors,
         "branding": p.branding,
+        "offered_providers": p.offered_providers,
         "created_at": p.created_at,
     })
 }
@@ -508,6 +516,8 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             evidence,
             frame_ancestors,
             no_frame_ancestors,
+            offered_providers,
+            no_offered_providers,
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
             let frame_ancestors = if no_frame_ancestors {
@@ -534,6 +544,11 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     .transpose()
                     .map_err(anyhow::Error::msg)?,
                 frame_ancestors,
+                offered_providers: if no_offered_providers {
+                    Some(Vec::new())
+                } else {
+                    (!offered_providers.is_empty()).then_some(offered_providers)
+                },
                 ..PartnerChange::default()
             };
             let p = hub.update_partner(id, change).await?;

@@ -75,6 +75,9 @@ pub struct Partner {
     pub frame_ancestors: Vec<FrameAncestor>,
     /// How the hosted pages show the partner to its end users.
     pub branding: Branding,
+    /// Providers the hosted page lets this partner's people choose from where the dialect
+    /// names none (the Veriff API); empty: the dialect's configured provider.
+    pub offered_providers: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,6 +94,7 @@ impl Partner {
             session_ttl_secs: None,
             frame_ancestors: Vec::new(),
             branding: Branding::default(),
+            offered_providers: Vec::new(),
             created_at,
         }
     }

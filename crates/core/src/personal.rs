@@ -44,6 +44,18 @@ pub struct ApplicantData {
 }
 redacted_debug!(ApplicantData);
 
+impl ApplicantData {
+    /// The person's country where the partner said it (the document's issuing country),
+    /// upper case.
+    pub fn country(&self) -> Option<String> {
+        self.document
+            .as_ref()
+            .and_then(|d| d.get("country"))
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| c.len() == 2)
+    }
+}
+
 /// Fields a match-capable provider compares against its own record (Hopae `matchData`).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchData(pub BTreeMap<String, String>);

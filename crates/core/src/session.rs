@@ -162,6 +162,11 @@ pub struct NewSession {
     /// event, such as a per-verification webhook endpoint); a fresh one when `None`.
     pub id: Option<SessionId>,
     pub provider_id: String,
+    /// Providers the person may choose from on the hosted page instead (the partner's offer,
+    /// where the dialect names none); empty: `provider_id` it is. The service keeps those that
+    /// meet the request (level of assurance, the person's country) and skips the choice when
+    /// only one remains.
+    pub provider_choices: Vec<String>,
     pub external_refs: ExternalRefs,
     pub dialect_options: serde_json::Map<String, serde_json::Value>,
     pub applicant: Option<ApplicantData>,
@@ -202,7 +207,23 @@ pub struct TransitionNote {
     pub details: serde_json::Value,
 }
 
+/// Where in `dialect_options` a session keeps the providers its person may choose from.
+pub const PROVIDER_CHOICES: &str = "providerChoices";
+
 impl Session {
+    /// The providers the person may choose from on the hosted page (more than one), or empty.
+    pub fn provider_choices(&self) -> Vec<String> {
+        self.dialect_options
+            .get(PROVIDER_CHOICES)
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A fresh session in `created`, with its creation event (seq 1, by the partner).
     pub fn create(
         id: SessionId,

@@ -90,6 +90,10 @@ pub struct OidcConfig {
     /// Shown to end users; defaults to the id.
     #[serde(default)]
     pub label: Option<String>,
+    /// Countries (ISO 3166-1 alpha-2) whose people this provider serves, for the hosted
+    /// page's chooser; empty or absent: any.
+    #[serde(default)]
+    pub countries: Option<Vec<String>>,
     /// Highest level of assurance (1-5); defaults to the highest in `acr_loa`, else 1.
     #[serde(default)]
     pub max_loa: Option<u8>,

@@ -53,6 +53,21 @@ impl ProviderConfig {
         }
     }
 
+    /// The countries whose people the provider serves (empty: any), upper case.
+    pub fn countries(&self) -> Vec<String> {
+        let countries = match self {
+            ProviderConfig::Sandbox(c)
+            | ProviderConfig::SandboxQr(c)
+            | ProviderConfig::SandboxPush(c)
+            | ProviderConfig::SandboxMatch(c) => c.countries.as_ref(),
+            ProviderConfig::Oidc(c) => c.countries.as_ref(),
+            ProviderConfig::Veriff(c) => c.countries.as_ref(),
+        };
+        countries
+            .map(|list| list.iter().map(|c| c.trim().to_ascii_uppercase()).collect())
+            .unwrap_or_default()
+    }
+
     /// The `adapter` value.
     pub fn adapter(&self) -> &'static str {
         match self {
@@ -71,6 +86,8 @@ impl ProviderConfig {
 pub struct ProviderRegistry {
     providers: BTreeMap<String, Arc<dyn Provider>>,
     sandboxes: BTreeMap<String, Arc<SandboxProvider>>,
+    /// Provider id → the countries it serves, where configured.
+    countries: BTreeMap<String, Vec<String>>,
 }
 
 impl ProviderRegistry {
@@ -87,6 +104,18 @@ impl ProviderRegistry {
             .filter(|(_, cfg)| cfg.enabled() && (sandboxes || !cfg.is_sandbox()));
         for (id, cfg) in wanted {
             check_id(id)?;
+            let countries = cfg.countries();
+            if let Some(bad) = countries
+                .iter()
+                .find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()))
+            {
+                return Err(ProviderError::Config(format!(
+                    "providers.{id}.countries: {bad:?} is not an ISO 3166-1 alpha-2 country code (e.g. \"SE\")"
+                )));
+            }
+            if !countries.is_empty() {
+                registry.countries.insert(id.clone(), countries);
+            }
             let sandbox = |kind: SandboxKind, c: &SandboxConfig| -> Result<_, ProviderError> {
                 let label = c.label.clone().unwrap_or_else(|| id.clone());
                 Ok(Arc::new(SandboxProvider::new(
@@ -132,6 +161,11 @@ impl ProviderRegistry {
     /// The provider as a simulator, when it is one (the simulator pages need its settings).
     pub fn sandbox(&self, id: &str) -> Option<&SandboxProvider> {
         self.sandboxes.get(id).map(Arc::as_ref)
+    }
+
+    /// The countries whose people provider `id` serves; empty: any.
+    pub fn countries(&self, id: &str) -> &[String] {
+        self.countries.get(id).map_or(&[], Vec::as_slice)
     }
 
     pub fn infos(&self) -> impl Iterator<Item = &ProviderInfo> {

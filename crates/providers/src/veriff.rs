@@ -63,6 +63,10 @@ pub struct VeriffConfig {
     pub sandbox: Option<bool>,
     #[serde(default)]
     pub label: Option<String>,
+    /// Countries (ISO 3166-1 alpha-2) whose people this provider serves, for the hosted
+    /// page's chooser; empty or absent: any.
+    #[serde(default)]
+    pub countries: Option<Vec<String>>,
     /// The level of assurance an approval stands for (1-5, default 3).
     #[serde(default)]
     pub max_loa: Option<u8>,

@@ -99,3 +99,11 @@ a11y-title = Tilgængelighedserklæring
 a11y-intro = Disse verificeringssider har som mål at leve op til retningslinjerne for tilgængeligt webindhold, WCAG 2.1, på niveau AA. De kan bruges med tastatur alene og med skærmlæser, i lyst og mørkt tema og på alle skærmstørrelser.
 a11y-testing = Hver side kontrolleres med tilgængelighedsværktøjet axe-core i en rigtig browser før hver ny version. QR-koder kan også vises som tekst, og fremskridt meddeles uden at siden genindlæses.
 a11y-providers = Identitetsudbyderens egne sider og apps er uden for idgates kontrol. Hvis noget ikke virker for dig, kan du kontakte den tjeneste der sendte dig hertil.
+
+## Vælg en måde at bekræfte på
+choose-title = Vælg, hvordan du vil bekræfte din identitet
+choose-intro = { $partner } accepterer flere måder. Vælg den, du har.
+choose-in-browser = I din browser
+choose-scan = Scan en QR-kode med appen på din mobil
+choose-app = Bekræft i appen på din mobil
+choose-another = Vælg en anden måde

@@ -99,3 +99,11 @@ a11y-title = Erklärung zur Barrierefreiheit
 a11y-intro = Diese Verifizierungsseiten sollen die Richtlinien für barrierefreie Webinhalte WCAG 2.1 auf Konformitätsstufe AA erfüllen. Sie lassen sich allein mit der Tastatur und mit Screenreadern bedienen, im hellen und dunklen Modus und bei jeder Bildschirmgröße.
 a11y-testing = Jede Seite wird vor jeder Veröffentlichung mit der Prüfsoftware axe-core in einem echten Browser geprüft. QR-Codes können auch als Text angezeigt werden, und Fortschritte werden angesagt, ohne dass die Seite neu geladen wird.
 a11y-providers = Die eigenen Seiten und Apps des Identitätsanbieters liegen außerhalb des Einflussbereichs von idgate. Wenn etwas für Sie nicht funktioniert, wenden Sie sich an den Dienst, der Sie hierher geschickt hat.
+
+## Art der Prüfung wählen
+choose-title = Wählen Sie, wie Sie Ihre Identität bestätigen möchten
+choose-intro = { $partner } akzeptiert mehrere Möglichkeiten. Wählen Sie die, die Sie haben.
+choose-in-browser = In Ihrem Browser
+choose-scan = QR-Code mit der App auf Ihrem Handy scannen
+choose-app = In der App auf Ihrem Handy bestätigen
+choose-another = Andere Möglichkeit wählen

@@ -101,3 +101,11 @@ a11y-title = Accessibility statement
 a11y-intro = These verification pages aim to meet the Web Content Accessibility Guidelines (WCAG) 2.1 at level AA. They work with a keyboard alone and with screen readers, in light and dark mode, at any screen size.
 a11y-testing = Every page is checked with the axe-core accessibility engine in a real browser before each release. QR codes can also be shown as text, and progress is announced without reloading the page.
 a11y-providers = The identity provider's own pages and apps are outside idgate's control. If something does not work for you, contact the service that sent you here.
+
+## Choosing a way to verify
+choose-title = Choose how to verify your identity
+choose-intro = { $partner } accepts several ways. Choose the one you have.
+choose-in-browser = In your browser
+choose-scan = Scan a QR code with the app on your phone
+choose-app = Confirm in the app on your phone
+choose-another = Choose another way

@@ -99,3 +99,11 @@ a11y-title = Ligipääsetavuse teatis
 a11y-intro = Need tuvastamise lehed püüavad vastata veebisisu ligipääsetavuse suuniste WCAG 2.1 AA-taseme nõuetele. Lehti saab kasutada ainult klaviatuuriga ja ekraanilugejaga, heledas ja tumedas režiimis ning igas ekraanisuuruses.
 a11y-testing = Iga lehte kontrollitakse enne iga väljalaset päris brauseris ligipääsetavuse tööriistaga axe-core. QR-koode saab näidata ka tekstina ning edenemisest antakse teada ilma lehte uuesti laadimata.
 a11y-providers = Isikutuvastuse teenusepakkuja enda lehti ja rakendusi idgate ei halda. Kui miski ei tööta, võta ühendust teenusega, mis sind siia suunas.
+
+## Tuvastamisviisi valimine
+choose-title = Vali, kuidas oma isikut tuvastada
+choose-intro = Teenus { $partner } võimaldab mitut viisi. Vali see, mis sul olemas on.
+choose-in-browser = Veebilehitsejas
+choose-scan = Skanni QR-kood oma telefoni rakendusega
+choose-app = Kinnita oma telefoni rakenduses
+choose-another = Vali muu viis

@@ -99,3 +99,11 @@ a11y-title = Saavutettavuusseloste
 a11y-intro = Nämä vahvistussivut pyrkivät täyttämään verkkosisällön saavutettavuusohjeiden (WCAG 2.1) AA-tason vaatimukset. Sivuja voi käyttää pelkällä näppäimistöllä ja ruudunlukuohjelmalla, vaaleassa ja tummassa tilassa sekä kaikenkokoisilla näytöillä.
 a11y-testing = Jokainen sivu tarkistetaan ennen jokaista julkaisua oikeassa selaimessa saavutettavuustyökalulla axe-core. QR-koodit voi näyttää myös tekstinä, ja etenemisestä ilmoitetaan lataamatta sivua uudelleen.
 a11y-providers = Tunnistuspalvelun omat sivut ja sovellukset eivät ole idgaten hallinnassa. Jos jokin ei toimi, ota yhteyttä palveluun, josta sinut ohjattiin tänne.
+
+## Tunnistustavan valinta
+choose-title = Valitse, miten vahvistat henkilöllisyytesi
+choose-intro = Palvelu { $partner } hyväksyy useita tapoja. Valitse tapa, joka sinulla on käytössäsi.
+choose-in-browser = Selaimessa
+choose-scan = Skannaa QR-koodi puhelimesi sovelluksella
+choose-app = Hyväksy puhelimesi sovelluksessa
+choose-another = Valitse toinen tapa

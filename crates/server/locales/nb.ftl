@@ -99,3 +99,11 @@ a11y-title = Tilgjengelighetserklæring
 a11y-intro = Disse verifiseringssidene har som mål å oppfylle retningslinjene for tilgjengelig webinnhold, WCAG 2.1, på nivå AA. De kan brukes med bare tastatur og med skjermleser, i lys og mørk modus og på alle skjermstørrelser.
 a11y-testing = Hver side kontrolleres med tilgjengelighetsverktøyet axe-core i en ekte nettleser før hver ny versjon. QR-koder kan også vises som tekst, og fremdriften varsles uten at siden lastes inn på nytt.
 a11y-providers = Identitetsleverandørens egne sider og apper er utenfor idgates kontroll. Hvis noe ikke virker for deg, kan du kontakte tjenesten som sendte deg hit.
+
+## Velge måte å bekrefte på
+choose-title = Velg hvordan du vil bekrefte identiteten din
+choose-intro = { $partner } godtar flere måter. Velg den du har.
+choose-in-browser = I nettleseren din
+choose-scan = Skann en QR-kode med appen på mobilen din
+choose-app = Bekreft i appen på mobilen din
+choose-another = Velg en annen måte

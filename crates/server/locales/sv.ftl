@@ -99,3 +99,11 @@ a11y-title = Tillgänglighetsredogörelse
 a11y-intro = De här verifieringssidorna strävar efter att uppfylla riktlinjerna för tillgängligt webbinnehåll, WCAG 2.1, på nivå AA. De fungerar med enbart tangentbord och med skärmläsare, i ljust och mörkt läge och på alla skärmstorlekar.
 a11y-testing = Varje sida kontrolleras med tillgänglighetsverktyget axe-core i en riktig webbläsare före varje ny version. QR-koder kan också visas som text, och förloppet meddelas utan att sidan laddas om.
 a11y-providers = Identitetsleverantörens egna sidor och appar ligger utanför idgates kontroll. Om något inte fungerar för dig kan du kontakta tjänsten som skickade dig hit.
+
+## Välja sätt att legitimera sig
+choose-title = Välj hur du vill verifiera din identitet
+choose-intro = { $partner } godtar flera sätt. Välj det du har.
+choose-in-browser = I din webbläsare
+choose-scan = Skanna en QR-kod med appen i din mobil
+choose-app = Bekräfta i appen i din mobil
+choose-another = Välj ett annat sätt

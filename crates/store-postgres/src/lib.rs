@@ -292,17 +292,22 @@ fn branding_json(p: &Partner) -> StoreResult<String> {
     serde_json::to_string(&p.branding).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn offered_providers_json(p: &Partner) -> StoreResult<String> {
+    serde_json::to_string(&p.offered_providers).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 #[async_trait]
 impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         let frame_ancestors = frame_ancestors_json(p)?;
         let branding = branding_json(p)?;
+        let offered = offered_providers_json(p)?;
         self.write(|| {
             sqlx::query(
                 "INSERT INTO partners
                    (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                    created_at, branding)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    created_at, branding, offered_providers)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(p.id.0)
             .bind(&p.name)
@@ -313,6 +318,7 @@ impl PartnerStore for PgStore {
             .bind(&frame_ancestors)
             .bind(p.created_at)
             .bind(&branding)
+            .bind(&offered)
             .execute(&self.pool)
         })
         .await
@@ -343,11 +349,13 @@ impl PartnerStore for PgStore {
     async fn update_partner(&self, p: &Partner) -> StoreResult<()> {
         let frame_ancestors = frame_ancestors_json(p)?;
         let branding = branding_json(p)?;
+        let offered = offered_providers_json(p)?;
         let done = self
             .write(|| {
                 sqlx::query(
                     "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
-                       session_ttl_secs = $6, frame_ancestors = $7, branding = $8
+                       session_ttl_secs = $6, frame_ancestors = $7, branding = $8,
+                       offered_providers = $9
                      WHERE id = $1",
                 )
                 .bind(p.id.0)
@@ -358,6 +366,7 @@ impl PartnerStore for PgStore {
                 .bind(p.session_ttl_secs)
                 .bind(&frame_ancestors)
                 .bind(&branding)
+                .bind(&offered)
                 .execute(&self.pool)
             })
             .await
@@ -667,7 +676,7 @@ impl SessionStore for PgStore {
                         provider_reference = $5, started_at = $6, submitted_at = $7,
                         decided_at = $8, achieved_loa = $9, result_claims = $10,
                         match_result = $11, version = $12, expiry_claimed_until = NULL,
-                        evidence = $14, provider_state = $15
+                        evidence = $14, provider_state = $15, provider_id = $16
                      WHERE id = $1 AND version = $13",
                 )
                 .bind(s.id.0)
@@ -685,6 +694,7 @@ impl SessionStore for PgStore {
                 .bind(first.seq - 1)
                 .bind(&enc.evidence)
                 .bind(&enc.provider_state)
+                .bind(&s.provider_id)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() != 1 {

@@ -66,6 +66,8 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
         frame_ancestors: serde_json::from_str(&get::<String>(row, "frame_ancestors")?)
             .map_err(corrupt)?,
         branding: serde_json::from_str(&get::<String>(row, "branding")?).map_err(corrupt)?,
+        offered_providers: serde_json::from_str(&get::<String>(row, "offered_providers")?)
+            .map_err(corrupt)?,
         created_at: get(row, "created_at")?,
     })
 }

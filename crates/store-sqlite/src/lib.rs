@@ -296,8 +296,8 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO partners
                        (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                        created_at, branding, number)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+                        created_at, branding, offered_providers, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
                              (SELECT COALESCE(MAX(number), 0) + 1 FROM partners))",
                     params![
                         p.id.to_string(),
@@ -308,7 +308,8 @@ impl PartnerStore for SqliteStore {
                         p.session_ttl_secs,
                         rows::json(&p.frame_ancestors)?,
                         micros(p.created_at),
-                        rows::json(&p.branding)?
+                        rows::json(&p.branding)?,
+                        rows::json(&p.offered_providers)?
                     ],
                 )
                 .map_err(write_error("partner"))?;
@@ -348,7 +349,8 @@ impl PartnerStore for SqliteStore {
                 let done = execute(
                     c,
                     "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
-                       session_ttl_secs = ?6, frame_ancestors = ?7, branding = ?8
+                       session_ttl_secs = ?6, frame_ancestors = ?7, branding = ?8,
+                       offered_providers = ?9
                      WHERE id = ?1",
                     params![
                         p.id.to_string(),
@@ -358,7 +360,8 @@ impl PartnerStore for SqliteStore {
                         p.evidence.as_str(),
                         p.session_ttl_secs,
                         rows::json(&p.frame_ancestors)?,
-                        rows::json(&p.branding)?
+                        rows::json(&p.branding)?,
+                        rows::json(&p.offered_providers)?
                     ],
                 )
                 .map_err(backend)?;
@@ -718,7 +721,7 @@ impl SessionStore for SqliteStore {
                         provider_reference = ?5, started_at = ?6, submitted_at = ?7,
                         decided_at = ?8, achieved_loa = ?9, result_claims = ?10,
                         match_result = ?11, version = ?12, expiry_claimed_until = NULL,
-                        evidence = ?14, provider_state = ?15
+                        evidence = ?14, provider_state = ?15, provider_id = ?16
                      WHERE id = ?1 AND version = ?13",
                     params![
                         row.id,
@@ -735,7 +738,8 @@ impl SessionStore for SqliteStore {
                         row.version,
                         expected_version,
                         row.sealed.evidence,
-                        row.sealed.provider_state
+                        row.sealed.provider_state,
+                        row.provider_id
                     ],
                 )
                 .map_err(backend)?;

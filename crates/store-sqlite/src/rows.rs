@@ -98,6 +98,7 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         session_ttl_secs: get(row, "session_ttl_secs")?,
         frame_ancestors: from_json(&get::<String>(row, "frame_ancestors")?)?,
         branding: from_json(&get::<String>(row, "branding")?)?,
+        offered_providers: from_json(&get::<String>(row, "offered_providers")?)?,
         created_at: at(row, "created_at")?,
     })
 }

@@ -118,6 +118,7 @@ fn new_session(
         NewSession {
             id: None,
             provider_id: "veriff".into(),
+            provider_choices: Vec::new(),
             external_refs: ExternalRefs {
                 user_id: Some("42".into()),
                 ..ExternalRefs::default()
@@ -411,6 +412,8 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     let mut first = session.clone();
     let mut second = session.clone();
     let e1 = step(&mut first, LifecycleEvent::Start, Actor::EndUser, t(1));
+    // The person chose another of the offered providers as they started.
+    first.provider_id = "eid-chosen".into();
     let e2 = step(&mut second, LifecycleEvent::Cancel, Actor::Partner, t(1));
     commit(store, &first, &e1, "first").await;
     assert!(matches!(
@@ -421,6 +424,7 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
     ));
     let stored = ok(store.get_session(session.id).await, "get").unwrap_or_else(|| panic!("gone"));
     assert_eq!(stored.status, Status::Started);
+    assert_eq!(stored.provider_id, "eid-chosen");
     assert_eq!(
         ok(store.session_events(session.id).await, "events").len(),
         2
@@ -1226,6 +1230,7 @@ pub async fn partner_settings_change(store: &dyn Store) {
             logo_version: Some("1".into()),
             language: Some("sv".into()),
         },
+        offered_providers: vec!["bankid".into(), "veriff".into()],
         ..p.clone()
     };
     assert_eq!(changed.frame_ancestors.len(), 2);

@@ -212,7 +212,8 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>>;
     async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>>;
-    /// Writes the session's new state, its new `events` (consecutive, in order) and the
+    /// Writes the session's new state (its provider too: a person may choose it as they
+    /// start), its new `events` (consecutive, in order) and the
     /// webhook `outbox` (as in [`Store::insert_session`]) in one transaction, provided the
     /// stored version is still `events[0].seq - 1`; otherwise [`StoreError::Stale`] and nothing
     /// is written.

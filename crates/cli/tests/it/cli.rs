@@ -115,6 +115,31 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     )
     .await;
     assert_eq!(cleared["frame_ancestors"], serde_json::json!([]));
+    // The providers the hosted page offers where the dialect names none.
+    let offered = run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "update",
+            &id,
+            "--offer-provider",
+            "veriff",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(offered["offered_providers"], serde_json::json!(["veriff"]));
+    let (ok, _, stderr) = run(
+        d,
+        &db,
+        &["partner", "update", &id, "--offer-provider", "nope"],
+    )
+    .await;
+    assert!(
+        !ok && stderr.contains("not a provider served here"),
+        "{stderr}"
+    );
 
     // The partner's brand: checked when set, an empty value removes a setting.
     let logo =

@@ -450,7 +450,7 @@ async fn create(
         && let Some(identifier) = registration_id
     {
         session = state
-            .start_at_provider(session.id, Some(&identifier), None)
+            .start_at_provider(session.id, Some(&identifier), None, None)
             .await?
             .0;
     }

@@ -179,6 +179,8 @@ async fn create(
     let provider = state.settings().dialects.veriff.provider.clone();
     let new = NewSession {
         provider_id: provider,
+        // Veriff's API names no provider: the partner may offer its people a choice.
+        provider_choices: integration.partner.offered_providers.clone(),
         external_refs: ExternalRefs {
             vendor_data: vendor_data.clone(),
             end_user_id: v.end_user_id.clone(),

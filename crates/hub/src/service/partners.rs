@@ -25,6 +25,9 @@ pub struct PartnerChange {
     pub support_contact: Option<Option<String>>,
     pub privacy_url: Option<Option<String>>,
     pub language: Option<Option<String>>,
+    /// Replaces the providers the hosted page offers where the dialect names none (empty:
+    /// the dialect's own).
+    pub offered_providers: Option<Vec<String>>,
 }
 
 /// `Some(None)` clears, `Some(Some(v))` sets `v` once `check` accepts it.
@@ -130,6 +133,19 @@ impl Hub {
             change.language,
             Branding::check_language,
         )?;
+        if let Some(offered) = change.offered_providers {
+            if let Some(unknown) = offered.iter().find(|id| self.providers.get(id).is_none()) {
+                return Err(ServiceError::Internal(format!(
+                    "{unknown:?} is not a provider served here; configured: {}",
+                    self.providers
+                        .infos()
+                        .map(|i| i.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            partner.offered_providers = offered;
+        }
         if partner.tier == Tier::Custom && partner.session_cap.is_none() {
             return Err(ServiceError::Internal(
                 "a custom tier needs its own cap: give --sessions-per-minute".into(),

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
 use idgate_core::outcome::{assured, outcome_plan};
 use idgate_core::{
-    Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, Partner, ResultClaims, Session,
-    SessionEvent, SessionId, Status, TransitionNote,
+    Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, PROVIDER_CHOICES, Partner,
+    ResultClaims, Session, SessionEvent, SessionId, Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
@@ -67,6 +67,16 @@ impl Hub {
         dialect: Dialect,
         mut new: NewSession,
     ) -> ServiceResult<CreatedSession> {
+        // Only the service records what the person may choose from.
+        new.dialect_options.remove(PROVIDER_CHOICES);
+        let choices = self.eligible_providers(&new);
+        if let Some(first) = choices.first() {
+            new.provider_id.clone_from(first);
+        }
+        if choices.len() > 1 {
+            new.dialect_options
+                .insert(PROVIDER_CHOICES.into(), serde_json::json!(choices));
+        }
         let Some(provider) = self.providers.get(&new.provider_id) else {
             return Err(ServiceError::UnknownProvider(new.provider_id));
         };
@@ -617,17 +627,62 @@ impl Hub {
         self.transition(id, Actor::System, plan, |_| {}).await
     }
 
+    /// Of the providers a new session offers its person, those that can serve the request: up
+    /// to the requested level of assurance, given what they need from the partner, and for
+    /// the person's country where it is known (unless no provider serves it: then the country
+    /// does not narrow the choice). Empty when the session offers no choice.
+    fn eligible_providers(&self, new: &NewSession) -> Vec<String> {
+        let empty = BTreeMap::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let fitting: Vec<&String> = new
+            .provider_choices
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .filter(|id| {
+                self.providers.get(id).is_some_and(|p| {
+                    let info = p.info();
+                    new.requested_loa.is_none_or(|loa| info.max_loa >= loa)
+                        && (!info.match_capable || new.match_data.is_some())
+                        && p.check_input(
+                            new.applicant
+                                .as_ref()
+                                .map_or(&empty, |a| &a.provider_fields),
+                            new.match_data.as_ref().map_or(&empty, |m| &m.0),
+                        )
+                        .is_ok()
+                })
+            })
+            .collect();
+        let country = new.applicant.as_ref().and_then(|a| a.country());
+        let in_country: Vec<&String> = fitting
+            .iter()
+            .copied()
+            .filter(|id| {
+                let served = self.providers.countries(id);
+                served.is_empty() || country.as_ref().is_none_or(|c| served.contains(c))
+            })
+            .collect();
+        let chosen = if in_country.is_empty() {
+            fitting
+        } else {
+            in_country
+        };
+        chosen.into_iter().cloned().collect()
+    }
+
     /// The end user begins (or, after a resubmission request, begins again) at the provider,
     /// from the browser whose flow-cookie value is `browser` (see [`Hub::flow_state`]).
-    /// Push flows carry the identifier the user entered. The provider is asked first, so a
-    /// provider that refuses leaves the session as it was.
+    /// Push flows carry the identifier the user entered. `chosen`: the provider the person
+    /// picked, one of the session's choices, while it has not started. The provider is asked
+    /// first, so a provider that refuses leaves the session as it was.
     pub async fn start_at_provider(
         &self,
         id: SessionId,
         identifier: Option<&str>,
         browser: Option<&str>,
+        chosen: Option<&str>,
     ) -> ServiceResult<(Session, StartAction)> {
-        let session = self.session(id).await?;
+        let mut session = self.session(id).await?;
         if !matches!(
             session.status,
             Status::Created | Status::Started | Status::ResubmissionRequested
@@ -636,6 +691,23 @@ impl Hub {
                 status: session.status,
                 event: LifecycleEvent::Start,
             }));
+        }
+        let chosen = chosen
+            .filter(|c| *c != session.provider_id)
+            .map(str::to_owned);
+        if let Some(choice) = &chosen {
+            let open = matches!(
+                session.status,
+                Status::Created | Status::ResubmissionRequested
+            );
+            if !open || !session.provider_choices().contains(choice) {
+                return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                    missing: false,
+                    field: "provider".into(),
+                    message: "is not one of the ways this verification offers".into(),
+                }));
+            }
+            session.provider_id.clone_from(choice);
         }
         let provider = self
             .providers
@@ -691,6 +763,9 @@ impl Hub {
                     if matches!(s.status, Status::Created | Status::ResubmissionRequested) {
                         s.provider_reference.clone_from(&reference);
                         s.provider_state.clone_from(&provider_state);
+                        if let Some(choice) = &chosen {
+                            s.provider_id.clone_from(choice);
+                        }
                     }
                 },
             )

@@ -313,9 +313,42 @@ async fn landing(
             live::page(&state, ui, &token, &session, flow).into_response()
         }
         Status::Submitted | Status::Review => Page::waiting(ui, Some(token)).into_response(),
+        Status::Created | Status::ResubmissionRequested if session.provider_choices().len() > 1 => {
+            chooser_page(&state, ui, &session, token)
+        }
         _ => landing_page(&state, ui, &session, token, None, StatusCode::OK, None),
     };
     embedding::allow_frames(&state, &session, response).await
+}
+
+/// The first page when the partner offers several providers: the person picks one (a
+/// redirect or QR provider starts at once; a push provider asks for the identifier first).
+fn chooser_page(state: &AppState, ui: Ui, session: &Session, token: String) -> Response {
+    let choices = session
+        .provider_choices()
+        .into_iter()
+        .filter_map(|id| state.providers().get(&id).map(|p| p.info().clone()))
+        .map(|info| {
+            let how = match info.flow_type {
+                FlowType::Redirect => "choose-in-browser",
+                FlowType::Qr => "choose-scan",
+                FlowType::Push => "choose-app",
+            };
+            pages::Choice {
+                hint: ui.t(how),
+                id: info.id,
+                label: info.label,
+            }
+        })
+        .collect();
+    Page::chooser(pages::Chooser {
+        ui: ui.here(format!("/v/{token}")),
+        token,
+        retry: session.status == Status::ResubmissionRequested,
+        choices,
+        expires_at: session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    })
+    .into_response()
 }
 
 /// The first page: who asks, with which provider; for push flows, the identifier form.
@@ -350,6 +383,7 @@ fn landing_page(
             push: flow_type(state, session) == FlowType::Push,
             identifier,
             error,
+            chosen: (session.provider_choices().len() > 1).then(|| session.provider_id.clone()),
             test_identifiers: TEST_IDENTITIES
                 .iter()
                 .map(|i| i.registration_id.to_owned())
@@ -362,6 +396,8 @@ fn landing_page(
 #[derive(Deserialize)]
 struct StartForm {
     identifier: Option<String>,
+    /// The provider picked on the chooser page.
+    provider: Option<String>,
 }
 
 async fn start(
@@ -384,26 +420,37 @@ async fn start(
     if matches!(session.status, Status::Submitted | Status::Review) {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
+    let (identifier, chosen) = form
+        .ok()
+        .map(|Form(f)| (f.identifier, f.provider))
+        .unwrap_or_default();
+    // A pick from the chooser: one of the session's, or the link was tampered with.
+    let mut session = session;
+    if let Some(choice) = &chosen
+        && session.status != Status::Started
+    {
+        if !session.provider_choices().contains(choice) {
+            return Page::tampered(lang).into_response();
+        }
+        session.provider_id.clone_from(choice);
+    }
     let flow = flow_type(&state, &session);
     if flow == FlowType::Push && session.status == Status::Started {
         // Already pushed: the waiting page follows that request.
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
-    let identifier = form
-        .ok()
-        .and_then(|Form(f)| f.identifier)
-        .filter(|_| flow == FlowType::Push);
+    // The chooser's buttons send no identifier field; the identifier form always does.
+    let from_chooser = chosen.is_some() && identifier.is_none();
+    let identifier = identifier.filter(|_| flow == FlowType::Push);
     if flow == FlowType::Push && identifier.as_deref().is_none_or(|i| i.trim().is_empty()) {
-        let message = ui.t("landing-identifier-missing");
-        let page = landing_page(
-            &state,
-            ui,
-            &session,
-            token,
-            Some(message),
-            StatusCode::BAD_REQUEST,
-            None,
-        );
+        // Picked a push provider just now: its identifier form, no error yet.
+        let message = (!from_chooser).then(|| ui.t("landing-identifier-missing"));
+        let status = if message.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        let page = landing_page(&state, ui, &session, token, message, status, None);
         return embedding::allow_frames(&state, &session, page).await;
     }
     // The same browser keeps its binding (a second tab); a new one gets its own.
@@ -415,7 +462,12 @@ async fn start(
         },
     };
     match state
-        .start_at_provider(session.id, identifier.as_deref(), Some(&browser))
+        .start_at_provider(
+            session.id,
+            identifier.as_deref(),
+            Some(&browser),
+            chosen.as_deref(),
+        )
         .await
     {
         Ok((_, StartAction::Redirect { url, .. })) => {

@@ -19,7 +19,27 @@ pub struct Landing {
     pub push: bool,
     pub identifier: String,
     pub error: Option<String>,
+    /// The provider picked on the chooser page (the session offers several).
+    pub chosen: Option<String>,
     pub test_identifiers: Vec<String>,
+}
+
+/// The ways to verify a session offers, to pick one.
+#[derive(Template)]
+#[template(path = "chooser.html")]
+pub struct Chooser {
+    pub ui: Ui,
+    pub token: String,
+    pub retry: bool,
+    pub choices: Vec<Choice>,
+    pub expires_at: String,
+}
+
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+    /// How it works, in a few words.
+    pub hint: String,
 }
 
 /// The page that follows a QR or push flow as it happens.
@@ -175,6 +195,10 @@ impl Page {
 
     pub fn landing(status: StatusCode, t: Landing) -> Self {
         Self::render(status, &t)
+    }
+
+    pub fn chooser(t: Chooser) -> Self {
+        Self::render(StatusCode::OK, &t)
     }
 
     pub fn oidc_login(t: OidcLogin) -> Self {

@@ -2,7 +2,7 @@
 //! Chromium on every page an end user or a tester of the sandboxes sees: landing pages (redirect
 //! and push), the sandbox provider's page, the live QR and push pages, the simulated phone app,
 //! the OIDC simulator's login, the waiting page, result and error pages, the accessibility
-//! statement, with the partner's brand and in another language. Each in the light and
+//! statement, the provider chooser, with the partner's brand and in another language. Each in the light and
 //! the dark colour scheme, at phone and desktop sizes. Any serious or critical violation fails.
 
 use idgate_testkit as common;
@@ -19,6 +19,11 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     let id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
     let change = idgate_hub::service::partners::PartnerChange {
         primary_color: Some(Some("#8a1538".into())),
+        offered_providers: Some(vec![
+            "veriff".into(),
+            "sandbox-qr".into(),
+            "sandbox-push".into(),
+        ]),
         support_contact: Some(Some("+47 22 00 00 00".into())),
         privacy_url: Some(Some("https://accessible.example.com/privacy".into())),
         ..Default::default()
@@ -108,6 +113,20 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     }
     pages.push(("invalid link page", app.url("/v/no-such-link")));
     pages.push(("accessibility statement", app.url("/accessibility")));
+    // The Veriff API names no provider: the partner's offer makes a chooser.
+    let created: Value = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .header("content-type", "application/json")
+        .body(json!({"verification": {}}).to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    pages.push(("provider chooser", text(&created["verification"], "url")));
     // Last: picking a language is remembered for the pages after it.
     let (_, landing) = hopae("veriff").await;
     pages.push(("landing page in Finnish", format!("{landing}?lang=fi")));

@@ -524,6 +524,7 @@ async fn expiry_moves_due_sessions_once() {
             started_id.parse().unwrap_or_else(|e| panic!("{e}")),
             None,
             None,
+            None,
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -18,6 +18,7 @@ mod oidc_tokens;
 mod openapi_snapshot;
 mod ops;
 mod production;
+mod provider_chooser;
 mod provider_webhooks;
 mod quotas;
 mod startup_keys;
