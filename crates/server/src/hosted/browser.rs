@@ -2,6 +2,9 @@
 //! pressed Continue. Its value is MACed into the round trip's `state` and required at the
 //! callback, so an authorization begun in one browser cannot be finished in another. Nothing
 //! is stored: any node checks it.
+//!
+//! Also the identifier a push request went to, kept in the browser that typed it so its
+//! waiting page can say where the request went (idgate stores only a keyed digest of it).
 
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -20,9 +23,15 @@ fn name(state: &AppState) -> &'static str {
     }
 }
 
-/// This browser's binding, when its cookie holds a well-formed one.
-pub fn binding(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = name(state);
+fn pushed_to_name(state: &AppState) -> &'static str {
+    if state.settings().public_is_https() {
+        "__Host-idgate-pushed-to"
+    } else {
+        "idgate-pushed-to"
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -31,11 +40,41 @@ pub fn binding(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| {
-            v.len() == VALUE_LEN
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+}
+
+/// The identifier this browser last sent a push request to, as typed.
+pub fn pushed_to(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, pushed_to_name(state))?;
+    let decoded: String = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    Some(decoded).filter(|v| !v.is_empty() && v.chars().count() <= 64)
+}
+
+/// Remembers, for this browser's session, the identifier a push request went to.
+pub fn set_pushed_to(state: &AppState, response: &mut Response, identifier: &str) {
+    let value: String = url::form_urlencoded::byte_serialize(identifier.as_bytes()).collect();
+    let secure = if pushed_to_name(state).starts_with("__Host-") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        pushed_to_name(state)
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+}
+
+/// This browser's binding, when its cookie holds a well-formed one.
+pub fn binding(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie(headers, name(state)).filter(|v| {
+        v.len() == VALUE_LEN
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// Sets the cookie (for the browser session: closing the browser ends the binding). `Lax`,

@@ -51,7 +51,15 @@ fn message(lang: Lang, flow: FlowType, status: Status, label: &str) -> String {
     lang.text_with(id, &[("provider", label)])
 }
 
-pub fn page(state: &AppState, ui: Ui, token: &str, session: &Session, flow: FlowType) -> Page {
+/// `pushed_to`: the identifier this browser sent the push request to, if it did.
+pub fn page(
+    state: &AppState,
+    ui: Ui,
+    token: &str,
+    session: &Session,
+    flow: FlowType,
+    pushed_to: Option<String>,
+) -> Page {
     let label = provider_label(state, session);
     let lang = ui.lang;
     // Once a phone has scanned, the attempt is that phone's: no more codes to read.
@@ -77,6 +85,9 @@ pub fn page(state: &AppState, ui: Ui, token: &str, session: &Session, flow: Flow
         qr_svg,
         qr_code,
         verification_code: (flow == FlowType::Push).then(|| verification_code(state, session.id)),
+        pushed_to: pushed_to
+            .filter(|_| flow == FlowType::Push)
+            .map(|identifier| lang.text_with("live-push-sent-to", &[("identifier", &identifier)])),
         provider_label: label,
     })
 }

@@ -310,7 +310,8 @@ async fn landing(
     let response = match session.status {
         s if s.is_terminal() => return finish(&state, &prefs, &session, &headers).await,
         Status::Started | Status::Submitted if flow != FlowType::Redirect => {
-            live::page(&state, ui, &token, &session, flow).into_response()
+            let pushed_to = browser::pushed_to(&state, &headers);
+            live::page(&state, ui, &token, &session, flow, pushed_to).into_response()
         }
         Status::Submitted | Status::Review => Page::waiting(ui, Some(token)).into_response(),
         Status::Created | Status::ResubmissionRequested if session.provider_choices().len() > 1 => {
@@ -475,8 +476,13 @@ async fn start(
             browser::set(&state, &mut response, &browser, embedding::framed(&headers));
             response
         }
-        Ok((_, StartAction::Qr { .. } | StartAction::Push { .. })) => {
-            Redirect::to(&format!("/v/{token}")).into_response()
+        Ok((_, StartAction::Qr { .. })) => Redirect::to(&format!("/v/{token}")).into_response(),
+        Ok((_, StartAction::Push { .. })) => {
+            let mut response = Redirect::to(&format!("/v/{token}")).into_response();
+            if let Some(identifier) = &identifier {
+                browser::set_pushed_to(&state, &mut response, identifier.trim());
+            }
+            response
         }
         Err(ServiceError::InvalidInput(e)) => {
             let page = landing_page(

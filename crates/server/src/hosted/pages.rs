@@ -55,6 +55,8 @@ pub struct Live {
     pub qr_svg: Option<String>,
     pub qr_code: String,
     pub verification_code: Option<String>,
+    /// Push: "The request went to …", in this browser that sent it.
+    pub pushed_to: Option<String>,
 }
 
 /// "Continue on your phone": the handoff code and link, following the verification.

@@ -531,6 +531,35 @@ async fn a_refused_identifier_stays_in_the_form() {
         page.contains(r#"value="PNOXX-12345""#),
         "what was typed is kept: {page}"
     );
+    // Accepted: the waiting page says where the request went, in the browser that sent it.
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .form(&[("identifier", " PNOEE-39001010000 ")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 303);
+    let waiting = |client: reqwest::Client| async move {
+        client
+            .get(url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    };
+    let page = waiting(app.client.clone()).await;
+    assert!(
+        page.contains(r#"<p id="pushed-to">The request went to PNOEE-39001010000.</p>"#),
+        "{page}"
+    );
+    let elsewhere = waiting(reqwest::Client::new()).await;
+    assert!(
+        elsewhere.contains(r#"id="verification-code""#) && !elsewhere.contains("pushed-to"),
+        "{elsewhere}"
+    );
 }
 
 #[tokio::test]
