@@ -106,14 +106,17 @@ fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, Ap
         })
 }
 
+/// Register a return URL
+///
+/// Asks to send users back to this URL after verification. The record stays `pending` until an operator approves it; registering the same URL again answers its existing record.
 #[utoipa::path(
     post, path = "/verification-return-urls", tag = "return URLs",
-    request_body = ReturnUrlRequest,
+    request_body(content = ReturnUrlRequest, example = json!({"partner_return_url": "https://app.partner.example.com/verification/return"})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
-        (status = 201, description = "Request recorded, not yet approved; the same URL again answers its existing record.", body = ReturnUrlRecord),
+        (status = 201, description = "Request recorded, not yet approved; the same URL again answers its existing record.", body = ReturnUrlRecord, example = json!({"id": "01a25070-60d3-70ca-a657-9f044d90db48", "partner_id": 7, "status": "pending", "requested_url": "https://app.partner.example.com/verification/return", "requested_at": "2026-12-07T12:17:51Z", "decided_at": null, "normalized_scheme": "https", "normalized_host": "app.partner.example.com", "normalized_path_prefix": "/verification/return"})),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 422, description = "Invalid field or URL (`validation_failed`, `return_url_invalid`).", body = Problem, content_type = "application/problem+json"),
@@ -144,10 +147,13 @@ pub async fn register_return_url(
         .into_response())
 }
 
+/// List your return URLs
+///
+/// Every return URL this partner registered, with its status (`pending`, `approved`, `rejected`).
 #[utoipa::path(
     get, path = "/verification-return-urls", tag = "return URLs",
     responses(
-        (status = 200, description = "The partner's registrations.", body = ReturnUrlList),
+        (status = 200, description = "The partner's registrations.", body = ReturnUrlList, example = json!({"data": [{"id": "01a25070-60d3-70ca-a657-9f044d90db48", "partner_id": 7, "status": "approved", "requested_url": "https://app.partner.example.com/verification/return", "requested_at": "2026-12-07T12:17:51Z", "decided_at": "2026-12-07T13:02:10Z", "normalized_scheme": "https", "normalized_host": "app.partner.example.com", "normalized_path_prefix": "/verification/return"}]})),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     ),
@@ -166,15 +172,18 @@ pub async fn list_return_urls(
     }))
 }
 
+/// Create a verification flow for a user
+///
+/// Starts a verification session for user `{id}` with the chosen provider. Send the user to `verification_url`; they come back to your approved `partner_return_url` with the outcome appended. Poll the status with `verification_id`.
 #[utoipa::path(
     post, path = "/users/{id}/verification/flows", tag = "verification",
     params(("id" = i64, Path, description = "The employee (user) id in your system.")),
-    request_body = CreateFlowRequest,
+    request_body(content = CreateFlowRequest, example = json!({"provider": "veriff", "id_type": "local", "partner_return_url": "https://app.partner.example.com/verification/return?order=7"})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as application/json (`unsupported_media_type`).", body = Problem, content_type = "application/problem+json"),
-        (status = 201, description = "Session created. Send the user to verification_url; poll with verification_id.", body = FlowCreated),
+        (status = 201, description = "Session created. Send the user to verification_url; poll with verification_id.", body = FlowCreated, example = json!({"verification_id": "01a25070-8436-7299-a390-ed90217213e5", "provider": "veriff", "status": "pending", "verification_url": "https://idgate.example.com/v/iRIHJqKlXOxRb_Ab6a14zTuRkGNV2suc99Yaw5f0--g", "status_check_url": "https://idgate.example.com/api/v1/verification/status/01a25070-8436-7299-a390-ed90217213e5", "expires_at": "2026-12-14T12:18:00Z"})),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "The user id is not a positive integer.", body = Problem, content_type = "application/problem+json"),
@@ -282,11 +291,14 @@ pub async fn create_flow(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Get a verification's status
+///
+/// The session's current status, the reason when it ended, and what to do next (`next_action`).
 #[utoipa::path(
     get, path = "/verification/status/{verificationSession}", tag = "verification",
     params(("verificationSession" = String, Path, description = "The verification_id from the create call.")),
     responses(
-        (status = 200, description = "Current status.", body = FlowStatus),
+        (status = 200, description = "Current status.", body = FlowStatus, example = json!({"verification_id": "01a25070-8436-7299-a390-ed90217213e5", "status": "approved", "reason": null, "completed_at": "2026-12-07T12:21:40Z", "provider": "veriff", "id_type": "local", "user_id": 42, "next_action": "redirect_to_partner", "expires_at": "2026-12-14T12:18:00Z"})),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
@@ -304,10 +316,13 @@ pub async fn flow_status(
     Ok(Json(FlowStatus::of(&session)))
 }
 
+/// Decide a sandbox verification
+///
+/// Forces the outcome of a session on a sandbox provider (approved, declined with a reason, resubmission, review), so an integration can test every branch without a browser.
 #[utoipa::path(
     post, path = "/sandbox/verification/{verificationSession}/decision", tag = "sandbox",
     params(("verificationSession" = String, Path, description = "A session on a sandbox provider.")),
-    request_body = SandboxDecisionRequest,
+    request_body(content = SandboxDecisionRequest, example = json!({"outcome": "declined", "reason": "document_expired"})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = Problem, content_type = "application/problem+json"),

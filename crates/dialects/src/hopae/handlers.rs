@@ -301,12 +301,22 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
     Ok(Some(key.to_owned()))
 }
 
+/// Create a verification
+///
+/// Starts a verification with an eID provider (`providerId`). Send the person to `flowDetails.authorizationUrl` (redirect flows) or show `flowDetails.qrData` (QR flows); the result arrives by webhook and from `GET /verifications/{verificationId}`.
 #[utoipa::path(
     post, path = "/verifications", tag = "verifications",
-    request_body = CreateVerification,
+    request_body(content = CreateVerification, example = json!({
+        "providerId": "sandbox-push",
+        "redirectUri": "https://app.partner.example.com/verification/done",
+        "userData": {"registrationId": "PNOEE-39001010000"},
+        "requestedClaims": ["name", "birthdate"],
+        "referenceId": "order-7",
+        "locale": "et"
+    })),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation: the same key and body return the first answer.")),
     responses(
-        (status = 201, description = "Created.", body = Verification),
+        (status = 201, description = "Created.", body = Verification, example = json!({"verificationId": "01a25070848e76e98e9599a04dd73b5d", "status": "initiated", "providerId": "sandbox-qr", "flowType": "qr", "flowDetails": {"qrData": "aHR0cHM6Ly9pZGdhdGUuZXhhbXBsZS5jb20vaC9BUXRrYXkwd04yRTFaRGc1WVIxM0ZXVUZYdEVHVmVkNUU1VGN2eGdCamc=", "authorizationUrl": "https://idgate.example.com/v/mRE6HhZAY59jxjUJvJBHOyrb34M8ITYuvBdXptFPRx0"}, "expiresAt": "2026-12-14T12:18:00Z", "createdAt": "2026-12-07T12:18:00Z", "verification_model": "disclosure"})),
         (status = 400, description = "Invalid or missing field (context.field names it).", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
@@ -459,11 +469,14 @@ async fn create(
     Ok(answer)
 }
 
+/// Get a verification
+///
+/// The verification's status, the provider, the level of assurance reached and, once completed, links to the user info and evidence.
 #[utoipa::path(
     get, path = "/verifications/{verificationId}", tag = "verifications",
     params(("verificationId" = String, Path, description = "From the create call.")),
     responses(
-        (status = 200, description = "Current status.", body = Verification),
+        (status = 200, description = "Current status.", body = Verification, example = json!({"verificationId": "01a25070848e76e98e9599a04dd73b5d", "status": "completed", "providerId": "sandbox-qr", "flowType": "qr", "expiresAt": "2026-12-14T12:18:00Z", "createdAt": "2026-12-07T12:18:00Z", "verifiedAt": "2026-12-07T12:18:07Z", "acr": "urn:hopae:loa:3", "hopae_loa": 3, "hopae_loa_label": "substantial"})),
         (status = 401, description = "Missing or invalid credentials.", body = HopaeProblem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = HopaeProblem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 404, description = "Unknown verification.", body = HopaeProblem, content_type = "application/problem+json"),
@@ -483,6 +496,9 @@ pub async fn get_verification(
     json_or_problem(found.await, &uri)
 }
 
+/// Cancel a verification
+///
+/// Ends a verification that is not finished.
 #[utoipa::path(
     delete, path = "/verifications/{verificationId}", tag = "verifications",
     params(("verificationId" = String, Path, description = "From the create call.")),
@@ -518,6 +534,9 @@ fn completed(session: &Session) -> bool {
     session.status.is_terminal() && session.evidence.is_some()
 }
 
+/// Get the verified user's claims
+///
+/// The claims the provider released (OpenID Connect names), or the field-by-field result for match providers.
 #[utoipa::path(
     get, path = "/verifications/{verificationId}/userinfo", tag = "verifications",
     params(("verificationId" = String, Path, description = "From the create call.")),
@@ -604,6 +623,9 @@ pub async fn userinfo(
     json_or_problem(found.await, &uri)
 }
 
+/// Get the evidence of a verification
+///
+/// What proves the result: the provider's pairwise subject, the level of assurance and a digest of its proof (the raw proof when the operator allows it).
 #[utoipa::path(
     get, path = "/verifications/{verificationId}/evidence", tag = "verifications",
     params(("verificationId" = String, Path, description = "From the create call.")),
@@ -659,6 +681,9 @@ fn fields(fields: &[InputField]) -> Vec<ProviderField> {
         .collect()
 }
 
+/// List providers
+///
+/// The eID providers this app can use, with their flows, countries, levels of assurance, claims and the inputs they need.
 #[utoipa::path(
     get, path = "/providers", tag = "providers",
     params(ProviderQuery),
@@ -726,6 +751,9 @@ pub async fn providers(
     Json(list).into_response()
 }
 
+/// Get a provider's configuration
+///
+/// What a provider needs in `userData` and `matchData`, and what it can return.
 #[utoipa::path(
     get, path = "/providers/{providerId}/configuration", tag = "providers",
     params(("providerId" = String, Path, description = "A provider id from GET /providers.")),
@@ -773,10 +801,13 @@ pub async fn provider_configuration(
     .into_response()
 }
 
+/// Decide a sandbox verification
+///
+/// Forces the outcome of a verification on a sandbox provider, so an integration can test every branch without a browser.
 #[utoipa::path(
     post, path = "/sandbox/verifications/{verificationId}/decision", tag = "sandbox",
     params(("verificationId" = String, Path, description = "From the create call.")),
-    request_body = SandboxDecision,
+    request_body(content = SandboxDecision, example = json!({"outcome": "approved", "identity": "PNONO-14038512345", "loa": 3})),
     responses(
         (status = 200, description = "Decided.", body = Verification),
         (status = 400, description = "Invalid choice.", body = HopaeProblem, content_type = "application/problem+json"),

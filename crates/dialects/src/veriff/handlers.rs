@@ -66,15 +66,25 @@ pub(super) fn answer(outcome: Result<(Integration, StatusCode, Value)>) -> Respo
     }
 }
 
+/// Create a session
+///
+/// Creates a verification session as Veriff's API does. Send the person to `verification.url` (or open it with Veriff's InContext SDK); the decision arrives by webhook and from `GET /sessions/{id}/decision`.
 #[utoipa::path(
     post, path = "/sessions", tag = "sessions",
-    request_body = CreateSession,
+    request_body(content = CreateSession, example = json!({"verification": {
+        "callback": "https://app.partner.example.com/verification/done",
+        "person": {"firstName": "John", "lastName": "Smith", "idNumber": "123456789"},
+        "document": {"number": "B01234567", "type": "PASSPORT", "country": "EE"},
+        "address": {"fullAddress": "Lorem Ipsum 30, 13612 Tallinn, Estonia"},
+        "vendorData": "11111111",
+        "endUserId": "fa820aba-019f-455a-ae81-cfca8075bc3f"
+    }})),
     params(
         ("X-HMAC-SIGNATURE" = Option<String>, Header, description = "Optional here: hex HMAC-SHA256 of the raw body with the shared secret; checked when sent."),
         ("vrf-integration-id" = Option<String>, Header, description = "The integration id (flexible API keys)."),
     ),
     responses(
-        (status = 201, description = "Created.", body = Created),
+        (status = 201, description = "Created.", body = Created, example = json!({"status": "success", "verification": {"id": "01a25070-84dc-7268-9d9a-c3869e016bd1", "url": "https://idgate.example.com/v/w9ZN1N_dEwZLhMP3Kuo_Q95oobJ-FN1E9-_HZtyJN3g", "vendorData": "11111111", "endUserId": "fa820aba-019f-455a-ae81-cfca8075bc3f", "host": "https://idgate.example.com", "status": "created", "sessionToken": "w9ZN1N_dEwZLhMP3Kuo_Q95oobJ-FN1E9-_HZtyJN3g"}})),
         (status = 400, description = "1102 missing `verification`; 1104 invalid parameters; 1302 callback not https; 1500/1501 vendorData.", body = VeriffFailure),
         (status = 401, description = "1801 no X-AUTH-CLIENT; 1802 not a UUID; 1803 unknown integration; 1812/1819 bad signature.", body = VeriffFailure),
         (status = 429, description = "The integration's creation cap (or request rate) was reached; Retry-After says when to retry.", body = VeriffFailure, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
@@ -216,6 +226,9 @@ async fn create(
     Ok((integration, StatusCode::CREATED, body))
 }
 
+/// Get a session's decision
+///
+/// `verification` is null until the session is decided; then the status, Veriff's decision code and reason, and the person and document as verified. Sign the session id in `X-HMAC-SIGNATURE`.
 #[utoipa::path(
     get, path = "/sessions/{id}/decision", tag = "sessions",
     params(
@@ -223,7 +236,7 @@ async fn create(
         ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the session id with the shared secret."),
     ),
     responses(
-        (status = 200, description = "`verification` is null until the session has a decision.", body = DecisionAnswer),
+        (status = 200, description = "`verification` is null until the session has a decision.", body = DecisionAnswer, example = json!({"status": "success", "verification": {"id": "01a25070-9ebf-754b-bd49-bd95a20aa93d", "attemptId": "2cc6db9e-b84c-4cf8-8fb1-adf39a0de522", "status": "approved", "code": 9001, "reason": null, "reasonCode": null, "decisionTime": "2026-12-07T12:18:07.748Z", "acceptanceTime": "2026-12-07T12:18:07.679Z", "vendorData": "11111111", "endUserId": "fa820aba-019f-455a-ae81-cfca8075bc3f", "person": {"firstName": "John", "lastName": "Smith", "idNumber": "123456789", "dateOfBirth": "1990-01-01", "nationality": null}, "document": {"number": "B01234567", "type": "PASSPORT", "country": "EE"}, "additionalVerifiedData": {}, "comments": []}})),
         (status = 401, description = "Bad credentials or signature (1801, 1802, 1803, 1812, 1818).", body = VeriffFailure),
         (status = 404, description = "No such session for this integration.", body = VeriffFailure),
         (status = 429, description = "Rate limited.", body = VeriffFailure),
@@ -311,9 +324,12 @@ fn decision_of(session: &Session, events: &[idgate_core::SessionEvent]) -> Optio
     })
 }
 
+/// Submit a session
+///
+/// `{"verification": {"status": "submitted"}}` ends the person's input (only from `created` or `started`); with the sandbox provider the session is then decided by the sandbox rules.
 #[utoipa::path(
     patch, path = "/sessions/{id}", tag = "sessions",
-    request_body = UpdateSession,
+    request_body(content = UpdateSession, example = json!({"verification": {"status": "submitted"}})),
     params(
         ("id" = String, Path, description = "The session id."),
         ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the raw body with the shared secret."),
@@ -389,6 +405,9 @@ pub async fn update_session(
     answer(outcome.await)
 }
 
+/// Delete a session
+///
+/// Cancels a session that is not decided and removes its media.
 #[utoipa::path(
     delete, path = "/sessions/{id}", tag = "sessions",
     params(
@@ -419,6 +438,9 @@ pub async fn delete_session(
     answer(outcome.await)
 }
 
+/// List a session's attempts
+///
+/// Each time the person started, with its status.
 #[utoipa::path(
     get, path = "/sessions/{id}/attempts", tag = "sessions",
     params(
@@ -450,6 +472,9 @@ pub async fn session_attempts(
     answer(outcome.await)
 }
 
+/// Get the person of a session
+///
+/// The person as the partner described them and as verified, once decided.
 #[utoipa::path(
     get, path = "/sessions/{id}/person", tag = "sessions",
     params(

@@ -49,9 +49,12 @@ fn decode(content: &str) -> Result<Vec<u8>> {
         .map_err(|_| VeriffError::bad_request("1104", "image.content is not valid base64."))
 }
 
+/// Upload media to a session
+///
+/// A base64 image with its `context` (e.g. `document-front`, `face`), sealed at rest and size-capped; refused once the session is submitted.
 #[utoipa::path(
     post, path = "/sessions/{id}/media", tag = "media",
-    request_body = MediaUpload,
+    request_body(content = MediaUpload, example = json!({"image": {"context": "document-front", "content": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD..."}})),
     params(
         ("id" = String, Path, description = "The session id."),
         ("X-HMAC-SIGNATURE" = String, Header, description = "Hex HMAC-SHA256 of the raw body with the shared secret."),
@@ -146,6 +149,9 @@ fn list(state: &HubState, media: &[SessionMedia]) -> Result<Value> {
     .map_err(|_| VeriffError::internal())
 }
 
+/// List a session's media
+///
+/// Images and videos of the session, newest first.
 #[utoipa::path(
     get, path = "/sessions/{id}/media", tag = "media",
     params(
@@ -172,6 +178,9 @@ pub async fn session_media(
     answer(outcome.await)
 }
 
+/// List an attempt's media
+///
+/// The media of one attempt.
 #[utoipa::path(
     get, path = "/attempts/{id}/media", tag = "media",
     params(
@@ -202,6 +211,9 @@ pub async fn attempt_media(
     answer(outcome.await)
 }
 
+/// Download media
+///
+/// The media file's bytes, with its content type.
 #[utoipa::path(
     get, path = "/media/{id}", tag = "media",
     params(

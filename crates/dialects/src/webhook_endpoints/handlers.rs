@@ -69,9 +69,12 @@ fn boolean(body: &serde_json::Map<String, Value>, field: &str, errors: &mut Fiel
     }
 }
 
+/// Register a webhook endpoint
+///
+/// Events are POSTed to the URL, signed with the endpoint's secret (shown once in this answer).
 #[utoipa::path(
     post, path = "/webhook-endpoints", tag = "webhooks",
-    request_body = CreateEndpoint,
+    request_body(content = CreateEndpoint, example = json!({"url": "https://app.partner.example.com/webhooks/idgate", "events": ["session.approved", "session.declined", "session.review"]})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
@@ -134,6 +137,9 @@ pub async fn create_endpoint<P: PartnerScope, E: DialectError>(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// List webhook endpoints
+///
+/// This partner's endpoints and their state.
 #[utoipa::path(
     get, path = "/webhook-endpoints", tag = "webhooks",
     responses(
@@ -153,6 +159,9 @@ pub async fn list_endpoints<P: PartnerScope, E: DialectError>(
     }))
 }
 
+/// Get a webhook endpoint
+///
+/// One endpoint, its events and state.
 #[utoipa::path(
     get, path = "/webhook-endpoints/{id}", tag = "webhooks",
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
@@ -173,10 +182,13 @@ pub async fn get_endpoint<P: PartnerScope, E: DialectError>(
     Ok(Json(Endpoint::from(&endpoint)))
 }
 
+/// Change a webhook endpoint
+///
+/// Its URL, events, or enabled state (enabling again resumes held deliveries).
 #[utoipa::path(
     patch, path = "/webhook-endpoints/{id}", tag = "webhooks",
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
-    request_body = UpdateEndpoint,
+    request_body(content = UpdateEndpoint, example = json!({"enabled": true})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
@@ -227,6 +239,9 @@ pub async fn update_endpoint<P: PartnerScope, E: DialectError>(
     Ok(Json(Endpoint::from(&updated)))
 }
 
+/// Rotate an endpoint's signing secret
+///
+/// A new secret (shown once); deliveries are signed with both until the overlap ends.
 #[utoipa::path(
     post, path = "/webhook-endpoints/{id}/rotate-secret", tag = "webhooks",
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
@@ -251,6 +266,9 @@ pub async fn rotate_secret<P: PartnerScope, E: DialectError>(
     }))
 }
 
+/// Send a test event
+///
+/// Delivers a `test` event to the endpoint now.
 #[utoipa::path(
     post, path = "/webhook-endpoints/{id}/test", tag = "webhooks",
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
@@ -276,6 +294,9 @@ pub async fn send_test<P: PartnerScope, E: DialectError>(
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
+/// List an endpoint's deliveries
+///
+/// Deliveries with their status and attempts.
 #[utoipa::path(
     get, path = "/webhook-endpoints/{id}/deliveries", tag = "webhooks",
     params(
@@ -319,6 +340,9 @@ pub async fn list_deliveries<P: PartnerScope, E: DialectError>(
     }))
 }
 
+/// Get a delivery
+///
+/// One delivery with every attempt's answer.
 #[utoipa::path(
     get, path = "/webhook-endpoints/{id}/deliveries/{delivery_id}", tag = "webhooks",
     params(
@@ -354,10 +378,13 @@ pub async fn get_delivery<P: PartnerScope, E: DialectError>(
     }))
 }
 
+/// Redeliver events
+///
+/// Sends one event, or every event in a time range, again.
 #[utoipa::path(
     post, path = "/webhook-endpoints/{id}/redeliver", tag = "webhooks",
     params(("id" = String, Path, description = "Endpoint id (`ep_…`).")),
-    request_body = RedeliverRequest,
+    request_body(content = RedeliverRequest, example = json!({"since": "2026-12-07T08:00:00Z", "until": "2026-12-07T09:00:00Z"})),
     responses(
         (status = 400, description = "The body is not a JSON object (`invalid_json`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB (`payload_too_large`).", body = ref(PROBLEM_SCHEMA_REF), content_type = "application/problem+json"),
