@@ -302,7 +302,7 @@ pub async fn send_test<P: PartnerScope, E: DialectError>(
     params(
         ("id" = String, Path, description = "Endpoint id (`ep_…`)."),
         ("status" = Option<String>, Query, description = "`pending`, `delivered` or `dead`."),
-        ("limit" = Option<u32>, Query, description = "At most this many, newest first (default 100, at most 1000)."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many, newest first (default 100, at most 1000)."),
     ),
     responses(
         (status = 200, description = "Deliveries, newest first.", body = DeliveryList),
@@ -332,9 +332,13 @@ pub async fn list_deliveries<P: PartnerScope, E: DialectError>(
             add_field_error(&mut errors, "status", e);
             RequestError::Validation(errors)
         })?;
-    let deliveries = state
-        .webhook_deliveries(&endpoint, status, filter.limit.unwrap_or(100))
-        .await?;
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        let mut errors = FieldErrors::new();
+        add_field_error(&mut errors, "limit", "must be between 1 and 1000");
+        return Err(RequestError::Validation(errors).into());
+    }
+    let deliveries = state.webhook_deliveries(&endpoint, status, limit).await?;
     Ok(Json(DeliveryList {
         data: deliveries.iter().map(DeliveryInfo::from).collect(),
     }))

@@ -608,6 +608,20 @@ async fn endpoints_are_managed_per_partner() {
         )
         .await;
     assert_eq!((s, b2["code"].as_str()), (422, Some("validation_failed")));
+    // The page size is bounded as documented (1-1000).
+    for limit in ["0", "1001", "2147483648"] {
+        let (s, b3) = app
+            .get(
+                &a,
+                &format!("/api/v1/webhook-endpoints/{id}/deliveries?limit={limit}"),
+            )
+            .await;
+        assert_eq!(
+            (s, b3["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{limit}: {b3}"
+        );
+    }
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
     assert_outbox_empty(&app).await;
 }
