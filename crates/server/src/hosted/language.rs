@@ -6,7 +6,6 @@
 //! (Hopae's `locale`, or `lang` / `ui_locales` where a dialect has one), the browser's
 //! `Accept-Language`, the partner's default, English.
 
-use super::ui::Ui;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -184,13 +183,9 @@ impl Preferences {
         self.choose(None, None)
     }
 
-    /// A page frame in `lang` whose switcher leads back to this page.
-    pub fn ui(&self, lang: Lang) -> Ui {
-        let ui = Ui::new(lang);
-        match &self.here {
-            Some(here) => ui.here(here.clone()),
-            None => ui,
-        }
+    /// This page's address without `lang` (GET requests only), for the switcher.
+    pub fn here(&self) -> Option<&str> {
+        self.here.as_deref()
     }
 }
 

@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 pub async fn not_found(prefs: Preferences) -> Response {
     Page::says(
         StatusCode::NOT_FOUND,
-        prefs.ui(prefs.lang()),
+        Ui::for_request(&prefs, prefs.lang()),
         "not-found-title",
         "not-found",
     )
@@ -68,7 +68,7 @@ pub async fn not_found(prefs: Preferences) -> Response {
 }
 
 async fn accessibility(prefs: Preferences) -> Response {
-    Page::accessibility(prefs.ui(prefs.lang())).into_response()
+    Page::accessibility(Ui::for_request(&prefs, prefs.lang())).into_response()
 }
 
 /// The partner's logo, as uploaded (its address changes with each new one).
@@ -163,8 +163,7 @@ pub(crate) async fn session_ui(state: &AppState, prefs: &Preferences, session: &
             .as_ref()
             .and_then(|p| p.branding.language.as_deref()),
     );
-    prefs
-        .ui(lang)
+    Ui::for_request(prefs, lang)
         .sandbox(is_sandbox(state, session))
         .brand(partner.as_ref().map(Brand::of))
 }

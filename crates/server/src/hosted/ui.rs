@@ -1,7 +1,7 @@
 //! What every hosted page carries besides its content: its language (and the switcher to the
 //! others), the partner's brand and the sandbox banner.
 
-use super::language::Lang;
+use super::language::{Lang, Preferences};
 use idgate_core::Partner;
 
 /// The page's frame, given to every template as `ui`.
@@ -22,6 +22,15 @@ impl Ui {
             sandbox: false,
             brand: None,
             here: None,
+        }
+    }
+
+    /// A page frame in `lang` whose switcher leads back to the page `prefs` came with.
+    pub fn for_request(prefs: &Preferences, lang: Lang) -> Ui {
+        let ui = Ui::new(lang);
+        match prefs.here() {
+            Some(here) => ui.here(here),
+            None => ui,
         }
     }
 
