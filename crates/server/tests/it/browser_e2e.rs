@@ -243,6 +243,105 @@ async fn a_person_completes_the_sandbox_in_chromium_and_lands_on_the_partner_pag
     site_task.abort();
 }
 
+#[tokio::test]
+async fn a_verification_moves_from_a_computer_to_a_phone_and_both_land_at_the_partner() {
+    let app = TestApp::spawn().await;
+    let (site, site_task) = partner_site().await;
+    let partner = app
+        .partner_with_return_url("Handoff AS", &format!("{site}/partner/return"))
+        .await;
+    let created = app
+        .create_flow(&partner, "veriff", &format!("{site}/partner/return"))
+        .await;
+    let (_driver, driver_url) = chromedriver().await;
+    // Two browsers with profiles of their own: a computer and a phone.
+    let (computer_profile, phone_profile) = (
+        tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+        tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+    );
+    let computer = browser_with(
+        &driver_url,
+        computer_profile.path(),
+        &["--window-size=1280,900"],
+    )
+    .await;
+    let phone = browser(&driver_url, phone_profile.path()).await;
+    computer
+        .goto(created["verification_url"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&computer, "continue-on-phone").await;
+    let link = text_of(&computer, "handoff-link").await;
+    assert!(link.starts_with(&app.url("/h/")), "{link}");
+    assert_eq!(
+        text_of(&computer, "progress-message").await,
+        "Waiting for your phone."
+    );
+
+    // The phone opens the link (what its camera read) and verifies there.
+    phone.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
+    click(&phone, "continue").await;
+    click(&phone, "approve").await;
+    let on_phone = query(&landed(&phone).await);
+    assert_eq!(on_phone.get("status").map(String::as_str), Some("approved"));
+    // The computer's page followed and lands at the partner with the same outcome.
+    let on_computer = query(&landed(&computer).await);
+    assert_eq!(
+        on_computer.get("status").map(String::as_str),
+        Some("approved")
+    );
+    assert_eq!(on_computer.get("session_id"), on_phone.get("session_id"));
+    // The link worked once.
+    phone.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
+    let used = phone
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(used, "This link was already used");
+    let _ = computer.close().await;
+    let _ = phone.close().await;
+    site_task.abort();
+}
+
+#[tokio::test]
+async fn a_person_who_cancels_on_the_first_page_is_back_at_the_partner_in_chromium() {
+    let app = TestApp::spawn().await;
+    let (site, site_task) = partner_site().await;
+    let partner = app
+        .partner_with_return_url("Way back AS", &format!("{site}/partner/return"))
+        .await;
+    let created = app
+        .create_flow(&partner, "veriff", &format!("{site}/partner/return?ref=9"))
+        .await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(created["verification_url"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text_of(&client, "cancel").await.contains("Way back AS"),
+        "the way back names the partner"
+    );
+    click(&client, "cancel").await;
+    let q = query(&landed(&client).await);
+    assert_eq!(q.get("ref").map(String::as_str), Some("9"));
+    assert_eq!(q.get("status").map(String::as_str), Some("cancelled"));
+    // Opening the link again shows where things stand: it lands at the partner again.
+    client
+        .goto(created["verification_url"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = query(&landed(&client).await);
+    assert_eq!(again.get("status").map(String::as_str), Some("cancelled"));
+    let _ = client.close().await;
+    site_task.abort();
+}
+
 /// Creates a Hopae Connect verification and returns the answer.
 async fn hopae_verification(
     app: &TestApp,

@@ -17,6 +17,17 @@ fn logo_bytes() -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A message as the language's catalogue has it (a plain one-line message).
+fn catalogue_text(code: &str, id: &str) -> String {
+    let path = format!("{}/locales/{code}.ftl", env!("CARGO_MANIFEST_DIR"));
+    let catalogue = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    catalogue
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{id} = ")))
+        .unwrap_or_else(|| panic!("{id} not in {path}"))
+        .to_owned()
+}
+
 async fn brand(app: &TestApp, partner: &Partner, change: PartnerChange) {
     let id = partner.id.parse().unwrap_or_else(|e| panic!("{e}"));
     app.hub
@@ -289,6 +300,31 @@ async fn a_person_sees_the_brand_and_switches_language_in_chromium() {
         script("return document.getElementById('privacy-policy').href;").await,
         "https://acme.example.com/privacy"
     );
+
+    // Every language from the switcher: the page comes back in it, as its catalogue says.
+    for code in ["en", "sv", "nb", "da", "fi", "et", "de"] {
+        client
+            .find(Locator::Css(&format!("nav.languages a[hreflang='{code}']")))
+            .await
+            .unwrap_or_else(|e| panic!("{code}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{code}: {e}"));
+        client
+            .wait()
+            .for_element(Locator::Css(&format!("html[lang='{code}']")))
+            .await
+            .unwrap_or_else(|e| panic!("the page did not switch to {code}: {e}"));
+        assert_eq!(
+            script("return document.querySelector('h1').textContent;").await,
+            catalogue_text(code, "landing-title"),
+            "{code}"
+        );
+        assert_eq!(
+            script("return document.querySelector('nav.languages [aria-current]').getAttribute('hreflang');").await,
+            code
+        );
+    }
 
     // Switch to German; the choice holds through the provider and onto the result page.
     client
