@@ -305,6 +305,10 @@ pub fn app(state: AppState) -> Router {
             idgate_dialects::hopae::router().with_state(state.hub.clone()),
         )
         .nest(
+            "/connect/oidc",
+            idgate_dialects::hopae::oidc::router().with_state(state.hub.clone()),
+        )
+        .nest(
             "/v1",
             idgate_dialects::veriff::router().with_state(state.hub.clone()),
         )

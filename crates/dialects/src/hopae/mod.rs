@@ -12,6 +12,7 @@ mod auth;
 pub mod credentials;
 mod dto;
 mod handlers;
+pub mod oidc;
 mod openapi;
 mod problem;
 pub mod wire;

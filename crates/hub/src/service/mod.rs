@@ -5,6 +5,7 @@ pub mod evidence;
 pub mod handoff;
 pub mod idempotency;
 pub mod media;
+pub mod oidc_front_door;
 pub mod partners;
 pub mod provider_notices;
 pub mod return_urls;

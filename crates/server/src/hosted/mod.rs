@@ -247,6 +247,11 @@ fn way_back(state: &AppState, session: &Session) -> Option<url::Url> {
 /// The return URL with the outcome, or `None` when the partner gave none or its token would
 /// have expired.
 fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>, ServiceError> {
+    // A sign-in through the OpenID Connect front door returns as OAuth says: a code or an
+    // error, never the dialect's outcome parameters.
+    if let Some(response) = state.oidc_authorization_response(session) {
+        return Ok(Some(response));
+    }
     let status = state
         .dialects()
         .status_word(session.dialect, session.status);

@@ -12,6 +12,7 @@ mod hopae_api;
 mod hosted_flow;
 mod landings;
 mod languages_and_brand;
+mod oidc_front_door;
 mod oidc_peer;
 mod oidc_simulator;
 mod oidc_tokens;

@@ -1,0 +1,258 @@
+//! Hopae's OpenID Connect front door, driven by the `openidconnect` crate as a relying party
+//! (a library nobody here wrote): discovery, an authorization request with PKCE, nonce and
+//! `acr_values`, the hosted flow at a sandbox provider, the code exchange with the app's
+//! client secret, ID token verification against the published keys, and userinfo. Then the
+//! refusals: an unregistered redirect URI, a wrong client secret, a wrong PKCE verifier, a
+//! replayed code, a declined verification.
+
+use idgate_testkit as common;
+
+use common::{Partner, TestApp, browser, location, query};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+};
+use openidconnect::{
+    AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest,
+    HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
+};
+
+const REDIRECT: &str = "https://rp.example.com/oidc/callback";
+
+/// The relying party's HTTP client: reqwest, no redirects.
+async fn http(request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let (parts, body) = request.into_parts();
+    let response = client
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await?;
+    let mut builder = openidconnect::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = response.bytes().await?.to_vec();
+    Ok(builder.body(body).unwrap_or_default())
+}
+
+struct Rp {
+    client: CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+}
+
+async fn relying_party(app: &TestApp, partner: &Partner, secret: &str) -> Rp {
+    let issuer = IssuerUrl::new(app.url("/connect/oidc")).unwrap_or_else(|e| panic!("{e}"));
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .unwrap_or_else(|e| panic!("discovery: {e:?}"));
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(partner.client_id.clone()),
+        Some(ClientSecret::new(secret.to_owned())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.to_owned()).unwrap_or_else(|e| panic!("{e}")));
+    Rp { client }
+}
+
+/// Authorizes through the hosted flow as a person who picks `outcome` at the sandbox
+/// provider; the redirect back to the relying party, and the PKCE verifier and nonce.
+async fn sign_in(
+    app: &TestApp,
+    rp: &Rp,
+    outcome: &str,
+) -> (String, PkceCodeVerifier, Nonce, CsrfToken) {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = rp
+        .client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_auth_context_value(AuthenticationContextClass::new("urn:hopae:loa:3".into()))
+        .add_extra_param("provider_id", "veriff")
+        .set_pkce_challenge(challenge)
+        .url();
+    let person = browser();
+    let r = person
+        .get(url.as_str())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let landing = location(&r);
+    assert!(landing.starts_with(&app.url("/v/")), "{landing}");
+    let r = person
+        .post(format!("{landing}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let authorize = location(&r);
+    let state = query(&authorize).get("state").cloned().unwrap_or_default();
+    let r = person
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[
+            ("state", state.as_str()),
+            ("outcome", outcome),
+            ("reason", "face_mismatch"),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let callback = app.url(&location(&r));
+    let r = person
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 303);
+    (location(&r), verifier, nonce, csrf)
+}
+
+#[tokio::test]
+async fn a_relying_party_signs_a_person_in_with_the_code_flow() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+    let (back, verifier, nonce, csrf) = sign_in(&app, &rp, "approved").await;
+    assert!(back.starts_with(&format!("{REDIRECT}?")), "{back}");
+    let q = query(&back);
+    assert_eq!(q.get("state"), Some(csrf.secret()));
+    assert_eq!(q.get("iss"), Some(&app.url("/connect/oidc")));
+    let code = q.get("code").cloned().unwrap_or_default();
+
+    let tokens = rp
+        .client
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().clone()))
+        .request_async(&http)
+        .await
+        .unwrap_or_else(|e| panic!("token: {e:?}"));
+    let id_token = tokens.id_token().unwrap_or_else(|| panic!("no ID token"));
+    let claims = id_token
+        .claims(&rp.client.id_token_verifier(), &nonce)
+        .unwrap_or_else(|e| panic!("the ID token does not verify: {e:?}"));
+    assert_eq!(
+        claims.auth_context_ref().map(|a| a.as_str()),
+        Some("urn:hopae:loa:3")
+    );
+    assert!(!claims.subject().as_str().is_empty());
+    assert!(
+        claims.given_name().is_some(),
+        "profile claims are in the ID token"
+    );
+
+    let info: CoreUserInfoClaims = rp
+        .client
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .request_async(&http)
+        .await
+        .unwrap_or_else(|e| panic!("userinfo: {e:?}"));
+    assert_eq!(info.subject(), claims.subject());
+    assert!(info.family_name().is_some());
+
+    // A code works once.
+    let replayed = rp
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert!(
+        format!("{replayed:?}").contains("invalid_grant"),
+        "{replayed:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_secrets_verifiers_and_redirects_are_refused() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+
+    // An unregistered redirect URI: said to the person, never redirected.
+    let r = browser()
+        .get(app.url(&format!(
+            "/connect/oidc/authorize?client_id={}&redirect_uri=https%3A%2F%2Fevil.example.com%2Fcb&response_type=code&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+            p.client_id
+        )))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("location").is_none());
+    // Without PKCE: an error back at the client, with its state.
+    let r = browser()
+        .get(app.url(&format!(
+            "/connect/oidc/authorize?client_id={}&redirect_uri={}&response_type=code&scope=openid&state=s1",
+            p.client_id,
+            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+        )))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let q = query(&location(&r));
+    assert_eq!(
+        (
+            q.get("error").map(String::as_str),
+            q.get("state").map(String::as_str)
+        ),
+        (Some("invalid_request"), Some("s1"))
+    );
+
+    // A wrong secret, then a wrong verifier; the right pair still works after.
+    let (back, verifier, _, _) = sign_in(&app, &rp, "approved").await;
+    let code = query(&back).get("code").cloned().unwrap_or_default();
+    let intruder = relying_party(&app, &p, "idg_cs_not-the-secret").await;
+    let refused = intruder
+        .client
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert!(
+        format!("{refused:?}").contains("invalid_client"),
+        "{refused:?}"
+    );
+    let refused = rp
+        .client
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(PkceCodeVerifier::new("x".repeat(43)))
+        .request_async(&http)
+        .await;
+    assert!(
+        format!("{refused:?}").contains("invalid_grant"),
+        "{refused:?}"
+    );
+    let tokens = rp
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert!(tokens.is_ok(), "{tokens:?}");
+
+    // A declined verification comes back as access_denied, with no code.
+    let (back, _, _, csrf) = sign_in(&app, &rp, "declined").await;
+    let q = query(&back);
+    assert_eq!(q.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(q.get("state"), Some(csrf.secret()));
+    assert!(!q.contains_key("code"));
+}
