@@ -173,6 +173,14 @@ pub struct SessionSettings {
     /// …and again this often until it is decided or expires.
     #[serde(default = "default_decision_recheck")]
     pub decision_recheck: String,
+    /// How long an authorization code of the OpenID Connect front door may wait to be
+    /// exchanged.
+    #[serde(default = "default_authorization_code_lifetime")]
+    pub authorization_code_lifetime: String,
+}
+
+fn default_authorization_code_lifetime() -> String {
+    "60s".to_owned()
 }
 
 fn default_decision_check_after() -> String {
@@ -278,6 +286,7 @@ pub struct Validated {
     pub database: DatabaseKind,
     pub session_lifetime: chrono::Duration,
     pub result_token_lifetime: chrono::Duration,
+    pub authorization_code_lifetime: chrono::Duration,
     pub expiry_interval: std::time::Duration,
     pub expiry_lease: chrono::Duration,
     pub decision_check_after: chrono::Duration,
@@ -371,6 +380,10 @@ impl Settings {
         let result_token_lifetime = parse_duration(
             "sessions.result_token_lifetime",
             &self.sessions.result_token_lifetime,
+        )?;
+        let authorization_code_lifetime = parse_duration(
+            "sessions.authorization_code_lifetime",
+            &self.sessions.authorization_code_lifetime,
         )?;
         let expiry_interval =
             parse_duration("sessions.expiry_interval", &self.sessions.expiry_interval)?
@@ -518,6 +531,7 @@ impl Settings {
             database,
             session_lifetime,
             result_token_lifetime,
+            authorization_code_lifetime,
             expiry_interval,
             expiry_lease,
             decision_check_after,

@@ -25,8 +25,6 @@ use serde_json::{Map, Value, json};
 
 /// Where a session keeps its authorization request.
 pub const OIDC_OPTION: &str = "oidc";
-/// How long a code may wait to be exchanged.
-const CODE_SECS: i64 = 60;
 /// How long an access token (and the ID token) is good for.
 const TOKEN_SECS: i64 = 300;
 const CODE_AAD: &str = "oidc-front-door-code";
@@ -245,7 +243,7 @@ impl Hub {
                     &SealedCode {
                         s: session.id,
                         c: kept.client_id.clone(),
-                        e: (Utc::now() + Duration::seconds(CODE_SECS)).timestamp(),
+                        e: (Utc::now() + self.config.authorization_code_lifetime).timestamp(),
                     },
                 )?;
                 query.append_pair("code", &code);

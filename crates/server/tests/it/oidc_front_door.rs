@@ -256,3 +256,119 @@ async fn wrong_secrets_verifiers_and_redirects_are_refused() {
     assert_eq!(q.get("state"), Some(csrf.secret()));
     assert!(!q.contains_key("code"));
 }
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let app = TestApp::spawn_with(|s| s.sessions.authorization_code_lifetime = "1s".into()).await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+    let (back, verifier, _, _) = sign_in(&app, &rp, "approved").await;
+    let code = query(&back).get("code").cloned().unwrap_or_default();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let refused = rp
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await;
+    let refused = format!("{refused:?}");
+    assert!(
+        refused.contains("invalid_grant") && refused.contains("expired"),
+        "{refused}"
+    );
+}
+
+/// A page for the browser to land on at the relying party (on loopback, which test mode
+/// accepts as a redirect URI).
+async fn relying_party_site() -> (String, tokio::task::JoinHandle<()>) {
+    let app = axum::Router::new().route(
+        "/cb",
+        axum::routing::get(|| async {
+            axum::response::Html(
+                "<!doctype html><title>RP</title><h1 id=\"landed\">Back at the relying party</h1>",
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/cb"), task)
+}
+
+#[tokio::test]
+async fn panvas_openid_client_signs_a_person_in_through_chromium() {
+    use crate::browser_e2e::{browser, chromedriver, click};
+    use fantoccini::Locator;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let app = TestApp::spawn().await;
+    let (redirect, site) = relying_party_site().await;
+    let p = app.partner_with_return_url("Node RP AS", &redirect).await;
+    let mut rp = tokio::process::Command::new("node")
+        .arg("rp.mjs")
+        .arg(app.url("/connect/oidc"))
+        .arg(&p.client_id)
+        .arg(&p.client_secret)
+        .arg(&redirect)
+        .current_dir(common::oidc::fixture())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start node: {e}"));
+    let mut stdin = rp.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    let stdout = rp.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    let mut next = async || {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("the relying party said nothing"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let first = next().await;
+    let authorize = first["authorize"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let person = browser(&driver_url, profile.path()).await;
+    person
+        .goto(&authorize)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&person, "continue").await;
+    click(&person, "approve").await;
+    person
+        .wait()
+        .for_element(Locator::Id("landed"))
+        .await
+        .unwrap_or_else(|e| panic!("never back at the relying party: {e}"));
+    let back = person
+        .current_url()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    stdin
+        .write_all(format!("{back}\n").as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let done = next().await;
+    assert!(done.get("error").is_none(), "openid-client refused: {done}");
+    assert_eq!(done["claims"]["acr"], "urn:hopae:loa:3", "{done}");
+    assert_eq!(done["claims"]["aud"], p.client_id.as_str());
+    assert_eq!(done["claims"]["iss"], app.url("/connect/oidc"));
+    assert_eq!(done["userinfo"]["sub"], done["claims"]["sub"]);
+    assert!(done["userinfo"]["family_name"].is_string(), "{done}");
+    let _ = person.close().await;
+    site.abort();
+}
