@@ -107,3 +107,9 @@ choose-in-browser = I din browser
 choose-scan = Scan en QR-kode med appen på din mobil
 choose-app = Bekræft i appen på din mobil
 choose-another = Vælg en anden måde
+
+## Log ind hos en anden tjeneste
+signin-other-browser-title = Fortsæt, hvor du startede
+signin-other-browser = Dette login hører til den browser, hvor det blev startet. Gå tilbage til den tjeneste, du kom fra, og start forfra i denne browser.
+signin-stale-title = Dette login er udløbet
+signin-stale = Der er gået for lang tid til at gennemføre dette login. Gå tilbage til den tjeneste, du kom fra, og log ind igen.

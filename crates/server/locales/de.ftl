@@ -107,3 +107,9 @@ choose-in-browser = In Ihrem Browser
 choose-scan = QR-Code mit der App auf Ihrem Handy scannen
 choose-app = In der App auf Ihrem Handy bestätigen
 choose-another = Andere Möglichkeit wählen
+
+## Anmeldung bei einem anderen Dienst
+signin-other-browser-title = Fahren Sie dort fort, wo Sie begonnen haben
+signin-other-browser = Diese Anmeldung gehört zu dem Browser, in dem sie begonnen wurde. Kehren Sie zu dem Dienst zurück, von dem Sie kamen, und beginnen Sie in diesem Browser neu.
+signin-stale-title = Diese Anmeldung ist abgelaufen
+signin-stale = Es ist zu viel Zeit vergangen, um diese Anmeldung abzuschließen. Kehren Sie zu dem Dienst zurück, von dem Sie kamen, und melden Sie sich erneut an.

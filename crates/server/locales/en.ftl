@@ -109,3 +109,9 @@ choose-in-browser = In your browser
 choose-scan = Scan a QR code with the app on your phone
 choose-app = Confirm in the app on your phone
 choose-another = Choose another way
+
+## Signing in to another service
+signin-other-browser-title = Continue where you started
+signin-other-browser = This sign-in belongs to the browser where it was started. Go back to the service you came from and start again in this browser.
+signin-stale-title = This sign-in has expired
+signin-stale = Too much time has passed to finish this sign-in. Go back to the service you came from and sign in again.

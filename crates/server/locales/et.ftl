@@ -107,3 +107,9 @@ choose-in-browser = Veebilehitsejas
 choose-scan = Skanni QR-kood oma telefoni rakendusega
 choose-app = Kinnita oma telefoni rakenduses
 choose-another = Vali muu viis
+
+## Teise teenusesse sisselogimine
+signin-other-browser-title = Jätka seal, kus alustasid
+signin-other-browser = See sisselogimine kuulub veebilehitsejale, milles see alustati. Mine tagasi teenusesse, kust tulid, ja alusta uuesti selles veebilehitsejas.
+signin-stale-title = Sisselogimine on aegunud
+signin-stale = Sisselogimise lõpetamiseks on möödunud liiga palju aega. Mine tagasi teenusesse, kust tulid, ja logi uuesti sisse.

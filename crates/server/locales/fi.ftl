@@ -107,3 +107,9 @@ choose-in-browser = Selaimessa
 choose-scan = Skannaa QR-koodi puhelimesi sovelluksella
 choose-app = Hyväksy puhelimesi sovelluksessa
 choose-another = Valitse toinen tapa
+
+## Kirjautuminen toiseen palveluun
+signin-other-browser-title = Jatka siellä, missä aloitit
+signin-other-browser = Tämä kirjautuminen kuuluu selaimeen, jossa se aloitettiin. Palaa palveluun, josta tulit, ja aloita uudelleen tässä selaimessa.
+signin-stale-title = Kirjautuminen on vanhentunut
+signin-stale = Kirjautumisen viimeistelyyn on kulunut liian kauan. Palaa palveluun, josta tulit, ja kirjaudu uudelleen.

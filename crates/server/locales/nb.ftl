@@ -107,3 +107,9 @@ choose-in-browser = I nettleseren din
 choose-scan = Skann en QR-kode med appen på mobilen din
 choose-app = Bekreft i appen på mobilen din
 choose-another = Velg en annen måte
+
+## Logge inn hos en annen tjeneste
+signin-other-browser-title = Fortsett der du startet
+signin-other-browser = Denne innloggingen hører til nettleseren der den ble startet. Gå tilbake til tjenesten du kom fra, og start på nytt i denne nettleseren.
+signin-stale-title = Innloggingen er utløpt
+signin-stale = Det har gått for lang tid til å fullføre innloggingen. Gå tilbake til tjenesten du kom fra, og logg inn på nytt.

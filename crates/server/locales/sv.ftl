@@ -107,3 +107,9 @@ choose-in-browser = I din webbläsare
 choose-scan = Skanna en QR-kod med appen i din mobil
 choose-app = Bekräfta i appen i din mobil
 choose-another = Välj ett annat sätt
+
+## Logga in hos en annan tjänst
+signin-other-browser-title = Fortsätt där du började
+signin-other-browser = Den här inloggningen hör till webbläsaren där den startades. Gå tillbaka till tjänsten du kom från och börja om i den här webbläsaren.
+signin-stale-title = Inloggningen har gått ut
+signin-stale = Det har gått för lång tid för att slutföra inloggningen. Gå tillbaka till tjänsten du kom från och logga in igen.

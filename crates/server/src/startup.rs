@@ -306,7 +306,14 @@ pub fn app(state: AppState) -> Router {
         )
         .nest(
             "/connect/oidc",
-            idgate_dialects::hopae::oidc::router().with_state(state.hub.clone()),
+            // Reached by people's browsers (authorize creates a verification): counted per
+            // client address like the hosted pages.
+            idgate_dialects::hopae::oidc::router()
+                .with_state(state.hub.clone())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    hosted::client_limit::enforce,
+                )),
         )
         .nest(
             "/v1",

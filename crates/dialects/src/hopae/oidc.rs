@@ -13,7 +13,9 @@ use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use idgate_hub::service::ServiceError;
-use idgate_hub::service::oidc_front_door::{AuthorizationRequest, OidcError};
+use idgate_hub::service::oidc_front_door::{
+    AuthorizationRequest, BROWSER_COOKIE, BROWSER_COOKIE_SECURE, OidcError,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -110,8 +112,32 @@ fn redirect_error(
     Redirect::to(url.as_str()).into_response()
 }
 
+/// The browser's sign-in cookie: its name here, and its value if it has a well-formed one.
+fn signin_cookie(hub: &HubState, headers: &HeaderMap) -> (&'static str, Option<String>) {
+    let name = if hub.settings().public_is_https() {
+        BROWSER_COOKIE_SECURE
+    } else {
+        BROWSER_COOKIE
+    };
+    let value = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| {
+            v.len() == 24
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    (name, value)
+}
+
 async fn authorize(
     State(hub): State<HubState>,
+    headers: HeaderMap,
     params: Result<Query<AuthorizeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(p)) = params else {
@@ -187,12 +213,33 @@ async fn authorize(
     {
         return error("login_required", "every verification needs the person");
     }
-    let loa = p.acr_values.as_deref().and_then(|values| {
-        values
+    // An acr_values the front door cannot honour is refused, not dropped: dropping it would
+    // run a verification at a lower level than the client asked for.
+    let loa = match p.acr_values.as_deref() {
+        None => None,
+        Some(values) => match values
             .split_whitespace()
             .find_map(|v| v.strip_prefix("urn:hopae:loa:")?.parse::<u8>().ok())
             .filter(|n| (1..=5).contains(n))
-    });
+        {
+            Some(loa) => Some(loa),
+            None => {
+                return error(
+                    "invalid_request",
+                    "acr_values must name a level urn:hopae:loa:1 to urn:hopae:loa:5",
+                );
+            }
+        },
+    };
+    // The browser that came here is the one the sign-in belongs to.
+    let (cookie_name, existing) = signin_cookie(&hub, &headers);
+    let browser = match existing {
+        Some(value) => value,
+        None => match idgate_hub::random::random_token(18) {
+            Ok(value) => value,
+            Err(_) => return error("server_error", "the sign-in could not be started"),
+        },
+    };
     let request = AuthorizationRequest {
         client_id,
         redirect_uri: redirect_uri.clone(),
@@ -203,9 +250,23 @@ async fn authorize(
         provider_id: p.provider_id,
         loa,
         ui_locales: p.ui_locales,
+        browser: browser.clone(),
     };
     match hub.oidc_authorize(&partner, request).await {
-        Ok(created) => Redirect::to(&created.verification_url).into_response(),
+        Ok(created) => {
+            let mut response = Redirect::to(&created.verification_url).into_response();
+            let secure = if cookie_name == BROWSER_COOKIE_SECURE {
+                "; Secure"
+            } else {
+                ""
+            };
+            if let Ok(cookie) = HeaderValue::from_str(&format!(
+                "{cookie_name}={browser}; Path=/; HttpOnly; SameSite=Lax{secure}"
+            )) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Err(ServiceError::RateLimited(_)) => error(
             "temporarily_unavailable",
             "too many verifications; try again shortly",

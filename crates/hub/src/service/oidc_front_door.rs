@@ -9,6 +9,10 @@
 //! Stateless like the rest of the flow: the code and the access token are sealed with the
 //! deployment's data key; the request's parameters ride in the session; a session's code is
 //! redeemed once (a mark every node shares).
+//!
+//! The sign-in belongs to the browser that came to `authorize` (a cookie whose keyed digest the
+//! session keeps): only that browser may start the verification and receive the code, so a
+//! verification link forwarded to someone else cannot sign its sender in as them.
 
 use super::sessions::CreatedSession;
 use super::{Hub, ServiceError, ServiceResult};
@@ -45,6 +49,25 @@ pub struct AuthorizationRequest {
     pub loa: Option<u8>,
     /// The person's languages (`ui_locales`), for the hosted pages.
     pub ui_locales: Option<String>,
+    /// The value of the browser's sign-in cookie.
+    pub browser: String,
+}
+
+/// The sign-in cookie: host-only and Secure on https deployments.
+pub const BROWSER_COOKIE: &str = "idgate-signin";
+pub const BROWSER_COOKIE_SECURE: &str = "__Host-idgate-signin";
+
+/// Where a front-door session sends the browser once it has an outcome.
+#[derive(Debug)]
+pub enum FrontDoorReturn {
+    /// Back to the relying party: a code or an error.
+    Redirect(url::Url),
+    /// Not for this browser: only the one that came to `authorize` gets the answer.
+    OtherBrowser,
+    /// The code would have expired: the relying party must start again.
+    Stale,
+    /// Not decided yet (a resubmission request): the person stays on idgate's pages.
+    StayHere,
 }
 
 /// What the request kept in the session (`dialect_options.oidc`).
@@ -58,6 +81,8 @@ struct Kept {
     nonce: Option<String>,
     code_challenge: String,
     scopes: Vec<String>,
+    /// Keyed digest of the browser's sign-in cookie.
+    browser: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -183,10 +208,12 @@ impl Hub {
             nonce: request.nonce,
             code_challenge: request.code_challenge,
             scopes: request.scopes.clone(),
+            browser: self.keys.bind("oidc-signin-browser", &request.browser),
         };
         let mut options = Map::new();
         options.insert("clientId".into(), Value::String(request.client_id));
-        options.insert(
+        let mut reserved = Map::new();
+        reserved.insert(
             OIDC_OPTION.into(),
             serde_json::to_value(&kept).map_err(|e| ServiceError::Internal(e.to_string()))?,
         );
@@ -195,6 +222,14 @@ impl Hub {
         }
         let offered = &partner.offered_providers;
         let (provider_id, provider_choices) = match request.provider_id {
+            // The request is the person's to edit: a partner that offers a set keeps to it.
+            Some(id) if !offered.is_empty() && !offered.contains(&id) => {
+                return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                    missing: false,
+                    field: "provider_id".into(),
+                    message: "is not one of the providers this app offers".into(),
+                }));
+            }
             Some(id) => (id, Vec::new()),
             None => match offered.first() {
                 Some(first) => (first.clone(), offered.clone()),
@@ -208,7 +243,7 @@ impl Hub {
                 }
             },
         };
-        self.create_session(
+        self.create_session_with(
             partner,
             Dialect::Hopae,
             NewSession {
@@ -221,31 +256,72 @@ impl Hub {
                 return_url: Some(request.redirect_uri),
                 ..NewSession::default()
             },
+            reserved,
         )
         .await
     }
 
-    /// Where a decided front-door session sends the browser: the redirect URI with a code
-    /// (approved) or an error, its `state` and the issuer (RFC 9207). `None` for other
-    /// sessions, or while undecided.
-    pub fn oidc_authorization_response(&self, session: &Session) -> Option<url::Url> {
-        let kept: Kept =
-            serde_json::from_value(session.dialect_options.get(OIDC_OPTION)?.clone()).ok()?;
-        if !session.status.is_terminal() && session.status != Status::ResubmissionRequested {
+    fn front_door(session: &Session) -> Option<Kept> {
+        if session.dialect != Dialect::Hopae {
             return None;
         }
-        let mut url = url::Url::parse(&kept.redirect_uri).ok()?;
+        serde_json::from_value(session.dialect_options.get(OIDC_OPTION)?.clone()).ok()
+    }
+
+    /// Whether `session` is a sign-in through the front door.
+    pub fn is_front_door(&self, session: &Session) -> bool {
+        Self::front_door(session).is_some()
+    }
+
+    /// Whether `browser` (the sign-in cookie's value) is the one that came to `authorize`
+    /// for this front-door session.
+    pub fn front_door_browser(&self, session: &Session, browser: Option<&str>) -> bool {
+        match (Self::front_door(session), browser) {
+            (Some(kept), Some(browser)) => {
+                let given = self.keys.bind("oidc-signin-browser", browser);
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    given.as_bytes(),
+                    kept.browser.as_bytes(),
+                ))
+            }
+            _ => false,
+        }
+    }
+
+    /// Where a front-door session sends the browser (`browser`: its sign-in cookie's value):
+    /// the redirect URI with a code (approved) or an error, its `state` and the issuer (RFC
+    /// 9207). `None` for sessions that did not come through the front door.
+    pub fn oidc_return(&self, session: &Session, browser: Option<&str>) -> Option<FrontDoorReturn> {
+        let kept = Self::front_door(session)?;
+        if !session.status.is_terminal() {
+            return Some(FrontDoorReturn::StayHere);
+        }
+        if !self.front_door_browser(session, browser) {
+            return Some(FrontDoorReturn::OtherBrowser);
+        }
+        let Ok(mut url) = url::Url::parse(&kept.redirect_uri) else {
+            return Some(FrontDoorReturn::Stale);
+        };
         {
             let mut query = url.query_pairs_mut();
             if session.status == Status::Approved {
-                let code = self.seal(
+                // Counted from the decision, as the result token is: an old link (history,
+                // a mail scanner) does not make fresh codes.
+                let expires = session.decided_at.unwrap_or_else(Utc::now)
+                    + self.config.authorization_code_lifetime;
+                if Utc::now() > expires {
+                    return Some(FrontDoorReturn::Stale);
+                }
+                let Some(code) = self.seal(
                     CODE_AAD,
                     &SealedCode {
                         s: session.id,
                         c: kept.client_id.clone(),
-                        e: (Utc::now() + self.config.authorization_code_lifetime).timestamp(),
+                        e: expires.timestamp(),
                     },
-                )?;
+                ) else {
+                    return Some(FrontDoorReturn::Stale);
+                };
                 query.append_pair("code", &code);
             } else {
                 query.append_pair("error", "access_denied");
@@ -259,7 +335,7 @@ impl Hub {
             }
             query.append_pair("iss", &self.oidc_issuer());
         }
-        Some(url)
+        Some(FrontDoorReturn::Redirect(url))
     }
 
     /// Exchanges a code for tokens, for the client that proves its secret.
@@ -292,11 +368,11 @@ impl Hub {
                 "the code was issued to another client".into(),
             ));
         }
-        let session = self.session(sealed.s).await?;
-        let kept: Kept = session
-            .dialect_options
-            .get(OIDC_OPTION)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        let session = self.session(sealed.s).await.map_err(|e| match e {
+            ServiceError::NotFound(_) => OidcError::InvalidGrant("the verification is gone".into()),
+            other => OidcError::Service(other),
+        })?;
+        let kept = Self::front_door(&session)
             .ok_or_else(|| OidcError::InvalidGrant("not an authorization".into()))?;
         if session.partner_id != partner.id || kept.client_id != client_id {
             return Err(OidcError::InvalidGrant(
@@ -361,7 +437,15 @@ impl Hub {
                 "the access token has expired".into(),
             ));
         }
-        let session = self.session(sealed.s).await?;
+        let session = self.session(sealed.s).await.map_err(|e| match e {
+            ServiceError::NotFound(_) => OidcError::InvalidToken("the verification is gone".into()),
+            other => OidcError::Service(other),
+        })?;
+        if session.status != Status::Approved || sealed.c.is_empty() {
+            return Err(OidcError::InvalidToken(
+                "the verification is no longer approved".into(),
+            ));
+        }
         let mut info = self.person_claims(&session, &sealed.k);
         info.insert(
             "sub".into(),

@@ -65,11 +65,38 @@ impl Hub {
         &self,
         partner: &Partner,
         dialect: Dialect,
-        mut new: NewSession,
+        new: NewSession,
     ) -> ServiceResult<CreatedSession> {
-        // Only the service records what the person may choose from.
+        self.create_session_with(partner, dialect, new, serde_json::Map::new())
+            .await
+    }
+
+    /// [`Hub::create_session`] with options only the service itself may set (`reserved`,
+    /// e.g. the OpenID Connect front door's request); a dialect's own options cannot carry
+    /// them.
+    pub(crate) async fn create_session_with(
+        &self,
+        partner: &Partner,
+        dialect: Dialect,
+        mut new: NewSession,
+        reserved: serde_json::Map<String, serde_json::Value>,
+    ) -> ServiceResult<CreatedSession> {
+        // Only the service records what the person may choose from, and what a front door
+        // asked for: a partner's own options never set them.
         new.dialect_options.remove(PROVIDER_CHOICES);
+        new.dialect_options
+            .remove(super::oidc_front_door::OIDC_OPTION);
+        new.dialect_options.extend(reserved);
         let choices = self.eligible_providers(&new);
+        if !new.provider_choices.is_empty() && choices.is_empty() {
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: false,
+                field: "provider".into(),
+                message: "none of the providers offered can serve this request (level of \
+                          assurance, what they need from the partner)"
+                    .into(),
+            }));
+        }
         if let Some(first) = choices.first() {
             new.provider_id.clone_from(first);
         }
@@ -743,6 +770,7 @@ impl Hub {
             })
             .await?;
         let (action, provider_state) = (started.action, started.state);
+        let starting_at = session.provider_id.clone();
         let reference = match (&action, identifier.as_deref()) {
             (StartAction::Push { .. }, Some(identifier)) => {
                 Some(self.push_reference(&session.provider_id, identifier))
@@ -770,7 +798,10 @@ impl Hub {
                 },
             )
             .await?;
-        if session.status != Status::Started {
+        // Another tab started the session meanwhile, at another of its providers: this start
+        // is not the one recorded, so its flow could never finish.
+        let started_here = session.provider_id == starting_at;
+        if session.status != Status::Started || !started_here {
             return Err(ServiceError::Lifecycle(LifecycleError::NotAllowed {
                 status: session.status,
                 event: LifecycleEvent::Start,

@@ -23,14 +23,6 @@ fn name(state: &AppState) -> &'static str {
     }
 }
 
-fn pushed_to_name(state: &AppState) -> &'static str {
-    if state.settings().public_is_https() {
-        "__Host-idgate-pushed-to"
-    } else {
-        "idgate-pushed-to"
-    }
-}
-
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -42,30 +34,44 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The identifier this browser last sent a push request to, as typed.
-pub fn pushed_to(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let raw = cookie(headers, pushed_to_name(state))?;
+/// Scoped to one verification's pages (a path-scoped cookie cannot take the `__Host-`
+/// prefix).
+const PUSHED_TO: &str = "idgate-pushed-to";
+
+/// The identifier this browser last sent this verification's push request to.
+pub fn pushed_to(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, PUSHED_TO)?;
     let decoded: String = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
     Some(decoded).filter(|v| !v.is_empty() && v.chars().count() <= 64)
 }
 
-/// Remembers, for this browser's session, the identifier a push request went to.
-pub fn set_pushed_to(state: &AppState, response: &mut Response, identifier: &str) {
+/// Remembers, for this browser's session and this verification's pages only (`token`), the
+/// identifier a push request went to.
+pub fn set_pushed_to(state: &AppState, response: &mut Response, token: &str, identifier: &str) {
     let value: String = url::form_urlencoded::byte_serialize(identifier.as_bytes()).collect();
-    let secure = if pushed_to_name(state).starts_with("__Host-") {
+    let secure = if state.settings().public_is_https() {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        pushed_to_name(state)
-    );
+    let cookie = format!("{PUSHED_TO}={value}; Path=/v/{token}; HttpOnly; SameSite=Strict{secure}");
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
+}
+
+/// The value of this browser's OpenID Connect sign-in cookie (set at the front door's
+/// `authorize`), if any.
+pub fn signin(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    use idgate_hub::service::oidc_front_door::{BROWSER_COOKIE, BROWSER_COOKIE_SECURE};
+    let name = if state.settings().public_is_https() {
+        BROWSER_COOKIE_SECURE
+    } else {
+        BROWSER_COOKIE
+    };
+    cookie(headers, name)
 }
 
 /// This browser's binding, when its cookie holds a well-formed one.

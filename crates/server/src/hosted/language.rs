@@ -189,8 +189,11 @@ impl Preferences {
     }
 }
 
-/// `path` and `query` without its `lang` parameter.
+/// `path` and `query` without its `lang` parameter, as a path on this site (`//host/…` or
+/// `/\host` would be read by a browser as another site).
 fn address_without_lang(path: &str, query: Option<&str>) -> String {
+    let path = format!("/{}", path.trim_start_matches(['/', '\\']));
+    let path = path.as_str();
     let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .filter(|(k, _)| k != "lang")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -308,6 +311,23 @@ mod tests {
             }
         }
         assert_eq!(Lang::ENGLISH.text("no-such-message"), "no-such-message");
+    }
+
+    #[test]
+    fn the_switcher_links_stay_on_this_site() {
+        use super::address_without_lang;
+        assert_eq!(
+            address_without_lang("//evil.example/x", None),
+            "/evil.example/x"
+        );
+        assert_eq!(
+            address_without_lang("/\\evil.example/x", None),
+            "/evil.example/x"
+        );
+        assert_eq!(
+            address_without_lang("/v/abc", Some("lang=sv&follow=1")),
+            "/v/abc?follow=1"
+        );
     }
 
     #[test]

@@ -202,7 +202,8 @@ pub async fn phone(
         Ok(None) => return Page::invalid_link(prefs.lang()).into_response(),
         Err(e) => return failure(prefs.lang(), e),
     };
-    if session.status.is_terminal() {
+    // A front-door sign-in stays in the browser that started it.
+    if session.status.is_terminal() || state.is_front_door(&session) {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
     let code = match state.phone_handoff(&token) {

@@ -203,6 +203,30 @@ pub(crate) async fn finish(
     session: &Session,
     headers: &HeaderMap,
 ) -> Response {
+    // A sign-in through the OpenID Connect front door returns as OAuth says (a code or an
+    // error), and only to the browser that started it; never the dialect's parameters.
+    let signin = browser::signin(state, headers);
+    if let Some(front_door) = state.oidc_return(session, signin.as_deref()) {
+        use idgate_hub::service::oidc_front_door::FrontDoorReturn;
+        let ui = session_ui(state, prefs, session).await;
+        return match front_door {
+            FrontDoorReturn::Redirect(url) => Redirect::to(url.as_str()).into_response(),
+            FrontDoorReturn::OtherBrowser => Page::says(
+                StatusCode::BAD_REQUEST,
+                ui,
+                "signin-other-browser-title",
+                "signin-other-browser",
+            )
+            .into_response(),
+            FrontDoorReturn::Stale => {
+                Page::says(StatusCode::GONE, ui, "signin-stale-title", "signin-stale")
+                    .into_response()
+            }
+            FrontDoorReturn::StayHere => {
+                Page::result(ui, session.status, session.reason.as_deref(), None).into_response()
+            }
+        };
+    }
     let response = match return_target(state, session) {
         Ok(target) if embedding::framed(headers) => Page::frame_done(
             session_ui(state, prefs, session).await,
@@ -247,11 +271,6 @@ fn way_back(state: &AppState, session: &Session) -> Option<url::Url> {
 /// The return URL with the outcome, or `None` when the partner gave none or its token would
 /// have expired.
 fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>, ServiceError> {
-    // A sign-in through the OpenID Connect front door returns as OAuth says: a code or an
-    // error, never the dialect's outcome parameters.
-    if let Some(response) = state.oidc_authorization_response(session) {
-        return Ok(Some(response));
-    }
     let status = state
         .dialects()
         .status_word(session.dialect, session.status);
@@ -314,7 +333,15 @@ async fn landing(
     let response = match session.status {
         s if s.is_terminal() => return finish(&state, &prefs, &session, &headers).await,
         Status::Started | Status::Submitted if flow != FlowType::Redirect => {
-            let pushed_to = browser::pushed_to(&state, &headers);
+            // Shown only when it is the identifier this session's request went to.
+            let pushed_to = browser::pushed_to(&headers).filter(|identifier| {
+                session.provider_reference.as_deref()
+                    == Some(
+                        state
+                            .push_reference(&session.provider_id, identifier)
+                            .as_str(),
+                    )
+            });
             live::page(&state, ui, &token, &session, flow, pushed_to).into_response()
         }
         Status::Submitted | Status::Review => Page::waiting(ui, Some(token)).into_response(),
@@ -351,6 +378,7 @@ fn chooser_page(state: &AppState, ui: Ui, session: &Session, token: String) -> R
         token,
         retry: session.status == Status::ResubmissionRequested,
         choices,
+        handoff: !state.is_front_door(session),
         expires_at: session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     })
     .into_response()
@@ -389,6 +417,8 @@ fn landing_page(
             identifier,
             error,
             chosen: (session.provider_choices().len() > 1).then(|| session.provider_id.clone()),
+            // A front-door sign-in stays in the browser that started it.
+            handoff: !state.is_front_door(session),
             test_identifiers: TEST_IDENTITIES
                 .iter()
                 .map(|i| i.registration_id.to_owned())
@@ -422,6 +452,19 @@ async fn start(
     }
     let ui = session_ui(&state, &prefs, &session).await;
     let lang = ui.lang;
+    // A front-door sign-in is started only in the browser that came to `authorize`: a
+    // forwarded link must not verify someone else for the sender.
+    if state.is_front_door(&session)
+        && !state.front_door_browser(&session, browser::signin(&state, &headers).as_deref())
+    {
+        return Page::says(
+            StatusCode::BAD_REQUEST,
+            ui,
+            "signin-other-browser-title",
+            "signin-other-browser",
+        )
+        .into_response();
+    }
     if matches!(session.status, Status::Submitted | Status::Review) {
         return Redirect::to(&format!("/v/{token}")).into_response();
     }
@@ -483,8 +526,15 @@ async fn start(
         Ok((_, StartAction::Qr { .. })) => Redirect::to(&format!("/v/{token}")).into_response(),
         Ok((_, StartAction::Push { .. })) => {
             let mut response = Redirect::to(&format!("/v/{token}")).into_response();
-            if let Some(identifier) = &identifier {
-                browser::set_pushed_to(&state, &mut response, identifier.trim());
+            // As the provider reads it (the session files the request under that form).
+            let canonical = identifier.as_deref().and_then(|typed| {
+                state
+                    .providers()
+                    .get(&session.provider_id)
+                    .and_then(|p| p.check_identifier(typed).ok())
+            });
+            if let Some(identifier) = canonical {
+                browser::set_pushed_to(&state, &mut response, &token, &identifier);
             }
             response
         }

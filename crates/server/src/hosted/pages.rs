@@ -21,6 +21,8 @@ pub struct Landing {
     pub error: Option<String>,
     /// The provider picked on the chooser page (the session offers several).
     pub chosen: Option<String>,
+    /// Offer "Continue on your phone".
+    pub handoff: bool,
     pub test_identifiers: Vec<String>,
 }
 
@@ -32,6 +34,8 @@ pub struct Chooser {
     pub token: String,
     pub retry: bool,
     pub choices: Vec<Choice>,
+    /// Offer "Continue on your phone".
+    pub handoff: bool,
     pub expires_at: String,
 }
 

@@ -71,6 +71,23 @@ async fn sign_in(
     rp: &Rp,
     outcome: &str,
 ) -> (String, PkceCodeVerifier, Nonce, CsrfToken) {
+    let (back, verifier, nonce, csrf, _, _) = sign_in_keeping_browser(app, rp, outcome).await;
+    (back, verifier, nonce, csrf)
+}
+
+/// [`sign_in`], also giving the person's browser and the verification's link.
+async fn sign_in_keeping_browser(
+    app: &TestApp,
+    rp: &Rp,
+    outcome: &str,
+) -> (
+    String,
+    PkceCodeVerifier,
+    Nonce,
+    CsrfToken,
+    reqwest::Client,
+    String,
+) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = rp
         .client
@@ -117,7 +134,7 @@ async fn sign_in(
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(r.status(), 303);
-    (location(&r), verifier, nonce, csrf)
+    (location(&r), verifier, nonce, csrf, person, landing)
 }
 
 #[tokio::test]
@@ -371,4 +388,168 @@ async fn panvas_openid_client_signs_a_person_in_through_chromium() {
     assert!(done["userinfo"]["family_name"].is_string(), "{done}");
     let _ = person.close().await;
     site.abort();
+}
+
+/// The front door's authorize URL for `rp`, with `extra` parameters.
+fn authorize_url(rp: &Rp, extra: &[(&str, &str)]) -> String {
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let mut request = rp
+        .client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge);
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
+    }
+    request.url().0.to_string()
+}
+
+#[tokio::test]
+async fn a_forwarded_verification_link_signs_nobody_in() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+    // The sender starts a sign-in and forwards the verification link it got.
+    let sender = browser();
+    let r = sender
+        .get(authorize_url(&rp, &[("provider_id", "veriff")]))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let link = location(&r);
+    assert!(link.starts_with(&app.url("/v/")), "{link}");
+    // Someone else opens it: they may read what it is, but not start it, and there is no
+    // way to move it to a phone.
+    let other = browser();
+    let r = other
+        .get(&link)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap_or_default();
+    assert!(!page.contains("continue-on-phone"), "{page}");
+    let r = other
+        .post(format!("{link}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("Continue where you started")
+    );
+    let r = other
+        .get(format!("{link}/phone"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 303, "no phone handoff for a sign-in");
+    // The browser that came to authorize may.
+    let r = sender
+        .post(format!("{link}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn the_request_cannot_be_edited_past_the_apps_offer_or_level() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    app.hub
+        .update_partner(
+            p.id.parse().unwrap_or_else(|e| panic!("{e}")),
+            idgate_hub::service::partners::PartnerChange {
+                offered_providers: Some(vec!["veriff".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+    for (extra, says) in [
+        (vec![("provider_id", "bankid")], "provider_id"),
+        (vec![("acr_values", "urn:hopae:loa:9")], "acr_values"),
+        (
+            vec![("acr_values", "http://eidas.europa.eu/LoA/high")],
+            "acr_values",
+        ),
+    ] {
+        let r = browser()
+            .get(authorize_url(&rp, &extra))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let q = query(&location(&r));
+        assert_eq!(
+            q.get("error").map(String::as_str),
+            Some("invalid_request"),
+            "{extra:?}"
+        );
+        assert!(
+            q.get("error_description").is_some_and(|d| d.contains(says)),
+            "{extra:?}: {q:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_partner_cannot_plant_a_sign_in_in_its_own_sessions() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Veriff AS", REDIRECT).await;
+    let r = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({"verification": {
+                "callback": REDIRECT,
+                "oidc": {"client_id": "x", "redirect_uri": "https://evil.example.com/",
+                         "code_challenge": "x", "scopes": [], "browser": "x"}
+            }})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap_or_default();
+    let id = created["verification"]["id"].as_str().unwrap_or_default();
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(session.dialect_options.get("oidc").is_none());
+    assert!(!app.hub.is_front_door(&session));
+}
+
+#[tokio::test]
+async fn an_old_link_makes_no_fresh_code() {
+    let app = TestApp::spawn_with(|s| s.sessions.authorization_code_lifetime = "1s".into()).await;
+    let p = app.partner_with_return_url("RP AS", REDIRECT).await;
+    let rp = relying_party(&app, &p, &p.client_secret).await;
+    let (back, _, _, _, person, link) = sign_in_keeping_browser(&app, &rp, "approved").await;
+    assert!(query(&back).contains_key("code"));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = person
+        .get(&link)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 410);
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("This sign-in has expired")
+    );
 }

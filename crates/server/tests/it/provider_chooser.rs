@@ -254,6 +254,18 @@ async fn the_choice_narrows_to_what_fits_and_disappears_when_one_remains() {
         )
         .await;
     assert!(refused.is_err_and(|e| e.to_string().contains("not a provider served here")));
+    // When nothing offered fits, the session is refused rather than sent elsewhere.
+    let only_match = offering(&app, "Match only AS", &["sandbox-match"]).await;
+    let r = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &only_match.veriff_key)
+        .header("content-type", "application/json")
+        .body(json!({"verification": {}}).to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 400, "{}", r.text().await.unwrap_or_default());
 }
 
 #[tokio::test]

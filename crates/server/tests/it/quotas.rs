@@ -180,6 +180,15 @@ async fn the_public_pages_limit_each_client_address() {
     }
     assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
     assert_eq!(statuses[4], 429, "{statuses:?}");
+    // The OpenID Connect front door is reached by people's browsers too (its authorize
+    // creates verifications): the same limit.
+    let r = app
+        .client
+        .get(app.url("/connect/oidc/authorize"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 429);
     // The partner API is not a public page: its credential limit is separate (off here).
     let (status, _) = app.get(&p, "/api/v1/verification-return-urls").await;
     assert_eq!(status, 200);
