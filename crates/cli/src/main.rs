@@ -205,7 +205,7 @@ enum CredentialCommand {
     /// Issue another credential for a partner (shown once).
     Issue {
         partner_id: String,
-        #[arg(long, value_parser = ["easyfreelance", "hopae", "veriff"])]
+        #[arg(long, value_parser = ["easyfreelance", "hopae", "veriff", "deepidv"])]
         kind: String,
     },
     /// List a partner's credentials (ids, kinds, dates; never secrets).
@@ -419,6 +419,12 @@ fn print_demo(demo: &DemoPartner, base: &str) {
     println!(
         "curl -s -X POST {base}/v1/sessions -H 'X-AUTH-CLIENT: {}' -H 'Content-Type: application/json' -d '{{\"verification\":{{\"callback\":\"{}\",\"vendorData\":\"demo-1\"}}}}'",
         demo.secret(CredentialKind::Veriff, "api_key"),
+        demo.return_url
+    );
+    println!("or, as deepidv's API (open session_url):");
+    println!(
+        "curl -s -X POST {base}/v1/sessions -H 'x-api-key: {}' -H 'Content-Type: application/json' -d '{{\"first_name\":\"Jane\",\"last_name\":\"Doe\",\"email\":\"jane@example.com\",\"phone\":\"+15192223333\",\"redirect_url\":\"{}\"}}'",
+        demo.secret(CredentialKind::DeepIdv, "api_key"),
         demo.return_url
     );
 }

@@ -399,6 +399,8 @@ pub enum CredentialKind {
     /// Veriff: `X-AUTH-CLIENT` (the integration's API key) and `X-HMAC-SIGNATURE` made with the
     /// integration's shared secret.
     Veriff,
+    /// deepidv: `x-api-key: <API key>`.
+    DeepIdv,
 }
 
 impl CredentialKind {
@@ -407,6 +409,7 @@ impl CredentialKind {
             CredentialKind::EasyFreelance => "easyfreelance",
             CredentialKind::Hopae => "hopae",
             CredentialKind::Veriff => "veriff",
+            CredentialKind::DeepIdv => "deepidv",
         }
     }
 }
@@ -418,6 +421,7 @@ impl FromStr for CredentialKind {
             "easyfreelance" => Ok(CredentialKind::EasyFreelance),
             "hopae" => Ok(CredentialKind::Hopae),
             "veriff" => Ok(CredentialKind::Veriff),
+            "deepidv" => Ok(CredentialKind::DeepIdv),
             other => Err(format!("unknown credential kind {other:?}")),
         }
     }

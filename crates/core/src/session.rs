@@ -17,6 +17,8 @@ pub enum Dialect {
     Hopae,
     /// Veriff's sessions API (`/v1`).
     Veriff,
+    /// deepidv's sessions API (`/v1`, told from Veriff's by its `x-api-key`).
+    DeepIdv,
 }
 
 impl Dialect {
@@ -25,6 +27,7 @@ impl Dialect {
             Dialect::EasyFreelance => "easyfreelance",
             Dialect::Hopae => "hopae",
             Dialect::Veriff => "veriff",
+            Dialect::DeepIdv => "deepidv",
         }
     }
 }
@@ -36,6 +39,7 @@ impl FromStr for Dialect {
             "easyfreelance" => Ok(Dialect::EasyFreelance),
             "hopae" => Ok(Dialect::Hopae),
             "veriff" => Ok(Dialect::Veriff),
+            "deepidv" => Ok(Dialect::DeepIdv),
             other => Err(format!("unknown dialect {other:?}")),
         }
     }

@@ -6,12 +6,14 @@
 //! - [`easyfreelance`]: the EasyFreelance partner API, at `/api/v1`.
 //! - [`hopae`]: Hopae Connect, at `/connect/v1`.
 //! - [`veriff`]: Veriff's sessions API, at `/v1`.
+//! - [`deepidv`]: deepidv's sessions API, at `/v1` beside Veriff's (told apart by header).
 //! - [`webhook_endpoints`]: partner webhook management, mounted by a dialect where its API
 //!   lives (EasyFreelance today).
 //! - [`kit`]: request bodies, field errors and problem basics every dialect shares.
 //!
 //! A new dialect is a folder here plus a line in [`wires`] and a mount in the server's router.
 
+pub mod deepidv;
 pub mod easyfreelance;
 pub mod hopae;
 pub mod kit;
@@ -30,5 +32,6 @@ pub fn wires() -> Dialects {
         Arc::new(easyfreelance::wire::EasyFreelanceWire) as Arc<dyn idgate_hub::DialectWire>,
         Arc::new(hopae::wire::HopaeWire),
         Arc::new(veriff::wire::VeriffWire),
+        Arc::new(deepidv::wire::DeepIdvWire),
     ])
 }

@@ -18,6 +18,12 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
     /// The word this dialect's partners see for a status (return redirects, webhooks).
     fn status_word(&self, status: Status) -> &'static str;
 
+    /// What the browser's return to the partner says: `status` and `reason` (the session's
+    /// status word and reason, unless the dialect documents other words for the return).
+    fn return_outcome(&self, session: &Session) -> (&'static str, Option<String>) {
+        (self.status_word(session.status), session.reason.clone())
+    }
+
     /// The body of the webhook event a session event becomes; idgate's own envelope unless
     /// the dialect's partners expect another. No personal data: claims are added at delivery
     /// for endpoints that opted in.

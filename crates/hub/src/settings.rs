@@ -219,6 +219,24 @@ pub struct DialectSettings {
     pub easyfreelance: EasyFreelanceSettings,
     #[serde(default)]
     pub veriff: VeriffSettings,
+    #[serde(default)]
+    pub deepidv: DeepIdvSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeepIdvSettings {
+    /// The provider id the deepidv dialect's sessions use (document + selfie, as deepidv's
+    /// standalone verification), unless the partner offers a choice.
+    pub provider: String,
+}
+
+impl Default for DeepIdvSettings {
+    fn default() -> Self {
+        DeepIdvSettings {
+            provider: "veriff".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -38,6 +38,8 @@ pub struct Partner {
     pub veriff_key: String,
     /// Veriff shared secret (signs requests and answers).
     pub veriff_secret: String,
+    /// deepidv `x-api-key`.
+    pub deepidv_key: String,
 }
 
 impl Partner {
@@ -260,6 +262,7 @@ impl TestApp {
             client_secret: secret(CredentialKind::Hopae, "client_secret"),
             veriff_key: secret(CredentialKind::Veriff, "api_key"),
             veriff_secret: secret(CredentialKind::Veriff, "shared_secret"),
+            deepidv_key: secret(CredentialKind::DeepIdv, "api_key"),
         }
     }
 

@@ -18,7 +18,17 @@ pub fn docs(
     openapi_url: &'static str,
     document: Option<utoipa::openapi::OpenApi>,
 ) -> Router<HubState> {
-    let mut ui = SwaggerUi::new("/docs");
+    docs_at("/docs", openapi_url, document)
+}
+
+/// [`docs`] at `ui_path` below the dialect's base (two dialects sharing a base path each
+/// have their own page).
+pub fn docs_at(
+    ui_path: &'static str,
+    openapi_url: &'static str,
+    document: Option<utoipa::openapi::OpenApi>,
+) -> Router<HubState> {
+    let mut ui = SwaggerUi::new(ui_path);
     if let Some(document) = document {
         // Relative to the dialect's nest.
         ui = ui.url("/openapi.json", document);
@@ -32,8 +42,9 @@ pub fn docs(
             .deep_linking(false),
     );
     Router::<HubState>::from(ui)
-        .route("/docs-a11y.js", get(accessibility_script))
-        .route("/docs-a11y.css", get(accessibility_styles))
+        // Beside the page: its `../docs-a11y.*` from `{ui_path}/`.
+        .route(&format!("{ui_path}-a11y.js"), get(accessibility_script))
+        .route(&format!("{ui_path}-a11y.css"), get(accessibility_styles))
         .layer(axum::middleware::map_response(with_accessibility_fixes))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

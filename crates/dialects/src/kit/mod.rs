@@ -11,7 +11,7 @@ mod fields;
 mod problem;
 
 pub use body::{BodyError, json_object};
-pub use docs::docs;
+pub use docs::{docs, docs_at};
 pub use fields::{FieldErrors, add_field_error, decode};
 pub use problem::{
     DialectError, PROBLEM_SCHEMA_REF, PartnerScope, RequestError, add_rate_limit_headers,

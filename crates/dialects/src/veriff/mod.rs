@@ -24,6 +24,7 @@ pub use openapi::ApiDoc;
 pub use wire::status_word;
 
 use crate::HubState;
+use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -55,16 +56,51 @@ fn browser_sdk_cors() -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// The dialect's routes, to be nested under `/v1`.
+/// `POST /sessions` is both Veriff's and deepidv's: a deepidv client sends `x-api-key`, a
+/// Veriff client `X-AUTH-CLIENT`.
+async fn create_either_session(
+    State(state): State<HubState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::handler::Handler;
+    use axum::response::IntoResponse;
+    let headers = request.headers();
+    if !headers.contains_key("x-api-key") && !headers.contains_key("x-auth-client") {
+        // Neither API's key: an answer both Veriff's and deepidv's clients can read.
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({
+                "status": "fail",
+                "code": "1801",
+                "error": "unauthorized",
+                "message": "Send the API key: X-AUTH-CLIENT (Veriff's API) or x-api-key (deepidv's API).",
+            })),
+        )
+            .into_response();
+    }
+    if crate::deepidv::is_deepidv_request(headers) {
+        crate::deepidv::create_session.call(request, state).await
+    } else {
+        handlers::create_session.call(request, state).await
+    }
+}
+
+/// The dialect's routes (and deepidv's, which share `/v1`), to be nested under `/v1`.
 pub fn router() -> Router<HubState> {
     Router::new()
         .route(
             "/sessions",
-            post(handlers::create_session).layer(browser_sdk_cors()),
+            post(create_either_session).layer(browser_sdk_cors()),
         )
         .route(
             "/sessions/{id}",
-            axum::routing::patch(handlers::update_session).delete(handlers::delete_session),
+            axum::routing::patch(handlers::update_session)
+                .delete(handlers::delete_session)
+                .get(crate::deepidv::get_session),
+        )
+        .route(
+            "/sessions/{id}/update-status",
+            axum::routing::patch(crate::deepidv::update_status),
         )
         .route("/sessions/{id}/decision", get(handlers::decision))
         .route("/sessions/{id}/attempts", get(handlers::session_attempts))
@@ -77,5 +113,15 @@ pub fn router() -> Router<HubState> {
         .route("/media/{id}", get(media::download))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .merge(crate::kit::docs("/v1/openapi.json", None))
+        // deepidv's, which shares /v1.
+        .route(
+            "/deepidv/openapi.json",
+            get(|| async { Json(crate::deepidv::ApiDoc::openapi()) }),
+        )
+        .merge(crate::kit::docs_at(
+            "/deepidv/docs",
+            "/v1/deepidv/openapi.json",
+            None,
+        ))
         .fallback(handlers::not_found)
 }

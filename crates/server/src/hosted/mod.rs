@@ -254,14 +254,15 @@ pub(crate) async fn finish(
 /// partner reads the outcome from its API), for a person arriving after the token expired.
 fn way_back(state: &AppState, session: &Session) -> Option<url::Url> {
     let mut url = url::Url::parse(session.return_url.as_deref()?).ok()?;
-    let status = state
+    let (status, reason) = state
         .dialects()
-        .status_word(session.dialect, session.status);
+        .wire(session.dialect)
+        .return_outcome(session);
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("session_id", &session.id.to_string());
         query.append_pair("status", status);
-        if let Some(reason) = &session.reason {
+        if let Some(reason) = &reason {
             query.append_pair("reason", reason);
         }
     }
@@ -271,9 +272,10 @@ fn way_back(state: &AppState, session: &Session) -> Option<url::Url> {
 /// The return URL with the outcome, or `None` when the partner gave none or its token would
 /// have expired.
 fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>, ServiceError> {
-    let status = state
+    let (status, reason) = state
         .dialects()
-        .status_word(session.dialect, session.status);
+        .wire(session.dialect)
+        .return_outcome(session);
     let Some(return_url) = &session.return_url else {
         return Ok(None);
     };
@@ -299,7 +301,7 @@ fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>
             session_id: session.id.to_string(),
             status,
             canonical_status: session.status.as_str(),
-            reason: session.reason.as_deref(),
+            reason: reason.as_deref(),
             now: decided,
             lifetime,
         },
@@ -309,7 +311,7 @@ fn return_target(state: &AppState, session: &Session) -> Result<Option<url::Url>
         let mut query = url.query_pairs_mut();
         query.append_pair("session_id", &session.id.to_string());
         query.append_pair("status", status);
-        if let Some(reason) = &session.reason {
+        if let Some(reason) = &reason {
             query.append_pair("reason", reason);
         }
         query.append_pair("result_token", &token);

@@ -113,7 +113,12 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     }
     pages.push(("invalid link page", app.url("/v/no-such-link")));
     pages.push(("accessibility statement", app.url("/accessibility")));
-    for docs in ["/api/v1/docs/", "/connect/v1/docs/", "/v1/docs/"] {
+    for docs in [
+        "/api/v1/docs/",
+        "/connect/v1/docs/",
+        "/v1/docs/",
+        "/v1/deepidv/docs/",
+    ] {
         pages.push(("API docs", app.url(docs)));
     }
     // The Veriff API names no provider: the partner's offer makes a chooser.

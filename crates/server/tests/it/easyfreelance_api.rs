@@ -683,6 +683,7 @@ async fn operations_endpoints() {
         ("/api/v1/docs/", "/api/v1/openapi.json"),
         ("/connect/v1/docs/", "/connect/v1/openapi.json"),
         ("/v1/docs/", "/v1/openapi.json"),
+        ("/v1/deepidv/docs/", "/v1/deepidv/openapi.json"),
     ] {
         let r = app
             .client

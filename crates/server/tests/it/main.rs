@@ -4,6 +4,7 @@
 mod accessibility;
 mod browser_e2e;
 mod credentials;
+mod deepidv_api;
 mod easyfreelance_api;
 mod embedding;
 mod expiry_job;

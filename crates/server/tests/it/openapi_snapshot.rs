@@ -17,6 +17,11 @@ fn hopae_openapi_matches_the_committed_snapshot() {
 }
 
 #[test]
+fn deepidv_openapi_matches_the_committed_snapshot() {
+    check("deepidv", idgate_dialects::deepidv::ApiDoc::openapi());
+}
+
+#[test]
 fn veriff_openapi_matches_the_committed_snapshot() {
     check("veriff", idgate_dialects::veriff::ApiDoc::openapi());
 }
@@ -32,6 +37,7 @@ fn every_operation_has_a_summary_and_every_body_an_example() {
         ),
         ("hopae", idgate_dialects::hopae::ApiDoc::openapi()),
         ("veriff", idgate_dialects::veriff::ApiDoc::openapi()),
+        ("deepidv", idgate_dialects::deepidv::ApiDoc::openapi()),
     ] {
         let doc = serde_json::to_value(&doc).unwrap_or_else(|e| panic!("{e}"));
         let paths = doc["paths"].as_object().cloned().unwrap_or_default();

@@ -1,0 +1,109 @@
+//! deepidv's bodies as documented, for the OpenAPI document (the handlers read the create
+//! body member by member: snake_case and camelCase are both accepted, camelCase wins).
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `POST /v1/sessions` (each member also accepted in camelCase, e.g. `firstName`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreateSessionRequest {
+    #[schema(example = "Jane")]
+    pub first_name: String,
+    #[schema(example = "Doe")]
+    pub last_name: String,
+    #[schema(example = "jane.doe@example.com")]
+    pub email: String,
+    /// E.164, checked against libphonenumber's metadata.
+    #[schema(example = "+15192223333")]
+    pub phone: String,
+    #[schema(example = "order-7")]
+    pub external_id: Option<String>,
+    /// Default true. Accepted; the invite is not sent yet (see the README).
+    pub send_email_invite: Option<bool>,
+    /// Default true. Accepted; the invite is not sent yet (see the README).
+    pub send_phone_invite: Option<bool>,
+    /// No workflows are defined yet: any id answers 404.
+    pub workflow_id: Option<String>,
+    /// HTTPS; one of the partner's approved return URLs.
+    #[schema(example = "https://partner.example.com/verification/done")]
+    pub redirect_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Link {
+    pub rel: String,
+    pub href: String,
+    pub description: String,
+}
+
+/// `201` to `POST /v1/sessions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedSession {
+    pub id: String,
+    /// Where the applicant goes; carries `redirect_url` as an encoded parameter when given.
+    pub session_url: String,
+    /// Only when one was given.
+    #[serde(rename = "externalId")]
+    pub external_id: Option<String>,
+    pub links: Vec<Link>,
+    pub expires_at: String,
+}
+
+/// The session record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionRecord {
+    pub id: String,
+    pub organization_id: String,
+    /// `PENDING`, `SUBMITTED`, `VERIFIED`, `REJECTED`, `VOIDED`, `EXPIRED` or `FAILED`.
+    #[schema(example = "VERIFIED")]
+    pub status: String,
+    /// `session`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `PENDING`, `STARTED` or `COMPLETED`.
+    pub session_progress: String,
+    pub external_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub workflow_steps: Vec<String>,
+    pub redirect_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub submitted_at: Option<String>,
+    pub expires_at: String,
+    pub links: Vec<Link>,
+}
+
+/// The applicant as the partner sent it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Applicant {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// `GET /v1/sessions/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionAnswer {
+    pub session_record: SessionRecord,
+    pub resource_links: Vec<Link>,
+    pub user: Applicant,
+    /// Always null: sessions are created through the API.
+    pub sender_user: Option<String>,
+}
+
+/// `PATCH /v1/sessions/{id}/update-status`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpdateStatus {
+    /// `VERIFIED` or `REJECTED`.
+    #[schema(example = "VERIFIED")]
+    pub new_status: String,
+}
+
+/// An error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Failure {
+    #[schema(example = "bad_request")]
+    pub error: String,
+    pub message: String,
+}

@@ -1,0 +1,284 @@
+//! deepidv's session endpoints.
+
+use super::auth::DeepIdvPartner;
+use super::dto::{CreateSessionRequest, CreatedSession, Failure, SessionAnswer, UpdateStatus};
+use super::problem::DeepIdvError;
+use super::wire::session_record;
+use crate::HubState;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use idgate_core::{
+    ApplicantData, Decision, Dialect, ExternalRefs, NewSession, ProviderOutcome, SessionId,
+};
+use idgate_hub::service::ServiceError;
+use serde_json::{Map, Value, json};
+
+/// A member sent in camelCase or snake_case; camelCase wins when both are sent.
+fn member<'a>(body: &'a Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {
+    body.get(camel)
+        .or_else(|| body.get(snake))
+        .filter(|v| !v.is_null())
+}
+
+fn text(
+    body: &Map<String, Value>,
+    camel: &str,
+    snake: &str,
+) -> Result<Option<String>, DeepIdvError> {
+    match member(body, camel, snake) {
+        None => Ok(None),
+        Some(Value::String(s)) if s.chars().count() <= 255 => Ok(Some(s.trim().to_owned())),
+        Some(_) => Err(DeepIdvError::bad_request(format!(
+            "{snake} must be a string of at most 255 characters"
+        ))),
+    }
+}
+
+fn required(body: &Map<String, Value>, camel: &str, snake: &str) -> Result<String, DeepIdvError> {
+    text(body, camel, snake)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| DeepIdvError::bad_request(format!("{snake} is required")))
+}
+
+fn flag(body: &Map<String, Value>, camel: &str, snake: &str) -> Result<bool, DeepIdvError> {
+    match member(body, camel, snake) {
+        None => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(DeepIdvError::bad_request(format!(
+            "{snake} must be a boolean"
+        ))),
+    }
+}
+
+/// An E.164 phone number that libphonenumber's metadata accepts as valid.
+fn e164(phone: &str) -> Result<String, DeepIdvError> {
+    let invalid = || {
+        DeepIdvError::bad_request(
+            "phone must be a valid phone number in E.164 format, e.g. +15192223333",
+        )
+    };
+    if !phone.starts_with('+') || phone.chars().skip(1).any(|c| !c.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let parsed = phonenumber::parse(None, phone).map_err(|_| invalid())?;
+    if !phonenumber::is_valid(&parsed) {
+        return Err(invalid());
+    }
+    Ok(parsed.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Create a session
+///
+/// Creates a verification session for the applicant. Send them to `session_url`; with a
+/// `redirect_url` they come back there with `session_id`, `status` (`success`, `failed`,
+/// `abandoned`), `reason` and idgate's signed `result_token`.
+#[utoipa::path(
+    post, path = "/sessions", tag = "sessions",
+    request_body(content = CreateSessionRequest, example = json!({"first_name": "Jane", "last_name": "Doe", "email": "jane.doe@example.com", "phone": "+15192223333", "external_id": "order-7", "send_email_invite": false, "redirect_url": "https://partner.example.com/verification/done"})),
+    responses(
+        (status = 201, description = "Created.", body = CreatedSession, example = json!({"id": "01a25094-3da0-7270-ae1f-a86544fe4454", "session_url": "https://idgate.example.com/v/vrfbmC_ufT0U2ICPj6J4TQw81Oip9Xf-d9Usnj52HgI?redirect_url=https%3A%2F%2Fpartner.example.com%2Fverification%2Fdone", "externalId": "order-7", "links": [{"rel": "self", "href": "https://idgate.example.com/v1/sessions/01a25094-3da0-7270-ae1f-a86544fe4454", "description": "This session, for GET"}, {"rel": "session", "href": "https://idgate.example.com/v/vrfbmC_ufT0U2ICPj6J4TQw81Oip9Xf-d9Usnj52HgI?redirect_url=https%3A%2F%2Fpartner.example.com%2Fverification%2Fdone", "description": "Where the applicant completes the verification"}], "expires_at": "2026-12-14T12:57:02.113Z"})),
+        (status = 400, description = "Invalid body: a missing field, a phone number not in E.164, a redirect_url that is not HTTPS or not approved.", body = Failure),
+        (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 404, description = "Unknown workflow.", body = Failure),
+        (status = 429, description = "Rate limited; retry after Retry-After seconds.", body = Failure),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create_session(
+    State(state): State<HubState>,
+    DeepIdvPartner(partner): DeepIdvPartner,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), DeepIdvError> {
+    let Json(body) = body.map_err(|e| DeepIdvError::bad_request(e.body_text()))?;
+    let Value::Object(body) = body else {
+        return Err(DeepIdvError::bad_request("the body must be a JSON object"));
+    };
+    let first_name = required(&body, "firstName", "first_name")?;
+    let last_name = required(&body, "lastName", "last_name")?;
+    let email = required(&body, "email", "email")?;
+    if !email
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+    {
+        return Err(DeepIdvError::bad_request("email must be an email address"));
+    }
+    let phone = e164(&required(&body, "phone", "phone")?)?;
+    let external_id = text(&body, "externalId", "external_id")?;
+    let send_email_invite = flag(&body, "sendEmailInvite", "send_email_invite")?;
+    let send_phone_invite = flag(&body, "sendPhoneInvite", "send_phone_invite")?;
+    if let Some(workflow) = text(&body, "workflowId", "workflow_id")? {
+        // No workflows are defined here yet: every one named is unknown.
+        return Err(DeepIdvError::not_found(&format!("Workflow {workflow:?}")));
+    }
+    let redirect_url = text(&body, "redirectUrl", "redirect_url")?;
+    if let Some(url) = &redirect_url
+        && !url::Url::parse(url).is_ok_and(|u| {
+            u.scheme() == "https" || (u.scheme() == "http" && state.settings().api.test_mode)
+        })
+    {
+        return Err(DeepIdvError::bad_request(
+            "redirect_url must be a valid HTTPS URL",
+        ));
+    }
+    let mut options = Map::new();
+    options.insert("send_email_invite".into(), send_email_invite.into());
+    options.insert("send_phone_invite".into(), send_phone_invite.into());
+    let new = NewSession {
+        provider_id: state.settings().dialects.deepidv.provider.clone(),
+        provider_choices: partner.offered_providers.clone(),
+        external_refs: ExternalRefs {
+            external_id: external_id.clone(),
+            ..ExternalRefs::default()
+        },
+        dialect_options: options,
+        applicant: Some(ApplicantData {
+            first_name: Some(first_name),
+            last_name: Some(last_name),
+            email: Some(email),
+            phone: Some(phone),
+            ..ApplicantData::default()
+        }),
+        return_url: redirect_url.clone(),
+        ..NewSession::default()
+    };
+    let created = state
+        .create_session(&partner, Dialect::DeepIdv, new)
+        .await?;
+    // The documented form: the redirect URL rides along on the session URL.
+    let mut session_url = created.verification_url.clone();
+    if let Some(redirect) = &redirect_url {
+        let encoded: String = url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect();
+        session_url = format!("{session_url}?redirect_url={encoded}");
+    }
+    let base = state.settings().public_base();
+    let id = created.session.id.to_string();
+    let mut answer = json!({
+        "id": id,
+        "session_url": session_url,
+        "links": [
+            {"rel": "self", "href": format!("{base}/v1/sessions/{id}"), "description": "This session, for GET"},
+            {"rel": "session", "href": session_url, "description": "Where the applicant completes the verification"},
+        ],
+        "expires_at": idgate_hub::dialect::webhook_timestamp(created.session.expires_at),
+    });
+    if let Some(external_id) = external_id {
+        answer["externalId"] = Value::String(external_id);
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, DeepIdvError> {
+    let Path(raw) = path.map_err(|_| DeepIdvError::not_found("Session"))?;
+    raw.parse().map_err(|_| DeepIdvError::not_found("Session"))
+}
+
+/// Retrieve a session
+///
+/// The session record (status, progress, timestamps, links) and the applicant as sent.
+#[utoipa::path(
+    get, path = "/sessions/{id}", tag = "sessions",
+    params(("id" = String, Path, description = "The session id from the create call.")),
+    responses(
+        (status = 200, description = "The session.", body = SessionAnswer),
+        (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 404, description = "No such session for this key.", body = Failure),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_session(
+    State(state): State<HubState>,
+    DeepIdvPartner(partner): DeepIdvPartner,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, DeepIdvError> {
+    let id = session_id(path)?;
+    let session = state.partner_session(&partner, id).await?;
+    if session.dialect != Dialect::DeepIdv {
+        return Err(DeepIdvError::not_found("Session"));
+    }
+    let base = state.settings().public_base();
+    let applicant = session.applicant.clone().unwrap_or_default();
+    Ok(Json(json!({
+        "session_record": session_record(&session, base),
+        "resource_links": [{
+            "rel": "self",
+            "href": format!("{base}/v1/sessions/{id}"),
+            "description": "This session",
+        }],
+        "user": {
+            "first_name": applicant.first_name,
+            "last_name": applicant.last_name,
+            "email": applicant.email,
+            "phone": applicant.phone,
+        },
+        "sender_user": null,
+    })))
+}
+
+/// Decide a session
+///
+/// The partner's own decision (`VERIFIED` or `REJECTED`) on a session that is not yet
+/// decided; events and webhooks follow as for any decision.
+#[utoipa::path(
+    patch, path = "/sessions/{id}/update-status", tag = "sessions",
+    params(("id" = String, Path, description = "The session id.")),
+    request_body(content = UpdateStatus, example = json!({"new_status": "VERIFIED"})),
+    responses(
+        (status = 200, description = "Decided: the session record.", body = Object),
+        (status = 400, description = "new_status is not VERIFIED or REJECTED.", body = Failure),
+        (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 404, description = "No such session for this key.", body = Failure),
+        (status = 409, description = "The session is decided already.", body = Failure),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn update_status(
+    State(state): State<HubState>,
+    DeepIdvPartner(partner): DeepIdvPartner,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, DeepIdvError> {
+    let id = session_id(path)?;
+    let Json(body) = body.map_err(|e| DeepIdvError::bad_request(e.body_text()))?;
+    let decision = match body
+        .get("new_status")
+        .or_else(|| body.get("newStatus"))
+        .and_then(Value::as_str)
+    {
+        Some("VERIFIED") => Decision::Approved,
+        Some("REJECTED") => Decision::Declined,
+        _ => {
+            return Err(DeepIdvError::bad_request(
+                "new_status must be VERIFIED or REJECTED",
+            ));
+        }
+    };
+    let session = state.partner_session(&partner, id).await?;
+    if session.dialect != Dialect::DeepIdv {
+        return Err(DeepIdvError::not_found("Session"));
+    }
+    let outcome = ProviderOutcome {
+        decision,
+        reason: (decision == Decision::Declined).then(|| "manual_rejection".to_owned()),
+        raw_status: Some("manual".to_owned()),
+        achieved_loa: None,
+        claims: None,
+        match_result: None,
+        evidence: None,
+    };
+    let session = state
+        .apply_outcome_to(session, &outcome, idgate_core::Actor::Partner)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Lifecycle(inner) => DeepIdvError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("the session cannot be decided now: {inner}"),
+            ),
+            other => other.into(),
+        })?;
+    Ok(Json(json!({
+        "session_record": session_record(&session, state.settings().public_base()),
+    })))
+}

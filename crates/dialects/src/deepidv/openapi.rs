@@ -1,0 +1,43 @@
+//! The dialect's OpenAPI 3.1 document (committed as `docs/openapi/deepidv.json`; a test fails
+//! when code and snapshot drift).
+
+use super::dto::{
+    Applicant, CreateSessionRequest, CreatedSession, Failure, Link, SessionAnswer, SessionRecord,
+    UpdateStatus,
+};
+use super::handlers;
+use utoipa::Modify;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "idgate: deepidv sessions API",
+        version = "1.0.0",
+        description = "Verification sessions in deepidv's API, served by idgate at /v1 beside Veriff's (a request with x-api-key is deepidv's). Every call sends x-api-key. Errors are {error, message} with deepidv's statuses."
+    ),
+    servers((url = "/v1")),
+    paths(handlers::create_session, handlers::get_session, handlers::update_status),
+    components(schemas(
+        CreateSessionRequest, CreatedSession, Link, SessionRecord, Applicant, SessionAnswer,
+        UpdateStatus, Failure
+    )),
+    modifiers(&SecuritySchemes)
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-key",
+                "The partner's deepidv API key",
+            ))),
+        );
+    }
+}

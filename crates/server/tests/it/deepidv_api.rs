@@ -1,0 +1,333 @@
+//! The deepidv dialect at `/v1` (beside Veriff's), driven as deepidv's documentation shows a
+//! client calling it: `x-api-key`, the create body in snake_case or camelCase (camelCase
+//! wins), the session record, the partner's manual decision, the documented return to
+//! `redirect_url`, and webhooks in deepidv's `{type, data}` envelope.
+
+use idgate_testkit as common;
+
+use common::receiver::Receiver;
+use common::{Partner, TestApp, browser, location, query, text};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const RETURN: &str = "https://partner.example.com/verification/done";
+
+async fn call(
+    app: &TestApp,
+    key: Option<&str>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(&format!("/v1{path}")));
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let r = request.send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The documented example's applicant.
+fn applicant() -> Value {
+    json!({
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "email": "jane.doe@example.com",
+        "phone": "+15192223333",
+    })
+}
+
+async fn create(app: &TestApp, p: &Partner, body: Value) -> Value {
+    let (status, created) = call(
+        app,
+        Some(&p.deepidv_key),
+        reqwest::Method::POST,
+        "/sessions",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+#[tokio::test]
+async fn a_session_is_created_and_read_as_deepidv_documents() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    let mut body = applicant();
+    body["external_id"] = json!("snake-loses");
+    body["externalId"] = json!("order-7");
+    body["redirect_url"] = json!(RETURN);
+    body["send_email_invite"] = json!(false);
+    let created = create(&app, &p, body).await;
+    let id = text(&created, "id");
+    assert_eq!(created["externalId"], "order-7", "camelCase wins");
+    let session_url = text(&created, "session_url");
+    let encoded: String = url::form_urlencoded::byte_serialize(RETURN.as_bytes()).collect();
+    assert!(
+        session_url.starts_with(&app.url("/v/"))
+            && session_url.ends_with(&format!("?redirect_url={encoded}")),
+        "{session_url}"
+    );
+    assert!(
+        created["links"].as_array().is_some_and(|l| l.len() == 2),
+        "{created}"
+    );
+    assert!(created["expires_at"].is_string());
+    // Without an external id, none is echoed.
+    let plain = create(&app, &p, applicant()).await;
+    assert!(plain.get("externalId").is_none(), "{plain}");
+
+    let (status, read) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{read}");
+    let record = &read["session_record"];
+    assert_eq!(record["id"], json!(id));
+    assert_eq!(record["status"], "PENDING");
+    assert_eq!(record["session_progress"], "PENDING");
+    assert_eq!(record["type"], "session");
+    assert_eq!(record["external_id"], "order-7");
+    assert_eq!(read["user"]["phone"], "+15192223333");
+    // Another partner's key finds nothing.
+    let other = app.partner("Other AS").await;
+    let (status, _) = call(
+        &app,
+        Some(&other.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The same path with Veriff's header is Veriff's: a Veriff client is unaffected.
+    let veriff = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("X-AUTH-CLIENT", &p.veriff_key)
+        .json(&json!({"verification": {"callback": RETURN}}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(veriff.status(), 201);
+    let veriff: Value = veriff.json().await.unwrap_or_default();
+    assert_eq!(veriff["status"], "success");
+}
+
+#[tokio::test]
+async fn every_documented_error() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    let post = |key: Option<String>, body: Value| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                key.as_deref(),
+                reqwest::Method::POST,
+                "/sessions",
+                Some(body),
+            )
+            .await
+        }
+    };
+    let key = Some(p.deepidv_key.clone());
+    // 401: no key, a wrong key.
+    assert_eq!(post(None, applicant()).await.0, 401);
+    assert_eq!(
+        post(
+            Some("didv_0123456789abcdef01234567nope".into()),
+            applicant()
+        )
+        .await
+        .0,
+        401
+    );
+    // 400: a missing field, a phone not in E.164 or not a number, a non-https redirect.
+    for (field, value) in [
+        ("first_name", Value::Null),
+        ("email", json!("not-an-email")),
+        ("phone", json!("5192223333")),
+        ("phone", json!("+1555")),
+        ("phone", json!("+1 519 222 3333")),
+        ("redirect_url", json!("ftp://partner.example.com/")),
+    ] {
+        let mut body = applicant();
+        body[field] = value.clone();
+        let (status, answer) = post(key.clone(), body).await;
+        assert_eq!(status, 400, "{field}={value}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(field)),
+            "{answer}"
+        );
+    }
+    // An unapproved redirect URL says how to register one.
+    let mut body = applicant();
+    body["redirectUrl"] = json!("https://elsewhere.example.com/back");
+    let (status, answer) = post(key.clone(), body).await;
+    assert_eq!(status, 400);
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("register")),
+        "{answer}"
+    );
+    // 404: an unknown workflow.
+    let mut body = applicant();
+    body["workflowId"] = json!("wf_unknown");
+    assert_eq!(post(key.clone(), body).await.0, 404);
+    // 429: the partner's session cap, through the platform quotas.
+    app.set_session_cap(&p, 1).await;
+    common::room_in_this_minute(10).await;
+    assert_eq!(post(key.clone(), applicant()).await.0, 201);
+    let (status, answer) = post(key.clone(), applicant()).await;
+    assert_eq!(status, 429, "{answer}");
+}
+
+#[tokio::test]
+async fn the_applicant_returns_to_redirect_url_with_deepidvs_outcome_words() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    for (outcome, status, reason) in [
+        ("approved", "success", None),
+        ("declined", "failed", Some("face_mismatch")),
+    ] {
+        let mut body = applicant();
+        body["redirect_url"] = json!(RETURN);
+        let created = create(&app, &p, body).await;
+        let person = browser();
+        let url = text(&created, "session_url");
+        let r = person
+            .post(format!(
+                "{}/start",
+                url.split('?').next().unwrap_or_default()
+            ))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let state = query(&location(&r))
+            .get("state")
+            .cloned()
+            .unwrap_or_default();
+        let r = person
+            .post(app.url("/sandbox/veriff/authorize"))
+            .form(&[
+                ("state", state.as_str()),
+                ("outcome", outcome),
+                ("reason", "face_mismatch"),
+            ])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let r = person
+            .get(app.url(&location(&r)))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let back = location(&r);
+        assert!(back.starts_with(&format!("{RETURN}?")), "{back}");
+        let q = query(&back);
+        assert_eq!(q.get("session_id"), Some(&text(&created, "id")));
+        assert_eq!(q.get("status").map(String::as_str), Some(status), "{back}");
+        assert_eq!(q.get("reason").map(String::as_str), reason, "{back}");
+        assert!(q.contains_key("result_token"));
+    }
+}
+
+#[tokio::test]
+async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::start().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    let (status, endpoint) = app
+        .post(&p, "/api/v1/webhook-endpoints", json!({"url": url}))
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let secret = text(&endpoint, "secret");
+    let created = create(&app, &p, applicant()).await;
+    let id = text(&created, "id");
+    let path = format!("/sessions/{id}/update-status");
+    let key = Some(p.deepidv_key.as_str());
+    let (status, _) = call(
+        &app,
+        key,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"new_status": "APPROVED"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, decided) = call(
+        &app,
+        key,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"new_status": "VERIFIED"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["session_record"]["status"], "VERIFIED");
+    let (status, _) = call(
+        &app,
+        key,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"new_status": "REJECTED"})),
+    )
+    .await;
+    assert_eq!(status, 409, "a decided session stays decided");
+
+    // session.created, then (the decision passes through submitted) session.status.submitted
+    // and session.status.verified, in deepidv's envelope; the others are not deepidv's events.
+    for _ in 0..200 {
+        if receiver.accepted().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let raw = receiver.raw();
+    let types: Vec<String> = raw
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_slice::<Value>(b).unwrap_or(Value::Null)["type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "session.created",
+            "session.status.submitted",
+            "session.status.verified"
+        ],
+        "{types:?}"
+    );
+    let (headers, body) = raw.last().cloned().unwrap_or_default();
+    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    assert_eq!(event["data"]["id"], json!(id));
+    assert_eq!(event["data"]["status"], "VERIFIED");
+    assert_eq!(
+        headers
+            .get("deepidv-signature")
+            .and_then(|v| v.to_str().ok()),
+        Some(secret.as_str()),
+        "deepidv's header carries the endpoint secret, as deepidv documents"
+    );
+    assert!(
+        headers.contains_key("webhook-signature"),
+        "and the Standard Webhooks signature beside it"
+    );
+}
