@@ -27,8 +27,8 @@ pub use return_url::{
     review_host,
 };
 pub use session::{
-    Actor, Dialect, ExternalRefs, NewSession, PROVIDER_CHOICES, ProviderState, Session,
-    SessionEvent, TransitionNote,
+    Actor, Dialect, ExternalRefs, NewSession, PROVIDER_CHOICES, ProviderState, SIGN_IN_REQUEST,
+    Session, SessionEvent, TransitionNote,
 };
 pub use webhook::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,

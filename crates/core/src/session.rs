@@ -214,6 +214,10 @@ pub struct TransitionNote {
 /// Where in `dialect_options` a session keeps the providers its person may choose from.
 pub const PROVIDER_CHOICES: &str = "providerChoices";
 
+/// Where in `dialect_options` a session keeps the OpenID Connect sign-in it serves (set by the
+/// service alone, never from a partner's request).
+pub const SIGN_IN_REQUEST: &str = "oidc";
+
 impl Session {
     /// The providers the person may choose from on the hosted page (more than one), or empty.
     pub fn provider_choices(&self) -> Vec<String> {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 /// Where a session keeps its authorization request.
-pub const OIDC_OPTION: &str = "oidc";
+pub const OIDC_OPTION: &str = idgate_core::SIGN_IN_REQUEST;
 /// How long an access token (and the ID token) is good for.
 const TOKEN_SECS: i64 = 300;
 const CODE_AAD: &str = "oidc-front-door-code";

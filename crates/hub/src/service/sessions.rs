@@ -6,7 +6,7 @@ use futures_util::{StreamExt, stream};
 use idgate_core::outcome::{assured, outcome_plan};
 use idgate_core::{
     Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, PROVIDER_CHOICES, Partner,
-    ResultClaims, Session, SessionEvent, SessionId, Status, TransitionNote,
+    ResultClaims, SIGN_IN_REQUEST, Session, SessionEvent, SessionId, Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
@@ -84,8 +84,7 @@ impl Hub {
         // Only the service records what the person may choose from, and what a front door
         // asked for: a partner's own options never set them.
         new.dialect_options.remove(PROVIDER_CHOICES);
-        new.dialect_options
-            .remove(super::oidc_front_door::OIDC_OPTION);
+        new.dialect_options.remove(SIGN_IN_REQUEST);
         new.dialect_options.extend(reserved);
         let choices = self.eligible_providers(&new);
         if !new.provider_choices.is_empty() && choices.is_empty() {
