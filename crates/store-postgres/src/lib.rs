@@ -22,8 +22,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store,
-    StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionPage,
+    SessionStore, Store, StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -843,6 +843,32 @@ impl SessionStore for PgStore {
         .bind(reference)
         .bind(i64::from(limit))
         .bind(scope == ReferenceScope::Any)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| rows::session(r, &self.keys))
+        .collect()
+    }
+
+    async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>> {
+        sqlx::query(
+            "SELECT * FROM sessions
+             WHERE partner_id = $1 AND dialect = $2
+               AND ($3::timestamptz IS NULL OR created_at >= $3)
+               AND ($4::timestamptz IS NULL OR created_at < $4)
+               AND ($5::text IS NULL OR external_refs->>'external_id' = $5)
+               AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))
+             ORDER BY created_at DESC, id DESC LIMIT $8",
+        )
+        .bind(page.partner_id.0)
+        .bind(page.dialect.as_str())
+        .bind(page.created_from)
+        .bind(page.created_before)
+        .bind(&page.external_id)
+        .bind(page.after.map(|(at, _)| at))
+        .bind(page.after.map(|(_, id)| id.0))
+        .bind(i64::from(page.limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?

@@ -20,8 +20,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionStore, Store,
-    StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionPage,
+    SessionStore, Store, StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -877,6 +877,40 @@ impl SessionStore for SqliteStore {
                      ORDER BY created_at DESC LIMIT ?3"
                 ),
                 params![provider_id, reference, i64::from(limit), any],
+                |r| rows::session(r, &self.keys),
+            )
+        })
+    }
+
+    async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>> {
+        let (after_at, after_id) = match &page.after {
+            Some((at, id)) => (Some(micros(*at)), Some(id.to_string())),
+            None => (None, None),
+        };
+        self.readers.with(|c| {
+            query_all(
+                c,
+                concat!(
+                    "SELECT ",
+                    rows::session_columns!(),
+                    " FROM sessions
+                     WHERE partner_id = ?1 AND dialect = ?2
+                       AND (?3 IS NULL OR created_at >= ?3)
+                       AND (?4 IS NULL OR created_at < ?4)
+                       AND (?5 IS NULL OR json_extract(external_refs, '$.external_id') = ?5)
+                       AND (?6 IS NULL OR created_at < ?6 OR (created_at = ?6 AND id < ?7))
+                     ORDER BY created_at DESC, id DESC LIMIT ?8"
+                ),
+                params![
+                    page.partner_id.to_string(),
+                    page.dialect.as_str(),
+                    page.created_from.map(micros),
+                    page.created_before.map(micros),
+                    page.external_id,
+                    after_at,
+                    after_id,
+                    i64::from(page.limit)
+                ],
                 |r| rows::session(r, &self.keys),
             )
         })

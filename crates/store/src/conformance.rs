@@ -3,7 +3,7 @@
 
 use crate::{
     EndpointHealth, IdempotencyClaim, IdempotencyKey, MediaInsert, Redeliver, ReferenceScope,
-    ReturnUrlFilter, Store, StoreError,
+    ReturnUrlFilter, SessionPage, Store, StoreError,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use idgate_core::webhook::event_type_for;
@@ -48,6 +48,7 @@ macro_rules! conformance_suite {
             a_verification_endpoint_retires_when_its_session_is_final_and_delivered,
             media_is_sealed_capped_and_closed_after_submit,
             decision_checks_take_waiting_sessions_and_space_them_out,
+            a_partners_sessions_are_listed_newest_first_in_pages,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1641,4 +1642,75 @@ pub async fn decision_checks_take_waiting_sessions_and_space_them_out(store: &dy
     );
     commit(store, &decided, &e, "approve").await;
     assert!(!claim(400, 400, 400, 10).await.contains(&submitted[2]));
+}
+
+pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let q = partner(store, "Beta").await;
+    let mut ids = Vec::new();
+    for (i, at) in [0, 10, 10, 20].into_iter().enumerate() {
+        let (mut s, created) = new_session(&p, &format!("digest-list-{i}"), t(at));
+        s.external_refs.external_id = Some(format!("ext-{}", i % 2));
+        ok(
+            store.insert_session(&s, &created, None, &[]).await,
+            "insert",
+        );
+        ids.push(s);
+    }
+    let (theirs, created) = new_session(&q, "digest-list-q", t(5));
+    ok(
+        store.insert_session(&theirs, &created, None, &[]).await,
+        "insert",
+    );
+    // Newest first; ties on the creation time ordered by id, so pages never skip or repeat.
+    let mut expected: Vec<&Session> = ids.iter().collect();
+    expected.sort_by(|a, b| (b.created_at, b.id.0).cmp(&(a.created_at, a.id.0)));
+    let page = |after: Option<(DateTime<Utc>, SessionId)>| SessionPage {
+        partner_id: p.id,
+        dialect: Dialect::EasyFreelance,
+        created_from: None,
+        created_before: None,
+        external_id: None,
+        after,
+        limit: 3,
+    };
+    let first = ok(store.list_partner_sessions(&page(None)).await, "page 1");
+    assert_eq!(
+        first.iter().map(|s| s.id).collect::<Vec<_>>(),
+        expected[..3].iter().map(|s| s.id).collect::<Vec<_>>()
+    );
+    let last = first.last().map(|s| (s.created_at, s.id));
+    let second = ok(store.list_partner_sessions(&page(last)).await, "page 2");
+    assert_eq!(
+        second.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![expected[3].id]
+    );
+    // Filters: the partner's reference, a time window, another dialect.
+    let by_ref = SessionPage {
+        external_id: Some("ext-1".into()),
+        limit: 10,
+        ..page(None)
+    };
+    let found = ok(store.list_partner_sessions(&by_ref).await, "by ref");
+    assert_eq!(found.len(), 2);
+    assert!(
+        found
+            .iter()
+            .all(|s| s.external_refs.external_id.as_deref() == Some("ext-1"))
+    );
+    let window = SessionPage {
+        created_from: Some(t(10)),
+        created_before: Some(t(20)),
+        limit: 10,
+        ..page(None)
+    };
+    assert_eq!(
+        ok(store.list_partner_sessions(&window).await, "window").len(),
+        2
+    );
+    let other_dialect = SessionPage {
+        dialect: Dialect::Veriff,
+        ..page(None)
+    };
+    assert!(ok(store.list_partner_sessions(&other_dialect).await, "dialect").is_empty());
 }

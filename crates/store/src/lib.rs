@@ -263,6 +263,24 @@ pub trait SessionStore: Send + Sync {
         scope: ReferenceScope,
         limit: u32,
     ) -> StoreResult<Vec<Session>>;
+    /// A page of a partner's sessions (see [`SessionPage`]), newest first.
+    async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>>;
+}
+
+/// A page of one partner's sessions of one dialect, newest first.
+#[derive(Clone, Debug)]
+pub struct SessionPage {
+    pub partner_id: PartnerId,
+    pub dialect: idgate_core::Dialect,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// The partner's own reference (`external_refs.external_id`).
+    pub external_id: Option<String>,
+    /// Continue after this session (the last of the previous page): older than it.
+    pub after: Option<(DateTime<Utc>, SessionId)>,
+    pub limit: u32,
 }
 
 /// Which sessions a provider-reference lookup returns.

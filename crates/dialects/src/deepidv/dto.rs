@@ -92,6 +92,14 @@ pub struct SessionAnswer {
     pub sender_user: Option<String>,
 }
 
+/// `GET /v1/sessions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<SessionRecord>,
+    /// Pass it back for the next page; null on the last.
+    pub next_token: Option<String>,
+}
+
 /// `PATCH /v1/sessions/{id}/update-status`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UpdateStatus {

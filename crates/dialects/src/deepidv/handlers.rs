@@ -1,7 +1,9 @@
 //! deepidv's session endpoints.
 
 use super::auth::DeepIdvPartner;
-use super::dto::{CreateSessionRequest, CreatedSession, Failure, SessionAnswer, UpdateStatus};
+use super::dto::{
+    CreateSessionRequest, CreatedSession, Failure, SessionAnswer, SessionList, UpdateStatus,
+};
 use super::problem::DeepIdvError;
 use super::wire::session_record;
 use crate::HubState;
@@ -167,6 +169,126 @@ pub async fn create_session(
         answer["externalId"] = Value::String(external_id);
     }
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// The query of `GET /v1/sessions`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    limit: Option<u32>,
+    next_token: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    external_id: Option<String>,
+    workflow_id: Option<String>,
+    /// Accepted: every session of the key's organisation is listed.
+    #[allow(dead_code)]
+    by_organization: Option<String>,
+}
+
+/// A date (`2026-12-07`, the day's start) or an RFC 3339 instant.
+fn instant(name: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>, DeepIdvError> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(value) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| {
+            DeepIdvError::bad_request(format!(
+                "{name} must be a date (YYYY-MM-DD) or an RFC 3339 time"
+            ))
+        })
+}
+
+fn next_token(session: &idgate_core::Session) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        "{}|{}",
+        session.created_at.to_rfc3339(),
+        session.id
+    ))
+}
+
+fn after_token(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, SessionId), DeepIdvError> {
+    use base64::Engine;
+    let invalid = || DeepIdvError::bad_request("next_token is not one this API returned");
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(invalid)?;
+    let (at, id) = text.split_once('|').ok_or_else(invalid)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| invalid())?;
+    Ok((
+        at.with_timezone(&chrono::Utc),
+        id.parse().map_err(|_| invalid())?,
+    ))
+}
+
+/// List sessions
+///
+/// The key's sessions, newest first, `limit` (1-500, default 100) at a time; `next_token`
+/// continues where the previous page ended. Filters: `start_date`, `end_date`,
+/// `external_id`, `workflow_id`.
+#[utoipa::path(
+    get, path = "/sessions", tag = "sessions",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (default 100)."),
+        ("next_token" = Option<String>, Query, description = "From the previous page's answer."),
+        ("start_date" = Option<String>, Query, description = "Created on or after (YYYY-MM-DD or RFC 3339)."),
+        ("end_date" = Option<String>, Query, description = "Created before (YYYY-MM-DD or RFC 3339)."),
+        ("external_id" = Option<String>, Query, description = "Your reference."),
+        ("workflow_id" = Option<String>, Query, description = "Sessions of this workflow (none are defined here yet)."),
+        ("by_organization" = Option<String>, Query, description = "Accepted; the key's whole organisation is listed."),
+    ),
+    responses(
+        (status = 200, description = "A page of sessions.", body = SessionList),
+        (status = 400, description = "An invalid filter or next_token.", body = Failure),
+        (status = 401, description = "Missing or invalid API key.", body = Failure),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_sessions(
+    State(state): State<HubState>,
+    DeepIdvPartner(partner): DeepIdvPartner,
+    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, DeepIdvError> {
+    let axum::extract::Query(q) = query.map_err(|e| DeepIdvError::bad_request(e.body_text()))?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(DeepIdvError::bad_request("limit must be between 1 and 500"));
+    }
+    if q.workflow_id.is_some() {
+        // No workflows are defined here: none of the sessions belongs to one.
+        return Ok(Json(json!({"sessions": [], "next_token": null})));
+    }
+    let page = idgate_store::SessionPage {
+        partner_id: partner.id,
+        dialect: Dialect::DeepIdv,
+        created_from: q
+            .start_date
+            .as_deref()
+            .map(|v| instant("start_date", v))
+            .transpose()?,
+        created_before: q
+            .end_date
+            .as_deref()
+            .map(|v| instant("end_date", v))
+            .transpose()?,
+        external_id: q.external_id,
+        after: q.next_token.as_deref().map(after_token).transpose()?,
+        // One more than asked: whether another page follows.
+        limit: limit + 1,
+    };
+    let mut sessions = state.partner_sessions(&page).await?;
+    let more = sessions.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    sessions.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let base = state.settings().public_base();
+    Ok(Json(json!({
+        "sessions": sessions.iter().map(|s| session_record(s, base)).collect::<Vec<_>>(),
+        "next_token": if more { sessions.last().map(next_token) } else { None },
+    })))
 }
 
 fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, DeepIdvError> {

@@ -15,7 +15,7 @@ mod openapi;
 mod problem;
 pub mod wire;
 
-pub use handlers::{create_session, get_session, update_status};
+pub use handlers::{create_session, get_session, list_sessions, update_status};
 pub use openapi::ApiDoc;
 
 /// Whether a request to a shared `/v1` path is a deepidv client's: it sends `x-api-key` and

@@ -2,8 +2,8 @@
 //! when code and snapshot drift).
 
 use super::dto::{
-    Applicant, CreateSessionRequest, CreatedSession, Failure, Link, SessionAnswer, SessionRecord,
-    UpdateStatus,
+    Applicant, CreateSessionRequest, CreatedSession, Failure, Link, SessionAnswer, SessionList,
+    SessionRecord, UpdateStatus,
 };
 use super::handlers;
 use utoipa::Modify;
@@ -17,10 +17,15 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         description = "Verification sessions in deepidv's API, served by idgate at /v1 beside Veriff's (a request with x-api-key is deepidv's). Every call sends x-api-key. Errors are {error, message} with deepidv's statuses."
     ),
     servers((url = "/v1")),
-    paths(handlers::create_session, handlers::get_session, handlers::update_status),
+    paths(
+        handlers::create_session,
+        handlers::list_sessions,
+        handlers::get_session,
+        handlers::update_status
+    ),
     components(schemas(
         CreateSessionRequest, CreatedSession, Link, SessionRecord, Applicant, SessionAnswer,
-        UpdateStatus, Failure
+        SessionList, UpdateStatus, Failure
     )),
     modifiers(&SecuritySchemes)
 )]

@@ -90,7 +90,9 @@ pub fn router() -> Router<HubState> {
     Router::new()
         .route(
             "/sessions",
-            post(create_either_session).layer(browser_sdk_cors()),
+            post(create_either_session)
+                .layer(browser_sdk_cors())
+                .get(crate::deepidv::list_sessions),
         )
         .route(
             "/sessions/{id}",

@@ -248,6 +248,14 @@ impl Hub {
             .ok_or(ServiceError::NotFound("verification session"))
     }
 
+    /// A page of the partner's own sessions (newest first).
+    pub async fn partner_sessions(
+        &self,
+        page: &idgate_store::SessionPage,
+    ) -> ServiceResult<Vec<Session>> {
+        Ok(self.store.list_partner_sessions(page).await?)
+    }
+
     /// The partner a session belongs to (what the hosted page names).
     pub async fn session_partner(&self, session: &Session) -> ServiceResult<Partner> {
         self.store

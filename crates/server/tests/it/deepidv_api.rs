@@ -331,3 +331,72 @@ async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope
         "and the Standard Webhooks signature beside it"
     );
 }
+
+#[tokio::test]
+async fn sessions_are_listed_in_pages_with_the_documented_filters() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    let mut created = Vec::new();
+    for i in 0..3 {
+        let mut body = applicant();
+        body["external_id"] = json!(format!("order-{}", i % 2));
+        created.push(text(&create(&app, &p, body).await, "id"));
+    }
+    let key = Some(p.deepidv_key.as_str());
+    let list = |query: String| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                key,
+                reqwest::Method::GET,
+                &format!("/sessions{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    let (status, first) = list("?limit=2".into()).await;
+    assert_eq!(status, 200, "{first}");
+    let ids = |page: &Value| -> Vec<String> {
+        page["sessions"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| s["id"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Newest first.
+    assert_eq!(ids(&first), [created[2].clone(), created[1].clone()]);
+    let token = first["next_token"].as_str().unwrap_or_default().to_owned();
+    assert!(!token.is_empty(), "{first}");
+    let (_, second) = list(format!("?limit=2&next_token={token}")).await;
+    assert_eq!(ids(&second), [created[0].clone()]);
+    assert!(second["next_token"].is_null());
+    let (_, by_ref) = list("?external_id=order-0".into()).await;
+    assert_eq!(ids(&by_ref), [created[2].clone(), created[0].clone()]);
+    let (_, future) = list("?start_date=2999-01-01".into()).await;
+    assert!(ids(&future).is_empty());
+    let (_, workflow) = list("?workflow_id=wf_1".into()).await;
+    assert!(ids(&workflow).is_empty());
+    for bad in [
+        "?limit=0",
+        "?limit=501",
+        "?next_token=nonsense",
+        "?start_date=yesterday",
+    ] {
+        assert_eq!(list(bad.into()).await.0, 400, "{bad}");
+    }
+    let other = app.partner("Other AS").await;
+    let (_, theirs) = call(
+        &app,
+        Some(&other.deepidv_key),
+        reqwest::Method::GET,
+        "/sessions",
+        None,
+    )
+    .await;
+    assert!(ids(&theirs).is_empty());
+}
