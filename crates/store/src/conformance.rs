@@ -1664,7 +1664,7 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
     );
     // Newest first; ties on the creation time ordered by id, so pages never skip or repeat.
     let mut expected: Vec<&Session> = ids.iter().collect();
-    expected.sort_by(|a, b| (b.created_at, b.id.0).cmp(&(a.created_at, a.id.0)));
+    expected.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id.0)));
     let page = |after: Option<(DateTime<Utc>, SessionId)>| SessionPage {
         partner_id: p.id,
         dialect: Dialect::EasyFreelance,
