@@ -14,6 +14,7 @@
 
 mod ceilings;
 mod client;
+mod deepidv;
 mod fairness;
 mod load;
 mod preload;
@@ -313,6 +314,44 @@ async fn run(args: Args) -> anyhow::Result<()> {
     workloads.push(workload(
         "Veriff decision poll (HMAC-signed)",
         veriff_poll,
+        cpu,
+        Against::Http,
+    ));
+    // The deepidv dialect: creates with an applicant, then session reads.
+    let deepidv_created = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (deepidv_create, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            deepidv::create_op(&client, &node, deepidv_created.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "deepidv session create",
+        deepidv_create,
+        cpu,
+        Against::Inserts,
+    ));
+    let deepidv_ids: Arc<Vec<String>> = Arc::new(
+        deepidv_created
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default(),
+    );
+    anyhow::ensure!(
+        !deepidv_ids.is_empty(),
+        "no deepidv session was created: is the deepidv dialect answering?"
+    );
+    let (deepidv_read, cpu) = node
+        .measure(closed_loop(
+            args.concurrency,
+            duration,
+            deepidv::read_op(&client, &node, deepidv_ids.clone()),
+        ))
+        .await;
+    workloads.push(workload(
+        "deepidv session read",
+        deepidv_read,
         cpu,
         Against::Http,
     ));
@@ -699,6 +738,8 @@ struct Node {
     api_key: String,
     /// The demo partner's Veriff integration.
     veriff: veriff::Integration,
+    /// The demo partner's deepidv key.
+    deepidv_key: String,
     partner: String,
     sqlite_url: Option<String>,
     /// The PostgreSQL URL and the schema this node runs in.
@@ -810,6 +851,7 @@ impl Node {
                 api_key: field("API key (X-AUTH-CLIENT):"),
                 shared_secret: field("shared secret:"),
             },
+            deepidv_key: field("x-api-key:"),
             partner: field("partner id:"),
             sqlite_url,
             postgres_schema,
