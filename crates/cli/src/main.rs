@@ -198,6 +198,33 @@ enum PartnerCommand {
     /// Issue, list, revoke and rotate a partner's credentials.
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Add, list and remove a partner's verification workflows (deepidv's workflow_id).
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+}
+
+#[derive(Subcommand)]
+enum WorkflowCommand {
+    /// Add a workflow and print its id.
+    Add {
+        partner_id: String,
+        #[arg(long)]
+        name: String,
+        /// A provider its sessions may use; repeat for a choice for the person.
+        #[arg(long = "provider", value_name = "PROVIDER", required = true)]
+        providers: Vec<String>,
+        /// A step it stands for: ID_VERIFICATION, FACE_LIVENESS, PEP_SANCTIONS,
+        /// ADDRESS_VERIFICATION; repeat for several.
+        #[arg(long = "step", value_name = "STEP")]
+        steps: Vec<String>,
+    },
+    /// List a partner's workflows.
+    List { partner_id: String },
+    /// Remove a workflow (sessions created with it keep its id).
+    Remove {
+        partner_id: String,
+        workflow_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -515,6 +542,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             out.print(value, text);
         }
         PartnerCommand::Credential(cmd) => credential(hub, cmd, out).await?,
+        PartnerCommand::Workflow(cmd) => workflow(hub, cmd, out).await?,
         PartnerCommand::Update {
             partner_id,
             tier,
@@ -673,6 +701,64 @@ fn credential_line(c: &Credential) -> String {
         c.kind.as_str(),
         c.created_at
     )
+}
+
+async fn workflow(hub: &Hub, cmd: WorkflowCommand, out: Output) -> anyhow::Result<()> {
+    match cmd {
+        WorkflowCommand::Add {
+            partner_id,
+            name,
+            providers,
+            steps,
+        } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let w = hub.add_workflow(id, &name, providers, steps).await?;
+            out.print(
+                serde_json::to_value(&w)?,
+                format!(
+                    "workflow {} ({}): providers {}, steps {}",
+                    w.id,
+                    w.name,
+                    w.providers.join(" "),
+                    if w.steps.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        w.steps.join(" ")
+                    }
+                ),
+            );
+        }
+        WorkflowCommand::List { partner_id } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let partner = hub.partner(id).await?;
+            let text = partner
+                .workflows
+                .iter()
+                .map(|w| format!("{}  {}  {}", w.id, w.name, w.providers.join(" ")))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.print(
+                serde_json::to_value(&partner.workflows)?,
+                if text.is_empty() {
+                    "no workflows".to_owned()
+                } else {
+                    text
+                },
+            );
+        }
+        WorkflowCommand::Remove {
+            partner_id,
+            workflow_id,
+        } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            hub.remove_workflow(id, &workflow_id).await?;
+            out.print(
+                json!({"removed": workflow_id}),
+                format!("workflow {workflow_id} removed"),
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn credential(hub: &Hub, cmd: CredentialCommand, out: Output) -> anyhow::Result<()> {

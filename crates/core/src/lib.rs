@@ -18,6 +18,7 @@ pub use media::{MediaType, SessionMedia};
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{
     Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner, Tier,
+    Workflow,
 };
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,

@@ -78,6 +78,8 @@ pub struct Partner {
     /// Providers the hosted page lets this partner's people choose from where the dialect
     /// names none (the Veriff API); empty: the dialect's configured provider.
     pub offered_providers: Vec<String>,
+    /// The partner's verification workflows (deepidv's `workflow_id`).
+    pub workflows: Vec<Workflow>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -95,6 +97,7 @@ impl Partner {
             frame_ancestors: Vec::new(),
             branding: Branding::default(),
             offered_providers: Vec::new(),
+            workflows: Vec::new(),
             created_at,
         }
     }
@@ -316,6 +319,27 @@ impl Branding {
             _ => Err("the privacy-policy link must be an https URL".into()),
         }
     }
+}
+
+/// A named verification workflow of a partner: the providers its sessions may use (one, or a
+/// choice for the person) and the steps it stands for (as deepidv names them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workflow {
+    /// `wf_` and random characters.
+    pub id: String,
+    pub name: String,
+    pub providers: Vec<String>,
+    pub steps: Vec<String>,
+}
+
+impl Workflow {
+    /// The steps a workflow may list (deepidv's).
+    pub const STEPS: [&'static str; 4] = [
+        "ID_VERIFICATION",
+        "FACE_LIVENESS",
+        "PEP_SANCTIONS",
+        "ADDRESS_VERIFICATION",
+    ];
 }
 
 /// A partner's logo as uploaded: PNG, JPEG or WebP (recognised by their signatures, not by a

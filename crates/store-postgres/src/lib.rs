@@ -296,18 +296,23 @@ fn offered_providers_json(p: &Partner) -> StoreResult<String> {
     serde_json::to_string(&p.offered_providers).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn workflows_json(p: &Partner) -> StoreResult<String> {
+    serde_json::to_string(&p.workflows).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 #[async_trait]
 impl PartnerStore for PgStore {
     async fn insert_partner(&self, p: &Partner) -> StoreResult<()> {
         let frame_ancestors = frame_ancestors_json(p)?;
         let branding = branding_json(p)?;
         let offered = offered_providers_json(p)?;
+        let workflows = workflows_json(p)?;
         self.write(|| {
             sqlx::query(
                 "INSERT INTO partners
                    (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                    created_at, branding, offered_providers)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    created_at, branding, offered_providers, workflows)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(p.id.0)
             .bind(&p.name)
@@ -319,6 +324,7 @@ impl PartnerStore for PgStore {
             .bind(p.created_at)
             .bind(&branding)
             .bind(&offered)
+            .bind(&workflows)
             .execute(&self.pool)
         })
         .await
@@ -350,12 +356,13 @@ impl PartnerStore for PgStore {
         let frame_ancestors = frame_ancestors_json(p)?;
         let branding = branding_json(p)?;
         let offered = offered_providers_json(p)?;
+        let workflows = workflows_json(p)?;
         let done = self
             .write(|| {
                 sqlx::query(
                     "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
                        session_ttl_secs = $6, frame_ancestors = $7, branding = $8,
-                       offered_providers = $9
+                       offered_providers = $9, workflows = $10
                      WHERE id = $1",
                 )
                 .bind(p.id.0)
@@ -367,6 +374,7 @@ impl PartnerStore for PgStore {
                 .bind(&frame_ancestors)
                 .bind(&branding)
                 .bind(&offered)
+                .bind(&workflows)
                 .execute(&self.pool)
             })
             .await
@@ -859,6 +867,7 @@ impl SessionStore for PgStore {
                AND ($4::timestamptz IS NULL OR created_at < $4)
                AND ($5::text IS NULL OR external_refs->>'external_id' = $5)
                AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))
+               AND ($9::text IS NULL OR dialect_options->>'workflow_id' = $9)
              ORDER BY created_at DESC, id DESC LIMIT $8",
         )
         .bind(page.partner_id.0)
@@ -869,6 +878,7 @@ impl SessionStore for PgStore {
         .bind(page.after.map(|(at, _)| at))
         .bind(page.after.map(|(_, id)| id.0))
         .bind(i64::from(page.limit))
+        .bind(&page.workflow_id)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?

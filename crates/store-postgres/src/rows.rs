@@ -68,6 +68,7 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
         branding: serde_json::from_str(&get::<String>(row, "branding")?).map_err(corrupt)?,
         offered_providers: serde_json::from_str(&get::<String>(row, "offered_providers")?)
             .map_err(corrupt)?,
+        workflows: serde_json::from_str(&get::<String>(row, "workflows")?).map_err(corrupt)?,
         created_at: get(row, "created_at")?,
     })
 }

@@ -296,8 +296,8 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO partners
                        (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                        created_at, branding, offered_providers, number)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                        created_at, branding, offered_providers, workflows, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                              (SELECT COALESCE(MAX(number), 0) + 1 FROM partners))",
                     params![
                         p.id.to_string(),
@@ -309,7 +309,8 @@ impl PartnerStore for SqliteStore {
                         rows::json(&p.frame_ancestors)?,
                         micros(p.created_at),
                         rows::json(&p.branding)?,
-                        rows::json(&p.offered_providers)?
+                        rows::json(&p.offered_providers)?,
+                        rows::json(&p.workflows)?
                     ],
                 )
                 .map_err(write_error("partner"))?;
@@ -350,7 +351,7 @@ impl PartnerStore for SqliteStore {
                     c,
                     "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
                        session_ttl_secs = ?6, frame_ancestors = ?7, branding = ?8,
-                       offered_providers = ?9
+                       offered_providers = ?9, workflows = ?10
                      WHERE id = ?1",
                     params![
                         p.id.to_string(),
@@ -361,7 +362,8 @@ impl PartnerStore for SqliteStore {
                         p.session_ttl_secs,
                         rows::json(&p.frame_ancestors)?,
                         rows::json(&p.branding)?,
-                        rows::json(&p.offered_providers)?
+                        rows::json(&p.offered_providers)?,
+                        rows::json(&p.workflows)?
                     ],
                 )
                 .map_err(backend)?;
@@ -899,6 +901,7 @@ impl SessionStore for SqliteStore {
                        AND (?4 IS NULL OR created_at < ?4)
                        AND (?5 IS NULL OR json_extract(external_refs, '$.external_id') = ?5)
                        AND (?6 IS NULL OR created_at < ?6 OR (created_at = ?6 AND id < ?7))
+                       AND (?9 IS NULL OR json_extract(dialect_options, '$.workflow_id') = ?9)
                      ORDER BY created_at DESC, id DESC LIMIT ?8"
                 ),
                 params![
@@ -909,7 +912,8 @@ impl SessionStore for SqliteStore {
                     page.external_id,
                     after_at,
                     after_id,
-                    i64::from(page.limit)
+                    i64::from(page.limit),
+                    page.workflow_id
                 ],
                 |r| rows::session(r, &self.keys),
             )

@@ -99,6 +99,7 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         frame_ancestors: from_json(&get::<String>(row, "frame_ancestors")?)?,
         branding: from_json(&get::<String>(row, "branding")?)?,
         offered_providers: from_json(&get::<String>(row, "offered_providers")?)?,
+        workflows: from_json(&get::<String>(row, "workflows")?)?,
         created_at: at(row, "created_at")?,
     })
 }

@@ -12,7 +12,7 @@ use idgate_core::{
     EvidenceDisclosure, ExternalRefs, FieldMatch, LifecycleEvent, Logo, MatchData, MatchResult,
     MediaId, MediaType, NewSession, Partner, PartnerId, ProviderEvidence, ResultClaims,
     ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, Status, Tier,
-    TransitionNote, UrlPolicy,
+    TransitionNote, UrlPolicy, Workflow,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -1232,6 +1232,12 @@ pub async fn partner_settings_change(store: &dyn Store) {
             language: Some("sv".into()),
         },
         offered_providers: vec!["bankid".into(), "veriff".into()],
+        workflows: vec![Workflow {
+            id: "wf_abc".into(),
+            name: "Onboarding".into(),
+            providers: vec!["veriff".into()],
+            steps: vec!["ID_VERIFICATION".into()],
+        }],
         ..p.clone()
     };
     assert_eq!(changed.frame_ancestors.len(), 2);
@@ -1651,6 +1657,10 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
     for (i, at) in [0, 10, 10, 20].into_iter().enumerate() {
         let (mut s, created) = new_session(&p, &format!("digest-list-{i}"), t(at));
         s.external_refs.external_id = Some(format!("ext-{}", i % 2));
+        if i == 3 {
+            s.dialect_options
+                .insert("workflow_id".into(), "wf_kyc".into());
+        }
         ok(
             store.insert_session(&s, &created, None, &[]).await,
             "insert",
@@ -1671,19 +1681,27 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
         created_from: None,
         created_before: None,
         external_id: None,
+        workflow_id: None,
         after,
-        limit: 3,
+        // Two: the two sessions created at the same instant fall on either side of the page
+        // boundary, so the tie-break on the id is what keeps a row from being lost or repeated.
+        limit: 2,
     };
-    let first = ok(store.list_partner_sessions(&page(None)).await, "page 1");
+    let mut seen = Vec::new();
+    let mut after = None;
+    for number in 1..=3 {
+        let got = ok(store.list_partner_sessions(&page(after)).await, "a page");
+        assert!(got.len() <= 2, "page {number}");
+        after = got.last().map(|s| (s.created_at, s.id));
+        seen.extend(got.iter().map(|s| s.id));
+        if got.is_empty() {
+            break;
+        }
+    }
     assert_eq!(
-        first.iter().map(|s| s.id).collect::<Vec<_>>(),
-        expected[..3].iter().map(|s| s.id).collect::<Vec<_>>()
-    );
-    let last = first.last().map(|s| (s.created_at, s.id));
-    let second = ok(store.list_partner_sessions(&page(last)).await, "page 2");
-    assert_eq!(
-        second.iter().map(|s| s.id).collect::<Vec<_>>(),
-        vec![expected[3].id]
+        seen,
+        expected.iter().map(|s| s.id).collect::<Vec<_>>(),
+        "every session once, newest first"
     );
     // Filters: the partner's reference, a time window, another dialect.
     let by_ref = SessionPage {
@@ -1713,4 +1731,14 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
         ..page(None)
     };
     assert!(ok(store.list_partner_sessions(&other_dialect).await, "dialect").is_empty());
+    let by_workflow = SessionPage {
+        workflow_id: Some("wf_kyc".into()),
+        limit: 10,
+        ..page(None)
+    };
+    let found = ok(store.list_partner_sessions(&by_workflow).await, "workflow");
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![ids[3].id]
+    );
 }

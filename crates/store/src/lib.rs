@@ -278,6 +278,8 @@ pub struct SessionPage {
     pub created_before: Option<DateTime<Utc>>,
     /// The partner's own reference (`external_refs.external_id`).
     pub external_id: Option<String>,
+    /// The workflow the session was created with (`dialect_options.workflow_id`).
+    pub workflow_id: Option<String>,
     /// Continue after this session (the last of the previous page): older than it.
     pub after: Option<(DateTime<Utc>, SessionId)>,
     pub limit: u32,

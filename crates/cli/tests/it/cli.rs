@@ -115,6 +115,54 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     )
     .await;
     assert_eq!(cleared["frame_ancestors"], serde_json::json!([]));
+    // Workflows: named providers and steps for deepidv's workflow_id.
+    let added = run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "workflow",
+            "add",
+            &id,
+            "--name",
+            "KYC",
+            "--provider",
+            "veriff",
+            "--step",
+            "ID_VERIFICATION",
+            "--json",
+        ],
+    )
+    .await;
+    let workflow_id = added["id"].as_str().unwrap_or_default().to_owned();
+    assert!(workflow_id.starts_with("wf_"), "{added}");
+    let listed = run_json(d, &db, &["partner", "workflow", "list", &id, "--json"]).await;
+    assert_eq!(listed[0]["providers"], serde_json::json!(["veriff"]));
+    let (ok, _, stderr) = run(
+        d,
+        &db,
+        &[
+            "partner",
+            "workflow",
+            "add",
+            &id,
+            "--name",
+            "X",
+            "--provider",
+            "veriff",
+            "--step",
+            "DANCE",
+        ],
+    )
+    .await;
+    assert!(!ok && stderr.contains("not a step"), "{stderr}");
+    let removed = run_json(
+        d,
+        &db,
+        &["partner", "workflow", "remove", &id, &workflow_id, "--json"],
+    )
+    .await;
+    assert_eq!(removed["removed"], serde_json::json!(workflow_id));
     // The providers the hosted page offers where the dialect names none.
     let offered = run_json(
         d,

@@ -22,7 +22,7 @@ pub struct CreateSessionRequest {
     pub send_email_invite: Option<bool>,
     /// Default true. Accepted; the invite is not sent yet (see the README).
     pub send_phone_invite: Option<bool>,
-    /// No workflows are defined yet: any id answers 404.
+    /// One of the partner's workflows (`idgate partner workflow add`); unknown: 404.
     pub workflow_id: Option<String>,
     /// HTTPS; one of the partner's approved return URLs.
     #[schema(example = "https://partner.example.com/verification/done")]

@@ -19,9 +19,8 @@ use serde_json::{Map, Value, json};
 
 /// A member sent in camelCase or snake_case; camelCase wins when both are sent.
 fn member<'a>(body: &'a Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {
-    body.get(camel)
-        .or_else(|| body.get(snake))
-        .filter(|v| !v.is_null())
+    let given = |name: &str| body.get(name).filter(|v| !v.is_null());
+    given(camel).or_else(|| given(snake))
 }
 
 fn text(
@@ -110,10 +109,17 @@ pub async fn create_session(
     let external_id = text(&body, "externalId", "external_id")?;
     let send_email_invite = flag(&body, "sendEmailInvite", "send_email_invite")?;
     let send_phone_invite = flag(&body, "sendPhoneInvite", "send_phone_invite")?;
-    if let Some(workflow) = text(&body, "workflowId", "workflow_id")? {
-        // No workflows are defined here yet: every one named is unknown.
-        return Err(DeepIdvError::not_found(&format!("Workflow {workflow:?}")));
-    }
+    let workflow = match text(&body, "workflowId", "workflow_id")? {
+        Some(id) => Some(
+            partner
+                .workflows
+                .iter()
+                .find(|w| w.id == id)
+                .cloned()
+                .ok_or_else(|| DeepIdvError::not_found(&format!("Workflow {id:?}")))?,
+        ),
+        None => None,
+    };
     let redirect_url = text(&body, "redirectUrl", "redirect_url")?;
     if let Some(url) = &redirect_url
         && !url::Url::parse(url).is_ok_and(|u| {
@@ -127,9 +133,28 @@ pub async fn create_session(
     let mut options = Map::new();
     options.insert("send_email_invite".into(), send_email_invite.into());
     options.insert("send_phone_invite".into(), send_phone_invite.into());
+    // A workflow names its providers (several: the person chooses); without one, the
+    // dialect's provider or the partner's offer.
+    let (provider_id, provider_choices) = match &workflow {
+        Some(w) => {
+            options.insert("workflow_id".into(), w.id.clone().into());
+            options.insert("workflow_steps".into(), json!(w.steps));
+            let first = w.providers.first().cloned().unwrap_or_default();
+            let choices = if w.providers.len() > 1 {
+                w.providers.clone()
+            } else {
+                Vec::new()
+            };
+            (first, choices)
+        }
+        None => (
+            state.settings().dialects.deepidv.provider.clone(),
+            partner.offered_providers.clone(),
+        ),
+    };
     let new = NewSession {
-        provider_id: state.settings().dialects.deepidv.provider.clone(),
-        provider_choices: partner.offered_providers.clone(),
+        provider_id,
+        provider_choices,
         external_refs: ExternalRefs {
             external_id: external_id.clone(),
             ..ExternalRefs::default()
@@ -185,13 +210,25 @@ pub struct ListQuery {
     by_organization: Option<String>,
 }
 
-/// A date (`2026-12-07`, the day's start) or an RFC 3339 instant.
-fn instant(name: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>, DeepIdvError> {
+/// A date (`2026-12-07`: the day's start, or with `through_the_day` the next day's, so an
+/// end date includes its day) or an RFC 3339 instant.
+fn instant(
+    name: &str,
+    value: &str,
+    through_the_day: bool,
+) -> Result<chrono::DateTime<chrono::Utc>, DeepIdvError> {
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(value) {
         return Ok(at.with_timezone(&chrono::Utc));
     }
     chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .ok()
+        .and_then(|d| {
+            if through_the_day {
+                d.succ_opt()
+            } else {
+                Some(d)
+            }
+        })
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| d.and_utc())
         .ok_or_else(|| {
@@ -239,7 +276,7 @@ fn after_token(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, SessionId)
         ("start_date" = Option<String>, Query, description = "Created on or after (YYYY-MM-DD or RFC 3339)."),
         ("end_date" = Option<String>, Query, description = "Created before (YYYY-MM-DD or RFC 3339)."),
         ("external_id" = Option<String>, Query, description = "Your reference."),
-        ("workflow_id" = Option<String>, Query, description = "Sessions of this workflow (none are defined here yet)."),
+        ("workflow_id" = Option<String>, Query, description = "Sessions of this workflow."),
         ("by_organization" = Option<String>, Query, description = "Accepted; the key's whole organisation is listed."),
     ),
     responses(
@@ -259,24 +296,21 @@ pub async fn list_sessions(
     if !(1..=500).contains(&limit) {
         return Err(DeepIdvError::bad_request("limit must be between 1 and 500"));
     }
-    if q.workflow_id.is_some() {
-        // No workflows are defined here: none of the sessions belongs to one.
-        return Ok(Json(json!({"sessions": [], "next_token": null})));
-    }
     let page = idgate_store::SessionPage {
         partner_id: partner.id,
         dialect: Dialect::DeepIdv,
         created_from: q
             .start_date
             .as_deref()
-            .map(|v| instant("start_date", v))
+            .map(|v| instant("start_date", v, false))
             .transpose()?,
         created_before: q
             .end_date
             .as_deref()
-            .map(|v| instant("end_date", v))
+            .map(|v| instant("end_date", v, true))
             .transpose()?,
         external_id: q.external_id,
+        workflow_id: q.workflow_id,
         after: q.next_token.as_deref().map(after_token).transpose()?,
         // One more than asked: whether another page follows.
         limit: limit + 1,
@@ -286,7 +320,7 @@ pub async fn list_sessions(
     sessions.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let base = state.settings().public_base();
     Ok(Json(json!({
-        "sessions": sessions.iter().map(|s| session_record(s, base)).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|s| session_record(s, Some(base))).collect::<Vec<_>>(),
         "next_token": if more { sessions.last().map(next_token) } else { None },
     })))
 }
@@ -320,20 +354,14 @@ pub async fn get_session(
         return Err(DeepIdvError::not_found("Session"));
     }
     let base = state.settings().public_base();
-    let applicant = session.applicant.clone().unwrap_or_default();
     Ok(Json(json!({
-        "session_record": session_record(&session, base),
+        "session_record": session_record(&session, Some(base)),
         "resource_links": [{
             "rel": "self",
             "href": format!("{base}/v1/sessions/{id}"),
             "description": "This session",
         }],
-        "user": {
-            "first_name": applicant.first_name,
-            "last_name": applicant.last_name,
-            "email": applicant.email,
-            "phone": applicant.phone,
-        },
+        "user": super::wire::applicant_json(&session),
         "sender_user": null,
     })))
 }
@@ -380,6 +408,20 @@ pub async fn update_status(
     if session.dialect != Dialect::DeepIdv {
         return Err(DeepIdvError::not_found("Session"));
     }
+    // A decision on what the applicant submitted, not on a session they never finished.
+    if !matches!(
+        session.status,
+        idgate_core::Status::Submitted | idgate_core::Status::Review
+    ) {
+        return Err(DeepIdvError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "the session is {}: only a SUBMITTED session can be decided",
+                super::wire::status_word(session.status)
+            ),
+        ));
+    }
     let outcome = ProviderOutcome {
         decision,
         reason: (decision == Decision::Declined).then(|| "manual_rejection".to_owned()),
@@ -401,6 +443,6 @@ pub async fn update_status(
             other => other.into(),
         })?;
     Ok(Json(json!({
-        "session_record": session_record(&session, state.settings().public_base()),
+        "session_record": session_record(&session, Some(state.settings().public_base())),
     })))
 }

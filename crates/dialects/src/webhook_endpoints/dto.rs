@@ -81,6 +81,10 @@ pub struct EndpointWithSecret {
     pub endpoint: Endpoint,
     /// `whsec_…`: configure your Standard Webhooks verifier with it. Shown once.
     pub secret: String,
+    /// What the `deepidv-signature` header of deepidv-dialect events carries for this secret
+    /// (deepidv's documented check compares it); derived one-way, it proves nothing about the
+    /// body. Shown once.
+    pub deepidv_signature: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -236,5 +240,7 @@ pub struct RotatedSecret {
     /// The new `whsec_…` secret, shown once. Earlier secrets keep signing until their
     /// `expires_at`, so receivers can switch without losing events.
     pub secret: String,
+    /// The new `deepidv-signature` value (see [`EndpointWithSecret`]). Shown once.
+    pub deepidv_signature: String,
     pub endpoint: Endpoint,
 }

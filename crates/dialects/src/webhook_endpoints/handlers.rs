@@ -132,6 +132,7 @@ pub async fn create_endpoint<P: PartnerScope, E: DialectError>(
         .await?;
     let body = EndpointWithSecret {
         endpoint: Endpoint::from(&endpoint),
+        deepidv_signature: crate::deepidv::wire::signature_value_of(&secret).unwrap_or_default(),
         secret,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -261,6 +262,7 @@ pub async fn rotate_secret<P: PartnerScope, E: DialectError>(
     let endpoint = partner_endpoint::<E>(&state, &partner, path).await?;
     let (endpoint, secret) = state.rotate_webhook_secret(endpoint).await?;
     Ok(Json(RotatedSecret {
+        deepidv_signature: crate::deepidv::wire::signature_value_of(&secret).unwrap_or_default(),
         secret,
         endpoint: Endpoint::from(&endpoint),
     }))

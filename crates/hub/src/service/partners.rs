@@ -7,7 +7,7 @@ use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
     Branding, Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo,
-    Partner, PartnerId, Tier,
+    Partner, PartnerId, Tier, Workflow,
 };
 
 /// What [`Hub::update_partner`] changes; `None` keeps a setting.
@@ -171,6 +171,66 @@ impl Hub {
         self.store.update_partner(&partner).await?;
         self.auth_cache.clear();
         Ok(partner)
+    }
+
+    /// Adds a verification workflow to the partner: its providers (registered here; several
+    /// make a choice for the person) and its steps (deepidv's names).
+    pub async fn add_workflow(
+        &self,
+        id: PartnerId,
+        name: &str,
+        providers: Vec<String>,
+        steps: Vec<String>,
+    ) -> ServiceResult<Workflow> {
+        let mut partner = self.partner(id).await?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::Internal(
+                "a workflow name must be 1-100 characters".into(),
+            ));
+        }
+        if providers.is_empty() {
+            return Err(ServiceError::Internal(
+                "a workflow needs at least one provider: give --provider".into(),
+            ));
+        }
+        if let Some(unknown) = providers.iter().find(|p| self.providers.get(p).is_none()) {
+            return Err(ServiceError::Internal(format!(
+                "{unknown:?} is not a provider served here"
+            )));
+        }
+        if let Some(unknown) = steps
+            .iter()
+            .find(|s| !Workflow::STEPS.contains(&s.as_str()))
+        {
+            return Err(ServiceError::Internal(format!(
+                "{unknown:?} is not a step; steps are {}",
+                Workflow::STEPS.join(", ")
+            )));
+        }
+        let workflow = Workflow {
+            id: format!("wf_{}", crate::random::random_token(12)?),
+            name: name.to_owned(),
+            providers,
+            steps,
+        };
+        partner.workflows.push(workflow.clone());
+        self.store.update_partner(&partner).await?;
+        self.auth_cache.clear();
+        Ok(workflow)
+    }
+
+    /// Removes a workflow; sessions created with it keep its id.
+    pub async fn remove_workflow(&self, id: PartnerId, workflow_id: &str) -> ServiceResult<()> {
+        let mut partner = self.partner(id).await?;
+        let before = partner.workflows.len();
+        partner.workflows.retain(|w| w.id != workflow_id);
+        if partner.workflows.len() == before {
+            return Err(ServiceError::NotFound("workflow"));
+        }
+        self.store.update_partner(&partner).await?;
+        self.auth_cache.clear();
+        Ok(())
     }
 
     /// A partner by id.

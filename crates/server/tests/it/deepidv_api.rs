@@ -199,9 +199,16 @@ async fn every_documented_error() {
 async fn the_applicant_returns_to_redirect_url_with_deepidvs_outcome_words() {
     let app = TestApp::spawn().await;
     let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    // `success` whenever the applicant completed the session, whatever the decision (the
+    // partner reads that from the API); a capture to redo is `failed` with a reason.
     for (outcome, status, reason) in [
         ("approved", "success", None),
-        ("declined", "failed", Some("face_mismatch")),
+        ("declined", "success", None),
+        (
+            "resubmission_requested",
+            "failed",
+            Some("document_unreadable"),
+        ),
     ] {
         let mut body = applicant();
         body["redirect_url"] = json!(RETURN);
@@ -245,6 +252,34 @@ async fn the_applicant_returns_to_redirect_url_with_deepidvs_outcome_words() {
     }
 }
 
+/// Takes a session through the hosted sandbox to `outcome` (e.g. `review`).
+async fn through_the_sandbox(app: &TestApp, created: &Value, outcome: &str) {
+    let person = browser();
+    let url = text(created, "session_url");
+    let landing = url.split('?').next().unwrap_or_default().to_owned();
+    let r = person
+        .post(format!("{landing}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let state = query(&location(&r))
+        .get("state")
+        .cloned()
+        .unwrap_or_default();
+    let r = person
+        .post(app.url("/sandbox/veriff/authorize"))
+        .form(&[("state", state.as_str()), ("outcome", outcome)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let r = person
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(r.status().is_redirection() || r.status().is_success());
+}
+
 #[tokio::test]
 async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope() {
     let app = TestApp::spawn().await;
@@ -255,41 +290,29 @@ async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope
         .await;
     assert_eq!(status, 201, "{endpoint}");
     let secret = text(&endpoint, "secret");
+    let deepidv_value = text(&endpoint, "deepidv_signature");
+    assert!(deepidv_value.starts_with("whsec_") && deepidv_value != secret);
     let created = create(&app, &p, applicant()).await;
     let id = text(&created, "id");
     let path = format!("/sessions/{id}/update-status");
     let key = Some(p.deepidv_key.as_str());
-    let (status, _) = call(
-        &app,
-        key,
-        reqwest::Method::PATCH,
-        &path,
-        Some(json!({"new_status": "APPROVED"})),
-    )
-    .await;
+    let patch = |body: Value| {
+        let (app, path) = (&app, path.clone());
+        async move { call(app, key, reqwest::Method::PATCH, &path, Some(body)).await }
+    };
+    // Not before the applicant submitted.
+    let (status, answer) = patch(json!({"new_status": "VERIFIED"})).await;
+    assert_eq!(status, 409, "{answer}");
+    through_the_sandbox(&app, &created, "review").await;
+    let (status, _) = patch(json!({"new_status": "APPROVED"})).await;
     assert_eq!(status, 400);
-    let (status, decided) = call(
-        &app,
-        key,
-        reqwest::Method::PATCH,
-        &path,
-        Some(json!({"new_status": "VERIFIED"})),
-    )
-    .await;
+    let (status, decided) = patch(json!({"new_status": "VERIFIED"})).await;
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["session_record"]["status"], "VERIFIED");
-    let (status, _) = call(
-        &app,
-        key,
-        reqwest::Method::PATCH,
-        &path,
-        Some(json!({"new_status": "REJECTED"})),
-    )
-    .await;
+    let (status, _) = patch(json!({"new_status": "REJECTED"})).await;
     assert_eq!(status, 409, "a decided session stays decided");
 
-    // session.created, then (the decision passes through submitted) session.status.submitted
-    // and session.status.verified, in deepidv's envelope; the others are not deepidv's events.
+    // deepidv's events only, in its envelope: data is what GET /v1/sessions/{id} answers.
     for _ in 0..200 {
         if receiver.accepted().len() >= 3 {
             break;
@@ -297,14 +320,13 @@ async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let raw = receiver.raw();
-    let types: Vec<String> = raw
+    let events: Vec<Value> = raw
         .iter()
-        .map(|(_, b)| {
-            serde_json::from_slice::<Value>(b).unwrap_or(Value::Null)["type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap_or(Value::Null))
+        .collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(
         types,
@@ -315,16 +337,22 @@ async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope
         ],
         "{types:?}"
     );
-    let (headers, body) = raw.last().cloned().unwrap_or_default();
-    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    assert_eq!(event["data"]["id"], json!(id));
-    assert_eq!(event["data"]["status"], "VERIFIED");
+    let submitted = &events[1]["data"]["session_record"];
+    assert_eq!(submitted["status"], "SUBMITTED");
+    let verified = &events[2]["data"];
+    assert_eq!(verified["session_record"]["id"], json!(id));
+    assert_eq!(verified["session_record"]["status"], "VERIFIED");
+    assert!(
+        verified["user"].is_null(),
+        "no personal data unless the endpoint opted in"
+    );
+    let (headers, _) = raw.last().cloned().unwrap_or_default();
     assert_eq!(
         headers
             .get("deepidv-signature")
             .and_then(|v| v.to_str().ok()),
-        Some(secret.as_str()),
-        "deepidv's header carries the endpoint secret, as deepidv documents"
+        Some(deepidv_value.as_str()),
+        "deepidv's header carries the endpoint's deepidv value, never the signing key"
     );
     assert!(
         headers.contains_key("webhook-signature"),
@@ -399,4 +427,101 @@ async fn sessions_are_listed_in_pages_with_the_documented_filters() {
     )
     .await;
     assert!(ids(&theirs).is_empty());
+}
+
+#[tokio::test]
+async fn a_workflow_names_the_providers_and_steps_of_its_sessions() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_return_url("Deep AS", RETURN).await;
+    let partner_id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let choice = app
+        .hub
+        .add_workflow(
+            partner_id,
+            "KYC with a choice",
+            vec!["veriff".into(), "sandbox-qr".into()],
+            vec!["ID_VERIFICATION".into(), "PEP_SANCTIONS".into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let single = app
+        .hub
+        .add_workflow(partner_id, "eID only", vec!["sandbox-push".into()], vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(choice.id.starts_with("wf_"));
+    // Bad definitions are refused.
+    for (providers, steps) in [
+        (vec![], vec![]),
+        (vec!["nope".to_owned()], vec![]),
+        (vec!["veriff".to_owned()], vec!["DANCE".to_owned()]),
+    ] {
+        assert!(
+            app.hub
+                .add_workflow(partner_id, "bad", providers, steps)
+                .await
+                .is_err()
+        );
+    }
+
+    let mut body = applicant();
+    body["workflowId"] = json!(choice.id);
+    let created = create(&app, &p, body).await;
+    let id = text(&created, "id");
+    let (_, read) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(read["session_record"]["workflow_id"], json!(choice.id));
+    assert_eq!(
+        read["session_record"]["workflow_steps"],
+        json!(["ID_VERIFICATION", "PEP_SANCTIONS"])
+    );
+    // Two providers: the person chooses on the first page.
+    let page = app
+        .client
+        .get(text(&created, "session_url"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains(r#"value="veriff""#) && page.contains(r#"value="sandbox-qr""#),
+        "{page}"
+    );
+    // One provider: that one.
+    let mut body = applicant();
+    body["workflow_id"] = json!(single.id);
+    let created = create(&app, &p, body).await;
+    let session = app
+        .hub
+        .session(
+            text(&created, "id")
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.provider_id, "sandbox-push");
+    // The list filters by workflow.
+    let (_, listed) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions?workflow_id={}", choice.id),
+        None,
+    )
+    .await;
+    assert_eq!(
+        listed["sessions"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["sessions"][0]["id"], json!(id));
 }
