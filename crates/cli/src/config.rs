@@ -144,6 +144,59 @@ mod tests {
     }
 
     #[test]
+    fn an_invite_channel_must_be_complete_and_its_secrets_are_not_shown() {
+        let problem = |overrides: Overrides| {
+            load(None, overrides)
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default()
+        };
+        let host = || ("invites.email.host", "smtp.example.com".into());
+        // No sender; then a sender that is not an address.
+        assert!(problem(vec![host()]).contains("invites.email.from"));
+        let from = || ("invites.email.from", "Acme <verify@acme.example>".into());
+        assert!(
+            problem(vec![host(), ("invites.email.from", "nobody".into())])
+                .contains("invites.email.from")
+        );
+        // A user without a password; plain SMTP to another host.
+        assert!(
+            problem(vec![host(), from(), ("invites.email.username", "u".into())])
+                .contains("invites.email.username")
+        );
+        assert!(
+            problem(vec![host(), from(), ("invites.email.tls", "none".into())])
+                .contains("only for a relay on this host")
+        );
+        // An SMS gateway over http elsewhere, or without its credentials.
+        let gateway = |url: &str| ("invites.sms.base_url", url.into());
+        assert!(problem(vec![gateway("http://sms.example.com")]).contains("use https"));
+        assert!(
+            problem(vec![gateway("https://api.twilio.com")]).contains("invites.sms.account_sid")
+        );
+        let settings = load(
+            None,
+            vec![
+                host(),
+                from(),
+                ("invites.email.username", "u".into()),
+                ("invites.email.password", "smtp-secret".into()),
+                gateway("https://api.twilio.com"),
+                ("invites.sms.account_sid", "AC1".into()),
+                ("invites.sms.auth_token", "sms-secret".into()),
+                ("invites.sms.from", "+15005550006".into()),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        let shown = settings.for_display().to_string();
+        assert!(
+            !shown.contains("smtp-secret") && !shown.contains("sms-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("***"));
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         assert!(load(Some(Path::new("/nonexistent/idgate.toml")), Vec::new()).is_err());
     }

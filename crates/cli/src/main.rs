@@ -9,7 +9,7 @@ use idgate_core::{
     Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
     ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
-use idgate_core::{EvidenceDisclosure, FrameAncestor};
+use idgate_core::{EvidenceDisclosure, FrameAncestor, Invite, InviteStatus};
 use idgate_hub::Hub;
 use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -922,7 +922,7 @@ async fn return_url(hub: &Hub, cmd: ReturnUrlCommand, out: Output) -> anyhow::Re
     Ok(())
 }
 
-fn session_json(s: &Session, events: &[SessionEvent]) -> Value {
+fn session_json(s: &Session, events: &[SessionEvent], invites: &[Invite]) -> Value {
     json!({
         "id": s.id.to_string(),
         "partner_id": s.partner_id.to_string(),
@@ -942,6 +942,17 @@ fn session_json(s: &Session, events: &[SessionEvent]) -> Value {
             "to": e.to_status.as_str(),
             "reason": e.reason,
         })).collect::<Vec<_>>(),
+        "invites": invites.iter().map(|i| json!({
+            "id": i.id.to_string(),
+            "channel": i.channel.as_str(),
+            "status": i.status.as_str(),
+            "attempts": i.attempts,
+            "created_at": i.created_at,
+            "sent_at": i.sent_at,
+            "next_attempt_at": (i.status == InviteStatus::Pending).then_some(i.next_attempt_at),
+            "reference": i.reference,
+            "last_error": i.last_error,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -951,6 +962,7 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("{id:?} is not a session id (a UUID)"))?;
     let session = hub.session(id).await?;
     let events = hub.timeline(id).await?;
+    let invites = hub.invites(id).await?;
     let mut text = format!(
         "session {}  {}  provider {}  partner {}\n  created {}  expires {}",
         session.id,
@@ -977,7 +989,21 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
                 .unwrap_or_default()
         ));
     }
-    out.print(session_json(&session, &events), text);
+    for i in &invites {
+        let when = i.sent_at.unwrap_or(i.created_at);
+        text.push_str(&format!(
+            "\n  invite {}  {:<5} {:<7} {} attempt(s){}",
+            when.format("%Y-%m-%d %H:%M:%S"),
+            i.channel.as_str(),
+            i.status.as_str(),
+            i.attempts,
+            i.last_error
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ));
+    }
+    out.print(session_json(&session, &events, &invites), text);
     Ok(())
 }
 

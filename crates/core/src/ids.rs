@@ -60,3 +60,7 @@ uuid_id!(
     /// A media file (an image a partner uploaded to a session).
     MediaId
 );
+uuid_id!(
+    /// An invitation sent to a session's applicant (an email or a text message).
+    InviteId
+);

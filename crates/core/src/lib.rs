@@ -3,6 +3,7 @@
 //! (callers pass `now`), no randomness (callers pass tokens in).
 
 pub mod ids;
+pub mod invite;
 pub mod lifecycle;
 pub mod media;
 pub mod outcome;
@@ -12,7 +13,8 @@ pub mod return_url;
 pub mod session;
 pub mod webhook;
 
-pub use ids::{CredentialId, MediaId, PartnerId, ReturnUrlRuleId, SessionId};
+pub use ids::{CredentialId, InviteId, MediaId, PartnerId, ReturnUrlRuleId, SessionId};
+pub use invite::{AttemptResult, Invite, InviteChannel, InviteStatus};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
 pub use outcome::{Decision, ProviderOutcome};

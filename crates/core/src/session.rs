@@ -184,6 +184,9 @@ pub struct NewSession {
     /// with the session.
     pub webhook_url: Option<String>,
     pub lifetime: Option<Duration>,
+    /// Invitations to send the applicant (to the email address or phone number in
+    /// `applicant`), written with the session and sent by the invite job.
+    pub invites: Vec<crate::InviteChannel>,
 }
 
 /// One recorded transition of a session: the timeline, the audit trail, the webhook source.

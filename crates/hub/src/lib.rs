@@ -15,6 +15,7 @@
 
 pub mod credentials;
 pub mod dialect;
+pub mod invites;
 pub mod jobs;
 pub mod keys;
 pub mod limits;

@@ -22,6 +22,104 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub outbound: OutboundSettings,
     pub limits: LimitSettings,
+    /// Invitations to applicants (deepidv's email and SMS invites); off until configured.
+    #[serde(default)]
+    pub invites: InviteSettings,
+}
+
+/// How invites reach applicants. A channel without its server (`email.host`,
+/// `sms.base_url`) is off: its invites are recorded as skipped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InviteSettings {
+    /// Waits before the 2nd, 3rd … attempt after temporary failures; after the last, the
+    /// invite has failed (the session goes on).
+    pub retry: Vec<String>,
+    /// How long a node's claim on an invite lasts (a dead node's invites are tried again
+    /// after it).
+    pub claim_lease: String,
+    /// How often each node looks for due invites when no new session wakes it.
+    pub poll_interval: String,
+    pub email: EmailInviteSettings,
+    pub sms: SmsInviteSettings,
+}
+
+impl Default for InviteSettings {
+    fn default() -> Self {
+        InviteSettings {
+            retry: ["30s", "2m", "10m", "1h", "4h"].map(String::from).to_vec(),
+            claim_lease: "60s".into(),
+            poll_interval: "1s".into(),
+            email: EmailInviteSettings::default(),
+            sms: SmsInviteSettings::default(),
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, required (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No TLS: only for a relay on this host.
+    None,
+}
+
+/// The SMTP server invite emails go through.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailInviteSettings {
+    /// The server's host name (also the name its certificate must carry); empty: email
+    /// invites are off.
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// A PEM file of the CA to trust instead of the system's (a private mail relay).
+    pub ca_file: String,
+    /// Empty: no authentication.
+    pub username: String,
+    /// Better set as `IDGATE_INVITES__EMAIL__PASSWORD`.
+    pub password: String,
+    /// The sender, e.g. `Example Verification <verify@example.com>`.
+    pub from: String,
+    /// Connecting and each SMTP command.
+    pub timeout: String,
+}
+
+impl Default for EmailInviteSettings {
+    fn default() -> Self {
+        EmailInviteSettings {
+            host: String::new(),
+            port: 587,
+            tls: SmtpTls::Starttls,
+            ca_file: String::new(),
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+            timeout: "15s".into(),
+        }
+    }
+}
+
+/// The SMS gateway invite texts go through: Twilio's Programmable Messaging API
+/// (`POST {base_url}/2010-04-01/Accounts/{account_sid}/Messages.json`), or a gateway that
+/// speaks it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsInviteSettings {
+    /// `https://api.twilio.com`; empty: SMS invites are off.
+    pub base_url: String,
+    pub account_sid: String,
+    /// Better set as `IDGATE_INVITES__SMS__AUTH_TOKEN`.
+    pub auth_token: String,
+    /// The sender: a phone number in E.164 or an alphanumeric sender id.
+    pub from: String,
+    /// A Messaging Service to send from instead of `from`.
+    pub messaging_service_sid: String,
 }
 
 /// Request limits (see the README's Security section). A rate of 0 switches that limit off.
@@ -290,6 +388,15 @@ fn invalid(key: &str, problem: impl Into<String>) -> SettingsError {
     }
 }
 
+/// Whether `host` names this machine (a loopback name or address).
+fn is_this_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The database engines idgate can open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseKind {
@@ -324,6 +431,11 @@ pub struct Validated {
     pub request_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
     pub header_read_timeout: std::time::Duration,
+    /// Waits before the 2nd, 3rd … attempt of an invite.
+    pub invite_retry: Vec<chrono::Duration>,
+    pub invite_lease: chrono::Duration,
+    pub invite_poll: std::time::Duration,
+    pub smtp_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -342,6 +454,14 @@ impl Settings {
                         *secret = serde_json::Value::String("***".to_owned());
                     }
                 }
+            }
+        }
+        for pointer in ["/invites/email/password", "/invites/sms/auth_token"] {
+            if let Some(secret) = value
+                .pointer_mut(pointer)
+                .filter(|s| s.as_str().is_some_and(|s| !s.is_empty()))
+            {
+                *secret = serde_json::Value::String("***".to_owned());
             }
         }
         value
@@ -543,7 +663,22 @@ impl Settings {
                 ));
             }
         }
+        let inv = &self.invites;
+        let invite_retry = inv
+            .retry
+            .iter()
+            .enumerate()
+            .map(|(i, text)| parse_duration(&format!("invites.retry[{i}]"), text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let invite_lease = parse_duration("invites.claim_lease", &inv.claim_lease)?;
+        let invite_poll = std_duration("invites.poll_interval", &inv.poll_interval)?;
+        let smtp_timeout = std_duration("invites.email.timeout", &inv.email.timeout)?;
+        self.validate_invite_channels()?;
         Ok(Validated {
+            invite_retry,
+            invite_lease,
+            invite_poll,
+            smtp_timeout,
             credential_cache_ttl,
             public_url,
             database,
@@ -569,6 +704,67 @@ impl Settings {
             shutdown_grace,
             header_read_timeout,
         })
+    }
+
+    /// A configured invite channel must be complete: a sender, credentials in pairs, TLS
+    /// unless the relay is on this host.
+    fn validate_invite_channels(&self) -> Result<(), SettingsError> {
+        let email = &self.invites.email;
+        if !email.host.is_empty() {
+            if email.from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(invalid(
+                    "invites.email.from",
+                    "write the sender as an address, e.g. \"Example Verification \
+                     <verify@example.com>\"",
+                ));
+            }
+            if email.username.is_empty() != email.password.is_empty() {
+                return Err(invalid(
+                    "invites.email.username",
+                    "set both username and password (IDGATE_INVITES__EMAIL__PASSWORD), or \
+                     neither",
+                ));
+            }
+            if email.tls == SmtpTls::None && !is_this_host(&email.host) {
+                return Err(invalid(
+                    "invites.email.tls",
+                    "\"none\" is only for a relay on this host; use \"starttls\" (port 587) \
+                     or \"implicit\" (port 465)",
+                ));
+            }
+            if !email.ca_file.is_empty() && !std::path::Path::new(&email.ca_file).is_file() {
+                return Err(invalid("invites.email.ca_file", "no such file"));
+            }
+        }
+        let sms = &self.invites.sms;
+        if !sms.base_url.is_empty() {
+            let url = url::Url::parse(&sms.base_url).map_err(|e| {
+                invalid(
+                    "invites.sms.base_url",
+                    format!("{e}; write e.g. https://api.twilio.com"),
+                )
+            })?;
+            let local_http = url.scheme() == "http" && url.host_str().is_some_and(is_this_host);
+            if url.scheme() != "https" && !local_http {
+                return Err(invalid(
+                    "invites.sms.base_url",
+                    "use https (http only for a gateway on this host)",
+                ));
+            }
+            if sms.account_sid.is_empty() || sms.auth_token.is_empty() {
+                return Err(invalid(
+                    "invites.sms.account_sid",
+                    "set account_sid and auth_token (IDGATE_INVITES__SMS__AUTH_TOKEN)",
+                ));
+            }
+            if sms.from.is_empty() && sms.messaging_service_sid.is_empty() {
+                return Err(invalid(
+                    "invites.sms.from",
+                    "set the sender (from) or a messaging_service_sid",
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn url_policy(&self) -> UrlPolicy {

@@ -54,6 +54,8 @@ pub enum StartupError {
     Service(#[from] ServiceError),
     #[error(transparent)]
     Outbound(#[from] idgate_hub::outbound::OutboundError),
+    #[error("{0}")]
+    Invites(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -168,6 +170,9 @@ pub async fn open_with(
         providers.add(adapter);
     }
     let sandboxes = settings.sandboxes_enabled();
+    let invite_senders =
+        idgate_hub::invites::InviteSenders::from_settings(&settings.invites, &config)
+            .map_err(StartupError::Invites)?;
     let hub = Arc::new(Hub::new(HubParts {
         store,
         providers,
@@ -176,6 +181,7 @@ pub async fn open_with(
         keys,
         outbound,
         dialects: idgate_dialects::wires(),
+        invite_senders,
     }));
     if sandboxes {
         for id in &simulated_veriff {
@@ -394,12 +400,16 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
         hub.clone(),
         shutdown.clone(),
     ));
+    let invites = tokio::spawn(idgate_hub::jobs::invites::run(
+        hub.clone(),
+        shutdown.clone(),
+    ));
     let upkeep = tokio::spawn(idgate_hub::jobs::metrics::run(
         ops::metrics_handle(),
         shutdown.clone(),
     ));
     let jobs = tokio::spawn(async move {
-        let _ = tokio::join!(expiry, webhooks, decisions, upkeep);
+        let _ = tokio::join!(expiry, webhooks, decisions, invites, upkeep);
     });
     Ok(RunningServer {
         addr,

@@ -8,6 +8,7 @@
 //!   number of times; every statement has a configurable timeout.
 //! - No transaction is held across anything but its own statements.
 
+mod invites;
 mod media;
 mod rows;
 mod webhooks;
@@ -16,14 +17,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Logo, Partner, PartnerId, ReturnUrlRule,
-    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint,
-    WebhookEvent,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionPage,
-    SessionStore, Store, StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
+    SessionPage, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -578,13 +578,19 @@ impl ReturnUrlStore for PgStore {
 
 #[async_trait]
 impl SessionStore for PgStore {
-    async fn insert_session(
-        &self,
-        s: &Session,
-        created: &SessionEvent,
-        endpoint: Option<&WebhookEndpoint>,
-        outbox: &[WebhookEvent],
-    ) -> StoreResult<()> {
+    async fn insert_session_with(&self, insert: &SessionInsert<'_>) -> StoreResult<()> {
+        let SessionInsert {
+            session: s,
+            created,
+            endpoint,
+            outbox,
+            invites,
+            invite_link,
+        } = *insert;
+        let invites = invites
+            .iter()
+            .map(|i| Ok::<_, StoreError>((i, invites::sealed_link(&self.keys, i, invite_link)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
         let enc = SealedSession::seal(&self.keys, s)?;
         let endpoint = endpoint
             .map(|e| Ok::<_, StoreError>((e, self.sealed_secrets(e)?)))
@@ -635,6 +641,9 @@ impl SessionStore for PgStore {
                 webhooks::insert_endpoint(&mut tx, endpoint, secrets).await?;
             }
             insert_event(&mut tx, created).await?;
+            for (invite, link) in &invites {
+                invites::insert_invite(&mut tx, invite, link).await?;
+            }
             webhooks::insert_outbox(&mut tx, outbox).await?;
             tx.commit().await
         })

@@ -5,6 +5,7 @@
 //! WAL. Migrations are sqlx's, so databases made by earlier versions carry on.
 
 mod connection;
+mod invites;
 mod media;
 mod rows;
 mod webhooks;
@@ -14,14 +15,13 @@ use chrono::{DateTime, Utc};
 use connection::{Readers, Writer, backend};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Logo, Partner, PartnerId, ReturnUrlRule,
-    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEndpoint,
-    WebhookEvent,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, WebhookEvent,
 };
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionPage,
-    SessionStore, Store, StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
+    SessionPage, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -599,13 +599,15 @@ impl ReturnUrlStore for SqliteStore {
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn insert_session(
-        &self,
-        s: &Session,
-        created: &SessionEvent,
-        endpoint: Option<&WebhookEndpoint>,
-        outbox: &[WebhookEvent],
-    ) -> StoreResult<()> {
+    async fn insert_session_with(&self, insert: &SessionInsert<'_>) -> StoreResult<()> {
+        let SessionInsert {
+            session: s,
+            created,
+            endpoint,
+            outbox,
+            invites,
+            invite_link,
+        } = *insert;
         // Everything that costs CPU (encryption, JSON) happens here, off the writer's thread.
         let row = SessionRow::new(&self.keys, s)?;
         let created = EventRow::new(created)?;
@@ -613,6 +615,10 @@ impl SessionStore for SqliteStore {
             .map(|e| webhooks::EndpointRow::new(self, e))
             .transpose()?;
         let outbox = webhooks::OutboxRows::new(outbox);
+        let invites = invites
+            .iter()
+            .map(|i| invites::InviteRow::new(&self.keys, i, invite_link))
+            .collect::<StoreResult<Vec<_>>>()?;
         self.writer
             .write(move |c| {
                 execute(
@@ -658,6 +664,9 @@ impl SessionStore for SqliteStore {
                     endpoint.insert(c)?;
                 }
                 created.insert(c)?;
+                for invite in &invites {
+                    invite.insert(c)?;
+                }
                 outbox.insert(c)
             })
             .await

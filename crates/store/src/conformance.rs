@@ -49,6 +49,7 @@ macro_rules! conformance_suite {
             media_is_sealed_capped_and_closed_after_submit,
             decision_checks_take_waiting_sessions_and_space_them_out,
             a_partners_sessions_are_listed_newest_first_in_pages,
+            invites_are_written_with_their_session_claimed_with_leases_and_recorded,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -139,6 +140,7 @@ fn new_session(
             return_url: Some("https://partner.example/return".into()),
             webhook_url: None,
             lifetime: Some(Duration::hours(1)),
+            invites: Vec::new(),
         },
         token_digest.into(),
         Duration::days(7),
@@ -1741,4 +1743,83 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
         found.iter().map(|s| s.id).collect::<Vec<_>>(),
         vec![ids[3].id]
     );
+}
+
+pub async fn invites_are_written_with_their_session_claimed_with_leases_and_recorded(
+    store: &dyn Store,
+) {
+    use crate::SessionInsert;
+    use idgate_core::{AttemptResult, Invite, InviteChannel, InviteStatus};
+    let p = partner(store, "Acme").await;
+    let (session, created) = new_session(&p, "digest-i", t(0));
+    let email = Invite::new(session.id, p.id, InviteChannel::Email, t(0));
+    let sms = Invite::new(session.id, p.id, InviteChannel::Sms, t(0));
+    let skipped = Invite::new(session.id, p.id, InviteChannel::Sms, t(0))
+        .skipped("no SMS gateway is configured");
+    let link = "https://idgate.example/v/secret-token";
+    ok(
+        store
+            .insert_session_with(&SessionInsert {
+                session: &session,
+                created: &created,
+                endpoint: None,
+                outbox: &[],
+                invites: &[email.clone(), sms.clone(), skipped.clone()],
+                invite_link: Some(link),
+            })
+            .await,
+        "insert with invites",
+    );
+    let listed = ok(store.session_invites(session.id).await, "list");
+    assert_eq!(listed.len(), 3);
+    assert!(listed.contains(&email) && listed.contains(&skipped));
+
+    // Nothing is due before its time; at it, the two pending ones, each with the link.
+    assert!(ok(store.claim_due_invites(t(-1), 10, t(29)).await, "early").is_empty());
+    let claimed = ok(store.claim_due_invites(t(0), 10, t(30)).await, "claim");
+    let mut ids: Vec<_> = claimed.iter().map(|j| j.invite.id).collect();
+    ids.sort();
+    let mut pending = vec![email.id, sms.id];
+    pending.sort();
+    assert_eq!(ids, pending);
+    assert!(claimed.iter().all(|j| j.link == link));
+    // Held by the lease until it ends, then taken again (a crashed node's claim).
+    assert!(ok(store.claim_due_invites(t(10), 10, t(40)).await, "held").is_empty());
+    let again = ok(store.claim_due_invites(t(30), 1, t(60)).await, "lapsed");
+    assert_eq!(again.len(), 1, "the limit holds");
+
+    // A send is recorded and its link erased; a retry keeps it for the next attempt.
+    let sent = email.after_attempt(
+        AttemptResult::Sent {
+            reference: "<m1@idgate>".into(),
+        },
+        t(31),
+        |_| Some(Duration::seconds(60)),
+    );
+    ok(store.record_invite(&sent).await, "record sent");
+    let retry = sms.after_attempt(AttemptResult::Temporary("busy".into()), t(31), |_| {
+        Some(Duration::seconds(60))
+    });
+    ok(store.record_invite(&retry).await, "record retry");
+    let listed = ok(store.session_invites(session.id).await, "list again");
+    assert!(listed.contains(&sent) && listed.contains(&retry));
+    assert!(ok(store.claim_due_invites(t(90), 10, t(120)).await, "not yet").is_empty());
+    let retried = ok(
+        store.claim_due_invites(t(91), 10, t(120)).await,
+        "retry due",
+    );
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].invite.id, sms.id);
+    assert_eq!(retried[0].invite.status, InviteStatus::Pending);
+    assert_eq!(retried[0].invite.attempts, 1);
+    assert_eq!(retried[0].link, link);
+    // A session without invites has none.
+    let (other, other_created) = new_session(&p, "digest-j", t(0));
+    ok(
+        store
+            .insert_session(&other, &other_created, None, &[])
+            .await,
+        "plain insert",
+    );
+    assert!(ok(store.session_invites(other.id).await, "none").is_empty());
 }

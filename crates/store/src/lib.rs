@@ -12,8 +12,8 @@ pub mod sealed;
 /// Every store port, for callers that use several.
 pub mod prelude {
     pub use crate::{
-        IdempotencyStore, MediaStore, MetaStore, PartnerStore, QuotaStore, ReturnUrlStore,
-        SessionStore, Store, WebhookStore,
+        IdempotencyStore, InviteStore, MediaStore, MetaStore, PartnerStore, QuotaStore,
+        ReturnUrlStore, SessionStore, Store, WebhookStore,
     };
 }
 
@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
-    DeliveryStatus, EndpointId, EventId, Logo, MediaId, Partner, PartnerId, ReturnUrlRule,
+    DeliveryStatus, EndpointId, EventId, Invite, Logo, MediaId, Partner, PartnerId, ReturnUrlRule,
     ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia,
     WebhookEndpoint, WebhookEvent,
 };
@@ -70,6 +70,7 @@ pub trait Store:
     + WebhookStore
     + QuotaStore
     + MediaStore
+    + InviteStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -199,17 +200,27 @@ pub trait ReturnUrlStore: Send + Sync {
 /// Verification sessions, their event timelines and the expiry claims.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session and its creation event in one transaction, with the session's own
-    /// webhook `endpoint` if it has one (a per-verification URL), the webhook `outbox` events,
-    /// and one delivery per event for each enabled endpoint of the partner that wants it (the
-    /// transactional outbox). Nothing is written when any part fails.
+    /// Stores a new session and what goes with it (see [`SessionInsert`]) in one
+    /// transaction. Nothing is written when any part fails.
+    async fn insert_session_with(&self, insert: &SessionInsert<'_>) -> StoreResult<()>;
+    /// [`SessionStore::insert_session_with`] for a session without invites.
     async fn insert_session(
         &self,
         session: &Session,
         created: &SessionEvent,
         endpoint: Option<&WebhookEndpoint>,
         outbox: &[WebhookEvent],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.insert_session_with(&SessionInsert {
+            session,
+            created,
+            endpoint,
+            outbox,
+            invites: &[],
+            invite_link: None,
+        })
+        .await
+    }
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>>;
     async fn find_session_by_access_token(&self, digest: &str) -> StoreResult<Option<Session>>;
     /// Writes the session's new state (its provider too: a person may choose it as they
@@ -265,6 +276,47 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<Vec<Session>>;
     /// A page of a partner's sessions (see [`SessionPage`]), newest first.
     async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>>;
+}
+
+/// A new session and what is written with it: its creation event, its own webhook
+/// `endpoint` if it has one (a per-verification URL), the webhook `outbox` events with one
+/// delivery per event for each enabled endpoint of the partner that wants it (the
+/// transactional outbox), and the `invites` to send its applicant, each keeping
+/// `invite_link` (the hosted flow's link, a bearer secret) sealed until it is sent.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionInsert<'a> {
+    pub session: &'a Session,
+    pub created: &'a SessionEvent,
+    pub endpoint: Option<&'a WebhookEndpoint>,
+    pub outbox: &'a [WebhookEvent],
+    pub invites: &'a [Invite],
+    pub invite_link: Option<&'a str>,
+}
+
+/// An invite claimed for an attempt, with the link it carries.
+#[derive(Clone, Debug)]
+pub struct InviteJob {
+    pub invite: Invite,
+    pub link: String,
+}
+
+/// Invitations to sessions' applicants, sent by the invite job.
+#[async_trait]
+pub trait InviteStore: Send + Sync {
+    /// Claims up to `limit` pending invites due at `now` that no other node holds, oldest
+    /// first, until `lease_until` (their next attempt moves there, so a crashed node's claim
+    /// lapses and the invite is tried again).
+    async fn claim_due_invites(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Vec<InviteJob>>;
+    /// Writes an invite's state after an attempt; once it is no longer pending, its sealed
+    /// link is erased.
+    async fn record_invite(&self, invite: &Invite) -> StoreResult<()>;
+    /// A session's invites, oldest first.
+    async fn session_invites(&self, session: SessionId) -> StoreResult<Vec<Invite>>;
 }
 
 /// A page of one partner's sessions of one dialect, newest first.

@@ -4,8 +4,10 @@
 //! per test); partners with their credentials; a webhook receiver; result-token checks as a
 //! partner makes them; and a real OpenID Provider ([`oidc`]).
 
+pub mod mail;
 pub mod oidc;
 pub mod receiver;
+pub mod sms_gateway;
 
 pub use receiver::Receiver;
 
@@ -197,7 +199,11 @@ impl TestApp {
         Self::spawn_full(dir, |_| {}, adapters).await
     }
 
-    async fn spawn_adjusted(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    /// A TestApp in `dir` (a restart on the same database) whose settings `adjust` changes.
+    pub async fn spawn_adjusted(
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         Self::spawn_full(dir, adjust, Vec::new()).await
     }
 

@@ -18,9 +18,9 @@ pub struct CreateSessionRequest {
     pub phone: String,
     #[schema(example = "order-7")]
     pub external_id: Option<String>,
-    /// Default true. Accepted; the invite is not sent yet (see the README).
+    /// Default true: the session link is emailed to `email` (when the deployment has a mail server).
     pub send_email_invite: Option<bool>,
-    /// Default true. Accepted; the invite is not sent yet (see the README).
+    /// Default true: the session link is texted to `phone` (when the deployment has an SMS gateway).
     pub send_phone_invite: Option<bool>,
     /// One of the partner's workflows (`idgate partner workflow add`); unknown: 404.
     pub workflow_id: Option<String>,

@@ -12,7 +12,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use idgate_core::{
-    ApplicantData, Decision, Dialect, ExternalRefs, NewSession, ProviderOutcome, SessionId,
+    ApplicantData, Decision, Dialect, ExternalRefs, InviteChannel, NewSession, ProviderOutcome,
+    SessionId,
 };
 use idgate_hub::service::ServiceError;
 use serde_json::{Map, Value, json};
@@ -168,6 +169,14 @@ pub async fn create_session(
             ..ApplicantData::default()
         }),
         return_url: redirect_url.clone(),
+        // deepidv sends both unless told not to; they leave after the session is written.
+        invites: [
+            (send_email_invite, InviteChannel::Email),
+            (send_phone_invite, InviteChannel::Sms),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, channel)| wanted.then_some(channel))
+        .collect(),
         ..NewSession::default()
     };
     let created = state

@@ -2,5 +2,6 @@
 
 pub mod decision_checks;
 pub mod expiry;
+pub mod invites;
 pub mod metrics;
 pub mod webhooks;

@@ -46,6 +46,10 @@ pub struct Hub {
     pub(crate) dialects: Dialects,
     /// This node's request limits.
     pub(crate) limits: Limits,
+    /// How invites leave (the channels configured).
+    pub(crate) invite_senders: Arc<crate::invites::InviteSenders>,
+    /// Wakes the invite job when a session with invites is written (a hint; it also polls).
+    pub(crate) invite_wake: Arc<tokio::sync::Notify>,
 }
 
 /// What a hub is made of (see [`Hub::new`]).
@@ -58,6 +62,7 @@ pub struct HubParts {
     pub keys: Keys,
     pub outbound: Outbound,
     pub dialects: Dialects,
+    pub invite_senders: crate::invites::InviteSenders,
 }
 
 impl Hub {
@@ -72,6 +77,8 @@ impl Hub {
             keys: parts.keys,
             outbound: parts.outbound,
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
+            invite_senders: Arc::new(parts.invite_senders),
+            invite_wake: Arc::new(tokio::sync::Notify::new()),
             dialects: parts.dialects,
         }
     }

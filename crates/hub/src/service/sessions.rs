@@ -5,12 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
 use idgate_core::outcome::{assured, outcome_plan};
 use idgate_core::{
-    Actor, Dialect, LifecycleError, LifecycleEvent, NewSession, PROVIDER_CHOICES, Partner,
-    ResultClaims, SIGN_IN_REQUEST, Session, SessionEvent, SessionId, Status, TransitionNote,
+    Actor, Dialect, Invite, InviteStatus, LifecycleError, LifecycleEvent, NewSession,
+    PROVIDER_CHOICES, Partner, ResultClaims, SIGN_IN_REQUEST, Session, SessionEvent, SessionId,
+    Status, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
-use idgate_store::{ReferenceScope, StoreError};
+use idgate_store::{ReferenceScope, SessionInsert, StoreError};
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
 
@@ -137,6 +138,7 @@ impl Hub {
             .session_ttl_secs
             .and_then(Duration::try_seconds)
             .unwrap_or(self.config.session_lifetime);
+        let channels = std::mem::take(&mut new.invites);
         let (session, created) = Session::create(
             id,
             partner.id,
@@ -147,14 +149,35 @@ impl Hub {
             Utc::now(),
         );
         let outbox = self.outbox_for(&session, std::slice::from_ref(&created));
+        let invites: Vec<Invite> = channels
+            .into_iter()
+            .map(|channel| {
+                let invite = Invite::new(session.id, partner.id, channel, created.at);
+                match self.invite_senders.unavailable(channel) {
+                    Some(why) => invite.skipped(why),
+                    None => invite,
+                }
+            })
+            .collect();
+        let verification_url = format!("{}/v/{token}", self.settings.public_base());
         self.store
-            .insert_session(&session, &created, endpoint.as_ref(), &outbox)
+            .insert_session_with(&SessionInsert {
+                session: &session,
+                created: &created,
+                endpoint: endpoint.as_ref(),
+                outbox: &outbox,
+                invites: &invites,
+                invite_link: Some(&verification_url),
+            })
             .await?;
         self.webhook_wake.notify_one();
+        if invites.iter().any(|i| i.status == InviteStatus::Pending) {
+            self.invite_wake.notify_one();
+        }
         metrics::counter!("idgate_sessions_created_total", "provider" => session.provider_id.clone())
             .increment(1);
         Ok(CreatedSession {
-            verification_url: format!("{}/v/{token}", self.settings.public_base()),
+            verification_url,
             session,
         })
     }
@@ -285,6 +308,11 @@ impl Hub {
 
     pub async fn timeline(&self, id: SessionId) -> ServiceResult<Vec<SessionEvent>> {
         Ok(self.store.session_events(id).await?)
+    }
+
+    /// The session's invites and what became of each (the rest of its timeline).
+    pub async fn invites(&self, id: SessionId) -> ServiceResult<Vec<Invite>> {
+        Ok(self.store.session_invites(id).await?)
     }
 
     /// Applies `events` to the session in order (one transaction), re-reading and retrying when

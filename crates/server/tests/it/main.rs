@@ -11,6 +11,7 @@ mod expiry_job;
 mod flow_binding;
 mod hopae_api;
 mod hosted_flow;
+mod invites;
 mod landings;
 mod languages_and_brand;
 mod oidc_front_door;

@@ -1,0 +1,135 @@
+//! The invite job: every node claims due invites (leases; `SKIP LOCKED` on PostgreSQL),
+//! renders each for its session and partner, sends it by email or text message, and records
+//! the attempt. A temporary failure is retried on `invites.retry`; nothing here can fail the
+//! session. New sessions wake the job at once; it also polls, so the wake-up is only a hint.
+
+use crate::invites::message;
+use crate::service::Hub;
+use chrono::Utc;
+use futures_util::{StreamExt, stream};
+use idgate_core::{AttemptResult, InviteChannel, Status};
+use idgate_store::{InviteJob, StoreError};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Invites claimed at once, and sent at once.
+const BATCH: u32 = 16;
+const IN_FLIGHT: usize = 4;
+
+/// Runs until `shutdown` is cancelled. A round under way finishes first (sends are bounded
+/// by the SMTP and gateway timeouts), so a stopping node records what it sent and a restart
+/// sends nothing twice.
+pub async fn run(hub: Arc<Hub>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = hub.invite_wake.notified() => {}
+            () = tokio::time::sleep(hub.config.invite_poll) => {}
+        }
+        if let Err(e) = drain(&hub, &shutdown).await {
+            tracing::error!(error = %e, "invite round failed");
+        }
+    }
+}
+
+/// Sends due invites until none is left.
+async fn drain(hub: &Hub, shutdown: &CancellationToken) -> Result<(), StoreError> {
+    while !shutdown.is_cancelled() {
+        let now = Utc::now();
+        let jobs = hub
+            .store
+            .claim_due_invites(now, BATCH, now + hub.config.invite_lease)
+            .await?;
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        stream::iter(jobs)
+            .for_each_concurrent(IN_FLIGHT, |job| async move {
+                if let Err(e) = attempt(hub, job).await {
+                    tracing::error!(error = %e, "recording an invite attempt failed");
+                }
+            })
+            .await;
+    }
+    Ok(())
+}
+
+/// One attempt at one invite, recorded.
+async fn attempt(hub: &Hub, job: InviteJob) -> Result<(), StoreError> {
+    let InviteJob { invite, link } = job;
+    let result = send(hub, &invite, &link).await?;
+    let retry = &hub.config.invite_retry;
+    let next = invite.after_attempt(result, Utc::now(), |made| {
+        retry
+            .get(
+                usize::try_from(made)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(1),
+            )
+            .copied()
+    });
+    hub.store.record_invite(&next).await?;
+    metrics::counter!(
+        "idgate_invites_total",
+        "channel" => next.channel.as_str(),
+        "status" => next.status.as_str()
+    )
+    .increment(1);
+    // Ids and outcome only: the address and the link are personal and secret.
+    tracing::info!(
+        invite = %next.id,
+        session = %next.session_id,
+        channel = next.channel.as_str(),
+        status = next.status.as_str(),
+        attempts = next.attempts,
+        error = next.last_error.as_deref().unwrap_or(""),
+        "invite attempt"
+    );
+    Ok(())
+}
+
+async fn send(
+    hub: &Hub,
+    invite: &idgate_core::Invite,
+    link: &str,
+) -> Result<AttemptResult, StoreError> {
+    let Some(session) = hub.store.get_session(invite.session_id).await? else {
+        return Ok(AttemptResult::Skipped("the session is gone".into()));
+    };
+    // Only while the person still has something to do: after they submitted, or once the
+    // session is over, an invite would only confuse.
+    if !matches!(
+        session.status,
+        Status::Created | Status::Started | Status::ResubmissionRequested
+    ) {
+        return Ok(AttemptResult::Skipped(format!(
+            "the session was {} before the invite's turn",
+            session.status.as_str()
+        )));
+    }
+    let Some(partner) = hub.store.get_partner(session.partner_id).await? else {
+        return Ok(AttemptResult::Skipped("the partner is gone".into()));
+    };
+    if let Some(why) = hub.invite_senders.unavailable(invite.channel) {
+        return Ok(AttemptResult::Skipped(why.into()));
+    }
+    Ok(match invite.channel {
+        InviteChannel::Email => match (
+            &hub.invite_senders.email,
+            message::email(&partner, &session, link),
+        ) {
+            (Some(sender), Ok(Some(email))) => sender.send(invite.id, &email).await,
+            (_, Ok(None)) => AttemptResult::Skipped("the applicant has no email address".into()),
+            (_, Err(e)) => AttemptResult::Permanent(format!("the email cannot be written: {e}")),
+            (None, _) => AttemptResult::Skipped("email invites are off".into()),
+        },
+        InviteChannel::Sms => match (
+            &hub.invite_senders.sms,
+            message::sms(&partner, &session, link),
+        ) {
+            (Some(sender), Some(sms)) => sender.send(&sms).await,
+            (_, None) => AttemptResult::Skipped("the applicant has no phone number".into()),
+            (None, _) => AttemptResult::Skipped("SMS invites are off".into()),
+        },
+    })
+}
