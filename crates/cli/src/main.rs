@@ -9,7 +9,7 @@ use idgate_core::{
     Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
     ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
-use idgate_core::{EvidenceDisclosure, FrameAncestor, Invite, InviteStatus};
+use idgate_core::{EvidenceDisclosure, FrameAncestor, Invite, InviteStatus, TokenEntry};
 use idgate_hub::Hub;
 use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -201,6 +201,27 @@ enum PartnerCommand {
     /// Add, list and remove a partner's verification workflows (deepidv's workflow_id).
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// A partner's token balance (what deepidv sessions cost): top up, show the ledger.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Credit tokens to a partner; prints the new balance.
+    TopUp {
+        partner_id: String,
+        tokens: i64,
+        /// Why (an invoice or order number), kept in the ledger.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The balance and the latest ledger entries, newest first.
+    Show {
+        partner_id: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -543,6 +564,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
         }
         PartnerCommand::Credential(cmd) => credential(hub, cmd, out).await?,
         PartnerCommand::Workflow(cmd) => workflow(hub, cmd, out).await?,
+        PartnerCommand::Tokens(cmd) => tokens(hub, cmd, out).await?,
         PartnerCommand::Update {
             partner_id,
             tier,
@@ -701,6 +723,64 @@ fn credential_line(c: &Credential) -> String {
         c.kind.as_str(),
         c.created_at
     )
+}
+
+fn token_entry_json(e: &TokenEntry) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "at": e.at,
+        "kind": e.kind.as_str(),
+        "delta": e.delta,
+        "balance_after": e.balance_after,
+        "session_id": e.session_id.map(|s| s.to_string()),
+        "note": e.note,
+    })
+}
+
+async fn tokens(hub: &Hub, cmd: TokensCommand, out: Output) -> anyhow::Result<()> {
+    match cmd {
+        TokensCommand::TopUp {
+            partner_id,
+            tokens,
+            note,
+        } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let entry = hub.credit_tokens(id, tokens, note).await?;
+            out.print(
+                token_entry_json(&entry),
+                format!(
+                    "credited {} token(s); the balance is {}",
+                    entry.delta, entry.balance_after
+                ),
+            );
+        }
+        TokensCommand::Show { partner_id, limit } => {
+            let id = partner_id_arg(hub, &partner_id).await?;
+            let (balance, history) = hub.tokens(id, limit).await?;
+            let mut text = format!("balance {balance}");
+            for e in &history {
+                text.push_str(&format!(
+                    "\n  {}  {:<7} {:>+6} → {:<6} {}",
+                    e.at.format("%Y-%m-%d %H:%M:%S"),
+                    e.kind.as_str(),
+                    e.delta,
+                    e.balance_after,
+                    e.session_id
+                        .map(|s| format!("session {s}"))
+                        .or_else(|| e.note.clone())
+                        .unwrap_or_default()
+                ));
+            }
+            out.print(
+                json!({
+                    "balance": balance,
+                    "history": history.iter().map(token_entry_json).collect::<Vec<_>>(),
+                }),
+                text,
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn workflow(hub: &Hub, cmd: WorkflowCommand, out: Output) -> anyhow::Result<()> {

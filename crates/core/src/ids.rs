@@ -64,3 +64,7 @@ uuid_id!(
     /// An invitation sent to a session's applicant (an email or a text message).
     InviteId
 );
+uuid_id!(
+    /// An entry in a partner's token ledger.
+    TokenEntryId
+);

@@ -11,9 +11,12 @@ pub mod partner;
 pub mod personal;
 pub mod return_url;
 pub mod session;
+pub mod tokens;
 pub mod webhook;
 
-pub use ids::{CredentialId, InviteId, MediaId, PartnerId, ReturnUrlRuleId, SessionId};
+pub use ids::{
+    CredentialId, InviteId, MediaId, PartnerId, ReturnUrlRuleId, SessionId, TokenEntryId,
+};
 pub use invite::{AttemptResult, Invite, InviteChannel, InviteStatus};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
@@ -33,6 +36,7 @@ pub use session::{
     Actor, Dialect, ExternalRefs, NewSession, PROVIDER_CHOICES, ProviderState, SIGN_IN_REQUEST,
     Session, SessionEvent, TransitionNote,
 };
+pub use tokens::{TokenEntry, TokenEntryKind};
 pub use webhook::{
     Delivery, DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EventId,
     RetryPolicy, WebhookEndpoint, WebhookEvent,

@@ -187,6 +187,8 @@ pub struct NewSession {
     /// Invitations to send the applicant (to the email address or phone number in
     /// `applicant`), written with the session and sent by the invite job.
     pub invites: Vec<crate::InviteChannel>,
+    /// Tokens the session costs from the partner's balance (0: free).
+    pub token_cost: u32,
 }
 
 /// One recorded transition of a session: the timeline, the audit trail, the webhook source.

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use idgate_core::CredentialId;
+use idgate_core::{CredentialId, CredentialKind};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -112,6 +112,9 @@ fn ceil_secs(wait: Duration) -> u64 {
 #[derive(Debug)]
 pub struct Limits {
     credentials: Bucket<CredentialId>,
+    /// A dialect's own published per-key limits (deepidv: 25 a second, bursts of 35), on top
+    /// of the platform's credential buckets.
+    dialect_keys: Vec<(CredentialKind, Bucket<CredentialId>)>,
     clients: Bucket<ClientKey>,
     /// Provider round trips allowed per session (0: no limit).
     pub provider_exchanges_per_session: u32,
@@ -150,6 +153,28 @@ impl Limits {
             ),
             clients: Bucket::new("client", settings.client_per_second, settings.client_burst),
             provider_exchanges_per_session: settings.provider_exchanges_per_session,
+            dialect_keys: Vec::new(),
+        }
+    }
+
+    /// Adds a per-key bucket for credentials of `kind` (a rate of 0: none).
+    pub fn with_dialect_keys(mut self, kind: CredentialKind, per_second: u32, burst: u32) -> Self {
+        if per_second > 0 {
+            self.dialect_keys
+                .push((kind, Bucket::new("api-key", per_second, burst)));
+        }
+        self
+    }
+
+    /// One request with `credential` of `kind` against its dialect's own per-key limit.
+    pub fn dialect_key(
+        &self,
+        kind: CredentialKind,
+        credential: CredentialId,
+    ) -> Result<(), RateLimited> {
+        match self.dialect_keys.iter().find(|(k, _)| *k == kind) {
+            Some((_, bucket)) => bucket.check(&credential),
+            None => Ok(()),
         }
     }
 
@@ -162,6 +187,14 @@ impl Limits {
     pub fn client(&self, client: IpAddr) -> Result<(), RateLimited> {
         self.clients.check(&ClientKey::from(client))
     }
+}
+
+/// The UTC day `now` falls in: its start (seconds since the epoch) and the seconds left in it.
+pub fn day_window(now: DateTime<Utc>) -> (i64, u64) {
+    let secs = now.timestamp();
+    let start = secs - secs.rem_euclid(86_400);
+    let left = u64::try_from(start + 86_400 - secs).unwrap_or(86_400);
+    (start, left.max(1))
 }
 
 /// The fixed one-minute window `now` falls in: its start (seconds since the epoch) and the

@@ -327,12 +327,42 @@ pub struct DeepIdvSettings {
     /// The provider id the deepidv dialect's sessions use (document + selfie, as deepidv's
     /// standalone verification), unless the partner offers a choice.
     pub provider: String,
+    /// Tokens a session costs from the partner's balance (`idgate partner tokens`); 0:
+    /// sessions are free and no balance is kept.
+    #[serde(default)]
+    pub tokens_per_session: u32,
+    /// Requests per second per API key, and the burst above it (deepidv's published 25 and
+    /// 35); 0 switches the limit off.
+    #[serde(default = "deepidv_per_second")]
+    pub requests_per_second: u32,
+    #[serde(default = "deepidv_burst")]
+    pub requests_burst: u32,
+    /// Requests per API key per UTC day, counted for all nodes at once (deepidv's 10 000); 0:
+    /// no daily limit.
+    #[serde(default = "deepidv_per_day")]
+    pub requests_per_day: u32,
+}
+
+fn deepidv_per_second() -> u32 {
+    25
+}
+
+fn deepidv_burst() -> u32 {
+    35
+}
+
+fn deepidv_per_day() -> u32 {
+    10_000
 }
 
 impl Default for DeepIdvSettings {
     fn default() -> Self {
         DeepIdvSettings {
             provider: "veriff".to_owned(),
+            tokens_per_session: 0,
+            requests_per_second: deepidv_per_second(),
+            requests_burst: deepidv_burst(),
+            requests_per_day: deepidv_per_day(),
         }
     }
 }

@@ -11,6 +11,7 @@
 mod invites;
 mod media;
 mod rows;
+mod tokens;
 mod webhooks;
 
 use async_trait::async_trait;
@@ -586,6 +587,7 @@ impl SessionStore for PgStore {
             outbox,
             invites,
             invite_link,
+            charge,
         } = *insert;
         let invites = invites
             .iter()
@@ -598,10 +600,18 @@ impl SessionStore for PgStore {
         let external_refs = Json(&s.external_refs);
         let dialect_options = Json(&s.dialect_options);
         let claims = Json(&s.requested_claims);
-        self.write(|| async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO sessions
+        let charged = self
+            .write(|| async {
+                let mut tx = self.pool.begin().await?;
+                // The charge first: a short balance writes nothing at all (the transaction is
+                // dropped, so rolled back).
+                if let Some(charge) = charge
+                    && let Err(balance) = tokens::apply(&mut tx, charge).await?
+                {
+                    return Ok(Err(balance));
+                }
+                sqlx::query(
+                    "INSERT INTO sessions
                  (id, partner_id, dialect, provider_id, status, reason, raw_provider_status,
                   external_refs, dialect_options, applicant, requested_loa, requested_claims,
                   match_data, return_url, access_token_digest, provider_reference, created_at,
@@ -609,46 +619,48 @@ impl SessionStore for PgStore {
                   match_result, version)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                          $17, $18, $19, $20, $21, $22, $23, $24, $25)",
-            )
-            .bind(s.id.0)
-            .bind(s.partner_id.0)
-            .bind(s.dialect.as_str())
-            .bind(&s.provider_id)
-            .bind(s.status.as_str())
-            .bind(&s.reason)
-            .bind(&s.raw_provider_status)
-            .bind(external_refs)
-            .bind(dialect_options)
-            .bind(&enc.applicant)
-            .bind(s.requested_loa.map(i16::from))
-            .bind(claims)
-            .bind(&enc.match_data)
-            .bind(&s.return_url)
-            .bind(&s.access_token_digest)
-            .bind(&s.provider_reference)
-            .bind(s.created_at)
-            .bind(s.started_at)
-            .bind(s.submitted_at)
-            .bind(s.decided_at)
-            .bind(s.expires_at)
-            .bind(s.achieved_loa.map(i16::from))
-            .bind(&enc.result_claims)
-            .bind(&enc.match_result)
-            .bind(s.version)
-            .execute(&mut *tx)
-            .await?;
-            if let Some((endpoint, secrets)) = &endpoint {
-                webhooks::insert_endpoint(&mut tx, endpoint, secrets).await?;
-            }
-            insert_event(&mut tx, created).await?;
-            for (invite, link) in &invites {
-                invites::insert_invite(&mut tx, invite, link).await?;
-            }
-            webhooks::insert_outbox(&mut tx, outbox).await?;
-            tx.commit().await
-        })
-        .await
-        .map_err(write_error)
+                )
+                .bind(s.id.0)
+                .bind(s.partner_id.0)
+                .bind(s.dialect.as_str())
+                .bind(&s.provider_id)
+                .bind(s.status.as_str())
+                .bind(&s.reason)
+                .bind(&s.raw_provider_status)
+                .bind(external_refs)
+                .bind(dialect_options)
+                .bind(&enc.applicant)
+                .bind(s.requested_loa.map(i16::from))
+                .bind(claims)
+                .bind(&enc.match_data)
+                .bind(&s.return_url)
+                .bind(&s.access_token_digest)
+                .bind(&s.provider_reference)
+                .bind(s.created_at)
+                .bind(s.started_at)
+                .bind(s.submitted_at)
+                .bind(s.decided_at)
+                .bind(s.expires_at)
+                .bind(s.achieved_loa.map(i16::from))
+                .bind(&enc.result_claims)
+                .bind(&enc.match_result)
+                .bind(s.version)
+                .execute(&mut *tx)
+                .await?;
+                if let Some((endpoint, secrets)) = &endpoint {
+                    webhooks::insert_endpoint(&mut tx, endpoint, secrets).await?;
+                }
+                insert_event(&mut tx, created).await?;
+                for (invite, link) in &invites {
+                    invites::insert_invite(&mut tx, invite, link).await?;
+                }
+                webhooks::insert_outbox(&mut tx, outbox).await?;
+                tx.commit().await?;
+                Ok(Ok(()))
+            })
+            .await
+            .map_err(write_error)?;
+        charged.map_err(|balance| StoreError::InsufficientTokens { balance })
     }
 
     async fn get_session(&self, id: SessionId) -> StoreResult<Option<Session>> {

@@ -8,6 +8,7 @@ mod connection;
 mod invites;
 mod media;
 mod rows;
+mod tokens;
 mod webhooks;
 
 use async_trait::async_trait;
@@ -607,7 +608,9 @@ impl SessionStore for SqliteStore {
             outbox,
             invites,
             invite_link,
+            charge,
         } = *insert;
+        let charge = charge.cloned();
         // Everything that costs CPU (encryption, JSON) happens here, off the writer's thread.
         let row = SessionRow::new(&self.keys, s)?;
         let created = EventRow::new(created)?;
@@ -621,6 +624,10 @@ impl SessionStore for SqliteStore {
             .collect::<StoreResult<Vec<_>>>()?;
         self.writer
             .write(move |c| {
+                // The charge first: a short balance writes nothing at all.
+                if let Some(charge) = &charge {
+                    tokens::apply(c, charge)?;
+                }
                 execute(
                     c,
                     "INSERT INTO sessions

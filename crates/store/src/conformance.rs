@@ -50,6 +50,7 @@ macro_rules! conformance_suite {
             decision_checks_take_waiting_sessions_and_space_them_out,
             a_partners_sessions_are_listed_newest_first_in_pages,
             invites_are_written_with_their_session_claimed_with_leases_and_recorded,
+            tokens_are_spent_with_the_insert_exactly_and_never_below_zero,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -141,6 +142,7 @@ fn new_session(
             webhook_url: None,
             lifetime: Some(Duration::hours(1)),
             invites: Vec::new(),
+            token_cost: 0,
         },
         token_digest.into(),
         Duration::days(7),
@@ -1766,6 +1768,7 @@ pub async fn invites_are_written_with_their_session_claimed_with_leases_and_reco
                 outbox: &[],
                 invites: &[email.clone(), sms.clone(), skipped.clone()],
                 invite_link: Some(link),
+                charge: None,
             })
             .await,
         "insert with invites",
@@ -1822,4 +1825,122 @@ pub async fn invites_are_written_with_their_session_claimed_with_leases_and_reco
         "plain insert",
     );
     assert!(ok(store.session_invites(other.id).await, "none").is_empty());
+}
+
+pub async fn tokens_are_spent_with_the_insert_exactly_and_never_below_zero(store: &dyn Store) {
+    use crate::SessionInsert;
+    use idgate_core::{TokenEntry, TokenEntryKind};
+    let p = partner(store, "Acme").await;
+    let other = partner(store, "Other").await;
+    assert_eq!(ok(store.token_balance(p.id).await, "empty"), 0);
+
+    // No balance at all: the session is not written.
+    let insert = |session: &Session, created: &SessionEvent, charge: &TokenEntry| {
+        let (session, created, charge) = (session.clone(), created.clone(), charge.clone());
+        async move {
+            store
+                .insert_session_with(&SessionInsert {
+                    session: &session,
+                    created: &created,
+                    endpoint: None,
+                    outbox: &[],
+                    invites: &[],
+                    invite_link: None,
+                    charge: Some(&charge),
+                })
+                .await
+        }
+    };
+    let (s0, c0) = new_session(&p, "digest-t0", t(0));
+    match insert(&s0, &c0, &TokenEntry::session(p.id, s0.id, 1, t(0))).await {
+        Err(StoreError::InsufficientTokens { balance: 0 }) => {}
+        other => panic!("expected a short balance, got {other:?}"),
+    }
+    assert!(ok(store.get_session(s0.id).await, "get").is_none());
+
+    let credited = ok(
+        store
+            .credit_tokens(&TokenEntry::top_up(
+                p.id,
+                7,
+                Some("invoice 42".into()),
+                t(1),
+            ))
+            .await,
+        "top up",
+    );
+    assert_eq!(credited.balance_after, 7);
+    // Racing creates spend exactly what there is.
+    let mut racing = Vec::new();
+    for i in 0..12 {
+        let (s, c) = new_session(&p, &format!("digest-t{}", i + 1), t(2));
+        racing.push((s, c));
+    }
+    let results = futures_util::future::join_all(
+        racing
+            .iter()
+            .map(|(s, c)| insert(s, c, &TokenEntry::session(p.id, s.id, 1, t(2)))),
+    )
+    .await;
+    let spent = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(spent, 7, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| matches!(e, StoreError::InsufficientTokens { balance: 0 }))
+    );
+    assert_eq!(ok(store.token_balance(p.id).await, "after"), 0);
+    let written = racing
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .count();
+    assert_eq!(written, 7);
+    for ((s, _), r) in racing.iter().zip(&results) {
+        assert_eq!(
+            ok(store.get_session(s.id).await, "get").is_some(),
+            r.is_ok(),
+            "a refused session must not be written"
+        );
+    }
+
+    // The ledger explains the balance, newest first; another partner's is its own.
+    let history = ok(store.token_history(p.id, 100).await, "history");
+    assert_eq!(history.len(), 8);
+    assert_eq!(history.last().map(|e| e.kind), Some(TokenEntryKind::TopUp));
+    assert_eq!(
+        history.last().and_then(|e| e.note.clone()).as_deref(),
+        Some("invoice 42")
+    );
+    let spends: Vec<_> = history
+        .iter()
+        .filter(|e| e.kind == TokenEntryKind::Session)
+        .collect();
+    assert_eq!(spends.len(), 7);
+    assert!(
+        spends
+            .iter()
+            .all(|e| e.delta == -1 && e.session_id.is_some())
+    );
+    let mut afters: Vec<i64> = spends.iter().map(|e| e.balance_after).collect();
+    afters.sort_unstable();
+    assert_eq!(afters, vec![0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(ok(store.token_history(p.id, 2).await, "limited").len(), 2);
+    assert!(ok(store.token_history(other.id, 10).await, "other").is_empty());
+    assert_eq!(ok(store.token_balance(other.id).await, "other"), 0);
+    // A top-up adds; a "top-up" of nothing is refused.
+    let again = ok(
+        store
+            .credit_tokens(&TokenEntry::top_up(p.id, 3, None, t(3)))
+            .await,
+        "again",
+    );
+    assert_eq!(again.balance_after, 3);
+    assert!(
+        store
+            .credit_tokens(&TokenEntry::top_up(p.id, 0, None, t(3)))
+            .await
+            .is_err()
+    );
 }

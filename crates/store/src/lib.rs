@@ -13,7 +13,7 @@ pub mod sealed;
 pub mod prelude {
     pub use crate::{
         IdempotencyStore, InviteStore, MediaStore, MetaStore, PartnerStore, QuotaStore,
-        ReturnUrlStore, SessionStore, Store, WebhookStore,
+        ReturnUrlStore, SessionStore, Store, TokenStore, WebhookStore,
     };
 }
 
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use idgate_core::{
     Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
     DeliveryStatus, EndpointId, EventId, Invite, Logo, MediaId, Partner, PartnerId, ReturnUrlRule,
-    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, TokenEntry,
     WebhookEndpoint, WebhookEvent,
 };
 
@@ -39,6 +39,9 @@ pub enum StoreError {
     /// The session changed since it was read (optimistic concurrency); re-read and retry.
     #[error("the session was changed concurrently")]
     Stale,
+    /// A session's token charge is more than the partner's balance; nothing was written.
+    #[error("the token balance ({balance}) is short")]
+    InsufficientTokens { balance: i64 },
     #[error(transparent)]
     Cipher(#[from] KeyRingError),
     #[error("stored data is malformed: {0}")]
@@ -71,6 +74,7 @@ pub trait Store:
     + QuotaStore
     + MediaStore
     + InviteStore
+    + TokenStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -218,6 +222,7 @@ pub trait SessionStore: Send + Sync {
             outbox,
             invites: &[],
             invite_link: None,
+            charge: None,
         })
         .await
     }
@@ -281,8 +286,10 @@ pub trait SessionStore: Send + Sync {
 /// A new session and what is written with it: its creation event, its own webhook
 /// `endpoint` if it has one (a per-verification URL), the webhook `outbox` events with one
 /// delivery per event for each enabled endpoint of the partner that wants it (the
-/// transactional outbox), and the `invites` to send its applicant, each keeping
-/// `invite_link` (the hosted flow's link, a bearer secret) sealed until it is sent.
+/// transactional outbox), the `invites` to send its applicant, each keeping `invite_link`
+/// (the hosted flow's link, a bearer secret) sealed until it is sent, and the token `charge`
+/// the session costs: taken from the partner's balance, or [`StoreError::InsufficientTokens`]
+/// and nothing is written.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionInsert<'a> {
     pub session: &'a Session,
@@ -291,6 +298,19 @@ pub struct SessionInsert<'a> {
     pub outbox: &'a [WebhookEvent],
     pub invites: &'a [Invite],
     pub invite_link: Option<&'a str>,
+    pub charge: Option<&'a TokenEntry>,
+}
+
+/// Partners' token balances and their ledgers.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Adds a top-up `entry` (a positive delta) to its partner's balance and ledger, and
+    /// returns it with the balance after it.
+    async fn credit_tokens(&self, entry: &TokenEntry) -> StoreResult<TokenEntry>;
+    /// The partner's balance (0 before any top-up).
+    async fn token_balance(&self, partner: PartnerId) -> StoreResult<i64>;
+    /// The partner's ledger, newest first, at most `limit` entries.
+    async fn token_history(&self, partner: PartnerId, limit: u32) -> StoreResult<Vec<TokenEntry>>;
 }
 
 /// An invite claimed for an attempt, with the link it carries.

@@ -156,7 +156,11 @@ pub fn settings(dir: &std::path::Path, public_url: &str) -> Settings {
                 "acr_loa": {"http://eidas.europa.eu/LoA/low": 2, "http://eidas.europa.eu/LoA/substantial": 3, "http://eidas.europa.eu/LoA/high": 4}
             }
         },
-        "dialects": { "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } } },
+        "dialects": {
+            "easyfreelance": { "providers": { "veriff": "veriff", "bankid": "bankid" } },
+            // deepidv's per-key limits are off like the others (tests/it/deepidv_api.rs sets them).
+            "deepidv": { "provider": "veriff", "requests_per_second": 0, "requests_per_day": 0 }
+        },
         "webhooks": {
             "schedule": ["0s", "200ms", "200ms", "200ms"],
             "jitter": 0.0, "max_retry_after": "2s", "rotation_overlap": "24h",

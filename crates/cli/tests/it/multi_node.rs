@@ -508,3 +508,99 @@ async fn multi_node_the_session_cap_holds_across_nodes() {
         "{a_logs}\n{b_logs}"
     );
 }
+
+/// deepidv's token balance is exact across nodes: ten tokens, a burst of thirty creates over
+/// two nodes on one PostgreSQL database, and exactly ten sessions, twenty 402s and a balance
+/// of zero, with the ledger (through the CLI) explaining each spend.
+#[tokio::test]
+async fn multi_node_a_token_balance_is_spent_exactly_once_across_nodes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = Db::postgres_for(dir.path());
+    let env = [
+        ("IDGATE_DEMO__PARTNER", "false"),
+        ("IDGATE_DIALECTS__DEEPIDV__TOKENS_PER_SESSION", "1"),
+    ];
+    run_json(dir.path(), &db, &["migrate", "--json"]).await;
+    let created = run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner",
+            "create",
+            "Metered",
+            "--tier",
+            "enterprise",
+            "--json",
+        ],
+    )
+    .await;
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let partner = text(&created["partner_id"]);
+    let key = text(&created["deepidv"]["api_key"]);
+    assert!(!key.is_empty(), "{created}");
+    let topped = run_json(
+        dir.path(),
+        &db,
+        &[
+            "partner", "tokens", "top-up", &partner, "10", "--note", "PO-1", "--json",
+        ],
+    )
+    .await;
+    assert_eq!(topped["balance_after"], 10, "{topped}");
+
+    let (port_a, port_b) = (free_port(), free_port());
+    let (a, b) = tokio::join!(
+        serve(dir.path(), &db, port_a, &env),
+        serve(dir.path(), &db, port_b, &env)
+    );
+    let (node_a, node_b) = (a.base(), b.base());
+    let http = idgate_testkit::browser();
+    let burst = (0..30).map(|i| {
+        let node = if i % 2 == 0 { &node_a } else { &node_b };
+        let request = http
+            .post(format!("{node}/v1/sessions"))
+            .header("x-api-key", &key)
+            .json(&json!({
+                "first_name": "Jane", "last_name": "Doe", "email": "jane.doe@example.com",
+                "phone": "+15192223333", "send_email_invite": false, "send_phone_invite": false,
+            }));
+        async move {
+            request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        }
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    let made = answers.iter().filter(|s| **s == 201).count();
+    let short = answers.iter().filter(|s| **s == 402).count();
+    assert_eq!((made, short), (10, 20), "{answers:?}");
+
+    let shown = run_json(
+        dir.path(),
+        &db,
+        &["partner", "tokens", "show", &partner, "--json"],
+    )
+    .await;
+    assert_eq!(shown["balance"], 0, "{shown}");
+    let history = shown["history"].as_array().cloned().unwrap_or_default();
+    assert_eq!(history.len(), 11, "{shown}");
+    let mut afters: Vec<i64> = history
+        .iter()
+        .filter(|e| e["kind"] == "session")
+        .map(|e| e["balance_after"].as_i64().unwrap_or(-1))
+        .collect();
+    afters.sort_unstable();
+    assert_eq!(afters, (0..10).collect::<Vec<i64>>());
+    assert_eq!(
+        history.last().map(|e| e["note"].clone()),
+        Some(json!("PO-1"))
+    );
+    let (a_status, a_logs) = a.stop().await;
+    let (b_status, b_logs) = b.stop().await;
+    assert!(
+        a_status.success() && b_status.success(),
+        "{a_logs}\n{b_logs}"
+    );
+}

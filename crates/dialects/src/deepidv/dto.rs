@@ -27,6 +27,10 @@ pub struct CreateSessionRequest {
     /// HTTPS; one of the partner's approved return URLs.
     #[schema(example = "https://partner.example.com/verification/done")]
     pub redirect_url: Option<String>,
+    /// How long the session link works, in hours (1 to 8760; the TypeScript SDK's
+    /// `expiresInHours`); the deployment's session lifetime when absent.
+    #[schema(minimum = 1, maximum = 8760)]
+    pub expires_in_hours: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -83,6 +83,7 @@ fn e164(phone: &str) -> Result<String, DeepIdvError> {
         (status = 201, description = "Created.", body = CreatedSession, example = json!({"id": "01a25094-3da0-7270-ae1f-a86544fe4454", "session_url": "https://idgate.example.com/v/vrfbmC_ufT0U2ICPj6J4TQw81Oip9Xf-d9Usnj52HgI?redirect_url=https%3A%2F%2Fpartner.example.com%2Fverification%2Fdone", "externalId": "order-7", "links": [{"rel": "self", "href": "https://idgate.example.com/v1/sessions/01a25094-3da0-7270-ae1f-a86544fe4454", "description": "This session, for GET"}, {"rel": "session", "href": "https://idgate.example.com/v/vrfbmC_ufT0U2ICPj6J4TQw81Oip9Xf-d9Usnj52HgI?redirect_url=https%3A%2F%2Fpartner.example.com%2Fverification%2Fdone", "description": "Where the applicant completes the verification"}], "expires_at": "2026-12-14T12:57:02.113Z"})),
         (status = 400, description = "Invalid body: a missing field, a phone number not in E.164, a redirect_url that is not HTTPS or not approved.", body = Failure),
         (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 402, description = "Insufficient token balance (plain text, as deepidv sends it).", content_type = "text/plain", body = String, example = json!("Insufficient token balance: a session costs 1 token(s) and the balance is 0.")),
         (status = 404, description = "Unknown workflow.", body = Failure),
         (status = 429, description = "Rate limited; retry after Retry-After seconds.", body = Failure),
     ),
@@ -120,6 +121,18 @@ pub async fn create_session(
                 .ok_or_else(|| DeepIdvError::not_found(&format!("Workflow {id:?}")))?,
         ),
         None => None,
+    };
+    // The TypeScript SDK's option: how long the session link works, 1 hour to 1 year.
+    let lifetime = match member(&body, "expiresInHours", "expires_in_hours") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|h| (1..=8760).contains(&h)) => {
+            n.as_i64().and_then(chrono::Duration::try_hours)
+        }
+        Some(_) => {
+            return Err(DeepIdvError::bad_request(
+                "expires_in_hours must be a whole number of hours from 1 to 8760",
+            ));
+        }
     };
     let redirect_url = text(&body, "redirectUrl", "redirect_url")?;
     if let Some(url) = &redirect_url
@@ -177,6 +190,8 @@ pub async fn create_session(
         .into_iter()
         .filter_map(|(wanted, channel)| wanted.then_some(channel))
         .collect(),
+        token_cost: state.settings().dialects.deepidv.tokens_per_session,
+        lifetime,
         ..NewSession::default()
     };
     let created = state
@@ -292,6 +307,7 @@ fn after_token(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, SessionId)
         (status = 200, description = "A page of sessions.", body = SessionList),
         (status = 400, description = "An invalid filter or next_token.", body = Failure),
         (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 429, description = "Rate limited (deepidv's per-key limits); retry after Retry-After seconds.", body = Failure),
     ),
     security(("api_key" = []))
 )]
@@ -348,6 +364,7 @@ fn session_id(path: Result<Path<String>, PathRejection>) -> Result<SessionId, De
     responses(
         (status = 200, description = "The session.", body = SessionAnswer),
         (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 429, description = "Rate limited (deepidv's per-key limits); retry after Retry-After seconds.", body = Failure),
         (status = 404, description = "No such session for this key.", body = Failure),
     ),
     security(("api_key" = []))
@@ -387,6 +404,7 @@ pub async fn get_session(
         (status = 200, description = "Decided: the session record.", body = Object),
         (status = 400, description = "new_status is not VERIFIED or REJECTED.", body = Failure),
         (status = 401, description = "Missing or invalid API key.", body = Failure),
+        (status = 429, description = "Rate limited (deepidv's per-key limits); retry after Retry-After seconds.", body = Failure),
         (status = 404, description = "No such session for this key.", body = Failure),
         (status = 409, description = "The session is decided already.", body = Failure),
     ),

@@ -16,6 +16,8 @@ pub struct DeepIdvError {
     pub code: &'static str,
     pub message: String,
     limited: Option<Box<RateLimited>>,
+    /// Sent as `text/plain` (deepidv's 402, which its SDK reads as text).
+    plain_text: bool,
 }
 
 impl DeepIdvError {
@@ -25,6 +27,7 @@ impl DeepIdvError {
             code,
             message: message.into(),
             limited: None,
+            plain_text: false,
         }
     }
 
@@ -51,8 +54,12 @@ impl DeepIdvError {
 
 impl IntoResponse for DeepIdvError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.code, "message": self.message });
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = if self.plain_text {
+            (self.status, self.message).into_response()
+        } else {
+            let body = json!({ "error": self.code, "message": self.message });
+            (self.status, Json(body)).into_response()
+        };
         if let Some(limited) = &self.limited {
             add_rate_limit_headers(&mut response, limited);
         }
@@ -65,6 +72,16 @@ impl From<ServiceError> for DeepIdvError {
         use ServiceError as E;
         match &e {
             E::NotFound(_) | E::Forbidden(_) => DeepIdvError::not_found("Session"),
+            E::InsufficientTokens { balance, needed } => DeepIdvError {
+                plain_text: true,
+                ..DeepIdvError::new(
+                    StatusCode::PAYMENT_REQUIRED,
+                    "insufficient_token_balance",
+                    format!(
+                        "Insufficient token balance: a session costs {needed} token(s) and the balance is {balance}."
+                    ),
+                )
+            },
             E::Unauthenticated => DeepIdvError::unauthorized(),
             E::InvalidReturnUrl(inner) => {
                 DeepIdvError::bad_request(format!("redirect_url: {inner}"))

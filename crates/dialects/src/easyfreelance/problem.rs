@@ -132,6 +132,11 @@ impl From<ServiceError> for ApiError {
         use ServiceError as E;
         match &e {
             E::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            E::InsufficientTokens { .. } => ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "insufficient_tokens",
+                e.to_string(),
+            ),
             E::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,

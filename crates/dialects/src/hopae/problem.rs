@@ -168,6 +168,12 @@ impl From<ServiceError> for HopaeError {
         match &e {
             // Another app's verification is as unknown as a missing one.
             E::NotFound(_) | E::Forbidden(_) => HopaeError::not_found(),
+            // Hopae documents no code for it: an idgate one.
+            E::InsufficientTokens { .. } => HopaeError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "BILLING_INSUFFICIENT_TOKENS",
+                e.to_string(),
+            ),
             E::Unauthenticated => HopaeError::new(
                 StatusCode::UNAUTHORIZED,
                 "AUTH_INVALID_CREDENTIALS",

@@ -126,6 +126,9 @@ impl From<ServiceError> for VeriffError {
         match &e {
             // Another integration's session is as unknown as a missing one.
             E::NotFound(_) | E::Forbidden(_) => VeriffError::not_found(),
+            E::InsufficientTokens { .. } => {
+                VeriffError::new(StatusCode::PAYMENT_REQUIRED, "402", e.to_string())
+            }
             E::Unauthenticated => {
                 VeriffError::unauthorized("1803", "Integration with the API key was not found.")
             }

@@ -71,7 +71,11 @@ impl Hub {
             auth_cache: partners::AuthCache::new(parts.config.credential_cache_ttl),
             store: parts.store,
             providers: Arc::new(parts.providers),
-            limits: Limits::new(&parts.settings.limits),
+            limits: Limits::new(&parts.settings.limits).with_dialect_keys(
+                idgate_core::CredentialKind::DeepIdv,
+                parts.settings.dialects.deepidv.requests_per_second,
+                parts.settings.dialects.deepidv.requests_burst,
+            ),
             settings: Arc::new(parts.settings),
             config: Arc::new(parts.config),
             keys: parts.keys,
@@ -208,6 +212,11 @@ pub enum ServiceError {
     RateLimited(Box<RateLimited>),
     #[error(transparent)]
     Media(#[from] media::MediaError),
+    /// The partner's token balance cannot pay for the session.
+    #[error(
+        "insufficient token balance: a session costs {needed} token(s) and the balance is {balance}; ask the operator to top it up"
+    )]
+    InsufficientTokens { balance: i64, needed: i64 },
     #[error("{0}")]
     Internal(String),
 }
@@ -221,6 +230,10 @@ fn rate_limited_message(limited: &RateLimited) -> String {
         "exchanges" => format!(
             "this session has used its {} provider round trips",
             limited.quota
+        ),
+        "api-key-day" => format!(
+            "this API key may make {} requests a day (UTC); retry in {} s",
+            limited.quota, limited.retry_after_secs
         ),
         _ => format!("too many requests; retry in {} s", limited.retry_after_secs),
     }

@@ -7,7 +7,7 @@ use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
     Branding, Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo,
-    Partner, PartnerId, Tier, Workflow,
+    Partner, PartnerId, Tier, TokenEntry, Workflow,
 };
 
 /// What [`Hub::update_partner`] changes; `None` keeps a setting.
@@ -241,6 +241,38 @@ impl Hub {
             .ok_or(ServiceError::NotFound("partner"))
     }
 
+    /// Credits `tokens` to the partner's balance (an operator's top-up), with an optional
+    /// note; returns the ledger entry with the balance after it.
+    pub async fn credit_tokens(
+        &self,
+        id: PartnerId,
+        tokens: i64,
+        note: Option<String>,
+    ) -> ServiceResult<TokenEntry> {
+        self.partner(id).await?;
+        if tokens <= 0 {
+            return Err(ServiceError::Internal(
+                "a top-up adds at least 1 token".into(),
+            ));
+        }
+        let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            return Err(ServiceError::Internal(
+                "a note is at most 200 characters".into(),
+            ));
+        }
+        let entry = TokenEntry::top_up(id, tokens, note, Utc::now());
+        Ok(self.store.credit_tokens(&entry).await?)
+    }
+
+    /// The partner's token balance and its latest `limit` ledger entries, newest first.
+    pub async fn tokens(&self, id: PartnerId, limit: u32) -> ServiceResult<(i64, Vec<TokenEntry>)> {
+        self.partner(id).await?;
+        let balance = self.store.token_balance(id).await?;
+        let history = self.store.token_history(id, limit).await?;
+        Ok((balance, history))
+    }
+
     /// The partner's logo, if it has one.
     pub async fn partner_logo(&self, id: PartnerId) -> ServiceResult<Option<Logo>> {
         Ok(self.store.get_partner_logo(id).await?)
@@ -385,7 +417,47 @@ impl Hub {
             return Err(ServiceError::Unauthenticated);
         }
         self.limit_credential(&credential)?;
+        self.limit_dialect_key(kind, &credential).await?;
         Ok(partner)
+    }
+
+    /// A dialect's own published limits on one API key: a bucket per node and a daily count
+    /// the store keeps for every node (deepidv: 25 a second with bursts of 35, 10 000 a UTC
+    /// day).
+    async fn limit_dialect_key(
+        &self,
+        kind: CredentialKind,
+        credential: &Credential,
+    ) -> ServiceResult<()> {
+        self.limits
+            .dialect_key(kind, credential.id)
+            .map_err(|limited| {
+                metrics::counter!("idgate_rate_limited_total", "policy" => "api-key").increment(1);
+                ServiceError::from(limited)
+            })?;
+        let per_day = match kind {
+            CredentialKind::DeepIdv => self.settings.dialects.deepidv.requests_per_day,
+            _ => 0,
+        };
+        if per_day == 0 {
+            return Ok(());
+        }
+        let (window, left) = crate::limits::day_window(Utc::now());
+        let used = self
+            .store
+            .take_quota(&format!("key-day:{}", credential.id), window, per_day)
+            .await?;
+        if used.taken {
+            return Ok(());
+        }
+        metrics::counter!("idgate_rate_limited_total", "policy" => "api-key-day").increment(1);
+        Err(crate::limits::RateLimited {
+            policy: "api-key-day",
+            quota: per_day,
+            window_secs: 86_400,
+            retry_after_secs: left,
+        }
+        .into())
     }
 
     /// One request made with `credential`, counted once the request proved it holds the

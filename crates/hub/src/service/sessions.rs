@@ -7,7 +7,7 @@ use idgate_core::outcome::{assured, outcome_plan};
 use idgate_core::{
     Actor, Dialect, Invite, InviteStatus, LifecycleError, LifecycleEvent, NewSession,
     PROVIDER_CHOICES, Partner, ResultClaims, SIGN_IN_REQUEST, Session, SessionEvent, SessionId,
-    Status, TransitionNote,
+    Status, TokenEntry, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
@@ -132,6 +132,18 @@ impl Hub {
             Some(url) => Some(self.verification_endpoint(partner.id, id, &url).await?),
             None => None,
         };
+        let cost = i64::from(new.token_cost);
+        if cost > 0 {
+            // Checked before the quota, so a short balance costs no quota; the charge itself is
+            // taken with the insert, where two creates cannot both spend the last tokens.
+            let balance = self.store.token_balance(partner.id).await?;
+            if balance < cost {
+                return Err(ServiceError::InsufficientTokens {
+                    balance,
+                    needed: cost,
+                });
+            }
+        }
         self.take_session_quota(partner).await?;
         let token = random_token(32)?;
         let lifetime = partner
@@ -160,6 +172,8 @@ impl Hub {
             })
             .collect();
         let verification_url = format!("{}/v/{token}", self.settings.public_base());
+        let charge =
+            (cost > 0).then(|| TokenEntry::session(partner.id, session.id, cost, created.at));
         self.store
             .insert_session_with(&SessionInsert {
                 session: &session,
@@ -168,8 +182,16 @@ impl Hub {
                 outbox: &outbox,
                 invites: &invites,
                 invite_link: Some(&verification_url),
+                charge: charge.as_ref(),
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::InsufficientTokens { balance } => ServiceError::InsufficientTokens {
+                    balance,
+                    needed: cost,
+                },
+                e => e.into(),
+            })?;
         self.webhook_wake.notify_one();
         if invites.iter().any(|i| i.status == InviteStatus::Pending) {
             self.invite_wake.notify_one();

@@ -525,3 +525,195 @@ async fn a_workflow_names_the_providers_and_steps_of_its_sessions() {
     );
     assert_eq!(listed["sessions"][0]["id"], json!(id));
 }
+
+/// deepidv's token balance: with `tokens_per_session` set, each create spends from the
+/// partner's balance and a short one gets the documented 402 (plain text), writing nothing.
+#[tokio::test]
+async fn a_session_costs_tokens_and_a_short_balance_is_a_402_that_writes_nothing() {
+    let app = TestApp::spawn_with(|s| s.dialects.deepidv.tokens_per_session = 2).await;
+    let p = app.partner("Acme").await;
+    let partner_id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let refused = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .header("x-api-key", &p.deepidv_key)
+        .json(&applicant())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(refused.status().as_u16(), 402);
+    assert!(
+        refused
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "{:?}",
+        refused.headers()
+    );
+    let said = refused.text().await.unwrap_or_default();
+    assert_eq!(
+        said,
+        "Insufficient token balance: a session costs 2 token(s) and the balance is 0."
+    );
+
+    app.hub
+        .credit_tokens(partner_id, 5, Some("order 77".into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = create(&app, &p, applicant()).await;
+    let second = create(&app, &p, applicant()).await;
+    let (status, _) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::POST,
+        "/sessions",
+        Some(applicant()),
+    )
+    .await;
+    assert_eq!(status, 402, "1 token left, 2 needed");
+    let (_, listed) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        "/sessions",
+        None,
+    )
+    .await;
+    assert_eq!(listed["sessions"].as_array().map(Vec::len), Some(2));
+
+    let (balance, history) = app
+        .hub
+        .tokens(partner_id, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(balance, 1);
+    let sessions: Vec<String> = history
+        .iter()
+        .filter_map(|e| e.session_id.map(|s| s.to_string()))
+        .collect();
+    assert_eq!(sessions, vec![text(&second, "id"), text(&first, "id")]);
+    assert_eq!(
+        history.last().and_then(|e| e.note.as_deref()),
+        Some("order 77")
+    );
+    // Reads cost nothing.
+    let (status, _) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{}", text(&first, "id")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.hub.tokens(partner_id, 1).await.map(|t| t.0).ok(),
+        Some(1)
+    );
+}
+
+/// deepidv's published per-key limits: a burst of 35 then 429 with `Retry-After`, and a daily
+/// count (here 40) that refuses the rest of the UTC day.
+#[tokio::test]
+async fn each_api_key_gets_deepidvs_burst_and_a_daily_count() {
+    let app = TestApp::spawn_with(|s| {
+        s.dialects.deepidv.requests_per_second = 1;
+        s.dialects.deepidv.requests_burst = 35;
+        s.dialects.deepidv.requests_per_day = 40;
+    })
+    .await;
+    let p = app.partner("Acme").await;
+    let other = app.partner("Other").await;
+    let get = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/v1/sessions?limit=1"))
+                .header("x-api-key", key)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..35 {
+        statuses.push(get(p.deepidv_key.clone()).await.status().as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let limited = get(p.deepidv_key.clone()).await;
+    assert_eq!(limited.status().as_u16(), 429);
+    let retry: u64 = limited
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    let body: Value = limited.json().await.unwrap_or_default();
+    assert_eq!(body["error"], "rate_limited");
+    // Another key has its own bucket.
+    assert_eq!(get(other.deepidv_key.clone()).await.status().as_u16(), 200);
+
+    // The daily count: 36 requests so far counted 35 (the refused one never reached it);
+    // after 5 more, the key is done for the day, with the wait until midnight UTC.
+    let mut allowed = 0;
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+        let r = get(p.deepidv_key.clone()).await;
+        match r.status().as_u16() {
+            200 => allowed += 1,
+            429 => {
+                let policy = r
+                    .headers()
+                    .get("ratelimit-policy")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                assert!(policy.contains("\"api-key-day\";q=40;w=86400"), "{policy}");
+                let retry: u64 = r
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                assert!((1..=86_400).contains(&retry), "Retry-After {retry}");
+                break;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(allowed, 5, "the day allows 40 requests in all");
+}
+
+/// The TypeScript SDK's `expiresInHours` sets how long the link works; out of range is a 400.
+#[tokio::test]
+async fn expires_in_hours_sets_the_sessions_lifetime() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Acme").await;
+    let mut body = applicant();
+    body["expiresInHours"] = json!(2);
+    let before = chrono::Utc::now();
+    let created = create(&app, &p, body).await;
+    let expires = chrono::DateTime::parse_from_rfc3339(&text(&created, "expires_at"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hours = (expires.with_timezone(&chrono::Utc) - before).num_minutes();
+    assert!((119..=121).contains(&hours), "{created}");
+    for bad in [json!(0), json!(8761), json!("2"), json!(1.5)] {
+        let mut body = applicant();
+        body["expires_in_hours"] = bad.clone();
+        let (status, answer) = call(
+            &app,
+            Some(&p.deepidv_key),
+            reqwest::Method::POST,
+            "/sessions",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+        assert!(
+            text(&answer, "message").contains("expires_in_hours"),
+            "{answer}"
+        );
+    }
+}
