@@ -792,6 +792,7 @@ async fn workflow(hub: &Hub, cmd: WorkflowCommand, out: Output) -> anyhow::Resul
             steps,
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
+            let steps = steps.into_iter().map(|s| (s, None)).collect();
             let w = hub.add_workflow(id, &name, providers, steps).await?;
             out.print(
                 serde_json::to_value(&w)?,

@@ -3,6 +3,7 @@
 use crate::ids::{CredentialId, PartnerId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -330,16 +331,105 @@ pub struct Workflow {
     pub name: String,
     pub providers: Vec<String>,
     pub steps: Vec<String>,
+    /// Each step's settings as the partner gave them (deepidv's step `config`, kept as given).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub step_configs: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl Workflow {
-    /// The steps a workflow may list (deepidv's).
-    pub const STEPS: [&'static str; 4] = [
+    /// The steps a workflow may list (deepidv's step ids).
+    pub const STEPS: [&'static str; 21] = [
         "ID_VERIFICATION",
         "FACE_LIVENESS",
-        "PEP_SANCTIONS",
+        "FACE_LIVENESS_CONSENT_SETTINGS",
+        "AGE_ESTIMATION",
+        "DEEPFAKE_DETECTION",
+        "DEEP_AGE",
         "ADDRESS_VERIFICATION",
+        "BACKGROUND_CHECK",
+        "TITLE_SEARCH",
+        "PEP_SANCTIONS",
+        "ADVERSE_MEDIA",
+        "CUSTOM_PROMPT",
+        "CONSENT",
+        "BANK_STATEMENT_UPLOAD",
+        "AI_BANK_STATEMENT_ANALYSIS",
+        "DOCUMENT_UPLOAD",
+        "WHITE_LABEL",
+        "PHONE_TRUST_CHECK",
+        "CARRIER_AGE_GATE",
+        "PHONE_OWNERSHIP_MATCH",
+        "PHONE_VERIFICATION",
     ];
+
+    /// Steps that need another one before them.
+    const PREREQUISITES: [(&'static str, &'static str); 2] = [
+        ("BACKGROUND_CHECK", "ID_VERIFICATION"),
+        ("AI_BANK_STATEMENT_ANALYSIS", "BANK_STATEMENT_UPLOAD"),
+    ];
+
+    /// deepidv's rules for a workflow's steps: 1 to 10 known steps, none twice, and
+    /// `BACKGROUND_CHECK` after `ID_VERIFICATION`, `AI_BANK_STATEMENT_ANALYSIS` after
+    /// `BANK_STATEMENT_UPLOAD`.
+    pub fn check_steps(steps: &[String]) -> Result<(), String> {
+        if steps.is_empty() || steps.len() > 10 {
+            return Err("a workflow has 1 to 10 steps".into());
+        }
+        if let Some(unknown) = steps.iter().find(|s| !Self::STEPS.contains(&s.as_str())) {
+            return Err(format!(
+                "{unknown:?} is not a step; steps are {}",
+                Self::STEPS.join(", ")
+            ));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if steps[..i].contains(step) {
+                return Err(format!("{step} is listed twice"));
+            }
+        }
+        for (step, before) in Self::PREREQUISITES {
+            if let Some(at) = steps.iter().position(|s| s == step)
+                && !steps[..at].iter().any(|s| s == before)
+            {
+                return Err(format!("{step} requires an earlier {before} step"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod workflow_tests {
+    use super::Workflow;
+
+    fn steps(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn steps_follow_deepidvs_rules() {
+        assert!(Workflow::check_steps(&steps(&["ID_VERIFICATION", "BACKGROUND_CHECK"])).is_ok());
+        for (bad, says) in [
+            (steps(&[]), "1 to 10"),
+            (steps(&["DANCE"]), "not a step"),
+            (steps(&["CONSENT", "CONSENT"]), "twice"),
+            (
+                steps(&["BACKGROUND_CHECK", "ID_VERIFICATION"]),
+                "earlier ID_VERIFICATION",
+            ),
+            (
+                steps(&["AI_BANK_STATEMENT_ANALYSIS"]),
+                "earlier BANK_STATEMENT_UPLOAD",
+            ),
+            (vec!["CONSENT".to_owned(); 11], "1 to 10"),
+        ] {
+            let err = Workflow::check_steps(&bad).err().unwrap_or_default();
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
+    }
 }
 
 /// A partner's logo as uploaded: PNG, JPEG or WebP (recognised by their signatures, not by a

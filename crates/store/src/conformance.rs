@@ -1241,6 +1241,12 @@ pub async fn partner_settings_change(store: &dyn Store) {
             name: "Onboarding".into(),
             providers: vec!["veriff".into()],
             steps: vec!["ID_VERIFICATION".into()],
+            step_configs: BTreeMap::from([(
+                "ID_VERIFICATION".to_owned(),
+                serde_json::Map::from_iter([("allow_passport".to_owned(), true.into())]),
+            )]),
+            created_at: Some(t(5)),
+            updated_at: Some(t(6)),
         }],
         ..p.clone()
     };

@@ -119,3 +119,81 @@ pub struct Failure {
     pub error: String,
     pub message: String,
 }
+
+/// A step of `POST /v1/workflows`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowStepInput {
+    /// One of deepidv's step ids (`ID_VERIFICATION`, `FACE_LIVENESS`, `PEP_SANCTIONS` …).
+    #[schema(example = "ID_VERIFICATION")]
+    pub id: String,
+    /// The step's settings, kept as given (snake_case keys, as deepidv documents them).
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `POST /v1/workflows`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreateWorkflowRequest {
+    /// 1 to 255 characters.
+    #[schema(example = "Onboarding")]
+    pub name: String,
+    /// 1 to 10 steps, none twice; `BACKGROUND_CHECK` needs an earlier `ID_VERIFICATION`,
+    /// `AI_BANK_STATEMENT_ANALYSIS` an earlier `BANK_STATEMENT_UPLOAD`.
+    pub steps: Vec<WorkflowStepInput>,
+    /// idgate's addition: the providers its sessions use (several: the person chooses).
+    /// Absent: the deployment's deepidv provider, or the partner's offer.
+    pub providers: Option<Vec<String>>,
+}
+
+/// A workflow's step with its settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowStep {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub config: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A workflow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowBody {
+    #[schema(example = "wf_Jx8k2LqZ0aBc")]
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE`.
+    pub status: String,
+    pub organization_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub steps: Vec<WorkflowStep>,
+    /// idgate's addition: the providers its sessions use.
+    pub providers: Vec<String>,
+}
+
+/// `{workflow}`: one workflow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowAnswer {
+    pub workflow: WorkflowBody,
+}
+
+/// A workflow in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowSummary {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub steps: Vec<String>,
+    pub created_at: String,
+}
+
+/// `GET /v1/workflows`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowList {
+    pub workflows: Vec<WorkflowSummary>,
+}
+
+/// `PATCH /v1/workflows/{id}/steps/{step}/config`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepConfigRequest {
+    #[schema(value_type = Object)]
+    pub config: serde_json::Map<String, serde_json::Value>,
+}

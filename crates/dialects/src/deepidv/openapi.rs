@@ -2,10 +2,11 @@
 //! when code and snapshot drift).
 
 use super::dto::{
-    Applicant, CreateSessionRequest, CreatedSession, Failure, Link, SessionAnswer, SessionList,
-    SessionRecord, UpdateStatus,
+    Applicant, CreateSessionRequest, CreateWorkflowRequest, CreatedSession, Failure, Link,
+    SessionAnswer, SessionList, SessionRecord, StepConfigRequest, UpdateStatus, WorkflowAnswer,
+    WorkflowBody, WorkflowList, WorkflowStep, WorkflowStepInput, WorkflowSummary,
 };
-use super::handlers;
+use super::{handlers, workflows};
 use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 
@@ -21,11 +22,17 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         handlers::create_session,
         handlers::list_sessions,
         handlers::get_session,
-        handlers::update_status
+        handlers::update_status,
+        workflows::list_workflows,
+        workflows::create_workflow,
+        workflows::get_workflow,
+        workflows::set_step_config
     ),
     components(schemas(
         CreateSessionRequest, CreatedSession, Link, SessionRecord, Applicant, SessionAnswer,
-        SessionList, UpdateStatus, Failure
+        SessionList, UpdateStatus, Failure, CreateWorkflowRequest, WorkflowStepInput,
+        WorkflowStep, WorkflowBody, WorkflowAnswer, WorkflowSummary, WorkflowList,
+        StepConfigRequest
     )),
     modifiers(&SecuritySchemes)
 )]

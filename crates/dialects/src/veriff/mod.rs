@@ -104,6 +104,16 @@ pub fn router() -> Router<HubState> {
             "/sessions/{id}/update-status",
             axum::routing::patch(crate::deepidv::update_status),
         )
+        // deepidv's alone.
+        .route(
+            "/workflows",
+            get(crate::deepidv::list_workflows).post(crate::deepidv::create_workflow),
+        )
+        .route("/workflows/{id}", get(crate::deepidv::get_workflow))
+        .route(
+            "/workflows/{id}/steps/{step}/config",
+            axum::routing::patch(crate::deepidv::set_step_config),
+        )
         .route("/sessions/{id}/decision", get(handlers::decision))
         .route("/sessions/{id}/attempts", get(handlers::session_attempts))
         .route("/sessions/{id}/person", get(handlers::session_person))

@@ -10,6 +10,18 @@ use idgate_core::{
     Partner, PartnerId, Tier, TokenEntry, Workflow,
 };
 
+/// A step's settings as the partner gives them.
+pub type ConfigMap = serde_json::Map<String, serde_json::Value>;
+
+/// A workflow definition the rules refuse: a 400 in the API.
+fn workflow_error(field: &str, message: &str) -> ServiceError {
+    ServiceError::InvalidInput(idgate_providers::InputError {
+        missing: false,
+        field: field.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
 /// What [`Hub::update_partner`] changes; `None` keeps a setting.
 #[derive(Clone, Debug, Default)]
 pub struct PartnerChange {
@@ -174,50 +186,80 @@ impl Hub {
     }
 
     /// Adds a verification workflow to the partner: its providers (registered here; several
-    /// make a choice for the person) and its steps (deepidv's names).
+    /// make a choice for the person; none: the deepidv dialect's provider, or the partner's
+    /// offer) and its steps (deepidv's names and rules), each with the settings given.
     pub async fn add_workflow(
         &self,
         id: PartnerId,
         name: &str,
         providers: Vec<String>,
-        steps: Vec<String>,
+        steps: Vec<(String, Option<ConfigMap>)>,
     ) -> ServiceResult<Workflow> {
         let mut partner = self.partner(id).await?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ServiceError::Internal(
-                "a workflow name must be 1-100 characters".into(),
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(workflow_error(
+                "name",
+                "a workflow name has 1 to 255 characters",
             ));
         }
-        if providers.is_empty() {
-            return Err(ServiceError::Internal(
-                "a workflow needs at least one provider: give --provider".into(),
-            ));
-        }
+        let providers = if !providers.is_empty() {
+            providers
+        } else if !partner.offered_providers.is_empty() {
+            partner.offered_providers.clone()
+        } else {
+            vec![self.settings.dialects.deepidv.provider.clone()]
+        };
         if let Some(unknown) = providers.iter().find(|p| self.providers.get(p).is_none()) {
-            return Err(ServiceError::Internal(format!(
-                "{unknown:?} is not a provider served here"
-            )));
+            return Err(workflow_error(
+                "providers",
+                &format!("{unknown:?} is not a provider served here"),
+            ));
         }
-        if let Some(unknown) = steps
-            .iter()
-            .find(|s| !Workflow::STEPS.contains(&s.as_str()))
-        {
-            return Err(ServiceError::Internal(format!(
-                "{unknown:?} is not a step; steps are {}",
-                Workflow::STEPS.join(", ")
-            )));
-        }
+        let ids: Vec<String> = steps.iter().map(|(id, _)| id.clone()).collect();
+        Workflow::check_steps(&ids).map_err(|e| workflow_error("steps", &e))?;
+        let now = Utc::now();
         let workflow = Workflow {
             id: format!("wf_{}", crate::random::random_token(12)?),
             name: name.to_owned(),
             providers,
-            steps,
+            steps: ids,
+            step_configs: steps
+                .into_iter()
+                .filter_map(|(id, config)| config.map(|c| (id, c)))
+                .collect(),
+            created_at: Some(now),
+            updated_at: Some(now),
         };
         partner.workflows.push(workflow.clone());
         self.store.update_partner(&partner).await?;
         self.auth_cache.clear();
         Ok(workflow)
+    }
+
+    /// Replaces the settings of one step of a workflow (deepidv's step `config`).
+    pub async fn set_workflow_step_config(
+        &self,
+        id: PartnerId,
+        workflow_id: &str,
+        step: &str,
+        config: ConfigMap,
+    ) -> ServiceResult<Workflow> {
+        let mut partner = self.partner(id).await?;
+        let workflow = partner
+            .workflows
+            .iter_mut()
+            .find(|w| w.id == workflow_id)
+            .ok_or(ServiceError::NotFound("workflow"))?;
+        if !workflow.steps.iter().any(|s| s == step) {
+            return Err(ServiceError::NotFound("workflow step"));
+        }
+        workflow.step_configs.insert(step.to_owned(), config);
+        workflow.updated_at = Some(Utc::now());
+        let updated = workflow.clone();
+        self.store.update_partner(&partner).await?;
+        self.auth_cache.clear();
+        Ok(updated)
     }
 
     /// Removes a workflow; sessions created with it keep its id.

@@ -440,21 +440,29 @@ async fn a_workflow_names_the_providers_and_steps_of_its_sessions() {
             partner_id,
             "KYC with a choice",
             vec!["veriff".into(), "sandbox-qr".into()],
-            vec!["ID_VERIFICATION".into(), "PEP_SANCTIONS".into()],
+            vec![
+                ("ID_VERIFICATION".into(), None),
+                ("PEP_SANCTIONS".into(), None),
+            ],
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let single = app
         .hub
-        .add_workflow(partner_id, "eID only", vec!["sandbox-push".into()], vec![])
+        .add_workflow(
+            partner_id,
+            "eID only",
+            vec!["sandbox-push".into()],
+            vec![("ID_VERIFICATION".into(), None)],
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(choice.id.starts_with("wf_"));
     // Bad definitions are refused.
     for (providers, steps) in [
         (vec![], vec![]),
-        (vec!["nope".to_owned()], vec![]),
-        (vec!["veriff".to_owned()], vec!["DANCE".to_owned()]),
+        (vec!["nope".to_owned()], vec![("CONSENT".to_owned(), None)]),
+        (vec!["veriff".to_owned()], vec![("DANCE".to_owned(), None)]),
     ] {
         assert!(
             app.hub
@@ -716,4 +724,173 @@ async fn expires_in_hours_sets_the_sessions_lifetime() {
             "{answer}"
         );
     }
+}
+
+/// deepidv's workflow API as its TypeScript server SDK calls it: create (201 `{workflow}`),
+/// list (`{workflows}` with step ids), retrieve, set a step's config; deepidv's step rules
+/// give 400s; a created workflow is what a session's `workflow_id` names.
+#[tokio::test]
+async fn workflows_are_managed_through_deepidvs_workflow_api() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Acme").await;
+    let other = app.partner("Other").await;
+    let key = Some(p.deepidv_key.as_str());
+    let (status, created) = call(
+        &app,
+        key,
+        reqwest::Method::POST,
+        "/workflows",
+        Some(json!({
+            "name": "Onboarding",
+            "steps": [
+                {"id": "ID_VERIFICATION"},
+                {"id": "FACE_LIVENESS", "config": {"max_attempts": 3}},
+                {"id": "BACKGROUND_CHECK"}
+            ]
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let workflow = &created["workflow"];
+    let id = text(workflow, "id");
+    assert!(id.starts_with("wf_"), "{created}");
+    assert_eq!(workflow["name"], "Onboarding");
+    assert_eq!(workflow["status"], "ACTIVE");
+    assert_eq!(workflow["organization_id"], json!(p.id));
+    assert_eq!(
+        workflow["steps"],
+        json!([
+            {"id": "ID_VERIFICATION", "config": {}},
+            {"id": "FACE_LIVENESS", "config": {"max_attempts": 3}},
+            {"id": "BACKGROUND_CHECK", "config": {}}
+        ])
+    );
+    assert_eq!(
+        workflow["providers"],
+        json!(["veriff"]),
+        "the dialect's provider"
+    );
+    for field in ["created_at", "updated_at"] {
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(&text(workflow, field)).is_ok(),
+            "{field}: {workflow}"
+        );
+    }
+
+    let (status, listed) = call(&app, key, reqwest::Method::GET, "/workflows", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["workflows"][0]["id"], json!(id));
+    assert_eq!(
+        listed["workflows"][0]["steps"],
+        json!(["ID_VERIFICATION", "FACE_LIVENESS", "BACKGROUND_CHECK"])
+    );
+    assert!(listed["workflows"][0]["created_at"].is_string());
+
+    let (status, patched) = call(
+        &app,
+        key,
+        reqwest::Method::PATCH,
+        &format!("/workflows/{id}/steps/FACE_LIVENESS/config"),
+        Some(json!({"config": {"max_attempts": 1}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(
+        patched["workflow"]["steps"][1]["config"],
+        json!({"max_attempts": 1})
+    );
+    let (_, read) = call(
+        &app,
+        key,
+        reqwest::Method::GET,
+        &format!("/workflows/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(read["workflow"]["steps"], patched["workflow"]["steps"]);
+
+    // Not found: another partner's workflow, a step it does not have, an unknown id.
+    for (method, path, body) in [
+        (reqwest::Method::GET, format!("/workflows/{id}"), None),
+        (reqwest::Method::GET, "/workflows/wf_nope".to_owned(), None),
+        (
+            reqwest::Method::PATCH,
+            format!("/workflows/{id}/steps/CONSENT/config"),
+            Some(json!({"config": {}})),
+        ),
+    ] {
+        let as_key = if path.contains("CONSENT") || path.contains("nope") {
+            key
+        } else {
+            Some(other.deepidv_key.as_str())
+        };
+        let (status, answer) = call(&app, as_key, method, &path, body).await;
+        assert_eq!(status, 404, "{path}: {answer}");
+        assert_eq!(answer["error"], "not_found");
+    }
+
+    // deepidv's rules, each a 400 that says what is wrong.
+    for (body, says) in [
+        (json!({"steps": [{"id": "ID_VERIFICATION"}]}), "name"),
+        (json!({"name": "x", "steps": []}), "1 to 10"),
+        (
+            json!({"name": "x", "steps": [{"id": "DANCE"}]}),
+            "not a step",
+        ),
+        (
+            json!({"name": "x", "steps": [{"id": "CONSENT"}, {"id": "CONSENT"}]}),
+            "twice",
+        ),
+        (
+            json!({"name": "x", "steps": [{"id": "BACKGROUND_CHECK"}]}),
+            "requires an earlier ID_VERIFICATION",
+        ),
+        (
+            json!({"name": "x", "steps": [{"id": "CONSENT", "config": 3}]}),
+            "config must be an object",
+        ),
+        (
+            json!({"name": "x", "steps": [{"id": "CONSENT"}], "providers": ["nope"]}),
+            "not a provider",
+        ),
+        (json!({"name": " ", "steps": [{"id": "CONSENT"}]}), "name"),
+    ] {
+        let (status, answer) = call(
+            &app,
+            key,
+            reqwest::Method::POST,
+            "/workflows",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(text(&answer, "message").contains(says), "{body}: {answer}");
+    }
+    let (status, answer) = call(
+        &app,
+        key,
+        reqwest::Method::PATCH,
+        &format!("/workflows/{id}/steps/FACE_LIVENESS/config"),
+        Some(json!({"max_attempts": 1})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+
+    // A session names it.
+    let mut session = applicant();
+    session["workflow_id"] = json!(id);
+    let created = create(&app, &p, session).await;
+    let (_, read) = call(
+        &app,
+        key,
+        reqwest::Method::GET,
+        &format!("/sessions/{}", text(&created, "id")),
+        None,
+    )
+    .await;
+    assert_eq!(read["session_record"]["workflow_id"], json!(id));
+    assert_eq!(
+        read["session_record"]["workflow_steps"],
+        json!(["ID_VERIFICATION", "FACE_LIVENESS", "BACKGROUND_CHECK"])
+    );
 }
