@@ -118,6 +118,8 @@ pub struct Limits {
     clients: Bucket<ClientKey>,
     /// Provider round trips allowed per session (0: no limit).
     pub provider_exchanges_per_session: u32,
+    /// This node's reserved shares of the per-key daily counts.
+    pub daily: DailyShares,
 }
 
 /// A client address as a limit key: IPv6 clients by their /64, which one subscriber holds
@@ -154,6 +156,7 @@ impl Limits {
             clients: Bucket::new("client", settings.client_per_second, settings.client_burst),
             provider_exchanges_per_session: settings.provider_exchanges_per_session,
             dialect_keys: Vec::new(),
+            daily: DailyShares::default(),
         }
     }
 
@@ -186,6 +189,56 @@ impl Limits {
     /// One request from `client` to a public page (hosted flow, provider callback).
     pub fn client(&self, client: IpAddr) -> Result<(), RateLimited> {
         self.clients.check(&ClientKey::from(client))
+    }
+}
+
+/// A node's reserved shares of daily counts kept in the store: each key's share for the
+/// current window, handed out here until it runs out, then another is reserved. The store
+/// never counts past the limit, so the day's total holds across nodes; what a node reserved
+/// and did not use before the day ends is lost (at most one share per node and key).
+#[derive(Debug, Default)]
+pub struct DailyShares {
+    held: std::sync::Mutex<std::collections::HashMap<CredentialId, (i64, u32)>>,
+}
+
+impl DailyShares {
+    /// How many uses a node reserves at once for a daily `limit`: a hundredth of it, 1 to 25,
+    /// so one store write serves many requests and little is left unused.
+    pub fn share(limit: u32) -> u32 {
+        (limit / 100).clamp(1, 25)
+    }
+
+    /// Takes one use from the key's share of `window`, if it has one left.
+    pub fn take(&self, key: CredentialId, window: i64) -> bool {
+        let Ok(mut held) = self.held.lock() else {
+            return false;
+        };
+        match held.get_mut(&key) {
+            Some((w, left)) if *w == window && *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds `granted` reserved uses of `window` for the key, one of them used now.
+    pub fn add(&self, key: CredentialId, window: i64, granted: u32) {
+        if granted == 0 {
+            return;
+        }
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        // A day's end drops every other key's stale share too, so the table stays small.
+        if held.values().any(|(w, _)| *w < window) {
+            held.retain(|_, (w, _)| *w >= window);
+        }
+        let entry = held.entry(key).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += granted - 1;
     }
 }
 
@@ -275,5 +328,24 @@ mod tests {
         assert_eq!(minute_window(at(1_800_000_000)), (1_800_000_000, 60));
         assert_eq!(minute_window(at(1_800_000_059)), (1_800_000_000, 1));
         assert_eq!(minute_window(at(1_800_000_061)), (1_800_000_060, 59));
+    }
+
+    #[test]
+    fn a_daily_share_is_handed_out_then_renewed_and_a_new_day_starts_over() {
+        let shares = DailyShares::default();
+        let key = CredentialId::new();
+        assert_eq!(DailyShares::share(10_000), 25);
+        assert_eq!(DailyShares::share(40), 1);
+        assert_eq!(DailyShares::share(1_000), 10);
+        assert!(!shares.take(key, 0), "nothing reserved yet");
+        shares.add(key, 0, 3); // one used by the request that reserved it
+        assert!(shares.take(key, 0) && shares.take(key, 0));
+        assert!(!shares.take(key, 0), "the share is spent");
+        shares.add(key, 0, 2);
+        assert!(shares.take(key, 0));
+        assert!(!shares.take(key, 86_400), "another day needs its own share");
+        shares.add(key, 86_400, 5);
+        assert!(!shares.take(key, 0), "yesterday's share is gone");
+        assert!(shares.take(key, 86_400));
     }
 }

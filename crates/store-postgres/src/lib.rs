@@ -283,6 +283,64 @@ impl QuotaStore for PgStore {
             },
         })
     }
+
+    async fn take_quota_many(
+        &self,
+        scope: &str,
+        window_start: i64,
+        limit: u32,
+        want: u32,
+    ) -> StoreResult<u32> {
+        if limit == 0 || want == 0 {
+            return Ok(0);
+        }
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let want = i32::try_from(want).unwrap_or(i32::MAX);
+        // The row is made if missing, then locked, read and raised in one transaction: nodes
+        // reserving at once queue on the lock and never count past the limit.
+        let granted = self
+            .write(|| async {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM quota_windows WHERE scope = $1 AND window_start < $2")
+                    .bind(scope)
+                    .bind(window_start)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO quota_windows (scope, window_start, used) VALUES ($1, $2, 0)
+                     ON CONFLICT (scope, window_start) DO NOTHING",
+                )
+                .bind(scope)
+                .bind(window_start)
+                .execute(&mut *tx)
+                .await?;
+                let used: i32 = sqlx::query_scalar(
+                    "SELECT used FROM quota_windows WHERE scope = $1 AND window_start = $2
+                     FOR UPDATE",
+                )
+                .bind(scope)
+                .bind(window_start)
+                .fetch_one(&mut *tx)
+                .await?;
+                let granted = want.min((limit - used).max(0));
+                if granted > 0 {
+                    sqlx::query(
+                        "UPDATE quota_windows SET used = used + $3
+                         WHERE scope = $1 AND window_start = $2",
+                    )
+                    .bind(scope)
+                    .bind(window_start)
+                    .bind(granted)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(granted)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(u32::try_from(granted).unwrap_or(0))
+    }
 }
 
 fn frame_ancestors_json(p: &Partner) -> StoreResult<String> {

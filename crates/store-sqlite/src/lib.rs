@@ -285,6 +285,48 @@ impl QuotaStore for SqliteStore {
             })
             .await
     }
+
+    async fn take_quota_many(
+        &self,
+        scope: &str,
+        window_start: i64,
+        limit: u32,
+        want: u32,
+    ) -> StoreResult<u32> {
+        if limit == 0 || want == 0 {
+            return Ok(0);
+        }
+        let scope = scope.to_owned();
+        // One writer: the read and the write below cannot interleave with another node's.
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "DELETE FROM quota_windows WHERE scope = ?1 AND window_start < ?2",
+                    params![scope, window_start],
+                )
+                .map_err(backend)?;
+                let used = query_one(
+                    c,
+                    "SELECT used FROM quota_windows WHERE scope = ?1 AND window_start = ?2",
+                    params![scope, window_start],
+                    |row| rows::get::<u32>(row, "used"),
+                )?
+                .unwrap_or(0);
+                let granted = want.min(limit.saturating_sub(used));
+                if granted > 0 {
+                    execute(
+                        c,
+                        "INSERT INTO quota_windows (scope, window_start, used) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (scope, window_start) DO UPDATE SET used = used + ?3",
+                        params![scope, window_start, granted],
+                    )
+                    .map_err(backend)?;
+                }
+                Ok(granted)
+            })
+            .await
+    }
 }
 
 #[async_trait]

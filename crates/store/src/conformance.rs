@@ -1311,6 +1311,41 @@ pub async fn quota_windows_count_exactly(store: &dyn Store) {
     assert!(!raised.taken);
     let raised = ok(store.take_quota("sessions:a", window + 60, 3).await, "take");
     assert_eq!((raised.taken, raised.used), (true, 2));
+
+    // Shares of a window: twenty racing reservations of seven from a hundred get exactly a
+    // hundred between them, none more than asked; then none, and single uses see it full.
+    let shares = futures_util::future::join_all(
+        (0..20).map(|_| store.take_quota_many("day:k", window, 100, 7)),
+    )
+    .await;
+    let granted: Vec<u32> = shares.into_iter().map(|g| ok(g, "share")).collect();
+    assert_eq!(granted.iter().sum::<u32>(), 100, "{granted:?}");
+    assert!(granted.iter().all(|g| *g <= 7), "{granted:?}");
+    assert_eq!(
+        ok(store.take_quota_many("day:k", window, 100, 7).await, "full"),
+        0
+    );
+    assert!(!ok(store.take_quota("day:k", window, 100).await, "single").taken);
+    // A share never takes past the limit; single uses and shares count in one window.
+    assert_eq!(
+        ok(store.take_quota("day:m", window, 10).await, "one").used,
+        1
+    );
+    assert_eq!(
+        ok(store.take_quota_many("day:m", window, 10, 25).await, "rest"),
+        9
+    );
+    assert_eq!(
+        ok(
+            store.take_quota_many("day:m", window + 86_400, 10, 4).await,
+            "next"
+        ),
+        4
+    );
+    assert_eq!(
+        ok(store.take_quota_many("day:n", window, 0, 4).await, "off"),
+        0
+    );
 }
 
 pub async fn provider_exchanges_are_counted(store: &dyn Store) {

@@ -139,6 +139,16 @@ pub trait QuotaStore: Send + Sync {
     /// last use cannot both get it. Earlier windows of the scope are dropped on the way.
     async fn take_quota(&self, scope: &str, window_start: i64, limit: u32)
     -> StoreResult<QuotaUse>;
+    /// Counts up to `want` uses of `scope` in the window at once (a node reserving a share it
+    /// then hands out itself), never past `limit`; returns how many it counted (0: the window
+    /// is full). Atomic like [`QuotaStore::take_quota`].
+    async fn take_quota_many(
+        &self,
+        scope: &str,
+        window_start: i64,
+        limit: u32,
+        want: u32,
+    ) -> StoreResult<u32>;
 }
 
 /// Small named values: one-time markers and claims that exactly one node wins.

@@ -58,6 +58,10 @@ pub struct CreatedSession {
 pub struct SessionRecord {
     pub id: String,
     pub organization_id: String,
+    /// The applicant's id (one per session here).
+    pub user_id: String,
+    /// Who sent the session: the partner (API-created sessions).
+    pub sender_user_id: String,
     /// `PENDING`, `SUBMITTED`, `VERIFIED`, `REJECTED`, `VOIDED`, `EXPIRED` or `FAILED`.
     #[schema(example = "VERIFIED")]
     pub status: String,
@@ -66,12 +70,18 @@ pub struct SessionRecord {
     pub kind: String,
     /// `PENDING`, `STARTED` or `COMPLETED`.
     pub session_progress: String,
+    /// Absent when none was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
     pub workflow_steps: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Absent until the applicant submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<String>,
     pub expires_at: String,
     pub links: Vec<Link>,
@@ -90,10 +100,10 @@ pub struct Applicant {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionAnswer {
     pub session_record: SessionRecord,
-    pub resource_links: Vec<Link>,
-    pub user: Applicant,
-    /// Always null: sessions are created through the API.
-    pub sender_user: Option<String>,
+    /// Name → URL (`self`).
+    pub resource_links: std::collections::BTreeMap<String, String>,
+    /// In a webhook, only for endpoints that opted in to personal data.
+    pub user: Option<Applicant>,
 }
 
 /// `GET /v1/sessions`.

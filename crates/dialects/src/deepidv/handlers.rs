@@ -382,13 +382,9 @@ pub async fn get_session(
     let base = state.settings().public_base();
     Ok(Json(json!({
         "session_record": session_record(&session, Some(base)),
-        "resource_links": [{
-            "rel": "self",
-            "href": format!("{base}/v1/sessions/{id}"),
-            "description": "This session",
-        }],
+        // deepidv's SDK reads a name → URL map.
+        "resource_links": {"self": format!("{base}/v1/sessions/{id}")},
         "user": super::wire::applicant_json(&session),
-        "sender_user": null,
     })))
 }
 

@@ -78,11 +78,13 @@ pub fn session_record(session: &Session, api_base: Option<&str>) -> Value {
         }]),
         None => json!([]),
     };
-    json!({
+    let mut record = json!({
         "id": session.id.to_string(),
         "organization_id": session.partner_id.to_string(),
-        "user_id": null,
-        "sender_user_id": null,
+        // deepidv's SDK requires both: the applicant exists per session here, and the sender
+        // is the partner (sessions are created through the API, not by a console user).
+        "user_id": session.id.to_string(),
+        "sender_user_id": session.partner_id.to_string(),
         "status": status_word(session.status),
         "type": "session",
         "session_progress": progress(session.status),
@@ -100,7 +102,13 @@ pub fn session_record(session: &Session, api_base: Option<&str>) -> Value {
         "submitted_at": session.submitted_at.map(webhook_timestamp),
         "expires_at": webhook_timestamp(session.expires_at),
         "links": links,
-    })
+    });
+    // An optional member without a value is left out, as deepidv's SDK expects (its schema
+    // takes a missing `external_id`, not a null one).
+    if let Some(members) = record.as_object_mut() {
+        members.retain(|_, v| !v.is_null());
+    }
+    record
 }
 
 /// The applicant as the partner sent it (deepidv's `user`).
@@ -187,9 +195,7 @@ impl DialectWire for DeepIdvWire {
             "type": event_type(event.to_status).unwrap_or("session.updated"),
             "data": {
                 "session_record": record,
-                "resource_links": [],
-                "user": null,
-                "sender_user": null,
+                "resource_links": {},
             },
         })
     }

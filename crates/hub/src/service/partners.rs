@@ -485,11 +485,20 @@ impl Hub {
             return Ok(());
         }
         let (window, left) = crate::limits::day_window(Utc::now());
-        let used = self
+        if self.limits.daily.take(credential.id, window) {
+            return Ok(());
+        }
+        let granted = self
             .store
-            .take_quota(&format!("key-day:{}", credential.id), window, per_day)
+            .take_quota_many(
+                &format!("key-day:{}", credential.id),
+                window,
+                per_day,
+                crate::limits::DailyShares::share(per_day),
+            )
             .await?;
-        if used.taken {
+        if granted > 0 {
+            self.limits.daily.add(credential.id, window, granted);
             return Ok(());
         }
         metrics::counter!("idgate_rate_limited_total", "policy" => "api-key-day").increment(1);

@@ -98,6 +98,50 @@ async fn a_session_is_created_and_read_as_deepidv_documents() {
     assert_eq!(record["type"], "session");
     assert_eq!(record["external_id"], "order-7");
     assert_eq!(read["user"]["phone"], "+15192223333");
+    // The shapes deepidv's TypeScript SDK parses: string ids, resource_links a name → URL
+    // map, optional members absent (never null), no sender_user.
+    assert_eq!(record["user_id"], json!(id));
+    assert_eq!(record["sender_user_id"], json!(p.id));
+    assert_eq!(
+        read["resource_links"],
+        json!({"self": app.url(&format!("/v1/sessions/{id}"))})
+    );
+    assert!(read.get("sender_user").is_none(), "{read}");
+    let (_, plain_read) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{}", text(&plain, "id")),
+        None,
+    )
+    .await;
+    let plain_record = plain_read["session_record"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for absent in ["external_id", "workflow_id", "redirect_url", "submitted_at"] {
+        assert!(!plain_record.contains_key(absent), "{absent}: {plain_read}");
+    }
+    assert!(
+        plain_record.values().all(|v| !v.is_null()),
+        "no null members: {plain_read}"
+    );
+    let (_, listed) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        "/sessions",
+        None,
+    )
+    .await;
+    let sessions = listed["sessions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sessions.len(), 2);
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s["user_id"].is_string() && s["sender_user_id"].is_string()),
+        "{listed}"
+    );
     // Another partner's key finds nothing.
     let other = app.partner("Other AS").await;
     let (status, _) = call(
@@ -343,9 +387,10 @@ async fn the_partner_decides_by_update_status_and_webhooks_use_deepidvs_envelope
     assert_eq!(verified["session_record"]["id"], json!(id));
     assert_eq!(verified["session_record"]["status"], "VERIFIED");
     assert!(
-        verified["user"].is_null(),
-        "no personal data unless the endpoint opted in"
+        verified.get("user").is_none() && verified.get("sender_user").is_none(),
+        "no personal data unless the endpoint opted in: {verified}"
     );
+    assert_eq!(verified["resource_links"], json!({}));
     let (headers, _) = raw.last().cloned().unwrap_or_default();
     assert_eq!(
         headers
