@@ -9,7 +9,9 @@ use idgate_core::{
     Credential, CredentialId, CredentialKind, DeliveryStatus, EndpointId, PartnerId, ReturnUrlRule,
     ReturnUrlStatus, Session, SessionEvent, Tier, WebhookEndpoint,
 };
-use idgate_core::{EvidenceDisclosure, FrameAncestor, Invite, InviteStatus, TokenEntry};
+use idgate_core::{
+    EvidenceDisclosure, FrameAncestor, Invite, InviteStatus, ReturnUrlPolicy, TokenEntry,
+};
 use idgate_hub::Hub;
 use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -170,6 +172,11 @@ enum PartnerCommand {
         /// The dialect's own provider only (the default).
         #[arg(long, conflicts_with = "offered_providers")]
         no_offered_providers: bool,
+        /// approved (default): sessions return only to URLs an operator approved.
+        /// any-https: to any https URL a create names, as deepidv allows (the result token
+        /// then goes wherever the partner's requests say).
+        #[arg(long, value_parser = ["approved", "any-https"])]
+        return_urls: Option<String>,
     },
     /// Set how the hosted pages show the partner to its end users. An empty value removes a
     /// setting, e.g. --color "".
@@ -512,6 +519,7 @@ fn partner_json(p: &idgate_core::Partner) -> Value {
         "frame_ancestors": p.frame_ancestors,
         "branding": p.branding,
         "offered_providers": p.offered_providers,
+        "return_urls": p.return_urls.as_str(),
         "created_at": p.created_at,
     })
 }
@@ -574,6 +582,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             no_frame_ancestors,
             offered_providers,
             no_offered_providers,
+            return_urls,
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
             let frame_ancestors = if no_frame_ancestors {
@@ -605,6 +614,10 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                 } else {
                     (!offered_providers.is_empty()).then_some(offered_providers)
                 },
+                return_urls: return_urls
+                    .map(|r| r.parse::<ReturnUrlPolicy>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
                 ..PartnerChange::default()
             };
             let p = hub.update_partner(id, change).await?;

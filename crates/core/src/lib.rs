@@ -22,8 +22,8 @@ pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{
-    Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner, Tier,
-    Workflow,
+    Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner,
+    ReturnUrlPolicy, Tier, Workflow,
 };
 pub use personal::{
     ApplicantData, FieldMatch, MatchData, MatchResult, ProviderEvidence, ResultClaims,

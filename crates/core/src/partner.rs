@@ -81,6 +81,8 @@ pub struct Partner {
     pub offered_providers: Vec<String>,
     /// The partner's verification workflows (deepidv's `workflow_id`).
     pub workflows: Vec<Workflow>,
+    /// Which return URLs its sessions may send people back to.
+    pub return_urls: ReturnUrlPolicy,
     pub created_at: DateTime<Utc>,
 }
 
@@ -98,6 +100,7 @@ impl Partner {
             frame_ancestors: Vec::new(),
             branding: Branding::default(),
             offered_providers: Vec::new(),
+            return_urls: ReturnUrlPolicy::Approved,
             workflows: Vec::new(),
             created_at,
         }
@@ -497,6 +500,40 @@ impl FromStr for EvidenceDisclosure {
             "full" => Ok(EvidenceDisclosure::Full),
             other => Err(format!(
                 "unknown evidence setting {other:?}: use minimal or full"
+            )),
+        }
+    }
+}
+
+/// Which return URLs a partner's sessions may send people back to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnUrlPolicy {
+    /// Only those an operator approved (registered rules).
+    #[default]
+    Approved,
+    /// Any https URL, as deepidv accepts any `redirect_url`: an operator's choice per partner,
+    /// since the result token then goes wherever a create names.
+    AnyHttps,
+}
+
+impl ReturnUrlPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnUrlPolicy::Approved => "approved",
+            ReturnUrlPolicy::AnyHttps => "any_https",
+        }
+    }
+}
+
+impl FromStr for ReturnUrlPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "approved" => Ok(ReturnUrlPolicy::Approved),
+            "any_https" | "any-https" => Ok(ReturnUrlPolicy::AnyHttps),
+            other => Err(format!(
+                "unknown return-URL policy {other:?}: use approved or any-https"
             )),
         }
     }

@@ -370,8 +370,8 @@ impl PartnerStore for PgStore {
             sqlx::query(
                 "INSERT INTO partners
                    (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                    created_at, branding, offered_providers, workflows)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    created_at, branding, offered_providers, workflows, return_url_policy)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(p.id.0)
             .bind(&p.name)
@@ -384,6 +384,7 @@ impl PartnerStore for PgStore {
             .bind(&branding)
             .bind(&offered)
             .bind(&workflows)
+            .bind(p.return_urls.as_str())
             .execute(&self.pool)
         })
         .await
@@ -421,7 +422,7 @@ impl PartnerStore for PgStore {
                 sqlx::query(
                     "UPDATE partners SET name = $2, tier = $3, session_cap = $4, evidence = $5,
                        session_ttl_secs = $6, frame_ancestors = $7, branding = $8,
-                       offered_providers = $9, workflows = $10
+                       offered_providers = $9, workflows = $10, return_url_policy = $11
                      WHERE id = $1",
                 )
                 .bind(p.id.0)
@@ -434,6 +435,7 @@ impl PartnerStore for PgStore {
                 .bind(&branding)
                 .bind(&offered)
                 .bind(&workflows)
+                .bind(p.return_urls.as_str())
                 .execute(&self.pool)
             })
             .await

@@ -69,6 +69,7 @@ pub fn partner(row: &PgRow) -> StoreResult<Partner> {
         offered_providers: serde_json::from_str(&get::<String>(row, "offered_providers")?)
             .map_err(corrupt)?,
         workflows: serde_json::from_str(&get::<String>(row, "workflows")?).map_err(corrupt)?,
+        return_urls: parsed(row, "return_url_policy")?,
         created_at: get(row, "created_at")?,
     })
 }

@@ -339,8 +339,9 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO partners
                        (id, name, tier, session_cap, evidence, session_ttl_secs, frame_ancestors,
-                        created_at, branding, offered_providers, workflows, number)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                        created_at, branding, offered_providers, workflows, return_url_policy,
+                        number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
                              (SELECT COALESCE(MAX(number), 0) + 1 FROM partners))",
                     params![
                         p.id.to_string(),
@@ -353,7 +354,8 @@ impl PartnerStore for SqliteStore {
                         micros(p.created_at),
                         rows::json(&p.branding)?,
                         rows::json(&p.offered_providers)?,
-                        rows::json(&p.workflows)?
+                        rows::json(&p.workflows)?,
+                        p.return_urls.as_str()
                     ],
                 )
                 .map_err(write_error("partner"))?;
@@ -394,7 +396,7 @@ impl PartnerStore for SqliteStore {
                     c,
                     "UPDATE partners SET name = ?2, tier = ?3, session_cap = ?4, evidence = ?5,
                        session_ttl_secs = ?6, frame_ancestors = ?7, branding = ?8,
-                       offered_providers = ?9, workflows = ?10
+                       offered_providers = ?9, workflows = ?10, return_url_policy = ?11
                      WHERE id = ?1",
                     params![
                         p.id.to_string(),
@@ -406,7 +408,8 @@ impl PartnerStore for SqliteStore {
                         rows::json(&p.frame_ancestors)?,
                         rows::json(&p.branding)?,
                         rows::json(&p.offered_providers)?,
-                        rows::json(&p.workflows)?
+                        rows::json(&p.workflows)?,
+                        p.return_urls.as_str()
                     ],
                 )
                 .map_err(backend)?;

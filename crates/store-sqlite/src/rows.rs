@@ -100,6 +100,7 @@ pub fn partner(row: &Row<'_>) -> StoreResult<Partner> {
         branding: from_json(&get::<String>(row, "branding")?)?,
         offered_providers: from_json(&get::<String>(row, "offered_providers")?)?,
         workflows: from_json(&get::<String>(row, "workflows")?)?,
+        return_urls: parsed(row, "return_url_policy")?,
         created_at: at(row, "created_at")?,
     })
 }

@@ -1236,6 +1236,7 @@ pub async fn partner_settings_change(store: &dyn Store) {
             language: Some("sv".into()),
         },
         offered_providers: vec!["bankid".into(), "veriff".into()],
+        return_urls: idgate_core::ReturnUrlPolicy::AnyHttps,
         workflows: vec![Workflow {
             id: "wf_abc".into(),
             name: "Onboarding".into(),

@@ -115,6 +115,21 @@ async fn admin_commands_speak_json_and_refuse_bad_input_clearly() {
     )
     .await;
     assert_eq!(cleared["frame_ancestors"], serde_json::json!([]));
+    // Return URLs: any https one, as deepidv allows, by an operator's choice.
+    let anywhere = run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "update",
+            &id,
+            "--return-urls",
+            "any-https",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(anywhere["return_urls"], "any_https", "{anywhere}");
     // Workflows: named providers and steps for deepidv's workflow_id.
     let added = run_json(
         d,

@@ -7,7 +7,7 @@ use aws_lc_rs::digest as sha;
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
     Branding, Credential, CredentialId, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo,
-    Partner, PartnerId, Tier, TokenEntry, Workflow,
+    Partner, PartnerId, ReturnUrlPolicy, Tier, TokenEntry, Workflow,
 };
 
 /// A step's settings as the partner gives them.
@@ -40,6 +40,7 @@ pub struct PartnerChange {
     /// Replaces the providers the hosted page offers where the dialect names none (empty:
     /// the dialect's own).
     pub offered_providers: Option<Vec<String>>,
+    pub return_urls: Option<ReturnUrlPolicy>,
 }
 
 /// `Some(None)` clears, `Some(Some(v))` sets `v` once `check` accepts it.
@@ -157,6 +158,9 @@ impl Hub {
                 )));
             }
             partner.offered_providers = offered;
+        }
+        if let Some(policy) = change.return_urls {
+            partner.return_urls = policy;
         }
         if partner.tier == Tier::Custom && partner.session_cap.is_none() {
             return Err(ServiceError::Internal(

@@ -2,7 +2,9 @@
 
 use super::{Hub, ServiceError, ServiceResult};
 use chrono::Utc;
-use idgate_core::{Partner, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, return_url};
+use idgate_core::{
+    Partner, ReturnUrlPolicy, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, return_url,
+};
 use idgate_store::ReturnUrlFilter;
 
 impl Hub {
@@ -71,6 +73,11 @@ impl Hub {
         partner: &Partner,
         candidate: &str,
     ) -> ServiceResult<String> {
+        if partner.return_urls == ReturnUrlPolicy::AnyHttps {
+            // The same strict grammar (https, or http to loopback in test mode), no rule.
+            let url = idgate_core::NormalizedUrl::parse(candidate, self.settings.url_policy())?;
+            return Ok(url.to_url_string());
+        }
         let rules = self
             .store
             .list_return_url_rules(ReturnUrlFilter {

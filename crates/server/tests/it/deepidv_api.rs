@@ -939,3 +939,65 @@ async fn workflows_are_managed_through_deepidvs_workflow_api() {
         json!(["ID_VERIFICATION", "FACE_LIVENESS", "BACKGROUND_CHECK"])
     );
 }
+
+/// By default `redirect_url` must be an approved return URL; an operator may let a partner
+/// use any https URL, as deepidv itself does. The grammar still holds either way.
+#[tokio::test]
+async fn an_operator_may_let_a_partner_return_to_any_https_url() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Acme").await;
+    let partner_id = p.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let elsewhere = "https://shop.example.org/after-kyc?order=7";
+    let mut body = applicant();
+    body["redirect_url"] = json!(elsewhere);
+    let (status, refused) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::POST,
+        "/sessions",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(text(&refused, "message").contains("approved"), "{refused}");
+
+    app.hub
+        .update_partner(
+            partner_id,
+            idgate_hub::service::partners::PartnerChange {
+                return_urls: Some(idgate_core::ReturnUrlPolicy::AnyHttps),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let created = create(&app, &p, body).await;
+    let (_, read) = call(
+        &app,
+        Some(&p.deepidv_key),
+        reqwest::Method::GET,
+        &format!("/sessions/{}", text(&created, "id")),
+        None,
+    )
+    .await;
+    assert_eq!(read["session_record"]["redirect_url"], json!(elsewhere));
+    // Still https only, and still the strict grammar.
+    for bad in [
+        "http://shop.example.org/after-kyc",
+        "https://user@shop.example.org/",
+        "https://shop.example.org/a/../b",
+        "javascript:alert(1)",
+    ] {
+        let mut body = applicant();
+        body["redirect_url"] = json!(bad);
+        let (status, answer) = call(
+            &app,
+            Some(&p.deepidv_key),
+            reqwest::Method::POST,
+            "/sessions",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+    }
+}
