@@ -199,6 +199,9 @@ impl Limits {
 #[derive(Debug, Default)]
 pub struct DailyShares {
     held: std::sync::Mutex<std::collections::HashMap<CredentialId, (i64, u32)>>,
+    /// One reservation at a time on this node, so a burst on an empty share reserves one
+    /// share, not one per request.
+    pub reserving: tokio::sync::Mutex<()>,
 }
 
 impl DailyShares {

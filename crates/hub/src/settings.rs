@@ -701,6 +701,12 @@ impl Settings {
             .map(|(i, text)| parse_duration(&format!("invites.retry[{i}]"), text))
             .collect::<Result<Vec<_>, _>>()?;
         let invite_lease = parse_duration("invites.claim_lease", &inv.claim_lease)?;
+        if invite_lease < chrono::Duration::seconds(20) {
+            return Err(invalid(
+                "invites.claim_lease",
+                "must be at least 20s: a send may take half of it",
+            ));
+        }
         let invite_poll = std_duration("invites.poll_interval", &inv.poll_interval)?;
         let smtp_timeout = std_duration("invites.email.timeout", &inv.email.timeout)?;
         self.validate_invite_channels()?;

@@ -120,6 +120,7 @@ impl InviteStore for PgStore {
             .await
             .map_err(backend)?;
         let mut jobs = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
         for row in &rows {
             let mut invite = invite(row)?;
             let link: Option<Vec<u8>> = row.try_get("link").map_err(corrupt)?;
@@ -129,40 +130,63 @@ impl InviteStore for PgStore {
                 "link",
                 &invite.id.to_string(),
                 link,
-            )?;
+            )
+            .ok()
+            .flatten();
             // The claim moved the next attempt to the lease's end; the job sees when it was due.
             invite.next_attempt_at = now;
             match link {
-                Some(link) => jobs.push(InviteJob { invite, link }),
-                None => return Err(corrupt(format!("invite {} has no link", invite.id))),
+                Some(link) => jobs.push(InviteJob {
+                    invite,
+                    link,
+                    lease_until,
+                }),
+                None => unreadable.push(invite.id.0),
             }
+        }
+        if !unreadable.is_empty() {
+            // An invite whose link cannot be opened (a data key that is gone) fails at once.
+            self.write(|| {
+                sqlx::query(
+                    "UPDATE session_invites
+                     SET status = 'failed', link = NULL,
+                         last_error = 'the stored link cannot be decrypted (a data key is missing)'
+                     WHERE id = ANY($1)",
+                )
+                .bind(&unreadable)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
         }
         // RETURNING has no order of its own.
         jobs.sort_by_key(|j| (j.invite.created_at, j.invite.id));
         Ok(jobs)
     }
 
-    async fn record_invite(&self, i: &Invite) -> StoreResult<()> {
-        self.write(|| {
-            sqlx::query(
-                "UPDATE session_invites
+    async fn record_invite(&self, i: &Invite, lease_until: DateTime<Utc>) -> StoreResult<bool> {
+        let done = self
+            .write(|| {
+                sqlx::query(
+                    "UPDATE session_invites
                  SET status = $2, attempts = $3, next_attempt_at = $4, sent_at = $5,
                      reference = $6, last_error = $7,
                      link = CASE WHEN $2 = 'pending' THEN link END
-                 WHERE id = $1",
-            )
-            .bind(i.id.0)
-            .bind(i.status.as_str())
-            .bind(attempts(i))
-            .bind(i.next_attempt_at)
-            .bind(i.sent_at)
-            .bind(&i.reference)
-            .bind(&i.last_error)
-            .execute(&self.pool)
-        })
-        .await
-        .map_err(backend)?;
-        Ok(())
+                 WHERE id = $1 AND status = 'pending' AND next_attempt_at = $8",
+                )
+                .bind(i.id.0)
+                .bind(i.status.as_str())
+                .bind(attempts(i))
+                .bind(i.next_attempt_at)
+                .bind(i.sent_at)
+                .bind(&i.reference)
+                .bind(&i.last_error)
+                .bind(lease_until)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn session_invites(&self, session: SessionId) -> StoreResult<Vec<Invite>> {

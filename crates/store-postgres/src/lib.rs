@@ -306,17 +306,12 @@ impl QuotaStore for PgStore {
                     .bind(window_start)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO quota_windows (scope, window_start, used) VALUES ($1, $2, 0)
-                     ON CONFLICT (scope, window_start) DO NOTHING",
-                )
-                .bind(scope)
-                .bind(window_start)
-                .execute(&mut *tx)
-                .await?;
+                // Made if missing, and locked either way, in one statement: the row cannot go
+                // between making and reading it.
                 let used: i32 = sqlx::query_scalar(
-                    "SELECT used FROM quota_windows WHERE scope = $1 AND window_start = $2
-                     FOR UPDATE",
+                    "INSERT INTO quota_windows (scope, window_start, used) VALUES ($1, $2, 0)
+                     ON CONFLICT (scope, window_start) DO UPDATE SET used = quota_windows.used
+                     RETURNING used",
                 )
                 .bind(scope)
                 .bind(window_start)

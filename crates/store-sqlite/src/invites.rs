@@ -7,6 +7,12 @@ use idgate_core::{Invite, InviteChannel, InviteId, InviteStatus, PartnerId, Sess
 use idgate_store::{InviteJob, InviteStore, KeyRing, StoreResult, sealed};
 use rusqlite::{Connection, Row, params};
 
+/// An invite whose link cannot be opened (a data key that is gone) fails at once.
+const UNREADABLE: &str = "UPDATE session_invites
+     SET status = 'failed', link = NULL,
+         last_error = 'the stored link cannot be decrypted (a data key is missing)'
+     WHERE id = ?1";
+
 const COLUMNS: &str = "id, session_id, partner_id, channel, status, attempts, next_attempt_at, \
                        created_at, sent_at, reference, last_error";
 
@@ -109,6 +115,7 @@ impl InviteStore for SqliteStore {
             })
             .await?;
         let mut jobs = Vec::with_capacity(claimed.len());
+        let mut unreadable = Vec::new();
         for (mut invite, link) in claimed {
             let link: Option<String> = sealed::open(
                 &self.keys,
@@ -116,30 +123,50 @@ impl InviteStore for SqliteStore {
                 "link",
                 &invite.id.to_string(),
                 link,
-            )?;
+            )
+            .ok()
+            .flatten();
             // The claim moved the next attempt to the lease's end; the job sees when it was due.
             invite.next_attempt_at = now;
             match link {
-                Some(link) => jobs.push(InviteJob { invite, link }),
-                None => return Err(corrupt(format!("invite {} has no link", invite.id))),
+                Some(link) => jobs.push(InviteJob {
+                    invite,
+                    link,
+                    lease_until,
+                }),
+                None => unreadable.push(invite.id.to_string()),
             }
+        }
+        if !unreadable.is_empty() {
+            self.writer
+                .write(move |c| {
+                    for id in &unreadable {
+                        execute(c, UNREADABLE, [id]).map_err(crate::connection::backend)?;
+                    }
+                    Ok(())
+                })
+                .await?;
         }
         // RETURNING has no order of its own.
         jobs.sort_by_key(|j| (j.invite.created_at, j.invite.id));
         Ok(jobs)
     }
 
-    async fn record_invite(&self, i: &Invite) -> StoreResult<()> {
+    async fn record_invite(
+        &self,
+        i: &Invite,
+        lease_until: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<bool> {
         let i = i.clone();
         self.writer
             .write(move |c| {
-                execute(
+                let done = execute(
                     c,
                     "UPDATE session_invites
                      SET status = ?2, attempts = ?3, next_attempt_at = ?4, sent_at = ?5,
                          reference = ?6, last_error = ?7,
                          link = CASE WHEN ?2 = 'pending' THEN link END
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND status = 'pending' AND next_attempt_at = ?8",
                     params![
                         i.id.to_string(),
                         i.status.as_str(),
@@ -148,10 +175,11 @@ impl InviteStore for SqliteStore {
                         opt_micros(i.sent_at),
                         i.reference,
                         i.last_error,
+                        micros(lease_until),
                     ],
                 )
                 .map_err(crate::connection::backend)?;
-                Ok(())
+                Ok(done == 1)
             })
             .await
     }

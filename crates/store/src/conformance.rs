@@ -1841,11 +1841,37 @@ pub async fn invites_are_written_with_their_session_claimed_with_leases_and_reco
         t(31),
         |_| Some(Duration::seconds(60)),
     );
-    ok(store.record_invite(&sent).await, "record sent");
+    // Which claim holds each invite now: the second took one of them over.
+    let lease_of = |id| {
+        if again[0].invite.id == id {
+            t(60)
+        } else {
+            t(30)
+        }
+    };
+    let stale = |id| {
+        if again[0].invite.id == id {
+            t(30)
+        } else {
+            t(60)
+        }
+    };
+    // A claim that lapsed records nothing: the invite is another node's now.
+    assert!(!ok(
+        store.record_invite(&sent, stale(email.id)).await,
+        "stale claim"
+    ));
+    assert!(ok(
+        store.record_invite(&sent, lease_of(email.id)).await,
+        "record sent"
+    ));
     let retry = sms.after_attempt(AttemptResult::Temporary("busy".into()), t(31), |_| {
         Some(Duration::seconds(60))
     });
-    ok(store.record_invite(&retry).await, "record retry");
+    assert!(ok(
+        store.record_invite(&retry, lease_of(sms.id)).await,
+        "record retry"
+    ));
     let listed = ok(store.session_invites(session.id).await, "list again");
     assert!(listed.contains(&sent) && listed.contains(&retry));
     assert!(ok(store.claim_due_invites(t(90), 10, t(120)).await, "not yet").is_empty());

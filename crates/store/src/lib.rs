@@ -328,6 +328,8 @@ pub trait TokenStore: Send + Sync {
 pub struct InviteJob {
     pub invite: Invite,
     pub link: String,
+    /// The claim: its result is recorded only while the invite is still held by it.
+    pub lease_until: DateTime<Utc>,
 }
 
 /// Invitations to sessions' applicants, sent by the invite job.
@@ -335,16 +337,19 @@ pub struct InviteJob {
 pub trait InviteStore: Send + Sync {
     /// Claims up to `limit` pending invites due at `now` that no other node holds, oldest
     /// first, until `lease_until` (their next attempt moves there, so a crashed node's claim
-    /// lapses and the invite is tried again).
+    /// lapses and the invite is tried again). An invite whose sealed link cannot be opened is
+    /// marked failed on the way, so it cannot hold up the others.
     async fn claim_due_invites(
         &self,
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<InviteJob>>;
-    /// Writes an invite's state after an attempt; once it is no longer pending, its sealed
-    /// link is erased.
-    async fn record_invite(&self, invite: &Invite) -> StoreResult<()>;
+    /// Writes an invite's state after an attempt made under the claim ending `lease_until`;
+    /// once it is no longer pending, its sealed link is erased. `false` (nothing written) when
+    /// the claim had lapsed and another node took the invite.
+    async fn record_invite(&self, invite: &Invite, lease_until: DateTime<Utc>)
+    -> StoreResult<bool>;
     /// A session's invites, oldest first.
     async fn session_invites(&self, session: SessionId) -> StoreResult<Vec<Invite>>;
 }

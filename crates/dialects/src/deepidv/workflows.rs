@@ -59,8 +59,13 @@ fn workflow_of<'a>(partner: &'a Partner, id: &str) -> Result<&'a Workflow, DeepI
     ),
     security(("api_key" = []))
 )]
-pub async fn list_workflows(DeepIdvPartner(partner): DeepIdvPartner) -> Json<WorkflowList> {
-    Json(WorkflowList {
+pub async fn list_workflows(
+    State(state): State<HubState>,
+    DeepIdvPartner(partner): DeepIdvPartner,
+) -> Result<Json<WorkflowList>, DeepIdvError> {
+    // From the store: the key's cached partner may predate a workflow made on another node.
+    let partner = state.partner(partner.id).await?;
+    Ok(Json(WorkflowList {
         workflows: partner
             .workflows
             .iter()
@@ -72,7 +77,7 @@ pub async fn list_workflows(DeepIdvPartner(partner): DeepIdvPartner) -> Json<Wor
                 created_at: webhook_timestamp(w.created_at.unwrap_or(partner.created_at)),
             })
             .collect(),
-    })
+    }))
 }
 
 /// Create a workflow
@@ -159,10 +164,12 @@ pub async fn create_workflow(
     security(("api_key" = []))
 )]
 pub async fn get_workflow(
+    State(state): State<HubState>,
     DeepIdvPartner(partner): DeepIdvPartner,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<WorkflowAnswer>, DeepIdvError> {
     let Path(id) = path.map_err(|_| DeepIdvError::not_found("Workflow"))?;
+    let partner = state.partner(partner.id).await?;
     let workflow = workflow_of(&partner, &id)?;
     Ok(Json(WorkflowAnswer {
         workflow: workflow_body(workflow, &partner),
@@ -195,7 +202,6 @@ pub async fn set_step_config(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<WorkflowAnswer>, DeepIdvError> {
     let Path((id, step)) = path.map_err(|_| DeepIdvError::not_found("Workflow"))?;
-    workflow_of(&partner, &id)?;
     let Json(body) = body.map_err(|e| DeepIdvError::bad_request(e.body_text()))?;
     let Some(Value::Object(config)) = body.get("config") else {
         return Err(DeepIdvError::bad_request("the body is {\"config\": {…}}"));

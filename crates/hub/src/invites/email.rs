@@ -41,6 +41,13 @@ impl SmtpSender {
             if !settings.ca_file.is_empty() {
                 let pem = std::fs::read(&settings.ca_file)
                     .map_err(|e| format!("invites.email.ca_file {}: {e}", settings.ca_file))?;
+                // An empty trust store would fail every handshake, quietly, for hours.
+                if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                    return Err(format!(
+                        "invites.email.ca_file {}: no PEM certificate in it",
+                        settings.ca_file
+                    ));
+                }
                 let ca = Certificate::from_pem(&pem)
                     .map_err(|e| format!("invites.email.ca_file {}: {e}", settings.ca_file))?;
                 // Only this CA: a private relay's certificate, pinned to it.
@@ -109,6 +116,17 @@ impl SmtpSender {
 /// reply text may quote the recipient, so only its code is kept).
 fn failure(e: &lettre::transport::smtp::Error) -> AttemptResult {
     let code = e.status().map(|c| c.to_string());
+    // The server refusing idgate's own login or encryption is this deployment's settings,
+    // not the message: try again once they are fixed.
+    if code
+        .as_deref()
+        .is_some_and(|c| matches!(c, "530" | "534" | "535" | "538"))
+    {
+        return AttemptResult::Temporary(format!(
+            "the mail server refused idgate's login ({}): check invites.email",
+            code.as_deref().unwrap_or_default()
+        ));
+    }
     if e.is_permanent() {
         return AttemptResult::Permanent(format!(
             "the mail server refused the message ({})",

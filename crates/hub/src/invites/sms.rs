@@ -106,6 +106,13 @@ impl TwilioSms {
             .and_then(|r| r.code)
             .map(|c| format!(", error {c}"))
             .unwrap_or_default();
+        // The gateway refusing idgate's credentials or account is this deployment's settings,
+        // not the message: try again once they are fixed.
+        if matches!(status.as_u16(), 401 | 403 | 404) {
+            return AttemptResult::Temporary(format!(
+                "the SMS gateway refused idgate's account ({status}{code}): check invites.sms"
+            ));
+        }
         if status.as_u16() == 429 || status.is_server_error() {
             AttemptResult::Temporary(format!("the SMS gateway answered {status}{code}"))
         } else {

@@ -5,20 +5,21 @@
 
 use crate::invites::message;
 use crate::service::Hub;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use futures_util::{StreamExt, stream};
 use idgate_core::{AttemptResult, InviteChannel, Status};
 use idgate_store::{InviteJob, StoreError};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Invites claimed at once, and sent at once.
-const BATCH: u32 = 16;
-const IN_FLIGHT: usize = 4;
+/// Invites claimed, and sent, at once: only what starts now is claimed, so no claim waits
+/// behind other sends while its lease runs.
+const IN_FLIGHT: u32 = 4;
 
-/// Runs until `shutdown` is cancelled. A round under way finishes first (sends are bounded
-/// by the SMTP and gateway timeouts), so a stopping node records what it sent and a restart
-/// sends nothing twice.
+/// Runs until `shutdown` is cancelled. A round under way finishes first (each send is cut at
+/// half the claim's lease), so a stopping node records what it sent and a restart sends
+/// nothing twice; a send still running when the shutdown grace ends is cut, its claim lapses
+/// and it is tried again (the same Message-ID).
 pub async fn run(hub: Arc<Hub>, shutdown: CancellationToken) {
     loop {
         tokio::select! {
@@ -36,15 +37,17 @@ pub async fn run(hub: Arc<Hub>, shutdown: CancellationToken) {
 async fn drain(hub: &Hub, shutdown: &CancellationToken) -> Result<(), StoreError> {
     while !shutdown.is_cancelled() {
         let now = Utc::now();
+        // Whole microseconds: the lease end is the claim's token, compared as stored.
+        let lease_until = (now + hub.config.invite_lease).trunc_subsecs(6);
         let jobs = hub
             .store
-            .claim_due_invites(now, BATCH, now + hub.config.invite_lease)
+            .claim_due_invites(now, IN_FLIGHT, lease_until)
             .await?;
         if jobs.is_empty() {
             return Ok(());
         }
         stream::iter(jobs)
-            .for_each_concurrent(IN_FLIGHT, |job| async move {
+            .for_each_concurrent(None, |job| async move {
                 if let Err(e) = attempt(hub, job).await {
                     tracing::error!(error = %e, "recording an invite attempt failed");
                 }
@@ -56,8 +59,19 @@ async fn drain(hub: &Hub, shutdown: &CancellationToken) -> Result<(), StoreError
 
 /// One attempt at one invite, recorded.
 async fn attempt(hub: &Hub, job: InviteJob) -> Result<(), StoreError> {
-    let InviteJob { invite, link } = job;
-    let result = send(hub, &invite, &link).await?;
+    let InviteJob {
+        invite,
+        link,
+        lease_until,
+    } = job;
+    // Well inside the claim, so no other node takes the invite while this send runs.
+    let deadline = (hub.config.invite_lease / 2)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(30));
+    let result = match tokio::time::timeout(deadline, send(hub, &invite, &link)).await {
+        Ok(result) => result?,
+        Err(_) => AttemptResult::Temporary("the attempt took too long and was cut".into()),
+    };
     let retry = &hub.config.invite_retry;
     let next = invite.after_attempt(result, Utc::now(), |made| {
         retry
@@ -68,7 +82,10 @@ async fn attempt(hub: &Hub, job: InviteJob) -> Result<(), StoreError> {
             )
             .copied()
     });
-    hub.store.record_invite(&next).await?;
+    if !hub.store.record_invite(&next, lease_until).await? {
+        tracing::warn!(invite = %next.id, "an invite's claim lapsed before its attempt was recorded");
+        return Ok(());
+    }
     metrics::counter!(
         "idgate_invites_total",
         "channel" => next.channel.as_str(),
@@ -98,6 +115,11 @@ async fn send(
     };
     // Only while the person still has something to do: after they submitted, or once the
     // session is over, an invite would only confuse.
+    if session.expires_at <= Utc::now() {
+        return Ok(AttemptResult::Skipped(
+            "the session expired before the invite's turn".into(),
+        ));
+    }
     if !matches!(
         session.status,
         Status::Created | Status::Started | Status::ResubmissionRequested

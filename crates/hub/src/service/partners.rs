@@ -13,6 +13,16 @@ use idgate_core::{
 /// A step's settings as the partner gives them.
 pub type ConfigMap = serde_json::Map<String, serde_json::Value>;
 
+/// Workflows a partner may keep.
+const MAX_WORKFLOWS: usize = 50;
+/// A step's settings, as JSON, at most.
+const MAX_CONFIG_BYTES: usize = 8 * 1024;
+const CONFIG_TOO_LARGE: &str = "a step's config is at most 8 KiB of JSON";
+
+fn too_large(config: &ConfigMap) -> bool {
+    !serde_json::to_vec(config).is_ok_and(|b| b.len() <= MAX_CONFIG_BYTES)
+}
+
 /// A workflow definition the rules refuse: a 400 in the API.
 fn workflow_error(field: &str, message: &str) -> ServiceError {
     ServiceError::InvalidInput(idgate_providers::InputError {
@@ -200,11 +210,27 @@ impl Hub {
         steps: Vec<(String, Option<ConfigMap>)>,
     ) -> ServiceResult<Workflow> {
         let mut partner = self.partner(id).await?;
+        // Workflows live on the partner's row, read on every request: keep it small.
+        if partner.workflows.len() >= MAX_WORKFLOWS {
+            return Err(workflow_error(
+                "name",
+                &format!("a partner has at most {MAX_WORKFLOWS} workflows"),
+            ));
+        }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(workflow_error(
                 "name",
                 "a workflow name has 1 to 255 characters",
+            ));
+        }
+        let mut providers = providers;
+        let mut seen = std::collections::HashSet::new();
+        providers.retain(|p| seen.insert(p.clone()));
+        if providers.len() > 10 {
+            return Err(workflow_error(
+                "providers",
+                "a workflow names at most 10 providers",
             ));
         }
         let providers = if !providers.is_empty() {
@@ -219,6 +245,9 @@ impl Hub {
                 "providers",
                 &format!("{unknown:?} is not a provider served here"),
             ));
+        }
+        if steps.iter().filter_map(|(_, c)| c.as_ref()).any(too_large) {
+            return Err(workflow_error("steps", CONFIG_TOO_LARGE));
         }
         let ids: Vec<String> = steps.iter().map(|(id, _)| id.clone()).collect();
         Workflow::check_steps(&ids).map_err(|e| workflow_error("steps", &e))?;
@@ -249,6 +278,9 @@ impl Hub {
         step: &str,
         config: ConfigMap,
     ) -> ServiceResult<Workflow> {
+        if too_large(&config) {
+            return Err(workflow_error("config", CONFIG_TOO_LARGE));
+        }
         let mut partner = self.partner(id).await?;
         let workflow = partner
             .workflows
@@ -489,6 +521,11 @@ impl Hub {
             return Ok(());
         }
         let (window, left) = crate::limits::day_window(Utc::now());
+        if self.limits.daily.take(credential.id, window) {
+            return Ok(());
+        }
+        let _one_at_a_time = self.limits.daily.reserving.lock().await;
+        // Another request may have reserved while this one waited.
         if self.limits.daily.take(credential.id, window) {
             return Ok(());
         }

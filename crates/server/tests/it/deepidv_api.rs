@@ -1001,3 +1001,56 @@ async fn an_operator_may_let_a_partner_return_to_any_https_url() {
         assert_eq!(status, 400, "{bad}: {answer}");
     }
 }
+
+/// A partner cannot grow its own record without bound through the workflow API.
+#[tokio::test]
+async fn workflow_definitions_are_bounded() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("Acme").await;
+    let key = Some(p.deepidv_key.as_str());
+    let big = "x".repeat(9 * 1024);
+    let (status, answer) = call(
+        &app,
+        key,
+        reqwest::Method::POST,
+        "/workflows",
+        Some(json!({"name": "big", "steps": [{"id": "CONSENT", "config": {"text": big}}]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(text(&answer, "message").contains("8 KiB"), "{answer}");
+    let (status, created) = call(
+        &app,
+        key,
+        reqwest::Method::POST,
+        "/workflows",
+        Some(json!({"name": "twice", "steps": [{"id": "CONSENT"}], "providers": ["veriff", "sandbox-qr", "veriff"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["workflow"]["providers"],
+        json!(["veriff", "sandbox-qr"])
+    );
+    for i in 1..50 {
+        let (status, _) = call(
+            &app,
+            key,
+            reqwest::Method::POST,
+            "/workflows",
+            Some(json!({"name": format!("w{i}"), "steps": [{"id": "CONSENT"}]})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let (status, answer) = call(
+        &app,
+        key,
+        reqwest::Method::POST,
+        "/workflows",
+        Some(json!({"name": "one too many", "steps": [{"id": "CONSENT"}]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(text(&answer, "message").contains("at most 50"), "{answer}");
+}

@@ -293,7 +293,7 @@ async fn the_gateway_is_retried_after_a_503_a_refusal_fails_the_invite_not_the_s
         "{email:?}"
     );
 
-    // A 400 (Twilio's 21211 style refusal) is final at once; a 401 too.
+    // A 400 (a refusal of the message, as Twilio's 21211) is final at once.
     gateway.answer_next(&[400]);
     let (refused, _) = create(&app, &partner, json!({"send_email_invite": false})).await;
     let sms = of(&settled(&app, &refused).await, InviteChannel::Sms);
@@ -329,5 +329,41 @@ async fn the_gateway_is_retried_after_a_503_a_refusal_fails_the_invite_not_the_s
         "{sms:?}"
     );
     assert_eq!(gateway.accepted().len(), 1);
+    app.stop().await;
+}
+
+/// A gateway refusing idgate's own credentials is a setting to fix, not a bad message: the
+/// invite stays pending (and says which setting), so it goes out once the setting is right.
+#[tokio::test]
+async fn refused_credentials_keep_the_invite_pending_for_after_the_fix() {
+    let (gateway, gateway_url) = SmsGateway::start(ACCOUNT, AUTH_TOKEN).await;
+    let app = TestApp::spawn_with(|s| {
+        s.invites.sms = SmsInviteSettings {
+            auth_token: "a-wrong-token".into(),
+            ..sms_settings(&gateway_url)
+        };
+        s.invites.retry = vec!["30s".into()];
+        s.invites.poll_interval = "100ms".into();
+    })
+    .await;
+    let partner = app.partner("Acme").await;
+    let (id, _) = create(&app, &partner, json!({"send_email_invite": false})).await;
+    let mut tried = None;
+    for _ in 0..100 {
+        let sms = of(&invites(&app, &id).await, InviteChannel::Sms);
+        if sms.attempts >= 1 {
+            tried = Some(sms);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sms = tried.unwrap_or_else(|| panic!("no attempt was made"));
+    assert_eq!(sms.status, InviteStatus::Pending, "{sms:?}");
+    let why = sms.last_error.unwrap_or_default();
+    assert!(
+        why.contains("401") && why.contains("check invites.sms"),
+        "{why}"
+    );
+    assert!(gateway.accepted().is_empty());
     app.stop().await;
 }
