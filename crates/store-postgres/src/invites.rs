@@ -1,10 +1,11 @@
 //! Invitations to sessions' applicants on PostgreSQL.
 
+use crate::rows::corrupt;
 use crate::{PgStore, backend};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{Invite, InviteChannel, InviteId, InviteStatus, PartnerId, SessionId};
-use idgate_store::{InviteJob, InviteStore, KeyRing, StoreError, StoreResult, sealed};
+use idgate_store::{InviteJob, InviteStore, KeyRing, StoreResult, sealed};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
@@ -14,10 +15,6 @@ macro_rules! columns {
         "id, session_id, partner_id, channel, status, attempts, next_attempt_at, created_at, \
          sent_at, reference, last_error"
     };
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
 }
 
 fn invite(row: &PgRow) -> StoreResult<Invite> {

@@ -1,9 +1,10 @@
 //! Session media on PostgreSQL.
 
+use crate::rows::corrupt;
 use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use idgate_core::{MediaId, MediaType, PartnerId, SessionId, SessionMedia};
-use idgate_store::{MediaInsert, MediaStore, StoreError, StoreResult, field_context, rules};
+use idgate_store::{MediaInsert, MediaStore, StoreResult, field_context, rules};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use std::sync::LazyLock;
@@ -13,10 +14,6 @@ macro_rules! columns {
     () => {
         "id, session_id, partner_id, attempt_id, context, mimetype, size, created_at"
     };
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
 }
 
 fn media(row: &PgRow) -> StoreResult<SessionMedia> {

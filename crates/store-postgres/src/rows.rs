@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use std::str::FromStr;
 use uuid::Uuid;
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 

@@ -1,16 +1,13 @@
 //! Token balances and ledgers on PostgreSQL. A spend is one conditional `UPDATE`, which
 //! locks the balance row, so nodes spending at once never overdraw it.
 
+use crate::rows::corrupt;
 use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use idgate_core::{PartnerId, SessionId, TokenEntry, TokenEntryId, TokenEntryKind};
 use idgate_store::{StoreError, StoreResult, TokenStore};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
 
 fn entry(row: &PgRow) -> StoreResult<TokenEntry> {
     let kind: String = row.try_get("kind").map_err(corrupt)?;

@@ -1,5 +1,6 @@
 //! Webhook endpoints, the outbox and the delivery queue on PostgreSQL.
 
+use crate::rows::corrupt;
 use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,10 +18,6 @@ use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use std::sync::LazyLock;
 use uuid::Uuid;
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
 
 fn get<'r, T>(row: &'r PgRow, col: &str) -> StoreResult<T>
 where

@@ -136,6 +136,8 @@ pub struct MailDev {
     pub smtp_port: u16,
     api: String,
     client: reqwest::Client,
+    /// Where maildev keeps what it received; removed with the server.
+    _mail_dir: tempfile::TempDir,
 }
 
 impl MailDev {
@@ -170,7 +172,7 @@ impl MailDev {
             .arg("--incoming-key")
             .arg(&pki.key)
             .arg("--mail-directory")
-            .arg(mail_dir.keep())
+            .arg(mail_dir.path())
             .current_dir(fixture())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -184,6 +186,7 @@ impl MailDev {
             smtp_port,
             api: format!("http://127.0.0.1:{web_port}/api"),
             client: reqwest::Client::new(),
+            _mail_dir: mail_dir,
         }
     }
 

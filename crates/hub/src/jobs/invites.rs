@@ -132,26 +132,34 @@ async fn send(
     let Some(partner) = hub.store.get_partner(session.partner_id).await? else {
         return Ok(AttemptResult::Skipped("the partner is gone".into()));
     };
-    if let Some(why) = hub.invite_senders.unavailable(invite.channel) {
-        return Ok(AttemptResult::Skipped(why.into()));
-    }
+    let senders = &hub.invite_senders;
+    let off = || {
+        AttemptResult::Skipped(
+            senders
+                .unavailable(invite.channel)
+                .unwrap_or_default()
+                .into(),
+        )
+    };
     Ok(match invite.channel {
-        InviteChannel::Email => match (
-            &hub.invite_senders.email,
-            message::email(&partner, &session, link),
-        ) {
-            (Some(sender), Ok(Some(email))) => sender.send(invite.id, &email).await,
-            (_, Ok(None)) => AttemptResult::Skipped("the applicant has no email address".into()),
-            (_, Err(e)) => AttemptResult::Permanent(format!("the email cannot be written: {e}")),
-            (None, _) => AttemptResult::Skipped("email invites are off".into()),
-        },
-        InviteChannel::Sms => match (
-            &hub.invite_senders.sms,
-            message::sms(&partner, &session, link),
-        ) {
-            (Some(sender), Some(sms)) => sender.send(&sms).await,
-            (_, None) => AttemptResult::Skipped("the applicant has no phone number".into()),
-            (None, _) => AttemptResult::Skipped("SMS invites are off".into()),
-        },
+        InviteChannel::Email => {
+            let Some(sender) = &senders.email else {
+                return Ok(off());
+            };
+            match message::email(&partner, &session, link) {
+                Ok(Some(email)) => sender.send(invite.id, &email).await,
+                Ok(None) => AttemptResult::Skipped("the applicant has no email address".into()),
+                Err(e) => AttemptResult::Permanent(format!("the email cannot be written: {e}")),
+            }
+        }
+        InviteChannel::Sms => {
+            let Some(sender) = &senders.sms else {
+                return Ok(off());
+            };
+            match message::sms(&partner, &session, link) {
+                Some(sms) => sender.send(&sms).await,
+                None => AttemptResult::Skipped("the applicant has no phone number".into()),
+            }
+        }
     })
 }
