@@ -173,9 +173,11 @@ enum PartnerCommand {
         #[arg(long, conflicts_with = "offered_providers")]
         no_offered_providers: bool,
         /// approved (default): sessions return only to URLs an operator approved.
+        /// registered: to URLs the partner registered, each approved as it is registered
+        /// (EasyFreelance's return-URL registrations, a Hopae app's redirect URIs).
         /// any-https: to any https URL a create names, as deepidv allows (the result token
         /// then goes wherever the partner's requests say).
-        #[arg(long, value_parser = ["approved", "any-https"])]
+        #[arg(long, value_parser = ["approved", "registered", "any-https"])]
         return_urls: Option<String>,
     },
     /// Set how the hosted pages show the partner to its end users. An empty value removes a
@@ -260,7 +262,7 @@ enum CredentialCommand {
     /// Issue another credential for a partner (shown once).
     Issue {
         partner_id: String,
-        #[arg(long, value_parser = ["easyfreelance", "hopae", "veriff", "deepidv"])]
+        #[arg(long, value_parser = ["easyfreelance", "hopae", "hopae-workspace", "veriff", "deepidv"])]
         kind: String,
     },
     /// List a partner's credentials (ids, kinds, dates; never secrets).
@@ -469,6 +471,12 @@ fn print_demo(demo: &DemoPartner, base: &str) {
         demo.secret(CredentialKind::Hopae, "client_id"),
         demo.secret(CredentialKind::Hopae, "client_secret"),
         demo.return_url
+    );
+    println!("and its app's webhook, redirect URIs and secret through Hopae's workspace API:");
+    println!(
+        "curl -s {base}/connect/v1/apps/{}/webhook-config -H 'Authorization: Bearer {}'",
+        demo.secret(CredentialKind::Hopae, "client_id"),
+        demo.secret(CredentialKind::HopaeWorkspace, "workspace_key"),
     );
     println!("or, as Veriff's API (open verification.url):");
     println!(

@@ -512,6 +512,9 @@ pub enum ReturnUrlPolicy {
     /// Only those an operator approved (registered rules).
     #[default]
     Approved,
+    /// Those the partner registered, each approved as it is registered: an operator's choice
+    /// per partner that trusts it to name its own (a Hopae app's redirect-URI list).
+    Registered,
     /// Any https URL, as deepidv accepts any `redirect_url`: an operator's choice per partner,
     /// since the result token then goes wherever a create names.
     AnyHttps,
@@ -521,6 +524,7 @@ impl ReturnUrlPolicy {
     pub fn as_str(self) -> &'static str {
         match self {
             ReturnUrlPolicy::Approved => "approved",
+            ReturnUrlPolicy::Registered => "registered",
             ReturnUrlPolicy::AnyHttps => "any_https",
         }
     }
@@ -531,9 +535,10 @@ impl FromStr for ReturnUrlPolicy {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "approved" => Ok(ReturnUrlPolicy::Approved),
+            "registered" => Ok(ReturnUrlPolicy::Registered),
             "any_https" | "any-https" => Ok(ReturnUrlPolicy::AnyHttps),
             other => Err(format!(
-                "unknown return-URL policy {other:?}: use approved or any-https"
+                "unknown return-URL policy {other:?}: use approved, registered or any-https"
             )),
         }
     }
@@ -552,6 +557,9 @@ pub enum CredentialKind {
     Veriff,
     /// deepidv: `x-api-key: <API key>`.
     DeepIdv,
+    /// Hopae's workspace API: `Authorization: Bearer sk_workspace_…` (manages the partner's
+    /// Hopae apps: their webhook config, redirect URIs and client secrets).
+    HopaeWorkspace,
 }
 
 impl CredentialKind {
@@ -561,6 +569,7 @@ impl CredentialKind {
             CredentialKind::Hopae => "hopae",
             CredentialKind::Veriff => "veriff",
             CredentialKind::DeepIdv => "deepidv",
+            CredentialKind::HopaeWorkspace => "hopae_workspace",
         }
     }
 }
@@ -573,6 +582,7 @@ impl FromStr for CredentialKind {
             "hopae" => Ok(CredentialKind::Hopae),
             "veriff" => Ok(CredentialKind::Veriff),
             "deepidv" => Ok(CredentialKind::DeepIdv),
+            "hopae_workspace" | "hopae-workspace" => Ok(CredentialKind::HopaeWorkspace),
             other => Err(format!("unknown credential kind {other:?}")),
         }
     }
@@ -590,6 +600,9 @@ pub struct Credential {
     pub lookup_digest: String,
     pub secret_digest: String,
     pub shared_secret: Option<String>,
+    /// The looked-up half in clear, for kinds whose partners name the credential by it (a
+    /// Hopae app's `clientId`); `None` for kinds whose lookup half is itself secret.
+    pub public_id: Option<String>,
     pub created_at: DateTime<Utc>,
     /// From this time on the credential no longer authenticates (set in the future by a
     /// rotation's grace period).

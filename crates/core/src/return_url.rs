@@ -332,6 +332,8 @@ pub enum ReturnUrlStatus {
     Pending,
     Approved,
     Rejected,
+    /// The partner took it back (a Hopae app's redirect-URI list no longer names it).
+    Withdrawn,
 }
 
 impl ReturnUrlStatus {
@@ -340,6 +342,7 @@ impl ReturnUrlStatus {
             ReturnUrlStatus::Pending => "pending",
             ReturnUrlStatus::Approved => "approved",
             ReturnUrlStatus::Rejected => "rejected",
+            ReturnUrlStatus::Withdrawn => "withdrawn",
         }
     }
 }
@@ -351,8 +354,9 @@ impl FromStr for ReturnUrlStatus {
             "pending" => Ok(ReturnUrlStatus::Pending),
             "approved" => Ok(ReturnUrlStatus::Approved),
             "rejected" => Ok(ReturnUrlStatus::Rejected),
+            "withdrawn" => Ok(ReturnUrlStatus::Withdrawn),
             other => Err(format!(
-                "unknown return-URL status {other:?}: use pending, approved or rejected"
+                "unknown return-URL status {other:?}: use pending, approved, rejected or withdrawn"
             )),
         }
     }

@@ -141,6 +141,9 @@ pub struct WebhookEndpoint {
     /// Deliveries here also carry the signature of this credential of the partner (a Veriff
     /// integration signs with its API key and shared secret), in its dialect's headers.
     pub signing_credential: Option<crate::CredentialId>,
+    /// What a dialect keeps about this endpoint in its own terms (a Hopae app's webhook
+    /// config: the app, the event names it subscribed with, its retry settings); opaque here.
+    pub dialect_settings: Option<serde_json::Map<String, serde_json::Value>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -411,6 +414,7 @@ mod tests {
             disabled_reason: None,
             session_id: None,
             signing_credential: None,
+            dialect_settings: None,
             created_at: now,
             updated_at: now,
         }

@@ -29,6 +29,12 @@ pub trait CredentialScheme: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Whether the looked-up half names the credential openly (a Hopae app's `clientId`): it
+    /// is then kept in clear beside its digest, so the partner's apps can be listed by it.
+    fn public_lookup(&self) -> bool {
+        false
+    }
+
     /// The checked secret as given in a request, in the form that was digested at issue
     /// (e.g. a UUID in canonical letter case); `None` when it cannot be one of ours.
     fn canonical_check(&self, given: &str) -> Option<String> {

@@ -86,9 +86,17 @@ pub trait DialectWire: Send + Sync + fmt::Debug {
         None
     }
 
-    /// The credentials this dialect's partners authenticate with, if idgate issues them.
-    fn credentials(&self) -> Option<&dyn CredentialScheme> {
-        None
+    /// The kinds of credential this dialect's partners authenticate with, if idgate issues
+    /// them (a new partner gets one of each): Hopae has its app credentials and its
+    /// workspace keys.
+    fn credential_schemes(&self) -> Vec<&dyn CredentialScheme> {
+        Vec::new()
+    }
+
+    /// A delivery's body for one endpoint, from the stored payload, in the terms the endpoint
+    /// subscribed with (its `dialect_settings`: a Hopae app may subscribe with either of
+    /// Hopae's event vocabularies).
+    fn shape_for_endpoint(&self, _payload: &mut Value, _settings: &serde_json::Map<String, Value>) {
     }
 }
 
@@ -133,8 +141,9 @@ impl Dialects {
         kind: CredentialKind,
     ) -> Option<(Dialect, &dyn CredentialScheme)> {
         self.all().find_map(|w| {
-            w.credentials()
-                .filter(|c| c.kind() == kind)
+            w.credential_schemes()
+                .into_iter()
+                .find(|c| c.kind() == kind)
                 .map(|c| (w.dialect(), c))
         })
     }

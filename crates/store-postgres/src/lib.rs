@@ -453,8 +453,8 @@ impl PartnerStore for PgStore {
             sqlx::query(
                 "INSERT INTO credentials
                  (id, partner_id, kind, lookup_digest, secret_digest, shared_secret, created_at,
-                  revoked_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                  revoked_at, public_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(c.id.0)
             .bind(c.partner_id.0)
@@ -464,6 +464,7 @@ impl PartnerStore for PgStore {
             .bind(&shared_secret)
             .bind(c.created_at)
             .bind(c.revoked_at)
+            .bind(&c.public_id)
             .execute(&self.pool)
         })
         .await
@@ -494,6 +495,26 @@ impl PartnerStore for PgStore {
             .map_err(backend)?
             .map(|r| rows::credential(&r, &self.keys))
             .transpose()
+    }
+
+    async fn replace_credential_secret(
+        &self,
+        id: CredentialId,
+        secret_digest: &str,
+    ) -> StoreResult<()> {
+        let done = self
+            .write(|| {
+                sqlx::query("UPDATE credentials SET secret_digest = $2 WHERE id = $1")
+                    .bind(id.0)
+                    .bind(secret_digest)
+                    .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("credential"));
+        }
+        Ok(())
     }
 
     async fn list_credentials(&self, partner: PartnerId) -> StoreResult<Vec<Credential>> {
@@ -944,6 +965,7 @@ impl SessionStore for PgStore {
                AND ($5::text IS NULL OR external_refs->>'external_id' = $5)
                AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))
                AND ($9::text IS NULL OR dialect_options->>'workflow_id' = $9)
+               AND ($10::text IS NULL OR external_refs->>'user_id' = $10)
              ORDER BY created_at DESC, id DESC LIMIT $8",
         )
         .bind(page.partner_id.0)
@@ -955,6 +977,7 @@ impl SessionStore for PgStore {
         .bind(page.after.map(|(_, id)| id.0))
         .bind(i64::from(page.limit))
         .bind(&page.workflow_id)
+        .bind(&page.user_id)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?

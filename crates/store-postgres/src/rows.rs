@@ -96,6 +96,7 @@ pub fn credential(row: &PgRow, keys: &KeyRing) -> StoreResult<Credential> {
         kind: parsed(row, "kind")?,
         lookup_digest: get(row, "lookup_digest")?,
         secret_digest: get(row, "secret_digest")?,
+        public_id: get(row, "public_id")?,
         created_at: get(row, "created_at")?,
         revoked_at: get(row, "revoked_at")?,
     })

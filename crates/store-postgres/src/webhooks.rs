@@ -68,6 +68,12 @@ fn endpoint_at(row: &PgRow, prefix: &str, keys: &KeyRing) -> StoreResult<Webhook
         session_id: at::<Option<Uuid>>(row, prefix, "session_id")?.map(SessionId),
         signing_credential: at::<Option<Uuid>>(row, prefix, "signing_credential")?
             .map(CredentialId),
+        dialect_settings: at::<Option<Json<serde_json::Map<String, serde_json::Value>>>>(
+            row,
+            prefix,
+            "dialect_settings",
+        )?
+        .map(|Json(settings)| settings),
         created_at: at(row, prefix, "created_at")?,
         updated_at: at(row, prefix, "updated_at")?,
     })
@@ -256,8 +262,8 @@ pub(crate) async fn insert_endpoint(
         "INSERT INTO webhook_endpoints
          (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
           secrets, failing_since, disabled_reason, created_at, updated_at, session_id,
-          signing_credential)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+          signing_credential, dialect_settings)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(e.id.0)
     .bind(e.partner_id.0)
@@ -273,6 +279,7 @@ pub(crate) async fn insert_endpoint(
     .bind(e.updated_at)
     .bind(e.session_id.map(|s| s.0))
     .bind(e.signing_credential.map(|c| c.0))
+    .bind(e.dialect_settings.as_ref().map(Json))
     .execute(c)
     .await?;
     Ok(())
@@ -299,7 +306,7 @@ impl WebhookStore for PgStore {
                     "UPDATE webhook_endpoints SET url = $2, event_types = $3, enabled = $4,
                          include_claims = $5, sign_ed25519 = $6, secrets = $7,
                          failing_since = $8, disabled_reason = $9, updated_at = $10,
-                         signing_credential = $11
+                         signing_credential = $11, dialect_settings = $12
                      WHERE id = $1",
                 )
                 .bind(e.id.0)
@@ -313,6 +320,7 @@ impl WebhookStore for PgStore {
                 .bind(&e.disabled_reason)
                 .bind(e.updated_at)
                 .bind(e.signing_credential.map(|c| c.0))
+                .bind(e.dialect_settings.as_ref().map(Json))
                 .execute(&self.pool)
             })
             .await
@@ -448,6 +456,7 @@ impl WebhookStore for PgStore {
                     "e.secrets AS e_secrets, e.failing_since AS e_failing_since, ",
                     "e.disabled_reason AS e_disabled_reason, e.session_id AS e_session_id, ",
                     "e.signing_credential AS e_signing_credential, ",
+                    "e.dialect_settings AS e_dialect_settings, ",
                     "e.created_at AS e_created_at, e.updated_at AS e_updated_at
                      FROM claimed d
                      JOIN webhook_events v ON v.id = d.event_id

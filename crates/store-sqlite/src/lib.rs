@@ -436,8 +436,8 @@ impl PartnerStore for SqliteStore {
                     c,
                     "INSERT INTO credentials
                      (id, partner_id, kind, lookup_digest, secret_digest, shared_secret,
-                      created_at, revoked_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      created_at, revoked_at, public_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         cred.id.to_string(),
                         cred.partner_id.to_string(),
@@ -446,7 +446,8 @@ impl PartnerStore for SqliteStore {
                         cred.secret_digest,
                         shared_secret,
                         micros(cred.created_at),
-                        opt_micros(cred.revoked_at)
+                        opt_micros(cred.revoked_at),
+                        cred.public_id
                     ],
                 )
                 .map_err(write_error("credential"))?;
@@ -479,6 +480,28 @@ impl PartnerStore for SqliteStore {
                 |r| rows::credential(r, &self.keys),
             )
         })
+    }
+
+    async fn replace_credential_secret(
+        &self,
+        id: CredentialId,
+        secret_digest: &str,
+    ) -> StoreResult<()> {
+        let secret_digest = secret_digest.to_owned();
+        self.writer
+            .write(move |c| {
+                let done = execute(
+                    c,
+                    "UPDATE credentials SET secret_digest = ?2 WHERE id = ?1",
+                    params![id.to_string(), secret_digest],
+                )
+                .map_err(backend)?;
+                if done == 0 {
+                    return Err(StoreError::NotFound("credential"));
+                }
+                Ok(())
+            })
+            .await
     }
 
     async fn list_credentials(&self, partner: PartnerId) -> StoreResult<Vec<Credential>> {
@@ -963,6 +986,7 @@ impl SessionStore for SqliteStore {
                        AND (?5 IS NULL OR json_extract(external_refs, '$.external_id') = ?5)
                        AND (?6 IS NULL OR created_at < ?6 OR (created_at = ?6 AND id < ?7))
                        AND (?9 IS NULL OR json_extract(dialect_options, '$.workflow_id') = ?9)
+                       AND (?10 IS NULL OR json_extract(external_refs, '$.user_id') = ?10)
                      ORDER BY created_at DESC, id DESC LIMIT ?8"
                 ),
                 params![
@@ -974,7 +998,8 @@ impl SessionStore for SqliteStore {
                     after_at,
                     after_id,
                     i64::from(page.limit),
-                    page.workflow_id
+                    page.workflow_id,
+                    page.user_id
                 ],
                 |r| rows::session(r, &self.keys),
             )

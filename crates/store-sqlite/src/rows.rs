@@ -120,6 +120,7 @@ pub fn credential(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Credential> {
         kind: parsed(row, "kind")?,
         lookup_digest: get(row, "lookup_digest")?,
         secret_digest: get(row, "secret_digest")?,
+        public_id: get(row, "public_id")?,
         created_at: at(row, "created_at")?,
         revoked_at: opt_at(row, "revoked_at")?,
     })

@@ -44,6 +44,10 @@ fn endpoint(row: &Row<'_>, keys: &KeyRing) -> StoreResult<WebhookEndpoint> {
         disabled_reason: get(row, "disabled_reason")?,
         session_id: opt_uuid_col(row, "session_id")?.map(SessionId),
         signing_credential: opt_uuid_col(row, "signing_credential")?.map(CredentialId),
+        dialect_settings: get::<Option<String>>(row, "dialect_settings")?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(corrupt)?,
         created_at: at(row, "created_at")?,
         updated_at: at(row, "updated_at")?,
     })
@@ -238,12 +242,23 @@ pub(crate) struct EndpointRow {
     endpoint: WebhookEndpoint,
     event_types: String,
     secrets: Vec<u8>,
+    dialect_settings: Option<String>,
+}
+
+/// An endpoint's dialect settings as stored (JSON text).
+fn settings_text(e: &WebhookEndpoint) -> StoreResult<Option<String>> {
+    e.dialect_settings
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(corrupt)
 }
 
 impl EndpointRow {
     pub(crate) fn new(store: &SqliteStore, e: &WebhookEndpoint) -> StoreResult<Self> {
         Ok(EndpointRow {
             secrets: store.sealed_secrets(e)?,
+            dialect_settings: settings_text(e)?,
             event_types: serde_json::to_string(&e.event_types).map_err(corrupt)?,
             endpoint: e.clone(),
         })
@@ -256,8 +271,8 @@ impl EndpointRow {
             "INSERT INTO webhook_endpoints
              (id, partner_id, url, event_types, enabled, include_claims, sign_ed25519,
               secrets, failing_since, disabled_reason, created_at, updated_at,
-              session_id, signing_credential)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+              session_id, signing_credential, dialect_settings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 e.id.0.to_string(),
                 e.partner_id.0.to_string(),
@@ -272,7 +287,8 @@ impl EndpointRow {
                 micros(e.created_at),
                 micros(e.updated_at),
                 e.session_id.map(|s| s.0.to_string()),
-                e.signing_credential.map(|c| c.0.to_string())
+                e.signing_credential.map(|c| c.0.to_string()),
+                self.dialect_settings
             ],
         )
         .map_err(write_error("webhook endpoint"))?;
@@ -312,6 +328,7 @@ impl WebhookStore for SqliteStore {
     async fn update_webhook_endpoint(&self, e: &WebhookEndpoint) -> StoreResult<()> {
         let secrets = self.sealed_secrets(e)?;
         let event_types = serde_json::to_string(&e.event_types).map_err(corrupt)?;
+        let dialect_settings = settings_text(e)?;
         let e = e.clone();
         self.writer
             .write(move |c| {
@@ -320,7 +337,7 @@ impl WebhookStore for SqliteStore {
                     "UPDATE webhook_endpoints SET url = ?2, event_types = ?3, enabled = ?4,
                          include_claims = ?5, sign_ed25519 = ?6, secrets = ?7,
                          failing_since = ?8, disabled_reason = ?9, updated_at = ?10,
-                         signing_credential = ?11
+                         signing_credential = ?11, dialect_settings = ?12
                      WHERE id = ?1",
                     params![
                         e.id.0.to_string(),
@@ -333,7 +350,8 @@ impl WebhookStore for SqliteStore {
                         opt_micros(e.failing_since),
                         e.disabled_reason,
                         micros(e.updated_at),
-                        e.signing_credential.map(|c| c.0.to_string())
+                        e.signing_credential.map(|c| c.0.to_string()),
+                        dialect_settings
                     ],
                 )
                 .map_err(backend)?;

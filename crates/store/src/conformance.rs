@@ -165,6 +165,7 @@ pub async fn partners_and_credentials(store: &dyn Store) {
         lookup_digest: "lookup-1".into(),
         secret_digest: "secret-1".into(),
         shared_secret: None,
+        public_id: None,
         created_at: t(1),
         revoked_at: None,
     };
@@ -213,6 +214,40 @@ pub async fn partners_and_credentials(store: &dyn Store) {
         vec![cred.clone(), signed.clone()]
     );
     assert_eq!(ok(store.list_credentials(other.id).await, "list"), vec![]);
+
+    // A kind named by its lookup half keeps it in clear; its secret can be replaced in place.
+    let app = Credential {
+        id: CredentialId::new(),
+        kind: CredentialKind::Hopae,
+        lookup_digest: "lookup-3".into(),
+        secret_digest: "secret-3".into(),
+        public_id: Some("FK5b0KSM".into()),
+        created_at: t(3),
+        ..cred.clone()
+    };
+    ok(store.insert_credential(&app).await, "insert app");
+    ok(
+        store.replace_credential_secret(app.id, "secret-3b").await,
+        "replace secret",
+    );
+    assert_eq!(
+        ok(
+            store
+                .find_credential(CredentialKind::Hopae, "lookup-3")
+                .await,
+            "find"
+        ),
+        Some(Credential {
+            secret_digest: "secret-3b".into(),
+            ..app.clone()
+        })
+    );
+    assert!(matches!(
+        store
+            .replace_credential_secret(CredentialId::new(), "x")
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 
     // Revocation: found still (the caller decides), and an earlier time is never extended.
     ok(
@@ -604,6 +639,7 @@ fn webhook_endpoint(partner: &Partner, types: &[&str], enabled: bool) -> Webhook
         disabled_reason: None,
         session_id: None,
         signing_credential: None,
+        dialect_settings: None,
         created_at: t(0),
         updated_at: t(0),
     }
@@ -643,6 +679,9 @@ pub async fn webhook_endpoints_round_trip(store: &dyn Store) {
         expires_at: Some(t(100)),
     });
     ep.failing_since = Some(t(7));
+    ep.dialect_settings = serde_json::json!({"app": "cred", "events": ["verification.completed"]})
+        .as_object()
+        .cloned();
     ok(store.update_webhook_endpoint(&ep).await, "update");
     assert_eq!(
         ok(store.get_webhook_endpoint(ep.id).await, "get"),
@@ -1703,6 +1742,7 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
     for (i, at) in [0, 10, 10, 20].into_iter().enumerate() {
         let (mut s, created) = new_session(&p, &format!("digest-list-{i}"), t(at));
         s.external_refs.external_id = Some(format!("ext-{}", i % 2));
+        s.external_refs.user_id = Some(format!("{}", 40 + i % 2));
         if i == 3 {
             s.dialect_options
                 .insert("workflow_id".into(), "wf_kyc".into());
@@ -1728,6 +1768,7 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
         created_before: None,
         external_id: None,
         workflow_id: None,
+        user_id: None,
         after,
         // Two: the two sessions created at the same instant fall on either side of the page
         // boundary, so the tie-break on the id is what keeps a row from being lost or repeated.
@@ -1786,6 +1827,17 @@ pub async fn a_partners_sessions_are_listed_newest_first_in_pages(store: &dyn St
     assert_eq!(
         found.iter().map(|s| s.id).collect::<Vec<_>>(),
         vec![ids[3].id]
+    );
+    let by_user = SessionPage {
+        user_id: Some("41".into()),
+        limit: 10,
+        ..page(None)
+    };
+    let found = ok(store.list_partner_sessions(&by_user).await, "user");
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![ids[3].id, ids[1].id],
+        "the user's sessions, newest first"
     );
 }
 

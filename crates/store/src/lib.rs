@@ -191,6 +191,14 @@ pub trait PartnerStore: Send + Sync {
     /// The credential stops working at `at` (or earlier, if it was already due to);
     /// `NotFound` for an unknown id.
     async fn revoke_credential(&self, id: CredentialId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Replaces the checked half of a credential, the looked-up half staying (a Hopae app's
+    /// client secret rotated under the same client id): the old one stops working at once.
+    /// `NotFound` for an unknown id.
+    async fn replace_credential_secret(
+        &self,
+        id: CredentialId,
+        secret_digest: &str,
+    ) -> StoreResult<()>;
 }
 
 /// Partners' return-URL rules and operators' decisions on them.
@@ -367,6 +375,8 @@ pub struct SessionPage {
     pub external_id: Option<String>,
     /// The workflow the session was created with (`dialect_options.workflow_id`).
     pub workflow_id: Option<String>,
+    /// The partner's user the session verifies (`external_refs.user_id`).
+    pub user_id: Option<String>,
     /// Continue after this session (the last of the previous page): older than it.
     pub after: Option<(DateTime<Utc>, SessionId)>,
     pub limit: u32,

@@ -42,6 +42,8 @@ pub struct Partner {
     pub veriff_secret: String,
     /// deepidv `x-api-key`.
     pub deepidv_key: String,
+    /// Hopae workspace key (`Bearer sk_workspace_…`).
+    pub workspace_key: String,
 }
 
 impl Partner {
@@ -273,6 +275,7 @@ impl TestApp {
             veriff_key: secret(CredentialKind::Veriff, "api_key"),
             veriff_secret: secret(CredentialKind::Veriff, "shared_secret"),
             deepidv_key: secret(CredentialKind::DeepIdv, "api_key"),
+            workspace_key: secret(CredentialKind::HopaeWorkspace, "workspace_key"),
         }
     }
 

@@ -336,6 +336,7 @@ pub async fn list_sessions(
             .transpose()?,
         external_id: q.external_id,
         workflow_id: q.workflow_id,
+        user_id: None,
         after: q.next_token.as_deref().map(after_token).transpose()?,
         // One more than asked: whether another page follows.
         limit: limit + 1,

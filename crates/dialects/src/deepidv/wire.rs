@@ -170,8 +170,8 @@ impl DialectWire for DeepIdvWire {
         (status, reason.map(str::to_owned))
     }
 
-    fn credentials(&self) -> Option<&dyn CredentialScheme> {
-        Some(&DeepIdvCredentials)
+    fn credential_schemes(&self) -> Vec<&dyn CredentialScheme> {
+        vec![&DeepIdvCredentials]
     }
 
     fn notifies(&self, status: Status) -> bool {

@@ -144,10 +144,106 @@ pub struct FlowStatus {
     /// `continue_verification`, `redirect_to_partner`, `retry` or `show_error`.
     pub next_action: String,
     pub expires_at: String,
+    /// The user's onboarding, as `GET /users/{id}` shows it (`null` when idgate knows
+    /// nothing of the user).
+    pub onboarding: Option<Onboarding>,
+}
+
+/// EasyFreelance's onboarding object (version 2), for the one step idgate runs: the ID
+/// verification. The other steps EasyFreelance has (terms, profile, bank account) are the
+/// partner platform's own and not evaluated here.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Onboarding {
+    /// The steps by name; idgate's is `id_verification`.
+    pub steps: OnboardingSteps,
+    /// The steps not completed yet.
+    pub missing_steps: Vec<String>,
+    /// Whether every step is completed.
+    pub is_onboarded: bool,
+    /// The object's version: 2.
+    pub status_version: u8,
+    /// When this was evaluated.
+    pub evaluated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OnboardingSteps {
+    pub id_verification: IdVerificationStep,
+}
+
+/// The ID step, from the user's verifications (the newest approved one, else the newest).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IdVerificationStep {
+    /// `completed` (an approved verification), `pending` (one in progress), `declined` (the
+    /// newest was declined or failed) or `not_started` (the newest expired or was cancelled).
+    pub status: String,
+    pub completed: bool,
+    /// The verification the status comes from.
+    pub verification_id: String,
+    pub provider: String,
+    /// When it was approved.
+    #[schema(nullable)]
+    pub completed_at: Option<String>,
+}
+
+/// `GET /users/{id}`: what idgate knows of one of the partner's users.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub onboarding: Onboarding,
+}
+
+/// The onboarding of a user whose verifications are `sessions` (newest first); `None` when
+/// there are none.
+pub fn onboarding(sessions: &[Session], now: DateTime<Utc>) -> Option<Onboarding> {
+    let newest = sessions.first()?;
+    let approved = sessions.iter().find(|s| s.status == Status::Approved);
+    let basis = approved.unwrap_or(newest);
+    let status = match basis.status {
+        Status::Approved => "completed",
+        Status::Declined | Status::Failed => "declined",
+        Status::Expired | Status::Abandoned | Status::Cancelled => "not_started",
+        Status::Created
+        | Status::Started
+        | Status::Submitted
+        | Status::Review
+        | Status::ResubmissionRequested => "pending",
+    };
+    let completed = approved.is_some();
+    Some(Onboarding {
+        steps: OnboardingSteps {
+            id_verification: IdVerificationStep {
+                status: status.to_owned(),
+                completed,
+                verification_id: basis.id.to_string(),
+                provider: provider_name(basis),
+                completed_at: approved.and_then(|s| s.decided_at).map(timestamp),
+            },
+        },
+        missing_steps: if completed {
+            Vec::new()
+        } else {
+            vec!["id_verification".to_owned()]
+        },
+        is_onboarded: completed,
+        status_version: 2,
+        evaluated_at: timestamp(now),
+    })
+}
+
+/// The provider word the partner chose (`veriff`, `bankid`).
+fn provider_name(session: &Session) -> String {
+    session
+        .dialect_options
+        .get("provider")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&session.provider_id)
+        .to_owned()
 }
 
 impl FlowStatus {
-    pub fn of(session: &Session) -> Self {
+    /// `user_sessions`: the user's verifications, newest first (for `onboarding`).
+    pub fn of(session: &Session, user_sessions: &[Session]) -> Self {
         FlowStatus {
             verification_id: session.id.to_string(),
             status: status_word(session.status).to_owned(),
@@ -158,12 +254,7 @@ impl FlowStatus {
                 .then_some(session.decided_at)
                 .flatten()
                 .map(timestamp),
-            provider: session
-                .dialect_options
-                .get("provider")
-                .and_then(|v| v.as_str())
-                .unwrap_or(&session.provider_id)
-                .to_owned(),
+            provider: provider_name(session),
             id_type: session
                 .dialect_options
                 .get("id_type")
@@ -175,6 +266,7 @@ impl FlowStatus {
                 .and_then(|u| u.parse().ok()),
             next_action: next_action(session.status).to_owned(),
             expires_at: timestamp(session.expires_at),
+            onboarding: onboarding(user_sessions, Utc::now()),
         }
     }
 }

@@ -4,7 +4,8 @@
 use super::auth::EasyFreelancePartner;
 use super::dto::{
     CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
-    ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, timestamp,
+    ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome, UserView,
+    onboarding, timestamp,
 };
 use crate::HubState;
 use crate::easyfreelance::problem::{ApiError, Problem};
@@ -15,10 +16,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
-use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, SessionId};
+use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, Partner, Session, SessionId, Status};
 use idgate_hub::service::ServiceError;
 use idgate_providers::Decision;
 use idgate_providers::sandbox::SandboxChoice;
+use idgate_store::SessionPage;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -298,7 +300,7 @@ pub async fn create_flow(
     get, path = "/verification/status/{verificationSession}", tag = "verification",
     params(("verificationSession" = String, Path, description = "The verification_id from the create call.")),
     responses(
-        (status = 200, description = "Current status.", body = FlowStatus, example = json!({"verification_id": "01a25070-8436-7299-a390-ed90217213e5", "status": "approved", "reason": null, "completed_at": "2026-12-07T12:21:40Z", "provider": "veriff", "id_type": "local", "user_id": 42, "next_action": "redirect_to_partner", "expires_at": "2026-12-14T12:18:00Z"})),
+        (status = 200, description = "Current status.", body = FlowStatus, example = json!({"verification_id": "01a25070-8436-7299-a390-ed90217213e5", "status": "approved", "reason": null, "completed_at": "2026-12-07T12:21:40Z", "provider": "veriff", "id_type": "local", "user_id": 42, "next_action": "redirect_to_partner", "expires_at": "2026-12-14T12:18:00Z", "onboarding": {"steps": {"id_verification": {"status": "completed", "completed": true, "verification_id": "01a25070-8436-7299-a390-ed90217213e5", "provider": "veriff", "completed_at": "2026-12-07T12:21:40Z"}}, "missing_steps": [], "is_onboarded": true, "status_version": 2, "evaluated_at": "2026-12-07T12:22:00Z"}})),
         (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 403, description = "The session belongs to another partner.", body = Problem, content_type = "application/problem+json"),
@@ -313,7 +315,79 @@ pub async fn flow_status(
 ) -> Result<Json<FlowStatus>, ApiError> {
     let id = session_id(path)?;
     let session = state.partner_session(&partner, id).await?;
-    Ok(Json(FlowStatus::of(&session)))
+    let user_sessions = user_sessions(&state, &partner, &session).await?;
+    Ok(Json(FlowStatus::of(&session, &user_sessions)))
+}
+
+/// The verifications of `session`'s user, newest first (what `onboarding` is made of). An
+/// approved session settles the ID step by itself, so a poll of one asks nothing more.
+async fn user_sessions(
+    state: &HubState,
+    partner: &Partner,
+    session: &Session,
+) -> Result<Vec<Session>, ApiError> {
+    match &session.external_refs.user_id {
+        Some(_) if session.status == Status::Approved => Ok(vec![session.clone()]),
+        Some(user) => sessions_of_user(state, partner, user).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A user's verifications, newest first (the 50 newest).
+async fn sessions_of_user(
+    state: &HubState,
+    partner: &Partner,
+    user: &str,
+) -> Result<Vec<Session>, ApiError> {
+    Ok(state
+        .partner_sessions(&SessionPage {
+            partner_id: partner.id,
+            dialect: Dialect::EasyFreelance,
+            created_from: None,
+            created_before: None,
+            external_id: None,
+            workflow_id: None,
+            user_id: Some(user.to_owned()),
+            after: None,
+            limit: 50,
+        })
+        .await?)
+}
+
+/// Get a user's onboarding
+///
+/// What idgate knows of one of your users: the onboarding object with its ID verification step, from the user's verifications. 404 until the user has one.
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users",
+    params(("id" = i64, Path, description = "The employee id used in POST /users/{id}/verification/flows.")),
+    responses(
+        (status = 200, description = "The user's onboarding.", body = UserView, example = json!({"id": 42, "onboarding": {"steps": {"id_verification": {"status": "completed", "completed": true, "verification_id": "01a25070-8436-7299-a390-ed90217213e5", "provider": "bankid", "completed_at": "2026-12-07T12:21:40Z"}}, "missing_steps": [], "is_onboarded": true, "status_version": 2, "evaluated_at": "2026-12-07T12:30:00Z"}})),
+        (status = 401, description = "Missing or invalid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A rate limit was reached; retry after Retry-After seconds (RateLimit-Policy and RateLimit name the limit).", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 404, description = "No verification of this user is known.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "api_key" = []))
+)]
+pub async fn get_user(
+    State(state): State<HubState>,
+    EasyFreelancePartner(partner): EasyFreelancePartner,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<UserView>, ApiError> {
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No verification of this user is known; start one with POST /users/{id}/verification/flows.",
+        )
+    };
+    let id = path
+        .ok()
+        .and_then(|Path(raw)| raw.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(unknown)?;
+    let sessions = sessions_of_user(&state, &partner, &id.to_string()).await?;
+    let onboarding = onboarding(&sessions, chrono::Utc::now()).ok_or_else(unknown)?;
+    Ok(Json(UserView { id, onboarding }))
 }
 
 /// Decide a sandbox verification
@@ -385,7 +459,8 @@ pub async fn sandbox_decision(
         }
         other => other?,
     };
-    Ok(Json(FlowStatus::of(&session)))
+    let user_sessions = user_sessions(&state, &partner, &session).await?;
+    Ok(Json(FlowStatus::of(&session, &user_sessions)))
 }
 
 /// Unknown API paths get a problem document rather than an empty 404.

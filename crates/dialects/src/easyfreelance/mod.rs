@@ -2,7 +2,8 @@
 //!
 //! - `POST /verification-return-urls`, `GET /verification-return-urls`
 //! - `POST /users/{id}/verification/flows`
-//! - `GET /verification/status/{verificationSession}`
+//! - `GET /verification/status/{verificationSession}` (with the user's `onboarding`)
+//! - `GET /users/{id}`: the user's onboarding (its ID verification step)
 //! - `POST /sandbox/verification/{verificationSession}/decision` (idgate addition: lets a
 //!   partner's CI finish a sandbox session without a browser)
 //! - `/webhook-endpoints…`: the partner's webhook endpoints, deliveries and redelivery (the
@@ -34,6 +35,7 @@ pub fn router() -> Router<HubState> {
             "/verification-return-urls",
             post(handlers::register_return_url).get(handlers::list_return_urls),
         )
+        .route("/users/{id}", get(handlers::get_user))
         .route(
             "/users/{id}/verification/flows",
             post(handlers::create_flow),

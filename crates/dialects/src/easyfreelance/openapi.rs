@@ -2,8 +2,9 @@
 //! fails when code and snapshot drift).
 
 use super::dto::{
-    CreateFlowRequest, FlowCreated, FlowStatus, IdType, ProviderName, ReturnUrlList,
-    ReturnUrlRecord, ReturnUrlRequest, SandboxDecisionRequest, SandboxOutcome,
+    CreateFlowRequest, FlowCreated, FlowStatus, IdType, IdVerificationStep, Onboarding,
+    OnboardingSteps, ProviderName, ReturnUrlList, ReturnUrlRecord, ReturnUrlRequest,
+    SandboxDecisionRequest, SandboxOutcome, UserView,
 };
 use super::handlers;
 use crate::easyfreelance::problem::Problem;
@@ -29,6 +30,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         handlers::list_return_urls,
         handlers::create_flow,
         handlers::flow_status,
+        handlers::get_user,
         handlers::sandbox_decision,
         wh::create_endpoint,
         wh::list_endpoints,
@@ -45,7 +47,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         FlowStatus, ProviderName, IdType, SandboxDecisionRequest, SandboxOutcome, Problem,
         Endpoint, EndpointWithSecret, EndpointList, CreateEndpoint, UpdateEndpoint, SecretInfo,
         DeliveryInfo, DeliveryList, DeliveryDetail, AttemptInfo, RedeliverRequest, Queued,
-        TestEventQueued, RotatedSecret
+        TestEventQueued, RotatedSecret, Onboarding, OnboardingSteps, IdVerificationStep, UserView
     )),
     modifiers(&SecuritySchemes)
 )]

@@ -18,8 +18,8 @@ impl DialectWire for EasyFreelanceWire {
         status_word(status)
     }
 
-    fn credentials(&self) -> Option<&dyn CredentialScheme> {
-        Some(&EasyFreelanceCredentials)
+    fn credential_schemes(&self) -> Vec<&dyn CredentialScheme> {
+        vec![&EasyFreelanceCredentials]
     }
 }
 

@@ -170,27 +170,71 @@ pub struct UserInfo {
     pub user: Option<Map<String, Value>>,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub match_result: Option<MatchEnvelope>,
+    /// Where the claims came from (`null` when the provider presented no evidence).
+    pub provenance: Option<Provenance>,
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub claims: Map<String, Value>,
 }
 
-/// `GET /verifications/{id}/evidence`.
+/// Evidence as Hopae documents it: `token`, the provider's token payload (its members vary
+/// by credential), and `names`, its member names joined with `;`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenEvidence {
+    #[schema(value_type = Object)]
+    pub token: Map<String, Value>,
+    /// The members of `token`, `;`-separated ("always rely on names").
+    pub names: String,
+}
+
+impl TokenEvidence {
+    pub fn of(token: Map<String, Value>) -> Self {
+        let names = token.keys().cloned().collect::<Vec<_>>().join(";");
+        TokenEvidence { token, names }
+    }
+}
+
+/// `GET /verifications/{id}/evidence`: Hopae's `{token, names}`, plus idgate's own members.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
-    pub verification_id: String,
-    pub provider_id: String,
-    pub verified_at: Option<String>,
-    pub acr: Option<String>,
-    pub amr: Vec<String>,
-    /// `minimal` (the default): `evidence` is a summary with the pairwise `subject`, `format`,
-    /// `issuer`, assurance and a `digest` (`hmac-sha256:`, keyed per app) of the stored proof. `full`
-    /// (set per app by an operator): the proof as the provider presented it, which names the
-    /// person the same way for every app and carries every claim the provider released.
-    pub disclosure: String,
+    /// `minimal` (the default): a summary with the pairwise `subject`, `format`, `issuer`,
+    /// assurance and a `digest` (`hmac-sha256:`, keyed per app) of the stored proof. `full`
+    /// (set per app by an operator): the proof as the provider presented it (e.g. its
+    /// `id_token`), which names the person the same way for every app and carries every claim
+    /// the provider released.
     #[schema(value_type = Object)]
-    pub evidence: Value,
+    pub token: Map<String, Value>,
+    pub names: String,
+    /// idgate: the verification this is the evidence of.
+    pub verification_id: String,
+    /// idgate.
+    pub provider_id: String,
+    /// idgate.
+    pub verified_at: Option<String>,
+    /// idgate.
+    pub acr: Option<String>,
+    /// idgate.
+    pub amr: Vec<String>,
+    /// idgate: `minimal` or `full` (what `token` holds).
+    pub disclosure: String,
+}
+
+/// Where a userinfo's claims came from: the presentation, with its credentials' evidence in
+/// the `/evidence` form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Provenance {
+    pub presentation: Presentation,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Presentation {
+    pub credentials: Vec<PresentedCredential>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresentedCredential {
+    pub evidence: TokenEvidence,
 }
 
 /// A field a provider takes.
@@ -246,6 +290,16 @@ pub struct ProviderSummary {
 pub struct ProviderQuery {
     /// `activated`, `deactivated` or `action_required`.
     pub status: Option<String>,
+}
+
+/// `GET /apps?limit=…&offset=…`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AppPage {
+    /// 1-100 (default 20).
+    pub limit: Option<usize>,
+    /// Default 0.
+    pub offset: Option<usize>,
 }
 
 /// `GET /providers/{providerId}/configuration`.

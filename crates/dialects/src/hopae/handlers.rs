@@ -3,8 +3,9 @@
 use super::auth::HopaePartner;
 use super::dto::{
     CreateVerification, Evidence, FlowDetails, KNOWN_CLAIMS, MatchDetail, MatchEnvelope,
-    ProviderConfiguration, ProviderField, ProviderQuery, ProviderSummary, SandboxDecision,
-    UserDataField, UserInfo, Verification, VerificationError, loa_label, timestamp,
+    Presentation, PresentedCredential, Provenance, ProviderConfiguration, ProviderField,
+    ProviderQuery, ProviderSummary, SandboxDecision, TokenEvidence, UserDataField, UserInfo,
+    Verification, VerificationError, loa_label, timestamp,
 };
 use super::problem::{HopaeError, HopaeProblem};
 use super::wire::status_word;
@@ -19,7 +20,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
 use idgate_core::{
-    Actor, ApplicantData, Dialect, MatchData, NewSession, Session, SessionId, Status,
+    Actor, ApplicantData, CredentialKind, Dialect, MatchData, NewSession, Session, SessionId,
+    Status,
 };
 use idgate_hub::service::ServiceError;
 use idgate_providers::sandbox::SandboxChoice;
@@ -426,6 +428,13 @@ async fn create(
         Some(url) => Some(state.check_webhook_url(url)?),
         None => None,
     };
+    if webhook_url.is_some() && state.webhook_endpoints(Some(partner.id)).await?.is_empty() {
+        // Hopae signs a verification's own webhook with the app's webhook secret: an app
+        // without a webhook config gets one (off, no URL) for its secret, which the
+        // workspace API shows.
+        let (app, _) = state.credential(CredentialKind::Hopae, client_id).await?;
+        state.ensure_credential_endpoint(&app).await?;
+    }
     if let Some(url) = &webhook_url {
         options.insert("webhookUrl".into(), url.clone().into());
     }
@@ -617,6 +626,15 @@ pub async fn userinfo(
             verification_model: model.to_owned(),
             user: (match_result.is_none()).then(|| claims.clone()),
             match_result,
+            provenance: state
+                .evidence_for(&partner, &session)
+                .map(|view| Provenance {
+                    presentation: Presentation {
+                        credentials: vec![PresentedCredential {
+                            evidence: token_evidence(view.evidence),
+                        }],
+                    },
+                }),
             claims,
         })
     };
@@ -656,17 +674,32 @@ pub async fn evidence(
                     "There is no evidence for this verification (yet).",
                 )
             })?;
+        let TokenEvidence { token, names } = token_evidence(view.evidence);
         Ok::<_, HopaeError>(Evidence {
+            token,
+            names,
             verification_id: verification_id(&session),
             provider_id: session.provider_id.clone(),
             verified_at: session.decided_at.map(timestamp),
             acr: view.acr,
             amr: view.amr,
             disclosure: view.disclosure.as_str().to_owned(),
-            evidence: view.evidence,
         })
     };
     json_or_problem(found.await, &uri)
+}
+
+/// Evidence in Hopae's `{token, names}` form (a proof that is not a JSON object is kept under
+/// `token.value`).
+fn token_evidence(evidence: Value) -> TokenEvidence {
+    match evidence {
+        Value::Object(token) => TokenEvidence::of(token),
+        other => {
+            let mut token = Map::new();
+            token.insert("value".into(), other);
+            TokenEvidence::of(token)
+        }
+    }
 }
 
 fn fields(fields: &[InputField]) -> Vec<ProviderField> {

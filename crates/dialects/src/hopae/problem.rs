@@ -108,6 +108,24 @@ impl HopaeError {
         }
     }
 
+    /// The response `render` makes of the error's status, code, detail and context (another
+    /// envelope than the problem document: the workspace API's), with a 429's headers.
+    pub fn respond_with(
+        &self,
+        render: impl FnOnce(StatusCode, &str, &str, Option<&Map<String, Value>>) -> Response,
+    ) -> Response {
+        let mut response = render(
+            self.status,
+            self.code,
+            &self.detail,
+            self.context.as_deref(),
+        );
+        if let Some(limited) = &self.limited {
+            add_rate_limit_headers(&mut response, limited);
+        }
+        response
+    }
+
     /// The response for a request to `instance`.
     pub fn respond(&self, instance: &str) -> Response {
         let mut response = problem_response(self.status, self.document(instance));

@@ -1,7 +1,7 @@
 //! Hopae Connect on the shared layer's side: status words, the webhook envelope (no personal
 //! data) and `X-Hopae-Signature`.
 
-use super::credentials::HopaeCredentials;
+use super::credentials::{HopaeCredentials, WorkspaceKeys};
 use aws_lc_rs::hmac;
 use idgate_core::{Dialect, EndpointSecret, EventId, Session, SessionEvent, Status};
 use idgate_hub::DialectWire;
@@ -22,12 +22,29 @@ impl DialectWire for HopaeWire {
         status_word(status)
     }
 
-    fn credentials(&self) -> Option<&dyn CredentialScheme> {
-        Some(&HopaeCredentials)
+    fn credential_schemes(&self) -> Vec<&dyn CredentialScheme> {
+        vec![&HopaeCredentials, &WorkspaceKeys]
     }
 
     fn webhook_payload(&self, id: EventId, session: &Session, event: &SessionEvent) -> Value {
         envelope(id, session, event)
+    }
+
+    fn shape_for_endpoint(&self, payload: &mut Value, settings: &serde_json::Map<String, Value>) {
+        let vocabulary = settings.get("vocabulary").and_then(Value::as_str);
+        if vocabulary != Some(WebhookVocabulary::Status.as_str()) {
+            return;
+        }
+        let status = payload
+            .pointer("/data/status")
+            .and_then(Value::as_str)
+            .and_then(status_event_name);
+        if let Some(name) = status {
+            payload["event"] = name.into();
+            if let Some(event) = payload.pointer_mut("/data/event") {
+                event["type"] = name.into();
+            }
+        }
     }
 
     fn extra_signature_headers(
@@ -75,7 +92,112 @@ pub fn signature_header(timestamp: i64, body: &[u8], secrets: &[&EndpointSecret]
     header
 }
 
-/// Hopae's event name for a status reached.
+/// Hopae documents two vocabularies of webhook event names: its AsyncAPI list
+/// (`verification.created`, `verification.user.authentication_started`…) and the one its
+/// webhook-config pages show, named after statuses (`verification.initiated`,
+/// `verification.awaiting_user_action`, `verification.expired`…). A config subscribed with
+/// the second gets its events named that way; otherwise the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookVocabulary {
+    AsyncApi,
+    Status,
+}
+
+impl WebhookVocabulary {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookVocabulary::AsyncApi => "asyncapi",
+            WebhookVocabulary::Status => "status",
+        }
+    }
+
+    /// The vocabulary a subscription is written in: the status one if any name is only in it.
+    pub fn of(events: &[String]) -> Self {
+        let status_only = |e: &String| {
+            STATUS_EVENTS.iter().any(|(name, _)| name == e)
+                && !ASYNCAPI_EVENTS.iter().any(|(name, _)| name == e)
+        };
+        if events.iter().any(status_only) {
+            WebhookVocabulary::Status
+        } else {
+            WebhookVocabulary::AsyncApi
+        }
+    }
+}
+
+/// Hopae's AsyncAPI event names and the idgate events each stands for.
+const ASYNCAPI_EVENTS: [(&str, &[&str]); 10] = [
+    ("verification.created", &["session.created"]),
+    ("verification.requested", &["session.started"]),
+    ("verification.workflow.started", &["session.started"]),
+    (
+        "verification.user.authentication_started",
+        &["session.submitted", "session.review"],
+    ),
+    (
+        "verification.user.authentication_succeeded",
+        &["session.approved"],
+    ),
+    (
+        "verification.user.authentication_failed",
+        &["session.resubmission_requested"],
+    ),
+    ("verification.completed", &["session.approved"]),
+    (
+        "verification.failed",
+        &["session.declined", "session.failed"],
+    ),
+    ("verification.workflow.cancelled", &["session.cancelled"]),
+    (
+        "verification.session.timed_out",
+        &["session.expired", "session.abandoned"],
+    ),
+];
+
+/// The status-named vocabulary of Hopae's webhook-config pages.
+const STATUS_EVENTS: [(&str, &[&str]); 6] = [
+    ("verification.initiated", &["session.created"]),
+    (
+        "verification.awaiting_user_action",
+        &["session.started", "session.resubmission_requested"],
+    ),
+    ("verification.completed", &["session.approved"]),
+    (
+        "verification.failed",
+        &["session.declined", "session.failed"],
+    ),
+    (
+        "verification.expired",
+        &["session.expired", "session.abandoned"],
+    ),
+    ("verification.cancelled", &["session.cancelled"]),
+];
+
+/// The idgate event types a Hopae event name subscribes to, in either vocabulary; `None` for
+/// a name Hopae does not document.
+pub fn hopae_event_types(name: &str) -> Option<&'static [&'static str]> {
+    ASYNCAPI_EVENTS
+        .iter()
+        .chain(STATUS_EVENTS.iter())
+        .find(|(known, _)| *known == name)
+        .map(|(_, types)| *types)
+}
+
+/// The status vocabulary's name for an event reaching Hopae status `status` (`authenticating`
+/// has none there: it keeps its AsyncAPI name).
+fn status_event_name(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "initiated" => "verification.initiated",
+        "pending" => "verification.awaiting_user_action",
+        "completed" => "verification.completed",
+        "failed" => "verification.failed",
+        "expired" => "verification.expired",
+        "cancelled" => "verification.cancelled",
+        _ => return None,
+    })
+}
+
+/// Hopae's event name for a status reached (the AsyncAPI vocabulary).
 fn event_name(status: Status) -> &'static str {
     match status {
         Status::Created => "verification.created",

@@ -26,8 +26,8 @@ impl DialectWire for VeriffWire {
         status_word(status)
     }
 
-    fn credentials(&self) -> Option<&dyn CredentialScheme> {
-        Some(&VeriffCredentials)
+    fn credential_schemes(&self) -> Vec<&dyn CredentialScheme> {
+        vec![&VeriffCredentials]
     }
 
     /// Veriff reports started, submitted and decisions; never `created`, and a deleted

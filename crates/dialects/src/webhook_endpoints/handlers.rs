@@ -234,6 +234,7 @@ pub async fn update_endpoint<P: PartnerScope, E: DialectError>(
                 enabled: request.enabled,
                 include_claims: request.include_claims,
                 sign_ed25519: request.sign_ed25519,
+                dialect_settings: None,
             },
         )
         .await?;

@@ -178,6 +178,11 @@ fn describe(e: reqwest::Error) -> String {
 /// dialect's shape when the endpoint opted in.
 async fn body(hub: &Hub, job: &DeliveryJob) -> Vec<u8> {
     let mut payload = job.event.payload.clone();
+    if let Some(settings) = &job.endpoint.dialect_settings {
+        hub.dialects
+            .wire_of_event(job.event.dialect)
+            .shape_for_endpoint(&mut payload, settings);
+    }
     if job.endpoint.include_claims
         && let Some(session_id) = job.event.session_id
         && let Ok(session) = hub.session(session_id).await

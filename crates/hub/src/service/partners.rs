@@ -95,7 +95,7 @@ impl Hub {
         let kinds: Vec<CredentialKind> = self
             .dialects
             .all()
-            .filter_map(|w| w.credentials().map(|c| c.kind()))
+            .flat_map(|w| w.credential_schemes().into_iter().map(|c| c.kind()))
             .collect();
         let mut issued = Vec::with_capacity(kinds.len());
         for kind in kinds {
@@ -376,6 +376,7 @@ impl Hub {
             lookup_digest: digest(&secrets.lookup),
             secret_digest: digest(&secrets.check),
             shared_secret: secrets.shared_secret,
+            public_id: scheme.public_lookup().then(|| secrets.lookup.clone()),
             created_at: Utc::now(),
             revoked_at: None,
         };
@@ -417,6 +418,7 @@ impl Hub {
             lookup_digest,
             secret_digest: digest(&derived.check),
             shared_secret: derived.shared_secret,
+            public_id: None,
             created_at: Utc::now(),
             revoked_at: None,
         };
@@ -449,6 +451,30 @@ impl Hub {
         self.auth_cache
             .forget(credential.kind, &credential.lookup_digest);
         Ok(credential)
+    }
+
+    /// A new checked half for a live credential under the same looked-up half (a Hopae app
+    /// keeps its client id and gets a new client secret): the old one stops working at once,
+    /// on this node at once and on the others within `api.credential_cache_ttl`. Returns the
+    /// new secret, shown this once.
+    pub async fn replace_credential_secret(
+        &self,
+        credential: &Credential,
+    ) -> ServiceResult<String> {
+        if !credential.is_live_at(Utc::now()) {
+            return Err(ServiceError::NotFound("credential"));
+        }
+        let (_, scheme) = self
+            .dialects
+            .credential_scheme(credential.kind)
+            .ok_or(ServiceError::NotFound("credential"))?;
+        let fresh = scheme.issue()?;
+        self.store
+            .replace_credential_secret(credential.id, &digest(&fresh.check))
+            .await?;
+        self.auth_cache
+            .forget(credential.kind, &credential.lookup_digest);
+        Ok(fresh.check)
     }
 
     /// Issues a credential of the same kind for the same partner and revokes the old one

@@ -33,7 +33,13 @@ pub struct EndpointPatch {
     pub enabled: Option<bool>,
     pub include_claims: Option<bool>,
     pub sign_ed25519: Option<bool>,
+    /// Replaces what the dialect keeps about the endpoint (keeping the credential it serves).
+    pub dialect_settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+/// The member of an endpoint's `dialect_settings` naming the credential (a Hopae app) whose
+/// webhook config it is.
+const SERVES_CREDENTIAL: &str = "credential";
 
 /// The `whsec_…` form partners configure their verifier with.
 pub fn secret_text(secret: &EndpointSecret) -> String {
@@ -118,6 +124,7 @@ impl Hub {
             disabled_reason: None,
             session_id: None,
             signing_credential: new.signing_credential,
+            dialect_settings: None,
             created_at: now,
             updated_at: now,
         };
@@ -210,6 +217,7 @@ impl Hub {
             disabled_reason: None,
             session_id: Some(session_id),
             signing_credential: None,
+            dialect_settings: None,
             created_at: now,
             updated_at: now,
         };
@@ -217,8 +225,9 @@ impl Hub {
     }
 
     /// The endpoint whose secrets sign a partner's per-verification deliveries: its newest
-    /// enabled one. Asked at every delivery, not copied once, so a rotation (or a new
-    /// endpoint) reaches the verifications already running.
+    /// enabled one, else its newest at all (a Hopae app's webhook config made for its
+    /// secret before it has a URL). Asked at every delivery, not copied once, so a rotation
+    /// (or a new endpoint) reaches the verifications already running.
     pub(crate) async fn verification_signer(
         &self,
         partner_id: PartnerId,
@@ -228,8 +237,70 @@ impl Hub {
             .list_webhook_endpoints(Some(partner_id))
             .await?
             .into_iter()
-            .filter(|e| e.enabled)
-            .max_by_key(|e| e.created_at))
+            .filter(|e| e.session_id.is_none())
+            .max_by_key(|e| (e.enabled, e.created_at)))
+    }
+
+    /// The endpoint that is `credential`'s own webhook config (a Hopae app's), if it has one.
+    pub async fn credential_endpoint(
+        &self,
+        credential: &idgate_core::Credential,
+    ) -> ServiceResult<Option<WebhookEndpoint>> {
+        let id = credential.id.to_string();
+        Ok(self
+            .store
+            .list_webhook_endpoints(Some(credential.partner_id))
+            .await?
+            .into_iter()
+            .find(|e| {
+                e.dialect_settings
+                    .as_ref()
+                    .and_then(|s| s.get(SERVES_CREDENTIAL))
+                    .and_then(serde_json::Value::as_str)
+                    == Some(id.as_str())
+            }))
+    }
+
+    /// `credential`'s own webhook config, made the first time it is needed: off, with no URL
+    /// yet, and a signing secret (which also signs the deliveries to per-verification URLs
+    /// when the partner has no other endpoint).
+    pub async fn ensure_credential_endpoint(
+        &self,
+        credential: &idgate_core::Credential,
+    ) -> ServiceResult<WebhookEndpoint> {
+        if let Some(found) = self.credential_endpoint(credential).await? {
+            return Ok(found);
+        }
+        let max = self.settings.webhooks.max_endpoints_per_partner;
+        let registered = self
+            .store
+            .list_webhook_endpoints(Some(credential.partner_id))
+            .await?;
+        if registered.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+            return Err(ServiceError::TooManyEndpoints(max));
+        }
+        let now = Utc::now();
+        let mut settings = serde_json::Map::new();
+        settings.insert(SERVES_CREDENTIAL.into(), credential.id.to_string().into());
+        let endpoint = WebhookEndpoint {
+            id: EndpointId::new(),
+            partner_id: credential.partner_id,
+            url: String::new(),
+            event_types: Vec::new(),
+            enabled: false,
+            include_claims: false,
+            sign_ed25519: false,
+            secrets: vec![new_secret()?],
+            failing_since: None,
+            disabled_reason: Some("no URL yet".into()),
+            session_id: None,
+            signing_credential: None,
+            dialect_settings: Some(settings),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_webhook_endpoint(&endpoint).await?;
+        Ok(endpoint)
     }
 
     /// An endpoint as its partner may see it (`None` partner: an operator sees all).
@@ -263,7 +334,22 @@ impl Hub {
         if let Some(types) = patch.event_types {
             endpoint.event_types = Self::event_filter(types)?;
         }
+        if let Some(mut settings) = patch.dialect_settings {
+            if let Some(serves) = endpoint
+                .dialect_settings
+                .as_ref()
+                .and_then(|s| s.get(SERVES_CREDENTIAL))
+            {
+                settings.insert(SERVES_CREDENTIAL.into(), serves.clone());
+            }
+            endpoint.dialect_settings = Some(settings);
+        }
         if let Some(enabled) = patch.enabled {
+            if enabled && endpoint.url.is_empty() {
+                return Err(ServiceError::InvalidWebhookUrl(
+                    "an endpoint needs a URL before it can be enabled".into(),
+                ));
+            }
             if enabled && !endpoint.enabled {
                 // A fresh start: the failure clock restarts with the endpoint.
                 endpoint.failing_since = None;

@@ -743,3 +743,98 @@ async fn operations_endpoints() {
         );
     }
 }
+
+/// The status response's documented `onboarding` object (v2: `steps`, `missing_steps`,
+/// `is_onboarded`, `status_version`, `evaluated_at`; the ID step is `steps.id_verification`),
+/// derived from the user's verifications, and `GET /users/{id}` showing the same view.
+#[tokio::test]
+async fn the_status_carries_the_users_onboarding_and_get_user_shows_it() {
+    let app = TestApp::spawn().await;
+    let a = app.partner_with_return_url("A", RETURN).await;
+    let b = app.partner_with_return_url("B", RETURN).await;
+    let onboarding_members = |o: &Value| {
+        for member in [
+            "steps",
+            "missing_steps",
+            "is_onboarded",
+            "status_version",
+            "evaluated_at",
+        ] {
+            assert!(o.get(member).is_some(), "{member} in {o}");
+        }
+    };
+
+    // Nothing known of user 42 yet.
+    let (s, body) = app.get(&a, "/api/v1/users/42").await;
+    assert_problem(s, &body, 404, "not_found");
+    let (s, body) = app.get(&a, "/api/v1/users/not-a-number").await;
+    assert_problem(s, &body, 404, "not_found");
+
+    // A first attempt, declined: the step is not done.
+    let first = app.create_flow(&a, "veriff", RETURN).await;
+    let first_id = first["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, status) = app
+        .get(&a, &format!("/api/v1/verification/status/{first_id}"))
+        .await;
+    let o = &status["onboarding"];
+    onboarding_members(o);
+    assert_eq!(o["steps"]["id_verification"]["status"], "pending", "{o}");
+    assert_eq!(o["steps"]["id_verification"]["completed"], false);
+    assert_eq!(o["missing_steps"], json!(["id_verification"]));
+    assert_eq!(o["is_onboarded"], false);
+    assert_eq!(o["status_version"], 2);
+    let (s, declined) = decide(
+        &app,
+        &a,
+        &first_id,
+        json!({"outcome": "declined", "reason": "document_expired"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{declined}");
+    assert_eq!(
+        declined["onboarding"]["steps"]["id_verification"]["status"],
+        "declined"
+    );
+
+    // A second attempt is approved: the user is onboarded, on either status and on the user.
+    let second = app.create_flow(&a, "bankid", RETURN).await;
+    let second_id = second["verification_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, pending) = app
+        .get(&a, &format!("/api/v1/verification/status/{second_id}"))
+        .await;
+    assert_eq!(
+        pending["onboarding"]["steps"]["id_verification"]["verification_id"],
+        json!(second_id),
+        "the newest attempt: {pending}"
+    );
+    let (s, approved) = decide(&app, &a, &second_id, json!({"outcome": "approved"})).await;
+    assert_eq!(s, 200, "{approved}");
+    let (_, old) = app
+        .get(&a, &format!("/api/v1/verification/status/{first_id}"))
+        .await;
+    for o in [&approved["onboarding"], &old["onboarding"]] {
+        assert_eq!(o["is_onboarded"], true, "{o}");
+        assert_eq!(o["missing_steps"], json!([]));
+        let step = &o["steps"]["id_verification"];
+        assert_eq!(step["status"], "completed");
+        assert_eq!(step["completed"], true);
+        assert_eq!(step["verification_id"], json!(second_id));
+        assert_eq!(step["provider"], "bankid");
+        assert!(step["completed_at"].is_string(), "{step}");
+    }
+    let (s, user) = app.get(&a, "/api/v1/users/42").await;
+    assert_eq!(s, 200, "{user}");
+    assert_eq!(user["id"], 42);
+    onboarding_members(&user["onboarding"]);
+    assert_eq!(user["onboarding"]["is_onboarded"], true);
+
+    // Another partner's user 42 is another person.
+    let (s, body) = app.get(&b, "/api/v1/users/42").await;
+    assert_problem(s, &body, 404, "not_found");
+}

@@ -865,14 +865,29 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
         .await;
     assert_eq!(status, 200, "{evidence}");
     assert_eq!(evidence["verificationId"], json!(id));
-    assert_eq!(evidence["evidence"]["format"], "idgate-sandbox-assertion");
-    assert_eq!(evidence["evidence"]["level_of_assurance"], 4);
+    // Hopae's documented form: `token` (the payload) and `names`, its members joined by `;`
+    // ("always rely on names").
+    let token = evidence["token"].as_object().cloned().unwrap_or_default();
+    let names_text = text(&evidence, "names");
+    let mut names: Vec<&str> = names_text.split(';').collect();
+    names.sort_unstable();
+    let mut members: Vec<&str> = token.keys().map(String::as_str).collect();
+    members.sort_unstable();
+    assert_eq!(names, members, "{evidence}");
+    assert_eq!(evidence["token"]["format"], "idgate-sandbox-assertion");
+    assert_eq!(evidence["token"]["level_of_assurance"], 4);
     // Minimal by default: the pairwise subject and a digest, never the provider's own subject.
     assert_eq!(evidence["disclosure"], "minimal");
-    assert_eq!(evidence["evidence"]["subject"], json!(sub));
+    assert_eq!(evidence["token"]["subject"], json!(sub));
     assert!(
-        text(&evidence["evidence"], "digest").starts_with("hmac-sha256:"),
+        text(&evidence["token"], "digest").starts_with("hmac-sha256:"),
         "{evidence}"
+    );
+    // The userinfo's provenance carries the same evidence where Hopae documents it.
+    assert_eq!(
+        info["provenance"]["presentation"]["credentials"][0]["evidence"]["token"],
+        evidence["token"],
+        "{info}"
     );
     assert!(
         !evidence.to_string().contains("14038512345"),
@@ -896,7 +911,7 @@ async fn userinfo_and_evidence_after_completion_with_missing_claims_and_pairwise
         )
         .await;
     assert_eq!(full["disclosure"], "full");
-    assert_eq!(full["evidence"]["subject"], "PNONO-14038512345", "{full}");
+    assert_eq!(full["token"]["subject"], "PNONO-14038512345", "{full}");
     let change = idgate_hub::service::partners::PartnerChange {
         evidence: Some(idgate_core::EvidenceDisclosure::Minimal),
         ..Default::default()

@@ -10,6 +10,7 @@ mod embedding;
 mod expiry_job;
 mod flow_binding;
 mod hopae_api;
+mod hopae_workspace;
 mod hosted_flow;
 mod invites;
 mod landings;
