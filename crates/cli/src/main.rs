@@ -282,7 +282,7 @@ enum CredentialCommand {
 enum ReturnUrlCommand {
     /// List return-URL registrations.
     List {
-        #[arg(long, value_parser = ["pending", "approved", "rejected"])]
+        #[arg(long, value_parser = ["pending", "approved", "rejected", "withdrawn"])]
         status: Option<String>,
     },
     /// Approve a registration.

@@ -414,9 +414,9 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
     )
     .await;
     let listed = listed.as_array().cloned().unwrap_or_default();
-    // EasyFreelance (revoked), Hopae (rotated: old with a grace, new), Veriff and deepidv
-    // (untouched).
-    assert_eq!(listed.len(), 5, "{listed:?}");
+    // EasyFreelance (revoked), Hopae (rotated: old with a grace, new), the Hopae workspace
+    // key, Veriff and deepidv (untouched).
+    assert_eq!(listed.len(), 6, "{listed:?}");
     let live: Vec<&str> = listed
         .iter()
         .filter(|c| c["revoked_at"].is_null())
@@ -424,8 +424,8 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
         .collect();
     assert_eq!(
         live,
-        ["veriff", "deepidv", "hopae"],
-        "only the untouched Veriff and deepidv credentials and the new Hopae one have no revocation time: {listed:?}"
+        ["hopae_workspace", "veriff", "deepidv", "hopae"],
+        "only the untouched workspace key, Veriff and deepidv credentials and the new Hopae one have no revocation time: {listed:?}"
     );
     let (a_status, a_logs) = a.stop().await;
     let (b_status, b_logs) = b.stop().await;
