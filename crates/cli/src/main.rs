@@ -352,10 +352,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let opened = startup::open(settings, &idgate::Engines).await?;
-    let hub = opened.hub;
+    let hub = opened.hub.clone();
     let out = Output { json: cli.json };
     match command {
-        Command::Serve(_) => serve(hub, opened.generated_keys).await,
+        Command::Serve(_) => serve(&opened).await,
         Command::Migrate => {
             // `open` has migrated already.
             out.print(json!({"migrated": true}), "database is up to date");
@@ -399,7 +399,8 @@ impl Output {
     }
 }
 
-async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result<()> {
+async fn serve(opened: &startup::Opened) -> anyhow::Result<()> {
+    let (hub, generated_keys) = (opened.hub.clone(), opened.generated_keys);
     let listen = hub.settings().server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -416,7 +417,7 @@ async fn serve(hub: std::sync::Arc<Hub>, generated_keys: bool) -> anyhow::Result
     }
     let shutdown = shutdown_signal();
     let demo = startup::ensure_demo_partner(&hub).await?;
-    let running = startup::serve(hub.clone(), listener).await?;
+    let running = startup::serve(opened, listener).await?;
     let base = hub.settings().public_base().to_owned();
     println!(
         "idgate is running on http://{} (public URL {base})",

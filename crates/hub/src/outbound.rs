@@ -97,7 +97,8 @@ impl Outbound {
 #[derive(Clone, Debug)]
 pub struct ProviderClients {
     outbound: Outbound,
-    own: String,
+    /// URL prefixes of idgate's own simulators, callable whatever the address policy says.
+    own: Vec<String>,
 }
 
 impl ProviderClients {
@@ -105,8 +106,15 @@ impl ProviderClients {
     pub fn new(outbound: Outbound, public_base: &str) -> Self {
         ProviderClients {
             outbound,
-            own: format!("{public_base}/"),
+            own: vec![format!("{public_base}/")],
         }
+    }
+
+    /// Also lets adapters call `base` (a built-in simulator on a listener of its own, such as
+    /// the BankID simulator's mutual-TLS port).
+    pub fn with_own(mut self, base: &str) -> Self {
+        self.own.push(format!("{}/", base.trim_end_matches('/')));
+        self
     }
 }
 
@@ -126,7 +134,7 @@ impl HttpClients for ProviderClients {
         let own = self.own.clone();
         let policy = self.outbound.clone();
         Arc::new(move |url: &url::Url| {
-            if url.as_str().starts_with(&own) {
+            if own.iter().any(|o| url.as_str().starts_with(o)) {
                 return Ok(());
             }
             policy.check_url(url).map_err(|e| e.to_string())

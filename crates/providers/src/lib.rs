@@ -2,6 +2,7 @@
 //! *id* in configuration (`veriff`, `bankid`, `sandbox`, …) binds an adapter to its settings.
 //! The hosted flow and the provider callbacks talk to adapters only through this trait.
 
+pub mod bankid;
 pub mod http;
 pub mod oidc;
 pub mod registry;
@@ -136,6 +137,8 @@ pub struct StartRequest<'a> {
     pub provider_state: Option<&'a ProviderState>,
     /// What the partner sent about the person (document verification providers take it).
     pub applicant: Option<&'a ApplicantData>,
+    /// The address of the person's browser (BankID's `endUserIp`), when a browser started it.
+    pub end_user_ip: Option<std::net::IpAddr>,
 }
 
 /// Per-session values a protocol keeps secret between start and callback (PKCE verifier,

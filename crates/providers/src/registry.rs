@@ -2,6 +2,7 @@
 //! adapter (`adapter = "oidc"`) and carries that adapter's own settings, checked by the
 //! adapter's configuration type: a key another adapter would take is an error here.
 
+use crate::bankid::BankIdConfig;
 use crate::http::HttpClients;
 use crate::oidc::OidcConfig;
 use crate::sandbox::{SandboxConfig, SandboxKind, SandboxProvider};
@@ -27,6 +28,9 @@ pub enum ProviderConfig {
     Oidc(Box<OidcConfig>),
     /// A Veriff integration (document + selfie), through Veriff's API.
     Veriff(Box<VeriffConfig>),
+    /// Swedish BankID, through its RP API v6 over mutual TLS.
+    #[serde(rename = "bankid")]
+    BankId(Box<BankIdConfig>),
 }
 
 impl ProviderConfig {
@@ -40,6 +44,7 @@ impl ProviderConfig {
             | ProviderConfig::SandboxMatch(c) => c.enabled,
             ProviderConfig::Oidc(c) => c.enabled,
             ProviderConfig::Veriff(c) => c.enabled,
+            ProviderConfig::BankId(c) => c.enabled,
         }
         .unwrap_or(true)
     }
@@ -49,6 +54,7 @@ impl ProviderConfig {
         match self {
             ProviderConfig::Oidc(c) => c.sandbox.unwrap_or(false),
             ProviderConfig::Veriff(c) => c.sandbox.unwrap_or(false),
+            ProviderConfig::BankId(c) => c.sandbox.unwrap_or(false),
             _ => true,
         }
     }
@@ -62,6 +68,7 @@ impl ProviderConfig {
             | ProviderConfig::SandboxMatch(c) => c.countries.as_ref(),
             ProviderConfig::Oidc(c) => c.countries.as_ref(),
             ProviderConfig::Veriff(c) => c.countries.as_ref(),
+            ProviderConfig::BankId(c) => Some(c.countries.as_ref().unwrap_or(&SWEDEN)),
         };
         countries
             .map(|list| list.iter().map(|c| c.trim().to_ascii_uppercase()).collect())
@@ -77,9 +84,14 @@ impl ProviderConfig {
             ProviderConfig::SandboxMatch(_) => "sandbox_match",
             ProviderConfig::Oidc(_) => "oidc",
             ProviderConfig::Veriff(_) => "veriff",
+            ProviderConfig::BankId(_) => "bankid",
         }
     }
 }
+
+/// Where BankID's people are, for a table that names no countries.
+static SWEDEN: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| vec!["SE".to_owned()]);
 
 /// The configured providers.
 #[derive(Clone, Debug, Default)]
@@ -138,6 +150,7 @@ impl ProviderRegistry {
                 }
                 ProviderConfig::Oidc(c) => registry.add(Arc::new(c.build(id, clients)?)),
                 ProviderConfig::Veriff(c) => registry.add(Arc::new(c.build(id, clients)?)),
+                ProviderConfig::BankId(c) => registry.add(Arc::new(c.build(id, clients)?)),
             }
         }
         Ok(registry)

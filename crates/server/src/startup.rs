@@ -69,6 +69,8 @@ pub struct Opened {
     pub hub: Arc<Hub>,
     /// Whether this start generated the key file.
     pub generated_keys: bool,
+    /// The built-in BankID simulator, when a `bankid` provider's `base_url` is `"{simulator}"`.
+    pub bankid: Option<Arc<simulators::bankid::Simulator>>,
 }
 
 /// Validates settings, loads (or, for a new database, creates) the key file, opens and
@@ -138,7 +140,34 @@ pub async fn open_with(
     // and Veriff simulators).
     let mut provider_config = settings.providers.clone();
     let mut simulated_veriff = Vec::new();
+    let mut bankid = None;
     for (id, provider) in &mut provider_config {
+        if let ProviderConfig::BankId(table) = provider
+            && table.base_url.as_deref() == Some(simulators::bankid::SIMULATOR)
+        {
+            if !settings.sandboxes_enabled() || table.enabled == Some(false) {
+                // Left out with the other test providers.
+                table.sandbox = Some(true);
+                continue;
+            }
+            let simulator = match &bankid {
+                Some(simulator) => Arc::clone(simulator),
+                None => {
+                    // Its test PKI lives beside the key file (the deployment's data folder).
+                    let dir = key_path
+                        .parent()
+                        .unwrap_or_else(|| std::path::Path::new("."))
+                        .join("bankid-simulator");
+                    let made = Arc::new(
+                        simulators::bankid::Simulator::prepare(&dir)
+                            .map_err(|e| ProviderError::Config(format!("providers.{id}: {e}")))?,
+                    );
+                    bankid = Some(Arc::clone(&made));
+                    made
+                }
+            };
+            simulator.configure(table);
+        }
         if let ProviderConfig::Oidc(oidc) = provider
             && let Some(issuer) = &mut oidc.issuer
         {
@@ -163,7 +192,10 @@ pub async fn open_with(
         ))
         .into());
     }
-    let clients = ProviderClients::new(outbound.clone(), settings.public_base());
+    let mut clients = ProviderClients::new(outbound.clone(), settings.public_base());
+    if let Some(simulator) = &bankid {
+        clients = clients.with_own(&simulator.base_url());
+    }
     let mut providers =
         ProviderRegistry::from_config(&provider_config, &clients, settings.sandboxes_enabled())?;
     for adapter in adapters {
@@ -191,6 +223,7 @@ pub async fn open_with(
     Ok(Opened {
         hub,
         generated_keys,
+        bankid,
     })
 }
 
@@ -369,8 +402,10 @@ impl RunningServer {
     }
 }
 
-/// Serves the hub on `listener` and starts the background jobs.
-pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer, StartupError> {
+/// Serves the hub on `listener` (and the BankID simulator's RP API on its own, when there is
+/// one) and starts the background jobs.
+pub async fn serve(opened: &Opened, listener: TcpListener) -> Result<RunningServer, StartupError> {
+    let hub = opened.hub.clone();
     let addr = listener
         .local_addr()
         .map_err(|source| StartupError::Listen {
@@ -381,7 +416,12 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     let state = AppState {
         hub: hub.clone(),
         metrics: ops::metrics_handle(),
+        bankid: opened.bankid.clone(),
     };
+    let simulated_bankid = opened
+        .bankid
+        .clone()
+        .map(|simulator| tokio::spawn(simulator.serve(shutdown.clone())));
     let app = app(state);
     let stop = shutdown.clone();
     let header_read_timeout = hub.config().header_read_timeout;
@@ -410,6 +450,9 @@ pub async fn serve(hub: Arc<Hub>, listener: TcpListener) -> Result<RunningServer
     ));
     let jobs = tokio::spawn(async move {
         let _ = tokio::join!(expiry, webhooks, decisions, invites, upkeep);
+        if let Some(simulator) = simulated_bankid {
+            let _ = simulator.await;
+        }
     });
     Ok(RunningServer {
         addr,

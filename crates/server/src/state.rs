@@ -8,6 +8,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub hub: Arc<Hub>,
     pub metrics: PrometheusHandle,
+    /// The built-in BankID simulator, when a `bankid` provider uses it.
+    pub bankid: Option<Arc<crate::simulators::bankid::Simulator>>,
 }
 
 impl std::ops::Deref for AppState {

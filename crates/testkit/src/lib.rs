@@ -26,6 +26,8 @@ pub struct TestApp {
     pub server: Option<RunningServer>,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The built-in BankID simulator, when the settings use it.
+    pub bankid: Option<Arc<idgate_server::simulators::bankid::Simulator>>,
 }
 
 /// A partner's credentials: EasyFreelance, Hopae and a Veriff integration.
@@ -228,13 +230,14 @@ impl TestApp {
         let opened = startup::open_with(settings, &idgate::Engines, adapters)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
-        let server = startup::serve(opened.hub.clone(), listener)
+        let server = startup::serve(&opened, listener)
             .await
             .unwrap_or_else(|e| panic!("serve: {e}"));
         let client = browser();
         TestApp {
             base,
-            hub: opened.hub,
+            hub: opened.hub.clone(),
+            bankid: opened.bankid.clone(),
             server: Some(server),
             client,
             dir,

@@ -469,7 +469,7 @@ async fn create(
         && let Some(identifier) = registration_id
     {
         session = state
-            .start_at_provider(session.id, Some(&identifier), None, None)
+            .start_at_provider(session.id, Some(&identifier), None, None, None)
             .await?
             .0;
     }

@@ -765,6 +765,7 @@ impl Hub {
         identifier: Option<&str>,
         browser: Option<&str>,
         chosen: Option<&str>,
+        end_user_ip: Option<std::net::IpAddr>,
     ) -> ServiceResult<(Session, StartAction)> {
         let mut session = self.session(id).await?;
         if !matches!(
@@ -824,6 +825,7 @@ impl Hub {
                 secrets: Some(material.secrets()),
                 provider_state: session.provider_state.as_ref(),
                 applicant: session.applicant.as_ref(),
+                end_user_ip,
             })
             .await?;
         let (action, provider_state) = (started.action, started.state);

@@ -52,10 +52,15 @@ pub(crate) fn client_address(
     Some(client)
 }
 
-/// Middleware: refuses a request over its client's limit with a page saying when to retry.
+/// The address of the person's browser, as the limit reckoned it (after trusted proxies).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientAddress(pub IpAddr);
+
+/// Middleware: refuses a request over its client's limit with a page saying when to retry,
+/// and hands the client's address to the handlers (BankID is told where the person is).
 pub(crate) async fn enforce(
     State(state): State<AppState>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let peer = request
@@ -73,6 +78,9 @@ pub(crate) async fn enforce(
         };
         drop(body);
         return too_many_requests(lang, &limited);
+    }
+    if let Some(client) = client {
+        request.extensions_mut().insert(ClientAddress(client));
     }
     next.run(request).await
 }

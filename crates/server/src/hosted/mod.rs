@@ -442,6 +442,7 @@ async fn start(
     Path(token): Path<String>,
     prefs: Preferences,
     headers: HeaderMap,
+    client: Option<axum::Extension<client_limit::ClientAddress>>,
     form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let session = match state.session_by_access_token(&token).await {
@@ -517,6 +518,7 @@ async fn start(
             identifier.as_deref(),
             Some(&browser),
             chosen.as_deref(),
+            client.map(|axum::Extension(client_limit::ClientAddress(ip))| ip),
         )
         .await
     {

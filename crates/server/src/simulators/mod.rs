@@ -1,8 +1,10 @@
 //! Stand-ins for real identity providers, served by the binary so everything runs offline:
 //! the sandbox providers' pages and phone app ([`sandbox`]), an OpenID Provider that the
 //! real OIDC adapter logs in at ([`oidc`]), and a Veriff upstream that the real Veriff adapter
-//! calls: this idgate's own Veriff API ([`veriff`]).
+//! calls: this idgate's own Veriff API ([`veriff`]), and Swedish BankID's RP API over mutual
+//! TLS with a simulated BankID app ([`bankid`]).
 
+pub mod bankid;
 mod oidc;
 mod sandbox;
 pub(crate) mod veriff;
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sandbox/{provider}/app/decide", post(sandbox::app_decide))
         .merge(oidc::router())
+        .merge(bankid::app_router())
 }
 
 /// The frame of the simulators' pages: a provider's own pages, in English, always marked as a

@@ -525,6 +525,7 @@ async fn expiry_moves_due_sessions_once() {
             None,
             None,
             None,
+            None,
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -2,6 +2,7 @@
 //! one per file). Each module is one area; the test kit is `idgate-testkit`.
 
 mod accessibility;
+mod bankid;
 mod browser_e2e;
 mod credentials;
 mod deepidv_api;

@@ -1,0 +1,484 @@
+//! The Swedish BankID adapter: BankID's RP API v6 over mutual TLS.
+//!
+//! On start it orders an authentication (`POST {base_url}/auth` with the person's IP address
+//! and the configured requirements) and keeps the order sealed in the session's provider state:
+//! `orderRef`, the QR start token and secret (which never reach the browser) and when the order
+//! was made. The hosted page shows the animated QR code, recomputed on the server each second
+//! ([`qr`]), and its progress requests drive [`Provider::collect`] (`POST /collect`): pending
+//! while the user is at it, then the completion data (personal number and names as claims,
+//! the signature and OCSP response sealed as evidence) or the failure's hint code as the
+//! reason. A cancelled session cancels its order (`POST /cancel`).
+
+pub mod qr;
+pub mod wire;
+
+use crate::http::{ClientTls, HttpClients};
+use crate::{
+    Decision, FlowType, Provider, ProviderError, ProviderInfo, ProviderOutcome, Returned,
+    SessionContext, StartAction, StartRequest, Started, UrlGuard,
+};
+use async_trait::async_trait;
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use idgate_core::{ProviderEvidence, ProviderState};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use wire::{Collected, ErrorBody, OrderRef, OrderRequest, OrderStarted, Requirement};
+
+/// Largest answer read from BankID.
+const MAX_BODY: usize = 256 * 1024;
+/// BankID's test environment, for a table that names none.
+pub const TEST_BASE_URL: &str = "https://appapi2.test.bankid.com/rp/v6.0";
+
+/// `[providers.<id>]` with `adapter = "bankid"`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankIdConfig {
+    /// `false` removes the provider (default true).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// BankID's test environment or idgate's simulator: bannered as a sandbox.
+    #[serde(default)]
+    pub sandbox: Option<bool>,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Countries served (default `["SE"]`).
+    #[serde(default)]
+    pub countries: Option<Vec<String>>,
+    /// The level of assurance a completed order stands for (1-5, default 3: substantial).
+    #[serde(default)]
+    pub max_loa: Option<u8>,
+    /// The RP API, `/rp/v6.0` included: `https://appapi2.bankid.com/rp/v6.0` in production,
+    /// `https://appapi2.test.bankid.com/rp/v6.0` (the default) for BankID's test environment.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The RP certificate and key, and BankID's server CA (required: BankID authenticates
+    /// relying parties by their certificate, and its server certificate chains to its own CA).
+    #[serde(default)]
+    pub tls: Option<ClientTls>,
+    /// Ask for the PIN even where the user would use biometrics.
+    #[serde(default)]
+    pub pin_code: Option<bool>,
+    /// Ask for a passport or ID card check in the app (BankID's `mrtd`).
+    #[serde(default)]
+    pub mrtd: Option<bool>,
+    /// Which BankIDs may be used (certificate policy OIDs), when not all.
+    #[serde(default)]
+    pub certificate_policies: Option<Vec<String>>,
+    /// Ask BankID for its risk assessment (`returnRisk`); the level lands in the evidence.
+    #[serde(default)]
+    pub return_risk: Option<bool>,
+}
+
+impl BankIdConfig {
+    /// Checks the table (errors name the key) and builds the adapter.
+    pub fn build(
+        &self,
+        id: &str,
+        clients: &dyn HttpClients,
+    ) -> Result<BankIdProvider, ProviderError> {
+        crate::check_loa(id, self.max_loa)?;
+        let base_url = self.base_url.as_deref().unwrap_or(TEST_BASE_URL);
+        let base = url::Url::parse(base_url.trim_end_matches('/')).map_err(|e| {
+            ProviderError::Config(format!("providers.{id}.base_url is not a URL: {e}"))
+        })?;
+        if base.scheme() != "https" {
+            return Err(ProviderError::Config(format!(
+                "providers.{id}.base_url must be https (BankID is mutual TLS)"
+            )));
+        }
+        let tls = self.tls.as_ref().ok_or_else(|| {
+            ProviderError::Config(format!(
+                "providers.{id}.tls is required: the RP certificate (certificate, key) and BankID's CA (ca)"
+            ))
+        })?;
+        if tls.ca.is_none() {
+            return Err(ProviderError::Config(format!(
+                "providers.{id}.tls.ca is required: BankID's server certificate chains to BankID's own CA, not to a public one"
+            )));
+        }
+        Ok(BankIdProvider {
+            info: ProviderInfo {
+                id: id.to_owned(),
+                label: self.label.clone().unwrap_or_else(|| "BankID".to_owned()),
+                flow_type: FlowType::Qr,
+                max_loa: self.max_loa.unwrap_or(3),
+                claims: [
+                    "personal_identity_number",
+                    "name",
+                    "given_name",
+                    "family_name",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                match_capable: false,
+                sandbox: self.sandbox.unwrap_or(false),
+                user_data: Vec::new(),
+                match_fields: Vec::new(),
+            },
+            base: base.as_str().trim_end_matches('/').to_owned(),
+            client: clients.with_tls(tls)?,
+            guard: clients.guard(),
+            requirement: Requirement {
+                pin_code: self.pin_code.filter(|on| *on),
+                mrtd: self.mrtd.filter(|on| *on),
+                certificate_policies: self.certificate_policies.clone().filter(|p| !p.is_empty()),
+                personal_number: None,
+            },
+            return_risk: self.return_risk.unwrap_or(false),
+        })
+    }
+}
+
+/// One BankID relying party.
+pub struct BankIdProvider {
+    info: ProviderInfo,
+    /// `…/rp/v6.0`, no trailing slash.
+    base: String,
+    client: reqwest::Client,
+    guard: UrlGuard,
+    requirement: Requirement,
+    return_risk: bool,
+}
+
+impl std::fmt::Debug for BankIdProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BankIdProvider")
+            .field("id", &self.info.id)
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why BankID refused a call: its `errorCode` (`alreadyInProgress`, `invalidParameters`…).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub status: u16,
+    pub error_code: String,
+}
+
+/// Where an order is kept in the provider state.
+const ORDER_REF: &str = "order_ref";
+const QR_TOKEN: &str = "qr_start_token";
+const QR_SECRET: &str = "qr_start_secret";
+const ORDERED_AT: &str = "ordered_at";
+const AUTO_START: &str = "auto_start_token";
+
+impl BankIdProvider {
+    /// One `POST {base}{path}` with a JSON body: the answer's JSON on 200, BankID's error
+    /// code otherwise.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Result<T, Refused>, ProviderError> {
+        let url = url::Url::parse(&format!("{}{path}", self.base))
+            .map_err(|e| ProviderError::Config(format!("BankID URL: {e}")))?;
+        (self.guard)(&url).map_err(ProviderError::Config)?;
+        let mut response = self
+            .client
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %self.info.id, error = %e.without_url(), "BankID could not be reached");
+                ProviderError::Unavailable
+            })?;
+        let status = response.status();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|_| ProviderError::Unavailable)?
+        {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(ProviderError::InvalidCallback(
+                    "BankID's answer is too large".into(),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map(Ok).map_err(|e| {
+                ProviderError::InvalidCallback(format!("BankID's answer is not as documented: {e}"))
+            });
+        }
+        // An unknown or unreadable error is still an error (BankID: handle unknown codes).
+        let error_code = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|e| e.error_code)
+            .unwrap_or_else(|_| "unknown".to_owned());
+        Ok(Err(Refused {
+            status: status.as_u16(),
+            error_code,
+        }))
+    }
+
+    /// Orders an authentication.
+    async fn order(&self, request: &StartRequest<'_>) -> Result<ProviderState, ProviderError> {
+        let body = OrderRequest {
+            end_user_ip: request
+                .end_user_ip
+                .map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string()),
+            requirement: (self.requirement != Requirement::default())
+                .then(|| self.requirement.clone()),
+            return_risk: self.return_risk.then_some(true),
+            ..OrderRequest::default()
+        };
+        let started: OrderStarted = match self.call("/auth", &body).await? {
+            Ok(started) => started,
+            Err(refused) => {
+                tracing::warn!(provider = %self.info.id, status = refused.status, code = %refused.error_code, "BankID refused the order");
+                return Err(match refused.error_code.as_str() {
+                    "alreadyInProgress" => ProviderError::InvalidCallback(
+                        "An identification or signature is already in progress for this person; try again.".into(),
+                    ),
+                    "maintenance" | "internalError" | "requestTimeout" | "tooManyRequests" => {
+                        ProviderError::Unavailable
+                    }
+                    _ => ProviderError::Config(format!(
+                        "BankID refused the order ({})",
+                        refused.error_code
+                    )),
+                });
+            }
+        };
+        let mut state = ProviderState::default();
+        for (key, value) in [
+            (ORDER_REF, started.order_ref),
+            (QR_TOKEN, started.qr_start_token),
+            (QR_SECRET, started.qr_start_secret),
+            (AUTO_START, started.auto_start_token),
+        ] {
+            state.0.insert(key.into(), value.into());
+        }
+        state
+            .0
+            .insert(ORDERED_AT.into(), chrono::Utc::now().timestamp().into());
+        Ok(state)
+    }
+}
+
+fn kept<'a>(state: Option<&'a ProviderState>, key: &str) -> Option<&'a str> {
+    state?.0.get(key)?.as_str()
+}
+
+/// What a failed order's hint code means for the session.
+fn failure(hint: Option<&str>) -> (Decision, &'static str) {
+    match hint {
+        Some("userCancel") => (Decision::Cancelled, "user_cancelled"),
+        Some("expiredTransaction") => (Decision::Expired, "session_expired"),
+        Some("certificateErr") => (Decision::Declined, "certificate_error"),
+        Some("startFailed") => (Decision::Expired, "start_failed"),
+        Some("cancelled") => (Decision::Cancelled, "order_cancelled"),
+        Some("userDeclinedCall") => (Decision::Cancelled, "user_cancelled"),
+        Some("transactionRiskBlocked") => (Decision::Declined, "risk_blocked"),
+        Some("notSupportedByUserApp") => (Decision::Failed, "app_not_supported"),
+        _ => (Decision::Failed, "provider_error"),
+    }
+}
+
+/// A keyed-free fingerprint of evidence bytes, for logs and summaries: `sha256:` + base64url.
+fn fingerprint(bytes: &[u8]) -> String {
+    let sha = digest::digest(&digest::SHA256, bytes);
+    format!("sha256:{}", URL_SAFE_NO_PAD.encode(sha.as_ref()))
+}
+
+/// The outcome of a completed order.
+fn completed(info: &ProviderInfo, collected: Collected) -> Result<ProviderOutcome, ProviderError> {
+    let data = collected.completion_data.ok_or_else(|| {
+        ProviderError::InvalidCallback("a complete order without completionData".into())
+    })?;
+    let user = &data.user;
+    if user.personal_number.len() != 12 || !user.personal_number.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(ProviderError::InvalidCallback(
+            "the personal number is not 12 digits".into(),
+        ));
+    }
+    let mut claims = Map::new();
+    claims.insert(
+        "personal_identity_number".into(),
+        user.personal_number.clone().into(),
+    );
+    claims.insert("name".into(), user.name.clone().into());
+    claims.insert("given_name".into(), user.given_name.clone().into());
+    claims.insert("family_name".into(), user.surname.clone().into());
+    let signature = STANDARD
+        .decode(&data.signature)
+        .map_err(|_| ProviderError::InvalidCallback("the signature is not base64".into()))?;
+    let mut amr = vec!["bankid".to_owned()];
+    if data.step_up.as_ref().is_some_and(|s| s.mrtd) {
+        amr.push("mrtd".to_owned());
+    }
+    Ok(ProviderOutcome {
+        decision: Decision::Approved,
+        reason: None,
+        raw_status: Some("complete".into()),
+        achieved_loa: Some(info.max_loa),
+        claims: Some(claims),
+        match_result: None,
+        evidence: Some(ProviderEvidence {
+            subject: Some(user.personal_number.clone()),
+            acr: None,
+            amr,
+            evidence: json!({
+                "format": "bankid-completion",
+                "issuer": "BankID",
+                "level_of_assurance": info.max_loa,
+                "order_ref": collected.order_ref,
+                "signature_digest": fingerprint(&signature),
+                "signature": data.signature,
+                "ocsp_response": data.ocsp_response,
+                "bank_id_issue_date": data.bank_id_issue_date,
+                "risk": data.risk,
+                "device": data.device.map(|d| json!({"ip_address": d.ip_address, "uhi": d.uhi})),
+            }),
+        }),
+    })
+}
+
+#[async_trait]
+impl Provider for BankIdProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check_input(
+        &self,
+        user_data: &BTreeMap<String, String>,
+        match_data: &BTreeMap<String, String>,
+    ) -> Result<(), crate::InputError> {
+        crate::check_declared(&self.info, user_data, match_data)
+    }
+
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Started, ProviderError> {
+        let reference_of = |state: &ProviderState| kept(Some(state), ORDER_REF).map(str::to_owned);
+        // A second tab or a reload keeps an order that is still young enough to scan (BankID
+        // allows 30 seconds for the first scan); an older one is ordered anew.
+        if let Some(kept_state) = request.provider_state
+            && let Some(at) = kept_state.0.get(ORDERED_AT).and_then(Value::as_i64)
+            && chrono::Utc::now().timestamp() - at < 25
+            && kept(Some(kept_state), QR_SECRET).is_some()
+        {
+            return Ok(Started {
+                action: StartAction::Qr {
+                    provider_reference: reference_of(kept_state),
+                },
+                state: Some(kept_state.clone()),
+            });
+        }
+        let state = self.order(request).await?;
+        Ok(Started {
+            action: StartAction::Qr {
+                provider_reference: reference_of(&state),
+            },
+            state: Some(state),
+        })
+    }
+
+    fn qr_content(&self, session: SessionContext<'_>, now: i64) -> Option<String> {
+        let state = session.provider_state;
+        let token = kept(state, QR_TOKEN)?;
+        let secret = kept(state, QR_SECRET)?;
+        let at = state?.0.get(ORDERED_AT)?.as_i64()?;
+        let seconds = u64::try_from(now.saturating_sub(at)).unwrap_or(0);
+        Some(qr::content(token, secret, seconds))
+    }
+
+    async fn callback(
+        &self,
+        _params: &BTreeMap<String, String>,
+        _session: SessionContext<'_>,
+    ) -> Result<Returned, ProviderError> {
+        // BankID returns no browser: the result comes from collect.
+        Err(ProviderError::InvalidCallback(
+            "BankID results are collected, not returned".into(),
+        ))
+    }
+
+    async fn collect(
+        &self,
+        session: SessionContext<'_>,
+    ) -> Result<Option<ProviderOutcome>, ProviderError> {
+        let Some(order_ref) = kept(session.provider_state, ORDER_REF) else {
+            return Ok(None);
+        };
+        let collected: Collected = match self
+            .call(
+                "/collect",
+                &OrderRef {
+                    order_ref: order_ref.to_owned(),
+                },
+            )
+            .await?
+        {
+            Ok(collected) => collected,
+            Err(refused) => {
+                tracing::warn!(provider = %self.info.id, status = refused.status, code = %refused.error_code, "BankID refused a collect");
+                return Err(ProviderError::Unavailable);
+            }
+        };
+        match collected.status.as_str() {
+            "complete" => completed(&self.info, collected).map(Some),
+            "failed" => {
+                let (decision, reason) = failure(collected.hint_code.as_deref());
+                Ok(Some(ProviderOutcome {
+                    decision,
+                    reason: Some(reason.to_owned()),
+                    raw_status: collected.hint_code,
+                    achieved_loa: None,
+                    claims: None,
+                    match_result: None,
+                    evidence: None,
+                }))
+            }
+            // `pending`, and statuses BankID may add: still waiting.
+            _ => Ok(None),
+        }
+    }
+
+    async fn cancel(&self, session: SessionContext<'_>) -> Result<(), ProviderError> {
+        let Some(order_ref) = kept(session.provider_state, ORDER_REF) else {
+            return Ok(());
+        };
+        match self
+            .call::<Value>(
+                "/cancel",
+                &OrderRef {
+                    order_ref: order_ref.to_owned(),
+                },
+            )
+            .await?
+        {
+            Ok(_) => Ok(()),
+            // Finished or unknown already: nothing left to cancel.
+            Err(refused) if refused.error_code == "invalidParameters" => Ok(()),
+            Err(_) => Err(ProviderError::Unavailable),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Decision, failure};
+
+    #[test]
+    fn every_documented_failure_hint_has_a_meaning_and_unknown_ones_fail() {
+        for (hint, decision) in [
+            ("userCancel", Decision::Cancelled),
+            ("expiredTransaction", Decision::Expired),
+            ("certificateErr", Decision::Declined),
+            ("startFailed", Decision::Expired),
+            ("cancelled", Decision::Cancelled),
+            ("userDeclinedCall", Decision::Cancelled),
+            ("transactionRiskBlocked", Decision::Declined),
+            ("notSupportedByUserApp", Decision::Failed),
+            ("somethingNew", Decision::Failed),
+        ] {
+            assert_eq!(failure(Some(hint)).0, decision, "{hint}");
+        }
+    }
+}

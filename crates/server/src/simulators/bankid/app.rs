@@ -1,0 +1,189 @@
+//! The simulated BankID app: the tester pastes (or a test posts) the QR content the hosted
+//! page shows; the app checks it as BankID's would (a genuine code of a waiting order, shown
+//! within the last seconds), shows what the relying party asks to be signed, and the tester
+//! identifies as one of the test people or cancels.
+
+use super::orders::Scanned;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use idgate_providers::bankid::wire::User;
+use serde::Deserialize;
+
+/// The simulator's test people: personal number, given name, surname.
+pub const PEOPLE: [(&str, &str, &str); 3] = [
+    ("198503142389", "Anna", "Andersson"),
+    ("199207302398", "Erik", "Lindqvist"),
+    ("200101012383", "Sara", "Nilsson"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/simulators/bankid/app", get(home))
+        .route("/simulators/bankid/app/scan", post(scan))
+        .route("/simulators/bankid/app/answer", post(answer))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} · BankID simulator</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}.banner{{background:#fff3cd;padding:.5rem;border-radius:.3rem}}label{{display:block;margin:.5rem 0}}textarea,select{{width:100%;font:inherit}}button{{font:inherit;padding:.5rem 1rem;margin:.5rem .5rem 0 0}}.visible{{white-space:pre-wrap;border:1px solid #ccc;padding:.5rem;border-radius:.3rem}}.error{{color:#a00}}</style></head><body><p class=\"banner\">Sandbox: a simulated BankID app. No real identity is used.</p><h1>{title}</h1>{body}</body></html>",
+        title = escape(title)
+    );
+    (status, Html(html)).into_response()
+}
+
+fn scan_form(message: Option<&str>) -> String {
+    let message = message
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    format!(
+        "{message}<form method=\"post\" action=\"/simulators/bankid/app/scan\"><label for=\"qr\">QR code content (the text of the code on the screen)</label><textarea id=\"qr\" name=\"qr\" rows=\"3\" required></textarea><button type=\"submit\">Scan</button></form>"
+    )
+}
+
+fn simulator(state: &AppState) -> Option<&super::Simulator> {
+    state.bankid.as_deref()
+}
+
+fn absent() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        "No BankID simulator",
+        "<p>This idgate runs no BankID simulator.</p>",
+    )
+}
+
+async fn home(State(state): State<AppState>) -> Response {
+    if simulator(&state).is_none() {
+        return absent();
+    }
+    page(StatusCode::OK, "BankID", &scan_form(None))
+}
+
+#[derive(Deserialize)]
+pub struct ScanForm {
+    qr: Option<String>,
+}
+
+async fn scan(State(state): State<AppState>, Form(form): Form<ScanForm>) -> Response {
+    let Some(simulator) = simulator(&state) else {
+        return absent();
+    };
+    let scanned = simulator.orders.scan(
+        form.qr.as_deref().unwrap_or_default(),
+        chrono::Utc::now().timestamp(),
+    );
+    match scanned {
+        Ok(scanned) => page(
+            StatusCode::OK,
+            "Identify with BankID",
+            &decide_form(&scanned),
+        ),
+        Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
+    }
+}
+
+fn decide_form(scanned: &Scanned) -> String {
+    let asked = match &scanned.user_visible_data {
+        Some(text) => format!(
+            "<p>The service asks you to {}:</p><div class=\"visible\">{}</div>",
+            if scanned.kind == "sign" {
+                "sign"
+            } else {
+                "identify"
+            },
+            escape(text)
+        ),
+        None => "<p>The service asks you to identify yourself.</p>".to_owned(),
+    };
+    let people: String = PEOPLE
+        .iter()
+        .filter(|(number, _, _)| {
+            scanned
+                .personal_number
+                .as_deref()
+                .is_none_or(|wanted| wanted == *number)
+        })
+        .map(|(number, given, surname)| {
+            format!("<option value=\"{number}\">{given} {surname} ({number})</option>")
+        })
+        .collect();
+    format!(
+        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\"><label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button></form>",
+        order = escape(&scanned.order_ref),
+        verb = if scanned.kind == "sign" {
+            "Sign"
+        } else {
+            "Identify"
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    order_ref: Option<String>,
+    person: Option<String>,
+    action: Option<String>,
+}
+
+async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> Response {
+    let Some(simulator) = simulator(&state) else {
+        return absent();
+    };
+    let order_ref = form.order_ref.unwrap_or_default();
+    let user = match form.action.as_deref() {
+        Some("approve") => {
+            let person = form.person.unwrap_or_default();
+            let Some((number, given, surname)) = PEOPLE.iter().find(|(n, _, _)| *n == person)
+            else {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "BankID",
+                    &scan_form(Some("Choose one of the test people.")),
+                );
+            };
+            Some(User {
+                personal_number: (*number).to_owned(),
+                name: format!("{given} {surname}"),
+                given_name: (*given).to_owned(),
+                surname: (*surname).to_owned(),
+            })
+        }
+        Some("cancel") => None,
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "BankID",
+                &scan_form(Some("Approve or cancel.")),
+            );
+        }
+    };
+    let approved = user.is_some();
+    match simulator
+        .orders
+        .decide(&order_ref, user, chrono::Utc::now().timestamp())
+    {
+        Ok(()) if approved => page(
+            StatusCode::OK,
+            "Done",
+            "<p>You are identified. Go back to the service.</p>",
+        ),
+        Ok(()) => page(
+            StatusCode::OK,
+            "Cancelled",
+            "<p>You cancelled. Go back to the service.</p>",
+        ),
+        Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
+    }
+}

@@ -1,0 +1,444 @@
+//! Swedish BankID: idgate's real BankID adapter against the built-in simulator of BankID's RP
+//! API v6 over mutual TLS, through the hosted flow (animated QR computed on the server, the
+//! simulated app scanning it, collect driving the result); and the simulator against a real
+//! BankID client library from npm (`bankid`), so the simulator's wire is checked by code
+//! nobody here wrote.
+
+use idgate_testkit as common;
+
+use common::{Partner, TestApp, text};
+use idgate_providers::ProviderConfig;
+use idgate_providers::bankid::BankIdConfig;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const RETURN: &str = "https://partner.example.com/return";
+const PROVIDER: &str = "bankid-se";
+const ANNA: &str = "198503142389";
+
+async fn app_with_simulator() -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.providers.insert(
+            PROVIDER.into(),
+            ProviderConfig::BankId(Box::new(BankIdConfig {
+                base_url: Some("{simulator}".into()),
+                ..BankIdConfig::default()
+            })),
+        );
+    })
+    .await
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit/fixtures/bankid")
+}
+
+/// A Hopae verification at the simulated BankID, started in the hosted flow: its id, its
+/// hosted URL and the first progress answer.
+async fn started(app: &TestApp, p: &Partner) -> (String, String, Value) {
+    let (id, url) = app.hopae_verification(p, PROVIDER, RETURN).await;
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let progress = progress(app, &url).await;
+    (id, url, progress)
+}
+
+async fn progress(app: &TestApp, url: &str) -> Value {
+    app.client
+        .get(format!("{url}/progress"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The simulated app: posts a form, returns the status and the page.
+async fn app_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap_or_default())
+}
+
+/// The order reference the app's page carries after a scan.
+fn order_on_page(page: &str) -> String {
+    page.split("name=\"order_ref\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no order on the page: {page}"))
+        .to_owned()
+}
+
+async fn hopae_get(app: &TestApp, p: &Partner, path: &str) -> Value {
+    let (status, body) = app.hopae(p, Method::GET, path, None).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_person_identifies_with_the_simulated_bankid_through_the_real_adapter() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (id, url, first) = started(&app, &p).await;
+    assert_eq!(first["done"], false, "{first}");
+    let code = text(&first, "qr_code");
+    assert!(code.starts_with("bankid."), "{code}");
+    assert!(text(&first, "qr_svg").starts_with("<svg"));
+
+    // The QR start secret stays on the server: it is in the sealed provider state, never in
+    // what the browser gets.
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secret = session
+        .provider_state
+        .as_ref()
+        .and_then(|s| s.0.get("qr_start_secret"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!secret.is_empty());
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(!page.contains(&secret) && !first.to_string().contains(&secret));
+    // The code is BankID's animated one: its auth code is the HMAC of its time.
+    let (_, time, auth) =
+        idgate_providers::bankid::qr::parse(&code).unwrap_or_else(|| panic!("{code}"));
+    assert_eq!(auth, idgate_providers::bankid::qr::auth_code(&secret, time));
+
+    // A forged code is refused by the app; the genuine one is read.
+    let forged = format!(
+        "{}{}",
+        &code[..code.len() - 1],
+        if code.ends_with('0') { '1' } else { '0' }
+    );
+    let (status, refused) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &forged)]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.contains("not genuine"), "{refused}");
+    let fresh = text(&progress(&app, &url).await, "qr_code");
+    let (status, scanned) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &fresh)]).await;
+    assert_eq!(status, 200, "{scanned}");
+    let order = order_on_page(&scanned);
+    // Collect says the user is at it; the session waits.
+    assert_eq!(progress(&app, &url).await["done"], false);
+    assert_eq!(
+        hopae_get(&app, &p, &format!("/verifications/{id}")).await["status"],
+        "pending"
+    );
+
+    let (status, done) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order),
+            ("person", ANNA),
+            ("action", "approve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    let last = progress(&app, &url).await;
+    assert_eq!(last["done"], true, "{last}");
+    assert_eq!(last["status"], "approved");
+
+    let verification = hopae_get(&app, &p, &format!("/verifications/{id}")).await;
+    assert_eq!(verification["status"], "completed", "{verification}");
+    assert_eq!(verification["hopae_loa"], 3);
+    let info = hopae_get(&app, &p, &format!("/verifications/{id}/userinfo")).await;
+    assert_eq!(info["personal_identity_number"], ANNA, "{info}");
+    assert_eq!(info["given_name"], "Anna");
+    assert_eq!(info["family_name"], "Andersson");
+    assert_eq!(info["name"], "Anna Andersson");
+    let evidence = hopae_get(&app, &p, &format!("/verifications/{id}/evidence")).await;
+    assert_eq!(
+        evidence["token"]["format"], "bankid-completion",
+        "{evidence}"
+    );
+    // Minimal disclosure: the signature and OCSP response are sealed, not shown.
+    assert!(!evidence.to_string().contains("ocsp"), "{evidence}");
+}
+
+#[tokio::test]
+async fn a_cancel_in_the_app_and_a_cancel_on_idgate_end_the_order() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (id, url, first) = started(&app, &p).await;
+    let (_, scanned) = app_form(
+        &app,
+        "/simulators/bankid/app/scan",
+        &[("qr", &text(&first, "qr_code"))],
+    )
+    .await;
+    let order = order_on_page(&scanned);
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[("order_ref", &order), ("action", "cancel")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let last = progress(&app, &url).await;
+    assert_eq!(last["done"], true, "{last}");
+    let verification = hopae_get(&app, &p, &format!("/verifications/{id}")).await;
+    assert_eq!(verification["status"], "cancelled", "{verification}");
+
+    // The partner cancels a second one at idgate: BankID's order is cancelled too, so the app
+    // can no longer answer it.
+    let (id, _, first) = started(&app, &p).await;
+    let (_, scanned) = app_form(
+        &app,
+        "/simulators/bankid/app/scan",
+        &[("qr", &text(&first, "qr_code"))],
+    )
+    .await;
+    let order = order_on_page(&scanned);
+    let (status, body) = app
+        .hopae(&p, Method::DELETE, &format!("/verifications/{id}"), None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, page) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order),
+            ("person", ANNA),
+            ("action", "approve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "the order is gone at BankID: {page}");
+}
+
+/// The RP API's own refusals, over mutual TLS with the RP certificate: BankID's documented
+/// error codes and statuses; and no certificate, no connection.
+#[tokio::test]
+async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_client_certificate() {
+    let app = app_with_simulator().await;
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let ca =
+        reqwest::Certificate::from_pem(&read(&simulator.pki.ca)).unwrap_or_else(|e| panic!("{e}"));
+    let mut identity = read(&simulator.pki.rp_key);
+    identity.extend_from_slice(&read(&simulator.pki.rp_certificate));
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca.clone()])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("https://127.0.0.1:{}/rp/v6.0", simulator.addr.port());
+    let call = async |path: &str, content_type: &str, body: &str| -> (u16, Value) {
+        let r = client
+            .post(format!("{base}{path}"))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    };
+    for (path, content_type, body, status, code) in [
+        (
+            "/auth",
+            "application/json",
+            "{not json",
+            400,
+            "invalidParameters",
+        ),
+        (
+            "/auth",
+            "application/json",
+            r#"{"endUserIp": "nowhere"}"#,
+            400,
+            "invalidParameters",
+        ),
+        (
+            "/auth",
+            "text/plain",
+            r#"{"endUserIp": "127.0.0.1"}"#,
+            415,
+            "unsupportedMediaType",
+        ),
+        (
+            "/sign",
+            "application/json",
+            r#"{"endUserIp": "127.0.0.1"}"#,
+            400,
+            "invalidParameters",
+        ),
+        (
+            "/collect",
+            "application/json",
+            r#"{"orderRef": "no-such-order"}"#,
+            400,
+            "invalidParameters",
+        ),
+        (
+            "/cancel",
+            "application/json",
+            r#"{"orderRef": "no-such-order"}"#,
+            400,
+            "invalidParameters",
+        ),
+        ("/payments", "application/json", "{}", 404, "notFound"),
+    ] {
+        let (got, answer) = call(path, content_type, body).await;
+        assert_eq!(
+            (got, answer["errorCode"].as_str()),
+            (status, Some(code)),
+            "{path} {body}: {answer}"
+        );
+        assert!(answer["details"].is_string(), "{answer}");
+    }
+    let r = client
+        .get(format!("{base}/auth"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 405);
+
+    // Without a client certificate the handshake fails: no request reaches the API.
+    let anonymous = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = anonymous
+        .post(format!("{base}/auth"))
+        .json(&json!({"endUserIp": "127.0.0.1"}))
+        .send()
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+/// Runs the npm client once: `command` and its arguments; its one JSON line.
+async fn npm_client(app: &TestApp, certificate: bool, args: &[&str]) -> Value {
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let base = format!("https://127.0.0.1:{}/rp/v6.0", simulator.addr.port());
+    let (cert, key) = if certificate {
+        (
+            simulator.pki.rp_certificate.display().to_string(),
+            simulator.pki.rp_key.display().to_string(),
+        )
+    } else {
+        ("-".to_owned(), "-".to_owned())
+    };
+    let output = tokio::process::Command::new("node")
+        .arg("client.js")
+        .arg(&base)
+        .arg(&cert)
+        .arg(&key)
+        .arg(simulator.pki.ca.display().to_string())
+        .args(args)
+        .current_dir(fixture())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+#[tokio::test]
+async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_simulator() {
+    let app = app_with_simulator().await;
+
+    // auth: the documented answer; the library's own QR code is one the app accepts.
+    let auth = npm_client(&app, true, &["auth"]).await;
+    let order = &auth["ok"];
+    for member in [
+        "orderRef",
+        "autoStartToken",
+        "qrStartToken",
+        "qrStartSecret",
+    ] {
+        assert!(order[member].is_string(), "{member}: {auth}");
+    }
+    let order_ref = text(order, "orderRef");
+    let pending = npm_client(&app, true, &["collect", &order_ref]).await;
+    assert_eq!(pending["ok"]["status"], "pending", "{pending}");
+    assert_eq!(pending["ok"]["hintCode"], "outstandingTransaction");
+    let (status, scanned) = app_form(
+        &app,
+        "/simulators/bankid/app/scan",
+        &[("qr", &text(order, "qrContent"))],
+    )
+    .await;
+    assert_eq!(status, 200, "the library's QR code reads: {scanned}");
+    let pending = npm_client(&app, true, &["collect", &order_ref]).await;
+    assert_eq!(pending["ok"]["hintCode"], "userSign", "{pending}");
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order_on_page(&scanned)),
+            ("person", ANNA),
+            ("action", "approve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let complete = npm_client(&app, true, &["collect", &order_ref]).await;
+    let data = &complete["ok"]["completionData"];
+    assert_eq!(complete["ok"]["status"], "complete", "{complete}");
+    assert_eq!(data["user"]["personalNumber"], ANNA);
+    assert_eq!(data["user"]["givenName"], "Anna");
+    assert_eq!(data["user"]["surname"], "Andersson");
+    assert!(
+        data["signature"].is_string() && data["ocspResponse"].is_string(),
+        "{complete}"
+    );
+
+    // sign: the text the RP sends is what the app shows.
+    let sign = npm_client(&app, true, &["sign", "Pay 100 SEK to Acme"]).await;
+    let (status, scanned) = app_form(
+        &app,
+        "/simulators/bankid/app/scan",
+        &[("qr", &text(&sign["ok"], "qrContent"))],
+    )
+    .await;
+    assert_eq!(status, 200, "{scanned}");
+    assert!(scanned.contains("Pay 100 SEK to Acme"), "{scanned}");
+
+    // cancel answers {}, and the order is gone: collecting it is invalidParameters.
+    let sign_ref = text(&sign["ok"], "orderRef");
+    let cancelled = npm_client(&app, true, &["cancel", &sign_ref]).await;
+    assert_eq!(cancelled["ok"], json!({}), "{cancelled}");
+    let gone = npm_client(&app, true, &["collect", &sign_ref]).await;
+    assert_eq!(gone["bankIdError"], "invalidParameters", "{gone}");
+
+    // A second order for the same person aborts both: alreadyInProgress, and the first fails
+    // as cancelled.
+    let first = npm_client(&app, true, &["auth", ANNA]).await;
+    let again = npm_client(&app, true, &["auth", ANNA]).await;
+    assert_eq!(again["bankIdError"], "alreadyInProgress", "{again}");
+    let aborted = npm_client(&app, true, &["collect", &text(&first["ok"], "orderRef")]).await;
+    assert_eq!(aborted["ok"]["status"], "failed", "{aborted}");
+    assert_eq!(aborted["ok"]["hintCode"], "cancelled");
+
+    // No RP certificate: the library reports that no answer came.
+    let anonymous = npm_client(&app, false, &["auth"]).await;
+    assert!(anonymous["requestError"].is_string(), "{anonymous}");
+}
