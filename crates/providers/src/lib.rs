@@ -211,6 +211,29 @@ impl StartAction {
     }
 }
 
+/// How a waiting session stands at a provider that is polled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Collected {
+    /// Still waiting; `hint` is the provider's word for where the person is (BankID's hint
+    /// codes), which [`Provider::user_message`] turns into what to show.
+    Pending { hint: Option<String> },
+    /// The provider decided.
+    Decided(Box<ProviderOutcome>),
+    /// The provider's order lapsed before the person began (BankID's QR code went unscanned):
+    /// the hub starts again at once, in the same attempt, without telling anyone, handing
+    /// `carry` to the new start in place of the lapsed order's state.
+    Restart { carry: Option<ProviderState> },
+}
+
+impl From<Option<ProviderOutcome>> for Collected {
+    fn from(outcome: Option<ProviderOutcome>) -> Self {
+        match outcome {
+            Some(outcome) => Collected::Decided(Box::new(outcome)),
+            None => Collected::Pending { hint: None },
+        }
+    }
+}
+
 /// What the browser's return from the provider says.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Returned {
@@ -332,15 +355,18 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         None
     }
     /// Asks the provider how a started session stands, for protocols the hub must poll
-    /// (BankID's `collect`, Veriff's decision fetch): the outcome once decided, `None` while
-    /// still pending. The hosted page's progress requests drive it, and for providers that
-    /// [decide later](Provider::decides_later) the decision check job.
-    async fn collect(
-        &self,
-        session: SessionContext<'_>,
-    ) -> Result<Option<ProviderOutcome>, ProviderError> {
+    /// (BankID's `collect`, Veriff's decision fetch). The hosted page's progress requests
+    /// drive it, and for providers that [decide later](Provider::decides_later) the decision
+    /// check job.
+    async fn collect(&self, session: SessionContext<'_>) -> Result<Collected, ProviderError> {
         let _ = session;
-        Ok(None)
+        Ok(Collected::Pending { hint: None })
+    }
+    /// What to tell the person while a collect says `hint` (BankID's official user messages),
+    /// in language `lang` (a BCP 47 tag) where the provider has it; `None`: idgate's own words.
+    fn user_message(&self, hint: &str, lang: &str) -> Option<&'static str> {
+        let _ = (hint, lang);
+        None
     }
     /// Reads a notification the provider pushed (`POST /providers/{id}/webhook`). The adapter
     /// checks its origin over the raw bytes before it parses anything; the hub finds the

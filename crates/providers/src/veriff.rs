@@ -13,9 +13,9 @@
 
 use crate::http::{ClientTls, HttpClients, client_for};
 use crate::{
-    Decision, FlowType, HeaderMap, InputError, NoticeEvent, Provider, ProviderError, ProviderInfo,
-    ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction, StartRequest, Started,
-    UrlGuard,
+    Collected, Decision, FlowType, HeaderMap, InputError, NoticeEvent, Provider, ProviderError,
+    ProviderInfo, ProviderNotice, ProviderOutcome, Returned, SessionContext, StartAction,
+    StartRequest, Started, UrlGuard,
 };
 use async_trait::async_trait;
 use aws_lc_rs::hmac;
@@ -479,12 +479,9 @@ impl Provider for VeriffProvider {
         }
     }
 
-    async fn collect(
-        &self,
-        session: SessionContext<'_>,
-    ) -> Result<Option<ProviderOutcome>, ProviderError> {
+    async fn collect(&self, session: SessionContext<'_>) -> Result<Collected, ProviderError> {
         let id = Self::veriff_id(&session)?;
-        self.fetch_decision(&id).await
+        self.fetch_decision(&id).await.map(Collected::from)
     }
 
     fn decides_later(&self) -> bool {

@@ -821,6 +821,28 @@ impl SessionStore for PgStore {
         }
     }
 
+    async fn renew_provider_state(&self, s: &Session) -> StoreResult<()> {
+        let enc = SealedSession::seal(&self.keys, s)?;
+        let updated = self
+            .write(|| {
+                sqlx::query(
+                    "UPDATE sessions SET provider_reference = $2, provider_state = $3
+                     WHERE id = $1 AND version = $4 AND status = 'started'",
+                )
+                .bind(s.id.0)
+                .bind(&s.provider_reference)
+                .bind(&enc.provider_state)
+                .bind(s.version)
+                .execute(&self.pool)
+            })
+            .await
+            .map_err(backend)?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Stale);
+        }
+        Ok(())
+    }
+
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>> {
         sqlx::query("SELECT * FROM session_events WHERE session_id = $1 ORDER BY seq")
             .bind(id.0)

@@ -840,6 +840,30 @@ impl SessionStore for SqliteStore {
             .await
     }
 
+    async fn renew_provider_state(&self, s: &Session) -> StoreResult<()> {
+        let row = SessionRow::new(&self.keys, s)?;
+        self.writer
+            .write(move |c| {
+                let updated = execute(
+                    c,
+                    "UPDATE sessions SET provider_reference = ?2, provider_state = ?3
+                     WHERE id = ?1 AND version = ?4 AND status = 'started'",
+                    params![
+                        row.id,
+                        row.provider_reference,
+                        row.sealed.provider_state,
+                        row.version
+                    ],
+                )
+                .map_err(backend)?;
+                if updated != 1 {
+                    return Err(StoreError::Stale);
+                }
+                Ok(())
+            })
+            .await
+    }
+
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>> {
         self.readers.with(|c| {
             query_all(

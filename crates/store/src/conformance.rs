@@ -10,9 +10,9 @@ use idgate_core::webhook::event_type_for;
 use idgate_core::{
     Actor, ApplicantData, Branding, Credential, CredentialId, CredentialKind, Dialect,
     EvidenceDisclosure, ExternalRefs, FieldMatch, LifecycleEvent, Logo, MatchData, MatchResult,
-    MediaId, MediaType, NewSession, Partner, PartnerId, ProviderEvidence, ResultClaims,
-    ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, Status, Tier,
-    TransitionNote, UrlPolicy, Workflow,
+    MediaId, MediaType, NewSession, Partner, PartnerId, ProviderEvidence, ProviderState,
+    ResultClaims, ReturnUrlRule, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia,
+    Status, Tier, TransitionNote, UrlPolicy, Workflow,
 };
 use idgate_core::{
     Delivery, DeliveryAttempt, DeliveryStatus, EndpointId, EndpointSecret, EventId,
@@ -31,6 +31,7 @@ macro_rules! conformance_suite {
             sessions_round_trip_with_personal_data,
             access_token_lookup,
             transitions_are_optimistic_and_ordered,
+            a_started_sessions_provider_state_is_renewed_without_an_event,
             several_events_commit_together_or_not_at_all,
             expiry_claims,
             webhook_endpoints_round_trip,
@@ -364,7 +365,7 @@ pub async fn sessions_round_trip_with_personal_data(store: &dyn Store) {
         "qr_start_secret".into(),
         "d28db9a7-4cde-429e-a983-359be676944c".into(),
     );
-    session.provider_state = Some(idgate_core::ProviderState(kept));
+    session.provider_state = Some(ProviderState(kept));
     let started = step(&mut session, LifecycleEvent::Start, Actor::EndUser, now);
     commit(store, &session, &started, "start").await;
     assert_eq!(
@@ -485,6 +486,49 @@ pub async fn transitions_are_optimistic_and_ordered(store: &dyn Store) {
             .await
             .is_err()
     );
+}
+
+pub async fn a_started_sessions_provider_state_is_renewed_without_an_event(store: &dyn Store) {
+    let p = partner(store, "Acme").await;
+    let (session, created) = new_session(&p, "digest-renew", t(0));
+    ok(
+        store.insert_session(&session, &created, None, &[]).await,
+        "insert",
+    );
+    // Not started yet: nothing to renew.
+    let mut early = session.clone();
+    early.provider_reference = Some("order-0".into());
+    assert!(matches!(
+        store.renew_provider_state(&early).await,
+        Err(StoreError::Stale)
+    ));
+    let mut started = session.clone();
+    let e1 = step(&mut started, LifecycleEvent::Start, Actor::EndUser, t(1));
+    commit(store, &started, &e1, "start").await;
+    let mut renewed = started.clone();
+    renewed.provider_reference = Some("order-2".into());
+    let mut state = ProviderState::default();
+    state.0.insert("order_ref".into(), "order-2".into());
+    renewed.provider_state = Some(state);
+    ok(store.renew_provider_state(&renewed).await, "renew");
+    let stored = ok(store.get_session(session.id).await, "get").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(
+        stored, renewed,
+        "reference and sealed state replaced, nothing else"
+    );
+    assert_eq!(
+        ok(store.session_events(session.id).await, "events").len(),
+        2,
+        "no event"
+    );
+    // A writer that read an older version loses.
+    let mut late = started.clone();
+    let e2 = step(&mut late, LifecycleEvent::Cancel, Actor::Partner, t(2));
+    commit(store, &late, &e2, "cancel").await;
+    assert!(matches!(
+        store.renew_provider_state(&renewed).await,
+        Err(StoreError::Stale)
+    ));
 }
 
 pub async fn several_events_commit_together_or_not_at_all(store: &dyn Store) {

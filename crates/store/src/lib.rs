@@ -257,6 +257,11 @@ pub trait SessionStore: Send + Sync {
         events: &[SessionEvent],
         outbox: &[WebhookEvent],
     ) -> StoreResult<()>;
+    /// Replaces a started session's provider reference and provider state, without an event
+    /// (the same attempt goes on with a new order at its provider: BankID's silent restart),
+    /// provided it is still at `session.version` and started; otherwise
+    /// [`StoreError::Stale`] and nothing is written.
+    async fn renew_provider_state(&self, session: &Session) -> StoreResult<()>;
     /// The session's events in sequence order.
     async fn session_events(&self, id: SessionId) -> StoreResult<Vec<SessionEvent>>;
     /// Counts one provider round trip (a code exchange at the callback) for the session and

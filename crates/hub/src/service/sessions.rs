@@ -10,7 +10,9 @@ use idgate_core::{
     Status, TokenEntry, TransitionNote,
 };
 use idgate_providers::sandbox::SandboxChoice;
-use idgate_providers::{FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest};
+use idgate_providers::{
+    Collected, FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest,
+};
 use idgate_store::{ReferenceScope, SessionInsert, StoreError};
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
@@ -594,24 +596,57 @@ impl Hub {
     }
 
     /// Asks the provider of a waiting session how it stands (poll-based protocols) and records
-    /// the outcome once there is one; the session as it stands otherwise.
-    pub async fn collect(&self, session: Session) -> ServiceResult<Session> {
+    /// the outcome once there is one; the session as it stands otherwise, with the provider's
+    /// hint of where the person is. A provider whose order lapsed before the person began
+    /// (BankID's unscanned QR code) is asked for a new one in the same attempt
+    /// (`end_user_ip`: the person's address, which BankID is told).
+    pub async fn collect(
+        &self,
+        session: Session,
+        end_user_ip: Option<std::net::IpAddr>,
+    ) -> ServiceResult<(Session, Option<String>)> {
         if !matches!(session.status, Status::Started | Status::Submitted) {
-            return Ok(session);
+            return Ok((session, None));
         }
         let Some(provider) = self.providers.get(&session.provider_id) else {
-            return Ok(session);
+            return Ok((session, None));
         };
         let material = self.flow_material(&session);
-        let outcome = provider
+        let collected = provider
             .collect(session_context(&session, &material))
             .await?;
-        match outcome {
-            Some(outcome) => {
+        match collected {
+            Collected::Decided(outcome) => Ok((
                 self.apply_outcome_to(session, &outcome, Actor::Provider)
-                    .await
+                    .await?,
+                None,
+            )),
+            Collected::Pending { hint } => Ok((session, hint)),
+            Collected::Restart { carry } => {
+                let started = provider
+                    .start(&StartRequest {
+                        session_id: session.id,
+                        state: "",
+                        callback_url: &material.callback_url,
+                        public_url: self.settings.public_base(),
+                        identifier: None,
+                        requested_loa: session.requested_loa,
+                        secrets: Some(material.secrets()),
+                        provider_state: carry.as_ref(),
+                        applicant: session.applicant.as_ref(),
+                        end_user_ip,
+                    })
+                    .await?;
+                let mut renewed = session.clone();
+                renewed.provider_reference = started.action.provider_reference().map(str::to_owned);
+                renewed.provider_state = started.state;
+                match self.store.renew_provider_state(&renewed).await {
+                    Ok(()) => Ok((renewed, None)),
+                    // Another request renewed or ended it meanwhile: that one stands.
+                    Err(StoreError::Stale) => Ok((self.session(session.id).await?, None)),
+                    Err(e) => Err(e.into()),
+                }
             }
-            None => Ok(session),
         }
     }
 
@@ -646,7 +681,7 @@ impl Hub {
         let mut decided = 0;
         for id in due {
             let session = self.session(id).await?;
-            match self.collect(session).await {
+            match self.collect(session, None).await.map(|(after, _)| after) {
                 Ok(after) if !matches!(after.status, Status::Started | Status::Submitted) => {
                     decided += 1;
                 }

@@ -9,13 +9,14 @@
 //! the signature and OCSP response sealed as evidence) or the failure's hint code as the
 //! reason. A cancelled session cancels its order (`POST /cancel`).
 
+pub mod messages;
 pub mod qr;
 pub mod wire;
 
 use crate::http::{ClientTls, HttpClients};
 use crate::{
-    Decision, FlowType, Provider, ProviderError, ProviderInfo, ProviderOutcome, Returned,
-    SessionContext, StartAction, StartRequest, Started, UrlGuard,
+    Collected, Decision, FlowType, Provider, ProviderError, ProviderInfo, ProviderOutcome,
+    Returned, SessionContext, StartAction, StartRequest, Started, UrlGuard,
 };
 use async_trait::async_trait;
 use aws_lc_rs::digest;
@@ -25,7 +26,7 @@ use idgate_core::{ProviderEvidence, ProviderState};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use wire::{Collected, ErrorBody, OrderRef, OrderRequest, OrderStarted, Requirement};
+use wire::{ErrorBody, OrderRef, OrderRequest, OrderStarted, Requirement};
 
 /// Largest answer read from BankID.
 const MAX_BODY: usize = 256 * 1024;
@@ -165,6 +166,11 @@ const QR_TOKEN: &str = "qr_start_token";
 const QR_SECRET: &str = "qr_start_secret";
 const ORDERED_AT: &str = "ordered_at";
 const AUTO_START: &str = "auto_start_token";
+/// How many times in a row an unscanned order was silently replaced.
+const RESTARTS: &str = "restarts";
+/// New orders after an unscanned one lapsed (`startFailed`), before the session expires:
+/// about three minutes of codes in all, BankID's own order lifetime.
+const MAX_RESTARTS: i64 = 5;
 
 impl BankIdProvider {
     /// One `POST {base}{path}` with a JSON body: the answer's JSON on 200, BankID's error
@@ -287,7 +293,10 @@ fn fingerprint(bytes: &[u8]) -> String {
 }
 
 /// The outcome of a completed order.
-fn completed(info: &ProviderInfo, collected: Collected) -> Result<ProviderOutcome, ProviderError> {
+fn completed(
+    info: &ProviderInfo,
+    collected: wire::Collected,
+) -> Result<ProviderOutcome, ProviderError> {
     let data = collected.completion_data.ok_or_else(|| {
         ProviderError::InvalidCallback("a complete order without completionData".into())
     })?;
@@ -370,7 +379,15 @@ impl Provider for BankIdProvider {
                 state: Some(kept_state.clone()),
             });
         }
-        let state = self.order(request).await?;
+        let mut state = self.order(request).await?;
+        // A silent restart carries how many there have been.
+        if let Some(restarts) = request
+            .provider_state
+            .and_then(|kept| kept.0.get(RESTARTS))
+            .and_then(Value::as_i64)
+        {
+            state.0.insert(RESTARTS.into(), restarts.into());
+        }
         Ok(Started {
             action: StartAction::Qr {
                 provider_reference: reference_of(&state),
@@ -399,14 +416,15 @@ impl Provider for BankIdProvider {
         ))
     }
 
-    async fn collect(
-        &self,
-        session: SessionContext<'_>,
-    ) -> Result<Option<ProviderOutcome>, ProviderError> {
+    fn user_message(&self, hint: &str, lang: &str) -> Option<&'static str> {
+        Some(messages::pending(hint, lang))
+    }
+
+    async fn collect(&self, session: SessionContext<'_>) -> Result<Collected, ProviderError> {
         let Some(order_ref) = kept(session.provider_state, ORDER_REF) else {
-            return Ok(None);
+            return Ok(Collected::Pending { hint: None });
         };
-        let collected: Collected = match self
+        let collected: wire::Collected = match self
             .call(
                 "/collect",
                 &OrderRef {
@@ -422,10 +440,23 @@ impl Provider for BankIdProvider {
             }
         };
         match collected.status.as_str() {
-            "complete" => completed(&self.info, collected).map(Some),
+            "complete" => completed(&self.info, collected).map(|o| Collected::Decided(Box::new(o))),
             "failed" => {
+                let restarts = session
+                    .provider_state
+                    .and_then(|s| s.0.get(RESTARTS))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                // Nobody scanned the code in time: a new order, as BankID advises, while the
+                // person may still be on their way to their phone.
+                if collected.hint_code.as_deref() == Some("startFailed") && restarts < MAX_RESTARTS
+                {
+                    let mut carry = ProviderState::default();
+                    carry.0.insert(RESTARTS.into(), (restarts + 1).into());
+                    return Ok(Collected::Restart { carry: Some(carry) });
+                }
                 let (decision, reason) = failure(collected.hint_code.as_deref());
-                Ok(Some(ProviderOutcome {
+                Ok(Collected::Decided(Box::new(ProviderOutcome {
                     decision,
                     reason: Some(reason.to_owned()),
                     raw_status: collected.hint_code,
@@ -433,10 +464,12 @@ impl Provider for BankIdProvider {
                     claims: None,
                     match_result: None,
                     evidence: None,
-                }))
+                })))
             }
             // `pending`, and statuses BankID may add: still waiting.
-            _ => Ok(None),
+            _ => Ok(Collected::Pending {
+                hint: collected.hint_code,
+            }),
         }
     }
 

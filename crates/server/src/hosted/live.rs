@@ -115,6 +115,7 @@ pub async fn progress(
     State(state): State<AppState>,
     Path(token): Path<String>,
     prefs: Preferences,
+    client: Option<axum::Extension<super::client_limit::ClientAddress>>,
     query: Result<axum::extract::Query<ProgressQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let follow = query.is_ok_and(|q| q.follow.is_some());
@@ -132,11 +133,12 @@ pub async fn progress(
         Err(e) => return failure(prefs.lang(), e),
     };
     let flow = super::flow_type(&state, &session);
-    let session = if flow == FlowType::Redirect {
-        session
+    let (session, hint) = if flow == FlowType::Redirect {
+        (session, None)
     } else {
-        match state.collect(session).await {
-            Ok(s) => s,
+        let ip = client.map(|axum::Extension(super::client_limit::ClientAddress(ip))| ip);
+        match state.collect(session, ip).await {
+            Ok(collected) => collected,
             Err(e) => return failure(prefs.lang(), e),
         }
     };
@@ -158,6 +160,18 @@ pub async fn progress(
         message: match session.status {
             Status::Created if follow => lang.text("phone-waiting"),
             Status::Started if follow => lang.text("phone-continuing"),
+            // The provider's own words for where the person is (BankID asks that its
+            // official messages be shown).
+            Status::Started | Status::Submitted
+                if let Some(text) = hint.as_deref().and_then(|hint| {
+                    state
+                        .providers()
+                        .get(&session.provider_id)
+                        .and_then(|p| p.user_message(hint, lang.code()))
+                }) =>
+            {
+                text.to_owned()
+            }
             status => message(lang, flow, status, &provider_label(&state, &session)),
         },
         qr_svg: qr.as_deref().and_then(qr_svg),

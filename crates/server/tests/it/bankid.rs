@@ -442,3 +442,67 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
     let anonymous = npm_client(&app, false, &["auth"]).await;
     assert!(anonymous["requestError"].is_string(), "{anonymous}");
 }
+
+/// Pending orders show BankID's official messages (Swedish for Swedish, English otherwise);
+/// an unscanned code lapses after 30 s and is replaced by a new order without the session
+/// noticing; after five such renewals the session expires.
+#[tokio::test]
+async fn bankids_own_messages_are_shown_and_an_unscanned_code_is_silently_renewed() {
+    let app = app_with_simulator().await;
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (id, url, first) = started(&app, &p).await;
+    assert_eq!(first["message"], "Start your BankID app.", "{first}");
+    let swedish: Value = app
+        .client
+        .get(format!("{url}/progress"))
+        .header("accept-language", "sv-SE")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(swedish["message"], "Starta BankID-appen.", "{swedish}");
+
+    // 31 seconds without a scan: BankID's order fails with startFailed; the session stays
+    // started with a new order and a new code.
+    let before = text(&first, "qr_code");
+    simulator.orders.pass(31);
+    let renewed = progress(&app, &url).await;
+    assert_eq!(renewed["done"], false, "{renewed}");
+    let after = text(&renewed, "qr_code");
+    let token = |code: &str| code.split('.').nth(1).unwrap_or_default().to_owned();
+    assert_ne!(
+        token(&before),
+        token(&after),
+        "a new order: {before} {after}"
+    );
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.status, idgate_core::Status::Started);
+    // The new order's code is scanned: the app's user is asked for the security code.
+    let (status, scanned) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &after)]).await;
+    assert_eq!(status, 200, "{scanned}");
+    let signing = progress(&app, &url).await;
+    assert_eq!(
+        signing["message"],
+        "Enter your security code in the BankID app and select Identify or Sign.",
+        "{signing}"
+    );
+
+    // Another verification nobody ever scans: five renewals, then it expires.
+    let (other, other_url, _) = started(&app, &p).await;
+    for _ in 0..5 {
+        simulator.orders.pass(31);
+        assert_eq!(progress(&app, &other_url).await["done"], false);
+    }
+    simulator.orders.pass(31);
+    let last = progress(&app, &other_url).await;
+    assert_eq!(last["done"], true, "{last}");
+    let verification = hopae_get(&app, &p, &format!("/verifications/{other}")).await;
+    assert_eq!(verification["status"], "expired", "{verification}");
+}

@@ -280,6 +280,20 @@ impl Orders {
         Ok(collected)
     }
 
+    /// As if `seconds` had passed for every order (the simulator's clock, for tests of its
+    /// timing: the 30-second scan window, the order lifetime).
+    pub fn pass(&self, seconds: i64) {
+        if let Ok(mut orders) = self.orders.lock() {
+            for order in orders.values_mut() {
+                order.ordered_at -= seconds;
+                match &mut order.progress {
+                    Progress::Complete { at, .. } | Progress::Failed { at, .. } => *at -= seconds,
+                    Progress::Pending { .. } => {}
+                }
+            }
+        }
+    }
+
     /// `POST /cancel`: the order is gone; cancelling it again is `invalidParameters`.
     pub fn cancel(&self, order_ref: &str) -> Result<(), Refusal> {
         let mut orders = self
