@@ -362,6 +362,12 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         let _ = session;
         Ok(Collected::Pending { hint: None })
     }
+    /// A link that opens the provider's app on the device showing the hosted page, for a
+    /// started QR flow (BankID's autostart), the app sending the person back to `return_to`.
+    fn same_device_link(&self, session: SessionContext<'_>, return_to: &str) -> Option<String> {
+        let _ = (session, return_to);
+        None
+    }
     /// What to tell the person while a collect says `hint` (BankID's official user messages),
     /// in language `lang` (a BCP 47 tag) where the provider has it; `None`: idgate's own words.
     fn user_message(&self, hint: &str, lang: &str) -> Option<&'static str> {

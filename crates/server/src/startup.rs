@@ -166,7 +166,7 @@ pub async fn open_with(
                     made
                 }
             };
-            simulator.configure(table);
+            simulator.configure(id, table, settings.public_base());
         }
         if let ProviderConfig::Oidc(oidc) = provider
             && let Some(issuer) = &mut oidc.issuer

@@ -71,6 +71,10 @@ pub struct BankIdConfig {
     /// Ask BankID for its risk assessment (`returnRisk`); the level lands in the evidence.
     #[serde(default)]
     pub return_risk: Option<bool>,
+    /// Where the same-device link opens the BankID app (default BankID's universal link,
+    /// `https://app.bankid.com/`; the simulator sets its own simulated app).
+    #[serde(default)]
+    pub app_url: Option<String>,
 }
 
 impl BankIdConfig {
@@ -129,6 +133,10 @@ impl BankIdConfig {
                 personal_number: None,
             },
             return_risk: self.return_risk.unwrap_or(false),
+            app_url: self
+                .app_url
+                .clone()
+                .unwrap_or_else(|| "https://app.bankid.com/".to_owned()),
         })
     }
 }
@@ -142,6 +150,7 @@ pub struct BankIdProvider {
     guard: UrlGuard,
     requirement: Requirement,
     return_risk: bool,
+    app_url: String,
 }
 
 impl std::fmt::Debug for BankIdProvider {
@@ -414,6 +423,17 @@ impl Provider for BankIdProvider {
         Err(ProviderError::InvalidCallback(
             "BankID results are collected, not returned".into(),
         ))
+    }
+
+    /// BankID's autostart link: its app opens the order on this device and sends the person
+    /// back to `return_to` (the hosted page, which follows the order).
+    fn same_device_link(&self, session: SessionContext<'_>, return_to: &str) -> Option<String> {
+        let token = kept(session.provider_state, AUTO_START)?;
+        let mut url = url::Url::parse(&self.app_url).ok()?;
+        url.query_pairs_mut()
+            .append_pair("autostarttoken", token)
+            .append_pair("redirect", return_to);
+        Some(url.into())
     }
 
     fn user_message(&self, hint: &str, lang: &str) -> Option<&'static str> {

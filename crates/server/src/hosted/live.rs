@@ -72,7 +72,6 @@ pub fn page(
     Page::live(pages::Live {
         ui,
         token: token.to_owned(),
-        provider_id: session.provider_id.clone(),
         heading: lang.text_with(
             if flow == FlowType::Qr {
                 "live-qr-title"
@@ -88,8 +87,43 @@ pub fn page(
         pushed_to: pushed_to
             .filter(|_| flow == FlowType::Push)
             .map(|identifier| lang.text_with("live-push-sent-to", &[("identifier", &identifier)])),
+        same_device: (flow == FlowType::Qr && session.status == Status::Started)
+            .then(|| same_device_link(state, session, token))
+            .flatten(),
+        simulated_app: simulated_app(state, &session.provider_id),
         provider_label: label,
     })
+}
+
+/// The provider's link that opens its app on this device, back to this page afterwards.
+fn same_device_link(state: &AppState, session: &Session, token: &str) -> Option<String> {
+    let provider = state.providers().get(&session.provider_id)?;
+    let material = state.flow_material(session);
+    let back = format!("{}/v/{token}", state.settings().public_base());
+    provider.same_device_link(
+        idgate_hub::service::sessions::session_context(session, &material),
+        &back,
+    )
+}
+
+/// The simulated app that answers for a sandbox provider: the sandbox's own, or the BankID
+/// simulator's.
+fn simulated_app(state: &AppState, provider_id: &str) -> Option<pages::SimulatedApp> {
+    if state.providers().sandbox(provider_id).is_some() {
+        let home = format!("/sandbox/{provider_id}/app");
+        return Some(pages::SimulatedApp {
+            with_code: format!("{home}?code="),
+            home,
+        });
+    }
+    state
+        .bankid
+        .as_ref()
+        .filter(|simulator| simulator.serves(provider_id))
+        .map(|_| pages::SimulatedApp {
+            home: "/simulators/bankid/app".into(),
+            with_code: "/simulators/bankid/app?qr=".into(),
+        })
 }
 
 #[derive(Serialize)]

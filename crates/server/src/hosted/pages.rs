@@ -52,7 +52,6 @@ pub struct Choice {
 pub struct Live {
     pub ui: Ui,
     pub token: String,
-    pub provider_id: String,
     pub provider_label: String,
     pub heading: String,
     pub message: String,
@@ -61,6 +60,17 @@ pub struct Live {
     pub verification_code: Option<String>,
     /// Push: "The request went to …", in this browser that sent it.
     pub pushed_to: Option<String>,
+    /// Opens the provider's app on this device (BankID's autostart), when it has one.
+    pub same_device: Option<String>,
+    /// The simulated app of a sandbox provider (its page; `?code=`/`?qr=` opens a code).
+    pub simulated_app: Option<SimulatedApp>,
+}
+
+/// Where a sandbox provider's simulated app is, and how it takes a code in its URL.
+pub struct SimulatedApp {
+    pub home: String,
+    /// `home` with the query parameter a code goes in, e.g. `…/app?code=`.
+    pub with_code: String,
 }
 
 /// "Continue on your phone": the handoff code and link, following the verification.

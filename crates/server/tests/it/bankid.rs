@@ -506,3 +506,85 @@ async fn bankids_own_messages_are_shown_and_an_unscanned_code_is_silently_renewe
     let verification = hopae_get(&app, &p, &format!("/verifications/{other}")).await;
     assert_eq!(verification["status"], "expired", "{verification}");
 }
+
+/// On the same device: the hosted page links to BankID's autostart (`autostarttoken` and a
+/// `redirect` back to the page), which the simulator's app opens without a code; the person
+/// identifies there and comes back to the page, which has the result.
+#[tokio::test]
+async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (id, url, _) = started(&app, &p).await;
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let link = page
+        .split("id=\"autostart\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no autostart link: {page}"))
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let parsed = url::Url::parse(&link).unwrap_or_else(|e| panic!("{link}: {e}"));
+    let query: std::collections::BTreeMap<String, String> =
+        parsed.query_pairs().into_owned().collect();
+    assert_eq!(parsed.path(), "/simulators/bankid/app", "{link}");
+    assert_eq!(query.get("redirect"), Some(&url), "{link}");
+    assert!(query.get("autostarttoken").is_some_and(|t| !t.is_empty()));
+    assert!(
+        page.contains("href=\"/simulators/bankid/app\""),
+        "the simulated app's link"
+    );
+
+    let opened = app
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.status(), 200);
+    let opened = opened.text().await.unwrap_or_default();
+    let order = order_on_page(&opened);
+    let (status, done) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order),
+            ("person", ANNA),
+            ("action", "approve"),
+            ("redirect", &url),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert!(
+        done.contains(&format!("href=\"{url}\"")),
+        "back to the page: {done}"
+    );
+    assert_eq!(progress(&app, &url).await["status"], "approved");
+    assert_eq!(
+        hopae_get(&app, &p, &format!("/verifications/{id}")).await["status"],
+        "completed"
+    );
+    // A forged token opens nothing; a redirect elsewhere is not followed.
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/scan",
+        &[("qr", "bankid.x.0.y")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let forged = app
+        .client
+        .get(app.url("/simulators/bankid/app?autostarttoken=forged&redirect=https://evil.example/"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(forged.status(), 400);
+}

@@ -454,9 +454,16 @@ async fn sandbox_helper_forces_each_outcome() {
         assert_eq!(b["reason"], reason, "{body}: {b}");
         assert_eq!(b["next_action"], next, "{body}: {b}");
         assert_eq!(b["completed_at"].is_string(), status != "pending", "{b}");
-        let (_, polled) = app
+        let (_, mut polled) = app
             .get(&a, &format!("/api/v1/verification/status/{id}"))
             .await;
+        // The same answer, but for when the onboarding was evaluated (the clock moves on).
+        let mut b = b;
+        for answer in [&mut polled, &mut b] {
+            if let Some(onboarding) = answer["onboarding"].as_object_mut() {
+                onboarding.remove("evaluated_at");
+            }
+        }
         assert_eq!(polled, b);
     }
 

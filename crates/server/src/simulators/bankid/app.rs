@@ -6,7 +6,7 @@
 use super::orders::Scanned;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -64,11 +64,37 @@ fn absent() -> Response {
     )
 }
 
-async fn home(State(state): State<AppState>) -> Response {
-    if simulator(&state).is_none() {
+/// `?qr=` (a code, as the hosted page's button passes it) or `?autostarttoken=&redirect=`
+/// (BankID's same-device link) open an order at once.
+#[derive(Deserialize)]
+pub struct Opened {
+    qr: Option<String>,
+    autostarttoken: Option<String>,
+    redirect: Option<String>,
+}
+
+async fn home(State(state): State<AppState>, Query(opened): Query<Opened>) -> Response {
+    let Some(simulator) = simulator(&state) else {
         return absent();
+    };
+    let now = chrono::Utc::now().timestamp();
+    let scanned = match (&opened.autostarttoken, &opened.qr) {
+        (Some(token), _) => simulator.orders.autostart(token, now),
+        (None, Some(qr)) => simulator.orders.scan(qr, now),
+        (None, None) => return page(StatusCode::OK, "BankID", &scan_form(None)),
+    };
+    // Back only to this idgate's own pages (the simulator is no open redirect).
+    let back = opened
+        .redirect
+        .filter(|r| r.starts_with(&format!("{}/", state.settings().public_base())));
+    match scanned {
+        Ok(scanned) => page(
+            StatusCode::OK,
+            "Identify with BankID",
+            &decide_form(&scanned, back.as_deref()),
+        ),
+        Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }
-    page(StatusCode::OK, "BankID", &scan_form(None))
 }
 
 #[derive(Deserialize)]
@@ -88,13 +114,13 @@ async fn scan(State(state): State<AppState>, Form(form): Form<ScanForm>) -> Resp
         Ok(scanned) => page(
             StatusCode::OK,
             "Identify with BankID",
-            &decide_form(&scanned),
+            &decide_form(&scanned, None),
         ),
         Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }
 }
 
-fn decide_form(scanned: &Scanned) -> String {
+fn decide_form(scanned: &Scanned, back: Option<&str>) -> String {
     let asked = match &scanned.user_visible_data {
         Some(text) => format!(
             "<p>The service asks you to {}:</p><div class=\"visible\">{}</div>",
@@ -120,8 +146,14 @@ fn decide_form(scanned: &Scanned) -> String {
         })
         .collect();
     format!(
-        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\"><label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button></form>",
+        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\">{back}<label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button></form>",
         order = escape(&scanned.order_ref),
+        back = back
+            .map(|b| format!(
+                "<input type=\"hidden\" name=\"redirect\" value=\"{}\">",
+                escape(b)
+            ))
+            .unwrap_or_default(),
         verb = if scanned.kind == "sign" {
             "Sign"
         } else {
@@ -135,6 +167,8 @@ pub struct AnswerForm {
     order_ref: Option<String>,
     person: Option<String>,
     action: Option<String>,
+    /// Where the same-device link asked the app to send the person back.
+    redirect: Option<String>,
 }
 
 async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> Response {
@@ -170,6 +204,18 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         }
     };
     let approved = user.is_some();
+    let back = form
+        .redirect
+        .filter(|r| r.starts_with(&format!("{}/", state.settings().public_base())))
+        .map_or_else(
+            || "<p>Go back to the service.</p>".to_owned(),
+            |r| {
+                format!(
+                    "<p><a href=\"{}\" id=\"back\">Back to the service</a></p>",
+                    escape(&r)
+                )
+            },
+        );
     match simulator
         .orders
         .decide(&order_ref, user, chrono::Utc::now().timestamp())
@@ -177,12 +223,12 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         Ok(()) if approved => page(
             StatusCode::OK,
             "Done",
-            "<p>You are identified. Go back to the service.</p>",
+            &format!("<p>You are identified.</p>{back}"),
         ),
         Ok(()) => page(
             StatusCode::OK,
             "Cancelled",
-            "<p>You cancelled. Go back to the service.</p>",
+            &format!("<p>You cancelled.</p>{back}"),
         ),
         Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }

@@ -48,6 +48,8 @@ pub struct Simulator {
     pub addr: SocketAddr,
     listener: std::sync::Mutex<Option<std::net::TcpListener>>,
     tls: Arc<rustls::ServerConfig>,
+    /// The provider ids that use it.
+    served: std::sync::Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -101,6 +103,7 @@ impl Simulator {
             addr,
             listener: std::sync::Mutex::new(Some(listener)),
             tls: Arc::new(tls),
+            served: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -109,8 +112,13 @@ impl Simulator {
         format!("https://127.0.0.1:{}/rp/v6.0", self.addr.port())
     }
 
-    /// Points a `bankid` table at this simulator: its URL, the RP certificate and the CA.
-    pub fn configure(&self, config: &mut BankIdConfig) {
+    /// Points a `bankid` table at this simulator: its URL, the RP certificate and the CA, and
+    /// the simulated app (on idgate's `public_base`) for the same-device link.
+    pub fn configure(&self, provider_id: &str, config: &mut BankIdConfig, public_base: &str) {
+        if let Ok(mut served) = self.served.lock() {
+            served.push(provider_id.to_owned());
+        }
+        config.app_url = Some(format!("{public_base}/simulators/bankid/app"));
         config.base_url = Some(self.base_url());
         config.tls = Some(ClientTls {
             certificate: self.pki.rp_certificate.clone(),
@@ -118,6 +126,13 @@ impl Simulator {
             ca: Some(self.pki.ca.clone()),
         });
         config.sandbox = Some(true);
+    }
+
+    /// Whether provider `id` uses this simulator.
+    pub fn serves(&self, provider_id: &str) -> bool {
+        self.served
+            .lock()
+            .is_ok_and(|served| served.iter().any(|id| id == provider_id))
     }
 
     /// Serves the RP API until `stop` (once: the listener is taken).

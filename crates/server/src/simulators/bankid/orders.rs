@@ -56,6 +56,7 @@ enum Progress {
 #[derive(Clone, Debug)]
 struct Order {
     kind: Kind,
+    auto_start_token: String,
     qr_token: String,
     qr_secret: String,
     ordered_at: i64,
@@ -212,6 +213,7 @@ impl Orders {
             order_ref,
             Order {
                 kind,
+                auto_start_token: started.auto_start_token.clone(),
                 qr_token: started.qr_start_token.clone(),
                 qr_secret: started.qr_start_secret.clone(),
                 ordered_at: now,
@@ -331,6 +333,29 @@ impl Orders {
         if qr::auth_code(&order.qr_secret, time) != code {
             return Err("the QR code is not genuine");
         }
+        *scanned = true;
+        Ok(Scanned {
+            order_ref: order_ref.clone(),
+            kind: match order.kind {
+                Kind::Auth => "auth",
+                Kind::Sign => "sign",
+            },
+            user_visible_data: order.visible.clone(),
+            personal_number: order.personal_number.clone(),
+        })
+    }
+
+    /// The app opened on the same device with an order's autostart token (no code to scan).
+    pub fn autostart(&self, token: &str, now: i64) -> Result<Scanned, &'static str> {
+        let mut orders = self.orders.lock().map_err(|_| "the simulator failed")?;
+        let (order_ref, order) = orders
+            .iter_mut()
+            .find(|(_, o)| !token.is_empty() && o.auto_start_token == token)
+            .ok_or("no order has this autostart token")?;
+        Self::age(order, now);
+        let Progress::Pending { scanned } = &mut order.progress else {
+            return Err("this order is finished");
+        };
         *scanned = true;
         Ok(Scanned {
             order_ref: order_ref.clone(),
