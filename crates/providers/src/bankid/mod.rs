@@ -120,7 +120,12 @@ impl BankIdConfig {
                 .to_vec(),
                 match_capable: false,
                 sandbox: self.sandbox.unwrap_or(false),
-                user_data: Vec::new(),
+                user_data: vec![crate::InputField::new(
+                    SIGN_TEXT,
+                    false,
+                    "idgate: a text the person reads and signs in the BankID app (BankID's simpleMarkdownV1); without it the person only identifies",
+                    "I accept the terms of 7 December 2026.",
+                )],
                 match_fields: Vec::new(),
             },
             base: base.as_str().trim_end_matches('/').to_owned(),
@@ -169,12 +174,17 @@ pub struct Refused {
     pub error_code: String,
 }
 
+/// The `userData` field with a text to sign: the order is then a signature (`/sign`).
+pub const SIGN_TEXT: &str = "signText";
+
 /// Where an order is kept in the provider state.
 const ORDER_REF: &str = "order_ref";
 const QR_TOKEN: &str = "qr_start_token";
 const QR_SECRET: &str = "qr_start_secret";
 const ORDERED_AT: &str = "ordered_at";
 const AUTO_START: &str = "auto_start_token";
+/// The text a signature order asked the person to sign.
+const SIGNED: &str = "signed_text";
 /// How many times in a row an unscanned order was silently replaced.
 const RESTARTS: &str = "restarts";
 /// New orders after an unscanned one lapsed (`startFailed`), before the session expires:
@@ -231,9 +241,15 @@ impl BankIdProvider {
         }))
     }
 
-    /// Orders an authentication.
+    /// Orders an authentication, or a signature when the partner sent a text to sign.
     async fn order(&self, request: &StartRequest<'_>) -> Result<ProviderState, ProviderError> {
+        let sign_text = request
+            .applicant
+            .and_then(|a| a.provider_fields.get(SIGN_TEXT))
+            .filter(|text| !text.trim().is_empty());
         let body = OrderRequest {
+            user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
+            user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
             end_user_ip: request
                 .end_user_ip
                 .map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string()),
@@ -242,7 +258,12 @@ impl BankIdProvider {
             return_risk: self.return_risk.then_some(true),
             ..OrderRequest::default()
         };
-        let started: OrderStarted = match self.call("/auth", &body).await? {
+        let path = if sign_text.is_some() {
+            "/sign"
+        } else {
+            "/auth"
+        };
+        let started: OrderStarted = match self.call(path, &body).await? {
             Ok(started) => started,
             Err(refused) => {
                 tracing::warn!(provider = %self.info.id, status = refused.status, code = %refused.error_code, "BankID refused the order");
@@ -272,6 +293,9 @@ impl BankIdProvider {
         state
             .0
             .insert(ORDERED_AT.into(), chrono::Utc::now().timestamp().into());
+        if let Some(text) = sign_text {
+            state.0.insert(SIGNED.into(), text.clone().into());
+        }
         Ok(state)
     }
 }
@@ -305,6 +329,7 @@ fn fingerprint(bytes: &[u8]) -> String {
 fn completed(
     info: &ProviderInfo,
     collected: wire::Collected,
+    signed_text: Option<&str>,
 ) -> Result<ProviderOutcome, ProviderError> {
     let data = collected.completion_data.ok_or_else(|| {
         ProviderError::InvalidCallback("a complete order without completionData".into())
@@ -343,7 +368,9 @@ fn completed(
             acr: None,
             amr,
             evidence: json!({
-                "format": "bankid-completion",
+                // A signature order's proof is the person's signature of the text.
+                "format": if signed_text.is_some() { "bankid-signature" } else { "bankid-completion" },
+                "signed_text": signed_text,
                 "issuer": "BankID",
                 "level_of_assurance": info.max_loa,
                 "order_ref": collected.order_ref,
@@ -460,7 +487,8 @@ impl Provider for BankIdProvider {
             }
         };
         match collected.status.as_str() {
-            "complete" => completed(&self.info, collected).map(|o| Collected::Decided(Box::new(o))),
+            "complete" => completed(&self.info, collected, kept(session.provider_state, SIGNED))
+                .map(|o| Collected::Decided(Box::new(o))),
             "failed" => {
                 let restarts = session
                     .provider_state

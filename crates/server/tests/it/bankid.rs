@@ -588,3 +588,68 @@ async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() 
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(forged.status(), 400);
 }
+
+/// A partner may have the person sign a text (idgate's `signText` among the provider's
+/// `userData`, which Hopae's create takes): the order is then BankID's `sign`, the app shows
+/// the text, and the evidence is the signature.
+#[tokio::test]
+async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (status, providers) = app.hopae(&p, Method::GET, "/providers", None).await;
+    assert_eq!(status, 200);
+    let listed = providers
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["id"] == PROVIDER))
+        .cloned()
+        .unwrap_or_else(|| panic!("{providers}"));
+    assert!(listed.to_string().contains("signText"), "{listed}");
+
+    let text_to_sign = "I accept the terms of *7 December 2026*.";
+    let (status, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({
+                "providerId": PROVIDER,
+                "redirectUri": RETURN,
+                "userData": {"signText": text_to_sign}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = text(&created, "verificationId");
+    let url = text(&created["flowDetails"], "authorizationUrl");
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    let code = text(&progress(&app, &url).await, "qr_code");
+    let (status, scanned) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &code)]).await;
+    assert_eq!(status, 200, "{scanned}");
+    assert!(scanned.contains("asks you to sign"), "{scanned}");
+    assert!(scanned.contains("*7 December 2026*"), "{scanned}");
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order_on_page(&scanned)),
+            ("person", ANNA),
+            ("action", "approve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(progress(&app, &url).await["status"], "approved");
+    let evidence = hopae_get(&app, &p, &format!("/verifications/{id}/evidence")).await;
+    assert_eq!(
+        evidence["token"]["format"], "bankid-signature",
+        "{evidence}"
+    );
+    let info = hopae_get(&app, &p, &format!("/verifications/{id}/userinfo")).await;
+    assert_eq!(info["personal_identity_number"], ANNA);
+}
