@@ -1141,3 +1141,107 @@ async fn veriff_as_an_upstream_approves_declines_and_takes_a_resubmission_in_chr
     let _ = client.close().await;
     site_task.abort();
 }
+
+/// Swedish BankID in Chromium: the real BankID adapter against the built-in simulator over
+/// mutual TLS. The desktop shows BankID's animated code (recomputed on the server every
+/// second) and BankID's own message; a second window plays the BankID app, reads the code and
+/// identifies; the desktop page follows by itself to the partner.
+#[tokio::test]
+async fn a_bankid_verification_runs_through_the_simulated_app_to_the_partner_page_in_chromium() {
+    let app = TestApp::spawn_with(|s| {
+        s.providers.insert(
+            "bankid-se".into(),
+            idgate_providers::ProviderConfig::BankId(Box::new(
+                idgate_providers::bankid::BankIdConfig {
+                    base_url: Some("{simulator}".into()),
+                    ..Default::default()
+                },
+            )),
+        );
+    })
+    .await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let created = hopae_verification(
+        &app,
+        &partner,
+        serde_json::json!({"providerId": "bankid-se", "redirectUri": return_url}),
+    )
+    .await;
+    let id = common::text(&created, "verificationId");
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "continue").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#qr svg"))
+        .await
+        .unwrap_or_else(|e| panic!("no QR code shown: {e}"));
+    let first = text_of(&client, "qr-code").await;
+    assert!(first.starts_with("bankid."), "{first}");
+    let mut current = first.clone();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        current = text_of(&client, "qr-code").await;
+        if current != first {
+            break;
+        }
+    }
+    assert_ne!(current, first, "the QR code never changed");
+    let message = text_of(&client, "progress-message").await;
+    assert_eq!(message.trim(), "Start your BankID app.", "BankID's RFA1");
+
+    let (desktop, _phone) = open_phone(&client, &app.url("/simulators/bankid/app")).await;
+    type_into(&client, "qr", &current).await;
+    click(&client, "scan").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("person"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .select_by_value("198503142389")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "approve").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("done"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    client
+        .switch_to_window(desktop)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = landed(&client).await;
+    let q = query(&url);
+    assert_eq!(q.get("status").map(String::as_str), Some("completed"));
+    assert_eq!(
+        hopae_status(&app, &partner, &id).await["status"],
+        "completed"
+    );
+    let (_, info) = app
+        .hopae(
+            &partner,
+            reqwest::Method::GET,
+            &format!("/verifications/{id}/userinfo"),
+            None,
+        )
+        .await;
+    assert_eq!(info["personal_identity_number"], "198503142389");
+    let _ = client.close().await;
+    site_task.abort();
+}

@@ -48,7 +48,7 @@ fn scan_form(message: Option<&str>) -> String {
         .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
         .unwrap_or_default();
     format!(
-        "{message}<form method=\"post\" action=\"/simulators/bankid/app/scan\"><label for=\"qr\">QR code content (the text of the code on the screen)</label><textarea id=\"qr\" name=\"qr\" rows=\"3\" required></textarea><button type=\"submit\">Scan</button></form>"
+        "{message}<form method=\"post\" action=\"/simulators/bankid/app/scan\"><label for=\"qr\">QR code content (the text of the code on the screen)</label><textarea id=\"qr\" name=\"qr\" rows=\"3\" required></textarea><button type=\"submit\" id=\"scan\">Scan</button></form>"
     )
 }
 
@@ -146,7 +146,7 @@ fn decide_form(scanned: &Scanned, back: Option<&str>) -> String {
         })
         .collect();
     format!(
-        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\">{back}<label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button></form>",
+        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\">{back}<label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\" id=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\">Cancel</button></form>",
         order = escape(&scanned.order_ref),
         back = back
             .map(|b| format!(
@@ -223,12 +223,12 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         Ok(()) if approved => page(
             StatusCode::OK,
             "Done",
-            &format!("<p>You are identified.</p>{back}"),
+            &format!("<p id=\"done\">You are identified.</p>{back}"),
         ),
         Ok(()) => page(
             StatusCode::OK,
             "Cancelled",
-            &format!("<p>You cancelled.</p>{back}"),
+            &format!("<p id=\"done\">You cancelled.</p>{back}"),
         ),
         Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }
