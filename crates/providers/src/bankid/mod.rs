@@ -71,6 +71,11 @@ pub struct BankIdConfig {
     /// Ask BankID for its risk assessment (`returnRisk`); the level lands in the evidence.
     #[serde(default)]
     pub return_risk: Option<bool>,
+    /// RP-initiated phone orders (`/phone/auth`, `/phone/sign`): the partner is on the phone
+    /// with the person and has their personal number (the identifier); the BankID app asks
+    /// them to confirm the call, then to identify. A push flow; no QR code.
+    #[serde(default)]
+    pub phone: Option<bool>,
     /// Where the same-device link opens the BankID app (default BankID's universal link,
     /// `https://app.bankid.com/`; the simulator sets its own simulated app).
     #[serde(default)]
@@ -85,6 +90,7 @@ impl BankIdConfig {
         clients: &dyn HttpClients,
     ) -> Result<BankIdProvider, ProviderError> {
         crate::check_loa(id, self.max_loa)?;
+        let phone = self.phone.unwrap_or(false);
         let base_url = self.base_url.as_deref().unwrap_or(TEST_BASE_URL);
         let base = url::Url::parse(base_url.trim_end_matches('/')).map_err(|e| {
             ProviderError::Config(format!("providers.{id}.base_url is not a URL: {e}"))
@@ -108,7 +114,7 @@ impl BankIdConfig {
             info: ProviderInfo {
                 id: id.to_owned(),
                 label: self.label.clone().unwrap_or_else(|| "BankID".to_owned()),
-                flow_type: FlowType::Qr,
+                flow_type: if phone { FlowType::Push } else { FlowType::Qr },
                 max_loa: self.max_loa.unwrap_or(3),
                 claims: [
                     "personal_identity_number",
@@ -120,12 +126,23 @@ impl BankIdConfig {
                 .to_vec(),
                 match_capable: false,
                 sandbox: self.sandbox.unwrap_or(false),
-                user_data: vec![crate::InputField::new(
-                    SIGN_TEXT,
-                    false,
-                    "idgate: a text the person reads and signs in the BankID app (BankID's simpleMarkdownV1); without it the person only identifies",
-                    "I accept the terms of 7 December 2026.",
-                )],
+                user_data: {
+                    let mut fields = vec![crate::InputField::new(
+                        SIGN_TEXT,
+                        false,
+                        "idgate: a text the person reads and signs in the BankID app (BankID's simpleMarkdownV1); without it the person only identifies",
+                        "I accept the terms of 7 December 2026.",
+                    )];
+                    if phone {
+                        fields.push(crate::InputField::new(
+                            "registrationId",
+                            false,
+                            "The Swedish personal number (12 digits) of the person on the phone; without it the hosted page asks for it",
+                            "198503142389",
+                        ));
+                    }
+                    fields
+                },
                 match_fields: Vec::new(),
             },
             base: base.as_str().trim_end_matches('/').to_owned(),
@@ -138,6 +155,7 @@ impl BankIdConfig {
                 personal_number: None,
             },
             return_risk: self.return_risk.unwrap_or(false),
+            phone,
             app_url: self
                 .app_url
                 .clone()
@@ -155,6 +173,7 @@ pub struct BankIdProvider {
     guard: UrlGuard,
     requirement: Requirement,
     return_risk: bool,
+    phone: bool,
     app_url: String,
 }
 
@@ -247,6 +266,9 @@ impl BankIdProvider {
             .applicant
             .and_then(|a| a.provider_fields.get(SIGN_TEXT))
             .filter(|text| !text.trim().is_empty());
+        if self.phone {
+            return self.phone_order(request, sign_text).await;
+        }
         let body = OrderRequest {
             user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
             user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
@@ -267,18 +289,7 @@ impl BankIdProvider {
             Ok(started) => started,
             Err(refused) => {
                 tracing::warn!(provider = %self.info.id, status = refused.status, code = %refused.error_code, "BankID refused the order");
-                return Err(match refused.error_code.as_str() {
-                    "alreadyInProgress" => ProviderError::InvalidCallback(
-                        "An identification or signature is already in progress for this person; try again.".into(),
-                    ),
-                    "maintenance" | "internalError" | "requestTimeout" | "tooManyRequests" => {
-                        ProviderError::Unavailable
-                    }
-                    _ => ProviderError::Config(format!(
-                        "BankID refused the order ({})",
-                        refused.error_code
-                    )),
-                });
+                return Err(refuse_order(&refused));
             }
         };
         let mut state = ProviderState::default();
@@ -297,6 +308,65 @@ impl BankIdProvider {
             state.0.insert(SIGNED.into(), text.clone().into());
         }
         Ok(state)
+    }
+}
+
+impl BankIdProvider {
+    /// A phone order for the person whose personal number the partner has.
+    async fn phone_order(
+        &self,
+        request: &StartRequest<'_>,
+        sign_text: Option<&String>,
+    ) -> Result<ProviderState, ProviderError> {
+        let personal_number = request.identifier.ok_or_else(|| {
+            ProviderError::InvalidCallback(
+                "a phone order needs the person's personal number".into(),
+            )
+        })?;
+        let body = wire::PhoneOrderRequest {
+            personal_number: personal_number.to_owned(),
+            call_initiator: "RP".into(),
+            requirement: (self.requirement != Requirement::default())
+                .then(|| self.requirement.clone()),
+            user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
+            user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
+            user_non_visible_data: None,
+        };
+        let path = if sign_text.is_some() {
+            "/phone/sign"
+        } else {
+            "/phone/auth"
+        };
+        let started: wire::PhoneOrderStarted = match self.call(path, &body).await? {
+            Ok(started) => started,
+            Err(refused) => {
+                tracing::warn!(provider = %self.info.id, status = refused.status, code = %refused.error_code, "BankID refused the phone order");
+                return Err(refuse_order(&refused));
+            }
+        };
+        let mut state = ProviderState::default();
+        state.0.insert(ORDER_REF.into(), started.order_ref.into());
+        state
+            .0
+            .insert(ORDERED_AT.into(), chrono::Utc::now().timestamp().into());
+        if let Some(text) = sign_text {
+            state.0.insert(SIGNED.into(), text.clone().into());
+        }
+        Ok(state)
+    }
+}
+
+/// What a refused order means for the person.
+fn refuse_order(refused: &Refused) -> ProviderError {
+    match refused.error_code.as_str() {
+        "alreadyInProgress" => ProviderError::InvalidCallback(
+            "An identification or signature is already in progress for this person; try again."
+                .into(),
+        ),
+        "maintenance" | "internalError" | "requestTimeout" | "tooManyRequests" => {
+            ProviderError::Unavailable
+        }
+        _ => ProviderError::Config(format!("BankID refused the order ({})", refused.error_code)),
     }
 }
 
@@ -399,7 +469,37 @@ impl Provider for BankIdProvider {
         crate::check_declared(&self.info, user_data, match_data)
     }
 
+    /// A phone order's identifier: a Swedish personal number, 12 digits (`YYYYMMDD-NNNN` and
+    /// spaces are accepted and normalised).
+    fn check_identifier(&self, identifier: &str) -> Result<String, crate::InputError> {
+        let digits: String = identifier
+            .chars()
+            .filter(|c| !matches!(c, '-' | '+' | ' '))
+            .collect();
+        if self.phone && digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(digits);
+        }
+        Err(crate::InputError {
+            missing: false,
+            field: "identifier".to_owned(),
+            message: if self.phone {
+                "must be a Swedish personal number of 12 digits (YYYYMMDDNNNN)".to_owned()
+            } else {
+                "this provider does not take an identifier".to_owned()
+            },
+        })
+    }
+
     async fn start(&self, request: &StartRequest<'_>) -> Result<Started, ProviderError> {
+        if self.phone {
+            let state = self.order(request).await?;
+            return Ok(Started {
+                action: StartAction::Push {
+                    provider_reference: kept(Some(&state), ORDER_REF).map(str::to_owned),
+                },
+                state: Some(state),
+            });
+        }
         let reference_of = |state: &ProviderState| kept(Some(state), ORDER_REF).map(str::to_owned);
         // A second tab or a reload keeps an order that is still young enough to scan (BankID
         // allows 30 seconds for the first scan); an older one is ordered anew.

@@ -132,3 +132,29 @@ pub struct ErrorBody {
     #[serde(default)]
     pub details: String,
 }
+
+/// `POST /phone/auth` and `POST /phone/sign`: an order for a person the relying party is on
+/// the phone with (sign requires `userVisibleData`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneOrderRequest {
+    /// 12 digits.
+    pub personal_number: String,
+    /// `user` (the person called) or `RP` (the relying party called).
+    pub call_initiator: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<Requirement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_visible_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_visible_data_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_non_visible_data: Option<String>,
+}
+
+/// The answer to `phone/auth` and `phone/sign`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneOrderStarted {
+    pub order_ref: String,
+}

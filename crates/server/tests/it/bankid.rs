@@ -653,3 +653,102 @@ async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
     let info = hopae_get(&app, &p, &format!("/verifications/{id}/userinfo")).await;
     assert_eq!(info["personal_identity_number"], ANNA);
 }
+
+/// RP-initiated phone orders (`/phone/auth`): a `phone = true` table is a push flow whose
+/// identifier is the personal number. The partner, on the phone with the person, creates the
+/// verification with it; the person's app answers the call's request and identifies.
+#[tokio::test]
+async fn a_phone_order_is_answered_in_the_persons_app() {
+    let app = TestApp::spawn_with(|s| {
+        s.providers.insert(
+            "bankid-phone".into(),
+            ProviderConfig::BankId(Box::new(BankIdConfig {
+                base_url: Some("{simulator}".into()),
+                phone: Some(true),
+                ..BankIdConfig::default()
+            })),
+        );
+    })
+    .await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    // A malformed personal number is refused at creation.
+    let (status, refused) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid-phone", "userData": {"registrationId": "12345"}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({
+                "providerId": "bankid-phone",
+                "redirectUri": RETURN,
+                "userData": {"registrationId": "19850314-2389"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["flowType"], "push");
+    assert_eq!(
+        created["status"], "pending",
+        "ordered at creation: {created}"
+    );
+    let id = text(&created, "verificationId");
+    let url = text(&created["flowDetails"], "authorizationUrl");
+    let waiting = progress(&app, &url).await;
+    assert_eq!(waiting["done"], false, "{waiting}");
+    assert_eq!(
+        waiting["message"], "An identification or signing is in progress.",
+        "userCallConfirm shows RFA21: {waiting}"
+    );
+
+    let opened = app
+        .client
+        .get(app.url(&format!("/simulators/bankid/app?personal_number={ANNA}")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.status(), 200);
+    let opened = opened.text().await.unwrap_or_default();
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order_on_page(&opened)),
+            ("person", ANNA),
+            ("action", "approve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(progress(&app, &url).await["status"], "approved");
+    let info = hopae_get(&app, &p, &format!("/verifications/{id}/userinfo")).await;
+    assert_eq!(info["personal_identity_number"], ANNA, "{info}");
+
+    // The RP API refuses a phone order without a valid call initiator.
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut identity = read(&simulator.pki.rp_key);
+    identity.extend_from_slice(&read(&simulator.pki.rp_certificate));
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&read(&simulator.pki.ca))
+            .unwrap_or_else(|e| panic!("{e}"))])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = client
+        .post(format!("{}/phone/auth", simulator.base_url()))
+        .json(&json!({"personalNumber": ANNA, "callInitiator": "nobody"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(body["errorCode"], "invalidParameters", "{body}");
+}

@@ -48,7 +48,7 @@ fn scan_form(message: Option<&str>) -> String {
         .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
         .unwrap_or_default();
     format!(
-        "{message}<form method=\"post\" action=\"/simulators/bankid/app/scan\"><label for=\"qr\">QR code content (the text of the code on the screen)</label><textarea id=\"qr\" name=\"qr\" rows=\"3\" required></textarea><button type=\"submit\" id=\"scan\">Scan</button></form>"
+        "{message}<form method=\"post\" action=\"/simulators/bankid/app/scan\"><label for=\"qr\">QR code content (the text of the code on the screen)</label><textarea id=\"qr\" name=\"qr\" rows=\"3\" required></textarea><button type=\"submit\" id=\"scan\">Scan</button></form><h2>A call from a service</h2><form method=\"get\" action=\"/simulators/bankid/app\"><label for=\"personal_number\">Your personal number (the app of this person answers the call's request)</label><input id=\"personal_number\" name=\"personal_number\" inputmode=\"numeric\" autocomplete=\"off\" required><button type=\"submit\" id=\"answer-call\">Open the request</button></form>"
     )
 }
 
@@ -71,6 +71,8 @@ pub struct Opened {
     qr: Option<String>,
     autostarttoken: Option<String>,
     redirect: Option<String>,
+    /// The app of this person answers their waiting phone order (`/phone/auth`).
+    personal_number: Option<String>,
 }
 
 async fn home(State(state): State<AppState>, Query(opened): Query<Opened>) -> Response {
@@ -78,10 +80,11 @@ async fn home(State(state): State<AppState>, Query(opened): Query<Opened>) -> Re
         return absent();
     };
     let now = chrono::Utc::now().timestamp();
-    let scanned = match (&opened.autostarttoken, &opened.qr) {
-        (Some(token), _) => simulator.orders.autostart(token, now),
-        (None, Some(qr)) => simulator.orders.scan(qr, now),
-        (None, None) => return page(StatusCode::OK, "BankID", &scan_form(None)),
+    let scanned = match (&opened.autostarttoken, &opened.qr, &opened.personal_number) {
+        (Some(token), _, _) => simulator.orders.autostart(token, now),
+        (None, Some(qr), _) => simulator.orders.scan(qr, now),
+        (None, None, Some(number)) => simulator.orders.answer_call(number.trim(), now),
+        (None, None, None) => return page(StatusCode::OK, "BankID", &scan_form(None)),
     };
     // Back only to this idgate's own pages (the simulator is no open redirect).
     let back = opened

@@ -24,7 +24,7 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use idgate_providers::ClientTls;
 use idgate_providers::bankid::BankIdConfig;
-use idgate_providers::bankid::wire::{ErrorBody, OrderRef, OrderRequest};
+use idgate_providers::bankid::wire::{ErrorBody, OrderRef, OrderRequest, PhoneOrderRequest};
 use orders::{Kind, Orders, Refusal};
 use pki::PkiFiles;
 use rustls::pki_types::pem::PemObject;
@@ -190,6 +190,8 @@ fn rp_router(orders: Arc<Orders>) -> Router {
         .route("/rp/v6.0/sign", post(sign))
         .route("/rp/v6.0/collect", post(collect))
         .route("/rp/v6.0/cancel", post(cancel))
+        .route("/rp/v6.0/phone/auth", post(phone_auth))
+        .route("/rp/v6.0/phone/sign", post(phone_sign))
         .method_not_allowed_fallback(|| async {
             refuse(Refusal(
                 405,
@@ -249,6 +251,31 @@ async fn auth(State(orders): State<Arc<Orders>>, headers: HeaderMap, bytes: Byte
 
 async fn sign(State(orders): State<Arc<Orders>>, headers: HeaderMap, bytes: Bytes) -> Response {
     order(Kind::Sign, &orders, &headers, &bytes).await
+}
+
+async fn phone_order(kind: Kind, orders: &Orders, headers: &HeaderMap, bytes: &Bytes) -> Response {
+    let started =
+        body::<PhoneOrderRequest>(headers, bytes).and_then(|r| orders.start_phone(kind, &r, now()));
+    match started {
+        Ok(started) => axum::Json(started).into_response(),
+        Err(refusal) => refuse(refusal),
+    }
+}
+
+async fn phone_auth(
+    State(orders): State<Arc<Orders>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    phone_order(Kind::Auth, &orders, &headers, &bytes).await
+}
+
+async fn phone_sign(
+    State(orders): State<Arc<Orders>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    phone_order(Kind::Sign, &orders, &headers, &bytes).await
 }
 
 async fn collect(State(orders): State<Arc<Orders>>, headers: HeaderMap, bytes: Bytes) -> Response {

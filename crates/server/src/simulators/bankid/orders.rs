@@ -8,7 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use idgate_providers::bankid::qr;
 use idgate_providers::bankid::wire::{
-    Collected, CompletionData, Device, OrderRequest, OrderStarted, StepUp, User,
+    Collected, CompletionData, Device, OrderRequest, OrderStarted, PhoneOrderRequest,
+    PhoneOrderStarted, Requirement, StepUp, User,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -65,6 +66,9 @@ struct Order {
     /// Decoded `userVisibleData`, for the app to show.
     visible: Option<String>,
     mrtd: bool,
+    /// A phone order (`/phone/auth`, `/phone/sign`): no QR code; the app finds it by the
+    /// person's number and first asks them to confirm the call.
+    phone: bool,
     progress: Progress,
 }
 
@@ -141,7 +145,7 @@ impl Orders {
     fn age(order: &mut Order, now: i64) {
         if let Progress::Pending { scanned } = order.progress {
             let waited = now - order.ordered_at;
-            if !scanned && waited > SCAN_WINDOW {
+            if !scanned && !order.phone && waited > SCAN_WINDOW {
                 order.progress = Progress::Failed {
                     hint: "startFailed",
                     at: order.ordered_at + SCAN_WINDOW,
@@ -225,10 +229,76 @@ impl Orders {
                     .as_ref()
                     .and_then(|r| r.mrtd)
                     .unwrap_or(false),
+                phone: false,
                 progress: Progress::Pending { scanned: false },
             },
         );
         Ok(started)
+    }
+
+    /// `POST /phone/auth` and `/phone/sign`.
+    pub fn start_phone(
+        &self,
+        kind: Kind,
+        request: &PhoneOrderRequest,
+        now: i64,
+    ) -> Result<PhoneOrderStarted, Refusal> {
+        if request.personal_number.len() != 12
+            || !request.personal_number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(Refusal::invalid("Invalid personalNumber"));
+        }
+        if !matches!(request.call_initiator.as_str(), "user" | "RP") {
+            return Err(Refusal::invalid("Invalid callInitiator"));
+        }
+        // The same checks as the other orders, on the same members.
+        let as_order = OrderRequest {
+            end_user_ip: "127.0.0.1".into(),
+            requirement: Some(Requirement {
+                personal_number: Some(request.personal_number.clone()),
+                ..request.requirement.clone().unwrap_or_default()
+            }),
+            user_visible_data: request.user_visible_data.clone(),
+            user_visible_data_format: request.user_visible_data_format.clone(),
+            user_non_visible_data: request.user_non_visible_data.clone(),
+            ..OrderRequest::default()
+        };
+        let started = self.start(kind, &as_order, now)?;
+        if let Ok(mut orders) = self.orders.lock()
+            && let Some(order) = orders.get_mut(&started.order_ref)
+        {
+            order.phone = true;
+            order.qr_token.clear();
+            order.auto_start_token.clear();
+        }
+        Ok(PhoneOrderStarted {
+            order_ref: started.order_ref,
+        })
+    }
+
+    /// The app of the person with `personal_number` opens their newest waiting phone order
+    /// (they confirm the call).
+    pub fn answer_call(&self, personal_number: &str, now: i64) -> Result<Scanned, &'static str> {
+        let mut orders = self.orders.lock().map_err(|_| "the simulator failed")?;
+        let (order_ref, order) = orders
+            .iter_mut()
+            .filter(|(_, o)| o.phone && o.personal_number.as_deref() == Some(personal_number))
+            .max_by_key(|(_, o)| o.ordered_at)
+            .ok_or("no call is waiting for this person")?;
+        Self::age(order, now);
+        let Progress::Pending { scanned } = &mut order.progress else {
+            return Err("this order is finished");
+        };
+        *scanned = true;
+        Ok(Scanned {
+            order_ref: order_ref.clone(),
+            kind: match order.kind {
+                Kind::Auth => "auth",
+                Kind::Sign => "sign",
+            },
+            user_visible_data: order.visible.clone(),
+            personal_number: order.personal_number.clone(),
+        })
     }
 
     /// `POST /collect`.
@@ -246,6 +316,7 @@ impl Orders {
                 status: "pending".into(),
                 hint_code: Some(
                     match (scanned, order.mrtd) {
+                        (false, _) if order.phone => "userCallConfirm",
                         (false, _) => "outstandingTransaction",
                         (true, true) => "userMrtd",
                         (true, false) => "userSign",
@@ -315,7 +386,7 @@ impl Orders {
         let mut orders = self.orders.lock().map_err(|_| "the simulator failed")?;
         let (order_ref, order) = orders
             .iter_mut()
-            .find(|(_, o)| o.qr_token == token)
+            .find(|(_, o)| !o.qr_token.is_empty() && o.qr_token == token)
             .ok_or("no order has this QR code")?;
         Self::age(order, now);
         let Progress::Pending { scanned } = &mut order.progress else {
