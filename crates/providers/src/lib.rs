@@ -362,6 +362,11 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         let _ = session;
         Ok(Collected::Pending { hint: None })
     }
+    /// Whether a partner reading a started session asks the provider too (BankID, whose
+    /// orders are only known by collecting them: a phone order may have no browser at all).
+    fn collects_on_read(&self) -> bool {
+        false
+    }
     /// A link that opens the provider's app on the device showing the hosted page, for a
     /// started QR flow (BankID's autostart), the app sending the person back to `return_to`.
     fn same_device_link(&self, session: SessionContext<'_>, return_to: &str) -> Option<String> {

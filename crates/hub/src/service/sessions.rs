@@ -273,7 +273,25 @@ impl Hub {
         if session.partner_id != partner.id {
             return Err(ServiceError::Forbidden("verification session"));
         }
-        self.expire_if_due(session, Utc::now()).await
+        let session = self.expire_if_due(session, Utc::now()).await?;
+        // A provider known only by asking (BankID) is asked as the partner reads: its result
+        // may have come with nobody on the hosted page (a phone order).
+        let asks = matches!(session.status, Status::Started | Status::Submitted)
+            && self
+                .providers
+                .get(&session.provider_id)
+                .is_some_and(|p| p.collects_on_read());
+        if !asks {
+            return Ok(session);
+        }
+        match self.collect(session.clone(), None).await {
+            Ok((collected, _)) => Ok(collected),
+            // The provider is down: the session as stored; the next read asks again.
+            Err(e) => {
+                tracing::warn!(session = %session.id, error = %e, "collecting at the provider failed");
+                Ok(session)
+            }
+        }
     }
 
     /// The session a hosted-flow token opens, if any.

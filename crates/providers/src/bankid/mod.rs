@@ -202,6 +202,9 @@ const QR_TOKEN: &str = "qr_start_token";
 const QR_SECRET: &str = "qr_start_secret";
 const ORDERED_AT: &str = "ordered_at";
 const AUTO_START: &str = "auto_start_token";
+/// The address of the person's browser the first order was made for (a silent renewal, which
+/// may come from a partner's status poll, orders for the same one).
+const END_USER_IP: &str = "end_user_ip";
 /// The text a signature order asked the person to sign.
 const SIGNED: &str = "signed_text";
 /// How many times in a row an unscanned order was silently replaced.
@@ -269,12 +272,15 @@ impl BankIdProvider {
         if self.phone {
             return self.phone_order(request, sign_text).await;
         }
+        let end_user_ip = request
+            .end_user_ip
+            .map(|ip| ip.to_string())
+            .or_else(|| kept(request.provider_state, END_USER_IP).map(str::to_owned))
+            .unwrap_or_else(|| "127.0.0.1".to_owned());
         let body = OrderRequest {
             user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
             user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
-            end_user_ip: request
-                .end_user_ip
-                .map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string()),
+            end_user_ip: end_user_ip.clone(),
             requirement: (self.requirement != Requirement::default())
                 .then(|| self.requirement.clone()),
             return_risk: self.return_risk.then_some(true),
@@ -298,6 +304,7 @@ impl BankIdProvider {
             (QR_TOKEN, started.qr_start_token),
             (QR_SECRET, started.qr_start_secret),
             (AUTO_START, started.auto_start_token),
+            (END_USER_IP, end_user_ip),
         ] {
             state.0.insert(key.into(), value.into());
         }
@@ -563,6 +570,10 @@ impl Provider for BankIdProvider {
         Some(url.into())
     }
 
+    fn collects_on_read(&self) -> bool {
+        true
+    }
+
     fn user_message(&self, hint: &str, lang: &str) -> Option<&'static str> {
         Some(messages::pending(hint, lang))
     }
@@ -601,6 +612,9 @@ impl Provider for BankIdProvider {
                 {
                     let mut carry = ProviderState::default();
                     carry.0.insert(RESTARTS.into(), (restarts + 1).into());
+                    if let Some(ip) = kept(session.provider_state, END_USER_IP) {
+                        carry.0.insert(END_USER_IP.into(), ip.into());
+                    }
                     return Ok(Collected::Restart { carry: Some(carry) });
                 }
                 let (decision, reason) = failure(collected.hint_code.as_deref());
