@@ -76,6 +76,10 @@ pub struct BankIdConfig {
     /// them to confirm the call, then to identify. A push flow; no QR code.
     #[serde(default)]
     pub phone: Option<bool>,
+    /// The least time between two collects of one order, in milliseconds (default 2000, as
+    /// BankID asks; the hosted page polls every second and is answered from the last collect).
+    #[serde(default)]
+    pub collect_interval_ms: Option<u64>,
     /// Where the same-device link opens the BankID app (default BankID's universal link,
     /// `https://app.bankid.com/`; the simulator sets its own simulated app).
     #[serde(default)]
@@ -156,11 +160,64 @@ impl BankIdConfig {
             },
             return_risk: self.return_risk.unwrap_or(false),
             phone,
+            recent: RecentCollects::every(std::time::Duration::from_millis(
+                self.collect_interval_ms.unwrap_or(COLLECT_INTERVAL_MS),
+            )),
             app_url: self
                 .app_url
                 .clone()
                 .unwrap_or_else(|| "https://app.bankid.com/".to_owned()),
         })
+    }
+}
+
+/// BankID asks relying parties to collect an order every two seconds, but the hosted page asks
+/// every second (its QR code changes that often): a pending answer younger than the interval
+/// is reused instead of asking BankID again.
+const COLLECT_INTERVAL_MS: u64 = 2000;
+
+/// One order's latest pending answer: when, and its hint code.
+type Answered = (std::time::Instant, Option<String>);
+
+/// The latest pending answer per order, on this node.
+#[derive(Debug, Default)]
+struct RecentCollects {
+    interval: std::time::Duration,
+    answers: std::sync::Mutex<std::collections::HashMap<String, Answered>>,
+}
+
+impl RecentCollects {
+    fn every(interval: std::time::Duration) -> Self {
+        RecentCollects {
+            interval,
+            answers: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The hint of a pending answer for `order` younger than the interval at `now`.
+    fn fresh(&self, order: &str, now: std::time::Instant) -> Option<Option<String>> {
+        let recent = self.answers.lock().ok()?;
+        let (at, hint) = recent.get(order)?;
+        (now.saturating_duration_since(*at) < self.interval).then(|| hint.clone())
+    }
+
+    fn pending(&self, order: &str, hint: Option<String>, now: std::time::Instant) {
+        if self.interval.is_zero() {
+            return;
+        }
+        if let Ok(mut recent) = self.answers.lock() {
+            // Orders nobody asks about any more go (a minute is long past any interval).
+            recent.retain(|_, (at, _)| {
+                now.saturating_duration_since(*at) < std::time::Duration::from_secs(60)
+            });
+            recent.insert(order.to_owned(), (now, hint));
+        }
+    }
+
+    fn forget(&self, order: &str) {
+        if let Ok(mut recent) = self.answers.lock() {
+            recent.remove(order);
+        }
     }
 }
 
@@ -175,6 +232,7 @@ pub struct BankIdProvider {
     return_risk: bool,
     phone: bool,
     app_url: String,
+    recent: RecentCollects,
 }
 
 impl std::fmt::Debug for BankIdProvider {
@@ -582,6 +640,10 @@ impl Provider for BankIdProvider {
         let Some(order_ref) = kept(session.provider_state, ORDER_REF) else {
             return Ok(Collected::Pending { hint: None });
         };
+        let now = std::time::Instant::now();
+        if let Some(hint) = self.recent.fresh(order_ref, now) {
+            return Ok(Collected::Pending { hint });
+        }
         let collected: wire::Collected = match self
             .call(
                 "/collect",
@@ -597,6 +659,12 @@ impl Provider for BankIdProvider {
                 return Err(ProviderError::Unavailable);
             }
         };
+        if collected.status == "pending" {
+            self.recent
+                .pending(order_ref, collected.hint_code.clone(), now);
+        } else {
+            self.recent.forget(order_ref);
+        }
         match collected.status.as_str() {
             "complete" => completed(&self.info, collected, kept(session.provider_state, SIGNED))
                 .map(|o| Collected::Decided(Box::new(o))),
@@ -658,7 +726,29 @@ impl Provider for BankIdProvider {
 
 #[cfg(test)]
 mod tests {
-    use super::{Decision, failure};
+    use super::{Decision, RecentCollects, failure};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_pending_answer_is_reused_for_two_seconds_then_bankid_is_asked_again() {
+        let interval = Duration::from_secs(2);
+        let recent = RecentCollects::every(interval);
+        let t0 = Instant::now();
+        assert_eq!(recent.fresh("order-1", t0), None, "never asked");
+        recent.pending("order-1", Some("userSign".into()), t0);
+        assert_eq!(
+            recent.fresh("order-1", t0 + Duration::from_millis(1500)),
+            Some(Some("userSign".into()))
+        );
+        assert_eq!(recent.fresh("order-1", t0 + interval), None);
+        assert_eq!(recent.fresh("order-2", t0), None, "per order");
+        recent.forget("order-1");
+        assert_eq!(
+            recent.fresh("order-1", t0),
+            None,
+            "a finished order is asked about"
+        );
+    }
 
     #[test]
     fn every_documented_failure_hint_has_a_meaning_and_unknown_ones_fail() {

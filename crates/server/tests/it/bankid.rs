@@ -23,6 +23,9 @@ async fn app_with_simulator() -> TestApp {
             PROVIDER.into(),
             ProviderConfig::BankId(Box::new(BankIdConfig {
                 base_url: Some("{simulator}".into()),
+                // Each progress request collects: the tests move on as soon as the app answers
+                // (the 2-second interval has a unit test of its own).
+                collect_interval_ms: Some(0),
                 ..BankIdConfig::default()
             })),
         );
@@ -665,6 +668,7 @@ async fn a_phone_order_is_answered_in_the_persons_app() {
             ProviderConfig::BankId(Box::new(BankIdConfig {
                 base_url: Some("{simulator}".into()),
                 phone: Some(true),
+                collect_interval_ms: Some(0),
                 ..BankIdConfig::default()
             })),
         );
