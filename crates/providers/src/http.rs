@@ -43,6 +43,29 @@ impl ClientTls {
     }
 }
 
+/// An answer's body, at most `max` bytes (`who` names the provider in the error): a
+/// provider that sends more is refused rather than buffered.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+    who: &str,
+) -> Result<Vec<u8>, ProviderError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|_| ProviderError::Unavailable)?
+    {
+        if bytes.len() + chunk.len() > max {
+            return Err(ProviderError::InvalidCallback(format!(
+                "{who}'s answer is too large"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// Gives adapters their HTTP client, all under the deployment's outbound policy.
 pub trait HttpClients: Send + Sync {
     /// The shared client, for providers reached over ordinary server-authenticated TLS.
@@ -68,6 +91,23 @@ pub fn client_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_answer_over_the_cap_is_refused_and_one_within_it_read_whole() {
+        // The `http` crate as openidconnect re-exports it (the one reqwest builds on).
+        let answer =
+            |body: &'static str| reqwest::Response::from(openidconnect::http::Response::new(body));
+        assert_eq!(
+            read_capped(answer("{\"ok\":true}"), 11, "BankID").await,
+            Ok(b"{\"ok\":true}".to_vec())
+        );
+        assert_eq!(
+            read_capped(answer("{\"ok\":true}"), 10, "BankID").await,
+            Err(ProviderError::InvalidCallback(
+                "BankID's answer is too large".into()
+            ))
+        );
+    }
 
     #[test]
     fn tls_files_are_read_key_first_and_a_missing_one_is_named() {

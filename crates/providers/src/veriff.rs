@@ -211,7 +211,7 @@ impl VeriffProvider {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let mut response = request.send().await.map_err(|e| {
+        let response = request.send().await.map_err(|e| {
             tracing::warn!(provider = %self.info.id, error = %e.without_url(), "Veriff could not be reached");
             ProviderError::Unavailable
         })?;
@@ -221,17 +221,7 @@ impl VeriffProvider {
             .get("x-hmac-signature")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|_| ProviderError::Unavailable)?
-        {
-            if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(invalid("Veriff's answer is too large"));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = crate::http::read_capped(response, MAX_BODY, "Veriff").await?;
         if status.is_success() && !self.signed(&bytes, signature.as_deref()) {
             return Err(ProviderError::NotAuthentic(
                 "Veriff's answer is not signed with the integration's shared secret".into(),

@@ -258,6 +258,15 @@ async fn redirect_uris(state: &HubState, partner: &Partner) -> Answer<(Vec<Strin
     ))
 }
 
+/// The app's redirect URIs as the API answers them.
+async fn standing_uris(state: &HubState, partner: &Partner) -> Answer<RedirectUris> {
+    let (redirect_uris, pending_redirect_uris) = redirect_uris(state, partner).await?;
+    Ok(RedirectUris {
+        redirect_uris,
+        pending_redirect_uris,
+    })
+}
+
 async fn app_view(
     state: &HubState,
     partner: &Partner,
@@ -446,11 +455,7 @@ pub async fn get_redirect_uris(
 ) -> Response {
     let found = async {
         app(&state, &partner, &client_id).await?;
-        let (redirect_uris, pending_redirect_uris) = redirect_uris(&state, &partner).await?;
-        Ok(RedirectUris {
-            redirect_uris,
-            pending_redirect_uris,
-        })
+        standing_uris(&state, &partner).await
     };
     answer(StatusCode::OK, found.await, &headers)
 }
@@ -516,11 +521,7 @@ pub async fn put_redirect_uris(
                 ),
                 other => other.into(),
             })?;
-        let (redirect_uris, pending_redirect_uris) = redirect_uris(&state, &partner).await?;
-        Ok(RedirectUris {
-            redirect_uris,
-            pending_redirect_uris,
-        })
+        standing_uris(&state, &partner).await
     };
     answer(StatusCode::OK, replaced.await, &headers)
 }

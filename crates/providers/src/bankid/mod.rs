@@ -282,7 +282,7 @@ impl BankIdProvider {
         let url = url::Url::parse(&format!("{}{path}", self.base))
             .map_err(|e| ProviderError::Config(format!("BankID URL: {e}")))?;
         (self.guard)(&url).map_err(ProviderError::Config)?;
-        let mut response = self
+        let response = self
             .client
             .post(url)
             .json(body)
@@ -293,19 +293,7 @@ impl BankIdProvider {
                 ProviderError::Unavailable
             })?;
         let status = response.status();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|_| ProviderError::Unavailable)?
-        {
-            if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(ProviderError::InvalidCallback(
-                    "BankID's answer is too large".into(),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = crate::http::read_capped(response, MAX_BODY, "BankID").await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map(Ok).map_err(|e| {
                 ProviderError::InvalidCallback(format!("BankID's answer is not as documented: {e}"))

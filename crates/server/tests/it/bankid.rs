@@ -9,6 +9,7 @@ use idgate_testkit as common;
 use common::{Partner, TestApp, text};
 use idgate_providers::ProviderConfig;
 use idgate_providers::bankid::BankIdConfig;
+use idgate_server::simulators::bankid::Simulator;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -83,6 +84,22 @@ fn order_on_page(page: &str) -> String {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_else(|| panic!("no order on the page: {page}"))
         .to_owned()
+}
+
+/// A client of the simulator's RP API that trusts only its CA and, with `certificate`,
+/// presents its relying-party certificate.
+fn rp_client(simulator: &Simulator, certificate: bool) -> reqwest::Client {
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let ca =
+        reqwest::Certificate::from_pem(&read(&simulator.pki.ca)).unwrap_or_else(|e| panic!("{e}"));
+    let mut builder = reqwest::Client::builder().tls_certs_only([ca]);
+    if certificate {
+        let mut identity = read(&simulator.pki.rp_key);
+        identity.extend_from_slice(&read(&simulator.pki.rp_certificate));
+        builder = builder
+            .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")));
+    }
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn hopae_get(app: &TestApp, p: &Partner, path: &str) -> Value {
@@ -240,17 +257,8 @@ async fn a_cancel_in_the_app_and_a_cancel_on_idgate_end_the_order() {
 async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_client_certificate() {
     let app = app_with_simulator().await;
     let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
-    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let ca =
-        reqwest::Certificate::from_pem(&read(&simulator.pki.ca)).unwrap_or_else(|e| panic!("{e}"));
-    let mut identity = read(&simulator.pki.rp_key);
-    identity.extend_from_slice(&read(&simulator.pki.rp_certificate));
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca.clone()])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!("https://127.0.0.1:{}/rp/v6.0", simulator.addr.port());
+    let client = rp_client(&simulator, true);
+    let base = simulator.base_url();
     let call = async |path: &str, content_type: &str, body: &str| -> (u16, Value) {
         let r = client
             .post(format!("{base}{path}"))
@@ -323,11 +331,7 @@ async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_clie
     assert_eq!(r.status(), 405);
 
     // Without a client certificate the handshake fails: no request reaches the API.
-    let anonymous = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let refused = anonymous
+    let refused = rp_client(&simulator, false)
         .post(format!("{base}/auth"))
         .json(&json!({"endUserIp": "127.0.0.1"}))
         .send()
@@ -338,7 +342,7 @@ async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_clie
 /// Runs the npm client once: `command` and its arguments; its one JSON line.
 async fn npm_client(app: &TestApp, certificate: bool, args: &[&str]) -> Value {
     let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
-    let base = format!("https://127.0.0.1:{}/rp/v6.0", simulator.addr.port());
+    let base = simulator.base_url();
     let (cert, key) = if certificate {
         (
             simulator.pki.rp_certificate.display().to_string(),
@@ -742,16 +746,7 @@ async fn a_phone_order_is_answered_in_the_persons_app() {
 
     // The RP API refuses a phone order without a valid call initiator.
     let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
-    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut identity = read(&simulator.pki.rp_key);
-    identity.extend_from_slice(&read(&simulator.pki.rp_certificate));
-    let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(&read(&simulator.pki.ca))
-            .unwrap_or_else(|e| panic!("{e}"))])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = client
+    let r = rp_client(&simulator, true)
         .post(format!("{}/phone/auth", simulator.base_url()))
         .json(&json!({"personalNumber": ANNA, "callInitiator": "nobody"}))
         .send()

@@ -29,6 +29,10 @@ impl Refusal {
     pub fn invalid(details: impl Into<String>) -> Self {
         Refusal(400, "invalidParameters", details.into())
     }
+
+    fn internal() -> Self {
+        Refusal(500, "internalError", "Internal error".into())
+    }
 }
 
 /// Whether the order is an authentication or a signature.
@@ -70,6 +74,21 @@ struct Order {
     /// person's number and first asks them to confirm the call.
     phone: bool,
     progress: Progress,
+}
+
+impl Order {
+    /// What the app shows of this order once it is opened.
+    fn scanned(&self, order_ref: &str) -> Scanned {
+        Scanned {
+            order_ref: order_ref.to_owned(),
+            kind: match self.kind {
+                Kind::Auth => "auth",
+                Kind::Sign => "sign",
+            },
+            user_visible_data: self.visible.clone(),
+            personal_number: self.personal_number.clone(),
+        }
+    }
 }
 
 /// What the app shows of an order it scanned.
@@ -171,10 +190,7 @@ impl Orders {
             .requirement
             .as_ref()
             .and_then(|r| r.personal_number.clone());
-        let mut orders = self
-            .orders
-            .lock()
-            .map_err(|_| Refusal(500, "internalError", "Internal error".into()))?;
+        let mut orders = self.orders.lock().map_err(|_| Refusal::internal())?;
         orders.retain(|_, o| {
             Self::age(o, now);
             match &o.progress {
@@ -290,23 +306,12 @@ impl Orders {
             return Err("this order is finished");
         };
         *scanned = true;
-        Ok(Scanned {
-            order_ref: order_ref.clone(),
-            kind: match order.kind {
-                Kind::Auth => "auth",
-                Kind::Sign => "sign",
-            },
-            user_visible_data: order.visible.clone(),
-            personal_number: order.personal_number.clone(),
-        })
+        Ok(order.scanned(order_ref))
     }
 
     /// `POST /collect`.
     pub fn collect(&self, order_ref: &str, now: i64) -> Result<Collected, Refusal> {
-        let mut orders = self
-            .orders
-            .lock()
-            .map_err(|_| Refusal(500, "internalError", "Internal error".into()))?;
+        let mut orders = self.orders.lock().map_err(|_| Refusal::internal())?;
         let gone = || Refusal::invalid("No such order");
         let order = orders.get_mut(order_ref).ok_or_else(gone)?;
         Self::age(order, now);
@@ -369,10 +374,7 @@ impl Orders {
 
     /// `POST /cancel`: the order is gone; cancelling it again is `invalidParameters`.
     pub fn cancel(&self, order_ref: &str) -> Result<(), Refusal> {
-        let mut orders = self
-            .orders
-            .lock()
-            .map_err(|_| Refusal(500, "internalError", "Internal error".into()))?;
+        let mut orders = self.orders.lock().map_err(|_| Refusal::internal())?;
         match orders.remove(order_ref) {
             Some(_) => Ok(()),
             None => Err(Refusal::invalid("No such order")),
@@ -405,15 +407,7 @@ impl Orders {
             return Err("the QR code is not genuine");
         }
         *scanned = true;
-        Ok(Scanned {
-            order_ref: order_ref.clone(),
-            kind: match order.kind {
-                Kind::Auth => "auth",
-                Kind::Sign => "sign",
-            },
-            user_visible_data: order.visible.clone(),
-            personal_number: order.personal_number.clone(),
-        })
+        Ok(order.scanned(order_ref))
     }
 
     /// The app opened on the same device with an order's autostart token (no code to scan).
@@ -428,15 +422,7 @@ impl Orders {
             return Err("this order is finished");
         };
         *scanned = true;
-        Ok(Scanned {
-            order_ref: order_ref.clone(),
-            kind: match order.kind {
-                Kind::Auth => "auth",
-                Kind::Sign => "sign",
-            },
-            user_visible_data: order.visible.clone(),
-            personal_number: order.personal_number.clone(),
-        })
+        Ok(order.scanned(order_ref))
     }
 
     /// The app's user approves (as `user`) or cancels a scanned order.
