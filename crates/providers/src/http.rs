@@ -7,12 +7,13 @@ use crate::{ProviderError, UrlGuard};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// `[providers.<id>.tls]`: mutual TLS towards one provider. Files are PEM; a PKCS#12 bundle
-/// converts with `openssl pkcs12 -in rp.p12 -nodes -legacy > rp.pem`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `[providers.<id>.tls]`: mutual TLS towards one provider. The client certificate is PEM
+/// (chain and key, in one file or two) or a PKCS#12 bundle (`.p12`/`.pfx`, as BankID and the
+/// banks hand them out) opened with `password`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientTls {
-    /// The client certificate chain (leaf first). May also hold the key.
+    /// The client certificate chain (leaf first). May also hold the key; or a PKCS#12 bundle.
     pub certificate: PathBuf,
     /// The private key; defaults to the certificate file (a combined PEM).
     #[serde(default)]
@@ -21,6 +22,21 @@ pub struct ClientTls {
     /// the system's roots are not trusted for this provider. Without it, they are.
     #[serde(default)]
     pub ca: Option<PathBuf>,
+    /// The PKCS#12 bundle's password (better from the environment:
+    /// `IDGATE_PROVIDERS__<ID>__TLS__PASSWORD`).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("certificate", &self.certificate)
+            .field("key", &self.key)
+            .field("ca", &self.ca)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl ClientTls {
@@ -32,15 +48,62 @@ impl ClientTls {
                 .map_err(|e| ProviderError::Config(format!("cannot read {}: {e}", path.display())))
         };
         let chain = read(&self.certificate)?;
+        let ca = self.ca.as_ref().map(read).transpose()?;
+        if is_pkcs12(&chain) {
+            return Ok((self.open_pkcs12(&chain)?, ca));
+        }
         let mut identity = match &self.key {
             Some(key) if key != &self.certificate => read(key)?,
             _ => Vec::new(),
         };
         identity.push(b'\n');
         identity.extend_from_slice(&chain);
-        let ca = self.ca.as_ref().map(read).transpose()?;
         Ok((identity, ca))
     }
+
+    /// The key and chain of a PKCS#12 bundle, as PEM (the key first). Errors name the file
+    /// and what is wrong, never the password.
+    fn open_pkcs12(&self, bundle: &[u8]) -> Result<Vec<u8>, ProviderError> {
+        let file = self.certificate.display();
+        let store = p12_keystore::KeyStore::from_pkcs12(
+            bundle,
+            self.password.as_deref().unwrap_or_default(),
+            p12_keystore::Pkcs12ImportPolicy::Strict,
+        )
+        .map_err(|e| {
+            ProviderError::Config(format!(
+                "cannot open the PKCS#12 bundle {file} ({e}): is the password right?"
+            ))
+        })?;
+        let (_, chain) = store.private_key_chain().ok_or_else(|| {
+            ProviderError::Config(format!(
+                "the PKCS#12 bundle {file} holds no private key with its certificate"
+            ))
+        })?;
+        let mut pem = pem_block("PRIVATE KEY", chain.key().as_der());
+        for certificate in chain.certs() {
+            pem.extend(pem_block("CERTIFICATE", certificate.as_der()));
+        }
+        Ok(pem)
+    }
+}
+
+/// A PKCS#12 bundle is DER (an ASN.1 SEQUENCE); a PEM file is text.
+fn is_pkcs12(contents: &[u8]) -> bool {
+    contents.first() == Some(&0x30) && !contents.starts_with(b"-----")
+}
+
+/// One PEM block: base64 in lines of 64 characters.
+fn pem_block(label: &str, der: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in encoded.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out.into_bytes()
 }
 
 /// An answer's body, at most `max` bytes (`who` names the provider in the error): a
@@ -120,18 +183,90 @@ mod tests {
             certificate: cert.clone(),
             key: Some(key),
             ca: None,
+            password: None,
         };
         assert_eq!(tls.read().ok(), Some((b"KEY\nCHAIN".to_vec(), None)));
         let combined = ClientTls {
             certificate: cert,
             key: None,
             ca: Some(dir.join("absent-ca.pem")),
+            password: None,
         };
         let err = combined.read().err().map(|e| e.to_string());
         assert!(
             err.as_deref().is_some_and(|e| e.contains("absent-ca.pem")),
             "{err:?}"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Bundles as OpenSSL writes them: its default (AES-256, PBKDF2) and `-legacy` (RC2 and
+    /// 3DES with a SHA-1 MAC), the form of BankID's published test certificates.
+    #[test]
+    fn pkcs12_bundles_written_by_openssl_open_with_their_password_only() {
+        let dir = std::env::temp_dir().join(format!("idgate-p12-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|e| panic!("openssl (scripts/test installs it): {e}"));
+            assert!(out.status.success(), "openssl {args:?}: {out:?}");
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=FP Testcert 5",
+            "-keyout",
+            "rp.key",
+            "-out",
+            "rp.pem",
+            "-days",
+            "1",
+        ]);
+        let export = ["pkcs12", "-export", "-in", "rp.pem", "-inkey", "rp.key"];
+        let password = "pass:qwerty123";
+        openssl(&[&export[..], &["-passout", password, "-out", "modern.p12"]].concat());
+        openssl(
+            &[
+                &export[..],
+                &["-legacy", "-passout", password, "-out", "legacy.p12"],
+            ]
+            .concat(),
+        );
+        let bundle = |file: &str, password: &str| ClientTls {
+            certificate: dir.join(file),
+            key: None,
+            ca: None,
+            password: Some(password.to_owned()),
+        };
+        let certificate = std::fs::read_to_string(dir.join("rp.pem")).unwrap_or_default();
+        for file in ["modern.p12", "legacy.p12"] {
+            let (identity, ca) = bundle(file, "qwerty123")
+                .read()
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(ca, None);
+            let pem = String::from_utf8(identity.clone()).unwrap_or_default();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{file}");
+            // The certificate is the one OpenSSL put in, byte for byte.
+            assert!(pem.contains(certificate.trim()), "{file}: {pem}");
+            assert!(reqwest::Identity::from_pem(&identity).is_ok(), "{file}");
+            // A wrong password opens nothing and is not repeated in the error.
+            let err = bundle(file, "not-the-password")
+                .read()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(file) && err.contains("password"), "{err}");
+            assert!(!err.contains("not-the-password"), "{err}");
+        }
+        let shown = format!("{:?}", bundle("modern.p12", "qwerty123"));
+        assert!(!shown.contains("qwerty123"), "{shown}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

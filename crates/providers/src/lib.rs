@@ -60,7 +60,13 @@ pub struct InputField {
     pub required: bool,
     pub description: String,
     pub example: String,
+    /// The longest value taken, in characters.
+    #[serde(skip)]
+    pub max_chars: usize,
 }
+
+/// The longest value a field takes unless it says otherwise.
+const DEFAULT_MAX_CHARS: usize = 200;
 
 impl InputField {
     pub fn new(name: &str, required: bool, description: &str, example: &str) -> Self {
@@ -69,7 +75,15 @@ impl InputField {
             required,
             description: description.to_owned(),
             example: example.to_owned(),
+            max_chars: DEFAULT_MAX_CHARS,
         }
+    }
+
+    /// The same field, taking values of up to `max_chars` characters.
+    #[must_use]
+    pub fn up_to(mut self, max_chars: usize) -> Self {
+        self.max_chars = max_chars;
+        self
     }
 }
 
@@ -100,18 +114,18 @@ pub fn check_fields(
         }
     }
     for (name, value) in given {
-        if !fields.iter().any(|f| &f.name == name) {
+        let Some(field) = fields.iter().find(|f| &f.name == name) else {
             return Err(InputError {
                 missing: false,
                 field: format!("{prefix}.{name}"),
                 message: "is not used by this provider".to_owned(),
             });
-        }
-        if value.chars().count() > 200 {
+        };
+        if value.chars().count() > field.max_chars {
             return Err(InputError {
                 missing: false,
                 field: format!("{prefix}.{name}"),
-                message: "must be at most 200 characters".to_owned(),
+                message: format!("must be at most {} characters", field.max_chars),
             });
         }
     }
@@ -137,8 +151,22 @@ pub struct StartRequest<'a> {
     pub provider_state: Option<&'a ProviderState>,
     /// What the partner sent about the person (document verification providers take it).
     pub applicant: Option<&'a ApplicantData>,
-    /// The address of the person's browser (BankID's `endUserIp`), when a browser started it.
-    pub end_user_ip: Option<std::net::IpAddr>,
+    /// The browser the person started from, when a browser started it.
+    pub device: Option<&'a EndUserDevice>,
+}
+
+/// What idgate knows of the browser a person follows a verification in: what BankID is told
+/// (its `endUserIp` and web device context) and where its app sends the person back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndUserDevice {
+    /// The browser's address (behind a trusted proxy, the one it forwarded).
+    pub ip: Option<std::net::IpAddr>,
+    /// The browser's `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// A digest of this browser's flow cookie: stable for the browser, naming nobody.
+    pub device_id: Option<String>,
+    /// The hosted page this browser follows the verification on (`{public_url}/v/{token}`).
+    pub page: Option<String>,
 }
 
 /// Per-session values a protocol keeps secret between start and callback (PKCE verifier,
@@ -367,10 +395,14 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     fn collects_on_read(&self) -> bool {
         false
     }
-    /// A link that opens the provider's app on the device showing the hosted page, for a
-    /// started QR flow (BankID's autostart), the app sending the person back to `return_to`.
-    fn same_device_link(&self, session: SessionContext<'_>, return_to: &str) -> Option<String> {
-        let _ = (session, return_to);
+    /// A link that opens the provider's app on `device`, the one showing the hosted page, for
+    /// a started QR flow (BankID's autostart).
+    fn same_device_link(
+        &self,
+        session: SessionContext<'_>,
+        device: &EndUserDevice,
+    ) -> Option<String> {
+        let _ = (session, device);
         None
     }
     /// What to tell the person while a collect says `hint` (BankID's official user messages),

@@ -11,7 +11,8 @@ use idgate_core::{
 };
 use idgate_providers::sandbox::SandboxChoice;
 use idgate_providers::{
-    Collected, FlowSecrets, ProviderOutcome, SessionContext, StartAction, StartRequest,
+    Collected, EndUserDevice, FlowSecrets, ProviderOutcome, SessionContext, StartAction,
+    StartRequest,
 };
 use idgate_store::{ReferenceScope, SessionInsert, StoreError};
 use std::collections::BTreeMap;
@@ -616,12 +617,12 @@ impl Hub {
     /// Asks the provider of a waiting session how it stands (poll-based protocols) and records
     /// the outcome once there is one; the session as it stands otherwise, with the provider's
     /// hint of where the person is. A provider whose order lapsed before the person began
-    /// (BankID's unscanned QR code) is asked for a new one in the same attempt
-    /// (`end_user_ip`: the person's address, which BankID is told).
+    /// (BankID's unscanned QR code) is asked for a new one in the same attempt (`device`:
+    /// the person's browser asking, which BankID is told of).
     pub async fn collect(
         &self,
         session: Session,
-        end_user_ip: Option<std::net::IpAddr>,
+        device: Option<&EndUserDevice>,
     ) -> ServiceResult<(Session, Option<String>)> {
         if !matches!(session.status, Status::Started | Status::Submitted) {
             return Ok((session, None));
@@ -652,7 +653,7 @@ impl Hub {
                         secrets: Some(material.secrets()),
                         provider_state: carry.as_ref(),
                         applicant: session.applicant.as_ref(),
-                        end_user_ip,
+                        device,
                     })
                     .await?;
                 let mut renewed = session.clone();
@@ -818,7 +819,7 @@ impl Hub {
         identifier: Option<&str>,
         browser: Option<&str>,
         chosen: Option<&str>,
-        end_user_ip: Option<std::net::IpAddr>,
+        device: Option<&EndUserDevice>,
     ) -> ServiceResult<(Session, StartAction)> {
         let mut session = self.session(id).await?;
         if !matches!(
@@ -878,7 +879,7 @@ impl Hub {
                 secrets: Some(material.secrets()),
                 provider_state: session.provider_state.as_ref(),
                 applicant: session.applicant.as_ref(),
-                end_user_ip,
+                device,
             })
             .await?;
         let (action, provider_state) = (started.action, started.state);

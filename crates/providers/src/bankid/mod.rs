@@ -9,14 +9,15 @@
 //! the signature and OCSP response sealed as evidence) or the failure's hint code as the
 //! reason. A cancelled session cancels its order (`POST /cancel`).
 
+pub mod launch;
 pub mod messages;
 pub mod qr;
 pub mod wire;
 
 use crate::http::{ClientTls, HttpClients};
 use crate::{
-    Collected, Decision, FlowType, Provider, ProviderError, ProviderInfo, ProviderOutcome,
-    Returned, SessionContext, StartAction, StartRequest, Started, UrlGuard,
+    Collected, Decision, EndUserDevice, FlowType, Provider, ProviderError, ProviderInfo,
+    ProviderOutcome, Returned, SessionContext, StartAction, StartRequest, Started, UrlGuard,
 };
 use async_trait::async_trait;
 use aws_lc_rs::digest;
@@ -26,7 +27,7 @@ use idgate_core::{ProviderEvidence, ProviderState};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use wire::{ErrorBody, OrderRef, OrderRequest, OrderStarted, Requirement};
+use wire::{ErrorBody, OrderRef, OrderRequest, OrderStarted, Requirement, WebContext};
 
 /// Largest answer read from BankID.
 const MAX_BODY: usize = 256 * 1024;
@@ -80,8 +81,9 @@ pub struct BankIdConfig {
     /// BankID asks; the hosted page polls every second and is answered from the last collect).
     #[serde(default)]
     pub collect_interval_ms: Option<u64>,
-    /// Where the same-device link opens the BankID app (default BankID's universal link,
-    /// `https://app.bankid.com/`; the simulator sets its own simulated app).
+    /// Where the same-device link opens the BankID app (default BankID's own: its universal
+    /// link `https://app.bankid.com/` on phones, `bankid:///` on computers; the simulator
+    /// sets its simulated app).
     #[serde(default)]
     pub app_url: Option<String>,
 }
@@ -131,12 +133,22 @@ impl BankIdConfig {
                 match_capable: false,
                 sandbox: self.sandbox.unwrap_or(false),
                 user_data: {
-                    let mut fields = vec![crate::InputField::new(
-                        SIGN_TEXT,
-                        false,
-                        "idgate: a text the person reads and signs in the BankID app (BankID's simpleMarkdownV1); without it the person only identifies",
-                        "I accept the terms of 7 December 2026.",
-                    )];
+                    let mut fields = vec![
+                        crate::InputField::new(
+                            SIGN_TEXT,
+                            false,
+                            "idgate: a text the person reads and signs in the BankID app (BankID's simpleMarkdownV1); without it the person only identifies",
+                            "I accept the terms of 7 December 2026.",
+                        )
+                        .up_to(MAX_SIGN_TEXT),
+                        crate::InputField::new(
+                            SIGN_HIDDEN_DATA,
+                            false,
+                            "idgate: data signed with signText that the person does not see (BankID's userNonVisibleData), e.g. a digest of the document",
+                            "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        )
+                        .up_to(MAX_SIGN_HIDDEN_DATA),
+                    ];
                     if phone {
                         fields.push(crate::InputField::new(
                             "registrationId",
@@ -163,10 +175,7 @@ impl BankIdConfig {
             recent: RecentCollects::every(std::time::Duration::from_millis(
                 self.collect_interval_ms.unwrap_or(COLLECT_INTERVAL_MS),
             )),
-            app_url: self
-                .app_url
-                .clone()
-                .unwrap_or_else(|| "https://app.bankid.com/".to_owned()),
+            app_url: self.app_url.clone(),
         })
     }
 }
@@ -231,7 +240,8 @@ pub struct BankIdProvider {
     requirement: Requirement,
     return_risk: bool,
     phone: bool,
-    app_url: String,
+    /// The configured app (the simulator's), instead of BankID's own per platform.
+    app_url: Option<String>,
     recent: RecentCollects,
 }
 
@@ -253,6 +263,15 @@ pub struct Refused {
 
 /// The `userData` field with a text to sign: the order is then a signature (`/sign`).
 pub const SIGN_TEXT: &str = "signText";
+/// The `userData` field with data signed along with the text, unseen (`userNonVisibleData`).
+pub const SIGN_HIDDEN_DATA: &str = "signHiddenData";
+/// BankID takes `userVisibleData` of up to 40 000 characters once base64-encoded: 30 000
+/// bytes of UTF-8. Longer texts are refused when the session is created, not by BankID.
+const MAX_VISIBLE_BYTES: usize = 30_000;
+const MAX_SIGN_TEXT: usize = MAX_VISIBLE_BYTES;
+/// `userNonVisibleData`: 200 000 characters once encoded, 150 000 bytes.
+const MAX_HIDDEN_BYTES: usize = 150_000;
+const MAX_SIGN_HIDDEN_DATA: usize = MAX_HIDDEN_BYTES;
 
 /// Where an order is kept in the provider state.
 const ORDER_REF: &str = "order_ref";
@@ -263,8 +282,12 @@ const AUTO_START: &str = "auto_start_token";
 /// The address of the person's browser the first order was made for (a silent renewal, which
 /// may come from a partner's status poll, orders for the same one).
 const END_USER_IP: &str = "end_user_ip";
+/// The `returnUrl` the order carries (iOS), kept for a renewal and for the autostart link.
+const RETURN_URL: &str = "return_url";
 /// The text a signature order asked the person to sign.
 const SIGNED: &str = "signed_text";
+/// The digest of the data signed unseen along with it.
+const SIGNED_HIDDEN: &str = "signed_hidden_digest";
 /// How many times in a row an unscanned order was silently replaced.
 const RESTARTS: &str = "restarts";
 /// New orders after an unscanned one lapsed (`startFailed`), before the session expires:
@@ -318,19 +341,32 @@ impl BankIdProvider {
         if self.phone {
             return self.phone_order(request, sign_text).await;
         }
-        let end_user_ip = request
-            .end_user_ip
+        let device = request.device;
+        let end_user_ip = device
+            .and_then(|d| d.ip)
             .map(|ip| ip.to_string())
             .or_else(|| kept(request.provider_state, END_USER_IP).map(str::to_owned))
             .unwrap_or_else(|| "127.0.0.1".to_owned());
+        // Where the app sends the person back: decided by the browser that starts the order
+        // (a renewal without one keeps the first order's).
+        let return_url = match device {
+            Some(d) => d.page.as_deref().and_then(|page| {
+                launch::return_url(launch::Platform::of(d.user_agent.as_deref()), page)
+            }),
+            None => kept(request.provider_state, RETURN_URL).map(str::to_owned),
+        };
         let body = OrderRequest {
             user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
             user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
+            user_non_visible_data: sign_text
+                .and(hidden_data(request))
+                .map(|data| STANDARD.encode(data)),
             end_user_ip: end_user_ip.clone(),
             requirement: (self.requirement != Requirement::default())
                 .then(|| self.requirement.clone()),
             return_risk: self.return_risk.then_some(true),
-            ..OrderRequest::default()
+            return_url: return_url.clone(),
+            web: device.and_then(|d| web_context(d, request.public_url)),
         };
         let path = if sign_text.is_some() {
             "/sign"
@@ -354,11 +390,19 @@ impl BankIdProvider {
         ] {
             state.0.insert(key.into(), value.into());
         }
+        if let Some(url) = return_url {
+            state.0.insert(RETURN_URL.into(), url.into());
+        }
         state
             .0
             .insert(ORDERED_AT.into(), chrono::Utc::now().timestamp().into());
         if let Some(text) = sign_text {
             state.0.insert(SIGNED.into(), text.clone().into());
+        }
+        if let Some(data) = sign_text.and(hidden_data(request)) {
+            state
+                .0
+                .insert(SIGNED_HIDDEN.into(), fingerprint(data.as_bytes()).into());
         }
         Ok(state)
     }
@@ -383,7 +427,9 @@ impl BankIdProvider {
                 .then(|| self.requirement.clone()),
             user_visible_data: sign_text.map(|text| STANDARD.encode(text)),
             user_visible_data_format: sign_text.map(|_| "simpleMarkdownV1".to_owned()),
-            user_non_visible_data: None,
+            user_non_visible_data: sign_text
+                .and(hidden_data(request))
+                .map(|data| STANDARD.encode(data)),
         };
         let path = if sign_text.is_some() {
             "/phone/sign"
@@ -405,8 +451,38 @@ impl BankIdProvider {
         if let Some(text) = sign_text {
             state.0.insert(SIGNED.into(), text.clone().into());
         }
+        if let Some(data) = sign_text.and(hidden_data(request)) {
+            state
+                .0
+                .insert(SIGNED_HIDDEN.into(), fingerprint(data.as_bytes()).into());
+        }
         Ok(state)
     }
+}
+
+/// The partner's data to sign unseen along with the text, if any.
+fn hidden_data<'a>(request: &StartRequest<'a>) -> Option<&'a String> {
+    request
+        .applicant
+        .and_then(|a| a.provider_fields.get(SIGN_HIDDEN_DATA))
+        .filter(|data| !data.is_empty())
+}
+
+/// BankID's web device context for its risk assessment: the browser's user agent, a stable
+/// identifier of the browser (a digest, never the cookie), and the site the person is on.
+fn web_context(device: &EndUserDevice, public_url: &str) -> Option<WebContext> {
+    let context = WebContext {
+        device_identifier: device.device_id.clone(),
+        referring_domain: url::Url::parse(public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned)),
+        // BankID takes up to 256 characters of it.
+        user_agent: device
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(256).collect()),
+    };
+    (context.device_identifier.is_some() || context.user_agent.is_some()).then_some(context)
 }
 
 /// What a refused order means for the person.
@@ -452,8 +528,9 @@ fn fingerprint(bytes: &[u8]) -> String {
 fn completed(
     info: &ProviderInfo,
     collected: wire::Collected,
-    signed_text: Option<&str>,
+    state: Option<&ProviderState>,
 ) -> Result<ProviderOutcome, ProviderError> {
+    let signed_text = kept(state, SIGNED);
     let data = collected.completion_data.ok_or_else(|| {
         ProviderError::InvalidCallback("a complete order without completionData".into())
     })?;
@@ -494,6 +571,7 @@ fn completed(
                 // A signature order's proof is the person's signature of the text.
                 "format": if signed_text.is_some() { "bankid-signature" } else { "bankid-completion" },
                 "signed_text": signed_text,
+                "signed_hidden_data_digest": kept(state, SIGNED_HIDDEN),
                 "issuer": "BankID",
                 "level_of_assurance": info.max_loa,
                 "order_ref": collected.order_ref,
@@ -519,7 +597,33 @@ impl Provider for BankIdProvider {
         user_data: &BTreeMap<String, String>,
         match_data: &BTreeMap<String, String>,
     ) -> Result<(), crate::InputError> {
-        crate::check_declared(&self.info, user_data, match_data)
+        crate::check_declared(&self.info, user_data, match_data)?;
+        let too_long = |field: &str, bytes: usize| crate::InputError {
+            missing: false,
+            field: format!("userData.{field}"),
+            message: format!("must be at most {bytes} bytes of UTF-8 (BankID's limit)"),
+        };
+        if user_data
+            .get(SIGN_TEXT)
+            .is_some_and(|t| t.len() > MAX_VISIBLE_BYTES)
+        {
+            return Err(too_long(SIGN_TEXT, MAX_VISIBLE_BYTES));
+        }
+        if let Some(hidden) = user_data.get(SIGN_HIDDEN_DATA) {
+            if hidden.len() > MAX_HIDDEN_BYTES {
+                return Err(too_long(SIGN_HIDDEN_DATA, MAX_HIDDEN_BYTES));
+            }
+            if user_data.get(SIGN_TEXT).is_none_or(|t| t.trim().is_empty()) {
+                return Err(crate::InputError {
+                    missing: true,
+                    field: format!("userData.{SIGN_TEXT}"),
+                    message: format!(
+                        "is required with {SIGN_HIDDEN_DATA}: it is signed along with the text the person reads"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// A phone order's identifier: a Swedish personal number, 12 digits (`YYYYMMDD-NNNN` and
@@ -605,15 +709,20 @@ impl Provider for BankIdProvider {
         ))
     }
 
-    /// BankID's autostart link: its app opens the order on this device and sends the person
-    /// back to `return_to` (the hosted page, which follows the order).
-    fn same_device_link(&self, session: SessionContext<'_>, return_to: &str) -> Option<String> {
+    /// BankID's autostart link for this device's platform ([`launch`]): its app opens the
+    /// order here, and on iOS returns to the order's `returnUrl`.
+    fn same_device_link(
+        &self,
+        session: SessionContext<'_>,
+        device: &EndUserDevice,
+    ) -> Option<String> {
         let token = kept(session.provider_state, AUTO_START)?;
-        let mut url = url::Url::parse(&self.app_url).ok()?;
-        url.query_pairs_mut()
-            .append_pair("autostarttoken", token)
-            .append_pair("redirect", return_to);
-        Some(url.into())
+        launch::autostart_link(
+            launch::Platform::of(device.user_agent.as_deref()),
+            self.app_url.as_deref(),
+            token,
+            kept(session.provider_state, RETURN_URL).is_some(),
+        )
     }
 
     fn collects_on_read(&self) -> bool {
@@ -654,7 +763,7 @@ impl Provider for BankIdProvider {
             self.recent.forget(order_ref);
         }
         match collected.status.as_str() {
-            "complete" => completed(&self.info, collected, kept(session.provider_state, SIGNED))
+            "complete" => completed(&self.info, collected, session.provider_state)
                 .map(|o| Collected::Decided(Box::new(o))),
             "failed" => {
                 let restarts = session
@@ -668,8 +777,10 @@ impl Provider for BankIdProvider {
                 {
                     let mut carry = ProviderState::default();
                     carry.0.insert(RESTARTS.into(), (restarts + 1).into());
-                    if let Some(ip) = kept(session.provider_state, END_USER_IP) {
-                        carry.0.insert(END_USER_IP.into(), ip.into());
+                    for key in [END_USER_IP, RETURN_URL] {
+                        if let Some(value) = kept(session.provider_state, key) {
+                            carry.0.insert(key.into(), value.into());
+                        }
                     }
                     return Ok(Collected::Restart { carry: Some(carry) });
                 }

@@ -100,3 +100,25 @@ pub fn set(state: &AppState, response: &mut Response, value: &str, framed: bool)
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
 }
+
+/// What idgate tells a provider of the browser on verification page `token` (BankID's
+/// `endUserIp` and web device context; where its app returns): its address, its user agent,
+/// a keyed digest of its flow cookie `binding` (stable for the browser, never the cookie) and
+/// the page.
+pub fn device(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<std::net::IpAddr>,
+    binding: Option<&str>,
+    token: &str,
+) -> idgate_providers::EndUserDevice {
+    idgate_providers::EndUserDevice {
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        device_id: binding.map(|b| state.keys().bind("end-user-device", b)),
+        page: Some(format!("{}/v/{token}", state.settings().public_base())),
+    }
+}

@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use idgate_core::{Session, SessionId, Status};
-use idgate_providers::FlowType;
+use idgate_providers::{EndUserDevice, FlowType};
 use serde::Serialize;
 
 pub(crate) fn qr_svg(content: &str) -> Option<String> {
@@ -59,6 +59,7 @@ pub fn page(
     session: &Session,
     flow: FlowType,
     pushed_to: Option<String>,
+    device: &EndUserDevice,
 ) -> Page {
     let label = provider_label(state, session);
     let lang = ui.lang;
@@ -88,21 +89,20 @@ pub fn page(
             .filter(|_| flow == FlowType::Push)
             .map(|identifier| lang.text_with("live-push-sent-to", &[("identifier", &identifier)])),
         same_device: (flow == FlowType::Qr && session.status == Status::Started)
-            .then(|| same_device_link(state, session, token))
+            .then(|| same_device_link(state, session, device))
             .flatten(),
         simulated_app: simulated_app(state, &session.provider_id),
         provider_label: label,
     })
 }
 
-/// The provider's link that opens its app on this device, back to this page afterwards.
-fn same_device_link(state: &AppState, session: &Session, token: &str) -> Option<String> {
+/// The provider's link that opens its app on this device.
+fn same_device_link(state: &AppState, session: &Session, device: &EndUserDevice) -> Option<String> {
     let provider = state.providers().get(&session.provider_id)?;
     let material = state.flow_material(session);
-    let back = format!("{}/v/{token}", state.settings().public_base());
     provider.same_device_link(
         idgate_hub::service::sessions::session_context(session, &material),
-        &back,
+        device,
     )
 }
 
@@ -149,6 +149,7 @@ pub async fn progress(
     State(state): State<AppState>,
     Path(token): Path<String>,
     prefs: Preferences,
+    headers: HeaderMap,
     client: Option<axum::Extension<super::client_limit::ClientAddress>>,
     query: Result<axum::extract::Query<ProgressQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -170,8 +171,14 @@ pub async fn progress(
     let (session, hint) = if flow == FlowType::Redirect {
         (session, None)
     } else {
-        let ip = client.map(|axum::Extension(super::client_limit::ClientAddress(ip))| ip);
-        match state.collect(session, ip).await {
+        let device = super::browser::device(
+            &state,
+            &headers,
+            client.map(|axum::Extension(super::client_limit::ClientAddress(ip))| ip),
+            super::browser::binding(&state, &headers).as_deref(),
+            &token,
+        );
+        match state.collect(session, Some(&device)).await {
             Ok(collected) => collected,
             Err(e) => return failure(prefs.lang(), e),
         }

@@ -344,7 +344,14 @@ async fn landing(
                             .as_str(),
                     )
             });
-            live::page(&state, ui, &token, &session, flow, pushed_to).into_response()
+            let device = browser::device(
+                &state,
+                &headers,
+                None,
+                browser::binding(&state, &headers).as_deref(),
+                &token,
+            );
+            live::page(&state, ui, &token, &session, flow, pushed_to, &device).into_response()
         }
         Status::Submitted | Status::Review => Page::waiting(ui, Some(token)).into_response(),
         Status::Created | Status::ResubmissionRequested if session.provider_choices().len() > 1 => {
@@ -512,13 +519,20 @@ async fn start(
             Err(e) => return failure(lang, e.into()),
         },
     };
+    let device = browser::device(
+        &state,
+        &headers,
+        client.map(|axum::Extension(client_limit::ClientAddress(ip))| ip),
+        Some(&browser),
+        &token,
+    );
     match state
         .start_at_provider(
             session.id,
             identifier.as_deref(),
             Some(&browser),
             chosen.as_deref(),
-            client.map(|axum::Extension(client_limit::ClientAddress(ip))| ip),
+            Some(&device),
         )
         .await
     {
@@ -527,7 +541,12 @@ async fn start(
             browser::set(&state, &mut response, &browser, embedding::framed(&headers));
             response
         }
-        Ok((_, StartAction::Qr { .. })) => Redirect::to(&format!("/v/{token}")).into_response(),
+        Ok((_, StartAction::Qr { .. })) => {
+            // Kept so the browser's device identifier stays the same for a renewed order.
+            let mut response = Redirect::to(&format!("/v/{token}")).into_response();
+            browser::set(&state, &mut response, &browser, embedding::framed(&headers));
+            response
+        }
         Ok((_, StartAction::Push { .. })) => {
             let mut response = Redirect::to(&format!("/v/{token}")).into_response();
             // As the provider reads it (the session files the request under that form).

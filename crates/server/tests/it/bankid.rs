@@ -9,7 +9,9 @@ use idgate_testkit as common;
 use common::{Partner, TestApp, text};
 use idgate_providers::ProviderConfig;
 use idgate_providers::bankid::BankIdConfig;
+use idgate_providers::http::ClientTls;
 use idgate_server::simulators::bankid::Simulator;
+use idgate_server::simulators::bankid::orders::Received;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -339,23 +341,34 @@ async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_clie
     assert!(refused.is_err(), "{refused:?}");
 }
 
+/// The client certificate the npm client presents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Presents {
+    /// The simulator's RP bundle (`rp.p12`), as the library takes BankID's test certificate.
+    Rp,
+    None,
+    /// The library's default: BankID's own published test certificate, which the simulator's
+    /// CA did not issue.
+    BankIdsTestCertificate,
+}
+
 /// Runs the npm client once: `command` and its arguments; its one JSON line.
-async fn npm_client(app: &TestApp, certificate: bool, args: &[&str]) -> Value {
+async fn npm_client(app: &TestApp, presents: Presents, args: &[&str]) -> Value {
     let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
     let base = simulator.base_url();
-    let (cert, key) = if certificate {
-        (
-            simulator.pki.rp_certificate.display().to_string(),
-            simulator.pki.rp_key.display().to_string(),
-        )
-    } else {
-        ("-".to_owned(), "-".to_owned())
+    let (pfx, passphrase) = match presents {
+        Presents::Rp => (
+            simulator.pki.rp_bundle.display().to_string(),
+            idgate_server::simulators::bankid::pki::RP_PASSWORD.to_owned(),
+        ),
+        Presents::None => ("-".to_owned(), "-".to_owned()),
+        Presents::BankIdsTestCertificate => ("bankid-test".to_owned(), "-".to_owned()),
     };
     let output = tokio::process::Command::new("node")
         .arg("client.js")
         .arg(&base)
-        .arg(&cert)
-        .arg(&key)
+        .arg(&pfx)
+        .arg(&passphrase)
         .arg(simulator.pki.ca.display().to_string())
         .args(args)
         .current_dir(fixture())
@@ -373,7 +386,7 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
     let app = app_with_simulator().await;
 
     // auth: the documented answer; the library's own QR code is one the app accepts.
-    let auth = npm_client(&app, true, &["auth"]).await;
+    let auth = npm_client(&app, Presents::Rp, &["auth"]).await;
     let order = &auth["ok"];
     for member in [
         "orderRef",
@@ -384,7 +397,7 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
         assert!(order[member].is_string(), "{member}: {auth}");
     }
     let order_ref = text(order, "orderRef");
-    let pending = npm_client(&app, true, &["collect", &order_ref]).await;
+    let pending = npm_client(&app, Presents::Rp, &["collect", &order_ref]).await;
     assert_eq!(pending["ok"]["status"], "pending", "{pending}");
     assert_eq!(pending["ok"]["hintCode"], "outstandingTransaction");
     let (status, scanned) = app_form(
@@ -394,7 +407,7 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
     )
     .await;
     assert_eq!(status, 200, "the library's QR code reads: {scanned}");
-    let pending = npm_client(&app, true, &["collect", &order_ref]).await;
+    let pending = npm_client(&app, Presents::Rp, &["collect", &order_ref]).await;
     assert_eq!(pending["ok"]["hintCode"], "userSign", "{pending}");
     let (status, _) = app_form(
         &app,
@@ -407,7 +420,7 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
     )
     .await;
     assert_eq!(status, 200);
-    let complete = npm_client(&app, true, &["collect", &order_ref]).await;
+    let complete = npm_client(&app, Presents::Rp, &["collect", &order_ref]).await;
     let data = &complete["ok"]["completionData"];
     assert_eq!(complete["ok"]["status"], "complete", "{complete}");
     assert_eq!(data["user"]["personalNumber"], ANNA);
@@ -419,7 +432,7 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
     );
 
     // sign: the text the RP sends is what the app shows.
-    let sign = npm_client(&app, true, &["sign", "Pay 100 SEK to Acme"]).await;
+    let sign = npm_client(&app, Presents::Rp, &["sign", "Pay 100 SEK to Acme"]).await;
     let (status, scanned) = app_form(
         &app,
         "/simulators/bankid/app/scan",
@@ -431,23 +444,31 @@ async fn the_npm_bankid_client_authenticates_signs_collects_and_cancels_at_the_s
 
     // cancel answers {}, and the order is gone: collecting it is invalidParameters.
     let sign_ref = text(&sign["ok"], "orderRef");
-    let cancelled = npm_client(&app, true, &["cancel", &sign_ref]).await;
+    let cancelled = npm_client(&app, Presents::Rp, &["cancel", &sign_ref]).await;
     assert_eq!(cancelled["ok"], json!({}), "{cancelled}");
-    let gone = npm_client(&app, true, &["collect", &sign_ref]).await;
+    let gone = npm_client(&app, Presents::Rp, &["collect", &sign_ref]).await;
     assert_eq!(gone["bankIdError"], "invalidParameters", "{gone}");
 
     // A second order for the same person aborts both: alreadyInProgress, and the first fails
     // as cancelled.
-    let first = npm_client(&app, true, &["auth", ANNA]).await;
-    let again = npm_client(&app, true, &["auth", ANNA]).await;
+    let first = npm_client(&app, Presents::Rp, &["auth", ANNA]).await;
+    let again = npm_client(&app, Presents::Rp, &["auth", ANNA]).await;
     assert_eq!(again["bankIdError"], "alreadyInProgress", "{again}");
-    let aborted = npm_client(&app, true, &["collect", &text(&first["ok"], "orderRef")]).await;
+    let aborted = npm_client(
+        &app,
+        Presents::Rp,
+        &["collect", &text(&first["ok"], "orderRef")],
+    )
+    .await;
     assert_eq!(aborted["ok"]["status"], "failed", "{aborted}");
     assert_eq!(aborted["ok"]["hintCode"], "cancelled");
 
-    // No RP certificate: the library reports that no answer came.
-    let anonymous = npm_client(&app, false, &["auth"]).await;
+    // No RP certificate, or one the simulator's CA did not issue (BankID's own test
+    // certificate, the library's default): the library reports that no answer came.
+    let anonymous = npm_client(&app, Presents::None, &["auth"]).await;
     assert!(anonymous["requestError"].is_string(), "{anonymous}");
+    let stranger = npm_client(&app, Presents::BankIdsTestCertificate, &["auth"]).await;
+    assert!(stranger["requestError"].is_string(), "{stranger}");
 }
 
 /// Pending orders show BankID's official messages (Swedish for Swedish, English otherwise);
@@ -514,17 +535,30 @@ async fn bankids_own_messages_are_shown_and_an_unscanned_code_is_silently_renewe
     assert_eq!(verification["status"], "expired", "{verification}");
 }
 
-/// On the same device: the hosted page links to BankID's autostart (`autostarttoken` and a
-/// `redirect` back to the page), which the simulator's app opens without a code; the person
-/// identifies there and comes back to the page, which has the result.
-#[tokio::test]
-async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() {
-    let app = app_with_simulator().await;
-    let p = app.partner_with_return_url("Acme", RETURN).await;
-    let (id, url, _) = started(&app, &p).await;
+const IPHONE_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+const IPHONE_CHROME: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1";
+const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/// A verification started in a browser with `user_agent`: its id, its hosted URL, the
+/// autostart link its page shows, and the order as the simulator received it.
+async fn started_in(
+    app: &TestApp,
+    p: &Partner,
+    user_agent: &str,
+) -> (String, String, String, Received) {
+    let (id, url) = app.hopae_verification(p, PROVIDER, RETURN).await;
+    let r = app
+        .client
+        .post(format!("{url}/start"))
+        .header("user-agent", user_agent)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
     let page = app
         .client
         .get(&url)
+        .header("user-agent", user_agent)
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -538,16 +572,47 @@ async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() 
         .unwrap_or_else(|| panic!("no autostart link: {page}"))
         .replace("&amp;", "&")
         .replace("&#38;", "&");
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let order = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .provider_reference
+        .unwrap_or_default();
+    let received = simulator
+        .orders
+        .received(&order)
+        .unwrap_or_else(|| panic!("the simulator has no order {order}"));
+    (id, url, link, received)
+}
+
+/// On the same device: the hosted page links to BankID's autostart, which the simulator's app
+/// opens without a code. Where the app sends the person back depends on the device, as BankID
+/// advises: on an iPhone the order carries a `returnUrl` to the page in the browser's own
+/// scheme (Safari: the page itself; Chrome: `googlechrome://`), and the link no `redirect`; on
+/// Android neither (the phone returns to the browser by itself), and the link says
+/// `redirect=null`. Every order tells BankID of the browser (the web device context).
+#[tokio::test]
+async fn on_the_same_device_the_autostart_link_opens_the_order_and_returns_per_device() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let (id, url, link, received) = started_in(&app, &p, IPHONE_SAFARI).await;
     let parsed = url::Url::parse(&link).unwrap_or_else(|e| panic!("{link}: {e}"));
     let query: std::collections::BTreeMap<String, String> =
         parsed.query_pairs().into_owned().collect();
     assert_eq!(parsed.path(), "/simulators/bankid/app", "{link}");
-    assert_eq!(query.get("redirect"), Some(&url), "{link}");
     assert!(query.get("autostarttoken").is_some_and(|t| !t.is_empty()));
-    assert!(
-        page.contains("href=\"/simulators/bankid/app\""),
-        "the simulated app's link"
-    );
+    assert_eq!(query.get("redirect"), None, "{link}");
+    assert_eq!(received.return_url.as_deref(), Some(url.as_str()));
+    let web = received
+        .web
+        .clone()
+        .unwrap_or_else(|| panic!("no web context"));
+    assert_eq!(web.user_agent.as_deref(), Some(IPHONE_SAFARI));
+    assert_eq!(web.referring_domain.as_deref(), Some("127.0.0.1"));
+    let device = web.device_identifier.clone().unwrap_or_default();
+    assert!(device.len() >= 20, "{device}");
 
     let opened = app
         .client
@@ -557,28 +622,43 @@ async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() 
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(opened.status(), 200);
     let opened = opened.text().await.unwrap_or_default();
-    let order = order_on_page(&opened);
     let (status, done) = app_form(
         &app,
         "/simulators/bankid/app/answer",
         &[
-            ("order_ref", &order),
+            ("order_ref", &order_on_page(&opened)),
             ("person", ANNA),
             ("action", "approve"),
-            ("redirect", &url),
         ],
     )
     .await;
     assert_eq!(status, 200, "{done}");
     assert!(
         done.contains(&format!("href=\"{url}\"")),
-        "back to the page: {done}"
+        "back to the page through the order's returnUrl: {done}"
     );
     assert_eq!(progress(&app, &url).await["status"], "approved");
     assert_eq!(
         hopae_get(&app, &p, &format!("/verifications/{id}")).await["status"],
         "completed"
     );
+
+    // Chrome on an iPhone: back through Chrome's own scheme, to the same page.
+    let (_, url, _, received) = started_in(&app, &p, IPHONE_CHROME).await;
+    let without_scheme = url.trim_start_matches("http://");
+    assert_eq!(
+        received.return_url,
+        Some(format!("googlechrome://{without_scheme}"))
+    );
+    // Android: no return URL; the link says so.
+    let (_, _, link, received) = started_in(&app, &p, ANDROID).await;
+    assert_eq!(received.return_url, None);
+    assert!(link.ends_with("&redirect=null"), "{link}");
+    assert_eq!(
+        received.web.and_then(|w| w.user_agent).as_deref(),
+        Some(ANDROID)
+    );
+
     // A forged token opens nothing; a redirect elsewhere is not followed.
     let (status, _) = app_form(
         &app,
@@ -594,6 +674,53 @@ async fn on_the_same_device_the_autostart_link_opens_the_order_and_comes_back() 
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(forged.status(), 400);
+}
+
+/// BankID's own published test certificate (FPTestcert5, shipped in the npm library's package)
+/// opens as idgate's RP certificate: a PKCS#12 bundle with BankID's published password, and
+/// BankID's test-environment CA beside it, as the README configures BankID's test environment.
+#[test]
+fn bankids_published_test_certificate_opens_as_the_rp_certificate() {
+    let shipped = fixture().join("node_modules/bankid/cert");
+    let tls = ClientTls {
+        certificate: shipped.join("FPTestcert5_20240610.p12"),
+        key: None,
+        ca: Some(shipped.join("test.ca")),
+        password: Some("qwerty123".into()),
+    };
+    let (identity, ca) = tls.read().unwrap_or_else(|e| panic!("{e}"));
+    let pem = String::from_utf8(identity.clone()).unwrap_or_default();
+    let leaf = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|rest| rest.split("-----END").next())
+        .map(|b64| b64.replace('\n', ""))
+        .unwrap_or_default();
+    let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, leaf)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        der.windows(13).any(|w| w == b"FP Testcert 5"),
+        "the leaf is BankID's test certificate"
+    );
+    let ca =
+        reqwest::Certificate::from_pem(&ca.unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    // A client presenting it and trusting only BankID's test CA builds (rustls takes both).
+    let client = reqwest::Client::builder()
+        .identity(reqwest::Identity::from_pem(&identity).unwrap_or_else(|e| panic!("{e}")))
+        .tls_certs_only([ca])
+        .build();
+    assert!(client.is_ok(), "{client:?}");
+    // The wrong password is refused, naming the file.
+    let wrong = ClientTls {
+        password: Some("qwerty".into()),
+        ..tls
+    };
+    let err = wrong
+        .read()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("FPTestcert5_20240610.p12"), "{err}");
 }
 
 /// A partner may have the person sign a text (idgate's `signText` among the provider's

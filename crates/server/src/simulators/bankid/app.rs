@@ -3,7 +3,7 @@
 //! within the last seconds), shows what the relying party asks to be signed, and the tester
 //! identifies as one of the test people or cancels.
 
-use super::orders::Scanned;
+use super::orders::{Answer, FAILURES, Scanned};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -65,7 +65,8 @@ fn absent() -> Response {
 }
 
 /// `?qr=` (a code, as the hosted page's button passes it) or `?autostarttoken=&redirect=`
-/// (BankID's same-device link) open an order at once.
+/// (BankID's same-device link; `redirect=null` or none: back to the order's `returnUrl`, if
+/// it has one) open an order at once.
 #[derive(Deserialize)]
 pub struct Opened {
     qr: Option<String>,
@@ -86,16 +87,20 @@ async fn home(State(state): State<AppState>, Query(opened): Query<Opened>) -> Re
         (None, None, Some(number)) => simulator.orders.answer_call(number.trim(), now),
         (None, None, None) => return page(StatusCode::OK, "BankID", &scan_form(None)),
     };
-    // Back only to this idgate's own pages (the simulator is no open redirect).
+    // A link's `redirect` goes back only to this idgate's own pages (the simulator is no open
+    // redirect); the order's `returnUrl` came from the relying party itself.
     let back = opened
         .redirect
         .filter(|r| r.starts_with(&format!("{}/", state.settings().public_base())));
     match scanned {
-        Ok(scanned) => page(
-            StatusCode::OK,
-            "Identify with BankID",
-            &decide_form(&scanned, back.as_deref()),
-        ),
+        Ok(scanned) => {
+            let back = back.or_else(|| scanned.return_url.clone());
+            page(
+                StatusCode::OK,
+                "Identify with BankID",
+                &decide_form(&scanned, back.as_deref()),
+            )
+        }
         Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }
 }
@@ -148,8 +153,16 @@ fn decide_form(scanned: &Scanned, back: Option<&str>) -> String {
             format!("<option value=\"{number}\">{given} {surname} ({number})</option>")
         })
         .collect();
+    // The failures BankID can end an order with, for testing a service's handling of them.
+    let failures: String = FAILURES
+        .iter()
+        .filter(|(hint, _)| scanned.phone || *hint != "userDeclinedCall")
+        .map(|(hint, label)| {
+            format!("<button type=\"submit\" name=\"action\" value=\"fail:{hint}\" id=\"fail-{hint}\">{label}</button>")
+        })
+        .collect();
     format!(
-        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\">{back}<label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\" id=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\">Cancel</button></form>",
+        "{asked}<form method=\"post\" action=\"/simulators/bankid/app/answer\"><input type=\"hidden\" name=\"order_ref\" value=\"{order}\">{back}<label for=\"person\">Identify as</label><select id=\"person\" name=\"person\">{people}</select><button type=\"submit\" name=\"action\" value=\"approve\" id=\"approve\">{verb}</button><button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\">Cancel</button><details><summary>Make the order fail</summary>{failures}</details></form>",
         order = escape(&scanned.order_ref),
         back = back
             .map(|b| format!(
@@ -179,7 +192,7 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         return absent();
     };
     let order_ref = form.order_ref.unwrap_or_default();
-    let user = match form.action.as_deref() {
+    let answer = match form.action.as_deref() {
         Some("approve") => {
             let person = form.person.unwrap_or_default();
             let Some((number, given, surname)) = PEOPLE.iter().find(|(n, _, _)| *n == person)
@@ -190,14 +203,21 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
                     &scan_form(Some("Choose one of the test people.")),
                 );
             };
-            Some(User {
+            Answer::Approve(User {
                 personal_number: (*number).to_owned(),
                 name: format!("{given} {surname}"),
                 given_name: (*given).to_owned(),
                 surname: (*surname).to_owned(),
             })
         }
-        Some("cancel") => None,
+        Some("cancel") => Answer::Cancel,
+        Some(other)
+            if let Some((hint, _)) = other
+                .strip_prefix("fail:")
+                .and_then(|wanted| FAILURES.iter().find(|(hint, _)| *hint == wanted)) =>
+        {
+            Answer::Fail(hint)
+        }
         _ => {
             return page(
                 StatusCode::BAD_REQUEST,
@@ -206,10 +226,20 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
             );
         }
     };
-    let approved = user.is_some();
-    let back = form
-        .redirect
-        .filter(|r| r.starts_with(&format!("{}/", state.settings().public_base())))
+    let outcome = match &answer {
+        Answer::Approve(_) => "You are identified.",
+        Answer::Cancel => "You cancelled.",
+        Answer::Fail(_) => "BankID stopped the order.",
+    };
+    // The order's `returnUrl` first (BankID's app follows it), else the link's own.
+    let back = simulator
+        .orders
+        .received(&order_ref)
+        .and_then(|received| received.return_url)
+        .or_else(|| {
+            form.redirect
+                .filter(|r| r.starts_with(&format!("{}/", state.settings().public_base())))
+        })
         .map_or_else(
             || "<p>Go back to the service.</p>".to_owned(),
             |r| {
@@ -221,17 +251,12 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         );
     match simulator
         .orders
-        .decide(&order_ref, user, chrono::Utc::now().timestamp())
+        .decide(&order_ref, answer, chrono::Utc::now().timestamp())
     {
-        Ok(()) if approved => page(
-            StatusCode::OK,
-            "Done",
-            &format!("<p id=\"done\">You are identified.</p>{back}"),
-        ),
         Ok(()) => page(
             StatusCode::OK,
-            "Cancelled",
-            &format!("<p id=\"done\">You cancelled.</p>{back}"),
+            "Done",
+            &format!("<p id=\"done\">{outcome}</p>{back}"),
         ),
         Err(why) => page(StatusCode::BAD_REQUEST, "BankID", &scan_form(Some(why))),
     }

@@ -120,10 +120,12 @@ impl Simulator {
         }
         config.app_url = Some(format!("{public_base}/simulators/bankid/app"));
         config.base_url = Some(self.base_url());
+        // The PKCS#12 bundle, as BankID hands out its test certificate.
         config.tls = Some(ClientTls {
-            certificate: self.pki.rp_certificate.clone(),
-            key: Some(self.pki.rp_key.clone()),
+            certificate: self.pki.rp_bundle.clone(),
+            key: None,
             ca: Some(self.pki.ca.clone()),
+            password: Some(pki::RP_PASSWORD.to_owned()),
         });
         config.sandbox = Some(true);
     }

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use idgate_providers::bankid::qr;
 use idgate_providers::bankid::wire::{
     Collected, CompletionData, Device, OrderRequest, OrderStarted, PhoneOrderRequest,
-    PhoneOrderStarted, Requirement, StepUp, User,
+    PhoneOrderStarted, Requirement, StepUp, User, WebContext,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -69,6 +69,12 @@ struct Order {
     personal_number: Option<String>,
     /// Decoded `userVisibleData`, for the app to show.
     visible: Option<String>,
+    /// `userNonVisibleData` as sent (base64), signed along with the text.
+    hidden: Option<String>,
+    /// Where the app sends the person back after a same-device start (`returnUrl`).
+    return_url: Option<String>,
+    /// The web device context, as sent.
+    web: Option<WebContext>,
     mrtd: bool,
     /// A phone order (`/phone/auth`, `/phone/sign`): no QR code; the app finds it by the
     /// person's number and first asks them to confirm the call.
@@ -87,9 +93,45 @@ impl Order {
             },
             user_visible_data: self.visible.clone(),
             personal_number: self.personal_number.clone(),
+            return_url: self.return_url.clone(),
+            phone: self.phone,
         }
     }
 }
+
+/// What the relying party sent with an order, as the simulator keeps it (for tests that check
+/// what an adapter tells BankID).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub end_user_ip: String,
+    pub return_url: Option<String>,
+    pub web: Option<WebContext>,
+    pub user_non_visible_data: Option<String>,
+}
+
+/// How the person in the app answers an order.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Approve(User),
+    Cancel,
+    /// The order fails with this hint code (a blocked certificate, a risk block, an app too
+    /// old for the order, a declined call).
+    Fail(&'static str),
+}
+
+/// The failures the simulated app can produce, with what the tester sees.
+pub const FAILURES: [(&str, &str); 4] = [
+    ("certificateErr", "My BankID is blocked or too old"),
+    (
+        "transactionRiskBlocked",
+        "BankID blocks this order as too risky",
+    ),
+    (
+        "notSupportedByUserApp",
+        "My BankID app is too old for this order",
+    ),
+    ("userDeclinedCall", "I decline the call (phone orders)"),
+];
 
 /// What the app shows of an order it scanned.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -99,6 +141,9 @@ pub struct Scanned {
     pub user_visible_data: Option<String>,
     /// The personal number the relying party requires, if any.
     pub personal_number: Option<String>,
+    /// The order's `returnUrl`, where the app sends the person after a same-device start.
+    pub return_url: Option<String>,
+    pub phone: bool,
 }
 
 /// All orders, in memory: the simulator is a single test service.
@@ -135,11 +180,27 @@ fn check(kind: Kind, request: &OrderRequest) -> Result<Option<String>, Refusal> 
                 .map_err(|_| Refusal::invalid(format!("Invalid {field}")))
         };
     let visible = decode("userVisibleData", &request.user_visible_data, 40_000)?;
-    decode(
-        "userNonVisibleData",
-        &request.user_non_visible_data,
-        200_000,
-    )?;
+    // Any bytes: only the encoding and the size are checked.
+    if let Some(hidden) = &request.user_non_visible_data
+        && (hidden.len() > 200_000 || STANDARD.decode(hidden).is_err())
+    {
+        return Err(Refusal::invalid("Invalid userNonVisibleData"));
+    }
+    if let Some(web) = &request.web
+        && [
+            &web.device_identifier,
+            &web.referring_domain,
+            &web.user_agent,
+        ]
+        .iter()
+        .any(|value| {
+            value
+                .as_ref()
+                .is_some_and(|v| v.is_empty() || v.len() > 256)
+        })
+    {
+        return Err(Refusal::invalid("Invalid web"));
+    }
     if kind == Kind::Sign && visible.as_deref().is_none_or(str::is_empty) {
         return Err(Refusal::invalid("Invalid userVisibleData"));
     }
@@ -240,6 +301,9 @@ impl Orders {
                 end_user_ip: request.end_user_ip.clone(),
                 personal_number,
                 visible,
+                hidden: request.user_non_visible_data.clone(),
+                return_url: request.return_url.clone(),
+                web: request.web.clone(),
                 mrtd: request
                     .requirement
                     .as_ref()
@@ -425,21 +489,28 @@ impl Orders {
         Ok(order.scanned(order_ref))
     }
 
-    /// The app's user approves (as `user`) or cancels a scanned order.
-    pub fn decide(
-        &self,
-        order_ref: &str,
-        user: Option<User>,
-        now: i64,
-    ) -> Result<(), &'static str> {
+    /// What the relying party sent with order `order_ref`.
+    pub fn received(&self, order_ref: &str) -> Option<Received> {
+        let orders = self.orders.lock().ok()?;
+        let order = orders.get(order_ref)?;
+        Some(Received {
+            end_user_ip: order.end_user_ip.clone(),
+            return_url: order.return_url.clone(),
+            web: order.web.clone(),
+            user_non_visible_data: order.hidden.clone(),
+        })
+    }
+
+    /// The app's user answers a scanned order.
+    pub fn decide(&self, order_ref: &str, answer: Answer, now: i64) -> Result<(), &'static str> {
         let mut orders = self.orders.lock().map_err(|_| "the simulator failed")?;
         let order = orders.get_mut(order_ref).ok_or("no such order")?;
         Self::age(order, now);
         if !matches!(order.progress, Progress::Pending { scanned: true }) {
             return Err("this order is not waiting for the user");
         }
-        order.progress = match user {
-            Some(user) => {
+        order.progress = match answer {
+            Answer::Approve(user) => {
                 if order
                     .personal_number
                     .as_ref()
@@ -449,10 +520,14 @@ impl Orders {
                 }
                 Progress::Complete { user, at: now }
             }
-            None => Progress::Failed {
+            Answer::Cancel => Progress::Failed {
                 hint: "userCancel",
                 at: now,
             },
+            Answer::Fail("userDeclinedCall") if !order.phone => {
+                return Err("only a phone order has a call to decline");
+            }
+            Answer::Fail(hint) => Progress::Failed { hint, at: now },
         };
         Ok(())
     }
@@ -464,8 +539,13 @@ fn completion(order: &Order, user: &User, at: i64) -> CompletionData {
     let signed_at = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default();
     let visible = order.visible.as_deref().unwrap_or_default();
     let signature = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo><idgate-simulator/></SignedInfo><Object><bankIdSignedData><usrVisibleData>{}</usrVisibleData><personalNumber>{}</personalNumber><signedAt>{}</signedAt></bankIdSignedData></Object></Signature>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo><idgate-simulator/></SignedInfo><Object><bankIdSignedData><usrVisibleData>{}</usrVisibleData>{}<personalNumber>{}</personalNumber><signedAt>{}</signedAt></bankIdSignedData></Object></Signature>",
         STANDARD.encode(visible),
+        order
+            .hidden
+            .as_deref()
+            .map(|hidden| format!("<usrNonVisibleData>{hidden}</usrNonVisibleData>"))
+            .unwrap_or_default(),
         user.personal_number,
         signed_at.to_rfc3339()
     );

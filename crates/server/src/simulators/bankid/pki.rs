@@ -2,6 +2,10 @@
 //! use it: a CA, the simulator's server certificate (for `localhost` and `127.0.0.1`) and one
 //! relying-party certificate, all issued by that CA. The simulator accepts only clients whose
 //! certificate the CA issued; the adapter trusts only the CA for the simulator's side.
+//!
+//! The relying-party certificate is written twice: as PEM (`rp.pem`, `rp.key`) and as a PKCS#12
+//! bundle (`rp.p12`) with BankID's password for its public test certificates, [`RP_PASSWORD`],
+//! the form BankID's test certificate comes in.
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -19,7 +23,12 @@ pub struct PkiFiles {
     pub server_key: PathBuf,
     pub rp_certificate: PathBuf,
     pub rp_key: PathBuf,
+    /// The RP certificate, its key and the CA as one PKCS#12 bundle.
+    pub rp_bundle: PathBuf,
 }
+
+/// The PKCS#12 bundle's password: BankID's, for its published test certificates.
+pub const RP_PASSWORD: &str = "qwerty123";
 
 impl PkiFiles {
     pub fn in_dir(dir: &Path) -> Self {
@@ -29,11 +38,13 @@ impl PkiFiles {
             server_key: dir.join("server.key"),
             rp_certificate: dir.join("rp.pem"),
             rp_key: dir.join("rp.key"),
+            rp_bundle: dir.join("rp.p12"),
         }
     }
 
-    fn all(&self) -> [&PathBuf; 5] {
+    fn all(&self) -> [&PathBuf; 6] {
         [
+            &self.rp_bundle,
             &self.ca,
             &self.server_certificate,
             &self.server_key,
@@ -87,11 +98,42 @@ pub fn ensure(dir: &Path) -> Result<PkiFiles, String> {
     write(&files.server_key, &server_key.serialize_pem(), true)?;
     write(&files.rp_certificate, &rp_certificate.pem(), false)?;
     write(&files.rp_key, &rp_key.serialize_pem(), true)?;
+    let bundle = rp_bundle(
+        rp_key.serialized_der(),
+        rp_certificate.der(),
+        ca_certificate.der(),
+    )
+    .map_err(failed)?;
+    write_bytes(&files.rp_bundle, &bundle, true)?;
     Ok(files)
+}
+
+/// The RP's key, certificate and CA as a PKCS#12 bundle opened with [`RP_PASSWORD`].
+fn rp_bundle(
+    key: &[u8],
+    certificate: &[u8],
+    ca: &[u8],
+) -> Result<Vec<u8>, p12_keystore::error::Error> {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    let chain = PrivateKeyChain::new(
+        "idgate-test-rp",
+        PrivateKey::from_der(key)?,
+        [
+            Certificate::from_der(certificate)?,
+            Certificate::from_der(ca)?,
+        ],
+    );
+    let mut store = KeyStore::new();
+    store.add_entry("rp", KeyStoreEntry::PrivateKeyChain(chain));
+    store.writer(RP_PASSWORD).write()
 }
 
 /// Writes `text` to `path`; keys readable by the owner only.
 fn write(path: &Path, text: &str, secret: bool) -> Result<(), String> {
+    write_bytes(path, text.as_bytes(), secret)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8], secret: bool) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -104,6 +146,6 @@ fn write(path: &Path, text: &str, secret: bool) -> Result<(), String> {
     let mut file = options
         .open(path)
         .map_err(|e| failed(format!("{}: {e}", path.display())))?;
-    file.write_all(text.as_bytes())
+    file.write_all(bytes)
         .map_err(|e| failed(format!("{}: {e}", path.display())))
 }
