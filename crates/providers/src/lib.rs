@@ -411,6 +411,12 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         let _ = (hint, lang);
         None
     }
+    /// What to tell the person when a session ended at the provider with its status word
+    /// `raw_status` (BankID's failure hint codes), in `lang`; `None`: idgate's own result.
+    fn ending_message(&self, raw_status: &str, lang: &str) -> Option<&'static str> {
+        let _ = (raw_status, lang);
+        None
+    }
     /// Reads a notification the provider pushed (`POST /providers/{id}/webhook`). The adapter
     /// checks its origin over the raw bytes before it parses anything; the hub finds the
     /// session by the notice's reference and records the event (duplicates change nothing).

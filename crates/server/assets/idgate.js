@@ -19,7 +19,17 @@
       })
       .then(function (p) {
         if (!p) { return; }
-        if (p.done) { stopped = true; window.location.replace(next); return; }
+        if (p.done) {
+          stopped = true;
+          // The provider's own words for how it ended, read before the page moves on.
+          if (typeof p.parting === "string") {
+            show("progress-message", p.parting);
+            window.setTimeout(function () { window.location.replace(next); }, 4000);
+          } else {
+            window.location.replace(next);
+          }
+          return;
+        }
         show("progress-message", p.message);
         var qr = document.getElementById("qr");
         var open = document.getElementById("open-app");

@@ -733,6 +733,10 @@ impl Provider for BankIdProvider {
         Some(messages::pending(hint, lang))
     }
 
+    fn ending_message(&self, raw_status: &str, lang: &str) -> Option<&'static str> {
+        Some(messages::failed(raw_status, lang))
+    }
+
     async fn collect(&self, session: SessionContext<'_>) -> Result<Collected, ProviderError> {
         let Some(order_ref) = kept(session.provider_state, ORDER_REF) else {
             return Ok(Collected::Pending { hint: None });

@@ -136,6 +136,10 @@ struct Progress {
     qr_svg: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     qr_code: Option<String>,
+    /// How the provider says the attempt ended, shown for a moment before the page moves on
+    /// (BankID asks that its failure messages be shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parting: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -217,6 +221,16 @@ pub async fn progress(
         },
         qr_svg: qr.as_deref().and_then(qr_svg),
         qr_code: qr,
+        parting: (session.status.is_terminal() && session.status != Status::Approved)
+            .then_some(session.raw_provider_status.as_deref())
+            .flatten()
+            .and_then(|raw| {
+                state
+                    .providers()
+                    .get(&session.provider_id)
+                    .and_then(|p| p.ending_message(raw, lang.code()))
+            })
+            .map(str::to_owned),
     })
     .into_response()
 }

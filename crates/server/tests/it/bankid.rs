@@ -255,6 +255,108 @@ async fn a_cancel_in_the_app_and_a_cancel_on_idgate_end_the_order() {
 
 /// The RP API's own refusals, over mutual TLS with the RP certificate: BankID's documented
 /// error codes and statuses; and no certificate, no connection.
+/// The failures BankID ends orders with, made in the simulated app: each ends the session with
+/// its reason and BankID's word kept, and the page shows BankID's message for it (Swedish for
+/// Swedish) before it moves on.
+#[tokio::test]
+async fn every_failure_bankid_reports_ends_the_session_with_bankids_message() {
+    let app = app_with_simulator().await;
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    for (hint, status, reason, lang, parting) in [
+        (
+            "certificateErr",
+            "declined",
+            "certificate_error",
+            "en",
+            "The BankID you are trying to use is blocked or too old. Please use another BankID or get a new one from your bank.",
+        ),
+        (
+            "certificateErr",
+            "declined",
+            "certificate_error",
+            "sv-SE",
+            "Det BankID du försöker använda är för gammalt eller spärrat. Använd ett annat BankID eller hämta ett nytt hos din bank.",
+        ),
+        (
+            "transactionRiskBlocked",
+            "declined",
+            "risk_blocked",
+            "en",
+            "Unknown error. Please try again.",
+        ),
+        (
+            "notSupportedByUserApp",
+            "failed",
+            "app_not_supported",
+            "en",
+            "Unknown error. Please try again.",
+        ),
+        (
+            "cancel",
+            "cancelled",
+            "user_cancelled",
+            "en",
+            "Action cancelled.",
+        ),
+    ] {
+        let (id, url, first) = started(&app, &p).await;
+        let (code, scanned) = app_form(
+            &app,
+            "/simulators/bankid/app/scan",
+            &[("qr", &text(&first, "qr_code"))],
+        )
+        .await;
+        assert_eq!(code, 200, "{scanned}");
+        if hint == "certificateErr" {
+            // A call to decline belongs to phone orders only.
+            let (code, page) = app_form(
+                &app,
+                "/simulators/bankid/app/answer",
+                &[
+                    ("order_ref", &order_on_page(&scanned)),
+                    ("action", "fail:userDeclinedCall"),
+                ],
+            )
+            .await;
+            assert_eq!(code, 400, "{page}");
+            assert!(!scanned.contains("fail-userDeclinedCall"), "{scanned}");
+        }
+        let action = if hint == "cancel" {
+            "cancel".to_owned()
+        } else {
+            format!("fail:{hint}")
+        };
+        let (code, page) = app_form(
+            &app,
+            "/simulators/bankid/app/answer",
+            &[("order_ref", &order_on_page(&scanned)), ("action", &action)],
+        )
+        .await;
+        assert_eq!(code, 200, "{page}");
+        let ended: Value = app
+            .client
+            .get(format!("{url}/progress"))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ended["done"], true, "{hint}: {ended}");
+        assert_eq!(ended["parting"], parting, "{hint} in {lang}: {ended}");
+        let session = app
+            .hub
+            .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(session.status.as_str(), status, "{hint}");
+        assert_eq!(session.reason.as_deref(), Some(reason), "{hint}");
+        let raw = if hint == "cancel" { "userCancel" } else { hint };
+        assert_eq!(session.raw_provider_status.as_deref(), Some(raw));
+    }
+}
+
 #[tokio::test]
 async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_client_certificate() {
     let app = app_with_simulator().await;
@@ -738,8 +840,35 @@ async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
         .cloned()
         .unwrap_or_else(|| panic!("{providers}"));
     assert!(listed.to_string().contains("signText"), "{listed}");
+    // Data signed unseen needs a text the person sees.
+    let (status, refused) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({
+                "providerId": PROVIDER,
+                "redirectUri": RETURN,
+                "userData": {"signHiddenData": "contract 7"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("signText"), "{refused}");
+    // The partner reads the whole proof.
+    app.hub
+        .update_partner(
+            p.id.parse().unwrap_or_else(|e| panic!("{e}")),
+            idgate_hub::service::partners::PartnerChange {
+                evidence: Some(idgate_core::EvidenceDisclosure::Full),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let text_to_sign = "I accept the terms of *7 December 2026*.";
+    let hidden = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     let (status, created) = app
         .hopae(
             &p,
@@ -748,7 +877,7 @@ async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
             Some(json!({
                 "providerId": PROVIDER,
                 "redirectUri": RETURN,
-                "userData": {"signText": text_to_sign}
+                "userData": {"signText": text_to_sign, "signHiddenData": hidden}
             })),
         )
         .await;
@@ -767,6 +896,14 @@ async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
     assert_eq!(status, 200, "{scanned}");
     assert!(scanned.contains("asks you to sign"), "{scanned}");
     assert!(scanned.contains("*7 December 2026*"), "{scanned}");
+    assert!(!scanned.contains(hidden), "the hidden data is not shown");
+    let b64 = |data: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data);
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let received = simulator
+        .orders
+        .received(&order_on_page(&scanned))
+        .unwrap_or_else(|| panic!("no order"));
+    assert_eq!(received.user_non_visible_data, Some(b64(hidden)));
     let (status, _) = app_form(
         &app,
         "/simulators/bankid/app/answer",
@@ -780,9 +917,33 @@ async fn a_partner_can_have_the_person_sign_a_text_through_hopaes_user_data() {
     assert_eq!(status, 200);
     assert_eq!(progress(&app, &url).await["status"], "approved");
     let evidence = hopae_get(&app, &p, &format!("/verifications/{id}/evidence")).await;
+    let proof = &evidence["token"];
+    assert_eq!(proof["format"], "bankid-signature", "{evidence}");
+    assert_eq!(proof["signed_text"], text_to_sign);
+    // The hidden data is in BankID's signature; the evidence names it by its digest.
+    let signature = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        text(proof, "signature"),
+    )
+    .unwrap_or_default();
+    let signature = String::from_utf8_lossy(&signature);
+    assert!(
+        signature.contains(&format!(
+            "<usrNonVisibleData>{}</usrNonVisibleData>",
+            b64(hidden)
+        )),
+        "{signature}"
+    );
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, hidden.as_bytes());
     assert_eq!(
-        evidence["token"]["format"], "bankid-signature",
-        "{evidence}"
+        proof["signed_hidden_data_digest"],
+        format!(
+            "sha256:{}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                digest.as_ref()
+            )
+        )
     );
     let info = hopae_get(&app, &p, &format!("/verifications/{id}/userinfo")).await;
     assert_eq!(info["personal_identity_number"], ANNA);
@@ -882,4 +1043,51 @@ async fn a_phone_order_is_answered_in_the_persons_app() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap_or(Value::Null);
     assert_eq!(body["errorCode"], "invalidParameters", "{body}");
+
+    // The person declines the call in the app: userDeclinedCall, the session is cancelled.
+    let (status, created) = app
+        .hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({
+                "providerId": "bankid-phone",
+                "redirectUri": RETURN,
+                "userData": {"registrationId": ANNA}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let declined_id = text(&created, "verificationId");
+    let opened = app
+        .client
+        .get(app.url(&format!("/simulators/bankid/app?personal_number={ANNA}")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(opened.contains("fail-userDeclinedCall"), "{opened}");
+    let (status, _) = app_form(
+        &app,
+        "/simulators/bankid/app/answer",
+        &[
+            ("order_ref", &order_on_page(&opened)),
+            ("action", "fail:userDeclinedCall"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let declined = hopae_get(&app, &p, &format!("/verifications/{declined_id}")).await;
+    assert_eq!(declined["status"], "cancelled", "{declined}");
+    let session = app
+        .hub
+        .session(declined_id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        session.raw_provider_status.as_deref(),
+        Some("userDeclinedCall")
+    );
 }
