@@ -8,9 +8,17 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 /// Node settings for this test: quick expiry sweeps and short claims.
+/// EasyFreelance's `bankid` goes to the redirect sandbox here: the demo's BankID simulator
+/// keeps its orders in one node's memory, and these flows cross nodes.
+const SANDBOX_BANKID: (&str, &str) = (
+    "IDGATE_DIALECTS__EASYFREELANCE__PROVIDERS__BANKID",
+    "sandbox",
+);
+
 const NODE_ENV: &[(&str, &str)] = &[
     ("IDGATE_SESSIONS__EXPIRY_INTERVAL", "1s"),
     ("IDGATE_SESSIONS__EXPIRY_LEASE", "3s"),
+    SANDBOX_BANKID,
 ];
 
 struct Creds {
@@ -162,7 +170,7 @@ async fn multi_node_two_nodes_share_one_postgres() {
         .to_owned();
     let back = http
         .get(format!(
-            "{node_b}/callback/bankid?state={state}&outcome=approved"
+            "{node_b}/callback/sandbox?state={state}&outcome=approved"
         ))
         .send()
         .await
@@ -314,6 +322,7 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
     let env = [
         ("IDGATE_API__CREDENTIAL_CACHE_TTL", "2s"),
         ("IDGATE_DEMO__PARTNER", "false"),
+        SANDBOX_BANKID,
     ];
     run_json(dir.path(), &db, &["migrate", "--json"]).await;
     let created = run_json(dir.path(), &db, &["partner", "create", "Acme", "--json"]).await;
@@ -441,7 +450,7 @@ async fn multi_node_a_revoked_credential_is_refused_by_every_node_within_the_cac
 async fn multi_node_the_session_cap_holds_across_nodes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = Db::postgres_for(dir.path());
-    let env = [("IDGATE_DEMO__PARTNER", "false")];
+    let env = [("IDGATE_DEMO__PARTNER", "false"), SANDBOX_BANKID];
     run_json(dir.path(), &db, &["migrate", "--json"]).await;
     let created = run_json(
         dir.path(),
@@ -519,6 +528,7 @@ async fn multi_node_a_token_balance_is_spent_exactly_once_across_nodes() {
     let env = [
         ("IDGATE_DEMO__PARTNER", "false"),
         ("IDGATE_DIALECTS__DEEPIDV__TOKENS_PER_SESSION", "1"),
+        SANDBOX_BANKID,
     ];
     run_json(dir.path(), &db, &["migrate", "--json"]).await;
     let created = run_json(

@@ -15,6 +15,10 @@ poll_interval = "200ms"
 
 [outbound]
 allow_private = ["127.0.0.0/8"]
+
+# The redirect sandbox, whose outcome the sandbox decision endpoint sets.
+[dialects.easyfreelance.providers]
+bankid = "sandbox"
 "#;
 
 #[tokio::test]

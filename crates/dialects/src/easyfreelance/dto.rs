@@ -107,6 +107,16 @@ pub struct CreateFlowRequest {
     /// Required when `provider` is `veriff`; ignored for `bankid`.
     #[schema(nullable)]
     pub id_type: Option<IdType>,
+    /// idgate addition, `bankid` only: a text the person reads and signs in the BankID app
+    /// (BankID's simpleMarkdownV1) instead of only identifying; the signature is part of the
+    /// verification's evidence.
+    #[schema(
+        nullable,
+        max_length = 30000,
+        example = "I accept the terms of 7 December 2026."
+    )]
+    #[serde(default)]
+    pub sign_text: Option<String>,
 }
 
 /// The session created.

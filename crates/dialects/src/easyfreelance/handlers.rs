@@ -16,7 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_core::return_url::MAX_RETURN_URL_LEN;
-use idgate_core::{Actor, Dialect, ExternalRefs, NewSession, Partner, Session, SessionId, Status};
+use idgate_core::{
+    Actor, ApplicantData, Dialect, ExternalRefs, NewSession, Partner, Session, SessionId, Status,
+};
 use idgate_hub::service::ServiceError;
 use idgate_providers::Decision;
 use idgate_providers::sandbox::SandboxChoice;
@@ -229,6 +231,7 @@ pub async fn create_flow(
             "The id_type field is required when provider is veriff.",
         );
     }
+    check_sign_text(&body, provider, &mut errors);
     if !errors.is_empty() || return_url.is_none() {
         return Err(ApiError::validation(errors));
     }
@@ -261,12 +264,38 @@ pub async fn create_flow(
             serde_json::to_value(id_type).unwrap_or(Value::Null),
         );
     }
+    // A text to sign goes to a BankID table that takes one (its `signText`).
+    let applicant = match request.sign_text.take() {
+        Some(text) => {
+            let takes_it = state.providers().get(&provider_id).is_some_and(|p| {
+                p.info()
+                    .user_data
+                    .iter()
+                    .any(|f| f.name == idgate_providers::bankid::SIGN_TEXT)
+            });
+            if !takes_it {
+                let mut errors = Errors::new();
+                add(
+                    &mut errors,
+                    "sign_text",
+                    "The bankid provider configured here cannot ask for a signature.",
+                );
+                return Err(ApiError::validation(errors));
+            }
+            Some(ApplicantData {
+                provider_fields: [(idgate_providers::bankid::SIGN_TEXT.to_owned(), text)].into(),
+                ..ApplicantData::default()
+            })
+        }
+        None => None,
+    };
     let created = state
         .create_session(
             &partner,
             Dialect::EasyFreelance,
             NewSession {
                 provider_id,
+                applicant,
                 external_refs: ExternalRefs {
                     user_id: Some(user_id.to_string()),
                     ..ExternalRefs::default()
@@ -292,6 +321,33 @@ pub async fn create_flow(
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
+
+/// `sign_text`: optional, a non-empty string of at most 30 000 characters, and only for
+/// `bankid`.
+fn check_sign_text(
+    body: &serde_json::Map<String, Value>,
+    provider: Option<ProviderName>,
+    errors: &mut Errors,
+) {
+    let problem = match body.get("sign_text") {
+        None | Some(Value::Null) => return,
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            "The sign_text field must not be empty.".to_owned()
+        }
+        Some(Value::String(s)) if s.chars().count() > MAX_SIGN_TEXT => {
+            format!("The sign_text field must not be greater than {MAX_SIGN_TEXT} characters.")
+        }
+        Some(Value::String(_)) if provider == Some(ProviderName::Veriff) => {
+            "The sign_text field is only for provider bankid.".to_owned()
+        }
+        Some(Value::String(_)) => return,
+        Some(_) => "The sign_text field must be a string.".to_owned(),
+    };
+    add(errors, "sign_text", problem);
+}
+
+/// BankID's limit on the text it shows (30 000 bytes of UTF-8; checked again by the adapter).
+const MAX_SIGN_TEXT: usize = 30_000;
 
 /// Get a verification's status
 ///

@@ -349,6 +349,24 @@ async fn create_flow_validation_errors() {
             json!({ "provider": "veriff", "id_type": "local", "partner_return_url": ["x"] }),
             "partner_return_url",
         ),
+        // idgate's sign_text: BankID's, text, and only where the configured BankID takes it
+        // (here `bankid` is a redirect sandbox).
+        (
+            json!({ "provider": "veriff", "id_type": "local", "partner_return_url": RETURN, "sign_text": "x" }),
+            "sign_text",
+        ),
+        (
+            json!({ "provider": "bankid", "partner_return_url": RETURN, "sign_text": {"a": 1} }),
+            "sign_text",
+        ),
+        (
+            json!({ "provider": "bankid", "partner_return_url": RETURN, "sign_text": "x".repeat(30_001) }),
+            "sign_text",
+        ),
+        (
+            json!({ "provider": "bankid", "partner_return_url": RETURN, "sign_text": "Sign this" }),
+            "sign_text",
+        ),
     ];
     for (body, field) in cases {
         let (s, b) = app.post(&a, path, body.clone()).await;
