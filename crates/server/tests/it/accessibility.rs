@@ -1,7 +1,7 @@
 //! Accessibility: axe-core (an npm test peer, installed by `scripts/test`) runs in headless
 //! Chromium on every page an end user or a tester of the sandboxes sees: landing pages (redirect
 //! and push), the sandbox provider's page, the live QR and push pages, the simulated phone app,
-//! the OIDC simulator's login, the waiting page, result and error pages, the accessibility
+//! BankID's live page and the simulated BankID app, the OIDC simulator's login, the waiting page, result and error pages, the accessibility
 //! statement, the provider chooser, with the partner's brand and in another language. Each in the light and
 //! the dark colour scheme, at phone and desktop sizes. Any serious or critical violation fails.
 
@@ -71,6 +71,30 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         }
     };
     let mut pages = Vec::new();
+    // The simulated BankID app first: the order it shows lives three minutes.
+    let (_, bankid) = hopae("bankid-se").await;
+    start(bankid.clone()).await;
+    let live = app
+        .client
+        .get(&bankid)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let autostart = live
+        .split("id=\"autostart\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|link| link.replace("&amp;", "&").replace("&#38;", "&"))
+        .unwrap_or_else(|| panic!("no autostart link: {live}"));
+    pages.push(("simulated BankID app (an order)", autostart));
+    pages.push((
+        "simulated BankID app (scan)",
+        app.url("/simulators/bankid/app"),
+    ));
+    pages.push(("BankID live QR page", bankid));
     let (_, landing) = hopae("veriff").await;
     pages.push(("landing page", landing.clone()));
     pages.push(("continue on your phone", format!("{landing}/phone")));
@@ -173,7 +197,18 @@ async fn axe_finds_no_serious_or_critical_violation_on_any_page() {
             axe_path.display()
         )
     });
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| {
+        s.providers.insert(
+            "bankid-se".into(),
+            idgate_providers::ProviderConfig::BankId(Box::new(
+                idgate_providers::bankid::BankIdConfig {
+                    base_url: Some("{simulator}".into()),
+                    ..Default::default()
+                },
+            )),
+        );
+    })
+    .await;
     let pages = pages(&app).await;
     let (_driver, driver_url) = chromedriver().await;
     let mut found = Vec::new();

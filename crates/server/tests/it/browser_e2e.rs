@@ -44,32 +44,42 @@ fn binary(env: &str, default: &str) -> String {
     path
 }
 
-/// Starts chromedriver on a free port and waits until it answers.
+/// Starts chromedriver on a free port and waits until it answers. The port is picked, then
+/// handed over: another test can take it in between, so a chromedriver that does not answer
+/// as one (its `/status` says `ready`) is replaced on a new port.
 pub(crate) async fn chromedriver() -> (tokio::process::Child, String) {
     let driver = binary("CHROMEDRIVER", "/usr/bin/chromedriver");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let child = tokio::process::Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}"));
-    let url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{url}/status"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (child, url);
+    for _ in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut child = tokio::process::Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}"));
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            let ready = match client.get(format!("{url}/status")).send().await {
+                Ok(r) => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|status| status["value"]["ready"] == true),
+                Err(_) => false,
+            };
+            if ready {
+                return (child, url);
+            }
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = child.kill().await;
     }
     panic!("chromedriver did not become ready");
 }
@@ -1138,6 +1148,73 @@ async fn veriff_as_an_upstream_approves_declines_and_takes_a_resubmission_in_chr
     assert_eq!(q.get("status").map(String::as_str), Some("approved"));
     assert_eq!(status(id).await["status"], "approved");
 
+    let _ = client.close().await;
+    site_task.abort();
+}
+
+/// BankID on an iPhone, in Chromium playing Safari on iOS (its user agent): the page's button
+/// opens the BankID app on the same device (the autostart link, no QR code to scan); the app
+/// sends the person back through the order's `returnUrl`, and the page goes on to the partner.
+#[tokio::test]
+async fn on_an_iphone_bankid_opens_on_the_same_device_and_returns_to_the_page_in_chromium() {
+    let app = TestApp::spawn_with(|s| {
+        s.providers.insert(
+            "bankid-se".into(),
+            idgate_providers::ProviderConfig::BankId(Box::new(
+                idgate_providers::bankid::BankIdConfig {
+                    base_url: Some("{simulator}".into()),
+                    ..Default::default()
+                },
+            )),
+        );
+    })
+    .await;
+    let (site, site_task) = partner_site().await;
+    let return_url = format!("{site}/partner/return");
+    let partner = app.partner_with_return_url("Acme", &return_url).await;
+    let created = hopae_verification(
+        &app,
+        &partner,
+        serde_json::json!({"providerId": "bankid-se", "redirectUri": return_url}),
+    )
+    .await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser_with(
+        &driver_url,
+        profile.path(),
+        &["--user-agent=Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"],
+    )
+    .await;
+    client
+        .goto(
+            created["flowDetails"]["authorizationUrl"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "continue").await;
+    // The same-device button opens the (simulated) BankID app with the order.
+    click(&client, "autostart").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("person"))
+        .await
+        .unwrap_or_else(|e| panic!("the app did not open the order: {e}"))
+        .select_by_value("199207302398")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&client, "approve").await;
+    // Back through the order's returnUrl: the hosted page, which goes on to the partner.
+    click(&client, "back").await;
+    let url = landed(&client).await;
+    assert_eq!(
+        query(&url).get("status").map(String::as_str),
+        Some("completed"),
+        "{url}"
+    );
     let _ = client.close().await;
     site_task.abort();
 }
