@@ -471,7 +471,7 @@ pub struct Validated {
 impl Settings {
     /// Checks everything that can be checked without touching the outside world.
     /// The settings as `idgate config` shows them: secrets (the database password, providers'
-    /// client and shared secrets) replaced by `***`.
+    /// client and shared secrets, PKCS#12 passwords) replaced by `***`.
     pub fn for_display(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         if let Some(url) = value.pointer_mut("/database/url") {
@@ -479,8 +479,8 @@ impl Settings {
         }
         if let Some(providers) = value.get_mut("providers").and_then(|p| p.as_object_mut()) {
             for provider in providers.values_mut() {
-                for key in ["client_secret", "shared_secret"] {
-                    if let Some(secret) = provider.get_mut(key).filter(|s| !s.is_null()) {
+                for key in ["/client_secret", "/shared_secret", "/tls/password"] {
+                    if let Some(secret) = provider.pointer_mut(key).filter(|s| !s.is_null()) {
                         *secret = serde_json::Value::String("***".to_owned());
                     }
                 }

@@ -495,7 +495,7 @@ async fn config_and_the_start_banner_print_no_secret() {
     // The secret comes from the environment, as the README advises.
     std::fs::write(
         d.join("idgate.toml"),
-        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n\n[providers.veriff-live]\nadapter = \"veriff\"\nbase_url = \"https://stationapi.veriff.com/v1\"\napi_key = \"8a9b4a5c-7d1e-4f5a-9b2c-3d4e5f6a7b8c\"\n",
+        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n\n[providers.veriff-live]\nadapter = \"veriff\"\nbase_url = \"https://stationapi.veriff.com/v1\"\napi_key = \"8a9b4a5c-7d1e-4f5a-9b2c-3d4e5f6a7b8c\"\n\n[providers.bankid-live]\nadapter = \"bankid\"\n[providers.bankid-live.tls]\ncertificate = \"/etc/idgate/rp.p12\"\nca = \"/etc/idgate/bankid-ca.pem\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = crate::support::command(d, &Db::Sqlite)
@@ -508,6 +508,10 @@ async fn config_and_the_start_banner_print_no_secret() {
         .env(
             "IDGATE_PROVIDERS__VERIFF-LIVE__SHARED_SECRET",
             "veriff-sh4red-secret",
+        )
+        .env(
+            "IDGATE_PROVIDERS__BANKID-LIVE__TLS__PASSWORD",
+            "p12-pa55word",
         )
         .output()
         .await
@@ -523,6 +527,8 @@ async fn config_and_the_start_banner_print_no_secret() {
     assert!(!printed.contains("s3cr3t-client-value"), "{printed}");
     assert!(!printed.contains("veriff-sh4red-secret"), "{printed}");
     assert!(printed.contains("\"shared_secret\": \"***\""), "{printed}");
+    assert!(!printed.contains("p12-pa55word"), "{printed}");
+    assert!(printed.contains("\"password\": \"***\""), "{printed}");
     assert!(printed.contains("testeid"), "{printed}");
     assert!(!printed.contains("pw-hunter2"), "{printed}");
     assert!(printed.contains("postgres://postgres:***@"), "{printed}");
