@@ -293,6 +293,11 @@ pub enum ProviderError {
     /// This provider sends no webhooks.
     #[error("this provider sends no webhooks")]
     NoWebhooks,
+    /// The provider would not start, for a reason the person can act on (BankID's
+    /// `alreadyInProgress`: another order for them runs). The provider's word, for
+    /// [`Provider::ending_message`].
+    #[error("the provider would not start ({0})")]
+    StartRefused(String),
 }
 
 /// A notification a provider pushed to `/providers/{id}/webhook` about one of its sessions,

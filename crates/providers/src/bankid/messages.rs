@@ -44,6 +44,11 @@ pub fn failed(hint: &str, lang: &str) -> &'static str {
             "Åtgärden avbruten. Försök igen.",
             "Action cancelled. Please try again.",
         ),
+        // RFA4 (the order was refused, not failed: another one for the person was running)
+        "alreadyInProgress" => (
+            "En identifiering eller underskrift för det här personnumret är redan påbörjad. Försök igen.",
+            "An identification or signing for this personal number is already started. Please try again.",
+        ),
         // RFA6 (the person declined the call too)
         "userCancel" | "userDeclinedCall" => ("Åtgärden avbruten.", "Action cancelled."),
         // RFA8

@@ -149,14 +149,16 @@ impl BankIdConfig {
                         )
                         .up_to(MAX_SIGN_HIDDEN_DATA),
                     ];
-                    if phone {
-                        fields.push(crate::InputField::new(
-                            "registrationId",
-                            false,
-                            "The Swedish personal number (12 digits) of the person on the phone; without it the hosted page asks for it",
-                            "198503142389",
-                        ));
-                    }
+                    fields.push(crate::InputField::new(
+                        REGISTRATION_ID,
+                        false,
+                        if phone {
+                            "The Swedish personal number (12 digits) of the person on the phone; without it the hosted page asks for it"
+                        } else {
+                            "Only the person with this Swedish personal number (12 digits) may identify (BankID's requirement.personalNumber); without it anyone may"
+                        },
+                        "198503142389",
+                    ));
                     fields
                 },
                 match_fields: Vec::new(),
@@ -263,6 +265,9 @@ pub struct Refused {
 
 /// The `userData` field with a text to sign: the order is then a signature (`/sign`).
 pub const SIGN_TEXT: &str = "signText";
+/// The `userData` field with the person's personal number: the phone order's person, or the
+/// only person who may finish a QR order.
+const REGISTRATION_ID: &str = "registrationId";
 /// The `userData` field with data signed along with the text, unseen (`userNonVisibleData`).
 pub const SIGN_HIDDEN_DATA: &str = "signHiddenData";
 /// BankID takes `userVisibleData` of up to 40 000 characters once base64-encoded: 30 000
@@ -362,8 +367,7 @@ impl BankIdProvider {
                 .and(hidden_data(request))
                 .map(|data| STANDARD.encode(data)),
             end_user_ip: end_user_ip.clone(),
-            requirement: (self.requirement != Requirement::default())
-                .then(|| self.requirement.clone()),
+            requirement: self.requirement_for(request),
             return_risk: self.return_risk.then_some(true),
             return_url: return_url.clone(),
             web: device.and_then(|d| web_context(d, request.public_url)),
@@ -409,6 +413,19 @@ impl BankIdProvider {
 }
 
 impl BankIdProvider {
+    /// The configured requirement, and the only person who may finish the order when the
+    /// partner named one.
+    fn requirement_for(&self, request: &StartRequest<'_>) -> Option<Requirement> {
+        let requirement = Requirement {
+            personal_number: request
+                .applicant
+                .and_then(|a| a.provider_fields.get(REGISTRATION_ID))
+                .and_then(|number| personal_number(number)),
+            ..self.requirement.clone()
+        };
+        (requirement != Requirement::default()).then_some(requirement)
+    }
+
     /// A phone order for the person whose personal number the partner has.
     async fn phone_order(
         &self,
@@ -460,6 +477,16 @@ impl BankIdProvider {
     }
 }
 
+/// A Swedish personal number in BankID's form, 12 digits (`YYYYMMDD-NNNN` and spaces are
+/// accepted).
+fn personal_number(typed: &str) -> Option<String> {
+    let digits: String = typed
+        .chars()
+        .filter(|c| !matches!(c, '-' | '+' | ' '))
+        .collect();
+    (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
 /// The partner's data to sign unseen along with the text, if any.
 fn hidden_data<'a>(request: &StartRequest<'a>) -> Option<&'a String> {
     request
@@ -488,10 +515,8 @@ fn web_context(device: &EndUserDevice, public_url: &str) -> Option<WebContext> {
 /// What a refused order means for the person.
 fn refuse_order(refused: &Refused) -> ProviderError {
     match refused.error_code.as_str() {
-        "alreadyInProgress" => ProviderError::InvalidCallback(
-            "An identification or signature is already in progress for this person; try again."
-                .into(),
-        ),
+        // BankID aborts both orders: the person can try again at once.
+        "alreadyInProgress" => ProviderError::StartRefused(refused.error_code.clone()),
         "maintenance" | "internalError" | "requestTimeout" | "tooManyRequests" => {
             ProviderError::Unavailable
         }
@@ -609,6 +634,17 @@ impl Provider for BankIdProvider {
         {
             return Err(too_long(SIGN_TEXT, MAX_VISIBLE_BYTES));
         }
+        if !self.phone
+            && user_data
+                .get(REGISTRATION_ID)
+                .is_some_and(|number| personal_number(number).is_none())
+        {
+            return Err(crate::InputError {
+                missing: false,
+                field: format!("userData.{REGISTRATION_ID}"),
+                message: "must be a Swedish personal number of 12 digits (YYYYMMDDNNNN)".into(),
+            });
+        }
         if let Some(hidden) = user_data.get(SIGN_HIDDEN_DATA) {
             if hidden.len() > MAX_HIDDEN_BYTES {
                 return Err(too_long(SIGN_HIDDEN_DATA, MAX_HIDDEN_BYTES));
@@ -629,11 +665,9 @@ impl Provider for BankIdProvider {
     /// A phone order's identifier: a Swedish personal number, 12 digits (`YYYYMMDD-NNNN` and
     /// spaces are accepted and normalised).
     fn check_identifier(&self, identifier: &str) -> Result<String, crate::InputError> {
-        let digits: String = identifier
-            .chars()
-            .filter(|c| !matches!(c, '-' | '+' | ' '))
-            .collect();
-        if self.phone && digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if self.phone
+            && let Some(digits) = personal_number(identifier)
+        {
             return Ok(digits);
         }
         Err(crate::InputError {

@@ -22,7 +22,7 @@ use idgate_hub::result_token::{self, TokenInput};
 use idgate_hub::service::ServiceError;
 use idgate_hub::service::sessions::FlowStateError;
 use idgate_providers::sandbox::identities::TEST_IDENTITIES;
-use idgate_providers::{FlowType, Returned, StartAction};
+use idgate_providers::{FlowType, ProviderError, Returned, StartAction};
 use language::{Lang, Preferences};
 use pages::Page;
 use serde::Deserialize;
@@ -574,6 +574,24 @@ async fn start(
             embedding::allow_frames(&state, &session, page).await
         }
         Err(ServiceError::Lifecycle(_)) => Redirect::to(&format!("/v/{token}")).into_response(),
+        // The provider's own words, on the page the person can try again from.
+        Err(ServiceError::Provider(ProviderError::StartRefused(code))) => {
+            let message = state
+                .providers()
+                .get(&session.provider_id)
+                .and_then(|p| p.ending_message(&code, lang.code()))
+                .map_or_else(|| ui.t("failure"), str::to_owned);
+            let page = landing_page(
+                &state,
+                ui,
+                &session,
+                token,
+                Some(message),
+                StatusCode::CONFLICT,
+                identifier.clone(),
+            );
+            embedding::allow_frames(&state, &session, page).await
+        }
         Err(e) => failure(lang, e),
     }
 }

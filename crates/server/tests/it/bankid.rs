@@ -357,6 +357,106 @@ async fn every_failure_bankid_reports_ends_the_session_with_bankids_message() {
     }
 }
 
+/// A partner that knows the person names them (`userData.registrationId`): only they may finish
+/// the order (BankID's `requirement.personalNumber`). A second verification for the same person
+/// while the first waits makes BankID abort both (`alreadyInProgress`): the second start is
+/// refused with a readable page, the first ends as cancelled with BankID's RFA3. An order the
+/// person leaves open in the app ends after three minutes (`expiredTransaction`, RFA8).
+#[tokio::test]
+async fn one_person_per_order_and_orders_that_collide_or_run_out() {
+    let app = app_with_simulator().await;
+    let simulator = app.bankid.clone().unwrap_or_else(|| panic!("no simulator"));
+    let p = app.partner_with_return_url("Acme", RETURN).await;
+    let create = async |user_data: Value| -> (u16, Value) {
+        app.hopae(
+            &p,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": PROVIDER, "redirectUri": RETURN, "userData": user_data})),
+        )
+        .await
+    };
+    let (status, refused) = create(json!({"registrationId": "1985-03"})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("registrationId"), "{refused}");
+
+    let (status, first) = create(json!({"registrationId": "19850314-2389"})).await;
+    assert_eq!(status, 201, "{first}");
+    let first_url = text(&first["flowDetails"], "authorizationUrl");
+    let started = app
+        .client
+        .post(format!("{first_url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(started.status(), 303);
+    let code = text(&progress(&app, &first_url).await, "qr_code");
+    let (status, scanned) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &code)]).await;
+    assert_eq!(status, 200, "{scanned}");
+    // Only Anna may identify.
+    assert!(scanned.contains(ANNA), "{scanned}");
+    assert!(!scanned.contains("199207302398"), "{scanned}");
+
+    let (_, second) = create(json!({"registrationId": ANNA})).await;
+    let second_url = text(&second["flowDetails"], "authorizationUrl");
+    let refused = app
+        .client
+        .post(format!("{second_url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused_status = refused.status().as_u16();
+    let page = refused.text().await.unwrap_or_default();
+    assert!(
+        (400..500).contains(&refused_status),
+        "{refused_status}: {page}"
+    );
+    assert_eq!(refused_status, 409);
+    assert!(
+        page.contains("An identification or signing for this personal number is already started."),
+        "RFA4: {page}"
+    );
+    let ended = progress(&app, &first_url).await;
+    assert_eq!(ended["done"], true, "{ended}");
+    assert_eq!(ended["status"], "cancelled", "{ended}");
+    assert_eq!(
+        ended["parting"], "Action cancelled. Please try again.",
+        "RFA3: {ended}"
+    );
+
+    // Opened in the app and left there: BankID ends the order after three minutes.
+    let (_, third) = create(json!({})).await;
+    let third_id = text(&third, "verificationId");
+    let third_url = text(&third["flowDetails"], "authorizationUrl");
+    app.client
+        .post(format!("{third_url}/start"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let code = text(&progress(&app, &third_url).await, "qr_code");
+    let (status, _) = app_form(&app, "/simulators/bankid/app/scan", &[("qr", &code)]).await;
+    assert_eq!(status, 200);
+    simulator.orders.pass(181);
+    let ended = progress(&app, &third_url).await;
+    // Begun and not finished: abandoned, in idgate's lifecycle.
+    assert_eq!(ended["status"], "abandoned", "{ended}");
+    assert!(
+        ended["parting"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("The BankID app is not responding.")),
+        "RFA8: {ended}"
+    );
+    let session = app
+        .hub
+        .session(third_id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        session.raw_provider_status.as_deref(),
+        Some("expiredTransaction")
+    );
+}
+
 #[tokio::test]
 async fn the_simulator_answers_bad_requests_with_bankids_errors_and_wants_a_client_certificate() {
     let app = app_with_simulator().await;
