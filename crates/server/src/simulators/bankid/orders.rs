@@ -360,12 +360,17 @@ impl Orders {
     /// (they confirm the call).
     pub fn answer_call(&self, personal_number: &str, now: i64) -> Result<Scanned, &'static str> {
         let mut orders = self.orders.lock().map_err(|_| "the simulator failed")?;
+        // The person's app shows the call that still waits (finished ones are history; two
+        // orders of the same second must not be told apart by chance).
         let (order_ref, order) = orders
             .iter_mut()
             .filter(|(_, o)| o.phone && o.personal_number.as_deref() == Some(personal_number))
+            .filter_map(|(order_ref, o)| {
+                Self::age(o, now);
+                matches!(o.progress, Progress::Pending { .. }).then_some((order_ref, o))
+            })
             .max_by_key(|(_, o)| o.ordered_at)
             .ok_or("no call is waiting for this person")?;
-        Self::age(order, now);
         let Progress::Pending { scanned } = &mut order.progress else {
             return Err("this order is finished");
         };
