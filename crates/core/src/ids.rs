@@ -68,3 +68,11 @@ uuid_id!(
     /// An entry in a partner's token ledger.
     TokenEntryId
 );
+uuid_id!(
+    /// An operator (a person who runs idgate at the console).
+    OperatorId
+);
+uuid_id!(
+    /// A line of the audit trail.
+    AuditEntryId
+);

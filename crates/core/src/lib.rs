@@ -1,11 +1,12 @@
 //! The idgate domain: verification sessions and their lifecycle, partners and their
-//! credentials, return-URL rules. Pure types and rules: no I/O, no framework, no clock
+//! credentials, return-URL rules, operators and the audit trail. Pure types and rules: no I/O, no framework, no clock
 //! (callers pass `now`), no randomness (callers pass tokens in).
 
 pub mod ids;
 pub mod invite;
 pub mod lifecycle;
 pub mod media;
+pub mod operator;
 pub mod outcome;
 pub mod partner;
 pub mod personal;
@@ -15,11 +16,13 @@ pub mod tokens;
 pub mod webhook;
 
 pub use ids::{
-    CredentialId, InviteId, MediaId, PartnerId, ReturnUrlRuleId, SessionId, TokenEntryId,
+    AuditEntryId, CredentialId, InviteId, MediaId, OperatorId, PartnerId, ReturnUrlRuleId,
+    SessionId, TokenEntryId,
 };
 pub use invite::{AttemptResult, Invite, InviteChannel, InviteStatus};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
+pub use operator::{AuditEntry, ConsoleSession, Operator, OperatorAction, OperatorRole};
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{
     Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner,

@@ -10,6 +10,7 @@
 
 mod invites;
 mod media;
+mod operators;
 mod rows;
 mod tokens;
 mod webhooks;
@@ -71,6 +72,7 @@ pub(crate) fn write_error(e: sqlx::Error) -> StoreError {
             Some("session_events_pkey") => "session event",
             Some("webhook_deliveries_event_endpoint_unique") => "webhook delivery",
             Some("webhook_attempts_pkey") => "webhook attempt",
+            Some("operators_username_key") => "operator username",
             _ => "record",
         });
     }

@@ -7,6 +7,7 @@
 mod connection;
 mod invites;
 mod media;
+mod operators;
 mod rows;
 mod tokens;
 mod webhooks;

@@ -52,6 +52,7 @@ macro_rules! conformance_suite {
             a_partners_sessions_are_listed_newest_first_in_pages,
             invites_are_written_with_their_session_claimed_with_leases_and_recorded,
             tokens_are_spent_with_the_insert_exactly_and_never_below_zero,
+            operators_console_sessions_and_the_audit_trail,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -2107,4 +2108,135 @@ pub async fn tokens_are_spent_with_the_insert_exactly_and_never_below_zero(store
             .await
             .is_err()
     );
+}
+
+pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
+    use idgate_core::{
+        AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole,
+    };
+    let acme = partner(store, "Acme").await;
+    let kari = Operator {
+        id: OperatorId::new(),
+        username: "kari".into(),
+        role: OperatorRole::Reviewer,
+        partners: vec![acme.id],
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+        totp_key: vec![7; 20],
+        failed_sign_ins: 0,
+        locked_until: None,
+        last_totp_step: 0,
+        disabled: false,
+        created_at: t(0),
+    };
+    ok(store.insert_operator(&kari).await, "insert operator");
+    let twin = Operator {
+        id: OperatorId::new(),
+        ..kari.clone()
+    };
+    assert!(matches!(
+        store.insert_operator(&twin).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // The TOTP key is sealed at rest and comes back as it went in.
+    let read = ok(store.operator_by_username("kari").await, "by name");
+    assert_eq!(read.as_ref(), Some(&kari));
+    assert_eq!(
+        ok(store.operator(kari.id).await, "by id").as_ref(),
+        Some(&kari)
+    );
+    assert_eq!(
+        ok(store.operator_by_username("nobody").await, "unknown"),
+        None
+    );
+
+    // Failures count; a good sign-in moves the TOTP step forward only.
+    assert!(ok(
+        store.record_sign_in(kari.id, 3, Some(t(60)), None).await,
+        "failure"
+    ));
+    let locked = ok(store.operator(kari.id).await, "read").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(
+        (locked.failed_sign_ins, locked.locked_until),
+        (3, Some(t(60)))
+    );
+    assert!(ok(
+        store.record_sign_in(kari.id, 0, None, Some(100)).await,
+        "good"
+    ));
+    assert!(
+        !ok(
+            store.record_sign_in(kari.id, 0, None, Some(100)).await,
+            "replayed code"
+        ),
+        "a step counts once"
+    );
+    assert!(!ok(
+        store.record_sign_in(kari.id, 0, None, Some(99)).await,
+        "older code"
+    ));
+    let after = ok(store.operator(kari.id).await, "read").unwrap_or_else(|| panic!("gone"));
+    assert_eq!((after.failed_sign_ins, after.last_totp_step), (0, 100));
+
+    // Console sessions: found by digest, touched, ended; disabling ends them all.
+    let session = ConsoleSession {
+        digest: "digest-1".into(),
+        operator_id: kari.id,
+        csrf: "csrf-1".into(),
+        created_at: t(0),
+        last_seen_at: t(0),
+    };
+    ok(
+        store.insert_console_session(&session).await,
+        "console session",
+    );
+    ok(
+        store.touch_console_session("digest-1", t(30)).await,
+        "touch",
+    );
+    let seen = ok(store.console_session("digest-1").await, "read session");
+    assert_eq!(seen.map(|s| s.last_seen_at), Some(t(30)));
+    ok(store.delete_console_session("digest-1").await, "delete");
+    assert_eq!(ok(store.console_session("digest-1").await, "gone"), None);
+    ok(store.insert_console_session(&session).await, "again");
+    let disabled = Operator {
+        disabled: true,
+        role: OperatorRole::Viewer,
+        ..after
+    };
+    ok(store.update_operator(&disabled).await, "disable");
+    assert_eq!(ok(store.console_session("digest-1").await, "ended"), None);
+    let listed = ok(store.list_operators().await, "list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].disabled && listed[0].role == OperatorRole::Viewer);
+
+    // The audit trail: newest first, paged by time.
+    for (i, action) in ["sign_in", "return_url.approve", "sign_out"]
+        .iter()
+        .enumerate()
+    {
+        let at = t(i64::try_from(i).unwrap_or_default() * 10);
+        ok(
+            store
+                .append_audit(&AuditEntry {
+                    id: AuditEntryId::new(),
+                    at,
+                    operator_id: Some(kari.id),
+                    actor: "kari".into(),
+                    action: (*action).into(),
+                    target: "console".into(),
+                    from: Some("203.0.113.9".into()),
+                    details: serde_json::json!({"n": i}),
+                })
+                .await,
+            "audit",
+        );
+    }
+    let all = ok(store.list_audit(10, None).await, "audit list");
+    let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["sign_out", "return_url.approve", "sign_in"]);
+    assert_eq!(all[0].details, serde_json::json!({"n": 2}));
+    assert_eq!(all[0].from.as_deref(), Some("203.0.113.9"));
+    let older = ok(store.list_audit(1, Some(t(20))).await, "older");
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].action, "return_url.approve");
 }

@@ -12,18 +12,18 @@ pub mod sealed;
 /// Every store port, for callers that use several.
 pub mod prelude {
     pub use crate::{
-        IdempotencyStore, InviteStore, MediaStore, MetaStore, PartnerStore, QuotaStore,
-        ReturnUrlStore, SessionStore, Store, TokenStore, WebhookStore,
+        IdempotencyStore, InviteStore, MediaStore, MetaStore, OperatorStore, PartnerStore,
+        QuotaStore, ReturnUrlStore, SessionStore, Store, TokenStore, WebhookStore,
     };
 }
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    Credential, CredentialId, CredentialKind, Delivery, DeliveryAttempt, DeliveryId,
-    DeliveryStatus, EndpointId, EventId, Invite, Logo, MediaId, Partner, PartnerId, ReturnUrlRule,
-    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, TokenEntry,
-    WebhookEndpoint, WebhookEvent,
+    AuditEntry, ConsoleSession, Credential, CredentialId, CredentialKind, Delivery,
+    DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EventId, Invite, Logo, MediaId,
+    Operator, OperatorId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus,
+    Session, SessionEvent, SessionId, SessionMedia, TokenEntry, WebhookEndpoint, WebhookEvent,
 };
 
 pub use cipher::{KeyRing, KeyRingError};
@@ -75,6 +75,7 @@ pub trait Store:
     + MediaStore
     + InviteStore
     + TokenStore
+    + OperatorStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -334,6 +335,42 @@ pub trait TokenStore: Send + Sync {
     async fn token_balance(&self, partner: PartnerId) -> StoreResult<i64>;
     /// The partner's ledger, newest first, at most `limit` entries.
     async fn token_history(&self, partner: PartnerId, limit: u32) -> StoreResult<Vec<TokenEntry>>;
+}
+
+/// Operators, the browsers signed in as them, and the audit trail.
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    /// [`StoreError::Duplicate`] when the username is taken.
+    async fn insert_operator(&self, operator: &Operator) -> StoreResult<()>;
+    async fn operator(&self, id: OperatorId) -> StoreResult<Option<Operator>>;
+    async fn operator_by_username(&self, username: &str) -> StoreResult<Option<Operator>>;
+    /// Every operator, by username.
+    async fn list_operators(&self) -> StoreResult<Vec<Operator>>;
+    /// Records a sign-in attempt's outcome: failures in a row, the lock, and for a good one
+    /// the TOTP step it used. The step only moves forward, so one code cannot sign in twice:
+    /// `Ok(false)`, and nothing written, when `accepted_step` is not above the stored one.
+    async fn record_sign_in(
+        &self,
+        id: OperatorId,
+        failed_sign_ins: u32,
+        locked_until: Option<DateTime<Utc>>,
+        accepted_step: Option<i64>,
+    ) -> StoreResult<bool>;
+    /// Changes role, partners and whether the operator is disabled (disabling ends their
+    /// console sessions).
+    async fn update_operator(&self, operator: &Operator) -> StoreResult<()>;
+    async fn insert_console_session(&self, session: &ConsoleSession) -> StoreResult<()>;
+    async fn console_session(&self, digest: &str) -> StoreResult<Option<ConsoleSession>>;
+    async fn touch_console_session(&self, digest: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_console_session(&self, digest: &str) -> StoreResult<()>;
+    /// Appends a line to the audit trail (there is no way to change or remove one).
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest lines first, at most `limit`, older than `before` when given.
+    async fn list_audit(
+        &self,
+        limit: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// An invite claimed for an attempt, with the link it carries.
