@@ -108,7 +108,7 @@ impl From<ServiceError> for DeepIdvError {
             | E::TooManyEndpoints(_)
             | E::IdempotencyConflict
             | E::IdempotencyInProgress => DeepIdvError::bad_request(e.to_string()),
-            E::Provider(_) | E::Store(_) | E::Internal(_) => {
+            E::Provider(_) | E::Store(_) | E::Internal(_) | E::InvalidOperator(_) => {
                 tracing::error!(error = %e, "request failed");
                 DeepIdvError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -223,7 +223,7 @@ impl From<ServiceError> for ApiError {
                 limited: Some(limited.clone()),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
             },
-            E::Provider(_) | E::Store(_) | E::Internal(_) => {
+            E::Provider(_) | E::Store(_) | E::Internal(_) | E::InvalidOperator(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal()
             }

@@ -287,7 +287,7 @@ impl From<ServiceError> for HopaeError {
                     e.to_string(),
                 )
             },
-            E::UnknownEventTypes(_) | E::Store(_) | E::Internal(_) => {
+            E::UnknownEventTypes(_) | E::Store(_) | E::Internal(_) | E::InvalidOperator(_) => {
                 tracing::error!(error = %e, "request failed");
                 HopaeError::internal()
             }

@@ -174,7 +174,7 @@ impl From<ServiceError> for VeriffError {
             | E::TooManyEndpoints(_)
             | E::IdempotencyConflict
             | E::IdempotencyInProgress => VeriffError::bad_request("1104", e.to_string()),
-            E::Provider(_) | E::Store(_) | E::Internal(_) => {
+            E::Provider(_) | E::Store(_) | E::Internal(_) | E::InvalidOperator(_) => {
                 tracing::error!(error = %e, "request failed");
                 VeriffError::internal()
             }

@@ -6,6 +6,7 @@ pub mod handoff;
 pub mod idempotency;
 pub mod media;
 pub mod oidc_front_door;
+pub mod operators;
 pub mod partners;
 pub mod provider_notices;
 pub mod return_urls;
@@ -175,6 +176,9 @@ pub enum ServiceError {
     ReturnUrlNotAllowed,
     #[error("unknown provider {0:?}")]
     UnknownProvider(String),
+    /// An operator account cannot be made as asked (the name is taken or malformed).
+    #[error("{0}")]
+    InvalidOperator(String),
     #[error(transparent)]
     InvalidInput(#[from] idgate_providers::InputError),
     #[error(

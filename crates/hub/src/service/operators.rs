@@ -1,0 +1,485 @@
+//! Operators: accounts (an Argon2id password and a TOTP second factor), console sign-in
+//! with lock-out and session timeouts, what each role may do, and the audit trail every
+//! operator action and every view of personal data is written to. The console, the admin
+//! commands and the CLI all act through these functions.
+
+use super::{Hub, ServiceError, ServiceResult};
+use crate::random::{random_bytes, random_token};
+use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use idgate_core::{
+    AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorAction, OperatorId, OperatorRole,
+    PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus,
+};
+use idgate_store::StoreError;
+use serde_json::{Value, json};
+
+/// Failed sign-ins in a row before the account locks.
+pub const LOCK_AFTER_FAILURES: u32 = 5;
+/// How long a locked account takes no sign-in.
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// A console session ends after this long without a request…
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// …and this long after sign-in, whatever happens.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// A session's last-seen time is written at most this often.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// TOTP as authenticator apps do it: 6 digits, 30-second steps, one step of clock skew.
+const TOTP_DIGITS: u8 = 6;
+const TOTP_STEP: u64 = 30;
+const TOTP_SKEW: u16 = 1;
+
+/// Who acted, for the audit trail.
+#[derive(Clone, Copy, Debug)]
+pub enum AuditActor<'a> {
+    /// The command line on the host (whoever may run it).
+    Cli,
+    /// A signed-in operator, from a browser's address.
+    Operator {
+        operator: &'a Operator,
+        from: Option<&'a str>,
+    },
+}
+
+/// A new operator's one-time secrets: shown once, never stored in clear.
+pub struct CreatedOperator {
+    pub operator: Operator,
+    pub password: String,
+    /// The TOTP key in base32, for typing into an authenticator app.
+    pub totp_secret: String,
+    /// `otpauth://totp/…`, for a QR code.
+    pub totp_uri: String,
+}
+
+impl std::fmt::Debug for CreatedOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedOperator")
+            .field("operator", &self.operator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a sign-in went.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The browser's cookie value (only its digest is stored) and the console session.
+    Signed {
+        token: String,
+        session: ConsoleSession,
+        operator: Operator,
+    },
+    /// Wrong name, password or code (which one is not said).
+    Refused,
+    /// Too many failures: no sign-in until then.
+    Locked { until: DateTime<Utc> },
+}
+
+fn totp(key: &[u8], username: &str) -> ServiceResult<totp_rs::Totp> {
+    totp_rs::Builder::new()
+        .with_digits(TOTP_DIGITS)
+        .with_skew(TOTP_SKEW)
+        .with_step_duration(TOTP_STEP)
+        .with_secret(key.to_vec())
+        .with_issuer(Some("idgate"))
+        .with_account_name(username)
+        .build()
+        .map_err(|e| ServiceError::Internal(format!("TOTP: {e}")))
+}
+
+/// The step a 6-digit `code` belongs to, at `now`, if it is right for `key`.
+pub fn totp_step(key: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != usize::from(TOTP_DIGITS) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = totp(key, "-").ok()?;
+    let seconds = u64::try_from(now.timestamp()).ok()?;
+    totp.check(&code, seconds)
+        .and_then(|step| i64::try_from(step).ok())
+}
+
+fn check_username(username: &str) -> ServiceResult<String> {
+    let name = username.trim().to_lowercase();
+    let fine = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if !fine {
+        return Err(ServiceError::InvalidOperator(
+            "a username is 1-64 letters, digits, '.', '_', '-' or '@'".into(),
+        ));
+    }
+    Ok(name)
+}
+
+/// Argon2id with the `argon2` crate's defaults (19 MiB, 2 passes: OWASP's minimum), on a
+/// blocking thread: it takes tens of milliseconds on purpose.
+async fn hash_password(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || {
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+async fn password_matches(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+impl Hub {
+    /// Creates an operator with a random password and TOTP key, both returned once.
+    pub async fn create_operator(
+        &self,
+        username: &str,
+        role: OperatorRole,
+        partners: Vec<PartnerId>,
+        by: AuditActor<'_>,
+    ) -> ServiceResult<CreatedOperator> {
+        let username = check_username(username)?;
+        for partner in &partners {
+            self.store
+                .get_partner(*partner)
+                .await?
+                .ok_or(ServiceError::NotFound("partner"))?;
+        }
+        let password = random_token(15)?;
+        let key = random_bytes(20)?;
+        let operator = Operator {
+            id: OperatorId::new(),
+            username: username.clone(),
+            role,
+            partners,
+            password_hash: hash_password(password.clone()).await?,
+            totp_key: key.clone(),
+            failed_sign_ins: 0,
+            locked_until: None,
+            last_totp_step: 0,
+            disabled: false,
+            created_at: Utc::now(),
+        };
+        match self.store.insert_operator(&operator).await {
+            Err(StoreError::Duplicate(_)) => {
+                return Err(ServiceError::InvalidOperator(format!(
+                    "an operator named {username:?} exists"
+                )));
+            }
+            other => other?,
+        }
+        let code = totp(&key, &username)?;
+        self.audit(
+            by,
+            "operator.create",
+            &format!("operator:{username}"),
+            json!({"role": role.as_str(), "partners": operator.partners}),
+        )
+        .await?;
+        Ok(CreatedOperator {
+            totp_secret: code.secret().to_base32(),
+            totp_uri: code
+                .to_url()
+                .map_err(|e| ServiceError::Internal(format!("TOTP: {e}")))?,
+            password,
+            operator,
+        })
+    }
+
+    pub async fn operators(&self) -> ServiceResult<Vec<Operator>> {
+        Ok(self.store.list_operators().await?)
+    }
+
+    /// Signs in with a password and a TOTP code. Five failures in a row lock the account
+    /// for 15 minutes; a code counts once. Every attempt is audited.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        code: &str,
+        from: Option<&str>,
+    ) -> ServiceResult<SignIn> {
+        let now = Utc::now();
+        let name = username.trim().to_lowercase();
+        let operator = match self.store.operator_by_username(&name).await? {
+            Some(o) if !o.disabled => o,
+            _ => {
+                // As slow as a real check, so the answer's time says nothing of the name.
+                password_matches(DUMMY_HASH.to_owned(), password.to_owned()).await;
+                self.audit_raw(
+                    None,
+                    &name,
+                    "sign_in.refused",
+                    "console",
+                    from,
+                    json!({"why": "unknown or disabled"}),
+                )
+                .await?;
+                return Ok(SignIn::Refused);
+            }
+        };
+        if let Some(until) = operator.locked_until.filter(|until| *until > now) {
+            self.audit_raw(
+                Some(operator.id),
+                &operator.username,
+                "sign_in.locked",
+                "console",
+                from,
+                json!({}),
+            )
+            .await?;
+            return Ok(SignIn::Locked { until });
+        }
+        let password_ok =
+            password_matches(operator.password_hash.clone(), password.to_owned()).await;
+        let step = totp_step(&operator.totp_key, code, now).filter(|_| password_ok);
+        let accepted = match step {
+            Some(step) => {
+                self.store
+                    .record_sign_in(operator.id, 0, None, Some(step))
+                    .await?
+            }
+            None => false,
+        };
+        if !accepted {
+            let failed = operator.failed_sign_ins.saturating_add(1);
+            let locked_until = (failed >= LOCK_AFTER_FAILURES).then(|| now + LOCK_FOR);
+            self.store
+                .record_sign_in(operator.id, failed, locked_until, None)
+                .await?;
+            self.audit_raw(
+                Some(operator.id),
+                &operator.username,
+                "sign_in.refused",
+                "console",
+                from,
+                json!({"failures_in_a_row": failed, "locked": locked_until.is_some()}),
+            )
+            .await?;
+            return Ok(match locked_until {
+                Some(until) => SignIn::Locked { until },
+                None => SignIn::Refused,
+            });
+        }
+        let token = random_token(32)?;
+        let session = ConsoleSession {
+            digest: self.keys.bind("console-session", &token),
+            operator_id: operator.id,
+            csrf: random_token(24)?,
+            created_at: now,
+            last_seen_at: now,
+        };
+        self.store.insert_console_session(&session).await?;
+        self.audit_raw(
+            Some(operator.id),
+            &operator.username,
+            "sign_in",
+            "console",
+            from,
+            json!({}),
+        )
+        .await?;
+        Ok(SignIn::Signed {
+            token,
+            session,
+            operator,
+        })
+    }
+
+    /// The operator signed in with cookie value `token`, while the session is neither idle
+    /// for 30 minutes nor 12 hours old (an ended one is removed), and the operator enabled.
+    pub async fn console_session(
+        &self,
+        token: &str,
+    ) -> ServiceResult<Option<(Operator, ConsoleSession)>> {
+        let now = Utc::now();
+        let digest = self.keys.bind("console-session", token);
+        let Some(session) = self.store.console_session(&digest).await? else {
+            return Ok(None);
+        };
+        if now - session.last_seen_at > IDLE_TIMEOUT || now - session.created_at > ABSOLUTE_TIMEOUT
+        {
+            self.store.delete_console_session(&digest).await?;
+            return Ok(None);
+        }
+        let Some(operator) = self
+            .store
+            .operator(session.operator_id)
+            .await?
+            .filter(|o| !o.disabled)
+        else {
+            self.store.delete_console_session(&digest).await?;
+            return Ok(None);
+        };
+        if now - session.last_seen_at > TOUCH_EVERY {
+            self.store.touch_console_session(&digest, now).await?;
+        }
+        Ok(Some((operator, session)))
+    }
+
+    pub async fn sign_out(
+        &self,
+        token: &str,
+        operator: &Operator,
+        from: Option<&str>,
+    ) -> ServiceResult<()> {
+        let digest = self.keys.bind("console-session", token);
+        self.store.delete_console_session(&digest).await?;
+        self.audit_raw(
+            Some(operator.id),
+            &operator.username,
+            "sign_out",
+            "console",
+            from,
+            json!({}),
+        )
+        .await
+    }
+
+    /// Refuses what `by` may not do (the command line may do everything).
+    pub fn authorize(
+        &self,
+        by: AuditActor<'_>,
+        action: OperatorAction,
+        partner: Option<PartnerId>,
+    ) -> ServiceResult<()> {
+        match by {
+            AuditActor::Cli => Ok(()),
+            AuditActor::Operator { operator, .. } if operator.may(action, partner) => Ok(()),
+            AuditActor::Operator { .. } => Err(ServiceError::Forbidden("operator role")),
+        }
+    }
+
+    /// An operator's (or the command line's) decision on a return URL, audited.
+    pub async fn decide_return_url_as(
+        &self,
+        by: AuditActor<'_>,
+        id: ReturnUrlRuleId,
+        status: ReturnUrlStatus,
+    ) -> ServiceResult<ReturnUrlRule> {
+        let rule = self
+            .store
+            .get_return_url_rule(id)
+            .await?
+            .ok_or(ServiceError::NotFound("return URL"))?;
+        self.authorize(by, OperatorAction::DecideReturnUrl, Some(rule.partner_id))?;
+        let decided = self.decide_return_url(id, status).await?;
+        self.audit(
+            by,
+            match status {
+                ReturnUrlStatus::Approved => "return_url.approve",
+                _ => "return_url.reject",
+            },
+            &format!("return_url:{id}"),
+            json!({"url": decided.requested_url, "partner": decided.partner_id}),
+        )
+        .await?;
+        Ok(decided)
+    }
+
+    /// Writes a line to the audit trail.
+    pub async fn audit(
+        &self,
+        by: AuditActor<'_>,
+        action: &str,
+        target: &str,
+        details: Value,
+    ) -> ServiceResult<()> {
+        match by {
+            AuditActor::Cli => {
+                self.audit_raw(None, "cli", action, target, None, details)
+                    .await
+            }
+            AuditActor::Operator { operator, from } => {
+                self.audit_raw(
+                    Some(operator.id),
+                    &operator.username,
+                    action,
+                    target,
+                    from,
+                    details,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn audit_raw(
+        &self,
+        operator_id: Option<OperatorId>,
+        actor: &str,
+        action: &str,
+        target: &str,
+        from: Option<&str>,
+        details: Value,
+    ) -> ServiceResult<()> {
+        self.store
+            .append_audit(&AuditEntry {
+                id: AuditEntryId::new(),
+                at: Utc::now(),
+                operator_id,
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                target: target.to_owned(),
+                from: from.map(str::to_owned),
+                details,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The audit trail, newest first.
+    pub async fn audit_log(
+        &self,
+        limit: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> ServiceResult<Vec<AuditEntry>> {
+        Ok(self.store.list_audit(limit.min(1000), before).await?)
+    }
+}
+
+/// A valid Argon2id hash of a random password nobody knows, checked for unknown names.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9kIbrLrvgx4Xd9H1RrAm4W4HAiDPSn6ZbX0uH6GZiAk";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stand_in_hash_parses_so_unknown_names_cost_a_full_check() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_password_hash_is_argon2id_and_checks_only_its_password() {
+        let hash = hash_password("correct horse".into())
+            .await
+            .unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+        assert!(password_matches(hash.clone(), "correct horse".into()).await);
+        assert!(!password_matches(hash, "correct horsf".into()).await);
+    }
+
+    /// RFC 6238's SHA-1 test key, read as 6-digit codes: at 59 s the code is 287082 (the
+    /// last six of 94287082), in step 1; a neighbouring step is accepted, not further.
+    #[test]
+    fn totp_codes_follow_rfc_6238() {
+        let key = b"12345678901234567890";
+        let at = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+        assert_eq!(totp_step(key, "287082", at(59)), Some(1));
+        assert_eq!(totp_step(key, "287 082", at(59)), Some(1));
+        assert_eq!(totp_step(key, "287082", at(89)), Some(1));
+        assert_eq!(totp_step(key, "287082", at(150)), None);
+        assert_eq!(totp_step(key, "287083", at(59)), None);
+        assert_eq!(totp_step(key, "28708", at(59)), None);
+        assert_eq!(totp_step(key, "abcdef", at(59)), None);
+    }
+}
