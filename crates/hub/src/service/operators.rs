@@ -66,7 +66,7 @@ pub enum SignIn {
     Signed {
         token: String,
         session: ConsoleSession,
-        operator: Operator,
+        operator: Box<Operator>,
     },
     /// Wrong name, password or code (which one is not said).
     Refused,
@@ -290,7 +290,7 @@ impl Hub {
         Ok(SignIn::Signed {
             token,
             session,
-            operator,
+            operator: Box::new(operator),
         })
     }
 
@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn totp_codes_follow_rfc_6238() {
         let key = b"12345678901234567890";
-        let at = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or_default();
         assert_eq!(totp_step(key, "287082", at(59)), Some(1));
         assert_eq!(totp_step(key, "287 082", at(59)), Some(1));
         assert_eq!(totp_step(key, "287082", at(89)), Some(1));
