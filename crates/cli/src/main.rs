@@ -61,6 +61,30 @@ enum Command {
     /// Manage partners' webhook endpoints and deliveries.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Manage the operators who sign in to the console (/console).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Print the audit trail (operator actions and views of personal data), newest first.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator; prints their password and TOTP key once.
+    Create {
+        username: String,
+        #[arg(long, value_parser = ["admin", "reviewer", "viewer"])]
+        role: String,
+        /// A reviewer limited to this partner (repeat for several); all partners when none.
+        #[arg(long = "partner")]
+        partners: Vec<String>,
+    },
+    /// List operators.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -366,7 +390,116 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ReturnUrl(cmd) => return_url(&hub, cmd, out).await,
         Command::Session(SessionCommand::Show { id }) => show_session(&hub, &id, out).await,
         Command::Webhook(cmd) => webhook(&hub, cmd, out).await,
+        Command::Operator(cmd) => operator(&hub, cmd, out).await,
+        Command::Audit { limit } => audit(&hub, limit, out).await,
     }
+}
+
+fn operator_json(o: &idgate_core::Operator) -> Value {
+    json!({
+        "id": o.id.to_string(),
+        "username": o.username,
+        "role": o.role.as_str(),
+        "partners": o.partners.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "disabled": o.disabled,
+        "locked_until": o.locked_until.map(|t| t.to_rfc3339()),
+        "created_at": o.created_at.to_rfc3339(),
+    })
+}
+
+async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Result<()> {
+    use idgate_hub::service::operators::AuditActor;
+    match cmd {
+        OperatorCommand::Create {
+            username,
+            role,
+            partners,
+        } => {
+            let role = idgate_core::OperatorRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("the role is admin, reviewer or viewer"))?;
+            let partners = partners
+                .iter()
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| anyhow::anyhow!("{p:?} is not a partner id (a UUID)"))
+                })
+                .collect::<anyhow::Result<Vec<PartnerId>>>()?;
+            let created = hub
+                .create_operator(&username, role, partners, AuditActor::Cli)
+                .await?;
+            let mut value = operator_json(&created.operator);
+            value["password"] = json!(created.password);
+            value["totp_secret"] = json!(created.totp_secret);
+            value["totp_uri"] = json!(created.totp_uri);
+            out.print(
+                value,
+                format!(
+                    "operator {} ({}) created; shown once, keep them safe:\n  password:    {}\n  TOTP key:    {} (type it into an authenticator app)\n  TOTP URI:    {}\nSign in at {}/console",
+                    created.operator.username,
+                    created.operator.role.as_str(),
+                    created.password,
+                    created.totp_secret,
+                    created.totp_uri,
+                    hub.settings().public_base(),
+                ),
+            );
+        }
+        OperatorCommand::List => {
+            let operators = hub.operators().await?;
+            let text = operators
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}  {}  {}{}",
+                        o.id,
+                        o.username,
+                        o.role.as_str(),
+                        if o.disabled { "  (disabled)" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.print(
+                Value::Array(operators.iter().map(operator_json).collect()),
+                if text.is_empty() {
+                    "no operators".to_owned()
+                } else {
+                    text
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn audit(hub: &Hub, limit: u32, out: Output) -> anyhow::Result<()> {
+    let entries = hub.audit_log(limit, None).await?;
+    let text = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{}  {}  {}  {}{}",
+                e.at.to_rfc3339(),
+                e.actor,
+                e.action,
+                e.target,
+                e.from
+                    .as_deref()
+                    .map(|f| format!("  from {f}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.print(
+        serde_json::to_value(&entries)?,
+        if text.is_empty() {
+            "the audit trail is empty".to_owned()
+        } else {
+            text
+        },
+    );
+    Ok(())
 }
 
 fn init_logging(format: LogFormat, serving: bool) {
@@ -1011,13 +1144,21 @@ async fn return_url(hub: &Hub, cmd: ReturnUrlCommand, out: Output) -> anyhow::Re
         }
         ReturnUrlCommand::Approve { id } => {
             let rule = hub
-                .decide_return_url(id.parse()?, ReturnUrlStatus::Approved)
+                .decide_return_url_as(
+                    idgate_hub::service::operators::AuditActor::Cli,
+                    id.parse()?,
+                    ReturnUrlStatus::Approved,
+                )
                 .await?;
             out.print(rule_json(&rule), format!("approved: {}", rule_line(&rule)));
         }
         ReturnUrlCommand::Reject { id } => {
             let rule = hub
-                .decide_return_url(id.parse()?, ReturnUrlStatus::Rejected)
+                .decide_return_url_as(
+                    idgate_hub::service::operators::AuditActor::Cli,
+                    id.parse()?,
+                    ReturnUrlStatus::Rejected,
+                )
                 .await?;
             out.print(rule_json(&rule), format!("rejected: {}", rule_line(&rule)));
         }

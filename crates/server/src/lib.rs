@@ -11,6 +11,7 @@
 //! The services behind them are in `idgate-hub`; the partner APIs in `idgate-dialects`.
 
 pub mod connections;
+pub mod console;
 pub mod hosted;
 pub mod ops;
 pub mod provider_webhooks;

@@ -1,5 +1,6 @@
 //! Opening the store with its keys, and serving.
 
+use crate::console;
 use crate::hosted;
 use crate::ops;
 use crate::provider_webhooks;
@@ -359,6 +360,7 @@ pub fn app(state: AppState) -> Router {
             idgate_dialects::veriff::router().with_state(state.hub.clone()),
         )
         .merge(hosted::router(state.clone()))
+        .merge(console::router(state.clone()))
         .merge(if state.settings().sandboxes_enabled() {
             simulators::router()
         } else {

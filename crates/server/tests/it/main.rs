@@ -4,6 +4,7 @@
 mod accessibility;
 mod bankid;
 mod browser_e2e;
+mod console;
 mod credentials;
 mod deepidv_api;
 mod easyfreelance_api;

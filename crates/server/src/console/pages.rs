@@ -1,0 +1,100 @@
+//! The console's pages (askama templates in `templates/console/`).
+
+use askama::Template;
+use idgate_core::{Operator, OperatorAction};
+
+/// The header every signed-in page shows: who, and where they may go.
+pub struct Nav {
+    pub username: Option<String>,
+    pub role: String,
+    pub csrf: String,
+    pub audit: bool,
+}
+
+impl Nav {
+    pub fn new(operator: Option<&Operator>, csrf: &str) -> Self {
+        Nav {
+            username: operator.map(|o| o.username.clone()),
+            role: operator
+                .map(|o| o.role.as_str().to_owned())
+                .unwrap_or_default(),
+            csrf: csrf.to_owned(),
+            audit: operator.is_some_and(|o| o.may(OperatorAction::ManageOperators, None)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+pub struct SignInPage {
+    pub nav: Nav,
+    pub pre: String,
+    pub problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+pub struct Message {
+    pub nav: Nav,
+    pub heading: String,
+    pub text: String,
+}
+
+/// One return-URL registration as the queue shows it.
+pub struct RuleRow {
+    pub id: String,
+    pub partner: String,
+    /// As the partner wrote it (an internationalised host in Unicode).
+    pub url: String,
+    /// The host as browsers send it (punycode for an internationalised one).
+    pub ascii_host: String,
+    pub internationalised: bool,
+    pub mixed_script: bool,
+    pub status: String,
+    pub requested_at: String,
+    pub may_decide: bool,
+}
+
+/// The dry-run tester's answer.
+pub struct Tested {
+    pub allowed: bool,
+    pub text: String,
+}
+
+impl Tested {
+    pub fn no(text: &str) -> Self {
+        Tested {
+            allowed: false,
+            text: text.to_owned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/return_urls.html")]
+pub struct ReturnUrls {
+    pub nav: Nav,
+    pub csrf: String,
+    pub pending: Vec<RuleRow>,
+    pub decided: Vec<RuleRow>,
+    /// `(id, name, selected)`.
+    pub partners: Vec<(String, String, bool)>,
+    pub test_url: String,
+    pub tested: Option<Tested>,
+}
+
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub from: String,
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+pub struct Audit {
+    pub nav: Nav,
+    pub entries: Vec<AuditRow>,
+}

@@ -1,0 +1,550 @@
+//! The operator console over HTTP: sign-in with a password and a TOTP code (computed here
+//! from RFC 6238, not with idgate's code), the session cookie, CSRF on every form, roles,
+//! lock-out, timeouts, the return-URL queue with its look-alike warning and dry-run tester,
+//! and the audit trail. The Chromium run and its axe check are in `console_browser`.
+
+use idgate_testkit as common;
+
+use aws_lc_rs::hmac;
+use common::TestApp;
+use idgate_core::{OperatorRole, PartnerId, ReturnUrlStatus};
+use idgate_hub::service::operators::{AuditActor, CreatedOperator};
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+/// An RFC 6238 code (HMAC-SHA-1, 30-second steps, 6 digits) for `key` at unix time `at`.
+pub(crate) fn totp(key: &[u8], at: i64) -> String {
+    let step = u64::try_from(at / 30).unwrap_or_default();
+    let tag = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key),
+        &step.to_be_bytes(),
+    );
+    let mac = tag.as_ref();
+    let offset = usize::from(mac[19] & 0x0f);
+    let number = u32::from_be_bytes([
+        mac[offset] & 0x7f,
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ]);
+    format!("{:06}", number % 1_000_000)
+}
+
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A browser: keeps cookies, follows no redirect.
+pub(crate) fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub(crate) async fn operator(
+    app: &TestApp,
+    name: &str,
+    role: OperatorRole,
+    partners: Vec<PartnerId>,
+) -> CreatedOperator {
+    app.hub
+        .create_operator(name, role, partners, AuditActor::Cli)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The value of `name="{field}"` on a page.
+pub(crate) fn field(page: &str, field: &str) -> String {
+    page.split(&format!("name=\"{field}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {field} on the page: {page}"))
+        .to_owned()
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> (u16, String, Option<String>) {
+    let r = client
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, r.text().await.unwrap_or_default(), location)
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, Option<String>) {
+    let r = client
+        .post(url)
+        .form(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, r.text().await.unwrap_or_default(), location)
+}
+
+/// Signs `who` in with a code for time `at`: the status of the answer.
+async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    who: &CreatedOperator,
+    password: &str,
+    at: i64,
+) -> (u16, String) {
+    let code = totp(&who.operator.totp_key, at);
+    sign_in_with(app, client, who, password, &code).await
+}
+
+async fn sign_in_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    who: &CreatedOperator,
+    password: &str,
+    code: &str,
+) -> (u16, String) {
+    let (_, page, _) = get(client, &app.url("/console/sign-in")).await;
+    let pre = field(&page, "pre");
+    let (status, body, _) = post(
+        client,
+        &app.url("/console/sign-in"),
+        &[
+            ("pre", &pre),
+            ("username", &who.operator.username),
+            ("password", password),
+            ("code", code),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+async fn pending_rule(app: &TestApp, partner: &common::Partner, url: &str) -> String {
+    let (status, body) = app
+        .post(
+            partner,
+            "/api/v1/verification-return-urls",
+            json!({ "partner_return_url": url }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn rule_status(app: &TestApp, id: &str) -> ReturnUrlStatus {
+    app.hub
+        .list_return_urls(None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|r| r.id.to_string() == id)
+        .map(|r| r.status)
+        .unwrap_or_else(|| panic!("no rule {id}"))
+}
+
+#[tokio::test]
+async fn an_operator_signs_in_with_a_totp_code_and_approves_a_return_url() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let rule = pending_rule(&app, &acme, "https://acme.example.com/back").await;
+    let admin = operator(&app, "Kari", OperatorRole::Admin, Vec::new()).await;
+    assert_eq!(
+        admin.operator.username, "kari",
+        "names are kept in lower case"
+    );
+    let client = browser();
+
+    // Signed out: every page leads to the sign-in page.
+    let (status, _, to) = get(&client, &app.url("/console/return-urls")).await;
+    assert_eq!((status, to.as_deref()), (303, Some("/console/sign-in")));
+
+    // A wrong code, then the wrong password: refused without saying which.
+    let (status, page) = sign_in(&app, &client, &admin, &admin.password, now() - 600).await;
+    assert_eq!(status, 401, "{page}");
+    assert!(
+        page.contains("The name, password or code is wrong."),
+        "{page}"
+    );
+    let (status, _) = sign_in(&app, &client, &admin, "not-the-password", now()).await;
+    assert_eq!(status, 401);
+    // A sign-in form posted without its own token (from another site) is refused.
+    let (status, _, _) = post(
+        &browser(),
+        &app.url("/console/sign-in"),
+        &[
+            ("username", "kari"),
+            ("password", &admin.password),
+            ("code", &totp(&admin.operator.totp_key, now())),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (_, page, _) = get(&client, &app.url("/console/sign-in")).await;
+    let pre = field(&page, "pre");
+    let code = totp(&admin.operator.totp_key, now());
+    let signed = client
+        .post(app.url("/console/sign-in"))
+        .form(&[
+            ("pre", pre.as_str()),
+            ("username", "kari"),
+            ("password", admin.password.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(signed.status(), 303);
+    let cookie = signed
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("idgate-console="))
+        .unwrap_or_else(|| panic!("no session cookie"))
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    // The same code does not sign in a second time (another browser replaying it).
+    let (status, _) = sign_in_with(&app, &browser(), &admin, &admin.password, &code).await;
+    assert_eq!(status, 401, "a code counts once");
+
+    let (status, queue, _) = get(&client, &app.url("/console/return-urls")).await;
+    assert_eq!(status, 200, "{queue}");
+    assert!(queue.contains("https://acme.example.com/back"), "{queue}");
+    assert!(queue.contains(&format!("id=\"approve-{rule}\"")), "{queue}");
+    let csrf = field(&queue, "csrf");
+
+    // Without the form's token, or with another, nothing changes.
+    let approve = app.url(&format!("/console/return-urls/{rule}/approve"));
+    for form in [vec![], vec![("csrf", "forged-token-from-elsewhere")]] {
+        let (status, page, _) = post(&client, &approve, &form).await;
+        assert_eq!(status, 403, "{page}");
+        assert!(page.contains("Nothing was changed"), "{page}");
+    }
+    assert_eq!(rule_status(&app, &rule).await, ReturnUrlStatus::Pending);
+    let (status, _, to) = post(&client, &approve, &[("csrf", &csrf)]).await;
+    assert_eq!((status, to.as_deref()), (303, Some("/console/return-urls")));
+    assert_eq!(rule_status(&app, &rule).await, ReturnUrlStatus::Approved);
+
+    // The trail: the failures, the sign-in and the decision, with where they came from.
+    let (status, trail, _) = get(&client, &app.url("/console/audit")).await;
+    assert_eq!(status, 200, "{trail}");
+    for action in [
+        "operator.create",
+        "sign_in.refused",
+        "sign_in",
+        "return_url.approve",
+    ] {
+        assert!(
+            trail.contains(&format!("<td>{action}</td>")),
+            "{action}: {trail}"
+        );
+    }
+    let entries = app
+        .hub
+        .audit_log(10, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decision = entries
+        .iter()
+        .find(|e| e.action == "return_url.approve")
+        .unwrap_or_else(|| panic!("no decision in the trail"));
+    assert_eq!(decision.actor, "kari");
+    assert_eq!(decision.target, format!("return_url:{rule}"));
+    assert_eq!(decision.from.as_deref(), Some("127.0.0.1"));
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e.details.to_string().contains(&admin.password)),
+        "no secret in the trail"
+    );
+    let (status, export, _) = get(&client, &app.url("/console/audit/export")).await;
+    assert_eq!(status, 200);
+    assert!(
+        export
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{export}"
+    );
+
+    // Signing out ends the session on the server, not just in this browser.
+    let (status, _, _) = post(&client, &app.url("/console/sign-out"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let session = cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    let replayed = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .get(app.url("/console/return-urls"))
+        .header("cookie", format!("idgate-console={session}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(replayed.status(), 303, "the old cookie opens nothing");
+}
+
+#[tokio::test]
+async fn roles_limit_what_an_operator_sees_and_decides() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let other = app.partner("Other AS").await;
+    let acme_rule = pending_rule(&app, &acme, "https://acme.example.com/back").await;
+    let other_rule = pending_rule(&app, &other, "https://other.example.com/back").await;
+    let acme_id: PartnerId = acme.id.parse().unwrap_or_else(|e| panic!("{e}"));
+
+    // A viewer reads the queue, has no buttons, and is refused a decision and the trail.
+    let viewer = operator(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &viewer, &viewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, queue, _) = get(&client, &app.url("/console/return-urls")).await;
+    assert!(queue.contains("https://other.example.com/back"), "{queue}");
+    assert!(!queue.contains("id=\"approve-"), "{queue}");
+    assert!(!queue.contains("id=\"nav-audit\""), "{queue}");
+    let csrf = field(&queue, "csrf");
+    let (status, page, _) = post(
+        &client,
+        &app.url(&format!("/console/return-urls/{acme_rule}/approve")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Your role (viewer)"), "{page}");
+    assert_eq!(
+        rule_status(&app, &acme_rule).await,
+        ReturnUrlStatus::Pending
+    );
+    let (status, _, _) = get(&client, &app.url("/console/audit")).await;
+    assert_eq!(status, 403);
+
+    // A reviewer for Acme sees and decides Acme's registrations only.
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, vec![acme_id]).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, queue, _) = get(&client, &app.url("/console/return-urls")).await;
+    assert!(queue.contains("https://acme.example.com/back"), "{queue}");
+    assert!(!queue.contains("https://other.example.com/back"), "{queue}");
+    let csrf = field(&queue, "csrf");
+    let (status, _, _) = post(
+        &client,
+        &app.url(&format!("/console/return-urls/{other_rule}/reject")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        rule_status(&app, &other_rule).await,
+        ReturnUrlStatus::Pending
+    );
+    let (status, _, _) = post(
+        &client,
+        &app.url(&format!("/console/return-urls/{acme_rule}/reject")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        rule_status(&app, &acme_rule).await,
+        ReturnUrlStatus::Rejected
+    );
+    // An operator for a partner that does not exist is not made.
+    let unknown = app
+        .hub
+        .create_operator(
+            "ghost",
+            OperatorRole::Reviewer,
+            vec![PartnerId::new()],
+            AuditActor::Cli,
+        )
+        .await;
+    assert!(unknown.is_err());
+}
+
+#[tokio::test]
+async fn five_failures_lock_an_account_and_idle_sessions_end() {
+    let app = TestApp::spawn().await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    for attempt in 1..=5 {
+        let (status, page) = sign_in(&app, &client, &admin, "guess", now()).await;
+        let expected = if attempt < 5 { 401 } else { 429 };
+        assert_eq!(status, expected, "attempt {attempt}: {page}");
+    }
+    // Locked: the right password and code do not open it either.
+    let (status, page) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("Too many failed attempts"), "{page}");
+    // An unknown name is refused like a wrong password.
+    let ghost = CreatedOperator {
+        operator: idgate_core::Operator {
+            username: "nobody".into(),
+            ..admin.operator.clone()
+        },
+        password: admin.password.clone(),
+        totp_secret: String::new(),
+        totp_uri: String::new(),
+    };
+    let (status, _) = sign_in(&app, &client, &ghost, &admin.password, now()).await;
+    assert_eq!(status, 401);
+
+    // Another operator signs in; their session is left idle for 31 minutes, then another
+    // is 13 hours old: both end.
+    let viewer = operator(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+    let anonymous = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let open = async |token: &str| {
+        anonymous
+            .get(app.url("/console/return-urls"))
+            .header("cookie", format!("idgate-console={token}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status()
+            .as_u16()
+    };
+    let token = session_token(&app, &viewer).await;
+    assert_eq!(open(&token).await, 200);
+    let store = app.hub.operator().store();
+    let digest = app.hub.keys().bind("console-session", &token);
+    store
+        .touch_console_session(&digest, chrono::Utc::now() - chrono::Duration::minutes(31))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(open(&token).await, 303, "idle for 31 minutes");
+    let old = idgate_core::ConsoleSession {
+        digest: app.hub.keys().bind("console-session", "an-old-token"),
+        operator_id: viewer.operator.id,
+        csrf: "x".into(),
+        created_at: chrono::Utc::now() - chrono::Duration::hours(13),
+        last_seen_at: chrono::Utc::now(),
+    };
+    store
+        .insert_console_session(&old)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(open("an-old-token").await, 303, "13 hours after sign-in");
+    // A disabled operator's sessions end at once.
+    let token = session_token(&app, &viewer).await;
+    assert_eq!(open(&token).await, 200);
+    store
+        .update_operator(&idgate_core::Operator {
+            disabled: true,
+            ..viewer.operator.clone()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(open(&token).await, 303);
+}
+
+/// Signs `who` in (with the code of the next step, so it differs from any earlier one) and
+/// returns the session cookie's value.
+async fn session_token(app: &TestApp, who: &CreatedOperator) -> String {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static NEXT: AtomicI64 = AtomicI64::new(0);
+    let client = browser();
+    let (_, page, _) = get(&client, &app.url("/console/sign-in")).await;
+    let pre = field(&page, "pre");
+    // Each call a step later than the last (within the one step of skew allowed), so a code
+    // is never reused: first the current step, then the next.
+    let shift = NEXT.fetch_add(1, Ordering::SeqCst).min(1) * 30;
+    let code = totp(&who.operator.totp_key, now() + shift);
+    let r = client
+        .post(app.url("/console/sign-in"))
+        .form(&[
+            ("pre", pre.as_str()),
+            ("username", who.operator.username.as_str()),
+            ("password", who.password.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 303);
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("idgate-console="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no session cookie"))
+}
+
+/// The queue shows a host in the form browsers send it and warns of a look-alike; the tester
+/// says which approved rule covers a URL, or why none does.
+#[tokio::test]
+async fn the_queue_flags_look_alike_hosts_and_the_tester_explains_its_answer() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let approved = pending_rule(&app, &acme, "https://acme.example.com/back").await;
+    app.hub
+        .decide_return_url_as(
+            AuditActor::Cli,
+            approved.parse().unwrap_or_else(|e| panic!("{e}")),
+            ReturnUrlStatus::Approved,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // "pаypal" with a Cyrillic "а".
+    let lookalike = pending_rule(&app, &acme, "https://p\u{430}ypal.example/back").await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, queue, _) = get(&client, &app.url("/console/return-urls")).await;
+    assert!(
+        queue.contains(&format!("id=\"mixed-{lookalike}\"")),
+        "{queue}"
+    );
+    let host = queue
+        .split(&format!("id=\"host-{lookalike}\">"))
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default();
+    assert!(host.starts_with("xn--"), "shown in punycode: {host}");
+
+    let test = |url: &str| {
+        let mut address =
+            url::Url::parse(&app.url("/console/return-urls")).unwrap_or_else(|e| panic!("{e}"));
+        address
+            .query_pairs_mut()
+            .append_pair("partner", &acme.id)
+            .append_pair("url", url);
+        address.to_string()
+    };
+    let (_, page, _) = get(&client, &test("https://acme.example.com/back/done?x=1")).await;
+    assert!(page.contains("Allowed:"), "{page}");
+    assert!(page.contains(&approved), "names the rule: {page}");
+    let (_, page, _) = get(&client, &test("https://acme.example.com/backdoor")).await;
+    assert!(page.contains("Refused: no approved rule"), "{page}");
+    let (_, page, _) = get(&client, &test("http://acme.example.com/back")).await;
+    assert!(page.contains("Refused: the URL must use https"), "{page}");
+}
