@@ -549,3 +549,58 @@ async fn config_and_the_start_banner_print_no_secret() {
     let (_, logs) = node.stop().await;
     assert!(!logs.contains("pw-hunter2"));
 }
+
+/// `idgate operator create` prints the new operator's password and TOTP key once (the store
+/// keeps a hash and a sealed key); `operator list` shows neither; `idgate audit` shows the
+/// creation, by the command line.
+#[tokio::test]
+async fn operators_are_created_listed_and_audited_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let db = Db::for_test(d);
+    run_json(d, &db, &["migrate", "--json"]).await;
+    let created = run_json(
+        d,
+        &db,
+        &["operator", "create", "Kari", "--role", "reviewer", "--json"],
+    )
+    .await;
+    assert_eq!(created["username"], "kari");
+    assert_eq!(created["role"], "reviewer");
+    let password = created["password"].as_str().unwrap_or_default().to_owned();
+    assert!(password.len() >= 20, "{created}");
+    let uri = created["totp_uri"].as_str().unwrap_or_default();
+    assert!(
+        uri.starts_with("otpauth://totp/idgate:kari?") && uri.contains("issuer=idgate"),
+        "{uri}"
+    );
+    assert!(uri.contains(created["totp_secret"].as_str().unwrap_or("-")));
+    // The same name again, a bad role, a partner that is not an id: refused, clearly.
+    let (ok, _, err) = run(d, &db, &["operator", "create", "kari", "--role", "viewer"]).await;
+    assert!(!ok && err.contains("exists"), "{err}");
+    let (ok, _, err) = run(d, &db, &["operator", "create", "x", "--role", "root"]).await;
+    assert!(!ok && err.contains("admin"), "{err}");
+    let (ok, _, err) = run(
+        d,
+        &db,
+        &[
+            "operator",
+            "create",
+            "y",
+            "--role",
+            "reviewer",
+            "--partner",
+            "acme",
+        ],
+    )
+    .await;
+    assert!(!ok && err.contains("not a partner id"), "{err}");
+
+    let listed = run_json(d, &db, &["operator", "list", "--json"]).await;
+    assert_eq!(listed[0]["username"], "kari");
+    assert!(!listed.to_string().contains(&password), "{listed}");
+    let trail = run_json(d, &db, &["audit", "--json"]).await;
+    assert_eq!(trail[0]["action"], "operator.create", "{trail}");
+    assert_eq!(trail[0]["actor"], "cli");
+    assert!(!trail.to_string().contains(&password), "{trail}");
+}

@@ -166,7 +166,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
 }
 
 /// axe's serious and critical violations on the page now shown: `(rule, impact, help, nodes)`.
-async fn violations(client: &fantoccini::Client, axe: &str) -> Vec<Value> {
+pub(crate) async fn violations(client: &fantoccini::Client, axe: &str) -> Vec<Value> {
     client
         .execute(&format!("{axe};\nreturn true;"), vec![])
         .await

@@ -383,7 +383,7 @@ async fn text_of(client: &fantoccini::Client, id: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn type_into(client: &fantoccini::Client, id: &str, value: &str) {
+pub(crate) async fn type_into(client: &fantoccini::Client, id: &str, value: &str) {
     client
         .wait()
         .at_most(WAIT)

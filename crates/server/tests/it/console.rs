@@ -1,7 +1,7 @@
 //! The operator console over HTTP: sign-in with a password and a TOTP code (computed here
 //! from RFC 6238, not with idgate's code), the session cookie, CSRF on every form, roles,
 //! lock-out, timeouts, the return-URL queue with its look-alike warning and dry-run tester,
-//! and the audit trail. The Chromium run and its axe check are in `console_browser`.
+//! and the audit trail; then the same in Chromium, with axe-core on every console page.
 
 use idgate_testkit as common;
 
@@ -547,4 +547,111 @@ async fn the_queue_flags_look_alike_hosts_and_the_tester_explains_its_answer() {
     assert!(page.contains("Refused: no approved rule"), "{page}");
     let (_, page, _) = get(&client, &test("http://acme.example.com/back")).await;
     assert!(page.contains("Refused: the URL must use https"), "{page}");
+}
+
+/// In Chromium: an operator signs in with a code from their authenticator, approves a
+/// partner's return URL with the queue's button, tests a URL, and signs out; axe-core finds
+/// no serious or critical violation on any console page, in the light and the dark scheme.
+#[tokio::test]
+async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_passes_axe() {
+    use crate::browser_e2e::{browser_with, chromedriver, click, type_into};
+    use fantoccini::Locator;
+    let axe_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/test", axe_path.display()));
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let rule = pending_rule(&app, &acme, "https://acme.example.com/back").await;
+    let _ = pending_rule(&app, &acme, "https://p\u{430}ypal.example/back").await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let (_driver, driver_url) = chromedriver().await;
+    let mut found = Vec::new();
+    for (scheme, switch, shift) in [
+        ("light", "--blink-settings=preferredColorScheme=1", 0),
+        ("dark", "--blink-settings=preferredColorScheme=0", 30),
+    ] {
+        let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let client = browser_with(&driver_url, profile.path(), &[switch]).await;
+        for width in [390, 1280] {
+            client
+                .set_window_size(width, 900)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            client
+                .goto(&app.url("/console"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            if client.find(Locator::Id("username")).await.is_ok() {
+                for v in crate::accessibility::violations(&client, &axe).await {
+                    found.push(format!("sign-in ({scheme}, {width}px): {v}"));
+                }
+                type_into(&client, "username", "kari").await;
+                type_into(&client, "password", &admin.password).await;
+                // Each scheme's browser signs in with its own step's code (a code counts once).
+                type_into(
+                    &client,
+                    "code",
+                    &totp(&admin.operator.totp_key, now() + shift),
+                )
+                .await;
+                click(&client, "sign-in").await;
+            }
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id("tester"))
+                .await
+                .unwrap_or_else(|e| panic!("the queue did not open: {e}"));
+            for v in crate::accessibility::violations(&client, &axe).await {
+                found.push(format!("return URLs ({scheme}, {width}px): {v}"));
+            }
+            type_into(&client, "test-url", "https://acme.example.com/back/x").await;
+            click(&client, "test").await;
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id("tested"))
+                .await
+                .unwrap_or_else(|e| panic!("no test result: {e}"));
+            for v in crate::accessibility::violations(&client, &axe).await {
+                found.push(format!("tester result ({scheme}, {width}px): {v}"));
+            }
+            client
+                .goto(&app.url("/console/audit"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            for v in crate::accessibility::violations(&client, &axe).await {
+                found.push(format!("audit trail ({scheme}, {width}px): {v}"));
+            }
+        }
+        if scheme == "light" {
+            // The main action: approve with the queue's own button.
+            client
+                .goto(&app.url("/console/return-urls"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            click(&client, &format!("approve-{rule}")).await;
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id("tester"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(rule_status(&app, &rule).await, ReturnUrlStatus::Approved);
+            click(&client, "sign-out").await;
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id("username"))
+                .await
+                .unwrap_or_else(|e| panic!("not signed out: {e}"));
+        }
+        let _ = client.close().await;
+    }
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{}",
+        found.join("\n")
+    );
 }
