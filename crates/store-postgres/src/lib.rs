@@ -25,7 +25,7 @@ use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
     QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
-    SessionPage, SessionStore, Store, StoreError, StoreResult, rules,
+    SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -1002,6 +1002,32 @@ impl SessionStore for PgStore {
         .bind(i64::from(page.limit))
         .bind(&page.workflow_id)
         .bind(&page.user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| rows::session(r, &self.keys))
+        .collect()
+    }
+
+    async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>> {
+        sqlx::query(
+            "SELECT * FROM sessions
+             WHERE ($1::uuid IS NULL OR partner_id = $1)
+               AND ($2::text IS NULL OR status = $2)
+               AND ($3::text IS NULL OR $3 IN (external_refs->>'external_id',
+                    external_refs->>'user_id', external_refs->>'vendor_data',
+                    external_refs->>'end_user_id'))
+               AND ($4::timestamptz IS NULL OR created_at >= $4)
+               AND ($5::timestamptz IS NULL OR created_at < $5)
+             ORDER BY created_at DESC, id DESC LIMIT $6",
+        )
+        .bind(search.partner_id.map(|p| p.0))
+        .bind(search.status.map(|s| s.as_str()))
+        .bind(&search.reference)
+        .bind(search.created_from)
+        .bind(search.created_before)
+        .bind(i64::from(search.limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?

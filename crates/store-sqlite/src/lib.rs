@@ -23,7 +23,7 @@ use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
     QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
-    SessionPage, SessionStore, Store, StoreError, StoreResult, rules,
+    SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -1025,6 +1025,37 @@ impl SessionStore for SqliteStore {
                     i64::from(page.limit),
                     page.workflow_id,
                     page.user_id
+                ],
+                |r| rows::session(r, &self.keys),
+            )
+        })
+    }
+
+    async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>> {
+        self.readers.with(|c| {
+            query_all(
+                c,
+                concat!(
+                    "SELECT ",
+                    rows::session_columns!(),
+                    " FROM sessions
+                     WHERE (?1 IS NULL OR partner_id = ?1)
+                       AND (?2 IS NULL OR status = ?2)
+                       AND (?3 IS NULL OR ?3 IN (json_extract(external_refs, '$.external_id'),
+                            json_extract(external_refs, '$.user_id'),
+                            json_extract(external_refs, '$.vendor_data'),
+                            json_extract(external_refs, '$.end_user_id')))
+                       AND (?4 IS NULL OR created_at >= ?4)
+                       AND (?5 IS NULL OR created_at < ?5)
+                     ORDER BY created_at DESC, id DESC LIMIT ?6"
+                ),
+                params![
+                    search.partner_id.map(|p| p.to_string()),
+                    search.status.map(|s| s.as_str()),
+                    search.reference,
+                    search.created_from.map(micros),
+                    search.created_before.map(micros),
+                    i64::from(search.limit),
                 ],
                 |r| rows::session(r, &self.keys),
             )

@@ -53,6 +53,7 @@ macro_rules! conformance_suite {
             invites_are_written_with_their_session_claimed_with_leases_and_recorded,
             tokens_are_spent_with_the_insert_exactly_and_never_below_zero,
             operators_console_sessions_and_the_audit_trail,
+            operators_search_every_partners_sessions,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -2239,4 +2240,70 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
     let older = ok(store.list_audit(1, Some(t(20))).await, "older");
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].action, "return_url.approve");
+}
+
+pub async fn operators_search_every_partners_sessions(store: &dyn Store) {
+    use crate::SessionSearch;
+    let p = partner(store, "Acme").await;
+    let q = partner(store, "Beta").await;
+    let mut made = Vec::new();
+    for (i, (owner, at)) in [(&p, 0), (&q, 10), (&p, 20)].into_iter().enumerate() {
+        let (mut s, created) = new_session(owner, &format!("digest-search-{i}"), t(at));
+        s.external_refs.vendor_data = Some(format!("order-{i}"));
+        ok(
+            store.insert_session(&s, &created, None, &[]).await,
+            "insert",
+        );
+        made.push(s);
+    }
+    let found = |search: SessionSearch| async move {
+        ok(store.search_sessions(&search).await, "search")
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
+    };
+    let all = SessionSearch {
+        limit: 10,
+        ..SessionSearch::default()
+    };
+    assert_eq!(
+        found(all.clone()).await,
+        [made[2].id, made[1].id, made[0].id],
+        "newest first, every partner"
+    );
+    assert_eq!(
+        found(SessionSearch {
+            partner_id: Some(q.id),
+            ..all.clone()
+        })
+        .await,
+        [made[1].id]
+    );
+    assert_eq!(
+        found(SessionSearch {
+            reference: Some("order-2".into()),
+            ..all.clone()
+        })
+        .await,
+        [made[2].id]
+    );
+    assert_eq!(
+        found(SessionSearch {
+            status: Some(made[0].status),
+            created_from: Some(t(5)),
+            created_before: Some(t(15)),
+            ..all.clone()
+        })
+        .await,
+        [made[1].id]
+    );
+    assert!(
+        found(SessionSearch {
+            status: Some(idgate_core::Status::Review),
+            ..all.clone()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(found(SessionSearch { limit: 1, ..all }).await.len(), 1);
 }

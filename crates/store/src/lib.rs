@@ -305,6 +305,8 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<Vec<Session>>;
     /// A page of a partner's sessions (see [`SessionPage`]), newest first.
     async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>>;
+    /// An operator's search across partners, newest first.
+    async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>>;
 }
 
 /// A new session and what is written with it: its creation event, its own webhook
@@ -421,6 +423,20 @@ pub struct SessionPage {
     pub user_id: Option<String>,
     /// Continue after this session (the last of the previous page): older than it.
     pub after: Option<(DateTime<Utc>, SessionId)>,
+    pub limit: u32,
+}
+
+/// An operator's search of every partner's sessions; each filter is optional.
+#[derive(Clone, Debug, Default)]
+pub struct SessionSearch {
+    pub partner_id: Option<PartnerId>,
+    pub status: Option<idgate_core::Status>,
+    /// A partner's own reference, exactly: its external id, user id, vendor data or end-user id.
+    pub reference: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
     pub limit: u32,
 }
 
