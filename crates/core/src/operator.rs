@@ -27,6 +27,8 @@ pub enum OperatorAction {
     DecideReturnUrl,
     /// Approves or declines a session in review.
     DecideReview,
+    /// Creates a verification by hand (a link and a QR code to hand to a person).
+    AddVerification,
     /// Creates and changes partners, their credentials and webhooks.
     ManagePartners,
     /// Creates and changes operators.

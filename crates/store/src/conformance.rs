@@ -2299,7 +2299,7 @@ pub async fn operators_search_every_partners_sessions(store: &dyn Store) {
     );
     assert!(
         found(SessionSearch {
-            status: Some(idgate_core::Status::Review),
+            status: Some(Status::Review),
             ..all.clone()
         })
         .await

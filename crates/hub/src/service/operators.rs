@@ -8,8 +8,9 @@ use crate::random::{random_bytes, random_token};
 use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
-    AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorAction, OperatorId, OperatorRole,
-    PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus,
+    Actor, AuditEntry, AuditEntryId, ConsoleSession, Decision, LifecycleError, LifecycleEvent,
+    Operator, OperatorAction, OperatorId, OperatorRole, PartnerId, ProviderOutcome, ReturnUrlRule,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, Status,
 };
 use idgate_store::StoreError;
 use serde_json::{Value, json};
@@ -443,6 +444,153 @@ impl Hub {
         before: Option<DateTime<Utc>>,
     ) -> ServiceResult<Vec<AuditEntry>> {
         Ok(self.store.list_audit(limit.min(1000), before).await?)
+    }
+}
+
+impl Hub {
+    /// Sessions across partners, newest first (an operator limited to some partners sees
+    /// theirs only). The list itself shows no personal data and is not audited.
+    pub async fn search_sessions_as(
+        &self,
+        by: AuditActor<'_>,
+        search: &idgate_store::SessionSearch,
+    ) -> ServiceResult<Vec<Session>> {
+        self.authorize(by, OperatorAction::View, search.partner_id)?;
+        let found = self.store.search_sessions(search).await?;
+        Ok(found
+            .into_iter()
+            .filter(|s| {
+                self.authorize(by, OperatorAction::View, Some(s.partner_id))
+                    .is_ok()
+            })
+            .collect())
+    }
+
+    /// A session and its timeline, for an operator: a view of personal data, audited.
+    pub async fn session_as(
+        &self,
+        by: AuditActor<'_>,
+        id: SessionId,
+    ) -> ServiceResult<(Session, Vec<SessionEvent>)> {
+        let session = self.session(id).await?;
+        self.authorize(by, OperatorAction::View, Some(session.partner_id))?;
+        let events = self.timeline(id).await?;
+        self.audit(by, "session.view", &format!("session:{id}"), json!({}))
+            .await?;
+        Ok((session, events))
+    }
+
+    /// "Add verification": a session for `partner` at `provider`, for the person named, made
+    /// by hand; its link (and so a QR code) is handed to the person. It is a Veriff-dialect
+    /// session, as a Veriff Customer Portal verification is, with no return URL: the person
+    /// ends on idgate's result page.
+    pub async fn add_verification_as(
+        &self,
+        by: AuditActor<'_>,
+        partner: PartnerId,
+        provider: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> ServiceResult<super::sessions::CreatedSession> {
+        self.authorize(by, OperatorAction::AddVerification, Some(partner))?;
+        let partner = self.partner(partner).await?;
+        let name = |value: &str, field: &str| -> ServiceResult<Option<String>> {
+            let value = value.trim();
+            if value.chars().count() > 100 || value.chars().any(char::is_control) {
+                return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                    missing: false,
+                    field: field.into(),
+                    message: "must be at most 100 characters of text".into(),
+                }));
+            }
+            Ok((!value.is_empty()).then(|| value.to_owned()))
+        };
+        let applicant = idgate_core::ApplicantData {
+            first_name: name(first_name, "first name")?,
+            last_name: name(last_name, "last name")?,
+            ..idgate_core::ApplicantData::default()
+        };
+        let created = self
+            .create_session(
+                &partner,
+                idgate_core::Dialect::Veriff,
+                idgate_core::NewSession {
+                    provider_id: provider.to_owned(),
+                    applicant: Some(applicant),
+                    ..idgate_core::NewSession::default()
+                },
+            )
+            .await?;
+        self.audit(
+            by,
+            "session.create",
+            &format!("session:{}", created.session.id),
+            json!({"partner": partner.id, "provider": provider}),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    /// An operator's decision on a session in review: approved, or declined with a reason
+    /// (kept in the audit trail; the session's reason is `declined_in_review`). Events and
+    /// webhooks follow as for any decision.
+    pub async fn decide_review_as(
+        &self,
+        by: AuditActor<'_>,
+        id: SessionId,
+        approve: bool,
+        reason: &str,
+    ) -> ServiceResult<Session> {
+        let session = self.session(id).await?;
+        self.authorize(by, OperatorAction::DecideReview, Some(session.partner_id))?;
+        let event = if approve {
+            LifecycleEvent::Approve
+        } else {
+            LifecycleEvent::Decline
+        };
+        if session.status != Status::Review {
+            return Err(ServiceError::Lifecycle(LifecycleError::NotAllowed {
+                status: session.status,
+                event,
+            }));
+        }
+        let reason = reason.trim();
+        if !approve && reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: reason.is_empty(),
+                field: "reason".into(),
+                message: "a decline needs a reason of at most 500 characters".into(),
+            }));
+        }
+        let outcome = ProviderOutcome {
+            decision: if approve {
+                Decision::Approved
+            } else {
+                Decision::Declined
+            },
+            reason: (!approve).then(|| "declined_in_review".to_owned()),
+            raw_status: Some("operator_review".into()),
+            // The level the provider reached stands; a review does not change it.
+            achieved_loa: session.achieved_loa,
+            claims: None,
+            match_result: None,
+            evidence: None,
+        };
+        let decided = self
+            .apply_outcome_to(session, &outcome, Actor::Operator)
+            .await?;
+        self.audit(
+            by,
+            if approve {
+                "review.approve"
+            } else {
+                "review.decline"
+            },
+            &format!("session:{id}"),
+            json!({"reason": reason}),
+        )
+        .await?;
+        Ok(decided)
     }
 }
 

@@ -9,6 +9,7 @@
 //! is written to the audit trail.
 
 mod pages;
+mod sessions;
 
 use crate::hosted::client_limit::{self, ClientAddress};
 use crate::state::AppState;
@@ -35,6 +36,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/console/return-urls/{id}/{decision}",
             post(decide_return_url),
         )
+        .route("/console/sessions", get(sessions::search))
+        .route(
+            "/console/sessions/new",
+            get(sessions::new_form).post(sessions::add),
+        )
+        .route("/console/sessions/{id}", get(sessions::show))
+        .route("/console/sessions/{id}/decide", post(sessions::decide))
+        .route("/console/reviews", get(sessions::reviews))
         .route("/console/audit", get(audit))
         .route("/console/audit/export", get(audit_export))
         // Counted per client address like the hosted pages: sign-in guesses cost too.

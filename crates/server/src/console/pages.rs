@@ -98,3 +98,83 @@ pub struct Audit {
     pub nav: Nav,
     pub entries: Vec<AuditRow>,
 }
+
+/// A session in a list: no personal data.
+pub struct SessionRow {
+    pub id: String,
+    pub partner: String,
+    pub provider: String,
+    pub status: String,
+    /// The partner's own reference, if it gave one.
+    pub reference: String,
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/sessions.html")]
+pub struct Sessions {
+    pub nav: Nav,
+    pub q: String,
+    pub partner: String,
+    pub status: String,
+    pub from: String,
+    pub to: String,
+    /// `(id, name)`.
+    pub partners: Vec<(String, String)>,
+    pub statuses: Vec<String>,
+    pub sessions: Vec<SessionRow>,
+    pub may_add: bool,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub change: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/session.html")]
+pub struct SessionDetail {
+    pub nav: Nav,
+    pub csrf: String,
+    pub session: SessionRow,
+    pub reason: String,
+    pub provider_status: String,
+    pub level: String,
+    pub expires_at: String,
+    /// What the session holds of the person: `(label, value)`.
+    pub person: Vec<(String, String)>,
+    pub events: Vec<EventRow>,
+    /// In review, and this operator may decide it.
+    pub in_review: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/add_verification.html")]
+pub struct AddVerification {
+    pub nav: Nav,
+    pub csrf: String,
+    /// `(id, name)`.
+    pub partners: Vec<(String, String)>,
+    /// `(id, label)`.
+    pub providers: Vec<(String, String)>,
+    pub problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/verification_added.html")]
+pub struct VerificationAdded {
+    pub nav: Nav,
+    pub id: String,
+    pub link: String,
+    pub qr_svg: String,
+    pub expires_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/reviews.html")]
+pub struct Reviews {
+    pub nav: Nav,
+    pub sessions: Vec<SessionRow>,
+}

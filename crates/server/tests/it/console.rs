@@ -655,3 +655,210 @@ async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_p
         found.join("\n")
     );
 }
+
+/// A Hopae verification at the redirect sandbox, decided "review" by the provider.
+async fn in_review(app: &TestApp, partner: &common::Partner) -> String {
+    let (status, created) = app
+        .hopae(
+            partner,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let session = app
+        .hub
+        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .sandbox_decide(
+            session,
+            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
+            idgate_core::Actor::Provider,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // In the console's form (Hopae's verification id is the same UUID, written its own way).
+    id.parse::<idgate_core::SessionId>()
+        .map(|id| id.to_string())
+        .unwrap_or(id)
+}
+
+#[tokio::test]
+async fn an_operator_adds_a_verification_finds_it_and_decides_a_review() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let other = app.partner("Other AS").await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+
+    // Add verification: a link and its QR code.
+    let (status, form, _) = get(&client, &app.url("/console/sessions/new")).await;
+    assert_eq!(status, 200, "{form}");
+    let csrf = field(&form, "csrf");
+    let (status, added, _) = post(
+        &client,
+        &app.url("/console/sessions/new"),
+        &[
+            ("csrf", &csrf),
+            ("partner", &acme.id),
+            ("provider", "bankid"),
+            ("first_name", "Ola"),
+            ("last_name", "Nordmann"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    assert!(added.contains("<svg"), "a QR code: {added}");
+    let link = added
+        .split("id=\"verification-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(link.starts_with(&app.url("/v/")), "{link}");
+    let (status, landing, _) = get(&browser(), &link).await;
+    assert_eq!(status, 200, "the link opens the verification: {landing}");
+    let id = added
+        .split("href=\"/console/sessions/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    // An unknown provider is refused on the form, which stays.
+    let (status, page, _) = post(
+        &client,
+        &app.url("/console/sessions/new"),
+        &[
+            ("csrf", &csrf),
+            ("partner", &acme.id),
+            ("provider", "nowhere"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("id=\"problem\""), "{page}");
+
+    // Found by its id and by partner; its page shows the person, and the view is audited.
+    let (status, _, to) = get(&client, &app.url(&format!("/console/sessions?q={id}"))).await;
+    assert_eq!((status, to), (303, Some(format!("/console/sessions/{id}"))));
+    let (_, listed, _) = get(
+        &client,
+        &app.url(&format!(
+            "/console/sessions?partner={}&status=created",
+            acme.id
+        )),
+    )
+    .await;
+    assert!(listed.contains(&id), "{listed}");
+    let (_, listed, _) = get(
+        &client,
+        &app.url(&format!("/console/sessions?partner={}", other.id)),
+    )
+    .await;
+    assert!(!listed.contains(&id), "{listed}");
+    let (status, detail, _) = get(&client, &app.url(&format!("/console/sessions/{id}"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        detail.contains("Ola") && detail.contains("Nordmann"),
+        "{detail}"
+    );
+    let trail = app
+        .hub
+        .audit_log(20, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "session.create" && e.target == format!("session:{id}"))
+    );
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "session.view" && e.target == format!("session:{id}"))
+    );
+
+    // The review queue: a decline needs a reason; then the session is declined by the
+    // operator, with an event like any decision.
+    let review = in_review(&app, &acme).await;
+    let (_, queue, _) = get(&client, &app.url("/console/reviews")).await;
+    assert!(
+        queue.contains(&format!("id=\"review-{review}\"")),
+        "{queue}"
+    );
+    let (_, detail, _) = get(&client, &app.url(&format!("/console/sessions/{review}"))).await;
+    assert!(detail.contains("id=\"decline\""), "{detail}");
+    let decide = app.url(&format!("/console/sessions/{review}/decide"));
+    let (status, page, _) = post(
+        &client,
+        &decide,
+        &[("csrf", &csrf), ("decision", "decline")],
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    let (status, _, _) = post(
+        &client,
+        &decide,
+        &[
+            ("csrf", &csrf),
+            ("decision", "decline"),
+            ("reason", "The document photo is of a screen."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let decided = app
+        .hub
+        .session(review.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decided.status, idgate_core::Status::Declined);
+    assert_eq!(decided.reason.as_deref(), Some("declined_in_review"));
+    let timeline = app
+        .hub
+        .timeline(decided.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        timeline.last().map(|e| e.actor),
+        Some(idgate_core::Actor::Operator)
+    );
+    let (status, page, _) = post(
+        &client,
+        &decide,
+        &[("csrf", &csrf), ("decision", "approve")],
+    )
+    .await;
+    assert_eq!(status, 409, "decided once: {page}");
+    let trail = app
+        .hub
+        .audit_log(5, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(trail.iter().any(|e| e.action == "review.decline"
+        && e.details["reason"] == "The document photo is of a screen."));
+
+    // A reviewer for another partner sees neither Acme's sessions nor its reviews, and a
+    // viewer adds no verification.
+    let other_id: PartnerId = other.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, vec![other_id]).await;
+    let pending = in_review(&app, &acme).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, queue, _) = get(&client, &app.url("/console/reviews")).await;
+    assert!(!queue.contains(&pending), "{queue}");
+    let (status, _, _) = get(&client, &app.url(&format!("/console/sessions/{pending}"))).await;
+    assert_eq!(status, 403);
+    let (status, _, _) = get(&client, &app.url("/console/sessions/new")).await;
+    assert_eq!(status, 403);
+}
