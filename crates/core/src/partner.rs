@@ -563,6 +563,14 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    pub const ALL: [CredentialKind; 5] = [
+        CredentialKind::EasyFreelance,
+        CredentialKind::Hopae,
+        CredentialKind::Veriff,
+        CredentialKind::DeepIdv,
+        CredentialKind::HopaeWorkspace,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialKind::EasyFreelance => "easyfreelance",

@@ -8,9 +8,10 @@ use crate::random::{random_bytes, random_token};
 use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use idgate_core::{
-    Actor, AuditEntry, AuditEntryId, ConsoleSession, Decision, LifecycleError, LifecycleEvent,
-    Operator, OperatorAction, OperatorId, OperatorRole, PartnerId, ProviderOutcome, ReturnUrlRule,
-    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, Status,
+    Actor, AuditEntry, AuditEntryId, ConsoleSession, Credential, CredentialId, CredentialKind,
+    Decision, LifecycleError, LifecycleEvent, Operator, OperatorAction, OperatorId, OperatorRole,
+    Partner, PartnerId, ProviderOutcome, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, Session,
+    SessionEvent, SessionId, Status,
 };
 use idgate_store::StoreError;
 use serde_json::{Value, json};
@@ -591,6 +592,74 @@ impl Hub {
         )
         .await?;
         Ok(decided)
+    }
+}
+
+impl Hub {
+    /// The partners an operator may see, by name.
+    pub async fn partners_as(&self, by: AuditActor<'_>) -> ServiceResult<Vec<Partner>> {
+        let mut partners = self.store.list_partners().await?;
+        partners.retain(|p| self.authorize(by, OperatorAction::View, Some(p.id)).is_ok());
+        partners.sort_by_key(|p| p.name.to_lowercase());
+        Ok(partners)
+    }
+
+    /// A partner and its credentials (no secrets), for an operator.
+    pub async fn partner_as(
+        &self,
+        by: AuditActor<'_>,
+        id: PartnerId,
+    ) -> ServiceResult<(Partner, Vec<Credential>)> {
+        self.authorize(by, OperatorAction::View, Some(id))?;
+        let partner = self.partner(id).await?;
+        let credentials = self.partner_credentials(id).await?;
+        Ok((partner, credentials))
+    }
+
+    /// Issues a credential of `kind` (its secrets are in the answer only), audited.
+    pub async fn issue_credential_as(
+        &self,
+        by: AuditActor<'_>,
+        partner: PartnerId,
+        kind: CredentialKind,
+    ) -> ServiceResult<crate::credentials::IssuedCredential> {
+        self.authorize(by, OperatorAction::ManagePartners, Some(partner))?;
+        let issued = self.issue_credential(partner, kind).await?;
+        self.audit(
+            by,
+            "credential.issue",
+            &format!("credential:{}", issued.id),
+            json!({"partner": partner, "kind": kind.as_str()}),
+        )
+        .await?;
+        Ok(issued)
+    }
+
+    /// Revokes a credential at once, audited.
+    pub async fn revoke_credential_as(
+        &self,
+        by: AuditActor<'_>,
+        id: CredentialId,
+    ) -> ServiceResult<Credential> {
+        let credential = self
+            .store
+            .get_credential(id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        self.authorize(
+            by,
+            OperatorAction::ManagePartners,
+            Some(credential.partner_id),
+        )?;
+        let revoked = self.revoke_credential(id, Utc::now()).await?;
+        self.audit(
+            by,
+            "credential.revoke",
+            &format!("credential:{id}"),
+            json!({"partner": credential.partner_id, "kind": credential.kind.as_str()}),
+        )
+        .await?;
+        Ok(revoked)
     }
 }
 

@@ -9,6 +9,7 @@
 //! is written to the audit trail.
 
 mod pages;
+mod partners;
 mod sessions;
 
 use crate::hosted::client_limit::{self, ClientAddress};
@@ -44,6 +45,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/sessions/{id}", get(sessions::show))
         .route("/console/sessions/{id}/decide", post(sessions::decide))
         .route("/console/reviews", get(sessions::reviews))
+        .route("/console/partners", get(partners::list))
+        .route("/console/partners/{id}", get(partners::show))
+        .route("/console/partners/{id}/credentials", post(partners::issue))
+        .route("/console/credentials/{id}/revoke", post(partners::revoke))
         .route("/console/audit", get(audit))
         .route("/console/audit/export", get(audit_export))
         // Counted per client address like the hosted pages: sign-in guesses cost too.
@@ -333,7 +338,7 @@ async fn sign_in(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
+pub(crate) struct CsrfForm {
     csrf: Option<String>,
 }
 

@@ -178,3 +178,48 @@ pub struct Reviews {
     pub nav: Nav,
     pub sessions: Vec<SessionRow>,
 }
+
+pub struct PartnerRow {
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/partners.html")]
+pub struct Partners {
+    pub nav: Nav,
+    pub partners: Vec<PartnerRow>,
+}
+
+pub struct CredentialRow {
+    pub id: String,
+    pub kind: String,
+    /// A Hopae app's client id (not a secret).
+    pub public_id: String,
+    pub created_at: String,
+    pub revoked_at: String,
+}
+
+/// A credential just issued: its secrets, shown this once.
+pub struct Issued {
+    pub kind: String,
+    /// `(label, value)`.
+    pub secrets: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/partner.html")]
+pub struct PartnerDetail {
+    pub nav: Nav,
+    pub csrf: String,
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub number: i64,
+    pub credentials: Vec<CredentialRow>,
+    pub kinds: Vec<String>,
+    pub may_manage: bool,
+    pub issued: Option<Issued>,
+}

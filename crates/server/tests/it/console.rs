@@ -632,13 +632,22 @@ async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_p
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             click(&client, &format!("approve-{rule}")).await;
-            client
-                .wait()
-                .at_most(std::time::Duration::from_secs(20))
-                .for_element(Locator::Id("tester"))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(rule_status(&app, &rule).await, ReturnUrlStatus::Approved);
+            // The form posts and the queue comes back without the approved registration.
+            let mut approved = false;
+            for _ in 0..100 {
+                if rule_status(&app, &rule).await == ReturnUrlStatus::Approved
+                    && client
+                        .find(Locator::Id(&format!("approve-{rule}")))
+                        .await
+                        .is_err()
+                    && client.find(Locator::Id("tester")).await.is_ok()
+                {
+                    approved = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(approved, "the registration was not approved");
             click(&client, "sign-out").await;
             client
                 .wait()
@@ -861,4 +870,239 @@ async fn an_operator_adds_a_verification_finds_it_and_decides_a_review() {
     assert_eq!(status, 403);
     let (status, _, _) = get(&client, &app.url("/console/sessions/new")).await;
     assert_eq!(status, 403);
+}
+
+/// In Chromium: "Add verification" makes a link and a QR code, the link opens the person's
+/// page; a session in review is found in the queue and declined with a reason; a partner's
+/// credential is revoked with its button. axe-core checks each of these pages.
+#[tokio::test]
+async fn in_chromium_an_operator_adds_a_verification_decides_a_review_and_revokes_a_credential() {
+    use crate::browser_e2e::{browser, chromedriver, click, type_into};
+    use fantoccini::Locator;
+    let axe_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/test", axe_path.display()));
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let review = in_review(&app, &acme).await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let client = browser(&driver_url, profile.path()).await;
+    let wait = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+        }
+    };
+    let mut found = Vec::new();
+    let mut check = async |label: &str| {
+        for v in crate::accessibility::violations(&client, &axe).await {
+            found.push(format!("{label}: {v}"));
+        }
+    };
+    client
+        .goto(&app.url("/console/sign-in"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    type_into(&client, "username", "kari").await;
+    type_into(&client, "password", &admin.password).await;
+    type_into(&client, "code", &totp(&admin.operator.totp_key, now())).await;
+    click(&client, "sign-in").await;
+    wait("tester").await;
+
+    click(&client, "nav-sessions").await;
+    wait("search").await;
+    check("sessions").await;
+    click(&client, "add-verification").await;
+    wait("create").await;
+    check("add verification").await;
+    wait("add-provider")
+        .await
+        .select_by_value("bankid")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    type_into(&client, "first-name", "Ola").await;
+    type_into(&client, "last-name", "Nordmann").await;
+    click(&client, "create").await;
+    wait("verification-qr").await;
+    check("verification added").await;
+    click(&client, "verification-link").await;
+    // The person's page: the hosted landing page of the new verification.
+    wait("continue").await;
+
+    client
+        .goto(&app.url("/console/reviews"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait("reviews").await;
+    check("review queue").await;
+    click(&client, &format!("review-{review}")).await;
+    wait("decline").await;
+    check("session in review").await;
+    type_into(&client, "reason", "The document photo is of a screen.").await;
+    click(&client, "decline").await;
+    // The form posts and comes back to the session's page, now declined.
+    let mut status = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Id("session-status")).await {
+            status = element.text().await.unwrap_or_default();
+            if status == "declined" {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "declined");
+    check("decided session").await;
+
+    // Partners: revoke a credential with its button.
+    let credential = app
+        .hub
+        .partner_credentials(acme.id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|c| c.kind == idgate_core::CredentialKind::Hopae)
+        .map(|c| c.id)
+        .unwrap_or_else(|| panic!("no Hopae credential"));
+    click(&client, "nav-partners").await;
+    wait("partners").await;
+    check("partners").await;
+    click(&client, &format!("partner-{}", acme.id)).await;
+    wait("credentials").await;
+    check("partner").await;
+    click(&client, &format!("revoke-{credential}")).await;
+    // Back on the partner's page, the credential's row has no button any more.
+    let mut revoked = false;
+    for _ in 0..100 {
+        if client
+            .find(Locator::Id(&format!("revoke-{credential}")))
+            .await
+            .is_err()
+            && client.find(Locator::Id("credentials")).await.is_ok()
+        {
+            revoked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(revoked, "the page did not show the credential revoked");
+    let (status, _) = app
+        .hopae(&acme, reqwest::Method::GET, "/providers", None)
+        .await;
+    assert_eq!(status, 401, "the revoked Hopae credential is refused");
+    let _ = client.close().await;
+    assert!(
+        found.is_empty(),
+        "axe found serious or critical violations:\n{}",
+        found.join("\n")
+    );
+}
+
+/// A partner's credentials: an admin issues one (its secrets shown once, and they work) and
+/// revokes one (refused at once); a reviewer may do neither.
+#[tokio::test]
+async fn an_admin_issues_and_revokes_credentials_and_a_reviewer_cannot() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, list, _) = get(&client, &app.url("/console/partners")).await;
+    assert!(
+        list.contains(&format!("id=\"partner-{}\"", acme.id)),
+        "{list}"
+    );
+    let partner_page = app.url(&format!("/console/partners/{}", acme.id));
+    let (_, page, _) = get(&client, &partner_page).await;
+    let csrf = field(&page, "csrf");
+    let (status, issued, _) = post(
+        &client,
+        &app.url(&format!("/console/partners/{}/credentials", acme.id)),
+        &[("csrf", &csrf), ("kind", "easyfreelance")],
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let shown: Vec<String> = issued
+        .split("<dd class=\"mono\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(str::to_owned)
+        .collect();
+    let token = shown
+        .iter()
+        .find(|v| v.starts_with("idg_pat_"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no access token shown: {issued}"));
+    let api_key = shown
+        .iter()
+        .find(|v| uuid::Uuid::parse_str(v).is_ok())
+        .cloned()
+        .unwrap_or_else(|| panic!("no API key shown: {issued}"));
+    let call = async |token: &str, key: &str| {
+        reqwest::Client::new()
+            .get(app.url("/api/v1/webhook-endpoints"))
+            .bearer_auth(token)
+            .header("API-key", key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        call(&token, &api_key).await,
+        200,
+        "the new credential works"
+    );
+    // Shown once: the partner's page does not show it again.
+    let (_, page, _) = get(&client, &partner_page).await;
+    assert!(!page.contains(&token), "{page}");
+
+    // Revoking the partner's original EasyFreelance credential refuses it at once.
+    assert_eq!(call(&acme.token, &acme.api_key).await, 200);
+    let credentials = app
+        .hub
+        .partner_credentials(acme.id.parse().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let original = credentials
+        .iter()
+        .find(|c| c.kind == idgate_core::CredentialKind::EasyFreelance)
+        .map(|c| c.id.to_string())
+        .unwrap_or_default();
+    let revoke = app.url(&format!("/console/credentials/{original}/revoke"));
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, Vec::new()).await;
+    let other = browser();
+    let (status, _) = sign_in(&app, &other, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, page, _) = get(&other, &partner_page).await;
+    assert!(!page.contains("id=\"revoke-"), "{page}");
+    let reviewer_csrf = field(&page, "csrf");
+    let (status, _, _) = post(&other, &revoke, &[("csrf", &reviewer_csrf)]).await;
+    assert_eq!(status, 403);
+    assert_eq!(call(&acme.token, &acme.api_key).await, 200, "still good");
+    let (status, _, _) = post(&client, &revoke, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        call(&acme.token, &acme.api_key).await,
+        401,
+        "refused at once"
+    );
+    let trail = app
+        .hub
+        .audit_log(10, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(trail.iter().any(|e| e.action == "credential.revoke"));
+    assert!(trail.iter().any(|e| e.action == "credential.issue"));
+    assert!(!trail.iter().any(|e| e.details.to_string().contains(&token)));
 }
