@@ -663,6 +663,60 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Every webhook endpoint the operator may see, with its partner.
+    pub async fn webhook_endpoints_as(
+        &self,
+        by: AuditActor<'_>,
+    ) -> ServiceResult<Vec<idgate_core::WebhookEndpoint>> {
+        let mut endpoints = self.webhook_endpoints(None).await?;
+        endpoints.retain(|e| {
+            self.authorize(by, OperatorAction::View, Some(e.partner_id))
+                .is_ok()
+        });
+        Ok(endpoints)
+    }
+
+    /// An endpoint and its latest deliveries (newest first).
+    pub async fn webhook_deliveries_as(
+        &self,
+        by: AuditActor<'_>,
+        id: idgate_core::EndpointId,
+        limit: u32,
+    ) -> ServiceResult<(idgate_core::WebhookEndpoint, Vec<idgate_core::Delivery>)> {
+        let endpoint = self.webhook_endpoint(None, id).await?;
+        self.authorize(by, OperatorAction::View, Some(endpoint.partner_id))?;
+        let deliveries = self.webhook_deliveries(&endpoint, None, limit).await?;
+        Ok((endpoint, deliveries))
+    }
+
+    /// Queues one event to an endpoint again, audited.
+    pub async fn redeliver_as(
+        &self,
+        by: AuditActor<'_>,
+        id: idgate_core::EndpointId,
+        event: idgate_core::EventId,
+    ) -> ServiceResult<u64> {
+        let endpoint = self.webhook_endpoint(None, id).await?;
+        self.authorize(
+            by,
+            OperatorAction::ManagePartners,
+            Some(endpoint.partner_id),
+        )?;
+        let queued = self
+            .redeliver(&endpoint, idgate_store::Redeliver::Event(event))
+            .await?;
+        self.audit(
+            by,
+            "webhook.redeliver",
+            &format!("webhook_endpoint:{id}"),
+            json!({"event": event}),
+        )
+        .await?;
+        Ok(queued)
+    }
+}
+
 /// A valid Argon2id hash of a random password nobody knows, checked for unknown names.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9kIbrLrvgx4Xd9H1RrAm4W4HAiDPSn6ZbX0uH6GZiAk";
 

@@ -11,6 +11,7 @@
 mod pages;
 mod partners;
 mod sessions;
+mod webhooks;
 
 use crate::hosted::client_limit::{self, ClientAddress};
 use crate::state::AppState;
@@ -49,6 +50,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/partners/{id}", get(partners::show))
         .route("/console/partners/{id}/credentials", post(partners::issue))
         .route("/console/credentials/{id}/revoke", post(partners::revoke))
+        .route("/console/webhooks", get(webhooks::list))
+        .route("/console/webhooks/{id}", get(webhooks::show))
+        .route(
+            "/console/webhooks/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/console/audit", get(audit))
         .route("/console/audit/export", get(audit_export))
         // Counted per client address like the hosted pages: sign-in guesses cost too.

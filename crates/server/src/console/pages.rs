@@ -223,3 +223,40 @@ pub struct PartnerDetail {
     pub may_manage: bool,
     pub issued: Option<Issued>,
 }
+
+pub struct EndpointRow {
+    pub id: String,
+    pub partner: String,
+    pub url: String,
+    pub health: String,
+    pub events: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/webhooks.html")]
+pub struct Webhooks {
+    pub nav: Nav,
+    pub endpoints: Vec<EndpointRow>,
+}
+
+pub struct DeliveryRow {
+    pub event: String,
+    pub session: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last: String,
+    /// The receiver's last answer: its status, or why none came.
+    pub answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/deliveries.html")]
+pub struct Deliveries {
+    pub nav: Nav,
+    pub csrf: String,
+    pub id: String,
+    pub partner: String,
+    pub url: String,
+    pub may_redeliver: bool,
+    pub deliveries: Vec<DeliveryRow>,
+}

@@ -998,6 +998,14 @@ async fn in_chromium_an_operator_adds_a_verification_decides_a_review_and_revoke
         .hopae(&acme, reqwest::Method::GET, "/providers", None)
         .await;
     assert_eq!(status, 401, "the revoked Hopae credential is refused");
+    click(&client, "nav-webhooks").await;
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("#endpoints, #no-endpoints"))
+        .await
+        .unwrap_or_else(|e| panic!("the webhooks page did not open: {e}"));
+    check("webhooks").await;
     let _ = client.close().await;
     assert!(
         found.is_empty(),
@@ -1105,4 +1113,91 @@ async fn an_admin_issues_and_revokes_credentials_and_a_reviewer_cannot() {
     assert!(trail.iter().any(|e| e.action == "credential.revoke"));
     assert!(trail.iter().any(|e| e.action == "credential.issue"));
     assert!(!trail.iter().any(|e| e.details.to_string().contains(&token)));
+}
+
+/// Webhooks: every endpoint with its health, an endpoint's deliveries with the receiver's
+/// answer, and a redelivery that reaches the receiver again (audited); a viewer sees the
+/// deliveries but has no button and is refused a redelivery.
+#[tokio::test]
+async fn webhooks_show_deliveries_and_an_admin_redelivers() {
+    let app = TestApp::spawn().await;
+    let acme = app
+        .partner_with_return_url("Acme", "https://partner.example.com/return")
+        .await;
+    let (receiver, hook_url) = common::Receiver::start().await;
+    let (status, endpoint) = app
+        .post(&acme, "/api/v1/webhook-endpoints", json!({"url": hook_url}))
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let endpoint = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    app.create_flow(&acme, "veriff", "https://partner.example.com/return")
+        .await;
+    // Wait (bounded) for the first delivery.
+    for _ in 0..200 {
+        if receiver.requests.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = receiver.requests.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(first > 0, "the receiver got the event");
+
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, list, _) = get(&client, &app.url("/console/webhooks")).await;
+    assert!(
+        list.contains(&format!("id=\"endpoint-{endpoint}\"")),
+        "{list}"
+    );
+    assert!(list.contains("healthy"), "{list}");
+    let (status, deliveries, _) =
+        get(&client, &app.url(&format!("/console/webhooks/{endpoint}"))).await;
+    assert_eq!(status, 200, "{deliveries}");
+    assert!(deliveries.contains("HTTP 200"), "{deliveries}");
+    let event = deliveries
+        .split("name=\"event\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no redeliver form: {deliveries}"))
+        .to_owned();
+    let csrf = field(&deliveries, "csrf");
+    let redeliver = app.url(&format!("/console/webhooks/{endpoint}/redeliver"));
+
+    let viewer = operator(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+    let other = browser();
+    let (status, _) = sign_in(&app, &other, &viewer, &viewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, seen, _) = get(&other, &app.url(&format!("/console/webhooks/{endpoint}"))).await;
+    assert!(
+        seen.contains("HTTP 200") && !seen.contains("id=\"redeliver-"),
+        "{seen}"
+    );
+    let viewer_csrf = field(&seen, "csrf");
+    let (status, _, _) = post(
+        &other,
+        &redeliver,
+        &[("csrf", &viewer_csrf), ("event", &event)],
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, _, _) = post(&client, &redeliver, &[("csrf", &csrf), ("event", &event)]).await;
+    assert_eq!(status, 303);
+    let mut again = first;
+    for _ in 0..200 {
+        again = receiver.requests.load(std::sync::atomic::Ordering::SeqCst);
+        if again > first {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(again > first, "redelivered");
+    let trail = app
+        .hub
+        .audit_log(5, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(trail.iter().any(|e| e.action == "webhook.redeliver"));
 }
