@@ -24,8 +24,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
-    SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionCount,
+    SessionInsert, SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -1008,6 +1008,30 @@ impl SessionStore for PgStore {
         .iter()
         .map(|r| rows::session(r, &self.keys))
         .collect()
+    }
+
+    async fn session_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<SessionCount>> {
+        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT provider_id, status, COUNT(*), COUNT(started_at), COUNT(decided_at)
+             FROM sessions WHERE created_at >= $1
+             GROUP BY provider_id, status ORDER BY provider_id, status",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(provider_id, status, sessions, started, decided)| {
+                let count = |n: i64| u64::try_from(n).map_err(rows::corrupt);
+                Ok(SessionCount {
+                    provider_id,
+                    status: status.parse().map_err(rows::corrupt)?,
+                    sessions: count(sessions)?,
+                    started: count(started)?,
+                    decided: count(decided)?,
+                })
+            })
+            .collect()
     }
 
     async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>> {

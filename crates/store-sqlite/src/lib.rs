@@ -22,8 +22,8 @@ use idgate_core::{
 use idgate_store::sealed::{self, SealedSession};
 use idgate_store::{
     IdempotencyClaim, IdempotencyKey, IdempotencyStore, KeyRing, MetaStore, PartnerStore,
-    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionInsert,
-    SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
+    QuotaStore, QuotaUse, ReferenceScope, ReturnUrlFilter, ReturnUrlStore, SessionCount,
+    SessionInsert, SessionPage, SessionSearch, SessionStore, Store, StoreError, StoreResult, rules,
 };
 use rows::{micros, opt_micros};
 use rusqlite::{Connection, Params, Row, params};
@@ -1027,6 +1027,33 @@ impl SessionStore for SqliteStore {
                     page.user_id
                 ],
                 |r| rows::session(r, &self.keys),
+            )
+        })
+    }
+
+    async fn session_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<SessionCount>> {
+        self.readers.with(|c| {
+            query_all(
+                c,
+                "SELECT provider_id, status, COUNT(*) AS sessions,
+                        COUNT(started_at) AS started, COUNT(decided_at) AS decided
+                 FROM sessions WHERE created_at >= ?1
+                 GROUP BY provider_id, status ORDER BY provider_id, status",
+                [micros(since)],
+                |r| {
+                    let status: String = rows::get(r, "status")?;
+                    let count = |column: &str| {
+                        rows::get::<i64>(r, column)
+                            .and_then(|n| u64::try_from(n).map_err(rows::corrupt))
+                    };
+                    Ok(SessionCount {
+                        provider_id: rows::get(r, "provider_id")?,
+                        status: status.parse().map_err(rows::corrupt)?,
+                        sessions: count("sessions")?,
+                        started: count("started")?,
+                        decided: count("decided")?,
+                    })
+                },
             )
         })
     }

@@ -2306,4 +2306,16 @@ pub async fn operators_search_every_partners_sessions(store: &dyn Store) {
         .is_empty()
     );
     assert_eq!(found(SessionSearch { limit: 1, ..all }).await.len(), 1);
+    // The dashboard's counts: by provider and status, since a time.
+    let counts = ok(store.session_counts(t(5)).await, "counts");
+    assert_eq!(
+        counts,
+        vec![crate::SessionCount {
+            provider_id: made[1].provider_id.clone(),
+            status: made[1].status,
+            sessions: 2,
+            started: 0,
+            decided: 0,
+        }]
+    );
 }

@@ -307,6 +307,8 @@ pub trait SessionStore: Send + Sync {
     async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>>;
     /// An operator's search across partners, newest first.
     async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>>;
+    /// Sessions created since `since`, counted by provider and status (the dashboard).
+    async fn session_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<SessionCount>>;
 }
 
 /// A new session and what is written with it: its creation event, its own webhook
@@ -424,6 +426,17 @@ pub struct SessionPage {
     /// Continue after this session (the last of the previous page): older than it.
     pub after: Option<(DateTime<Utc>, SessionId)>,
     pub limit: u32,
+}
+
+/// How many sessions one provider has in one status, and how many of them were started and
+/// decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionCount {
+    pub provider_id: String,
+    pub status: idgate_core::Status,
+    pub sessions: u64,
+    pub started: u64,
+    pub decided: u64,
 }
 
 /// An operator's search of every partner's sessions; each filter is optional.

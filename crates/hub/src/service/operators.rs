@@ -717,6 +717,80 @@ impl Hub {
     }
 }
 
+/// One provider's sessions over a period: by status, and how many got how far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderFunnel {
+    pub provider_id: String,
+    pub created: u64,
+    pub started: u64,
+    pub decided: u64,
+    pub approved: u64,
+    /// `(status, sessions)`, every status that has some.
+    pub by_status: Vec<(Status, u64)>,
+}
+
+/// What the dashboard shows: sessions since a time per provider, and webhook health.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    pub providers: Vec<ProviderFunnel>,
+    pub endpoints: u64,
+    pub endpoints_failing: u64,
+    pub endpoints_disabled: u64,
+}
+
+impl Hub {
+    /// Sessions created since `since`, per provider (conversion: created → started →
+    /// decided → approved), and the webhook endpoints' health. Counts only; no personal data.
+    pub async fn dashboard_as(
+        &self,
+        by: AuditActor<'_>,
+        since: DateTime<Utc>,
+    ) -> ServiceResult<Dashboard> {
+        // Counts span every partner: for operators who may see every partner.
+        self.authorize(by, OperatorAction::View, None)?;
+        if let AuditActor::Operator { operator, .. } = by
+            && !operator.partners.is_empty()
+        {
+            return Err(ServiceError::Forbidden("operator role"));
+        }
+        let mut providers: Vec<ProviderFunnel> = Vec::new();
+        for count in self.store.session_counts(since).await? {
+            let funnel = match providers
+                .iter_mut()
+                .find(|f| f.provider_id == count.provider_id)
+            {
+                Some(f) => f,
+                None => {
+                    providers.push(ProviderFunnel {
+                        provider_id: count.provider_id.clone(),
+                        ..ProviderFunnel::default()
+                    });
+                    providers
+                        .last_mut()
+                        .ok_or(ServiceError::Internal("funnel".into()))?
+                }
+            };
+            funnel.created += count.sessions;
+            funnel.started += count.started;
+            funnel.decided += count.decided;
+            if count.status == Status::Approved {
+                funnel.approved += count.sessions;
+            }
+            funnel.by_status.push((count.status, count.sessions));
+        }
+        let endpoints = self.webhook_endpoints(None).await?;
+        Ok(Dashboard {
+            providers,
+            endpoints: endpoints.len() as u64,
+            endpoints_failing: endpoints
+                .iter()
+                .filter(|e| e.enabled && e.failing_since.is_some())
+                .count() as u64,
+            endpoints_disabled: endpoints.iter().filter(|e| !e.enabled).count() as u64,
+        })
+    }
+}
+
 /// A valid Argon2id hash of a random password nobody knows, checked for unknown names.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9kIbrLrvgx4Xd9H1RrAm4W4HAiDPSn6ZbX0uH6GZiAk";
 

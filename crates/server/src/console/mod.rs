@@ -248,11 +248,65 @@ fn failure(e: ServiceError) -> Response {
     )
 }
 
-async fn home(signed: Result<Signed, Response>) -> Response {
-    match signed {
-        Ok(_) => Redirect::to("/console/return-urls").into_response(),
-        Err(to_sign_in) => to_sign_in,
-    }
+#[derive(Deserialize)]
+struct DashboardQuery {
+    days: Option<i64>,
+}
+
+/// `GET /console`: the dashboard (operators limited to some partners start at the queue).
+async fn home(
+    State(state): State<AppState>,
+    signed: Result<Signed, Response>,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    let signed = match signed {
+        Ok(signed) => signed,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let days = query.days.unwrap_or(7).clamp(1, 90);
+    let since = chrono::Utc::now() - chrono::Duration::days(days);
+    let dashboard = match state.dashboard_as(signed.actor(), since).await {
+        Ok(d) => d,
+        Err(ServiceError::Forbidden(_)) => {
+            return Redirect::to("/console/return-urls").into_response();
+        }
+        Err(e) => return failure(e),
+    };
+    let share = |part: u64, whole: u64| {
+        if whole == 0 {
+            part.to_string()
+        } else {
+            format!("{part} ({}%)", part * 100 / whole)
+        }
+    };
+    page(
+        StatusCode::OK,
+        &pages::Dashboard {
+            nav: signed.nav(),
+            days,
+            total: dashboard.providers.iter().map(|f| f.created).sum(),
+            funnels: dashboard
+                .providers
+                .iter()
+                .map(|f| pages::FunnelRow {
+                    provider: f.provider_id.clone(),
+                    created: f.created,
+                    started: share(f.started, f.created),
+                    decided: share(f.decided, f.created),
+                    approved: share(f.approved, f.created),
+                    by_status: f
+                        .by_status
+                        .iter()
+                        .map(|(status, n)| format!("{} {n}", status.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+                .collect(),
+            endpoints: dashboard.endpoints,
+            endpoints_failing: dashboard.endpoints_failing,
+            endpoints_disabled: dashboard.endpoints_disabled,
+        },
+    )
 }
 
 async fn sign_in_page(State(state): State<AppState>) -> Response {
@@ -323,7 +377,7 @@ async fn sign_in(
         .await;
     match answer {
         Ok(SignIn::Signed { token, .. }) => {
-            let mut response = Redirect::to("/console/return-urls").into_response();
+            let mut response = Redirect::to("/console").into_response();
             set_cookie(&state, &mut response, cookie_name(&state), &token, None);
             response
         }

@@ -260,3 +260,24 @@ pub struct Deliveries {
     pub may_redeliver: bool,
     pub deliveries: Vec<DeliveryRow>,
 }
+
+pub struct FunnelRow {
+    pub provider: String,
+    pub created: u64,
+    pub started: String,
+    pub decided: String,
+    pub approved: String,
+    pub by_status: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+pub struct Dashboard {
+    pub nav: Nav,
+    pub days: i64,
+    pub total: u64,
+    pub funnels: Vec<FunnelRow>,
+    pub endpoints: u64,
+    pub endpoints_failing: u64,
+    pub endpoints_disabled: u64,
+}

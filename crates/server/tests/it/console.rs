@@ -596,7 +596,31 @@ async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_p
                 )
                 .await;
                 click(&client, "sign-in").await;
+                // Signed in, the console opens on the dashboard.
+                client
+                    .wait()
+                    .at_most(std::time::Duration::from_secs(20))
+                    .for_element(Locator::Id("total"))
+                    .await
+                    .unwrap_or_else(|e| panic!("no dashboard after signing in: {e}"));
             }
+            client
+                .goto(&app.url("/console"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(20))
+                .for_element(Locator::Id("webhook-health"))
+                .await
+                .unwrap_or_else(|e| panic!("no dashboard: {e}"));
+            for v in crate::accessibility::violations(&client, &axe).await {
+                found.push(format!("dashboard ({scheme}, {width}px): {v}"));
+            }
+            client
+                .goto(&app.url("/console/return-urls"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             client
                 .wait()
                 .at_most(std::time::Duration::from_secs(20))
@@ -915,7 +939,7 @@ async fn in_chromium_an_operator_adds_a_verification_decides_a_review_and_revoke
     type_into(&client, "password", &admin.password).await;
     type_into(&client, "code", &totp(&admin.operator.totp_key, now())).await;
     click(&client, "sign-in").await;
-    wait("tester").await;
+    wait("total").await;
 
     click(&client, "nav-sessions").await;
     wait("search").await;
@@ -1200,4 +1224,49 @@ async fn webhooks_show_deliveries_and_an_admin_redelivers() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(trail.iter().any(|e| e.action == "webhook.redeliver"));
+}
+
+/// The dashboard counts sessions per provider (created, started, decided, approved) and
+/// webhook health; an operator limited to some partners gets the queue instead, since the
+/// counts span every partner.
+#[tokio::test]
+async fn the_dashboard_counts_sessions_per_provider() {
+    let app = TestApp::spawn().await;
+    let acme = app
+        .partner_with_return_url("Acme", "https://partner.example.com/return")
+        .await;
+    for _ in 0..3 {
+        app.create_flow(&acme, "veriff", "https://partner.example.com/return")
+            .await;
+    }
+    let decided = app
+        .create_flow(&acme, "veriff", "https://partner.example.com/return")
+        .await;
+    let id = common::text(&decided, "verification_id");
+    let (status, body) = app
+        .post(
+            &acme,
+            &format!("/api/v1/sandbox/verification/{id}/decision"),
+            json!({"outcome": "approved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let (status, page, _) = get(&client, &app.url("/console")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"total\">4<"), "{page}");
+    assert!(
+        page.contains("<td>veriff</td><td>4</td><td>1 (25%)</td><td>1 (25%)</td><td>1 (25%)</td>"),
+        "{page}"
+    );
+    let acme_id: PartnerId = acme.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, vec![acme_id]).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (status, _, to) = get(&client, &app.url("/console")).await;
+    assert_eq!((status, to.as_deref()), (303, Some("/console/return-urls")));
 }
