@@ -272,12 +272,9 @@ async fn home(
         }
         Err(e) => return failure(e),
     };
-    let share = |part: u64, whole: u64| {
-        if whole == 0 {
-            part.to_string()
-        } else {
-            format!("{part} ({}%)", part * 100 / whole)
-        }
+    let share = |part: u64, whole: u64| match (part * 100).checked_div(whole) {
+        Some(percent) => format!("{part} ({percent}%)"),
+        None => part.to_string(),
     };
     page(
         StatusCode::OK,
