@@ -717,6 +717,83 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Creates a partner with its first credentials (their secrets in the answer only).
+    pub async fn create_partner_as(
+        &self,
+        by: AuditActor<'_>,
+        name: &str,
+        tier: idgate_core::Tier,
+    ) -> ServiceResult<(Partner, Vec<crate::credentials::IssuedCredential>)> {
+        self.authorize(by, OperatorAction::ManagePartners, None)?;
+        let (partner, credentials) = self.create_partner(name, tier).await?;
+        self.audit(
+            by,
+            "partner.create",
+            &format!("partner:{}", partner.id),
+            json!({"name": partner.name, "tier": tier.as_str()}),
+        )
+        .await?;
+        Ok((partner, credentials))
+    }
+
+    /// Sets a partner's tier and its own cap on sessions a minute (`None`: the tier's).
+    pub async fn set_partner_tier_as(
+        &self,
+        by: AuditActor<'_>,
+        id: PartnerId,
+        tier: idgate_core::Tier,
+        session_cap: Option<u32>,
+    ) -> ServiceResult<Partner> {
+        self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
+        let partner = self
+            .update_partner(
+                id,
+                super::partners::PartnerChange {
+                    tier: Some(tier),
+                    session_cap: Some(session_cap),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.audit(
+            by,
+            "partner.tier",
+            &format!("partner:{id}"),
+            json!({"tier": tier.as_str(), "sessions_per_minute": session_cap}),
+        )
+        .await?;
+        Ok(partner)
+    }
+
+    /// Adds tokens to a partner's balance (deepidv's metered sessions).
+    pub async fn top_up_as(
+        &self,
+        by: AuditActor<'_>,
+        id: PartnerId,
+        tokens: i64,
+        note: Option<String>,
+    ) -> ServiceResult<idgate_core::TokenEntry> {
+        self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
+        if tokens <= 0 || tokens > 1_000_000_000 {
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: false,
+                field: "tokens".into(),
+                message: "must be a whole number from 1 to 1 000 000 000".into(),
+            }));
+        }
+        let entry = self.credit_tokens(id, tokens, note.clone()).await?;
+        self.audit(
+            by,
+            "partner.tokens",
+            &format!("partner:{id}"),
+            json!({"tokens": tokens, "note": note, "balance": entry.balance_after}),
+        )
+        .await?;
+        Ok(entry)
+    }
+}
+
 /// One provider's sessions over a period: by status, and how many got how far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderFunnel {

@@ -46,7 +46,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/sessions/{id}", get(sessions::show))
         .route("/console/sessions/{id}/decide", post(sessions::decide))
         .route("/console/reviews", get(sessions::reviews))
-        .route("/console/partners", get(partners::list))
+        .route(
+            "/console/partners",
+            get(partners::list).post(partners::create),
+        )
+        .route("/console/partners/{id}/tier", post(partners::set_tier))
+        .route("/console/partners/{id}/tokens", post(partners::top_up))
         .route("/console/partners/{id}", get(partners::show))
         .route("/console/partners/{id}/credentials", post(partners::issue))
         .route("/console/credentials/{id}/revoke", post(partners::revoke))

@@ -190,6 +190,10 @@ pub struct PartnerRow {
 #[template(path = "console/partners.html")]
 pub struct Partners {
     pub nav: Nav,
+    pub csrf: String,
+    pub may_create: bool,
+    pub tiers: Vec<String>,
+    pub problem: Option<String>,
     pub partners: Vec<PartnerRow>,
 }
 
@@ -221,7 +225,14 @@ pub struct PartnerDetail {
     pub credentials: Vec<CredentialRow>,
     pub kinds: Vec<String>,
     pub may_manage: bool,
-    pub issued: Option<Issued>,
+    /// Credentials just issued (one, or a new partner's first ones).
+    pub issued: Vec<Issued>,
+    /// Tokens left (deepidv's metered sessions).
+    pub balance: i64,
+    /// `(tier, current)`.
+    pub tiers: Vec<(String, bool)>,
+    /// The partner's own cap on sessions a minute (empty: the tier's).
+    pub session_cap: String,
 }
 
 pub struct EndpointRow {

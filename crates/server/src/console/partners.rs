@@ -7,17 +7,30 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use idgate_core::{CredentialKind, OperatorAction, PartnerId};
+use idgate_core::{CredentialKind, OperatorAction, PartnerId, Tier};
 use idgate_hub::service::ServiceError;
 use serde::Deserialize;
 
 /// `GET /console/partners`.
 pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
+    list_page(&state, &signed, StatusCode::OK, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    problem: Option<String>,
+) -> Response {
     match state.partners_as(signed.actor()).await {
         Ok(partners) => page(
-            StatusCode::OK,
+            status,
             &pages::Partners {
                 nav: signed.nav(),
+                csrf: signed.csrf.clone(),
+                may_create: signed.operator.may(OperatorAction::ManagePartners, None),
+                tiers: TIERS.iter().map(|t| t.as_str().to_owned()).collect(),
+                problem,
                 partners: partners
                     .iter()
                     .map(|p| pages::PartnerRow {
@@ -30,6 +43,158 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
             },
         ),
         Err(ServiceError::Forbidden(_)) => signed.refuse(),
+        Err(e) => failure(e),
+    }
+}
+
+const TIERS: [Tier; 3] = [Tier::Enterprise, Tier::SelfServe, Tier::Custom];
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    tier: Option<String>,
+}
+
+/// `POST /console/partners`: a new partner and its first credentials, shown once.
+pub async fn create(
+    State(state): State<AppState>,
+    signed: Signed,
+    Form(form): Form<CreateForm>,
+) -> Response {
+    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+        return refused;
+    }
+    let Some(tier) = form.tier.as_deref().and_then(|t| t.parse::<Tier>().ok()) else {
+        return list_page(
+            &state,
+            &signed,
+            StatusCode::BAD_REQUEST,
+            Some("Pick a tier.".into()),
+        )
+        .await;
+    };
+    let name = form.name.as_deref().unwrap_or_default().trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return list_page(
+            &state,
+            &signed,
+            StatusCode::BAD_REQUEST,
+            Some("A partner's name is 1 to 200 characters.".into()),
+        )
+        .await;
+    }
+    match state.create_partner_as(signed.actor(), name, tier).await {
+        Ok((partner, issued)) => {
+            show_partner(&state, &signed, partner.id, StatusCode::CREATED, issued).await
+        }
+        Err(ServiceError::Forbidden(_)) => signed.refuse(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TierForm {
+    csrf: Option<String>,
+    tier: Option<String>,
+    sessions_per_minute: Option<String>,
+}
+
+fn bad(signed: &Signed, heading: &str, text: &str) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        Some(&signed.operator),
+        &signed.csrf,
+        heading,
+        text,
+    )
+}
+
+/// `POST /console/partners/{id}/tier`: the tier, and the partner's own cap (empty: the
+/// tier's).
+pub async fn set_tier(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<TierForm>,
+) -> Response {
+    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<PartnerId>() else {
+        return not_found(&signed);
+    };
+    let Some(tier) = form.tier.as_deref().and_then(|t| t.parse::<Tier>().ok()) else {
+        return bad(&signed, "Pick a tier", "Nothing was changed.");
+    };
+    let cap = match form.sessions_per_minute.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return bad(
+                    &signed,
+                    "Sessions a minute",
+                    "A cap is a whole number above 0, or empty for the tier's. Nothing was changed.",
+                );
+            }
+        },
+    };
+    match state
+        .set_partner_tier_as(signed.actor(), id, tier, cap)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/partners/{id}")).into_response(),
+        Err(ServiceError::Forbidden(_)) => signed.refuse(),
+        Err(ServiceError::NotFound(_)) => not_found(&signed),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TopUpForm {
+    csrf: Option<String>,
+    tokens: Option<String>,
+    note: Option<String>,
+}
+
+/// `POST /console/partners/{id}/tokens`: a top-up of the token balance.
+pub async fn top_up(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<TopUpForm>,
+) -> Response {
+    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<PartnerId>() else {
+        return not_found(&signed);
+    };
+    let Some(tokens) = form
+        .tokens
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+    else {
+        return bad(
+            &signed,
+            "Tokens",
+            "Enter how many tokens to add. Nothing was changed.",
+        );
+    };
+    let note = form
+        .note
+        .map(|n| n.trim().chars().take(200).collect::<String>())
+        .filter(|n| !n.is_empty());
+    match state.top_up_as(signed.actor(), id, tokens, note).await {
+        Ok(_) => Redirect::to(&format!("/console/partners/{id}")).into_response(),
+        Err(ServiceError::Forbidden(_)) => signed.refuse(),
+        Err(ServiceError::NotFound(_)) => not_found(&signed),
+        Err(ServiceError::InvalidInput(e)) => bad(
+            &signed,
+            "Tokens",
+            &format!("The {} {}. Nothing was changed.", e.field, e.message),
+        ),
         Err(e) => failure(e),
     }
 }
@@ -49,7 +214,7 @@ async fn show_partner(
     signed: &Signed,
     id: PartnerId,
     status: StatusCode,
-    issued: Option<idgate_hub::credentials::IssuedCredential>,
+    issued: Vec<idgate_hub::credentials::IssuedCredential>,
 ) -> Response {
     let (partner, credentials) = match state.partner_as(signed.actor(), id).await {
         Ok(found) => found,
@@ -57,9 +222,22 @@ async fn show_partner(
         Err(ServiceError::Forbidden(_)) => return signed.refuse(),
         Err(e) => return failure(e),
     };
+    let balance = match state.tokens(id, 1).await {
+        Ok((balance, _)) => balance,
+        Err(e) => return failure(e),
+    };
     page(
         status,
         &pages::PartnerDetail {
+            balance,
+            tiers: TIERS
+                .iter()
+                .map(|t| (t.as_str().to_owned(), *t == partner.tier))
+                .collect(),
+            session_cap: partner
+                .session_cap
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             nav: signed.nav(),
             csrf: signed.csrf.clone(),
             id: partner.id.to_string(),
@@ -86,14 +264,17 @@ async fn show_partner(
             may_manage: signed
                 .operator
                 .may(OperatorAction::ManagePartners, Some(partner.id)),
-            issued: issued.map(|i| pages::Issued {
-                kind: i.kind.as_str().to_owned(),
-                secrets: i
-                    .shown
-                    .iter()
-                    .map(|s| (s.label.to_owned(), s.value.clone()))
-                    .collect(),
-            }),
+            issued: issued
+                .iter()
+                .map(|i| pages::Issued {
+                    kind: i.kind.as_str().to_owned(),
+                    secrets: i
+                        .shown
+                        .iter()
+                        .map(|s| (s.label.to_owned(), s.value.clone()))
+                        .collect(),
+                })
+                .collect(),
         },
     )
 }
@@ -107,7 +288,7 @@ pub async fn show(
     let Ok(id) = id.parse() else {
         return not_found(&signed);
     };
-    show_partner(&state, &signed, id, StatusCode::OK, None).await
+    show_partner(&state, &signed, id, StatusCode::OK, Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -143,7 +324,7 @@ pub async fn issue(
         );
     };
     match state.issue_credential_as(signed.actor(), id, kind).await {
-        Ok(issued) => show_partner(&state, &signed, id, StatusCode::CREATED, Some(issued)).await,
+        Ok(issued) => show_partner(&state, &signed, id, StatusCode::CREATED, vec![issued]).await,
         Err(ServiceError::Forbidden(_)) => signed.refuse(),
         Err(ServiceError::NotFound(_)) => not_found(&signed),
         Err(e) => failure(e),

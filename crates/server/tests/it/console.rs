@@ -1270,3 +1270,146 @@ async fn the_dashboard_counts_sessions_per_provider() {
     let (status, _, to) = get(&client, &app.url("/console")).await;
     assert_eq!((status, to.as_deref()), (303, Some("/console/return-urls")));
 }
+
+/// Partners from the console: an admin creates one (its first credentials shown once, and
+/// they work), sets its tier and cap, and tops up its tokens; bad numbers change nothing; a
+/// reviewer creates nothing.
+#[tokio::test]
+async fn an_admin_creates_a_partner_sets_its_tier_and_tops_up_its_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, list, _) = get(&client, &app.url("/console/partners")).await;
+    let csrf = field(&list, "csrf");
+    let (status, page, _) = post(
+        &client,
+        &app.url("/console/partners"),
+        &[("csrf", &csrf), ("name", " "), ("tier", "enterprise")],
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    let (status, created, _) = post(
+        &client,
+        &app.url("/console/partners"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Nordic Freelance AS"),
+            ("tier", "self-serve"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let shown: Vec<String> = created
+        .split("<dd class=\"mono\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(str::to_owned)
+        .collect();
+    let token = shown
+        .iter()
+        .find(|v| v.starts_with("idg_pat_"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no access token: {created}"));
+    let api_key = shown
+        .iter()
+        .find(|v| uuid::Uuid::parse_str(v).is_ok())
+        .cloned()
+        .unwrap_or_else(|| panic!("no API key: {created}"));
+    let answer = reqwest::Client::new()
+        .get(app.url("/api/v1/webhook-endpoints"))
+        .bearer_auth(&token)
+        .header("API-key", &api_key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status(), 200, "the new partner's credential works");
+    let partner = app
+        .hub
+        .operator()
+        .store()
+        .list_partners()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|p| p.name == "Nordic Freelance AS")
+        .unwrap_or_else(|| panic!("not created"));
+    let id = partner.id.to_string();
+
+    let (status, _, _) = post(
+        &client,
+        &app.url(&format!("/console/partners/{id}/tier")),
+        &[
+            ("csrf", &csrf),
+            ("tier", "custom"),
+            ("sessions_per_minute", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = post(
+        &client,
+        &app.url(&format!("/console/partners/{id}/tier")),
+        &[
+            ("csrf", &csrf),
+            ("tier", "custom"),
+            ("sessions_per_minute", "-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let now_partner = app
+        .hub
+        .partner(partner.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (now_partner.tier.as_str(), now_partner.session_cap),
+        ("custom", Some(5))
+    );
+
+    for (tokens, expected) in [("10", 303), ("-3", 400), ("many", 400)] {
+        let (status, _, _) = post(
+            &client,
+            &app.url(&format!("/console/partners/{id}/tokens")),
+            &[
+                ("csrf", &csrf),
+                ("tokens", tokens),
+                ("note", "December invoice"),
+            ],
+        )
+        .await;
+        assert_eq!(status, expected, "{tokens}");
+    }
+    let (_, page, _) = get(&client, &app.url(&format!("/console/partners/{id}"))).await;
+    assert!(page.contains("id=\"balance\">10<"), "{page}");
+    let trail = app
+        .hub
+        .audit_log(10, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for action in ["partner.create", "partner.tier", "partner.tokens"] {
+        assert!(trail.iter().any(|e| e.action == action), "{action}");
+    }
+    assert!(!trail.iter().any(|e| e.details.to_string().contains(&token)));
+
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, Vec::new()).await;
+    let other = browser();
+    let (status, _) = sign_in(&app, &other, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, list, _) = get(&other, &app.url("/console/partners")).await;
+    assert!(!list.contains("id=\"create-partner\""), "{list}");
+    let reviewer_csrf = field(&list, "csrf");
+    let (status, _, _) = post(
+        &other,
+        &app.url("/console/partners"),
+        &[
+            ("csrf", &reviewer_csrf),
+            ("name", "Sneaky AS"),
+            ("tier", "enterprise"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+}
