@@ -85,6 +85,15 @@ enum OperatorCommand {
     },
     /// List operators.
     List,
+    /// Issue an admin API token for an operator (it acts with their role); printed once.
+    Token {
+        username: String,
+        /// What the token is for.
+        #[arg(long)]
+        label: String,
+    },
+    /// Revoke an admin API token by its id.
+    RevokeToken { id: String },
 }
 
 #[derive(Subcommand)]
@@ -444,6 +453,30 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
                 ),
             );
         }
+        OperatorCommand::Token { username, label } => {
+            let (token, secret) = hub
+                .issue_operator_token(AuditActor::Cli, &username, &label)
+                .await?;
+            out.print(
+                json!({"id": token.id.to_string(), "label": token.label, "token": secret}),
+                format!(
+                    "admin API token {} ({}) for {username}, shown once:\n  {secret}\nUse it as Authorization: Bearer … at {}/admin/v1",
+                    token.id,
+                    token.label,
+                    hub.settings().public_base()
+                ),
+            );
+        }
+        OperatorCommand::RevokeToken { id } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{id:?} is not a token id (a UUID)"))?;
+            let token = hub.revoke_operator_token(AuditActor::Cli, id).await?;
+            out.print(
+                json!({"id": token.id.to_string(), "revoked_at": token.revoked_at.map(|t| t.to_rfc3339())}),
+                format!("token {} revoked", token.id),
+            );
+        }
         OperatorCommand::List => {
             let operators = hub.operators().await?;
             let text = operators
@@ -591,6 +624,16 @@ fn print_demo(demo: &DemoPartner, base: &str) {
         println!("{}", credential.text_lines("    "));
     }
     println!("  return URL:      {} (approved)", demo.return_url);
+    if let Some((operator, token)) = &demo.operator {
+        println!("Operator console ({base}/console), an admin, shown once:");
+        println!("  username:        {}", operator.operator.username);
+        println!("  password:        {}", operator.password);
+        println!(
+            "  TOTP key:        {} (type it into an authenticator app, or open {})",
+            operator.totp_secret, operator.totp_uri
+        );
+        println!("  admin API token: {token} ({base}/admin/v1)");
+    }
     println!();
     println!("Create a verification flow, then open its verification_url in a browser:");
     println!(

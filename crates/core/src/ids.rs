@@ -76,3 +76,7 @@ uuid_id!(
     /// A line of the audit trail.
     AuditEntryId
 );
+uuid_id!(
+    /// An operator's API token (for the admin API).
+    OperatorTokenId
+);

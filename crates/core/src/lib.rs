@@ -16,13 +16,15 @@ pub mod tokens;
 pub mod webhook;
 
 pub use ids::{
-    AuditEntryId, CredentialId, InviteId, MediaId, OperatorId, PartnerId, ReturnUrlRuleId,
-    SessionId, TokenEntryId,
+    AuditEntryId, CredentialId, InviteId, MediaId, OperatorId, OperatorTokenId, PartnerId,
+    ReturnUrlRuleId, SessionId, TokenEntryId,
 };
 pub use invite::{AttemptResult, Invite, InviteChannel, InviteStatus};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
-pub use operator::{AuditEntry, ConsoleSession, Operator, OperatorAction, OperatorRole};
+pub use operator::{
+    AuditEntry, ConsoleSession, Operator, OperatorAction, OperatorRole, OperatorToken,
+};
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{
     Branding, Credential, CredentialKind, EvidenceDisclosure, FrameAncestor, Logo, Partner,

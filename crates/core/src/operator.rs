@@ -2,7 +2,7 @@
 //! audit trail of what they did and which personal data they saw. Secrets (the password hash,
 //! the second factor's key) are only ever compared, never shown.
 
-use crate::ids::{AuditEntryId, OperatorId, PartnerId};
+use crate::ids::{AuditEntryId, OperatorId, OperatorTokenId, PartnerId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -135,6 +135,30 @@ impl std::fmt::Debug for ConsoleSession {
             .field("operator_id", &self.operator_id)
             .field("created_at", &self.created_at)
             .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token an operator's scripts call the admin API with: only its keyed digest is kept; it
+/// acts with its operator's role.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OperatorToken {
+    pub id: OperatorTokenId,
+    pub operator_id: OperatorId,
+    pub digest: String,
+    /// What it is for (a script's name).
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for OperatorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorToken")
+            .field("id", &self.id)
+            .field("operator_id", &self.operator_id)
+            .field("label", &self.label)
+            .field("revoked_at", &self.revoked_at)
             .finish_non_exhaustive()
     }
 }

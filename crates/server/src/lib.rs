@@ -10,6 +10,7 @@
 //!
 //! The services behind them are in `idgate-hub`; the partner APIs in `idgate-dialects`.
 
+pub mod admin_api;
 pub mod connections;
 pub mod console;
 pub mod hosted;

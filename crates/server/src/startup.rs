@@ -1,5 +1,6 @@
 //! Opening the store with its keys, and serving.
 
+use crate::admin_api;
 use crate::console;
 use crate::hosted;
 use crate::ops;
@@ -286,6 +287,9 @@ pub struct DemoPartner {
     /// One per dialect, shown this once.
     pub credentials: Vec<IssuedCredential>,
     pub return_url: String,
+    /// The demo's console operator (an admin) and an admin API token for it, shown once;
+    /// none when an operator of that name exists already.
+    pub operator: Option<(idgate_hub::service::operators::CreatedOperator, String)>,
 }
 
 impl DemoPartner {
@@ -317,6 +321,28 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
     let (rule, _) = hub.register_return_url(&partner, &return_url).await?;
     hub.decide_return_url(rule.id, ReturnUrlStatus::Approved)
         .await?;
+    use idgate_hub::service::operators::AuditActor;
+    let operator = match hub
+        .create_operator(
+            "demo-admin",
+            idgate_core::OperatorRole::Admin,
+            Vec::new(),
+            AuditActor::Cli,
+        )
+        .await
+    {
+        Ok(created) => {
+            let (_, token) = hub
+                .issue_operator_token(AuditActor::Cli, "demo-admin", "demo")
+                .await?;
+            Some((created, token))
+        }
+        Err(ServiceError::InvalidOperator(why)) => {
+            tracing::warn!(%why, "no demo operator");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     hub.operator()
         .store()
         .meta_set(META_DEMO_PARTNER, &partner.id.to_string())
@@ -325,6 +351,7 @@ pub async fn ensure_demo_partner(hub: &Hub) -> Result<Option<DemoPartner>, Start
         partner,
         credentials,
         return_url,
+        operator,
     }))
 }
 
@@ -361,6 +388,7 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(hosted::router(state.clone()))
         .merge(console::router(state.clone()))
+        .merge(admin_api::router(state.clone()))
         .merge(if state.settings().sandboxes_enabled() {
             simulators::router()
         } else {

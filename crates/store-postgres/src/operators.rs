@@ -5,7 +5,8 @@ use crate::{PgStore, backend, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
-    AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole, PartnerId,
+    AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole, OperatorToken,
+    OperatorTokenId, PartnerId,
 };
 use idgate_store::{KeyRing, OperatorStore, StoreError, StoreResult, sealed};
 use sqlx::Row;
@@ -46,6 +47,17 @@ fn console_session(row: &PgRow) -> StoreResult<ConsoleSession> {
         csrf: row.try_get("csrf").map_err(corrupt)?,
         created_at: row.try_get("created_at").map_err(corrupt)?,
         last_seen_at: row.try_get("last_seen_at").map_err(corrupt)?,
+    })
+}
+
+fn operator_token(row: &PgRow) -> StoreResult<OperatorToken> {
+    Ok(OperatorToken {
+        id: OperatorTokenId(row.try_get("id").map_err(corrupt)?),
+        operator_id: OperatorId(row.try_get("operator_id").map_err(corrupt)?),
+        digest: row.try_get("digest").map_err(corrupt)?,
+        label: row.try_get("label").map_err(corrupt)?,
+        created_at: row.try_get("created_at").map_err(corrupt)?,
+        revoked_at: row.try_get("revoked_at").map_err(corrupt)?,
     })
 }
 
@@ -222,6 +234,52 @@ impl OperatorStore for PgStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn insert_operator_token(&self, t: &OperatorToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO operator_tokens (id, operator_id, digest, label, created_at, revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(t.id.0)
+        .bind(t.operator_id.0)
+        .bind(&t.digest)
+        .bind(&t.label)
+        .bind(t.created_at)
+        .bind(t.revoked_at)
+        .execute(&self.pool)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn operator_token(&self, digest: &str) -> StoreResult<Option<OperatorToken>> {
+        sqlx::query("SELECT * FROM operator_tokens WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| operator_token(&r))
+            .transpose()
+    }
+
+    async fn revoke_operator_token(
+        &self,
+        id: OperatorTokenId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<OperatorToken> {
+        sqlx::query(
+            "UPDATE operator_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1
+             RETURNING *",
+        )
+        .bind(id.0)
+        .bind(at)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| operator_token(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound("operator token"))
     }
 
     async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {

@@ -6,7 +6,10 @@ use crate::rows::{
 use crate::{SqliteStore, backend, execute, query_all, query_one, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use idgate_core::{AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole};
+use idgate_core::{
+    AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole, OperatorToken,
+    OperatorTokenId,
+};
 use idgate_store::{KeyRing, OperatorStore, StoreError, StoreResult, sealed};
 use rusqlite::{Row, params};
 
@@ -43,6 +46,17 @@ fn console_session(row: &Row<'_>) -> StoreResult<ConsoleSession> {
         csrf: get(row, "csrf")?,
         created_at: at(row, "created_at")?,
         last_seen_at: at(row, "last_seen_at")?,
+    })
+}
+
+fn operator_token(row: &Row<'_>) -> StoreResult<OperatorToken> {
+    Ok(OperatorToken {
+        id: OperatorTokenId(uuid_col(row, "id")?),
+        operator_id: OperatorId(uuid_col(row, "operator_id")?),
+        digest: get(row, "digest")?,
+        label: get(row, "label")?,
+        created_at: at(row, "created_at")?,
+        revoked_at: opt_at(row, "revoked_at")?,
     })
 }
 
@@ -243,6 +257,64 @@ impl OperatorStore for SqliteStore {
                 )
                 .map_err(backend)?;
                 Ok(())
+            })
+            .await
+    }
+
+    async fn insert_operator_token(&self, t: &OperatorToken) -> StoreResult<()> {
+        let t = t.clone();
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "INSERT INTO operator_tokens (id, operator_id, digest, label, created_at, revoked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        t.id.to_string(),
+                        t.operator_id.to_string(),
+                        t.digest,
+                        t.label,
+                        micros(t.created_at),
+                        opt_micros(t.revoked_at),
+                    ],
+                )
+                .map_err(write_error("operator token"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn operator_token(&self, digest: &str) -> StoreResult<Option<OperatorToken>> {
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM operator_tokens WHERE digest = ?1",
+                [digest],
+                operator_token,
+            )
+        })
+    }
+
+    async fn revoke_operator_token(
+        &self,
+        id: OperatorTokenId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<OperatorToken> {
+        self.writer
+            .write(move |c| {
+                execute(
+                    c,
+                    "UPDATE operator_tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                    params![id.to_string(), micros(at)],
+                )
+                .map_err(backend)?;
+                query_one(
+                    c,
+                    "SELECT * FROM operator_tokens WHERE id = ?1",
+                    [id.to_string()],
+                    operator_token,
+                )?
+                .ok_or(StoreError::NotFound("operator token"))
             })
             .await
     }

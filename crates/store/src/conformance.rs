@@ -2240,6 +2240,31 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
     let older = ok(store.list_audit(1, Some(t(20))).await, "older");
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].action, "return_url.approve");
+
+    // API tokens: found by digest, revoked once (a second revocation keeps the first time).
+    let token = idgate_core::OperatorToken {
+        id: idgate_core::OperatorTokenId::new(),
+        operator_id: kari.id,
+        digest: "token-digest".into(),
+        label: "nightly export".into(),
+        created_at: t(0),
+        revoked_at: None,
+    };
+    ok(store.insert_operator_token(&token).await, "token");
+    assert_eq!(
+        ok(store.operator_token("token-digest").await, "read"),
+        Some(token.clone())
+    );
+    let revoked = ok(store.revoke_operator_token(token.id, t(50)).await, "revoke");
+    assert_eq!(revoked.revoked_at, Some(t(50)));
+    let again = ok(store.revoke_operator_token(token.id, t(90)).await, "again");
+    assert_eq!(again.revoked_at, Some(t(50)));
+    assert!(matches!(
+        store
+            .revoke_operator_token(idgate_core::OperatorTokenId::new(), t(90))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 pub async fn operators_search_every_partners_sessions(store: &dyn Store) {

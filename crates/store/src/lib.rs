@@ -22,8 +22,9 @@ use chrono::{DateTime, Utc};
 use idgate_core::{
     AuditEntry, ConsoleSession, Credential, CredentialId, CredentialKind, Delivery,
     DeliveryAttempt, DeliveryId, DeliveryStatus, EndpointId, EventId, Invite, Logo, MediaId,
-    Operator, OperatorId, Partner, PartnerId, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus,
-    Session, SessionEvent, SessionId, SessionMedia, TokenEntry, WebhookEndpoint, WebhookEvent,
+    Operator, OperatorId, OperatorToken, OperatorTokenId, Partner, PartnerId, ReturnUrlRule,
+    ReturnUrlRuleId, ReturnUrlStatus, Session, SessionEvent, SessionId, SessionMedia, TokenEntry,
+    WebhookEndpoint, WebhookEvent,
 };
 
 pub use cipher::{KeyRing, KeyRingError};
@@ -367,6 +368,14 @@ pub trait OperatorStore: Send + Sync {
     async fn console_session(&self, digest: &str) -> StoreResult<Option<ConsoleSession>>;
     async fn touch_console_session(&self, digest: &str, at: DateTime<Utc>) -> StoreResult<()>;
     async fn delete_console_session(&self, digest: &str) -> StoreResult<()>;
+    async fn insert_operator_token(&self, token: &OperatorToken) -> StoreResult<()>;
+    async fn operator_token(&self, digest: &str) -> StoreResult<Option<OperatorToken>>;
+    /// `NotFound` for an unknown id; revoking again keeps the first time.
+    async fn revoke_operator_token(
+        &self,
+        id: OperatorTokenId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<OperatorToken>;
     /// Appends a line to the audit trail (there is no way to change or remove one).
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The newest lines first, at most `limit`, older than `before` when given.

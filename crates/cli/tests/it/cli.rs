@@ -603,4 +603,28 @@ async fn operators_are_created_listed_and_audited_from_the_command_line() {
     assert_eq!(trail[0]["action"], "operator.create", "{trail}");
     assert_eq!(trail[0]["actor"], "cli");
     assert!(!trail.to_string().contains(&password), "{trail}");
+
+    // An admin API token: printed once, revoked by its id.
+    let token = run_json(
+        d,
+        &db,
+        &[
+            "operator",
+            "token",
+            "kari",
+            "--label",
+            "nightly export",
+            "--json",
+        ],
+    )
+    .await;
+    let secret = token["token"].as_str().unwrap_or_default().to_owned();
+    assert!(secret.starts_with("idg_op_"), "{token}");
+    let (ok, _, err) = run(d, &db, &["operator", "token", "nobody", "--label", "x"]).await;
+    assert!(!ok && err.contains("not found"), "{err}");
+    let id = token["id"].as_str().unwrap_or_default();
+    let revoked = run_json(d, &db, &["operator", "revoke-token", id, "--json"]).await;
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    let trail = run_json(d, &db, &["audit", "--json"]).await;
+    assert!(!trail.to_string().contains(&secret), "{trail}");
 }

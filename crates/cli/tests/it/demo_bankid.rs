@@ -1,6 +1,6 @@
 //! The demo as a user runs it (`idgate serve`, the default configuration): EasyFreelance's
 //! `bankid` goes through the real BankID adapter to the built-in simulator, over mutual TLS
-//! with the simulator's PKCS#12 RP certificate, offline.
+//! with the simulator's PKCS#12 RP certificate, offline; and the demo's operator token works.
 
 use crate::support::{Db, after, free_port, serve};
 use serde_json::{Value, json};
@@ -126,5 +126,23 @@ async fn the_demos_easyfreelance_bankid_signs_through_the_real_adapter_and_the_s
         dir.path().join("db/bankid-simulator/rp.p12").is_file(),
         "rp.p12 was written out"
     );
+    // The demo's operator: its admin API token, printed with the partner's credentials, works.
+    let admin_token = after(&node.printed, "admin API token:")
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(admin_token.starts_with("idg_op_"), "{}", node.printed);
+    let partners: Value = http
+        .get(format!("{base}/admin/v1/partners"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(partners[0]["name"], "Demo partner", "{partners}");
+    assert!(node.printed.contains("username:        demo-admin"));
     node.stop().await;
 }

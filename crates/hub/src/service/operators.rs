@@ -794,6 +794,87 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// A new admin API token for operator `username`, acting with their role: the token
+    /// (`idg_op_…`) is in the answer only.
+    pub async fn issue_operator_token(
+        &self,
+        by: AuditActor<'_>,
+        username: &str,
+        label: &str,
+    ) -> ServiceResult<(idgate_core::OperatorToken, String)> {
+        self.authorize(by, OperatorAction::ManageOperators, None)?;
+        let operator = self
+            .store
+            .operator_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or(ServiceError::NotFound("operator"))?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(ServiceError::InvalidOperator(
+                "a token's label is 1-100 characters (what it is for)".into(),
+            ));
+        }
+        let secret = format!("idg_op_{}", random_token(32)?);
+        let token = idgate_core::OperatorToken {
+            id: idgate_core::OperatorTokenId::new(),
+            operator_id: operator.id,
+            digest: self.keys.bind("operator-token", &secret),
+            label: label.to_owned(),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.store.insert_operator_token(&token).await?;
+        self.audit(
+            by,
+            "operator.token",
+            &format!("operator:{}", operator.username),
+            json!({"token": token.id, "label": token.label}),
+        )
+        .await?;
+        Ok((token, secret))
+    }
+
+    /// Stops an admin API token now.
+    pub async fn revoke_operator_token(
+        &self,
+        by: AuditActor<'_>,
+        id: idgate_core::OperatorTokenId,
+    ) -> ServiceResult<idgate_core::OperatorToken> {
+        self.authorize(by, OperatorAction::ManageOperators, None)?;
+        let revoked = self.store.revoke_operator_token(id, Utc::now()).await?;
+        self.audit(
+            by,
+            "operator.token_revoke",
+            &format!("operator_token:{id}"),
+            json!({}),
+        )
+        .await?;
+        Ok(revoked)
+    }
+
+    /// The enabled operator an admin API token stands for, while it is not revoked.
+    pub async fn operator_for_token(&self, secret: &str) -> ServiceResult<Option<Operator>> {
+        if !secret.starts_with("idg_op_") || secret.len() > 100 {
+            return Ok(None);
+        }
+        let digest = self.keys.bind("operator-token", secret);
+        let Some(token) = self
+            .store
+            .operator_token(&digest)
+            .await?
+            .filter(|t| t.revoked_at.is_none())
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .operator(token.operator_id)
+            .await?
+            .filter(|o| !o.disabled))
+    }
+}
+
 /// One provider's sessions over a period: by status, and how many got how far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderFunnel {

@@ -2,6 +2,7 @@
 //! one per file). Each module is one area; the test kit is `idgate-testkit`.
 
 mod accessibility;
+mod admin_api;
 mod bankid;
 mod browser_e2e;
 mod console;

@@ -26,6 +26,11 @@ fn veriff_openapi_matches_the_committed_snapshot() {
     check("veriff", idgate_dialects::veriff::ApiDoc::openapi());
 }
 
+#[test]
+fn admin_openapi_matches_the_committed_snapshot() {
+    check("admin", idgate_server::admin_api::ApiDoc::openapi());
+}
+
 /// Every operation says what it does in a line, and every request body comes with a realistic
 /// example (Swagger UI otherwise fills in `"string"`).
 #[test]
@@ -38,6 +43,7 @@ fn every_operation_has_a_summary_and_every_body_an_example() {
         ("hopae", idgate_dialects::hopae::ApiDoc::openapi()),
         ("veriff", idgate_dialects::veriff::ApiDoc::openapi()),
         ("deepidv", idgate_dialects::deepidv::ApiDoc::openapi()),
+        ("admin", idgate_server::admin_api::ApiDoc::openapi()),
     ] {
         let doc = serde_json::to_value(&doc).unwrap_or_else(|e| panic!("{e}"));
         let paths = doc["paths"].as_object().cloned().unwrap_or_default();

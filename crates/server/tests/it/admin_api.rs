@@ -1,0 +1,387 @@
+//! The admin HTTP API (`/admin/v1`) with operators' tokens: every call the console makes,
+//! refused without a token or beyond the operator's role, problem documents with stable codes,
+//! and the audit trail recording the token's operator.
+
+use idgate_testkit as common;
+
+use common::TestApp;
+use idgate_core::{OperatorRole, PartnerId};
+use idgate_hub::service::operators::AuditActor;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn token(app: &TestApp, name: &str, role: OperatorRole, partners: Vec<PartnerId>) -> String {
+    app.hub
+        .create_operator(name, role, partners, AuditActor::Cli)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .issue_operator_token(AuditActor::Cli, name, "a script")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .1
+}
+
+async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .client
+        .request(method, app.url(&format!("/admin/v1{path}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let r = request.send().await.unwrap_or_else(|e| panic!("{e}"));
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_admin_token_runs_the_console_s_work_and_a_viewer_token_only_reads() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let (status, rule) = app
+        .post(
+            &acme,
+            "/api/v1/verification-return-urls",
+            json!({"partner_return_url": "https://acme.example.com/back"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let rule = rule["id"].as_str().unwrap_or_default().to_owned();
+    let admin = token(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let viewer = token(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+
+    // No token, a wrong one: 401 with the problem's code.
+    for bad in [None, Some("idg_op_not-a-real-token"), Some("Basic x")] {
+        let (status, problem) = call(&app, bad, Method::GET, "/return-urls", None).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (401, Some("unauthorized"))
+        );
+    }
+
+    let (status, listed) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        "/return-urls?status=pending",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed[0]["id"], rule.as_str());
+    assert_eq!(listed[0]["host"], "acme.example.com");
+    let (status, problem) = call(
+        &app,
+        Some(&viewer),
+        Method::POST,
+        &format!("/return-urls/{rule}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
+    let (status, approved) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &format!("/return-urls/{rule}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, approved["status"].as_str()),
+        (200, Some("approved")),
+        "{approved}"
+    );
+    let (status, problem) = call(
+        &app,
+        Some(&admin),
+        Method::GET,
+        "/return-urls?status=maybe",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("invalid_request"))
+    );
+
+    // Add a verification, find it, read it.
+    let (status, problem) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        "/sessions",
+        Some(json!({"nonsense": true})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    let (status, added) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        "/sessions",
+        Some(json!({"partner_id": acme.id, "provider": "bankid", "first_name": "Ola", "last_name": "Nordmann"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    let id = added["id"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        added["verification_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&app.url("/v/")))
+    );
+    let (status, found) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        &format!("/sessions?partner={}&status=created", acme.id),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        found
+            .as_array()
+            .is_some_and(|all| all.iter().any(|s| s["id"] == id.as_str())),
+        "{found}"
+    );
+    let (status, session) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        &format!("/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["applicant"]["first_name"], "Ola");
+    assert_eq!(session["timeline"][0]["to"], "created");
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        "/sessions?from=yesterday",
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // A review: a decline needs a reason; decided once.
+    let (_, created) = app
+        .hopae(
+            &acme,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid"})),
+        )
+        .await;
+    let review: idgate_core::SessionId = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let session = app
+        .hub
+        .session(review)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .sandbox_decide(
+            session,
+            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
+            idgate_core::Actor::Provider,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = format!("/sessions/{review}/review");
+    let (status, _) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"decision": "decline"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, decided) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"decision": "decline", "reason": "A photo of a screen."})),
+    )
+    .await;
+    assert_eq!(
+        (status, decided["status"].as_str()),
+        (200, Some("declined")),
+        "{decided}"
+    );
+    let (status, problem) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("conflict")));
+
+    // Credentials: issued (they work), revoked (refused).
+    let (status, partners) = call(&app, Some(&viewer), Method::GET, "/partners", None).await;
+    assert_eq!((status, partners[0]["name"].as_str()), (200, Some("Acme")));
+    let (status, problem) = call(
+        &app,
+        Some(&viewer),
+        Method::POST,
+        &format!("/partners/{}/credentials", acme.id),
+        Some(json!({"kind": "hopae"})),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
+    let (status, issued) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &format!("/partners/{}/credentials", acme.id),
+        Some(json!({"kind": "easyfreelance"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let secrets = &issued["secrets"];
+    let (pat, key) = (
+        secrets["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        secrets["api_key"].as_str().unwrap_or_default().to_owned(),
+    );
+    let works = async |pat: &str, key: &str| {
+        reqwest::Client::new()
+            .get(app.url("/api/v1/webhook-endpoints"))
+            .bearer_auth(pat)
+            .header("API-key", key)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or_default()
+    };
+    assert_eq!(works(&pat, &key).await, 200, "{issued}");
+    let credential = issued["credential_id"].as_str().unwrap_or_default();
+    let (status, revoked) = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &format!("/credentials/{credential}/revoke"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{revoked}");
+    assert!(revoked["revoked_at"].is_string());
+    assert_eq!(works(&pat, &key).await, 401);
+
+    // The dashboard and the trail, which names the token's operator.
+    let (status, dashboard) =
+        call(&app, Some(&viewer), Method::GET, "/dashboard?days=1", None).await;
+    assert_eq!(status, 200, "{dashboard}");
+    assert!(
+        dashboard["providers"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+    let (status, problem) = call(&app, Some(&viewer), Method::GET, "/audit", None).await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
+    let (status, trail) = call(&app, Some(&admin), Method::GET, "/audit?limit=50", None).await;
+    assert_eq!(status, 200);
+    let entries = trail.as_array().cloned().unwrap_or_default();
+    for action in [
+        "return_url.approve",
+        "session.create",
+        "session.view",
+        "review.decline",
+        "credential.issue",
+        "credential.revoke",
+    ] {
+        assert!(
+            entries.iter().any(|e| e["action"] == action),
+            "{action}: {trail}"
+        );
+    }
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "session.view" && e["actor"] == "vera")
+    );
+    assert!(!trail.to_string().contains(&pat), "no secret in the trail");
+
+    // A revoked token opens nothing.
+    let tokens = app.hub.operator().store();
+    let digest = app.hub.keys().bind("operator-token", &viewer);
+    let held = tokens
+        .operator_token(&digest)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no token"));
+    app.hub
+        .revoke_operator_token(AuditActor::Cli, held.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _) = call(&app, Some(&viewer), Method::GET, "/partners", None).await;
+    assert_eq!(status, 401);
+
+    // The document describes every operation.
+    let (status, doc) = call(&app, None, Method::GET, "/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["info"]["title"], "idgate: admin API");
+    assert!(
+        doc["paths"]["/sessions/{id}/review"]["post"].is_object(),
+        "{doc}"
+    );
+}
+
+/// A reviewer's token reaches its partners only.
+#[tokio::test]
+async fn a_reviewer_token_reaches_its_partners_only() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let other = app.partner("Other AS").await;
+    let acme_id: PartnerId = acme.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let reviewer = token(&app, "rolf", OperatorRole::Reviewer, vec![acme_id]).await;
+    let (_, created) = app
+        .hopae(
+            &other,
+            Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid"})),
+        )
+        .await;
+    let theirs = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, problem) = call(
+        &app,
+        Some(&reviewer),
+        Method::GET,
+        &format!("/sessions/{theirs}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
+    let (status, partners) = call(&app, Some(&reviewer), Method::GET, "/partners", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(partners.as_array().map(Vec::len), Some(1), "{partners}");
+    let (status, _) = call(&app, Some(&reviewer), Method::GET, "/dashboard", None).await;
+    assert_eq!(status, 403);
+}
