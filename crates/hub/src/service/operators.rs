@@ -360,6 +360,20 @@ impl Hub {
         }
     }
 
+    /// Return-URL registrations of the partners the operator may see (all, or one status).
+    pub async fn return_urls_as(
+        &self,
+        by: AuditActor<'_>,
+        status: Option<ReturnUrlStatus>,
+    ) -> ServiceResult<Vec<ReturnUrlRule>> {
+        let mut rules = self.list_return_urls(status).await?;
+        rules.retain(|r| {
+            self.authorize(by, OperatorAction::View, Some(r.partner_id))
+                .is_ok()
+        });
+        Ok(rules)
+    }
+
     /// An operator's (or the command line's) decision on a return URL, audited.
     pub async fn decide_return_url_as(
         &self,

@@ -260,18 +260,10 @@ pub async fn list_return_urls(
             }
         },
     };
-    match state.list_return_urls(status).await {
-        Ok(rules) => Json(
-            rules
-                .iter()
-                .filter(|r| {
-                    who.operator
-                        .may(idgate_core::OperatorAction::View, Some(r.partner_id))
-                })
-                .map(ReturnUrlView::from)
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
+    match state.return_urls_as(who.actor(), status).await {
+        Ok(rules) => {
+            Json(rules.iter().map(ReturnUrlView::from).collect::<Vec<_>>()).into_response()
+        }
         Err(e) => service_problem(e),
     }
 }

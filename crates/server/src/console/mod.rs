@@ -88,16 +88,7 @@ fn pre_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
+use crate::hosted::browser::cookie;
 
 fn set_cookie(
     state: &AppState,
@@ -240,6 +231,23 @@ impl FromRequestParts<AppState> for Signed {
             Err(e) => Err(failure(e)),
         }
     }
+}
+
+/// The partners `signed` may see, `(id, name)` by name; a failure page otherwise.
+async fn partner_names(
+    state: &AppState,
+    signed: &Signed,
+) -> Result<Vec<(String, String)>, Response> {
+    state
+        .partners_as(signed.actor())
+        .await
+        .map(|partners| {
+            partners
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name))
+                .collect()
+        })
+        .map_err(failure)
 }
 
 fn failure(e: ServiceError) -> Response {
@@ -438,16 +446,15 @@ async fn return_urls(
     if !signed.operator.may(OperatorAction::View, None) {
         return signed.refuse();
     }
-    let partners = match state.operator().store().list_partners().await {
+    let partners = match state.partners_as(signed.actor()).await {
         Ok(p) => p,
-        Err(e) => return failure(e.into()),
+        Err(e) => return failure(e),
     };
     let names: HashMap<_, _> = partners.iter().map(|p| (p.id, p.name.clone())).collect();
-    let rules = match state.list_return_urls(None).await {
+    let rules = match state.return_urls_as(signed.actor(), None).await {
         Ok(r) => r,
         Err(e) => return failure(e),
     };
-    let visible = |partner| signed.operator.may(OperatorAction::View, Some(partner));
     let row = |r: &idgate_core::ReturnUrlRule| {
         let review = idgate_core::review_host(&r.requested_url);
         pages::RuleRow {
@@ -466,15 +473,15 @@ async fn return_urls(
                 .may(OperatorAction::DecideReturnUrl, Some(r.partner_id)),
         }
     };
-    let mut pending: Vec<pages::RuleRow> = rules
+    let mut waiting: Vec<&idgate_core::ReturnUrlRule> = rules
         .iter()
-        .filter(|r| r.status == ReturnUrlStatus::Pending && visible(r.partner_id))
-        .map(row)
+        .filter(|r| r.status == ReturnUrlStatus::Pending)
         .collect();
-    pending.sort_by(|a, b| a.requested_at.cmp(&b.requested_at));
+    waiting.sort_by_key(|r| r.requested_at);
+    let pending: Vec<pages::RuleRow> = waiting.into_iter().map(row).collect();
     let mut decided: Vec<(chrono::DateTime<chrono::Utc>, pages::RuleRow)> = rules
         .iter()
-        .filter(|r| r.status != ReturnUrlStatus::Pending && visible(r.partner_id))
+        .filter(|r| r.status != ReturnUrlStatus::Pending)
         .map(|r| (r.decided_at.unwrap_or(r.requested_at), row(r)))
         .collect();
     decided.sort_by_key(|d| std::cmp::Reverse(d.0));
@@ -493,7 +500,6 @@ async fn return_urls(
             decided: decided.into_iter().take(50).map(|(_, r)| r).collect(),
             partners: partners
                 .iter()
-                .filter(|p| visible(p.id))
                 .map(|p| {
                     (
                         p.id.to_string(),

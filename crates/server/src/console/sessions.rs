@@ -2,7 +2,7 @@
 //! personal data, audited), "Add verification" (a link and a QR code to hand to a person), and
 //! the review queue, where a person decides what a provider left to one.
 
-use super::{Signed, failure, message, page, pages};
+use super::{Signed, failure, message, page, pages, partner_names};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -28,16 +28,6 @@ fn day(raw: Option<&str>) -> Option<chrono::DateTime<Utc>> {
     let date = NaiveDate::parse_from_str(raw?.trim(), "%Y-%m-%d").ok()?;
     Utc.from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
         .single()
-}
-
-async fn partner_names(state: &AppState) -> Result<Vec<(String, String)>, Response> {
-    match state.operator().store().list_partners().await {
-        Ok(partners) => Ok(partners
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect()),
-        Err(e) => Err(failure(e.into())),
-    }
 }
 
 fn row(session: &Session, names: &HashMap<String, String>) -> pages::SessionRow {
@@ -75,7 +65,7 @@ pub async fn search(
     if let Ok(id) = q.parse::<SessionId>() {
         return Redirect::to(&format!("/console/sessions/{id}")).into_response();
     }
-    let partners = match partner_names(&state).await {
+    let partners = match partner_names(&state, &signed).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
@@ -144,7 +134,7 @@ pub async fn show(
         Err(ServiceError::Forbidden(_)) => return signed.refuse(),
         Err(e) => return failure(e),
     };
-    let names: HashMap<String, String> = match partner_names(&state).await {
+    let names: HashMap<String, String> = match partner_names(&state, &signed).await {
         Ok(p) => p.into_iter().collect(),
         Err(refused) => return refused,
     };
@@ -223,7 +213,7 @@ async fn add_form(
     if !signed.operator.may(OperatorAction::AddVerification, None) {
         return signed.refuse();
     }
-    let partners = match partner_names(state).await {
+    let partners = match partner_names(state, signed).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
@@ -326,7 +316,7 @@ pub async fn reviews(State(state): State<AppState>, signed: Signed) -> Response 
         Err(e) => return failure(e),
     };
     found.reverse();
-    let names: HashMap<String, String> = match partner_names(&state).await {
+    let names: HashMap<String, String> = match partner_names(&state, &signed).await {
         Ok(p) => p.into_iter().collect(),
         Err(refused) => return refused,
     };

@@ -1,7 +1,7 @@
 //! The console's webhooks: every partner's endpoints with their health, one endpoint's latest
 //! deliveries and attempts, and redelivering an event.
 
-use super::{Signed, failure, message, page, pages};
+use super::{Signed, failure, message, page, pages, partner_names};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -12,13 +12,11 @@ use idgate_hub::service::ServiceError;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-async fn names(state: &AppState) -> HashMap<idgate_core::PartnerId, String> {
-    state
-        .operator()
-        .store()
-        .list_partners()
+/// Partner names by id, for the lists.
+async fn names(state: &AppState, signed: &Signed) -> HashMap<String, String> {
+    partner_names(state, signed)
         .await
-        .map(|ps| ps.into_iter().map(|p| (p.id, p.name)).collect())
+        .map(|names| names.into_iter().collect())
         .unwrap_or_default()
 }
 
@@ -28,7 +26,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
         Ok(e) => e,
         Err(e) => return failure(e),
     };
-    let names = names(&state).await;
+    let names = names(&state, &signed).await;
     page(
         StatusCode::OK,
         &pages::Webhooks {
@@ -37,7 +35,10 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
                 .iter()
                 .map(|e| pages::EndpointRow {
                     id: e.id.to_string(),
-                    partner: names.get(&e.partner_id).cloned().unwrap_or_default(),
+                    partner: names
+                        .get(&e.partner_id.to_string())
+                        .cloned()
+                        .unwrap_or_default(),
                     url: e.url.clone(),
                     health: if !e.enabled {
                         format!(
@@ -88,14 +89,17 @@ pub async fn show(
         Err(ServiceError::Forbidden(_)) => return signed.refuse(),
         Err(e) => return failure(e),
     };
-    let names = names(&state).await;
+    let names = names(&state, &signed).await;
     page(
         StatusCode::OK,
         &pages::Deliveries {
             nav: signed.nav(),
             csrf: signed.csrf.clone(),
             id: endpoint.id.to_string(),
-            partner: names.get(&endpoint.partner_id).cloned().unwrap_or_default(),
+            partner: names
+                .get(&endpoint.partner_id.to_string())
+                .cloned()
+                .unwrap_or_default(),
             url: endpoint.url.clone(),
             may_redeliver: signed
                 .operator

@@ -165,6 +165,18 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     pages
 }
 
+/// axe-core's script (an npm test peer `scripts/test` installs).
+pub(crate) fn axe_source() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/test (it runs npm ci in crates/testkit/fixtures/a11y)",
+            path.display()
+        )
+    })
+}
+
 /// axe's serious and critical violations on the page now shown: `(rule, impact, help, nodes)`.
 pub(crate) async fn violations(client: &fantoccini::Client, axe: &str) -> Vec<Value> {
     client
@@ -189,26 +201,8 @@ pub(crate) async fn violations(client: &fantoccini::Client, axe: &str) -> Vec<Va
 
 #[tokio::test]
 async fn axe_finds_no_serious_or_critical_violation_on_any_page() {
-    let axe_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe_path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run scripts/test (it runs npm ci in crates/testkit/fixtures/a11y)",
-            axe_path.display()
-        )
-    });
-    let app = TestApp::spawn_with(|s| {
-        s.providers.insert(
-            "bankid-se".into(),
-            idgate_providers::ProviderConfig::BankId(Box::new(
-                idgate_providers::bankid::BankIdConfig {
-                    base_url: Some("{simulator}".into()),
-                    ..Default::default()
-                },
-            )),
-        );
-    })
-    .await;
+    let axe = axe_source();
+    let app = crate::bankid::app_with_simulator().await;
     let pages = pages(&app).await;
     let (_driver, driver_url) = chromedriver().await;
     let mut found = Vec::new();

@@ -20,7 +20,9 @@ const RETURN: &str = "https://partner.example.com/return";
 const PROVIDER: &str = "bankid-se";
 const ANNA: &str = "198503142389";
 
-async fn app_with_simulator() -> TestApp {
+/// An idgate whose provider `bankid-se` is the real adapter against the built-in simulator
+/// (shared with the Chromium and accessibility tests).
+pub(crate) async fn app_with_simulator() -> TestApp {
     TestApp::spawn_with(|s| {
         s.providers.insert(
             PROVIDER.into(),

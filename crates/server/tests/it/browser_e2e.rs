@@ -1157,18 +1157,7 @@ async fn veriff_as_an_upstream_approves_declines_and_takes_a_resubmission_in_chr
 /// sends the person back through the order's `returnUrl`, and the page goes on to the partner.
 #[tokio::test]
 async fn on_an_iphone_bankid_opens_on_the_same_device_and_returns_to_the_page_in_chromium() {
-    let app = TestApp::spawn_with(|s| {
-        s.providers.insert(
-            "bankid-se".into(),
-            idgate_providers::ProviderConfig::BankId(Box::new(
-                idgate_providers::bankid::BankIdConfig {
-                    base_url: Some("{simulator}".into()),
-                    ..Default::default()
-                },
-            )),
-        );
-    })
-    .await;
+    let app = crate::bankid::app_with_simulator().await;
     let (site, site_task) = partner_site().await;
     let return_url = format!("{site}/partner/return");
     let partner = app.partner_with_return_url("Acme", &return_url).await;
@@ -1225,18 +1214,7 @@ async fn on_an_iphone_bankid_opens_on_the_same_device_and_returns_to_the_page_in
 /// identifies; the desktop page follows by itself to the partner.
 #[tokio::test]
 async fn a_bankid_verification_runs_through_the_simulated_app_to_the_partner_page_in_chromium() {
-    let app = TestApp::spawn_with(|s| {
-        s.providers.insert(
-            "bankid-se".into(),
-            idgate_providers::ProviderConfig::BankId(Box::new(
-                idgate_providers::bankid::BankIdConfig {
-                    base_url: Some("{simulator}".into()),
-                    ..Default::default()
-                },
-            )),
-        );
-    })
-    .await;
+    let app = crate::bankid::app_with_simulator().await;
     let (site, site_task) = partner_site().await;
     let return_url = format!("{site}/partner/return");
     let partner = app.partner_with_return_url("Acme", &return_url).await;

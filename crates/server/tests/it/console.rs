@@ -556,10 +556,7 @@ async fn the_queue_flags_look_alike_hosts_and_the_tester_explains_its_answer() {
 async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_passes_axe() {
     use crate::browser_e2e::{browser_with, chromedriver, click, type_into};
     use fantoccini::Locator;
-    let axe_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe_path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/test", axe_path.display()));
+    let axe = crate::accessibility::axe_source();
     let app = TestApp::spawn().await;
     let acme = app.partner("Acme").await;
     let rule = pending_rule(&app, &acme, "https://acme.example.com/back").await;
@@ -903,10 +900,7 @@ async fn an_operator_adds_a_verification_finds_it_and_decides_a_review() {
 async fn in_chromium_an_operator_adds_a_verification_decides_a_review_and_revokes_a_credential() {
     use crate::browser_e2e::{browser, chromedriver, click, type_into};
     use fantoccini::Locator;
-    let axe_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testkit/fixtures/a11y/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe_path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/test", axe_path.display()));
+    let axe = crate::accessibility::axe_source();
     let app = TestApp::spawn().await;
     let acme = app.partner("Acme").await;
     let review = in_review(&app, &acme).await;
