@@ -82,6 +82,18 @@ enum OperatorCommand {
         /// A reviewer limited to this partner (repeat for several); all partners when none.
         #[arg(long = "partner")]
         partners: Vec<String>,
+        /// Their subject (`sub`) at the console's single-sign-on provider ([console.sso]).
+        #[arg(long)]
+        sso_subject: Option<String>,
+    },
+    /// Link an operator to their subject (`sub`) at the console's single-sign-on provider,
+    /// so they can sign in there; or remove the link.
+    Sso {
+        username: String,
+        #[arg(long, required_unless_present = "remove", conflicts_with = "remove")]
+        subject: Option<String>,
+        #[arg(long)]
+        remove: bool,
     },
     /// List operators.
     List,
@@ -411,6 +423,7 @@ fn operator_json(o: &idgate_core::Operator) -> Value {
         "role": o.role.as_str(),
         "partners": o.partners.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "disabled": o.disabled,
+        "sso_subject": o.sso_subject,
         "locked_until": o.locked_until.map(|t| t.to_rfc3339()),
         "created_at": o.created_at.to_rfc3339(),
     })
@@ -423,6 +436,7 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
             username,
             role,
             partners,
+            sso_subject,
         } => {
             let role = idgate_core::OperatorRole::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("the role is admin, reviewer or viewer"))?;
@@ -433,9 +447,14 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
                         .map_err(|_| anyhow::anyhow!("{p:?} is not a partner id (a UUID)"))
                 })
                 .collect::<anyhow::Result<Vec<PartnerId>>>()?;
-            let created = hub
+            let mut created = hub
                 .create_operator(&username, role, partners, AuditActor::Cli)
                 .await?;
+            if let Some(subject) = &sso_subject {
+                created.operator = hub
+                    .link_single_sign_on(AuditActor::Cli, &username, Some(subject))
+                    .await?;
+            }
             let mut value = operator_json(&created.operator);
             value["password"] = json!(created.password);
             value["totp_secret"] = json!(created.totp_secret);
@@ -451,6 +470,29 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
                     created.totp_uri,
                     hub.settings().public_base(),
                 ),
+            );
+        }
+        OperatorCommand::Sso {
+            username,
+            subject,
+            remove,
+        } => {
+            let subject = subject.filter(|_| !remove);
+            let operator = hub
+                .link_single_sign_on(AuditActor::Cli, &username, subject.as_deref())
+                .await?;
+            out.print(
+                operator_json(&operator),
+                match &operator.sso_subject {
+                    Some(subject) => format!(
+                        "operator {} signs in with single sign-on as subject {subject}",
+                        operator.username
+                    ),
+                    None => format!(
+                        "operator {} is no longer linked to single sign-on",
+                        operator.username
+                    ),
+                },
             );
         }
         OperatorCommand::Token { username, label } => {

@@ -92,6 +92,9 @@ pub struct Operator {
     /// A disabled operator cannot sign in; their console sessions end.
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The `sub` the console's single-sign-on provider knows them by: with one, they may
+    /// sign in there instead of with a password and a code.
+    pub sso_subject: Option<String>,
 }
 
 impl std::fmt::Debug for Operator {
@@ -102,6 +105,7 @@ impl std::fmt::Debug for Operator {
             .field("role", &self.role)
             .field("partners", &self.partners)
             .field("disabled", &self.disabled)
+            .field("single_sign_on", &self.sso_subject.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -200,6 +204,7 @@ mod tests {
             last_totp_step: 0,
             disabled: false,
             created_at: Utc::now(),
+            sso_subject: None,
         }
     }
 

@@ -25,6 +25,73 @@ pub struct Settings {
     /// Invitations to applicants (deepidv's email and SMS invites); off until configured.
     #[serde(default)]
     pub invites: InviteSettings,
+    /// The operator console.
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// The operator console (`/console`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSettings {
+    pub sso: ConsoleSsoSettings,
+}
+
+/// Single sign-on to the console through the company's OpenID Provider (Keycloak, Entra ID,
+/// Google Workspace, Okta …): the authorization code flow with PKCE, as a confidential
+/// client whose redirect URI is `{public_url}/console/sso/callback`. An operator signs in
+/// this way once linked to their subject (`idgate operator sso NAME --subject SUB`). Off
+/// while `issuer` is empty.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSsoSettings {
+    /// The issuer (discovery at `{issuer}/.well-known/openid-configuration`).
+    pub issuer: String,
+    pub client_id: String,
+    /// Better set as `IDGATE_CONSOLE__SSO__CLIENT_SECRET`.
+    pub client_secret: String,
+    pub client_auth: idgate_providers::oidc::ClientAuth,
+    /// On the sign-in page's button: "Sign in with {label}".
+    pub label: String,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+    /// Asked for as `acr_values`; when any is set, the ID token's `acr` must be one of them
+    /// (e.g. the provider's multi-factor level).
+    pub acr_values: Vec<String>,
+    /// Accepted ID-token signature algorithms.
+    pub id_token_algs: Vec<String>,
+}
+
+impl Default for ConsoleSsoSettings {
+    fn default() -> Self {
+        ConsoleSsoSettings {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            client_auth: idgate_providers::oidc::ClientAuth::default(),
+            label: "single sign-on".into(),
+            scopes: Vec::new(),
+            acr_values: Vec::new(),
+            id_token_algs: ["RS256", "PS256", "ES256"].map(String::from).to_vec(),
+        }
+    }
+}
+
+impl ConsoleSsoSettings {
+    pub fn enabled(&self) -> bool {
+        !self.issuer.is_empty()
+    }
+
+    /// The relying party's registration at the provider.
+    pub fn registration(&self) -> idgate_providers::oidc::Registration {
+        idgate_providers::oidc::Registration {
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            client_auth: self.client_auth,
+            algorithms: self.id_token_algs.clone(),
+        }
+    }
 }
 
 /// How invites reach applicants. A channel without its server (`email.host`,
@@ -486,7 +553,11 @@ impl Settings {
                 }
             }
         }
-        for pointer in ["/invites/email/password", "/invites/sms/auth_token"] {
+        for pointer in [
+            "/invites/email/password",
+            "/invites/sms/auth_token",
+            "/console/sso/client_secret",
+        ] {
             if let Some(secret) = value
                 .pointer_mut(pointer)
                 .filter(|s| s.as_str().is_some_and(|s| !s.is_empty()))
@@ -710,6 +781,23 @@ impl Settings {
         let invite_poll = std_duration("invites.poll_interval", &inv.poll_interval)?;
         let smtp_timeout = std_duration("invites.email.timeout", &inv.email.timeout)?;
         self.validate_invite_channels()?;
+        let sso = &self.console.sso;
+        if sso.enabled() {
+            url::Url::parse(&sso.issuer).map_err(|e| {
+                invalid(
+                    "console.sso.issuer",
+                    format!("{e}; write the issuer's absolute URL"),
+                )
+            })?;
+            for (key, value) in [
+                ("console.sso.client_id", &sso.client_id),
+                ("console.sso.client_secret", &sso.client_secret),
+            ] {
+                if value.is_empty() {
+                    return Err(invalid(key, "is required when console.sso.issuer is set"));
+                }
+            }
+        }
         Ok(Validated {
             invite_retry,
             invite_lease,

@@ -37,6 +37,7 @@ fn operator(row: &PgRow, keys: &KeyRing) -> StoreResult<Operator> {
         last_totp_step: row.try_get("last_totp_step").map_err(corrupt)?,
         disabled: row.try_get("disabled").map_err(corrupt)?,
         created_at: row.try_get("created_at").map_err(corrupt)?,
+        sso_subject: row.try_get("sso_subject").map_err(corrupt)?,
     })
 }
 
@@ -92,8 +93,8 @@ impl OperatorStore for PgStore {
         sqlx::query(
             "INSERT INTO operators
              (id, username, role, partners, password_hash, totp_key, failed_sign_ins,
-              locked_until, last_totp_step, disabled, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+              locked_until, last_totp_step, disabled, created_at, sso_subject)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(o.id.0)
         .bind(&o.username)
@@ -106,6 +107,7 @@ impl OperatorStore for PgStore {
         .bind(o.last_totp_step)
         .bind(o.disabled)
         .bind(o.created_at)
+        .bind(&o.sso_subject)
         .execute(&self.pool)
         .await
         .map_err(write_error)?;
@@ -125,6 +127,16 @@ impl OperatorStore for PgStore {
     async fn operator_by_username(&self, username: &str) -> StoreResult<Option<Operator>> {
         sqlx::query("SELECT * FROM operators WHERE username = $1")
             .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| operator(&r, &self.keys))
+            .transpose()
+    }
+
+    async fn operator_by_sso_subject(&self, subject: &str) -> StoreResult<Option<Operator>> {
+        sqlx::query("SELECT * FROM operators WHERE sso_subject = $1")
+            .bind(subject)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?
@@ -168,15 +180,17 @@ impl OperatorStore for PgStore {
     async fn update_operator(&self, o: &Operator) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let changed = sqlx::query(
-            "UPDATE operators SET role = $2, partners = $3, disabled = $4 WHERE id = $1",
+            "UPDATE operators SET role = $2, partners = $3, disabled = $4, sso_subject = $5
+             WHERE id = $1",
         )
         .bind(o.id.0)
         .bind(o.role.as_str())
         .bind(sqlx::types::Json(&o.partners))
         .bind(o.disabled)
+        .bind(&o.sso_subject)
         .execute(&mut *tx)
         .await
-        .map_err(backend)?
+        .map_err(write_error)?
         .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound("operator"));

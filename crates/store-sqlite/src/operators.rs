@@ -36,6 +36,7 @@ fn operator(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Operator> {
         last_totp_step: get(row, "last_totp_step")?,
         disabled: get(row, "disabled")?,
         created_at: at(row, "created_at")?,
+        sso_subject: get(row, "sso_subject")?,
     })
 }
 
@@ -92,8 +93,8 @@ impl OperatorStore for SqliteStore {
                     c,
                     "INSERT INTO operators
                      (id, username, role, partners, password_hash, totp_key, failed_sign_ins,
-                      locked_until, last_totp_step, disabled, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                      locked_until, last_totp_step, disabled, created_at, sso_subject)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     params![
                         o.id.to_string(),
                         o.username,
@@ -106,9 +107,10 @@ impl OperatorStore for SqliteStore {
                         o.last_totp_step,
                         o.disabled,
                         micros(o.created_at),
+                        o.sso_subject,
                     ],
                 )
-                .map_err(write_error("operator username"))?;
+                .map_err(write_error("operator username or single-sign-on subject"))?;
                 Ok(())
             })
             .await
@@ -131,6 +133,17 @@ impl OperatorStore for SqliteStore {
                 c,
                 "SELECT * FROM operators WHERE username = ?1",
                 [username],
+                |r| operator(r, &self.keys),
+            )
+        })
+    }
+
+    async fn operator_by_sso_subject(&self, subject: &str) -> StoreResult<Option<Operator>> {
+        self.readers.with(|c| {
+            query_one(
+                c,
+                "SELECT * FROM operators WHERE sso_subject = ?1",
+                [subject],
                 |r| operator(r, &self.keys),
             )
         })
@@ -178,10 +191,17 @@ impl OperatorStore for SqliteStore {
             .write(move |c| {
                 let changed = execute(
                     c,
-                    "UPDATE operators SET role = ?2, partners = ?3, disabled = ?4 WHERE id = ?1",
-                    params![o.id.to_string(), o.role.as_str(), partners, o.disabled],
+                    "UPDATE operators SET role = ?2, partners = ?3, disabled = ?4, sso_subject = ?5
+                     WHERE id = ?1",
+                    params![
+                        o.id.to_string(),
+                        o.role.as_str(),
+                        partners,
+                        o.disabled,
+                        o.sso_subject
+                    ],
                 )
-                .map_err(backend)?;
+                .map_err(write_error("operator single-sign-on subject"))?;
                 if changed == 0 {
                     return Err(StoreError::NotFound("operator"));
                 }

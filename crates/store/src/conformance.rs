@@ -2128,6 +2128,7 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
         last_totp_step: 0,
         disabled: false,
         created_at: t(0),
+        sso_subject: None,
     };
     ok(store.insert_operator(&kari).await, "insert operator");
     let twin = Operator {
@@ -2209,6 +2210,61 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
     let listed = ok(store.list_operators().await, "list");
     assert_eq!(listed.len(), 1);
     assert!(listed[0].disabled && listed[0].role == OperatorRole::Viewer);
+
+    // A single-sign-on subject finds its operator; two operators cannot share one.
+    let linked = Operator {
+        sso_subject: Some("kari@idp".into()),
+        ..listed[0].clone()
+    };
+    ok(store.update_operator(&linked).await, "link");
+    assert_eq!(
+        ok(
+            store.operator_by_sso_subject("kari@idp").await,
+            "by subject"
+        )
+        .map(|o| o.id),
+        Some(kari.id)
+    );
+    assert_eq!(
+        ok(
+            store.operator_by_sso_subject("someone@idp").await,
+            "unknown"
+        ),
+        None
+    );
+    let ola = Operator {
+        id: OperatorId::new(),
+        username: "ola".into(),
+        sso_subject: Some("kari@idp".into()),
+        ..kari.clone()
+    };
+    assert!(matches!(
+        store.insert_operator(&ola).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let ola = Operator {
+        sso_subject: None,
+        ..ola
+    };
+    ok(store.insert_operator(&ola).await, "another operator");
+    assert!(matches!(
+        store
+            .update_operator(&Operator {
+                sso_subject: Some("kari@idp".into()),
+                ..ola.clone()
+            })
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let unlinked = Operator {
+        sso_subject: None,
+        ..linked
+    };
+    ok(store.update_operator(&unlinked).await, "unlink");
+    assert_eq!(
+        ok(store.operator_by_sso_subject("kari@idp").await, "unlinked"),
+        None
+    );
 
     // The audit trail: newest first, paged by time.
     for (i, action) in ["sign_in", "return_url.approve", "sign_out"]

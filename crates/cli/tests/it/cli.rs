@@ -495,7 +495,7 @@ async fn config_and_the_start_banner_print_no_secret() {
     // The secret comes from the environment, as the README advises.
     std::fs::write(
         d.join("idgate.toml"),
-        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n\n[providers.veriff-live]\nadapter = \"veriff\"\nbase_url = \"https://stationapi.veriff.com/v1\"\napi_key = \"8a9b4a5c-7d1e-4f5a-9b2c-3d4e5f6a7b8c\"\n\n[providers.bankid-live]\nadapter = \"bankid\"\n[providers.bankid-live.tls]\ncertificate = \"/etc/idgate/rp.p12\"\nca = \"/etc/idgate/bankid-ca.pem\"\n",
+        "[providers.testeid]\nadapter = \"oidc\"\nissuer = \"https://eid.example.com\"\nclient_id = \"c\"\n\n[providers.veriff-live]\nadapter = \"veriff\"\nbase_url = \"https://stationapi.veriff.com/v1\"\napi_key = \"8a9b4a5c-7d1e-4f5a-9b2c-3d4e5f6a7b8c\"\n\n[providers.bankid-live]\nadapter = \"bankid\"\n[providers.bankid-live.tls]\ncertificate = \"/etc/idgate/rp.p12\"\nca = \"/etc/idgate/bankid-ca.pem\"\n\n[console.sso]\nissuer = \"https://login.example.com\"\nclient_id = \"idgate-console\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = crate::support::command(d, &Db::Sqlite)
@@ -513,6 +513,7 @@ async fn config_and_the_start_banner_print_no_secret() {
             "IDGATE_PROVIDERS__BANKID-LIVE__TLS__PASSWORD",
             "p12-pa55word",
         )
+        .env("IDGATE_CONSOLE__SSO__CLIENT_SECRET", "console-sso-s3cret")
         .output()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -528,6 +529,8 @@ async fn config_and_the_start_banner_print_no_secret() {
     assert!(!printed.contains("veriff-sh4red-secret"), "{printed}");
     assert!(printed.contains("\"shared_secret\": \"***\""), "{printed}");
     assert!(!printed.contains("p12-pa55word"), "{printed}");
+    assert!(!printed.contains("console-sso-s3cret"), "{printed}");
+    assert!(printed.contains("login.example.com"), "{printed}");
     assert!(printed.contains("\"password\": \"***\""), "{printed}");
     assert!(printed.contains("testeid"), "{printed}");
     assert!(!printed.contains("pw-hunter2"), "{printed}");
@@ -627,4 +630,40 @@ async fn operators_are_created_listed_and_audited_from_the_command_line() {
     assert!(revoked["revoked_at"].is_string(), "{revoked}");
     let trail = run_json(d, &db, &["audit", "--json"]).await;
     assert!(!trail.to_string().contains(&secret), "{trail}");
+
+    // Single sign-on: linked at creation or later, one subject per operator, unlinked.
+    let ola = run_json(
+        d,
+        &db,
+        &[
+            "operator",
+            "create",
+            "ola",
+            "--role",
+            "viewer",
+            "--sso-subject",
+            "ola@idp",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(ola["sso_subject"], "ola@idp", "{ola}");
+    let (ok, _, err) = run(d, &db, &["operator", "sso", "kari", "--subject", "ola@idp"]).await;
+    assert!(!ok && err.contains("another operator"), "{err}");
+    let kari = run_json(
+        d,
+        &db,
+        &["operator", "sso", "kari", "--subject", "kari@idp", "--json"],
+    )
+    .await;
+    assert_eq!(kari["sso_subject"], "kari@idp", "{kari}");
+    let (ok, _, _) = run(d, &db, &["operator", "sso", "kari"]).await;
+    assert!(!ok, "a subject or --remove is needed");
+    let kari = run_json(d, &db, &["operator", "sso", "kari", "--remove", "--json"]).await;
+    assert!(kari["sso_subject"].is_null(), "{kari}");
+    let trail = run_json(d, &db, &["audit", "--json"]).await;
+    assert_eq!(
+        trail[0]["action"], "operator.unlink_single_sign_on",
+        "{trail}"
+    );
 }

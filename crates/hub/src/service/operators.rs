@@ -169,6 +169,7 @@ impl Hub {
             last_totp_step: 0,
             disabled: false,
             created_at: Utc::now(),
+            sso_subject: None,
         };
         match self.store.insert_operator(&operator).await {
             Err(StoreError::Duplicate(_)) => {
@@ -271,6 +272,47 @@ impl Hub {
                 None => SignIn::Refused,
             });
         }
+        self.open_console_session(operator, from, "password").await
+    }
+
+    /// Signs in the operator linked to `subject` at the console's single-sign-on provider,
+    /// which the caller has verified (an ID token from the configured issuer). The password
+    /// lock does not hold it up: it guards the password, which this sign-in does not use.
+    pub async fn sign_in_with_single_sign_on(
+        &self,
+        subject: &str,
+        from: Option<&str>,
+    ) -> ServiceResult<SignIn> {
+        match self.store.operator_by_sso_subject(subject).await? {
+            Some(operator) if !operator.disabled => {
+                self.open_console_session(operator, from, "single_sign_on")
+                    .await
+            }
+            found => {
+                self.audit_raw(
+                    found.as_ref().map(|o| o.id),
+                    found.as_ref().map_or("single-sign-on", |o| o.username.as_str()),
+                    "sign_in.refused",
+                    "console",
+                    from,
+                    json!({
+                        "method": "single_sign_on",
+                        "why": if found.is_some() { "disabled" } else { "no operator has this subject" },
+                    }),
+                )
+                .await?;
+                Ok(SignIn::Refused)
+            }
+        }
+    }
+
+    async fn open_console_session(
+        &self,
+        operator: Operator,
+        from: Option<&str>,
+        method: &str,
+    ) -> ServiceResult<SignIn> {
+        let now = Utc::now();
         let token = random_token(32)?;
         let session = ConsoleSession {
             digest: self.keys.bind("console-session", &token),
@@ -286,7 +328,7 @@ impl Hub {
             "sign_in",
             "console",
             from,
-            json!({}),
+            json!({"method": method}),
         )
         .await?;
         Ok(SignIn::Signed {
@@ -294,6 +336,54 @@ impl Hub {
             session,
             operator: Box::new(operator),
         })
+    }
+
+    /// Links `username` to `subject` at the console's single-sign-on provider (its `sub`),
+    /// or with `None` removes the link. Audited.
+    pub async fn link_single_sign_on(
+        &self,
+        by: AuditActor<'_>,
+        username: &str,
+        subject: Option<&str>,
+    ) -> ServiceResult<Operator> {
+        self.authorize(by, OperatorAction::ManageOperators, None)?;
+        let subject = subject.map(str::trim);
+        if subject.is_some_and(|s| s.is_empty() || s.len() > 255 || s.chars().any(char::is_control))
+        {
+            return Err(ServiceError::InvalidOperator(
+                "a single-sign-on subject is 1-255 characters without control characters".into(),
+            ));
+        }
+        let name = username.trim().to_lowercase();
+        let operator = self
+            .store
+            .operator_by_username(&name)
+            .await?
+            .ok_or(ServiceError::NotFound("operator"))?;
+        let linked = Operator {
+            sso_subject: subject.map(str::to_owned),
+            ..operator
+        };
+        match self.store.update_operator(&linked).await {
+            Err(StoreError::Duplicate(_)) => {
+                return Err(ServiceError::InvalidOperator(
+                    "another operator is linked to this single-sign-on subject".into(),
+                ));
+            }
+            other => other?,
+        }
+        self.audit(
+            by,
+            if subject.is_some() {
+                "operator.link_single_sign_on"
+            } else {
+                "operator.unlink_single_sign_on"
+            },
+            &format!("operator:{name}"),
+            json!({"subject": subject}),
+        )
+        .await?;
+        Ok(linked)
     }
 
     /// The operator signed in with cookie value `token`, while the session is neither idle

@@ -11,6 +11,7 @@
 mod pages;
 mod partners;
 mod sessions;
+pub mod sso;
 mod webhooks;
 
 use crate::hosted::client_limit::{self, ClientAddress};
@@ -33,6 +34,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console", get(home))
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
+        .route("/console/sso", post(sso::start))
+        .route("/console/sso/callback", get(sso::callback))
         .route("/console/return-urls", get(return_urls))
         .route(
             "/console/return-urls/{id}/{decision}",
@@ -97,6 +100,19 @@ fn set_cookie(
     value: &str,
     max_age: Option<i64>,
 ) {
+    set_cookie_with(state, response, name, value, max_age, "Strict");
+}
+
+/// A cookie with the given `SameSite` (`Lax` for one that must come back with a provider's
+/// redirect).
+fn set_cookie_with(
+    state: &AppState,
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: &str,
+) {
     let secure = if state.settings().public_is_https() {
         "; Secure"
     } else {
@@ -105,7 +121,7 @@ fn set_cookie(
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
-    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}");
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}{secure}{age}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -333,6 +349,7 @@ fn sign_in_form(state: &AppState, status: StatusCode, problem: Option<String>) -
             nav: pages::Nav::new(None, ""),
             pre: pre.clone(),
             problem,
+            sso: state.console_sso.as_ref().map(|sso| sso.label.clone()),
         },
     );
     set_cookie(
@@ -343,6 +360,13 @@ fn sign_in_form(state: &AppState, status: StatusCode, problem: Option<String>) -
         Some(3600),
     );
     response
+}
+
+/// Whether a sign-in form's token is the one its cookie holds (double submit).
+fn pre_token_ok(state: &AppState, headers: &HeaderMap, sent: Option<&str>) -> bool {
+    cookie(headers, pre_cookie_name(state))
+        .zip(sent)
+        .is_some_and(|(cookie, sent)| same(&cookie, sent))
 }
 
 #[derive(Deserialize)]
@@ -366,10 +390,7 @@ async fn sign_in(
             Some("Fill in every field.".into()),
         );
     };
-    let pre_ok = cookie(&headers, pre_cookie_name(&state))
-        .zip(form.pre.as_deref())
-        .is_some_and(|(cookie, sent)| same(&cookie, sent));
-    if !pre_ok {
+    if !pre_token_ok(&state, &headers, form.pre.as_deref()) {
         return sign_in_form(
             &state,
             StatusCode::FORBIDDEN,

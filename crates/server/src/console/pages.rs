@@ -30,6 +30,17 @@ pub struct SignInPage {
     pub nav: Nav,
     pub pre: String,
     pub problem: Option<String>,
+    /// The single-sign-on provider's label, when there is one.
+    pub sso: Option<String>,
+}
+
+/// After a single-sign-on return: the console session's cookie is `SameSite=Strict`, so
+/// it does not go with the provider's cross-site redirect; this page moves on from idgate's
+/// own origin, and it does.
+#[derive(Template)]
+#[template(path = "console/continue.html")]
+pub struct Continue {
+    pub nav: Nav,
 }
 
 #[derive(Template)]

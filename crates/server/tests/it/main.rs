@@ -6,6 +6,7 @@ mod admin_api;
 mod bankid;
 mod browser_e2e;
 mod console;
+mod console_sso;
 mod credentials;
 mod deepidv_api;
 mod easyfreelance_api;
