@@ -61,6 +61,15 @@ impl std::fmt::Debug for CreatedOperator {
     }
 }
 
+/// What a partner's sessions may reach ([`Hub::set_partner_access_as`]).
+#[derive(Clone, Debug)]
+pub struct PartnerAccess {
+    /// Empty: the dialect's configured provider.
+    pub offered_providers: Vec<String>,
+    pub evidence: idgate_core::EvidenceDisclosure,
+    pub return_urls: idgate_core::ReturnUrlPolicy,
+}
+
 /// How a sign-in went.
 #[derive(Debug)]
 pub enum SignIn {
@@ -830,6 +839,15 @@ impl Hub {
         tier: idgate_core::Tier,
     ) -> ServiceResult<(Partner, Vec<crate::credentials::IssuedCredential>)> {
         self.authorize(by, OperatorAction::ManagePartners, None)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: name.is_empty(),
+                field: "name".into(),
+                message: "a partner's name is 1 to 200 characters, without control characters"
+                    .into(),
+            }));
+        }
         let (partner, credentials) = self.create_partner(name, tier).await?;
         self.audit(
             by,
@@ -865,6 +883,56 @@ impl Hub {
             "partner.tier",
             &format!("partner:{id}"),
             json!({"tier": tier.as_str(), "sessions_per_minute": session_cap}),
+        )
+        .await?;
+        Ok(partner)
+    }
+
+    /// What a partner's sessions may reach: the providers its people choose from where the
+    /// dialect names none, what `/evidence` discloses, and which return URLs it may use.
+    /// Audited with the values before and after.
+    pub async fn set_partner_access_as(
+        &self,
+        by: AuditActor<'_>,
+        id: PartnerId,
+        access: PartnerAccess,
+    ) -> ServiceResult<Partner> {
+        self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
+        if let Some(unknown) = access
+            .offered_providers
+            .iter()
+            .find(|p| self.providers.get(p).is_none())
+        {
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: false,
+                field: "offered_providers".into(),
+                message: format!("{unknown:?} is not a provider served here"),
+            }));
+        }
+        let before = self.partner(id).await?;
+        let partner = self
+            .update_partner(
+                id,
+                super::partners::PartnerChange {
+                    offered_providers: Some(access.offered_providers),
+                    evidence: Some(access.evidence),
+                    return_urls: Some(access.return_urls),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let view = |p: &Partner| {
+            json!({
+                "offered_providers": p.offered_providers,
+                "evidence": p.evidence.as_str(),
+                "return_urls": p.return_urls.as_str(),
+            })
+        };
+        self.audit(
+            by,
+            "partner.access",
+            &format!("partner:{id}"),
+            json!({"before": view(&before), "after": view(&partner)}),
         )
         .await?;
         Ok(partner)

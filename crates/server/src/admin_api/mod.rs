@@ -4,7 +4,9 @@
 //! Errors are RFC 9457 problem documents with a stable `code`. The OpenAPI document is at
 //! `/admin/v1/openapi.json`.
 
+mod partners;
 mod views;
+mod webhooks;
 
 use crate::hosted::client_limit::{self, ClientAddress};
 use crate::state::AppState;
@@ -15,15 +17,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use idgate_core::{CredentialKind, Operator, ReturnUrlStatus, SessionId, Status};
+use idgate_core::{Operator, ReturnUrlStatus, SessionId, Status};
 use idgate_hub::service::ServiceError;
 use idgate_hub::service::operators::AuditActor;
 use serde::Deserialize;
 use utoipa::OpenApi;
 use views::{
-    AddVerification, AddedVerification, AuditView, CredentialIssue, CredentialIssued,
-    CredentialRevoked, DashboardView, FunnelView, PartnerView, Problem, ReturnUrlView,
-    ReviewDecision, SessionDetail, SessionSummary, TimelineEvent,
+    AddVerification, AddedVerification, AuditView, DashboardView, FunnelView, Problem,
+    ReturnUrlView, ReviewDecision, SessionDetail, SessionSummary, TimelineEvent,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -40,12 +41,32 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/v1/sessions/{id}", get(get_session))
         .route("/admin/v1/sessions/{id}/review", post(review))
-        .route("/admin/v1/partners", get(list_partners))
+        .route(
+            "/admin/v1/partners",
+            get(partners::list).post(partners::create),
+        )
+        .route(
+            "/admin/v1/partners/{id}",
+            get(partners::show).patch(partners::change),
+        )
         .route(
             "/admin/v1/partners/{id}/credentials",
-            post(issue_credential),
+            post(partners::issue_credential),
         )
-        .route("/admin/v1/credentials/{id}/revoke", post(revoke_credential))
+        .route("/admin/v1/partners/{id}/tokens", post(partners::top_up))
+        .route(
+            "/admin/v1/credentials/{id}/revoke",
+            post(partners::revoke_credential),
+        )
+        .route("/admin/v1/webhooks", get(webhooks::list))
+        .route(
+            "/admin/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/admin/v1/webhooks/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/admin/v1/audit", get(audit))
         .route("/admin/v1/dashboard", get(dashboard))
         .layer(axum::middleware::from_fn_with_state(
@@ -190,17 +211,22 @@ impl FromRequestParts<AppState> for Authorized {
     info(
         title = "idgate: admin API",
         version = "1.0.0",
-        description = "What the operator console does, for scripts: return-URL decisions, sessions (search, view, add a verification, decide a review), partners' credentials, the audit trail and the dashboard. A token from `idgate operator token NAME --label …` acts with its operator's role; every action is audited. Errors are RFC 9457 problem documents with a stable code."
+        description = "What the operator console does, for scripts: return-URL decisions, sessions (search, view, add a verification, decide a review), partners (create, tier and cap, offered providers, evidence, return-URL policy, token top-ups, credentials), webhooks (endpoints, deliveries, redelivery), the audit trail and the dashboard. A token from `idgate operator token NAME --label …` acts with its operator's role; every action is audited. Errors are RFC 9457 problem documents with a stable code."
     ),
     servers((url = "/admin/v1")),
     paths(
         list_return_urls, decide_return_url, search_sessions, get_session, add_verification,
-        review, list_partners, issue_credential, revoke_credential, audit, dashboard
+        review, partners::list, partners::create, partners::show, partners::change,
+        partners::issue_credential, partners::top_up, partners::revoke_credential,
+        webhooks::list, webhooks::deliveries, webhooks::redeliver, audit, dashboard
     ),
     components(schemas(
         Problem, ReturnUrlView, SessionSummary, SessionDetail, TimelineEvent, AddVerification,
-        AddedVerification, ReviewDecision, PartnerView, CredentialIssue, CredentialIssued,
-        CredentialRevoked, AuditView, DashboardView, FunnelView
+        AddedVerification, ReviewDecision, views::PartnerView, views::PartnerDetail,
+        views::PartnerCreate, views::PartnerCreated, views::PartnerPatch, views::CredentialView,
+        views::CredentialIssue, views::CredentialIssued, views::CredentialRevoked, views::TopUp,
+        views::TokenEntryView, views::EndpointView, views::DeliveryView, views::Redeliver,
+        views::Redelivered, AuditView, DashboardView, FunnelView
     )),
     modifiers(&Bearer)
 )]
@@ -525,111 +551,6 @@ pub async fn review(
         .await
     {
         Ok(session) => Json(SessionSummary::from(&session)).into_response(),
-        Err(e) => service_problem(e),
-    }
-}
-
-/// List partners
-#[utoipa::path(
-    get, path = "/partners", tag = "partners",
-    responses(
-        (status = 200, description = "The partners the operator may see, by name.", body = Vec<PartnerView>, example = json!([{"id": "01a2506f-0a44-7d2b-9c5e-2f4a1b3c4d5e", "number": 7, "name": "Acme AS", "tier": "enterprise", "sessions_per_minute": null, "created_at": "2026-12-01T09:00:00Z"}])),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("operator_token" = []))
-)]
-pub async fn list_partners(State(state): State<AppState>, who: Authorized) -> Response {
-    match state.partners_as(who.actor()).await {
-        Ok(partners) => {
-            Json(partners.iter().map(PartnerView::from).collect::<Vec<_>>()).into_response()
-        }
-        Err(e) => service_problem(e),
-    }
-}
-
-/// Issue a credential
-///
-/// A new credential of `kind` for the partner; its secrets are in this answer only. Audited.
-#[utoipa::path(
-    post, path = "/partners/{id}/credentials", tag = "partners",
-    params(("id" = String, Path, description = "The partner's id.")),
-    request_body(content = CredentialIssue, example = json!({"kind": "easyfreelance"})),
-    responses(
-        (status = 201, description = "Issued.", body = CredentialIssued, example = json!({"credential_id": "01a25210-aaaa-7bbb-8ccc-ddddeeeeffff", "kind": "easyfreelance", "secrets": {"access_token": "idg_pat_…", "api_key": "6f1c…"}})),
-        (status = 400, description = "The body is not this call's JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only admins manage credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such partner.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An unknown kind.", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("operator_token" = []))
-)]
-pub async fn issue_credential(
-    State(state): State<AppState>,
-    who: Authorized,
-    Path(id): Path<String>,
-    request: Result<Json<CredentialIssue>, JsonRejection>,
-) -> Response {
-    let request = match body(request) {
-        Ok(r) => r,
-        Err(why) => return problem(StatusCode::BAD_REQUEST, "invalid_json", why),
-    };
-    let Ok(partner) = id.parse() else {
-        return not_found("partner");
-    };
-    let Ok(kind) = request.kind.parse::<CredentialKind>() else {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            "kind is easyfreelance, hopae, hopae_workspace, veriff or deepidv",
-        );
-    };
-    match state.issue_credential_as(who.actor(), partner, kind).await {
-        Ok(issued) => (
-            StatusCode::CREATED,
-            Json(CredentialIssued {
-                credential_id: issued.id.to_string(),
-                kind: issued.kind.as_str().to_owned(),
-                secrets: issued
-                    .shown
-                    .iter()
-                    .map(|s| (s.field.to_owned(), s.value.clone()))
-                    .collect(),
-            }),
-        )
-            .into_response(),
-        Err(e) => service_problem(e),
-    }
-}
-
-/// Revoke a credential
-///
-/// Refused from now on (on other nodes within `api.credential_cache_ttl`). Audited.
-#[utoipa::path(
-    post, path = "/credentials/{id}/revoke", tag = "partners",
-    params(("id" = String, Path, description = "The credential's id.")),
-    responses(
-        (status = 200, description = "Revoked.", body = CredentialRevoked, example = json!({"id": "01a25210-aaaa-7bbb-8ccc-ddddeeeeffff", "revoked_at": "2026-12-07T20:00:00Z"})),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only admins manage credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such credential.", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("operator_token" = []))
-)]
-pub async fn revoke_credential(
-    State(state): State<AppState>,
-    who: Authorized,
-    Path(id): Path<String>,
-) -> Response {
-    let Ok(id) = id.parse() else {
-        return not_found("credential");
-    };
-    match state.revoke_credential_as(who.actor(), id).await {
-        Ok(credential) => Json(CredentialRevoked {
-            id: credential.id.to_string(),
-            revoked_at: credential.revoked_at.map(|t| t.to_rfc3339()),
-        })
-        .into_response(),
         Err(e) => service_problem(e),
     }
 }

@@ -1,6 +1,9 @@
 //! The admin API's JSON: one view per resource.
 
-use idgate_core::{AuditEntry, Partner, ReturnUrlRule, Session, SessionEvent};
+use idgate_core::{
+    AuditEntry, Credential, Delivery, Partner, ReturnUrlRule, Session, SessionEvent, TokenEntry,
+    WebhookEndpoint,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -175,6 +178,12 @@ pub struct PartnerView {
     pub tier: String,
     /// Its own cap; `null`: the tier's.
     pub sessions_per_minute: Option<u32>,
+    /// Providers its people choose from where the API names none; empty: the dialect's own.
+    pub offered_providers: Vec<String>,
+    /// What `/evidence` discloses: `minimal` or `full`.
+    pub evidence: String,
+    /// `approved`, `registered` or `any_https`.
+    pub return_urls: String,
     pub created_at: String,
 }
 
@@ -186,9 +195,178 @@ impl From<&Partner> for PartnerView {
             name: p.name.clone(),
             tier: p.tier.as_str().to_owned(),
             sessions_per_minute: p.session_cap,
+            offered_providers: p.offered_providers.clone(),
+            evidence: p.evidence.as_str().to_owned(),
+            return_urls: p.return_urls.as_str().to_owned(),
             created_at: p.created_at.to_rfc3339(),
         }
     }
+}
+
+/// A partner's credential, without secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    pub id: String,
+    pub kind: String,
+    /// What identifies it in requests (an API key, a client id), where that is not secret.
+    pub public_id: Option<String>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl From<&Credential> for CredentialView {
+    fn from(c: &Credential) -> Self {
+        CredentialView {
+            id: c.id.to_string(),
+            kind: c.kind.as_str().to_owned(),
+            public_id: c.public_id.clone(),
+            created_at: c.created_at.to_rfc3339(),
+            revoked_at: c.revoked_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+/// A partner with its credentials and token balance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerDetail {
+    pub partner: PartnerView,
+    pub token_balance: i64,
+    pub credentials: Vec<CredentialView>,
+}
+
+/// A new partner.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerCreate {
+    /// 1-200 characters.
+    pub name: String,
+    /// `enterprise`, `self-serve` (default) or `custom`.
+    pub tier: Option<String>,
+}
+
+/// A partner just created, with its first credentials (one per API), in this answer only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerCreated {
+    pub partner: PartnerView,
+    pub credentials: Vec<CredentialIssued>,
+}
+
+/// Changes to a partner; what is absent stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerPatch {
+    /// `enterprise`, `self-serve` or `custom`; sent with `sessions_per_minute` (absent or
+    /// `null`: the tier's cap, which `custom` does not have).
+    pub tier: Option<String>,
+    pub sessions_per_minute: Option<u32>,
+    /// Replaces the list; every id must be a provider served here.
+    pub offered_providers: Option<Vec<String>>,
+    /// `minimal` or `full`.
+    pub evidence: Option<String>,
+    /// `approved`, `registered` or `any_https`.
+    pub return_urls: Option<String>,
+}
+
+/// Tokens to add to a partner's balance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopUp {
+    /// 1 to 1 000 000 000.
+    pub tokens: i64,
+    /// An invoice number, say.
+    pub note: Option<String>,
+}
+
+/// A line of a partner's token ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenEntryView {
+    pub at: String,
+    /// Added (positive) or spent (negative).
+    pub delta: i64,
+    pub balance_after: i64,
+    pub note: Option<String>,
+}
+
+impl From<&TokenEntry> for TokenEntryView {
+    fn from(e: &TokenEntry) -> Self {
+        TokenEntryView {
+            at: e.at.to_rfc3339(),
+            delta: e.delta,
+            balance_after: e.balance_after,
+            note: e.note.clone(),
+        }
+    }
+}
+
+/// A partner's webhook endpoint, without its secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointView {
+    pub id: String,
+    pub partner_id: String,
+    pub url: String,
+    /// Empty: every event.
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    pub failing_since: Option<String>,
+    pub disabled_reason: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&WebhookEndpoint> for EndpointView {
+    fn from(e: &WebhookEndpoint) -> Self {
+        EndpointView {
+            id: e.id.to_string(),
+            partner_id: e.partner_id.to_string(),
+            url: e.url.clone(),
+            event_types: e.event_types.clone(),
+            enabled: e.enabled,
+            failing_since: e.failing_since.map(|t| t.to_rfc3339()),
+            disabled_reason: e.disabled_reason.clone(),
+            created_at: e.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// One event's delivery to an endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub event_id: String,
+    pub session_id: Option<String>,
+    /// `pending`, `delivered`, `failed` …
+    pub status: String,
+    pub attempts: i32,
+    pub last_attempt_at: Option<String>,
+    /// The receiver's last HTTP status.
+    pub last_status_code: Option<u16>,
+    /// Why no answer came, when none did.
+    pub last_error: Option<String>,
+}
+
+impl From<&Delivery> for DeliveryView {
+    fn from(d: &Delivery) -> Self {
+        DeliveryView {
+            event_id: d.event_id.to_string(),
+            session_id: d.session_id.map(|s| s.to_string()),
+            status: d.status.as_str().to_owned(),
+            attempts: d.attempts,
+            last_attempt_at: d.last_attempt_at.map(|t| t.to_rfc3339()),
+            last_status_code: d.last_status_code,
+            last_error: d.last_error.clone(),
+        }
+    }
+}
+
+/// Which event to send again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redeliver {
+    pub event_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Redelivered {
+    /// Deliveries queued again.
+    pub queued: u64,
 }
 
 /// Which credential to issue.

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/partners/{id}/tier", post(partners::set_tier))
         .route("/console/partners/{id}/tokens", post(partners::top_up))
+        .route("/console/partners/{id}/access", post(partners::set_access))
         .route("/console/partners/{id}", get(partners::show))
         .route("/console/partners/{id}/credentials", post(partners::issue))
         .route("/console/credentials/{id}/revoke", post(partners::revoke))

@@ -244,6 +244,19 @@ pub struct PartnerDetail {
     pub tiers: Vec<(String, bool)>,
     /// The partner's own cap on sessions a minute (empty: the tier's).
     pub session_cap: String,
+    /// Every provider served here, offered to this partner's people or not.
+    pub providers: Vec<ProviderChoice>,
+    /// `(value, shown, current)` of each evidence disclosure.
+    pub evidence: Vec<(String, String, bool)>,
+    /// `(value, shown, current)` of each return-URL policy.
+    pub return_urls: Vec<(String, String, bool)>,
+}
+
+pub struct ProviderChoice {
+    pub id: String,
+    pub label: String,
+    pub sandbox: bool,
+    pub offered: bool,
 }
 
 pub struct EndpointRow {

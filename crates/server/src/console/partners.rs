@@ -7,8 +7,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use idgate_core::{CredentialKind, OperatorAction, PartnerId, Tier};
+use idgate_core::{
+    CredentialKind, EvidenceDisclosure, OperatorAction, PartnerId, ReturnUrlPolicy, Tier,
+};
 use idgate_hub::service::ServiceError;
+use idgate_hub::service::operators::PartnerAccess;
 use serde::Deserialize;
 
 /// `GET /console/partners`.
@@ -151,6 +154,62 @@ pub async fn set_tier(
     }
 }
 
+/// `POST /console/partners/{id}/access`: offered providers (a checkbox each), evidence
+/// disclosure and return-URL policy, replaced together.
+pub async fn set_access(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(refused) = signed.csrf_refusal(value("csrf")) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<PartnerId>() else {
+        return not_found(&signed);
+    };
+    let (Some(evidence), Some(return_urls)) = (
+        value("evidence").and_then(|e| e.parse::<EvidenceDisclosure>().ok()),
+        value("return_urls").and_then(|r| r.parse::<ReturnUrlPolicy>().ok()),
+    ) else {
+        return bad(
+            &signed,
+            "Pick the evidence and the return URLs",
+            "Nothing was changed.",
+        );
+    };
+    let offered_providers = fields
+        .iter()
+        .filter(|(k, _)| k == "offer")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let access = PartnerAccess {
+        offered_providers,
+        evidence,
+        return_urls,
+    };
+    match state
+        .set_partner_access_as(signed.actor(), id, access)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/partners/{id}")).into_response(),
+        Err(ServiceError::Forbidden(_)) => signed.refuse(),
+        Err(ServiceError::NotFound(_)) => not_found(&signed),
+        Err(ServiceError::InvalidInput(e)) => bad(
+            &signed,
+            "Not a provider served here",
+            &format!("{}. Nothing was changed.", e.message),
+        ),
+        Err(e) => failure(e),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TopUpForm {
     csrf: Option<String>,
@@ -238,6 +297,55 @@ async fn show_partner(
                 .session_cap
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
+            providers: state
+                .providers()
+                .infos()
+                .map(|info| pages::ProviderChoice {
+                    id: info.id.clone(),
+                    label: info.label.clone(),
+                    sandbox: info.sandbox,
+                    offered: partner.offered_providers.contains(&info.id),
+                })
+                .collect(),
+            evidence: [
+                (
+                    EvidenceDisclosure::Minimal,
+                    "minimal: a pairwise subject, the level, a digest of the proof",
+                ),
+                (
+                    EvidenceDisclosure::Full,
+                    "full: the provider's raw proof, which identifies the person across partners",
+                ),
+            ]
+            .into_iter()
+            .map(|(e, shown)| {
+                (
+                    e.as_str().to_owned(),
+                    shown.to_owned(),
+                    e == partner.evidence,
+                )
+            })
+            .collect(),
+            return_urls: [
+                (
+                    ReturnUrlPolicy::Approved,
+                    "approved: only URLs an operator approved",
+                ),
+                (
+                    ReturnUrlPolicy::Registered,
+                    "registered: URLs the partner registers, approved as it registers them",
+                ),
+                (ReturnUrlPolicy::AnyHttps, "any https URL a session names"),
+            ]
+            .into_iter()
+            .map(|(r, shown)| {
+                (
+                    r.as_str().to_owned(),
+                    shown.to_owned(),
+                    r == partner.return_urls,
+                )
+            })
+            .collect(),
             nav: signed.nav(),
             csrf: signed.csrf.clone(),
             id: partner.id.to_string(),

@@ -385,3 +385,260 @@ async fn a_reviewer_token_reaches_its_partners_only() {
     let (status, _) = call(&app, Some(&reviewer), Method::GET, "/dashboard", None).await;
     assert_eq!(status, 403);
 }
+
+/// Partners (create with first credentials that work, read, change tier, providers, evidence
+/// and return-URL policy, top up) and webhooks (endpoints, deliveries, redelivery to a real
+/// receiver), each refused to a viewer and bad bodies answered with problems that change
+/// nothing.
+#[tokio::test]
+async fn an_admin_token_manages_partners_and_webhooks() {
+    let app = TestApp::spawn().await;
+    let admin = token(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let viewer = token(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+    let admin = Some(admin.as_str());
+
+    let (status, created) = call(
+        &app,
+        admin,
+        Method::POST,
+        "/partners",
+        Some(json!({"name": "Nordic Freelance AS", "tier": "self-serve"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["partner"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let ef = created["credentials"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["kind"] == "easyfreelance"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no EasyFreelance credential: {created}"));
+    let answer = app
+        .client
+        .get(app.url("/api/v1/webhook-endpoints"))
+        .bearer_auth(ef["secrets"]["access_token"].as_str().unwrap_or_default())
+        .header(
+            "API-key",
+            ef["secrets"]["api_key"].as_str().unwrap_or_default(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status(), 200, "the new partner's credential works");
+    for (body, expected) in [
+        (json!({"name": "  "}), 422),
+        (json!({"name": "X", "tier": "gold"}), 422),
+        (json!({"nom": "X"}), 400),
+    ] {
+        let (status, problem) = call(&app, admin, Method::POST, "/partners", Some(body)).await;
+        assert_eq!(status, expected, "{problem}");
+    }
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::POST,
+        "/partners",
+        Some(json!({"name": "Sneaky AS"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, detail) = call(&app, admin, Method::GET, &format!("/partners/{id}"), None).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["token_balance"], 0);
+    assert_eq!(
+        detail["credentials"].as_array().map(Vec::len),
+        created["credentials"].as_array().map(Vec::len)
+    );
+    assert!(
+        !detail
+            .to_string()
+            .contains(ef["secrets"]["access_token"].as_str().unwrap_or("no-token")),
+        "no secret in the partner's view"
+    );
+
+    let provider = app
+        .hub
+        .providers()
+        .infos()
+        .map(|i| i.id.clone())
+        .next()
+        .unwrap_or_default();
+    let path = format!("/partners/{id}");
+    for (body, expected) in [
+        (json!({"tier": "custom"}), 422),
+        (json!({"sessions_per_minute": 5}), 422),
+        (json!({"offered_providers": ["no-such-provider"]}), 422),
+        (json!({"evidence": "everything"}), 422),
+        (json!({"return_urls": "anywhere"}), 422),
+        (json!({"colour": "red"}), 400),
+    ] {
+        let (status, problem) = call(&app, admin, Method::PATCH, &path, Some(body)).await;
+        assert_eq!(status, expected, "{problem}");
+        assert!(problem["code"].is_string(), "{problem}");
+    }
+    let (status, changed) = call(
+        &app,
+        admin,
+        Method::PATCH,
+        &path,
+        Some(json!({
+            "tier": "custom",
+            "sessions_per_minute": 9,
+            "offered_providers": [provider],
+            "evidence": "full",
+            "return_urls": "any_https",
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(
+        (
+            changed["tier"].as_str(),
+            changed["sessions_per_minute"].as_u64(),
+            changed["evidence"].as_str(),
+            changed["return_urls"].as_str(),
+        ),
+        (Some("custom"), Some(9), Some("full"), Some("any_https"))
+    );
+    assert_eq!(changed["offered_providers"], json!([provider]));
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::PATCH,
+        &path,
+        Some(json!({"evidence": "minimal"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (_, after) = call(&app, admin, Method::GET, &path, None).await;
+    assert_eq!(after["partner"]["evidence"], "full", "nothing changed");
+
+    let tokens = format!("/partners/{id}/tokens");
+    let (status, entry) = call(
+        &app,
+        admin,
+        Method::POST,
+        &tokens,
+        Some(json!({"tokens": 50, "note": "invoice 114"})),
+    )
+    .await;
+    assert_eq!((status, entry["balance_after"].as_i64()), (201, Some(50)));
+    let (status, _) = call(
+        &app,
+        admin,
+        Method::POST,
+        &tokens,
+        Some(json!({"tokens": 0})),
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // Webhooks: an endpoint of an API partner, its delivery, a redelivery that arrives.
+    let acme = app
+        .partner_with_return_url("Acme", "https://partner.example.com/return")
+        .await;
+    let (receiver, hook_url) = common::Receiver::start().await;
+    let (status, endpoint) = app
+        .post(&acme, "/api/v1/webhook-endpoints", json!({"url": hook_url}))
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let endpoint = endpoint["id"].as_str().unwrap_or_default().to_owned();
+    app.create_flow(&acme, "veriff", "https://partner.example.com/return")
+        .await;
+    let arrived = || receiver.requests.load(std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..200 {
+        if arrived() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = arrived();
+    assert!(first > 0, "the receiver got the event");
+    let (status, endpoints) = call(&app, Some(&viewer), Method::GET, "/webhooks", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        endpoints
+            .as_array()
+            .is_some_and(|all| all.iter().any(|e| e["id"] == endpoint.as_str())),
+        "{endpoints}"
+    );
+    assert!(!endpoints.to_string().contains("secret"), "{endpoints}");
+    let (status, deliveries) = call(
+        &app,
+        Some(&viewer),
+        Method::GET,
+        &format!("/webhooks/{endpoint}/deliveries?limit=10"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{deliveries}");
+    let event = deliveries[0]["event_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(deliveries[0]["last_status_code"], 200, "{deliveries}");
+    let redeliver = format!("/webhooks/{endpoint}/redeliver");
+    let (status, _) = call(
+        &app,
+        Some(&viewer),
+        Method::POST,
+        &redeliver,
+        Some(json!({"event_id": event})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, problem) = call(
+        &app,
+        admin,
+        Method::POST,
+        &redeliver,
+        Some(json!({"event_id": "not-an-event"})),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (404, Some("not_found")));
+    let (status, queued) = call(
+        &app,
+        admin,
+        Method::POST,
+        &redeliver,
+        Some(json!({"event_id": event})),
+    )
+    .await;
+    assert_eq!(
+        (status, queued["queued"].as_u64()),
+        (202, Some(1)),
+        "{queued}"
+    );
+    let mut again = first;
+    for _ in 0..200 {
+        again = arrived();
+        if again > first {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(again > first, "redelivered");
+
+    let trail = app
+        .hub
+        .audit_log(50, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for action in [
+        "partner.create",
+        "partner.access",
+        "partner.tier",
+        "partner.tokens",
+        "webhook.redeliver",
+    ] {
+        assert!(
+            trail
+                .iter()
+                .any(|e| e.action == action && e.actor == "kari"),
+            "{action}"
+        );
+    }
+}

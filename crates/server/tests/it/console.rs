@@ -1407,3 +1407,116 @@ async fn an_admin_creates_a_partner_sets_its_tier_and_tops_up_its_tokens() {
     .await;
     assert_eq!(status, 403);
 }
+
+/// Offered providers (checkboxes), evidence and return-URL policy: saved together, audited
+/// with before and after; an unknown provider changes nothing; a viewer only reads them.
+#[tokio::test]
+async fn an_admin_chooses_a_partners_providers_evidence_and_return_urls() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("Acme").await;
+    let partner_id: PartnerId = partner.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<String> = app
+        .hub
+        .providers()
+        .infos()
+        .map(|i| i.id.clone())
+        .take(2)
+        .collect();
+    assert_eq!(ids.len(), 2, "the test configuration serves two providers");
+    let admin = operator(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &admin, &admin.password, now()).await;
+    assert_eq!(status, 303);
+    let url = app.url(&format!("/console/partners/{}", partner_id));
+    let (_, page, _) = get(&client, &url).await;
+    assert!(page.contains(&format!("id=\"offer-{}\"", ids[0])), "{page}");
+    let csrf = field(&page, "csrf");
+    let access = format!("{url}/access");
+    let (status, _, _) = post(
+        &client,
+        &access,
+        &[
+            ("csrf", &csrf),
+            ("offer", &ids[0]),
+            ("offer", &ids[1]),
+            ("evidence", "full"),
+            ("return_urls", "any_https"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let saved = app
+        .hub
+        .partner(partner_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved.offered_providers, ids);
+    assert_eq!(saved.evidence.as_str(), "full");
+    assert_eq!(saved.return_urls.as_str(), "any_https");
+    let (_, page, _) = get(&client, &url).await;
+    assert!(
+        page.contains(&format!("value=\"{}\" checked", ids[1])),
+        "{page}"
+    );
+
+    // An unknown provider, a missing choice, another site's form: nothing changes.
+    for form in [
+        vec![
+            ("csrf", csrf.as_str()),
+            ("offer", "no-such-provider"),
+            ("evidence", "minimal"),
+            ("return_urls", "approved"),
+        ],
+        vec![("csrf", csrf.as_str()), ("evidence", "minimal")],
+        vec![
+            ("csrf", "forged"),
+            ("evidence", "minimal"),
+            ("return_urls", "approved"),
+        ],
+    ] {
+        let (status, body, _) = post(&client, &access, &form).await;
+        assert!(status == 400 || status == 403, "{status} {body}");
+    }
+    let unchanged = app
+        .hub
+        .partner(partner_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unchanged.offered_providers, ids);
+    assert_eq!(unchanged.evidence.as_str(), "full");
+
+    let trail = app
+        .hub
+        .audit_log(20, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let line = trail
+        .iter()
+        .find(|e| e.action == "partner.access")
+        .unwrap_or_else(|| panic!("not audited: {trail:?}"));
+    assert_eq!(line.details["before"]["evidence"], "minimal");
+    assert_eq!(line.details["after"]["return_urls"], "any_https");
+
+    // A viewer sees the choices as text, has no form, and is refused.
+    let viewer = operator(&app, "vera", OperatorRole::Viewer, Vec::new()).await;
+    let other = browser();
+    let (status, _) = sign_in(&app, &other, &viewer, &viewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (_, page, _) = get(&other, &url).await;
+    assert!(
+        !page.contains("id=\"save-access\"") && page.contains("id=\"offered\""),
+        "{page}"
+    );
+    let viewer_csrf = field(&page, "csrf");
+    let (status, _, _) = post(
+        &other,
+        &access,
+        &[
+            ("csrf", &viewer_csrf),
+            ("evidence", "minimal"),
+            ("return_urls", "approved"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+}
