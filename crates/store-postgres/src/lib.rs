@@ -1012,19 +1012,21 @@ impl SessionStore for PgStore {
     }
 
     async fn session_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<SessionCount>> {
-        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT provider_id, status, COUNT(*), COUNT(started_at), COUNT(decided_at)
+        let rows: Vec<(chrono::NaiveDate, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, provider_id, status,
+                    COUNT(*), COUNT(started_at), COUNT(decided_at)
              FROM sessions WHERE created_at >= $1
-             GROUP BY provider_id, status ORDER BY provider_id, status",
+             GROUP BY day, provider_id, status ORDER BY day, provider_id, status",
         )
         .bind(since)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
         rows.into_iter()
-            .map(|(provider_id, status, sessions, started, decided)| {
+            .map(|(day, provider_id, status, sessions, started, decided)| {
                 let count = |n: i64| u64::try_from(n).map_err(rows::corrupt);
                 Ok(SessionCount {
+                    day,
                     provider_id,
                     status: status.parse().map_err(rows::corrupt)?,
                     sessions: count(sessions)?,

@@ -1035,10 +1035,11 @@ impl SessionStore for SqliteStore {
         self.readers.with(|c| {
             query_all(
                 c,
-                "SELECT provider_id, status, COUNT(*) AS sessions,
-                        COUNT(started_at) AS started, COUNT(decided_at) AS decided
+                "SELECT date(created_at / 1000000, 'unixepoch') AS day, provider_id, status,
+                        COUNT(*) AS sessions, COUNT(started_at) AS started,
+                        COUNT(decided_at) AS decided
                  FROM sessions WHERE created_at >= ?1
-                 GROUP BY provider_id, status ORDER BY provider_id, status",
+                 GROUP BY day, provider_id, status ORDER BY day, provider_id, status",
                 [micros(since)],
                 |r| {
                     let status: String = rows::get(r, "status")?;
@@ -1046,7 +1047,9 @@ impl SessionStore for SqliteStore {
                         rows::get::<i64>(r, column)
                             .and_then(|n| u64::try_from(n).map_err(rows::corrupt))
                     };
+                    let day: String = rows::get(r, "day")?;
                     Ok(SessionCount {
+                        day: day.parse().map_err(rows::corrupt)?,
                         provider_id: rows::get(r, "provider_id")?,
                         status: status.parse().map_err(rows::corrupt)?,
                         sessions: count("sessions")?,

@@ -2392,6 +2392,7 @@ pub async fn operators_search_every_partners_sessions(store: &dyn Store) {
     assert_eq!(
         counts,
         vec![crate::SessionCount {
+            day: made[1].created_at.date_naive(),
             provider_id: made[1].provider_id.clone(),
             status: made[1].status,
             sessions: 2,

@@ -308,7 +308,8 @@ pub trait SessionStore: Send + Sync {
     async fn list_partner_sessions(&self, page: &SessionPage) -> StoreResult<Vec<Session>>;
     /// An operator's search across partners, newest first.
     async fn search_sessions(&self, search: &SessionSearch) -> StoreResult<Vec<Session>>;
-    /// Sessions created since `since`, counted by provider and status (the dashboard).
+    /// Sessions created since `since`, counted by UTC day, provider and status (the
+    /// dashboard), oldest day first.
     async fn session_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<SessionCount>>;
 }
 
@@ -444,6 +445,8 @@ pub struct SessionPage {
 /// decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionCount {
+    /// The UTC day the sessions were created.
+    pub day: chrono::NaiveDate,
     pub provider_id: String,
     pub status: idgate_core::Status,
     pub sessions: u64,

@@ -1059,10 +1059,25 @@ pub struct ProviderFunnel {
     pub by_status: Vec<(Status, u64)>,
 }
 
-/// What the dashboard shows: sessions since a time per provider, and webhook health.
+/// Sessions created on one day.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    pub day: chrono::NaiveDate,
+    pub created: u64,
+    /// Of those created that day, how many are decided and approved by now.
+    pub decided: u64,
+    pub approved: u64,
+    /// `(provider, sessions created)`.
+    pub by_provider: Vec<(String, u64)>,
+}
+
+/// What the dashboard shows: sessions since a time per provider and per day, and webhook
+/// health.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dashboard {
     pub providers: Vec<ProviderFunnel>,
+    /// Each UTC day of the period, oldest first.
+    pub days: Vec<DayCounts>,
     pub endpoints: u64,
     pub endpoints_failing: u64,
     pub endpoints_disabled: u64,
@@ -1084,6 +1099,16 @@ impl Hub {
             return Err(ServiceError::Forbidden("operator role"));
         }
         let mut providers: Vec<ProviderFunnel> = Vec::new();
+        // Every day of the period, the quiet ones too, so the series has no gaps.
+        let mut days: Vec<DayCounts> = since
+            .date_naive()
+            .iter_days()
+            .take_while(|day| *day <= Utc::now().date_naive())
+            .map(|day| DayCounts {
+                day,
+                ..DayCounts::default()
+            })
+            .collect();
         for count in self.store.session_counts(since).await? {
             let funnel = match providers
                 .iter_mut()
@@ -1106,11 +1131,37 @@ impl Hub {
             if count.status == Status::Approved {
                 funnel.approved += count.sessions;
             }
-            funnel.by_status.push((count.status, count.sessions));
+            match funnel
+                .by_status
+                .iter_mut()
+                .find(|(s, _)| *s == count.status)
+            {
+                Some((_, n)) => *n += count.sessions,
+                None => funnel.by_status.push((count.status, count.sessions)),
+            }
+            if let Some(day) = days.iter_mut().find(|d| d.day == count.day) {
+                day.created += count.sessions;
+                day.decided += count.decided;
+                if count.status == Status::Approved {
+                    day.approved += count.sessions;
+                }
+                match day
+                    .by_provider
+                    .iter_mut()
+                    .find(|(p, _)| *p == count.provider_id)
+                {
+                    Some((_, n)) => *n += count.sessions,
+                    None => day.by_provider.push((count.provider_id, count.sessions)),
+                }
+            }
+        }
+        for funnel in &mut providers {
+            funnel.by_status.sort_by_key(|(status, _)| status.as_str());
         }
         let endpoints = self.webhook_endpoints(None).await?;
         Ok(Dashboard {
             providers,
+            days,
             endpoints: endpoints.len() as u64,
             endpoints_failing: endpoints
                 .iter()

@@ -226,7 +226,7 @@ impl FromRequestParts<AppState> for Authorized {
         views::PartnerCreate, views::PartnerCreated, views::PartnerPatch, views::CredentialView,
         views::CredentialIssue, views::CredentialIssued, views::CredentialRevoked, views::TopUp,
         views::TokenEntryView, views::EndpointView, views::DeliveryView, views::Redeliver,
-        views::Redelivered, AuditView, DashboardView, FunnelView
+        views::Redelivered, AuditView, DashboardView, FunnelView, views::DayView
     )),
     modifiers(&Bearer)
 )]
@@ -608,7 +608,7 @@ pub struct DaysQuery {
 #[utoipa::path(
     get, path = "/dashboard", tag = "dashboard", params(DaysQuery),
     responses(
-        (status = 200, description = "The counts.", body = DashboardView, example = json!({"days": 7, "providers": [{"provider": "bankid", "created": 4, "started": 2, "decided": 1, "approved": 1}], "endpoints": 2, "endpoints_failing": 0, "endpoints_disabled": 0})),
+        (status = 200, description = "The counts.", body = DashboardView, example = json!({"days": 7, "providers": [{"provider": "bankid", "created": 4, "started": 2, "decided": 1, "approved": 1}], "by_day": [{"day": "2026-12-07", "created": 4, "decided": 1, "approved": 1, "by_provider": {"bankid": 4}}], "endpoints": 2, "endpoints_failing": 0, "endpoints_disabled": 0})),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The operator is limited to some partners.", body = Problem, content_type = "application/problem+json"),
     ),
@@ -638,6 +638,17 @@ pub async fn dashboard(
                     started: f.started,
                     decided: f.decided,
                     approved: f.approved,
+                })
+                .collect(),
+            by_day: d
+                .days
+                .iter()
+                .map(|day| views::DayView {
+                    day: day.day.to_string(),
+                    created: day.created,
+                    decided: day.decided,
+                    approved: day.approved,
+                    by_provider: day.by_provider.iter().cloned().collect(),
                 })
                 .collect(),
             endpoints: d.endpoints,

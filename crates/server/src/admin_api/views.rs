@@ -425,10 +425,25 @@ pub struct FunnelView {
     pub approved: u64,
 }
 
+/// Sessions created on one UTC day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayView {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub created: u64,
+    /// Of those, decided and approved by now.
+    pub decided: u64,
+    pub approved: u64,
+    /// Sessions created per provider.
+    pub by_provider: BTreeMap<String, u64>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DashboardView {
     pub days: i64,
     pub providers: Vec<FunnelView>,
+    /// Every day of the period, oldest first.
+    pub by_day: Vec<DayView>,
     pub endpoints: u64,
     pub endpoints_failing: u64,
     pub endpoints_disabled: u64,

@@ -329,6 +329,30 @@ async fn home(
                         .join(", "),
                 })
                 .collect(),
+            busiest: dashboard
+                .days
+                .iter()
+                .map(|d| d.created)
+                .max()
+                .unwrap_or_default()
+                .max(1),
+            by_day: dashboard
+                .days
+                .iter()
+                .rev()
+                .map(|d| pages::DayRow {
+                    day: d.day.format("%a %Y-%m-%d").to_string(),
+                    created: d.created,
+                    decided: d.decided,
+                    approved: d.approved,
+                    by_provider: d
+                        .by_provider
+                        .iter()
+                        .map(|(provider, n)| format!("{provider} {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+                .collect(),
             endpoints: dashboard.endpoints,
             endpoints_failing: dashboard.endpoints_failing,
             endpoints_disabled: dashboard.endpoints_disabled,

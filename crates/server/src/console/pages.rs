@@ -259,6 +259,15 @@ pub struct ProviderChoice {
     pub offered: bool,
 }
 
+pub struct DayRow {
+    pub day: String,
+    pub created: u64,
+    pub decided: u64,
+    pub approved: u64,
+    /// "bankid 3, sandbox 1".
+    pub by_provider: String,
+}
+
 pub struct EndpointRow {
     pub id: String,
     pub partner: String,
@@ -312,6 +321,10 @@ pub struct Dashboard {
     pub days: i64,
     pub total: u64,
     pub funnels: Vec<FunnelRow>,
+    /// Newest day first.
+    pub by_day: Vec<DayRow>,
+    /// The busiest day's sessions (the bars' scale).
+    pub busiest: u64,
     pub endpoints: u64,
     pub endpoints_failing: u64,
     pub endpoints_disabled: u64,

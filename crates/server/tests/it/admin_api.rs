@@ -300,6 +300,21 @@ async fn an_admin_token_runs_the_console_s_work_and_a_viewer_token_only_reads() 
             .as_array()
             .is_some_and(|p| !p.is_empty())
     );
+    // One day back: yesterday and today, today's sessions counted by provider.
+    let by_day = dashboard["by_day"].as_array().cloned().unwrap_or_default();
+    assert_eq!(by_day.len(), 2, "{dashboard}");
+    let today = &by_day[1];
+    assert_eq!(
+        today["day"].as_str(),
+        Some(chrono::Utc::now().date_naive().to_string().as_str())
+    );
+    let created = today["created"].as_u64().unwrap_or_default();
+    assert!(created > 0, "{dashboard}");
+    let per_provider: u64 = today["by_provider"]
+        .as_object()
+        .map(|m| m.values().filter_map(Value::as_u64).sum())
+        .unwrap_or_default();
+    assert_eq!(per_provider, created, "{dashboard}");
     let (status, problem) = call(&app, Some(&viewer), Method::GET, "/audit", None).await;
     assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
     let (status, trail) = call(&app, Some(&admin), Method::GET, "/audit?limit=50", None).await;

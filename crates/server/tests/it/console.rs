@@ -1256,6 +1256,21 @@ async fn the_dashboard_counts_sessions_per_provider() {
         page.contains("<td>veriff</td><td>4</td><td>1 (25%)</td><td>1 (25%)</td><td>1 (25%)</td>"),
         "{page}"
     );
+    // Over time: a row per day of the period (eight for "the last 7 days"), today's with
+    // the sessions, a bar scaled to the busiest day.
+    let by_day = page
+        .split("<table id=\"by-day\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or_else(|| panic!("no by-day table: {page}"));
+    assert_eq!(by_day.matches("<tr><td>").count(), 8, "{by_day}");
+    let today = chrono::Utc::now().format("%a %Y-%m-%d").to_string();
+    assert!(
+        by_day.contains(&format!(
+            "<tr><td>{today}</td><td><meter min=\"0\" max=\"4\" value=\"4\""
+        )) && by_day.contains("<td>1</td><td>1</td><td>veriff 4</td>"),
+        "{by_day}"
+    );
     let acme_id: PartnerId = acme.id.parse().unwrap_or_else(|e| panic!("{e}"));
     let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, vec![acme_id]).await;
     let client = browser();
