@@ -69,10 +69,34 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/v1/audit", get(audit))
         .route("/admin/v1/dashboard", get(dashboard))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            client_limit::enforce,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state, limit))
+}
+
+/// The per-address request limit (`limits.client_*`), answered as a problem document with
+/// `Retry-After`: a script reads it, where a person gets the pages' 429 page.
+async fn limit(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match client_limit::admit(&state, &mut request) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => {
+            let mut response = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many requests from this address: retry in {} s",
+                    limited.retry_after_secs.max(1)
+                ),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_secs.max(1)),
+            );
+            response
+        }
+    }
 }
 
 /// A problem answer.
@@ -134,6 +158,38 @@ fn not_found(what: &str) -> Response {
         "not_found",
         format!("no such {what}"),
     )
+}
+
+/// A query string, or a problem document (400 `invalid_query`) saying what is wrong with it.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(query)| ApiQuery(query))
+            .map_err(|e| problem(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+    }
+}
+
+/// A `limit` parameter: 100 when absent, else 1 to 1000 (a 400 `invalid_query` otherwise).
+fn limit_of(limit: Option<u32>) -> Result<u32, Box<Response>> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=1000).contains(&n) => Ok(n),
+        Some(_) => Err(Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit is 1 to 1000",
+        ))),
+    }
 }
 
 /// The body, or why it is not this call's JSON.
@@ -243,6 +299,63 @@ impl utoipa::Modify for Bearer {
             "operator_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // A query string that is not what the call takes is answered 400 (`invalid_query`).
+        let bad_query = utoipa::openapi::ResponseBuilder::new()
+            .description("The query string is not what this call takes.")
+            .content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(operation) = item.get.as_mut() {
+                let has_query = operation.parameters.iter().flatten().any(|p| {
+                    matches!(p, utoipa::openapi::RefOr::T(p)
+                        if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                });
+                if has_query {
+                    operation
+                        .responses
+                        .responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| bad_query.clone().into());
+                }
+            }
+        }
+        // Every call counts against its address's limit.
+        let too_many = utoipa::openapi::ResponseBuilder::new()
+            .description("Too many requests from this address (`limits.client_per_second`); `Retry-After` says when to try again.")
+            .content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .header("Retry-After", utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer)))
+                .description(Some("Seconds to wait."))
+                .build())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation
+                    .responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| too_many.clone().into());
+            }
+        }
     }
 }
 
@@ -251,6 +364,7 @@ async fn openapi() -> Response {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// `pending`, `approved`, `rejected` or `withdrawn`; all when absent.
     status: Option<String>,
@@ -271,7 +385,7 @@ pub struct StatusQuery {
 pub async fn list_return_urls(
     State(state): State<AppState>,
     who: Authorized,
-    Query(query): Query<StatusQuery>,
+    ApiQuery(query): ApiQuery<StatusQuery>,
 ) -> Response {
     let status = match query.status.as_deref() {
         None | Some("") => None,
@@ -328,6 +442,7 @@ pub async fn decide_return_url(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     /// One partner's sessions.
     partner: Option<String>,
@@ -339,7 +454,8 @@ pub struct SessionQuery {
     from: Option<String>,
     /// Created before (RFC 3339).
     to: Option<String>,
-    /// At most this many (default 100, at most 1000).
+    /// At most this many (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -369,7 +485,7 @@ fn time(raw: Option<&str>, field: &str) -> Result<Option<chrono::DateTime<chrono
 pub async fn search_sessions(
     State(state): State<AppState>,
     who: Authorized,
-    Query(query): Query<SessionQuery>,
+    ApiQuery(query): ApiQuery<SessionQuery>,
 ) -> Response {
     let invalid = |what: &str| {
         problem(
@@ -407,7 +523,10 @@ pub async fn search_sessions(
         reference: query.reference.filter(|r| !r.is_empty()),
         created_from: from,
         created_before: to,
-        limit: query.limit.unwrap_or(100).clamp(1, 1000),
+        limit: match limit_of(query.limit) {
+            Ok(limit) => limit,
+            Err(problem) => return *problem,
+        },
     };
     match state.search_sessions_as(who.actor(), &search).await {
         Ok(found) => {
@@ -556,8 +675,10 @@ pub async fn review(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LimitQuery {
-    /// At most this many (default 100, at most 1000).
+    /// At most this many (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -576,7 +697,7 @@ pub struct LimitQuery {
 pub async fn audit(
     State(state): State<AppState>,
     who: Authorized,
-    Query(query): Query<LimitQuery>,
+    ApiQuery(query): ApiQuery<LimitQuery>,
 ) -> Response {
     if !who
         .operator
@@ -584,10 +705,11 @@ pub async fn audit(
     {
         return service_problem(ServiceError::Forbidden("operator role"));
     }
-    match state
-        .audit_log(query.limit.unwrap_or(100).clamp(1, 1000), None)
-        .await
-    {
+    let limit = match limit_of(query.limit) {
+        Ok(limit) => limit,
+        Err(problem) => return *problem,
+    };
+    match state.audit_log(limit, None).await {
         Ok(entries) => {
             Json(entries.iter().map(AuditView::from).collect::<Vec<_>>()).into_response()
         }
@@ -596,8 +718,10 @@ pub async fn audit(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DaysQuery {
-    /// The period in days (1-90, default 7).
+    /// The period in days (default 7).
+    #[param(minimum = 1, maximum = 90)]
     days: Option<i64>,
 }
 
@@ -617,9 +741,12 @@ pub struct DaysQuery {
 pub async fn dashboard(
     State(state): State<AppState>,
     who: Authorized,
-    Query(query): Query<DaysQuery>,
+    ApiQuery(query): ApiQuery<DaysQuery>,
 ) -> Response {
-    let days = query.days.unwrap_or(7).clamp(1, 90);
+    let days = query.days.unwrap_or(7);
+    if !(1..=90).contains(&days) {
+        return problem(StatusCode::BAD_REQUEST, "invalid_query", "days is 1 to 90");
+    }
     match state
         .dashboard_as(
             who.actor(),

@@ -255,8 +255,11 @@ pub async fn change(
     if tier == Some(Tier::Custom) && request.sessions_per_minute.is_none() {
         return invalid("a custom tier needs its own sessions_per_minute");
     }
-    if request.sessions_per_minute == Some(0) {
-        return invalid("sessions_per_minute is above 0 (absent: the tier's)");
+    if request
+        .sessions_per_minute
+        .is_some_and(|n| !(1..=1_000_000).contains(&n))
+    {
+        return invalid("sessions_per_minute is 1 to 1 000 000 (absent: the tier's)");
     }
     let evidence = match request
         .evidence

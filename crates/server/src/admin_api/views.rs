@@ -15,8 +15,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable: `unauthorized`, `forbidden`, `not_found`, `invalid_json`, `invalid_request`,
-    /// `conflict`, `internal`.
+    /// Stable: `unauthorized`, `forbidden`, `not_found`, `invalid_json`, `invalid_query`,
+    /// `invalid_request`, `conflict`, `rate_limited`, `internal`.
     pub code: String,
 }
 
@@ -258,6 +258,7 @@ pub struct PartnerPatch {
     /// `enterprise`, `self-serve` or `custom`; sent with `sessions_per_minute` (absent or
     /// `null`: the tier's cap, which `custom` does not have).
     pub tier: Option<String>,
+    #[schema(minimum = 1, maximum = 1000000)]
     pub sessions_per_minute: Option<u32>,
     /// Replaces the list; every id must be a provider served here.
     pub offered_providers: Option<Vec<String>>,
@@ -271,7 +272,7 @@ pub struct PartnerPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopUp {
-    /// 1 to 1 000 000 000.
+    #[schema(minimum = 1, maximum = 1000000000)]
     pub tokens: i64,
     /// An invoice number, say.
     pub note: Option<String>,

@@ -2,11 +2,13 @@
 //! endpoint's latest deliveries, and sending an event again.
 
 use super::views::{DeliveryView, EndpointView, Problem, Redeliver, Redelivered};
-use super::{Authorized, LimitQuery, body, not_found, problem, service_problem};
+use super::{
+    ApiQuery, Authorized, LimitQuery, body, limit_of, not_found, problem, service_problem,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idgate_core::{EndpointId, EventId};
@@ -49,12 +51,15 @@ pub async fn deliveries(
     State(state): State<AppState>,
     who: Authorized,
     Path(id): Path<String>,
-    Query(query): Query<LimitQuery>,
+    ApiQuery(query): ApiQuery<LimitQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<EndpointId>() else {
         return not_found("webhook endpoint");
     };
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = match limit_of(query.limit) {
+        Ok(limit) => limit,
+        Err(problem) => return *problem,
+    };
     match state.webhook_deliveries_as(who.actor(), id, limit).await {
         Ok((_, deliveries)) => Json(
             deliveries

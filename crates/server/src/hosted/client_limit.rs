@@ -56,21 +56,32 @@ pub(crate) fn client_address(
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientAddress(pub IpAddr);
 
-/// Middleware: refuses a request over its client's limit with a page saying when to retry,
-/// and hands the client's address to the handlers (BankID is told where the person is).
-pub(crate) async fn enforce(
-    State(state): State<AppState>,
-    mut request: Request<Body>,
-    next: Next,
-) -> Response {
+/// Takes a token from the request's client's bucket: `Err` when it is over its limit;
+/// otherwise the client's address is handed to the handlers (BankID is told where the
+/// person is; the audit trail where an operator was).
+pub(crate) fn admit(state: &AppState, request: &mut Request<Body>) -> Result<(), Box<RateLimited>> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let client = client_address(peer, request.headers(), &state.config().trusted_proxies);
-    if let Some(client) = client
-        && let Err(ServiceError::RateLimited(limited)) = state.limit_client(client)
-    {
+    if let Some(client) = client {
+        if let Err(ServiceError::RateLimited(limited)) = state.limit_client(client) {
+            return Err(limited);
+        }
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    Ok(())
+}
+
+/// Middleware for pages: refuses a request over its client's limit with a page saying when
+/// to retry.
+pub(crate) async fn enforce(
+    State(state): State<AppState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    if let Err(limited) = admit(&state, &mut request) {
         let (mut parts, body) = request.into_parts();
         let lang = match Preferences::from_request_parts(&mut parts, &state).await {
             Ok(prefs) => prefs.lang(),
@@ -78,9 +89,6 @@ pub(crate) async fn enforce(
         };
         drop(body);
         return too_many_requests(lang, &limited);
-    }
-    if let Some(client) = client {
-        request.extensions_mut().insert(ClientAddress(client));
     }
     next.run(request).await
 }

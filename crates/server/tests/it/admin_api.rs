@@ -657,3 +657,52 @@ async fn an_admin_token_manages_partners_and_webhooks() {
         );
     }
 }
+
+/// Query strings outside what a call takes, and the per-address limit, are problem
+/// documents a script can act on (not the pages' HTML).
+#[tokio::test]
+async fn bad_queries_and_the_request_limit_are_problem_documents() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.client_per_second = 1;
+        s.limits.client_burst = 6;
+    })
+    .await;
+    let admin = token(&app, "kari", OperatorRole::Admin, Vec::new()).await;
+    for path in [
+        "/audit?limit=0",
+        "/sessions?limit=1001",
+        "/dashboard?days=91",
+        "/audit?limit=many",
+    ] {
+        let (status, problem) = call(&app, Some(&admin), Method::GET, path, None).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{path}: {problem}"
+        );
+    }
+    let mut limited = None;
+    for _ in 0..10 {
+        let r = app
+            .client
+            .get(app.url("/admin/v1/audit"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if r.status() == 429 {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.unwrap_or_else(|| panic!("the limit never answered"));
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    assert!(r.headers().contains_key("retry-after"));
+    let problem: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(problem["code"], "rate_limited", "{problem}");
+}
