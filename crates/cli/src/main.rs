@@ -16,6 +16,7 @@ use idgate_hub::Hub;
 use idgate_hub::service::partners::PartnerChange;
 use idgate_hub::service::webhooks::{EndpointPatch, NewEndpoint};
 use idgate_hub::settings::LogFormat;
+use idgate_server::admin_api::views;
 use idgate_server::startup::{self, DemoPartner};
 use idgate_store::Redeliver;
 use serde_json::{Value, json};
@@ -416,17 +417,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A resource's JSON: the admin API's view of it, so `--json` and `/admin/v1` agree.
+fn json_of(view: impl serde::Serialize) -> Value {
+    serde_json::to_value(view).unwrap_or_default()
+}
+
 fn operator_json(o: &idgate_core::Operator) -> Value {
-    json!({
-        "id": o.id.to_string(),
-        "username": o.username,
-        "role": o.role.as_str(),
-        "partners": o.partners.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "disabled": o.disabled,
-        "sso_subject": o.sso_subject,
-        "locked_until": o.locked_until.map(|t| t.to_rfc3339()),
-        "created_at": o.created_at.to_rfc3339(),
-    })
+    json_of(views::OperatorView::from(o))
 }
 
 async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Result<()> {
@@ -567,7 +564,12 @@ async fn audit(hub: &Hub, limit: u32, out: Output) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .join("\n");
     out.print(
-        serde_json::to_value(&entries)?,
+        Value::Array(
+            entries
+                .iter()
+                .map(|e| json_of(views::AuditView::from(e)))
+                .collect(),
+        ),
         if text.is_empty() {
             "the audit trail is empty".to_owned()
         } else {
@@ -736,19 +738,7 @@ fn shutdown_signal() -> impl Future<Output = ()> {
 }
 
 fn partner_json(p: &idgate_core::Partner) -> Value {
-    json!({
-        "id": p.id.to_string(),
-        "number": p.number,
-        "name": p.name,
-        "tier": p.tier.as_str(),
-        "sessions_per_minute": p.sessions_per_minute(),
-        "evidence": p.evidence.as_str(),
-        "frame_ancestors": p.frame_ancestors,
-        "branding": p.branding,
-        "offered_providers": p.offered_providers,
-        "return_urls": p.return_urls.as_str(),
-        "created_at": p.created_at,
-    })
+    json_of(views::PartnerView::from(p))
 }
 
 async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<()> {
@@ -942,13 +932,7 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
 }
 
 fn credential_json(c: &Credential) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "partner_id": c.partner_id.to_string(),
-        "kind": c.kind.as_str(),
-        "created_at": c.created_at,
-        "revoked_at": c.revoked_at,
-    })
+    json_of(views::CredentialView::from(c))
 }
 
 fn credential_line(c: &Credential) -> String {
@@ -966,15 +950,7 @@ fn credential_line(c: &Credential) -> String {
 }
 
 fn token_entry_json(e: &TokenEntry) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "at": e.at,
-        "kind": e.kind.as_str(),
-        "delta": e.delta,
-        "balance_after": e.balance_after,
-        "session_id": e.session_id.map(|s| s.to_string()),
-        "note": e.note,
-    })
+    json_of(views::TokenEntryView::from(e))
 }
 
 async fn tokens(hub: &Hub, cmd: TokensCommand, out: Output) -> anyhow::Result<()> {
@@ -1168,18 +1144,7 @@ async fn partner_id_arg(hub: &Hub, text: &str) -> anyhow::Result<PartnerId> {
 }
 
 fn rule_json(r: &ReturnUrlRule) -> Value {
-    let review = idgate_core::review_host(&r.requested_url);
-    json!({
-        "id": r.id.to_string(),
-        "partner_id": r.partner_id.to_string(),
-        "status": r.status.as_str(),
-        "requested_url": r.requested_url,
-        "host": review.as_ref().map(|h| h.ascii.clone()),
-        "internationalised_host": review.as_ref().is_some_and(|h| h.internationalised),
-        "mixed_script_host": review.as_ref().is_some_and(|h| h.mixed_script),
-        "requested_at": r.requested_at,
-        "decided_at": r.decided_at,
-    })
+    json_of(views::ReturnUrlView::from(r))
 }
 
 /// One line per rule, with the host as browsers send it (punycode) and a warning for hosts an
@@ -1337,19 +1302,7 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
 }
 
 fn endpoint_json(e: &WebhookEndpoint) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "partner_id": e.partner_id.to_string(),
-        "url": e.url,
-        "events": e.event_types,
-        "enabled": e.enabled,
-        "include_claims": e.include_claims,
-        "sign_ed25519": e.sign_ed25519,
-        "integration_id": e.signing_credential.map(|c| c.to_string()),
-        "failing_since": e.failing_since,
-        "disabled_reason": e.disabled_reason,
-        "secrets": e.secrets.iter().map(|s| json!({"id": s.id, "created_at": s.created_at, "expires_at": s.expires_at})).collect::<Vec<_>>(),
-    })
+    json_of(views::EndpointView::from(e))
 }
 
 fn endpoint_line(e: &WebhookEndpoint) -> String {
@@ -1506,11 +1459,10 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 .store()
                 .list_deliveries(endpoint.id, status, limit)
                 .await?;
-            let rows: Vec<Value> = deliveries.iter().map(|d| json!({
-                "id": d.id.to_string(), "event_id": d.event_id.to_string(), "status": d.status.as_str(),
-                "attempts": d.attempts, "next_attempt_at": d.next_attempt_at, "created_at": d.created_at,
-                "last_status_code": d.last_status_code, "last_error": d.last_error,
-            })).collect();
+            let rows: Vec<Value> = deliveries
+                .iter()
+                .map(|d| json_of(views::DeliveryView::from(d)))
+                .collect();
             let text = deliveries
                 .iter()
                 .map(|d| {

@@ -5,7 +5,7 @@
 //! `/admin/v1/openapi.json`.
 
 mod partners;
-mod views;
+pub mod views;
 mod webhooks;
 
 use crate::hosted::client_limit::{self, ClientAddress};
@@ -281,7 +281,8 @@ impl FromRequestParts<AppState> for Authorized {
         AddedVerification, ReviewDecision, views::PartnerView, views::PartnerDetail,
         views::PartnerCreate, views::PartnerCreated, views::PartnerPatch, views::CredentialView,
         views::CredentialIssue, views::CredentialIssued, views::CredentialRevoked, views::TopUp,
-        views::TokenEntryView, views::EndpointView, views::DeliveryView, views::Redeliver,
+        views::TokenEntryView, views::EndpointView, views::EndpointSecretView,
+        views::DeliveryView, views::Redeliver,
         views::Redelivered, AuditView, DashboardView, FunnelView, views::DayView
     )),
     modifiers(&Bearer)

@@ -1,8 +1,9 @@
-//! The admin API's JSON: one view per resource.
+//! The JSON of each resource an operator sees: the admin API answers with these views, and the
+//! CLI's `--json` prints the same ones. Times are RFC 3339.
 
 use idgate_core::{
-    AuditEntry, Credential, Delivery, Partner, ReturnUrlRule, Session, SessionEvent, TokenEntry,
-    WebhookEndpoint,
+    AuditEntry, Credential, Delivery, Operator, Partner, ReturnUrlRule, Session, SessionEvent,
+    TokenEntry, WebhookEndpoint,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +30,8 @@ pub struct ReturnUrlView {
     pub url: String,
     /// As browsers send it (punycode for an internationalised host).
     pub host: String,
+    /// The host has non-ASCII labels (shown here in punycode).
+    pub internationalised: bool,
     /// A label mixes scripts (a possible look-alike).
     pub mixed_script: bool,
     pub status: String,
@@ -46,6 +49,7 @@ impl From<&ReturnUrlRule> for ReturnUrlView {
             host: review
                 .as_ref()
                 .map_or_else(|| r.normalized_host.clone(), |h| h.ascii.clone()),
+            internationalised: review.as_ref().is_some_and(|h| h.internationalised),
             mixed_script: review.is_some_and(|h| h.mixed_script),
             status: r.status.as_str().to_owned(),
             requested_at: r.requested_at.to_rfc3339(),
@@ -178,6 +182,14 @@ pub struct PartnerView {
     pub tier: String,
     /// Its own cap; `null`: the tier's.
     pub sessions_per_minute: Option<u32>,
+    /// The cap in force: its own, else its tier's.
+    pub effective_sessions_per_minute: u32,
+    /// Origins whose pages may embed its hosted flow.
+    pub frame_ancestors: Vec<String>,
+    /// How the hosted pages show it (display name, colour, support contact, privacy URL,
+    /// language, logo).
+    #[schema(value_type = Object)]
+    pub branding: serde_json::Value,
     /// Providers its people choose from where the API names none; empty: the dialect's own.
     pub offered_providers: Vec<String>,
     /// What `/evidence` discloses: `minimal` or `full`.
@@ -195,6 +207,13 @@ impl From<&Partner> for PartnerView {
             name: p.name.clone(),
             tier: p.tier.as_str().to_owned(),
             sessions_per_minute: p.session_cap,
+            effective_sessions_per_minute: p.sessions_per_minute(),
+            frame_ancestors: p
+                .frame_ancestors
+                .iter()
+                .map(|f| f.as_str().to_owned())
+                .collect(),
+            branding: serde_json::to_value(&p.branding).unwrap_or_default(),
             offered_providers: p.offered_providers.clone(),
             evidence: p.evidence.as_str().to_owned(),
             return_urls: p.return_urls.as_str().to_owned(),
@@ -207,10 +226,12 @@ impl From<&Partner> for PartnerView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CredentialView {
     pub id: String,
+    pub partner_id: String,
     pub kind: String,
     /// What identifies it in requests (an API key, a client id), where that is not secret.
     pub public_id: Option<String>,
     pub created_at: String,
+    /// A revocation in the future is a rotation's overlap: the credential works until then.
     pub revoked_at: Option<String>,
 }
 
@@ -218,6 +239,7 @@ impl From<&Credential> for CredentialView {
     fn from(c: &Credential) -> Self {
         CredentialView {
             id: c.id.to_string(),
+            partner_id: c.partner_id.to_string(),
             kind: c.kind.as_str().to_owned(),
             public_id: c.public_id.clone(),
             created_at: c.created_at.to_rfc3339(),
@@ -281,19 +303,27 @@ pub struct TopUp {
 /// A line of a partner's token ledger.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenEntryView {
+    pub id: String,
     pub at: String,
+    /// `top_up` or `spend`.
+    pub kind: String,
     /// Added (positive) or spent (negative).
     pub delta: i64,
     pub balance_after: i64,
+    /// The session a spend paid for.
+    pub session_id: Option<String>,
     pub note: Option<String>,
 }
 
 impl From<&TokenEntry> for TokenEntryView {
     fn from(e: &TokenEntry) -> Self {
         TokenEntryView {
+            id: e.id.to_string(),
             at: e.at.to_rfc3339(),
+            kind: e.kind.as_str().to_owned(),
             delta: e.delta,
             balance_after: e.balance_after,
+            session_id: e.session_id.map(|s| s.to_string()),
             note: e.note.clone(),
         }
     }
@@ -308,9 +338,26 @@ pub struct EndpointView {
     /// Empty: every event.
     pub event_types: Vec<String>,
     pub enabled: bool,
+    /// Events carry the session's result claims (personal data).
+    pub include_claims: bool,
+    /// Also signed with Ed25519 (Hopae's `X-Signature-Ed25519`).
+    pub sign_ed25519: bool,
+    /// The Veriff integration (credential) whose shared secret signs its events, if any.
+    pub integration_id: Option<String>,
     pub failing_since: Option<String>,
     pub disabled_reason: Option<String>,
+    /// Its signing secrets, without their keys.
+    pub secrets: Vec<EndpointSecretView>,
     pub created_at: String,
+}
+
+/// A webhook signing secret: which, and until when it signs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointSecretView {
+    pub id: String,
+    pub created_at: String,
+    /// Set once a newer secret replaced it.
+    pub expires_at: Option<String>,
 }
 
 impl From<&WebhookEndpoint> for EndpointView {
@@ -321,8 +368,20 @@ impl From<&WebhookEndpoint> for EndpointView {
             url: e.url.clone(),
             event_types: e.event_types.clone(),
             enabled: e.enabled,
+            include_claims: e.include_claims,
+            sign_ed25519: e.sign_ed25519,
+            integration_id: e.signing_credential.map(|c| c.to_string()),
             failing_since: e.failing_since.map(|t| t.to_rfc3339()),
             disabled_reason: e.disabled_reason.clone(),
+            secrets: e
+                .secrets
+                .iter()
+                .map(|s| EndpointSecretView {
+                    id: s.id.clone(),
+                    created_at: s.created_at.to_rfc3339(),
+                    expires_at: s.expires_at.map(|t| t.to_rfc3339()),
+                })
+                .collect(),
             created_at: e.created_at.to_rfc3339(),
         }
     }
@@ -331,11 +390,15 @@ impl From<&WebhookEndpoint> for EndpointView {
 /// One event's delivery to an endpoint.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
+    pub id: String,
     pub event_id: String,
     pub session_id: Option<String>,
     /// `pending`, `delivered`, `failed` …
     pub status: String,
     pub attempts: i32,
+    pub created_at: String,
+    /// When a pending delivery is tried next.
+    pub next_attempt_at: String,
     pub last_attempt_at: Option<String>,
     /// The receiver's last HTTP status.
     pub last_status_code: Option<u16>,
@@ -346,10 +409,13 @@ pub struct DeliveryView {
 impl From<&Delivery> for DeliveryView {
     fn from(d: &Delivery) -> Self {
         DeliveryView {
+            id: d.id.to_string(),
             event_id: d.event_id.to_string(),
             session_id: d.session_id.map(|s| s.to_string()),
             status: d.status.as_str().to_owned(),
             attempts: d.attempts,
+            created_at: d.created_at.to_rfc3339(),
+            next_attempt_at: d.next_attempt_at.to_rfc3339(),
             last_attempt_at: d.last_attempt_at.map(|t| t.to_rfc3339()),
             last_status_code: d.last_status_code,
             last_error: d.last_error.clone(),
@@ -389,6 +455,38 @@ pub struct CredentialIssued {
 pub struct CredentialRevoked {
     pub id: String,
     pub revoked_at: Option<String>,
+}
+
+/// An operator, without secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorView {
+    pub id: String,
+    pub username: String,
+    /// `admin`, `reviewer` or `viewer`.
+    pub role: String,
+    /// A reviewer limited to these partners; empty: every partner.
+    pub partners: Vec<String>,
+    pub disabled: bool,
+    /// Their subject at the console's single-sign-on provider.
+    pub sso_subject: Option<String>,
+    /// Takes no password sign-in before this (after too many failures).
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&Operator> for OperatorView {
+    fn from(o: &Operator) -> Self {
+        OperatorView {
+            id: o.id.to_string(),
+            username: o.username.clone(),
+            role: o.role.as_str().to_owned(),
+            partners: o.partners.iter().map(ToString::to_string).collect(),
+            disabled: o.disabled,
+            sso_subject: o.sso_subject.clone(),
+            locked_until: o.locked_until.map(|t| t.to_rfc3339()),
+            created_at: o.created_at.to_rfc3339(),
+        }
+    }
 }
 
 /// A line of the audit trail.
