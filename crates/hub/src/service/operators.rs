@@ -594,6 +594,40 @@ impl Hub {
         Ok((session, events))
     }
 
+    /// The files a session holds (documents, a face), oldest first: what a reviewer looks at.
+    /// Listing them is part of the session's audited view; opening one is audited on its own.
+    pub async fn session_media_as(
+        &self,
+        by: AuditActor<'_>,
+        session: &Session,
+    ) -> ServiceResult<Vec<idgate_core::SessionMedia>> {
+        self.authorize(by, OperatorAction::View, Some(session.partner_id))?;
+        self.session_media(session).await
+    }
+
+    /// One of a session's files with its bytes, for an operator's eyes. Audited.
+    pub async fn media_file_as(
+        &self,
+        by: AuditActor<'_>,
+        session: SessionId,
+        media: idgate_core::MediaId,
+    ) -> ServiceResult<(idgate_core::SessionMedia, Vec<u8>)> {
+        let session = self.session(session).await?;
+        self.authorize(by, OperatorAction::View, Some(session.partner_id))?;
+        let (file, content) = match self.store.get_media(media).await? {
+            Some((file, content)) if file.session_id == session.id => (file, content),
+            _ => return Err(ServiceError::NotFound("media")),
+        };
+        self.audit(
+            by,
+            "session.media_view",
+            &format!("session:{}", session.id),
+            json!({"media": file.id.to_string(), "context": file.context}),
+        )
+        .await?;
+        Ok((file, content))
+    }
+
     /// "Add verification": a session for `partner` at `provider`, for the person named, made
     /// by hand; its link (and so a QR code) is handed to the person. It is a Veriff-dialect
     /// session, as a Veriff Customer Portal verification is, with no return URL: the person

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/sessions/{id}", get(sessions::show))
         .route("/console/sessions/{id}/decide", post(sessions::decide))
+        .route("/console/sessions/{id}/media/{media}", get(sessions::media))
         .route("/console/reviews", get(sessions::reviews))
         .route(
             "/console/partners",

@@ -159,6 +159,20 @@ pub struct SessionDetail {
     pub events: Vec<EventRow>,
     /// In review, and this operator may decide it.
     pub in_review: bool,
+    /// The provider's proof, summarised: `(label, value)`.
+    pub evidence: Vec<(String, String)>,
+    /// How the partner's data matched the provider's: `(field, outcome)`.
+    pub matches: Vec<(String, String)>,
+    /// The files the session holds (documents, a face).
+    pub media: Vec<MediaRow>,
+}
+
+pub struct MediaRow {
+    pub id: String,
+    pub context: String,
+    pub kind: String,
+    pub size: String,
+    pub at: String,
 }
 
 #[derive(Template)]

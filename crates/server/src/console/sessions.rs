@@ -1,15 +1,16 @@
 //! The console's sessions: search across partners, one session with its timeline (a view of
-//! personal data, audited), "Add verification" (a link and a QR code to hand to a person), and
+//! personal data, audited) with the provider's evidence and the files a reviewer opens (each
+//! opening audited), "Add verification" (a link and a QR code to hand to a person), and
 //! the review queue, where a person decides what a provider left to one.
 
 use super::{Signed, failure, message, page, pages, partner_names};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, TimeZone, Utc};
-use idgate_core::{OperatorAction, Session, SessionId, Status};
+use idgate_core::{MediaId, MediaType, OperatorAction, Session, SessionId, Status};
 use idgate_hub::service::ServiceError;
 use idgate_store::SessionSearch;
 use serde::Deserialize;
@@ -138,6 +139,10 @@ pub async fn show(
         Ok(p) => p.into_iter().collect(),
         Err(refused) => return refused,
     };
+    let media = match state.session_media_as(signed.actor(), &session).await {
+        Ok(media) => media,
+        Err(e) => return failure(e),
+    };
     let applicant = session.applicant.as_ref();
     let person: Vec<(String, String)> = [
         ("First name", applicant.and_then(|a| a.first_name.clone())),
@@ -195,6 +200,18 @@ pub async fn show(
                 && signed
                     .operator
                     .may(OperatorAction::DecideReview, Some(session.partner_id)),
+            evidence: evidence_summary(&session),
+            matches: match_summary(&session),
+            media: media
+                .iter()
+                .map(|m| pages::MediaRow {
+                    id: m.id.to_string(),
+                    context: m.context.clone(),
+                    kind: m.mimetype.as_str().to_owned(),
+                    size: format!("{} KiB", m.size.div_ceil(1024)),
+                    at: m.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                })
+                .collect(),
         },
     )
 }
@@ -402,4 +419,117 @@ pub async fn decide(
         ),
         Err(e) => failure(e),
     }
+}
+
+/// The provider's proof in a few lines: its subject, level and methods, and each short value
+/// of its evidence (long ones, such as a signed token or a signature, by their length).
+fn evidence_summary(session: &Session) -> Vec<(String, String)> {
+    let Some(evidence) = &session.evidence else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if let Some(subject) = &evidence.subject {
+        lines.push(("Subject at the provider".to_owned(), subject.clone()));
+    }
+    if let Some(acr) = &evidence.acr {
+        lines.push(("Authentication context (acr)".to_owned(), acr.clone()));
+    }
+    if !evidence.amr.is_empty() {
+        lines.push(("Methods (amr)".to_owned(), evidence.amr.join(", ")));
+    }
+    if let Some(details) = evidence.evidence.as_object() {
+        for (name, value) in details {
+            let shown = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(text) if text.chars().count() <= 120 => text.clone(),
+                serde_json::Value::String(text) => {
+                    format!("({} characters, kept as evidence)", text.chars().count())
+                }
+                serde_json::Value::Bool(_) | serde_json::Value::Number(_) => value.to_string(),
+                other => {
+                    let text = other.to_string();
+                    if text.chars().count() <= 120 {
+                        text
+                    } else {
+                        format!("({} characters, kept as evidence)", text.chars().count())
+                    }
+                }
+            };
+            lines.push((name.clone(), shown));
+        }
+    }
+    lines
+}
+
+/// How the partner's data about the person matched what the provider found.
+fn match_summary(session: &Session) -> Vec<(String, String)> {
+    let Some(result) = &session.match_result else {
+        return Vec::new();
+    };
+    let word = |matched: bool| if matched { "matches" } else { "does not match" };
+    std::iter::once((
+        "Overall".to_owned(),
+        format!("{} ({})", word(result.matched), result.granularity),
+    ))
+    .chain(result.fields.iter().map(|(field, outcome)| {
+        let score = outcome
+            .similarity
+            .map(|s| format!(", similarity {s}%"))
+            .unwrap_or_default();
+        (field.clone(), format!("{}{score}", word(outcome.matched)))
+    }))
+    .collect()
+}
+
+/// `GET /console/sessions/{id}/media/{media}`: one of the session's files, for the operator's
+/// eyes (audited). Served with its sniffed type, never sniffed again by the browser, never
+/// cached; a PDF downloads rather than opening a viewer under the console's origin.
+pub async fn media(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((id, media)): Path<(String, String)>,
+) -> Response {
+    let not_found = || {
+        message(
+            StatusCode::NOT_FOUND,
+            Some(&signed.operator),
+            &signed.csrf,
+            "Not found",
+            "There is no such file in this session.",
+        )
+    };
+    let (Ok(id), Ok(media)) = (id.parse::<SessionId>(), media.parse::<MediaId>()) else {
+        return not_found();
+    };
+    let (file, content) = match state.media_file_as(signed.actor(), id, media).await {
+        Ok(found) => found,
+        Err(ServiceError::NotFound(_)) => return not_found(),
+        Err(ServiceError::Forbidden(_)) => return signed.refuse(),
+        Err(e) => return failure(e),
+    };
+    let disposition = if file.mimetype == MediaType::Pdf {
+        "attachment"
+    } else {
+        "inline"
+    };
+    let mut response = content.into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_TYPE, file.mimetype.as_str().to_owned()),
+        (header::CACHE_CONTROL, "no-store".to_owned()),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; frame-ancestors 'none'".to_owned(),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("{disposition}; filename=\"{}\"", file.id),
+        ),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }

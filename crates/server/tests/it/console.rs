@@ -1535,3 +1535,145 @@ async fn an_admin_chooses_a_partners_providers_evidence_and_return_urls() {
     .await;
     assert_eq!(status, 403);
 }
+
+/// A reviewer's view of a session: the provider's evidence summarised (long values by their
+/// length), and the files the session holds, each opened file served as what it is (never
+/// re-sniffed, never cached, under a CSP of its own) and recorded in the audit trail.
+#[tokio::test]
+async fn a_reviewer_sees_the_evidence_and_opens_the_sessions_files() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner("Acme").await;
+    let other = app.partner("Other AS").await;
+    let png: Vec<u8> = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        b"\0\0\0\rIHDR a document's front",
+    ]
+    .concat();
+
+    // A session the provider left in review, with a document the partner uploaded first.
+    let (status, created) = app
+        .hopae(
+            &acme,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id: idgate_core::SessionId = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+    let file = app
+        .hub
+        .add_media(&session, None, "document-front", &png)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .sandbox_decide(
+            session,
+            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
+            idgate_core::Actor::Provider,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, Vec::new()).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &reviewer, &reviewer.password, now()).await;
+    assert_eq!(status, 303);
+    let (status, page, _) = get(&client, &app.url(&format!("/console/sessions/{id}"))).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("id=\"media\"") && page.contains("document-front"),
+        "{page}"
+    );
+    let media_url = app.url(&format!("/console/sessions/{id}/media/{}", file.id));
+    let r = client
+        .get(&media_url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "image/png");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("cache-control"), "no-store");
+    assert!(header("content-security-policy").starts_with("default-src 'none'"));
+    assert_eq!(r.bytes().await.unwrap_or_default().as_ref(), png.as_slice());
+    let trail = app
+        .hub
+        .audit_log(20, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        trail.iter().any(|e| e.action == "session.media_view"
+            && e.actor == "rolf"
+            && e.details["context"] == "document-front"),
+        "{trail:?}"
+    );
+
+    // An approved session's evidence: the provider's subject, level and proof.
+    let (status, created) = app
+        .hopae(
+            &acme,
+            reqwest::Method::POST,
+            "/verifications",
+            Some(json!({"providerId": "bankid"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let approved: idgate_core::SessionId = created["verificationId"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let session = app
+        .hub
+        .session(approved)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.hub
+        .sandbox_decide(
+            session,
+            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Approved),
+            idgate_core::Actor::Provider,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, page, _) = get(&client, &app.url(&format!("/console/sessions/{approved}"))).await;
+    let evidence = page
+        .split("<dl id=\"evidence\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</dl>").next())
+        .unwrap_or_else(|| panic!("no evidence: {page}"));
+    assert!(
+        evidence.contains("Subject at the provider")
+            && evidence.contains("idgate-sandbox-assertion")
+            && evidence.contains("urn:idgate:sandbox:loa:"),
+        "{evidence}"
+    );
+
+    // A file of another session, an unknown one, and a reviewer of another partner: refused.
+    let wrong_session = app.url(&format!("/console/sessions/{approved}/media/{}", file.id));
+    assert_eq!(get(&client, &wrong_session).await.0, 404);
+    let unknown = app.url(&format!(
+        "/console/sessions/{id}/media/{}",
+        uuid::Uuid::new_v4()
+    ));
+    assert_eq!(get(&client, &unknown).await.0, 404);
+    let other_id: PartnerId = other.id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let outsider = operator(&app, "olga", OperatorRole::Reviewer, vec![other_id]).await;
+    let client = browser();
+    let (status, _) = sign_in(&app, &client, &outsider, &outsider.password, now()).await;
+    assert_eq!(status, 303);
+    assert_eq!(get(&client, &media_url).await.0, 403);
+}
