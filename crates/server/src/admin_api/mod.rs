@@ -141,6 +141,24 @@ fn service_problem(e: ServiceError) -> Response {
             e.to_string(),
         ),
         e @ ServiceError::Lifecycle(_) => problem(StatusCode::CONFLICT, "conflict", e.to_string()),
+        ServiceError::RateLimited(limited) => {
+            // The partner's own cap on sessions a minute (its tier's, or the one agreed).
+            let mut response = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                ServiceError::RateLimited(limited.clone()).to_string(),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_secs.max(1)),
+            );
+            response
+        }
+        e @ ServiceError::InsufficientTokens { .. } => problem(
+            StatusCode::PAYMENT_REQUIRED,
+            "insufficient_tokens",
+            e.to_string(),
+        ),
         e => {
             tracing::error!(error = %e, "admin API request failed");
             problem(

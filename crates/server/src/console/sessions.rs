@@ -316,6 +316,13 @@ pub async fn add(
             )
             .await
         }
+        Err(e @ (ServiceError::RateLimited(_) | ServiceError::InsufficientTokens { .. })) => {
+            let status = match e {
+                ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::PAYMENT_REQUIRED,
+            };
+            add_form(&state, &signed, status, Some(format!("{e}."))).await
+        }
         Err(e) => failure(e),
     }
 }

@@ -551,6 +551,32 @@ async fn an_admin_token_manages_partners_and_webhooks() {
     .await;
     assert_eq!(status, 422);
 
+    // Add verification past the partner's own cap: a 429 problem, not a server error.
+    let (status, _) = call(
+        &app,
+        admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"tier": "custom", "sessions_per_minute": 1})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let add = json!({"partner_id": id, "provider": provider, "first_name": "Ola"});
+    // Three calls: even across a minute's turn (the cap counts per UTC minute), one is over.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let (status, body) = call(&app, admin, Method::POST, "/sessions", Some(add.clone())).await;
+        answers.push((status, body["code"].as_str().map(str::to_owned)));
+    }
+    assert_eq!(answers[0], (201, None), "{answers:?}");
+    assert!(
+        answers.contains(&(429, Some("rate_limited".to_owned())))
+            && answers
+                .iter()
+                .all(|(status, _)| *status == 201 || *status == 429),
+        "the cap is one a minute: {answers:?}"
+    );
+
     // Webhooks: an endpoint of an API partner, its delivery, a redelivery that arrives.
     let acme = app
         .partner_with_return_url("Acme", "https://partner.example.com/return")
