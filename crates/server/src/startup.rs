@@ -73,8 +73,6 @@ pub struct Opened {
     pub generated_keys: bool,
     /// The built-in BankID simulator, when a `bankid` provider's `base_url` is `"{simulator}"`.
     pub bankid: Option<Arc<simulators::bankid::Simulator>>,
-    /// The console's single sign-on, when `[console.sso]` names an issuer.
-    pub console_sso: Option<Arc<console::sso::SingleSignOn>>,
 }
 
 /// Validates settings, loads (or, for a new database, creates) the key file, opens and
@@ -205,8 +203,10 @@ pub async fn open_with(
     for adapter in adapters {
         providers.add(adapter);
     }
-    let console_sso =
-        console::sso::SingleSignOn::from_settings(&settings.console.sso, &clients)?.map(Arc::new);
+    let console_sso = idgate_hub::service::single_sign_on::ConsoleSso::from_settings(
+        &settings.console.sso,
+        &clients,
+    )?;
     let sandboxes = settings.sandboxes_enabled();
     let invite_senders =
         idgate_hub::invites::InviteSenders::from_settings(&settings.invites, &config)
@@ -220,6 +220,7 @@ pub async fn open_with(
         outbound,
         dialects: idgate_dialects::wires(),
         invite_senders,
+        console_sso,
     }));
     if sandboxes {
         for id in &simulated_veriff {
@@ -230,7 +231,6 @@ pub async fn open_with(
         hub,
         generated_keys,
         bankid,
-        console_sso,
     })
 }
 
@@ -452,7 +452,6 @@ pub async fn serve(opened: &Opened, listener: TcpListener) -> Result<RunningServ
         hub: hub.clone(),
         metrics: ops::metrics_handle(),
         bankid: opened.bankid.clone(),
-        console_sso: opened.console_sso.clone(),
     };
     let simulated_bankid = opened
         .bankid

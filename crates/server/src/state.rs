@@ -10,8 +10,6 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The built-in BankID simulator, when a `bankid` provider uses it.
     pub bankid: Option<Arc<crate::simulators::bankid::Simulator>>,
-    /// The console's single sign-on, when configured.
-    pub console_sso: Option<Arc<crate::console::sso::SingleSignOn>>,
 }
 
 impl std::ops::Deref for AppState {

@@ -11,6 +11,7 @@ pub mod partners;
 pub mod provider_notices;
 pub mod return_urls;
 pub mod sessions;
+pub mod single_sign_on;
 pub mod webhooks;
 
 use crate::dialect::Dialects;
@@ -51,6 +52,8 @@ pub struct Hub {
     pub(crate) invite_senders: Arc<crate::invites::InviteSenders>,
     /// Wakes the invite job when a session with invites is written (a hint; it also polls).
     pub(crate) invite_wake: Arc<tokio::sync::Notify>,
+    /// The console's single sign-on, when `[console.sso]` names an issuer.
+    pub(crate) console_sso: Option<Arc<single_sign_on::ConsoleSso>>,
 }
 
 /// What a hub is made of (see [`Hub::new`]).
@@ -64,6 +67,7 @@ pub struct HubParts {
     pub outbound: Outbound,
     pub dialects: Dialects,
     pub invite_senders: crate::invites::InviteSenders,
+    pub console_sso: Option<single_sign_on::ConsoleSso>,
 }
 
 impl Hub {
@@ -85,6 +89,7 @@ impl Hub {
             invite_senders: Arc::new(parts.invite_senders),
             invite_wake: Arc::new(tokio::sync::Notify::new()),
             dialects: parts.dialects,
+            console_sso: parts.console_sso.map(Arc::new),
         }
     }
 

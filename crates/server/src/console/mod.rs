@@ -375,7 +375,7 @@ fn sign_in_form(state: &AppState, status: StatusCode, problem: Option<String>) -
             nav: pages::Nav::new(None, ""),
             pre: pre.clone(),
             problem,
-            sso: state.console_sso.as_ref().map(|sso| sso.label.clone()),
+            sso: state.console_sso().map(|sso| sso.label.clone()),
         },
     );
     set_cookie(

@@ -1,63 +1,29 @@
-//! Single sign-on to the console through the company's OpenID Provider, with the relying
-//! party the eID adapter uses ([`RelyingParty`]: code flow, PKCE S256, nonce, RFC 9207, ID
-//! token checks).
+//! The console's single-sign-on pages: `POST /console/sso` sends the browser to the company's
+//! OpenID Provider, `GET /console/sso/callback` takes its answer. The protocol and the
+//! sign-in are the hub's ([`idgate_hub::service::single_sign_on`]); here are the cookie that
+//! holds the flow and the pages.
 //!
-//! Nothing per flow is stored: the flow is a random value in a short-lived cookie, and its
-//! `state`, nonce and PKCE verifier are keyed digests of it, so any node can finish any flow
-//! and a return without the browser's cookie is refused (no login CSRF). That cookie is
-//! `SameSite=Lax`, since it must come back with the provider's cross-site redirect. The
-//! provider names the person by `sub`; the operator linked to that subject is signed in.
+//! The flow cookie is `SameSite=Lax`: it must come back with the provider's cross-site
+//! redirect. The console session's cookie stays `SameSite=Strict`, so it does not go with that
+//! redirect either: after the return, a page on idgate's own origin moves the browser on.
 
 use super::{
-    AppState, cookie, failure, page, pages, pre_token_ok, same, set_cookie, set_cookie_with,
-    sign_in_form,
+    AppState, cookie, failure, page, pages, pre_token_ok, set_cookie, set_cookie_with, sign_in_form,
 };
 use crate::hosted::client_limit::ClientAddress;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use idgate_hub::service::ServiceError;
 use idgate_hub::service::operators::SignIn;
-use idgate_hub::settings::ConsoleSsoSettings;
+use idgate_hub::service::single_sign_on::SsoReturn;
 use idgate_providers::ProviderError;
-use idgate_providers::http::HttpClients;
-use idgate_providers::oidc::{Answer, Authorization, FlowSecrets, RelyingParty};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// How long a browser has at the provider before its flow cookie lapses.
 const FLOW_LIFETIME_SECS: i64 = 600;
-
-/// The configured single sign-on.
-#[derive(Debug)]
-pub struct SingleSignOn {
-    relying_party: RelyingParty,
-    /// "Sign in with {label}".
-    pub label: String,
-    scopes: Vec<String>,
-    acr_values: Vec<String>,
-}
-
-impl SingleSignOn {
-    /// `None` when `[console.sso]` names no issuer.
-    pub fn from_settings(
-        settings: &ConsoleSsoSettings,
-        clients: &dyn HttpClients,
-    ) -> Result<Option<Self>, ProviderError> {
-        if !settings.enabled() {
-            return Ok(None);
-        }
-        let relying_party =
-            idgate_providers::oidc::relying_party("console.sso", settings.registration(), clients)
-                .map_err(|e| ProviderError::Config(format!("console.sso: {e}")))?;
-        Ok(Some(SingleSignOn {
-            relying_party,
-            label: settings.label.clone(),
-            scopes: settings.scopes.clone(),
-            acr_values: settings.acr_values.clone(),
-        }))
-    }
-}
 
 fn flow_cookie_name(state: &AppState) -> &'static str {
     if state.settings().public_is_https() {
@@ -67,29 +33,30 @@ fn flow_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-fn callback_url(state: &AppState) -> String {
-    format!("{}/console/sso/callback", state.settings().public_base())
+fn not_set_up(state: &AppState) -> Response {
+    sign_in_form(
+        state,
+        StatusCode::NOT_FOUND,
+        Some("Single sign-on is not set up here: sign in with your password.".into()),
+    )
 }
 
-/// A flow's values at the provider, derived from its cookie.
-struct Derived {
-    state: String,
-    nonce: String,
-    pkce_verifier: String,
-}
-
-fn derive(state: &AppState, flow: &str) -> Derived {
-    let keys = state.keys();
-    Derived {
-        state: keys.bind("console-sso-state", flow),
-        nonce: keys.bind("console-sso-nonce", flow),
-        // RFC 7636 asks for 43-128 characters: two digests (22 each).
-        pkce_verifier: format!(
-            "{}{}",
-            keys.bind("console-sso-pkce-1", flow),
-            keys.bind("console-sso-pkce-2", flow)
+/// The sign-in page with why the provider's answer was not taken.
+fn unusable(state: &AppState, label: &str, e: &ServiceError) -> Response {
+    tracing::warn!(error = %e, "console single sign-on failed");
+    let (status, problem) = match e {
+        ServiceError::Provider(ProviderError::Unavailable) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{label} cannot be reached just now. Try again in a moment, or sign in with your password."
+            ),
         ),
-    }
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            format!("The answer from {label} could not be verified. Start again."),
+        ),
+    };
+    sign_in_form(state, status, Some(problem))
 }
 
 #[derive(Deserialize)]
@@ -103,12 +70,8 @@ pub(crate) async fn start(
     headers: HeaderMap,
     form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(sso) = state.console_sso.clone() else {
-        return sign_in_form(
-            &state,
-            StatusCode::NOT_FOUND,
-            Some("Single sign-on is not set up here: sign in with your password.".into()),
-        );
+    let Some(label) = state.console_sso().map(|sso| sso.label.clone()) else {
+        return not_set_up(&state);
     };
     let sent = form.ok().and_then(|Form(f)| f.pre);
     if !pre_token_ok(&state, &headers, sent.as_deref()) {
@@ -121,22 +84,7 @@ pub(crate) async fn start(
     let Ok(flow) = idgate_hub::random::random_token(24) else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let derived = derive(&state, &flow);
-    let callback = callback_url(&state);
-    let url = sso
-        .relying_party
-        .authorization_url(&Authorization {
-            callback_url: &callback,
-            state: &derived.state,
-            nonce: &derived.nonce,
-            pkce_verifier: &derived.pkce_verifier,
-            scopes: &sso.scopes,
-            acr_values: sso.acr_values.iter().collect(),
-            // The company's single sign-on session is the point here.
-            fresh_login: false,
-        })
-        .await;
-    match url {
+    match state.start_console_sso(&flow).await {
         Ok(url) => {
             let mut response = Redirect::to(&url).into_response();
             set_cookie_with(
@@ -149,20 +97,8 @@ pub(crate) async fn start(
             );
             response
         }
-        Err(e) => unreachable_provider(&state, &sso, &e),
+        Err(e) => unusable(&state, &label, &e),
     }
-}
-
-fn unreachable_provider(state: &AppState, sso: &SingleSignOn, e: &ProviderError) -> Response {
-    tracing::warn!(error = %e, "console single sign-on: the provider cannot be used");
-    sign_in_form(
-        state,
-        StatusCode::SERVICE_UNAVAILABLE,
-        Some(format!(
-            "{} cannot be reached just now. Try again in a moment, or sign in with your password.",
-            sso.label
-        )),
-    )
 }
 
 /// `GET /console/sso/callback`: the provider's answer.
@@ -191,12 +127,8 @@ async fn answer(
     client: Option<Extension<ClientAddress>>,
     params: &BTreeMap<String, String>,
 ) -> Response {
-    let Some(sso) = state.console_sso.clone() else {
-        return sign_in_form(
-            state,
-            StatusCode::NOT_FOUND,
-            Some("Single sign-on is not set up here: sign in with your password.".into()),
-        );
+    let Some(label) = state.console_sso().map(|sso| sso.label.clone()) else {
+        return not_set_up(state);
     };
     let expired = || {
         sign_in_form(
@@ -211,70 +143,15 @@ async fn answer(
     let Some(flow) = cookie(headers, flow_cookie_name(state)) else {
         return expired();
     };
-    let derived = derive(state, &flow);
-    if !params
-        .get("state")
-        .is_some_and(|sent| same(sent, &derived.state))
-    {
-        return expired();
-    }
-    let callback = callback_url(state);
-    let answer = sso
-        .relying_party
-        .finish(
-            params,
-            &FlowSecrets {
-                callback_url: &callback,
-                nonce: &derived.nonce,
-                pkce_verifier: &derived.pkce_verifier,
-                fresh_login: false,
-            },
-        )
-        .await;
-    let login = match answer {
-        Ok(Answer::Login(login)) => login,
-        Ok(Answer::Refused { error }) => {
-            return sign_in_form(
-                state,
-                StatusCode::UNAUTHORIZED,
-                Some(format!("{} did not sign you in ({error}).", sso.label)),
-            );
-        }
-        Err(e @ ProviderError::Unavailable) => return unreachable_provider(state, &sso, &e),
-        Err(e) => {
-            tracing::warn!(error = %e, "console single sign-on: the answer was refused");
-            return sign_in_form(
-                state,
-                StatusCode::UNAUTHORIZED,
-                Some(format!(
-                    "The answer from {} could not be verified. Start again.",
-                    sso.label
-                )),
-            );
-        }
-    };
-    if !sso.acr_values.is_empty()
-        && !login
-            .acr
-            .as_ref()
-            .is_some_and(|acr| sso.acr_values.contains(acr))
-    {
-        return sign_in_form(
-            state,
-            StatusCode::UNAUTHORIZED,
-            Some(format!(
-                "Your sign-in at {} is not strong enough for the console: it needs {}.",
-                sso.label,
-                sso.acr_values.join(" or ")
-            )),
-        );
-    }
     let from = client.map(|Extension(ClientAddress(ip))| ip.to_string());
     match state
-        .sign_in_with_single_sign_on(&login.subject, from.as_deref())
+        .finish_console_sso(&flow, params, from.as_deref())
         .await
     {
-        Ok(SignIn::Signed { token, .. }) => {
+        Ok(SsoReturn::SignIn {
+            outcome: SignIn::Signed { token, .. },
+            ..
+        }) => {
             let mut response = page(
                 StatusCode::OK,
                 &pages::Continue {
@@ -290,14 +167,28 @@ async fn answer(
             );
             response
         }
-        Ok(SignIn::Refused | SignIn::Locked { .. }) => sign_in_form(
+        Ok(SsoReturn::SignIn { subject, .. }) => sign_in_form(
             state,
             StatusCode::FORBIDDEN,
             Some(format!(
-                "No operator of this console is linked to your {} account (subject {}). An admin links it with: idgate operator sso USERNAME --subject {}",
-                sso.label, login.subject, login.subject
+                "No operator of this console is linked to your {label} account (subject {subject}). An admin links it with: idgate operator sso USERNAME --subject {subject}"
             )),
         ),
+        Ok(SsoReturn::NotThisFlow) => expired(),
+        Ok(SsoReturn::Refused { error }) => sign_in_form(
+            state,
+            StatusCode::UNAUTHORIZED,
+            Some(format!("{label} did not sign you in ({error}).")),
+        ),
+        Ok(SsoReturn::TooWeak { required }) => sign_in_form(
+            state,
+            StatusCode::UNAUTHORIZED,
+            Some(format!(
+                "Your sign-in at {label} is not strong enough for the console: it needs {}.",
+                required.join(" or ")
+            )),
+        ),
+        Err(e @ ServiceError::Provider(_)) => unusable(state, &label, &e),
         Err(e) => failure(e),
     }
 }
