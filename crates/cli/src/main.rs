@@ -417,6 +417,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Writes a line to the audit trail for a command run on the host (actor `cli`).
+async fn audited(hub: &Hub, action: &str, target: String, details: Value) -> anyhow::Result<()> {
+    use idgate_hub::service::operators::AuditActor;
+    hub.audit(AuditActor::Cli, action, &target, details).await?;
+    Ok(())
+}
+
 /// A resource's JSON: the admin API's view of it, so `--json` and `/admin/v1` agree.
 fn json_of(view: impl serde::Serialize) -> Value {
     serde_json::to_value(view).unwrap_or_default()
@@ -752,13 +759,18 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
             if tier == Tier::Custom && sessions_per_minute.is_none() {
                 anyhow::bail!("a custom tier needs its own cap: give --sessions-per-minute N");
             }
-            let (mut partner, credentials) = hub.create_partner(&name, tier).await?;
+            let (mut partner, credentials) = hub
+                .create_partner_as(idgate_hub::service::operators::AuditActor::Cli, &name, tier)
+                .await?;
             if let Some(cap) = sessions_per_minute {
-                let change = PartnerChange {
-                    session_cap: Some(Some(cap)),
-                    ..PartnerChange::default()
-                };
-                partner = hub.update_partner(partner.id, change).await?;
+                partner = hub
+                    .set_partner_tier_as(
+                        idgate_hub::service::operators::AuditActor::Cli,
+                        partner.id,
+                        tier,
+                        Some(cap),
+                    )
+                    .await?;
             }
             let mut value = json!({
                 "partner_id": partner.id.to_string(),
@@ -838,6 +850,13 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                 ..PartnerChange::default()
             };
             let p = hub.update_partner(id, change).await?;
+            audited(
+                hub,
+                "partner.update",
+                format!("partner:{id}"),
+                json!({"after": partner_json(&p)}),
+            )
+            .await?;
             out.print(
                 partner_json(&p),
                 format!(
@@ -885,6 +904,13 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
                 p = hub.set_partner_logo(id, bytes).await?;
             }
+            audited(
+                hub,
+                "partner.brand",
+                format!("partner:{id}"),
+                json!({"after": p.branding}),
+            )
+            .await?;
             let b = &p.branding;
             let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
             out.print(
@@ -961,7 +987,14 @@ async fn tokens(hub: &Hub, cmd: TokensCommand, out: Output) -> anyhow::Result<()
             note,
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
-            let entry = hub.credit_tokens(id, tokens, note).await?;
+            let entry = hub
+                .top_up_as(
+                    idgate_hub::service::operators::AuditActor::Cli,
+                    id,
+                    tokens,
+                    note,
+                )
+                .await?;
             out.print(
                 token_entry_json(&entry),
                 format!(
@@ -1010,6 +1043,13 @@ async fn workflow(hub: &Hub, cmd: WorkflowCommand, out: Output) -> anyhow::Resul
             let id = partner_id_arg(hub, &partner_id).await?;
             let steps = steps.into_iter().map(|s| (s, None)).collect();
             let w = hub.add_workflow(id, &name, providers, steps).await?;
+            audited(
+                hub,
+                "partner.workflow_add",
+                format!("partner:{id}"),
+                json!({"workflow": w.id, "name": w.name}),
+            )
+            .await?;
             out.print(
                 serde_json::to_value(&w)?,
                 format!(
@@ -1049,6 +1089,13 @@ async fn workflow(hub: &Hub, cmd: WorkflowCommand, out: Output) -> anyhow::Resul
         } => {
             let id = partner_id_arg(hub, &partner_id).await?;
             hub.remove_workflow(id, &workflow_id).await?;
+            audited(
+                hub,
+                "partner.workflow_remove",
+                format!("partner:{id}"),
+                json!({"workflow": workflow_id}),
+            )
+            .await?;
             out.print(
                 json!({"removed": workflow_id}),
                 format!("workflow {workflow_id} removed"),
@@ -1067,7 +1114,9 @@ async fn credential(hub: &Hub, cmd: CredentialCommand, out: Output) -> anyhow::R
         CredentialCommand::Issue { partner_id, kind } => {
             let id = partner_id_arg(hub, &partner_id).await?;
             let kind: CredentialKind = kind.parse().map_err(anyhow::Error::msg)?;
-            let issued = hub.issue_credential(id, kind).await?;
+            let issued = hub
+                .issue_credential_as(idgate_hub::service::operators::AuditActor::Cli, id, kind)
+                .await?;
             out.print(
                 json!({"partner_id": id.to_string(), kind.as_str(): issued.to_json()}),
                 format!(
@@ -1095,7 +1144,10 @@ async fn credential(hub: &Hub, cmd: CredentialCommand, out: Output) -> anyhow::R
             credential_id: text,
         } => {
             let revoked = hub
-                .revoke_credential(credential_id(&text)?, chrono::Utc::now())
+                .revoke_credential_as(
+                    idgate_hub::service::operators::AuditActor::Cli,
+                    credential_id(&text)?,
+                )
                 .await?;
             out.print(
                 credential_json(&revoked),
@@ -1112,6 +1164,13 @@ async fn credential(hub: &Hub, cmd: CredentialCommand, out: Output) -> anyhow::R
         } => {
             let grace = idgate_hub::settings::parse_duration("--grace", &grace)?;
             let (issued, old) = hub.rotate_credential(credential_id(&text)?, grace).await?;
+            audited(
+                hub,
+                "credential.rotate",
+                format!("credential:{}", old.id),
+                json!({"replacement": issued.id, "old_works_until": old.revoked_at}),
+            )
+            .await?;
             out.print(
                 json!({
                     "partner_id": old.partner_id.to_string(),
@@ -1254,8 +1313,10 @@ async fn show_session(hub: &Hub, id: &str, out: Output) -> anyhow::Result<()> {
     let id = id
         .parse()
         .map_err(|_| anyhow::anyhow!("{id:?} is not a session id (a UUID)"))?;
-    let session = hub.session(id).await?;
-    let events = hub.timeline(id).await?;
+    // The same audited read as the console's session page.
+    let (session, events) = hub
+        .session_as(idgate_hub::service::operators::AuditActor::Cli, id)
+        .await?;
     let invites = hub.invites(id).await?;
     let mut text = format!(
         "session {}  {}  provider {}  partner {}\n  created {}  expires {}",
@@ -1376,6 +1437,13 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 signing_credential,
             };
             let (endpoint, secret) = hub.add_webhook_endpoint(partner_id, new).await?;
+            audited(
+                hub,
+                "webhook.add",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({"partner": partner_id, "url": endpoint.url}),
+            )
+            .await?;
             let mut value = endpoint_json(&endpoint);
             value["secret"] = json!(secret);
             out.print(
@@ -1420,6 +1488,13 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 ..EndpointPatch::default()
             };
             let endpoint = hub.update_webhook_endpoint(endpoint, patch).await?;
+            audited(
+                hub,
+                "webhook.disable",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({}),
+            )
+            .await?;
             out.print(endpoint_json(&endpoint), endpoint_line(&endpoint));
         }
         WebhookCommand::Enable { id } => {
@@ -1429,11 +1504,25 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 ..EndpointPatch::default()
             };
             let endpoint = hub.update_webhook_endpoint(endpoint, patch).await?;
+            audited(
+                hub,
+                "webhook.enable",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({}),
+            )
+            .await?;
             out.print(endpoint_json(&endpoint), endpoint_line(&endpoint));
         }
         WebhookCommand::RotateSecret { id } => {
             let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
             let (endpoint, secret) = hub.rotate_webhook_secret(endpoint).await?;
+            audited(
+                hub,
+                "webhook.rotate_secret",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({}),
+            )
+            .await?;
             let mut value = endpoint_json(&endpoint);
             value["secret"] = json!(secret);
             out.print(value, format!("new signing secret: {secret}\nOlder secrets keep signing until their expiry; the new one is shown this once."));
@@ -1441,6 +1530,13 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
         WebhookCommand::Test { id } => {
             let endpoint = hub.webhook_endpoint(None, endpoint_id(&id)?).await?;
             let (event, delivery) = hub.send_test_event(&endpoint).await?;
+            audited(
+                hub,
+                "webhook.test",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({"event": event.to_string()}),
+            )
+            .await?;
             out.print(
                 json!({"event_id": event.to_string(), "delivery_id": delivery.to_string()}),
                 format!(
@@ -1509,6 +1605,13 @@ async fn webhook(hub: &Hub, cmd: WebhookCommand, out: Output) -> anyhow::Result<
                 _ => bail!("give either --event EVENT_ID, or --since TIME [--until TIME]"),
             };
             let queued = hub.redeliver(&endpoint, which).await?;
+            audited(
+                hub,
+                "webhook.redeliver",
+                format!("webhook_endpoint:{}", endpoint.id),
+                json!({"queued": queued}),
+            )
+            .await?;
             out.print(
                 json!({"queued": queued}),
                 format!("queued {queued} deliveries again"),

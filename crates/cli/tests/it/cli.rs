@@ -666,4 +666,43 @@ async fn operators_are_created_listed_and_audited_from_the_command_line() {
         trail[0]["action"], "operator.unlink_single_sign_on",
         "{trail}"
     );
+
+    // Partner work on the host is in the trail too, by `cli`, as the console's is.
+    let partner = run_json(d, &db, &["partner", "create", "Acme AS", "--json"]).await;
+    let partner_id = partner["partner_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    run_json(
+        d,
+        &db,
+        &[
+            "partner",
+            "update",
+            &partner_id,
+            "--evidence",
+            "full",
+            "--json",
+        ],
+    )
+    .await;
+    run_json(
+        d,
+        &db,
+        &["partner", "tokens", "top-up", &partner_id, "5", "--json"],
+    )
+    .await;
+    let trail = run_json(d, &db, &["audit", "--json"]).await;
+    let actions: Vec<&str> = trail
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|e| e["actor"] == "cli")
+                .filter_map(|e| e["action"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for action in ["partner.create", "partner.update", "partner.tokens"] {
+        assert!(actions.contains(&action), "{action}: {trail}");
+    }
 }
