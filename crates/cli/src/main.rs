@@ -83,7 +83,8 @@ enum OperatorCommand {
         /// A reviewer limited to this partner (repeat for several); all partners when none.
         #[arg(long = "partner")]
         partners: Vec<String>,
-        /// Their subject (`sub`) at the console's single-sign-on provider ([console.sso]).
+        /// Their subject (`sub`) at the console's single-sign-on provider ([console.sso]);
+        /// checked before the operator is created.
         #[arg(long)]
         sso_subject: Option<String>,
     },
@@ -451,13 +452,23 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
                         .map_err(|_| anyhow::anyhow!("{p:?} is not a partner id (a UUID)"))
                 })
                 .collect::<anyhow::Result<Vec<PartnerId>>>()?;
+            // The subject is checked before the operator exists: a refusal must not leave an
+            // operator whose one-time secrets were never shown.
+            if let Some(subject) = &sso_subject {
+                hub.free_single_sign_on(subject, None).await?;
+            }
             let mut created = hub
                 .create_operator(&username, role, partners, AuditActor::Cli)
                 .await?;
             if let Some(subject) = &sso_subject {
-                created.operator = hub
+                match hub
                     .link_single_sign_on(AuditActor::Cli, &username, Some(subject))
-                    .await?;
+                    .await
+                {
+                    Ok(linked) => created.operator = linked,
+                    // Taken in the meantime: the operator exists, so its secrets are shown.
+                    Err(e) => eprintln!("warning: not linked to single sign-on: {e}"),
+                }
             }
             let mut value = operator_json(&created.operator);
             value["password"] = json!(created.password);
@@ -487,10 +498,10 @@ async fn operator(hub: &Hub, cmd: OperatorCommand, out: Output) -> anyhow::Resul
                 .await?;
             out.print(
                 operator_json(&operator),
-                match &operator.sso_subject {
-                    Some(subject) => format!(
-                        "operator {} signs in with single sign-on as subject {subject}",
-                        operator.username
+                match &operator.single_sign_on {
+                    Some(sso) => format!(
+                        "operator {} signs in with single sign-on as subject {} at {}",
+                        operator.username, sso.subject, sso.issuer
                     ),
                     None => format!(
                         "operator {} is no longer linked to single sign-on",
@@ -772,12 +783,10 @@ async fn partner(hub: &Hub, cmd: PartnerCommand, out: Output) -> anyhow::Result<
                     )
                     .await?;
             }
-            let mut value = json!({
-                "partner_id": partner.id.to_string(),
-                "name": partner.name,
-                "tier": partner.tier.as_str(),
-                "sessions_per_minute": partner.sessions_per_minute(),
-            });
+            // The partner's view (as `partner list` and the admin API give it), its new
+            // credentials by kind, and `partner_id`, as earlier versions printed.
+            let mut value = partner_json(&partner);
+            value["partner_id"] = json!(partner.id.to_string());
             let mut text = format!(
                 "partner {} ({}, {}, {} sessions/min)",
                 partner.id,

@@ -23,7 +23,7 @@ pub use invite::{AttemptResult, Invite, InviteChannel, InviteStatus};
 pub use lifecycle::{LifecycleError, LifecycleEvent, Status, Transition};
 pub use media::{MediaType, SessionMedia};
 pub use operator::{
-    AuditEntry, ConsoleSession, Operator, OperatorAction, OperatorRole, OperatorToken,
+    AuditEntry, ConsoleSession, Operator, OperatorAction, OperatorRole, OperatorToken, SsoIdentity,
 };
 pub use outcome::{Decision, ProviderOutcome};
 pub use partner::{

@@ -92,9 +92,16 @@ pub struct Operator {
     /// A disabled operator cannot sign in; their console sessions end.
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
-    /// The `sub` the console's single-sign-on provider knows them by: with one, they may
-    /// sign in there instead of with a password and a code.
-    pub sso_subject: Option<String>,
+    /// Who the console's single-sign-on provider knows them as: with it, they may sign in
+    /// there instead of with a password and a code.
+    pub single_sign_on: Option<SsoIdentity>,
+}
+
+/// A person at an OpenID Provider: its issuer and its `sub` (unique only within the issuer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoIdentity {
+    pub issuer: String,
+    pub subject: String,
 }
 
 impl std::fmt::Debug for Operator {
@@ -105,7 +112,7 @@ impl std::fmt::Debug for Operator {
             .field("role", &self.role)
             .field("partners", &self.partners)
             .field("disabled", &self.disabled)
-            .field("single_sign_on", &self.sso_subject.is_some())
+            .field("single_sign_on", &self.single_sign_on.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +211,7 @@ mod tests {
             last_totp_step: 0,
             disabled: false,
             created_at: Utc::now(),
-            sso_subject: None,
+            single_sign_on: None,
         }
     }
 

@@ -73,7 +73,7 @@ pub(crate) fn write_error(e: sqlx::Error) -> StoreError {
             Some("webhook_deliveries_event_endpoint_unique") => "webhook delivery",
             Some("webhook_attempts_pkey") => "webhook attempt",
             Some("operators_username_key") => "operator username",
-            Some("operators_sso_subject") => "operator single-sign-on subject",
+            Some("operators_single_sign_on") => "operator single-sign-on identity",
             _ => "record",
         });
     }

@@ -37,7 +37,15 @@ fn operator(row: &PgRow, keys: &KeyRing) -> StoreResult<Operator> {
         last_totp_step: row.try_get("last_totp_step").map_err(corrupt)?,
         disabled: row.try_get("disabled").map_err(corrupt)?,
         created_at: row.try_get("created_at").map_err(corrupt)?,
-        sso_subject: row.try_get("sso_subject").map_err(corrupt)?,
+        single_sign_on: match (
+            row.try_get::<Option<String>, _>("sso_issuer")
+                .map_err(corrupt)?,
+            row.try_get::<Option<String>, _>("sso_subject")
+                .map_err(corrupt)?,
+        ) {
+            (Some(issuer), Some(subject)) => Some(idgate_core::SsoIdentity { issuer, subject }),
+            _ => None,
+        },
     })
 }
 
@@ -93,8 +101,8 @@ impl OperatorStore for PgStore {
         sqlx::query(
             "INSERT INTO operators
              (id, username, role, partners, password_hash, totp_key, failed_sign_ins,
-              locked_until, last_totp_step, disabled, created_at, sso_subject)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+              locked_until, last_totp_step, disabled, created_at, sso_issuer, sso_subject)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(o.id.0)
         .bind(&o.username)
@@ -107,7 +115,8 @@ impl OperatorStore for PgStore {
         .bind(o.last_totp_step)
         .bind(o.disabled)
         .bind(o.created_at)
-        .bind(&o.sso_subject)
+        .bind(o.single_sign_on.as_ref().map(|s| s.issuer.as_str()))
+        .bind(o.single_sign_on.as_ref().map(|s| s.subject.as_str()))
         .execute(&self.pool)
         .await
         .map_err(write_error)?;
@@ -134,8 +143,9 @@ impl OperatorStore for PgStore {
             .transpose()
     }
 
-    async fn operator_by_sso_subject(&self, subject: &str) -> StoreResult<Option<Operator>> {
-        sqlx::query("SELECT * FROM operators WHERE sso_subject = $1")
+    async fn operator_by_sso(&self, issuer: &str, subject: &str) -> StoreResult<Option<Operator>> {
+        sqlx::query("SELECT * FROM operators WHERE sso_issuer = $1 AND sso_subject = $2")
+            .bind(issuer)
             .bind(subject)
             .fetch_optional(&self.pool)
             .await
@@ -180,14 +190,16 @@ impl OperatorStore for PgStore {
     async fn update_operator(&self, o: &Operator) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let changed = sqlx::query(
-            "UPDATE operators SET role = $2, partners = $3, disabled = $4, sso_subject = $5
+            "UPDATE operators SET role = $2, partners = $3, disabled = $4, sso_issuer = $5,
+               sso_subject = $6
              WHERE id = $1",
         )
         .bind(o.id.0)
         .bind(o.role.as_str())
         .bind(sqlx::types::Json(&o.partners))
         .bind(o.disabled)
-        .bind(&o.sso_subject)
+        .bind(o.single_sign_on.as_ref().map(|s| s.issuer.as_str()))
+        .bind(o.single_sign_on.as_ref().map(|s| s.subject.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(write_error)?

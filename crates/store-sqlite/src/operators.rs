@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use idgate_core::{
     AuditEntry, AuditEntryId, ConsoleSession, Operator, OperatorId, OperatorRole, OperatorToken,
-    OperatorTokenId,
+    OperatorTokenId, SsoIdentity,
 };
 use idgate_store::{KeyRing, OperatorStore, StoreError, StoreResult, sealed};
 use rusqlite::{Row, params};
@@ -36,7 +36,13 @@ fn operator(row: &Row<'_>, keys: &KeyRing) -> StoreResult<Operator> {
         last_totp_step: get(row, "last_totp_step")?,
         disabled: get(row, "disabled")?,
         created_at: at(row, "created_at")?,
-        sso_subject: get(row, "sso_subject")?,
+        single_sign_on: match (
+            get::<Option<String>>(row, "sso_issuer")?,
+            get::<Option<String>>(row, "sso_subject")?,
+        ) {
+            (Some(issuer), Some(subject)) => Some(SsoIdentity { issuer, subject }),
+            _ => None,
+        },
     })
 }
 
@@ -93,8 +99,9 @@ impl OperatorStore for SqliteStore {
                     c,
                     "INSERT INTO operators
                      (id, username, role, partners, password_hash, totp_key, failed_sign_ins,
-                      locked_until, last_totp_step, disabled, created_at, sso_subject)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                      locked_until, last_totp_step, disabled, created_at, sso_issuer,
+                      sso_subject)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                     params![
                         o.id.to_string(),
                         o.username,
@@ -107,10 +114,11 @@ impl OperatorStore for SqliteStore {
                         o.last_totp_step,
                         o.disabled,
                         micros(o.created_at),
-                        o.sso_subject,
+                        o.single_sign_on.as_ref().map(|s| s.issuer.clone()),
+                        o.single_sign_on.as_ref().map(|s| s.subject.clone()),
                     ],
                 )
-                .map_err(write_error("operator username or single-sign-on subject"))?;
+                .map_err(write_error("operator username or single-sign-on identity"))?;
                 Ok(())
             })
             .await
@@ -138,12 +146,12 @@ impl OperatorStore for SqliteStore {
         })
     }
 
-    async fn operator_by_sso_subject(&self, subject: &str) -> StoreResult<Option<Operator>> {
+    async fn operator_by_sso(&self, issuer: &str, subject: &str) -> StoreResult<Option<Operator>> {
         self.readers.with(|c| {
             query_one(
                 c,
-                "SELECT * FROM operators WHERE sso_subject = ?1",
-                [subject],
+                "SELECT * FROM operators WHERE sso_issuer = ?1 AND sso_subject = ?2",
+                [issuer, subject],
                 |r| operator(r, &self.keys),
             )
         })
@@ -191,17 +199,19 @@ impl OperatorStore for SqliteStore {
             .write(move |c| {
                 let changed = execute(
                     c,
-                    "UPDATE operators SET role = ?2, partners = ?3, disabled = ?4, sso_subject = ?5
+                    "UPDATE operators SET role = ?2, partners = ?3, disabled = ?4, sso_issuer = ?5,
+                       sso_subject = ?6
                      WHERE id = ?1",
                     params![
                         o.id.to_string(),
                         o.role.as_str(),
                         partners,
                         o.disabled,
-                        o.sso_subject
+                        o.single_sign_on.as_ref().map(|s| s.issuer.clone()),
+                        o.single_sign_on.as_ref().map(|s| s.subject.clone()),
                     ],
                 )
-                .map_err(write_error("operator single-sign-on subject"))?;
+                .map_err(write_error("operator single-sign-on identity"))?;
                 if changed == 0 {
                     return Err(StoreError::NotFound("operator"));
                 }

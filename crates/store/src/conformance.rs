@@ -2128,7 +2128,7 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
         last_totp_step: 0,
         disabled: false,
         created_at: t(0),
-        sso_subject: None,
+        single_sign_on: None,
     };
     ok(store.insert_operator(&kari).await, "insert operator");
     let twin = Operator {
@@ -2211,23 +2211,43 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
     assert_eq!(listed.len(), 1);
     assert!(listed[0].disabled && listed[0].role == OperatorRole::Viewer);
 
-    // A single-sign-on subject finds its operator; two operators cannot share one.
+    // A single-sign-on identity finds its operator; two operators cannot share one; the same
+    // subject at another issuer is someone else.
+    let sso = |issuer: &str, subject: &str| {
+        Some(idgate_core::SsoIdentity {
+            issuer: issuer.into(),
+            subject: subject.into(),
+        })
+    };
     let linked = Operator {
-        sso_subject: Some("kari@idp".into()),
+        single_sign_on: sso("https://idp.example", "248289761001"),
         ..listed[0].clone()
     };
     ok(store.update_operator(&linked).await, "link");
     assert_eq!(
         ok(
-            store.operator_by_sso_subject("kari@idp").await,
-            "by subject"
+            store
+                .operator_by_sso("https://idp.example", "248289761001")
+                .await,
+            "by identity"
         )
         .map(|o| o.id),
         Some(kari.id)
     );
     assert_eq!(
         ok(
-            store.operator_by_sso_subject("someone@idp").await,
+            store
+                .operator_by_sso("https://other-idp.example", "248289761001")
+                .await,
+            "another issuer"
+        ),
+        None
+    );
+    assert_eq!(
+        ok(
+            store
+                .operator_by_sso("https://idp.example", "someone")
+                .await,
             "unknown"
         ),
         None
@@ -2235,7 +2255,7 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
     let ola = Operator {
         id: OperatorId::new(),
         username: "ola".into(),
-        sso_subject: Some("kari@idp".into()),
+        single_sign_on: sso("https://idp.example", "248289761001"),
         ..kari.clone()
     };
     assert!(matches!(
@@ -2243,26 +2263,36 @@ pub async fn operators_console_sessions_and_the_audit_trail(store: &dyn Store) {
         Err(StoreError::Duplicate(_))
     ));
     let ola = Operator {
-        sso_subject: None,
+        single_sign_on: sso("https://other-idp.example", "248289761001"),
         ..ola
     };
-    ok(store.insert_operator(&ola).await, "another operator");
+    ok(
+        store.insert_operator(&ola).await,
+        "the same subject at another issuer",
+    );
     assert!(matches!(
         store
             .update_operator(&Operator {
-                sso_subject: Some("kari@idp".into()),
+                single_sign_on: sso("https://idp.example", "248289761001"),
                 ..ola.clone()
             })
             .await,
         Err(StoreError::Duplicate(_))
     ));
+    let read = ok(store.operator(ola.id).await, "read").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(read.single_sign_on, ola.single_sign_on, "unchanged");
     let unlinked = Operator {
-        sso_subject: None,
+        single_sign_on: None,
         ..linked
     };
     ok(store.update_operator(&unlinked).await, "unlink");
     assert_eq!(
-        ok(store.operator_by_sso_subject("kari@idp").await, "unlinked"),
+        ok(
+            store
+                .operator_by_sso("https://idp.example", "248289761001")
+                .await,
+            "unlinked"
+        ),
         None
     );
 
@@ -2399,5 +2429,23 @@ pub async fn operators_search_every_partners_sessions(store: &dyn Store) {
             started: 0,
             decided: 0,
         }]
+    );
+    // Days are UTC days: t(0) is 08:00 UTC, so t(57_599) is the last second of that day and
+    // t(57_601) the first of the next.
+    for (i, at) in [57_599, 57_601].into_iter().enumerate() {
+        let (s, created) = new_session(&p, &format!("digest-day-{i}"), t(at));
+        ok(
+            store.insert_session(&s, &created, None, &[]).await,
+            "insert",
+        );
+    }
+    let days: Vec<(String, u64)> = ok(store.session_counts(t(50_000)).await, "by day")
+        .into_iter()
+        .map(|c| (c.day.to_string(), c.sessions))
+        .collect();
+    assert_eq!(
+        days,
+        [("2027-01-15".to_owned(), 1), ("2027-01-16".to_owned(), 1)],
+        "one session on each side of midnight UTC"
     );
 }

@@ -350,8 +350,8 @@ pub trait OperatorStore: Send + Sync {
     async fn insert_operator(&self, operator: &Operator) -> StoreResult<()>;
     async fn operator(&self, id: OperatorId) -> StoreResult<Option<Operator>>;
     async fn operator_by_username(&self, username: &str) -> StoreResult<Option<Operator>>;
-    /// The operator linked to this single-sign-on subject.
-    async fn operator_by_sso_subject(&self, subject: &str) -> StoreResult<Option<Operator>>;
+    /// The operator linked to `subject` at the single-sign-on provider `issuer`.
+    async fn operator_by_sso(&self, issuer: &str, subject: &str) -> StoreResult<Option<Operator>>;
     /// Every operator, by username.
     async fn list_operators(&self) -> StoreResult<Vec<Operator>>;
     /// Records a sign-in attempt's outcome: failures in a row, the lock, and for a good one
@@ -364,7 +364,7 @@ pub trait OperatorStore: Send + Sync {
         locked_until: Option<DateTime<Utc>>,
         accepted_step: Option<i64>,
     ) -> StoreResult<bool>;
-    /// Changes role, partners, the single-sign-on subject ([`StoreError::Duplicate`] when
+    /// Changes role, partners, the single-sign-on identity ([`StoreError::Duplicate`] when
     /// another operator has it) and whether the operator is disabled (disabling ends their
     /// console sessions).
     async fn update_operator(&self, operator: &Operator) -> StoreResult<()>;

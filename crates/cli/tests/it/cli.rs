@@ -631,7 +631,15 @@ async fn operators_are_created_listed_and_audited_from_the_command_line() {
     let trail = run_json(d, &db, &["audit", "--json"]).await;
     assert!(!trail.to_string().contains(&secret), "{trail}");
 
-    // Single sign-on: linked at creation or later, one subject per operator, unlinked.
+    // Single sign-on: refused until [console.sso] is configured; then linked at creation or
+    // later, one subject per operator, unlinked.
+    let (ok, _, err) = run(d, &db, &["operator", "sso", "kari", "--subject", "x"]).await;
+    assert!(!ok && err.contains("[console.sso]"), "{err}");
+    std::fs::write(
+        d.join("idgate.toml"),
+        "[console.sso]\nissuer = \"https://login.example.com\"\nclient_id = \"idgate-console\"\nclient_secret = \"s\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let ola = run_json(
         d,
         &db,
@@ -648,6 +656,29 @@ async fn operators_are_created_listed_and_audited_from_the_command_line() {
     )
     .await;
     assert_eq!(ola["sso_subject"], "ola@idp", "{ola}");
+    assert_eq!(ola["sso_issuer"], "https://login.example.com", "{ola}");
+    // A taken subject at creation: refused before the operator exists (its secrets would be
+    // lost), so the same name can be created afterwards.
+    let (ok, _, err) = run(
+        d,
+        &db,
+        &[
+            "operator",
+            "create",
+            "per",
+            "--role",
+            "viewer",
+            "--sso-subject",
+            "ola@idp",
+        ],
+    )
+    .await;
+    assert!(!ok && err.contains("another operator"), "{err}");
+    let listed = run_json(d, &db, &["operator", "list", "--json"]).await;
+    assert!(
+        !listed.to_string().contains("\"per\""),
+        "no operator was made: {listed}"
+    );
     let (ok, _, err) = run(d, &db, &["operator", "sso", "kari", "--subject", "ola@idp"]).await;
     assert!(!ok && err.contains("another operator"), "{err}");
     let kari = run_json(

@@ -11,7 +11,7 @@ use idgate_core::{
     Actor, AuditEntry, AuditEntryId, ConsoleSession, Credential, CredentialId, CredentialKind,
     Decision, LifecycleError, LifecycleEvent, Operator, OperatorAction, OperatorId, OperatorRole,
     Partner, PartnerId, ProviderOutcome, ReturnUrlRule, ReturnUrlRuleId, ReturnUrlStatus, Session,
-    SessionEvent, SessionId, Status,
+    SessionEvent, SessionId, SsoIdentity, Status,
 };
 use idgate_store::StoreError;
 use serde_json::{Value, json};
@@ -178,7 +178,7 @@ impl Hub {
             last_totp_step: 0,
             disabled: false,
             created_at: Utc::now(),
-            sso_subject: None,
+            single_sign_on: None,
         };
         match self.store.insert_operator(&operator).await {
             Err(StoreError::Duplicate(_)) => {
@@ -284,15 +284,16 @@ impl Hub {
         self.open_console_session(operator, from, "password").await
     }
 
-    /// Signs in the operator linked to `subject` at the console's single-sign-on provider,
+    /// Signs in the operator linked to `subject` at the single-sign-on provider `issuer`,
     /// which the caller has verified (an ID token from the configured issuer). The password
     /// lock does not hold it up: it guards the password, which this sign-in does not use.
     pub async fn sign_in_with_single_sign_on(
         &self,
+        issuer: &str,
         subject: &str,
         from: Option<&str>,
     ) -> ServiceResult<SignIn> {
-        match self.store.operator_by_sso_subject(subject).await? {
+        match self.store.operator_by_sso(issuer, subject).await? {
             Some(operator) if !operator.disabled => {
                 self.open_console_session(operator, from, "single_sign_on")
                     .await
@@ -347,7 +348,43 @@ impl Hub {
         })
     }
 
-    /// Links `username` to `subject` at the console's single-sign-on provider (its `sub`),
+    /// The identity `subject` names at the configured single-sign-on provider, if it is free:
+    /// what [`Hub::link_single_sign_on`] would link (checked before an operator is created
+    /// with it, so a refusal loses nothing).
+    pub async fn free_single_sign_on(
+        &self,
+        subject: &str,
+        for_operator: Option<OperatorId>,
+    ) -> ServiceResult<SsoIdentity> {
+        let sso = &self.settings.console.sso;
+        if !sso.enabled() {
+            return Err(ServiceError::InvalidOperator(
+                "single sign-on is not configured: set [console.sso] issuer, client_id and client_secret first".into(),
+            ));
+        }
+        let subject = subject.trim();
+        if subject.is_empty() || subject.len() > 255 || subject.chars().any(char::is_control) {
+            return Err(ServiceError::InvalidOperator(
+                "a single-sign-on subject is 1-255 characters without control characters".into(),
+            ));
+        }
+        if self
+            .store
+            .operator_by_sso(&sso.issuer, subject)
+            .await?
+            .is_some_and(|holder| Some(holder.id) != for_operator)
+        {
+            return Err(ServiceError::InvalidOperator(
+                "another operator is linked to this single-sign-on subject".into(),
+            ));
+        }
+        Ok(SsoIdentity {
+            issuer: sso.issuer.clone(),
+            subject: subject.to_owned(),
+        })
+    }
+
+    /// Links `username` to `subject` (its `sub`) at the configured single-sign-on provider,
     /// or with `None` removes the link. Audited.
     pub async fn link_single_sign_on(
         &self,
@@ -356,21 +393,18 @@ impl Hub {
         subject: Option<&str>,
     ) -> ServiceResult<Operator> {
         self.authorize(by, OperatorAction::ManageOperators, None)?;
-        let subject = subject.map(str::trim);
-        if subject.is_some_and(|s| s.is_empty() || s.len() > 255 || s.chars().any(char::is_control))
-        {
-            return Err(ServiceError::InvalidOperator(
-                "a single-sign-on subject is 1-255 characters without control characters".into(),
-            ));
-        }
         let name = username.trim().to_lowercase();
         let operator = self
             .store
             .operator_by_username(&name)
             .await?
             .ok_or(ServiceError::NotFound("operator"))?;
+        let identity = match subject {
+            Some(subject) => Some(self.free_single_sign_on(subject, Some(operator.id)).await?),
+            None => None,
+        };
         let linked = Operator {
-            sso_subject: subject.map(str::to_owned),
+            single_sign_on: identity.clone(),
             ..operator
         };
         match self.store.update_operator(&linked).await {
@@ -383,13 +417,16 @@ impl Hub {
         }
         self.audit(
             by,
-            if subject.is_some() {
+            if identity.is_some() {
                 "operator.link_single_sign_on"
             } else {
                 "operator.unlink_single_sign_on"
             },
             &format!("operator:{name}"),
-            json!({"subject": subject}),
+            json!({
+                "issuer": identity.as_ref().map(|i| &i.issuer),
+                "subject": identity.as_ref().map(|i| &i.subject),
+            }),
         )
         .await?;
         Ok(linked)
@@ -901,25 +938,12 @@ impl Hub {
         tier: idgate_core::Tier,
         session_cap: Option<u32>,
     ) -> ServiceResult<Partner> {
-        self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
-        let partner = self
-            .update_partner(
-                id,
-                super::partners::PartnerChange {
-                    tier: Some(tier),
-                    session_cap: Some(session_cap),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        self.audit(
-            by,
-            "partner.tier",
-            &format!("partner:{id}"),
-            json!({"tier": tier.as_str(), "sessions_per_minute": session_cap}),
-        )
-        .await?;
-        Ok(partner)
+        let change = super::partners::PartnerChange {
+            tier: Some(tier),
+            session_cap: Some(session_cap),
+            ..Default::default()
+        };
+        self.change_partner_as(by, id, change, "partner.tier").await
     }
 
     /// What a partner's sessions may reach: the providers its people choose from where the
@@ -931,32 +955,58 @@ impl Hub {
         id: PartnerId,
         access: PartnerAccess,
     ) -> ServiceResult<Partner> {
+        let change = super::partners::PartnerChange {
+            offered_providers: Some(access.offered_providers),
+            evidence: Some(access.evidence),
+            return_urls: Some(access.return_urls),
+            ..Default::default()
+        };
+        self.change_partner_as(by, id, change, "partner.access")
+            .await
+    }
+
+    /// Applies `change` to a partner in one write, after checking all of it (admins only),
+    /// and writes one audit line `action` with the settings before and after.
+    pub async fn change_partner_as(
+        &self,
+        by: AuditActor<'_>,
+        id: PartnerId,
+        change: super::partners::PartnerChange,
+        action: &str,
+    ) -> ServiceResult<Partner> {
         self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
-        if let Some(unknown) = access
+        let invalid = |field: &str, message: String| {
+            ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: false,
+                field: field.into(),
+                message,
+            })
+        };
+        if let Some(unknown) = change
             .offered_providers
             .iter()
+            .flatten()
             .find(|p| self.providers.get(p).is_none())
         {
-            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
-                missing: false,
-                field: "offered_providers".into(),
-                message: format!("{unknown:?} is not a provider served here"),
-            }));
+            return Err(invalid(
+                "offered_providers",
+                format!("{unknown:?} is not a provider served here"),
+            ));
         }
         let before = self.partner(id).await?;
-        let partner = self
-            .update_partner(
-                id,
-                super::partners::PartnerChange {
-                    offered_providers: Some(access.offered_providers),
-                    evidence: Some(access.evidence),
-                    return_urls: Some(access.return_urls),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let tier = change.tier.unwrap_or(before.tier);
+        let cap = change.session_cap.unwrap_or(before.session_cap);
+        if tier == idgate_core::Tier::Custom && cap.is_none() {
+            return Err(invalid(
+                "sessions_per_minute",
+                "a custom tier needs its own cap on sessions a minute".into(),
+            ));
+        }
+        let partner = self.update_partner(id, change).await?;
         let view = |p: &Partner| {
             json!({
+                "tier": p.tier.as_str(),
+                "sessions_per_minute": p.session_cap,
                 "offered_providers": p.offered_providers,
                 "evidence": p.evidence.as_str(),
                 "return_urls": p.return_urls.as_str(),
@@ -964,7 +1014,7 @@ impl Hub {
         };
         self.audit(
             by,
-            "partner.access",
+            action,
             &format!("partner:{id}"),
             json!({"before": view(&before), "after": view(&partner)}),
         )

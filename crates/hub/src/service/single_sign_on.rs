@@ -165,7 +165,7 @@ impl Hub {
             });
         }
         let outcome = self
-            .sign_in_with_single_sign_on(&login.subject, from)
+            .sign_in_with_single_sign_on(&self.settings.console.sso.issuer, &login.subject, from)
             .await?;
         Ok(SsoReturn::SignIn {
             outcome,

@@ -467,8 +467,10 @@ pub struct OperatorView {
     /// A reviewer limited to these partners; empty: every partner.
     pub partners: Vec<String>,
     pub disabled: bool,
-    /// Their subject at the console's single-sign-on provider.
+    /// Their subject (`sub`) at the console's single-sign-on provider…
     pub sso_subject: Option<String>,
+    /// …and that provider's issuer.
+    pub sso_issuer: Option<String>,
     /// Takes no password sign-in before this (after too many failures).
     pub locked_until: Option<String>,
     pub created_at: String,
@@ -482,7 +484,8 @@ impl From<&Operator> for OperatorView {
             role: o.role.as_str().to_owned(),
             partners: o.partners.iter().map(ToString::to_string).collect(),
             disabled: o.disabled,
-            sso_subject: o.sso_subject.clone(),
+            sso_subject: o.single_sign_on.as_ref().map(|s| s.subject.clone()),
+            sso_issuer: o.single_sign_on.as_ref().map(|s| s.issuer.clone()),
             locked_until: o.locked_until.map(|t| t.to_rfc3339()),
             created_at: o.created_at.to_rfc3339(),
         }
