@@ -47,7 +47,23 @@ fn binary(env: &str, default: &str) -> String {
 /// Starts chromedriver on a free port and waits until it answers. The port is picked, then
 /// handed over: another test can take it in between, so a chromedriver that does not answer
 /// as one (its `/status` says `ready`) is replaced on a new port.
-pub(crate) async fn chromedriver() -> (tokio::process::Child, String) {
+/// A running chromedriver, leader of a process group of its own: dropping it ends the driver
+/// and every browser it started (a browser outlives its driver otherwise).
+pub(crate) struct Driver(tokio::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+pub(crate) async fn chromedriver() -> (Driver, String) {
     let driver = binary("CHROMEDRIVER", "/usr/bin/chromedriver");
     let client = reqwest::Client::new();
     for _ in 0..3 {
@@ -60,6 +76,7 @@ pub(crate) async fn chromedriver() -> (tokio::process::Child, String) {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}"));
         let url = format!("http://127.0.0.1:{port}");
@@ -72,7 +89,7 @@ pub(crate) async fn chromedriver() -> (tokio::process::Child, String) {
                 Err(_) => false,
             };
             if ready {
-                return (child, url);
+                return (Driver(child), url);
             }
             if child.try_wait().ok().flatten().is_some() {
                 break;
