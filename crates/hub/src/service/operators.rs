@@ -975,33 +975,8 @@ impl Hub {
         action: &str,
     ) -> ServiceResult<Partner> {
         self.authorize(by, OperatorAction::ManagePartners, Some(id))?;
-        let invalid = |field: &str, message: String| {
-            ServiceError::InvalidInput(idgate_providers::InputError {
-                missing: false,
-                field: field.into(),
-                message,
-            })
-        };
-        if let Some(unknown) = change
-            .offered_providers
-            .iter()
-            .flatten()
-            .find(|p| self.providers.get(p).is_none())
-        {
-            return Err(invalid(
-                "offered_providers",
-                format!("{unknown:?} is not a provider served here"),
-            ));
-        }
+        // update_partner checks the change (providers served here, a custom tier's cap).
         let before = self.partner(id).await?;
-        let tier = change.tier.unwrap_or(before.tier);
-        let cap = change.session_cap.unwrap_or(before.session_cap);
-        if tier == idgate_core::Tier::Custom && cap.is_none() {
-            return Err(invalid(
-                "sessions_per_minute",
-                "a custom tier needs its own cap on sessions a minute".into(),
-            ));
-        }
         let partner = self.update_partner(id, change).await?;
         let view = |p: &Partner| {
             json!({

@@ -158,14 +158,18 @@ impl Hub {
         )?;
         if let Some(offered) = change.offered_providers {
             if let Some(unknown) = offered.iter().find(|id| self.providers.get(id).is_none()) {
-                return Err(ServiceError::Internal(format!(
-                    "{unknown:?} is not a provider served here; configured: {}",
-                    self.providers
-                        .infos()
-                        .map(|i| i.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                    missing: false,
+                    field: "offered_providers".into(),
+                    message: format!(
+                        "{unknown:?} is not a provider served here; configured: {}",
+                        self.providers
+                            .infos()
+                            .map(|i| i.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }));
             }
             partner.offered_providers = offered;
         }
@@ -173,9 +177,11 @@ impl Hub {
             partner.return_urls = policy;
         }
         if partner.tier == Tier::Custom && partner.session_cap.is_none() {
-            return Err(ServiceError::Internal(
-                "a custom tier needs its own cap: give --sessions-per-minute".into(),
-            ));
+            return Err(ServiceError::InvalidInput(idgate_providers::InputError {
+                missing: true,
+                field: "sessions_per_minute".into(),
+                message: "a custom tier needs its own cap on sessions a minute".into(),
+            }));
         }
         self.store.update_partner(&partner).await?;
         self.auth_cache.clear();

@@ -244,10 +244,8 @@ pub async fn change(
         return not_found("partner");
     };
     // Everything is checked before anything is changed.
-    let tier = match request.tier.as_deref().map(str::parse::<Tier>) {
-        None => None,
-        Some(Ok(tier)) => Some(tier),
-        Some(Err(_)) => return invalid("tier is enterprise, self-serve or custom"),
+    let Ok(tier) = request.tier.as_deref().map(str::parse::<Tier>).transpose() else {
+        return invalid("tier is enterprise, self-serve or custom");
     };
     if tier.is_none() && request.sessions_per_minute.is_some() {
         return invalid("sessions_per_minute is sent with tier");
@@ -258,23 +256,21 @@ pub async fn change(
     {
         return invalid("sessions_per_minute is 1 to 1 000 000 (absent: the tier's)");
     }
-    let evidence = match request
+    let Ok(evidence) = request
         .evidence
         .as_deref()
         .map(str::parse::<EvidenceDisclosure>)
-    {
-        None => None,
-        Some(Ok(e)) => Some(e),
-        Some(Err(_)) => return invalid("evidence is minimal or full"),
+        .transpose()
+    else {
+        return invalid("evidence is minimal or full");
     };
-    let return_urls = match request
+    let Ok(return_urls) = request
         .return_urls
         .as_deref()
         .map(str::parse::<ReturnUrlPolicy>)
-    {
-        None => None,
-        Some(Ok(r)) => Some(r),
-        Some(Err(_)) => return invalid("return_urls is approved, registered or any_https"),
+        .transpose()
+    else {
+        return invalid("return_urls is approved, registered or any_https");
     };
     let change = PartnerChange {
         tier,

@@ -150,6 +150,11 @@ pub async fn set_tier(
         Ok(_) => Redirect::to(&format!("/console/partners/{id}")).into_response(),
         Err(ServiceError::Forbidden(_)) => signed.refuse(),
         Err(ServiceError::NotFound(_)) => not_found(&signed),
+        Err(ServiceError::InvalidInput(e)) => bad(
+            &signed,
+            "Sessions a minute",
+            &format!("{}. Nothing was changed.", e.message),
+        ),
         Err(e) => failure(e),
     }
 }

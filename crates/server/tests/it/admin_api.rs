@@ -179,32 +179,9 @@ async fn an_admin_token_runs_the_console_s_work_and_a_viewer_token_only_reads() 
     assert_eq!(status, 422);
 
     // A review: a decline needs a reason; decided once.
-    let (_, created) = app
-        .hopae(
-            &acme,
-            Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "bankid"})),
-        )
-        .await;
-    let review: idgate_core::SessionId = created["verificationId"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let session = app
-        .hub
-        .session(review)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    app.hub
-        .sandbox_decide(
-            session,
-            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
-            idgate_core::Actor::Provider,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let session = crate::console::hopae_session(&app, &acme).await;
+    let review = session.id;
+    crate::console::provider_decides(&app, session, idgate_providers::Decision::Review).await;
     let path = format!("/sessions/{review}/review");
     let (status, _) = call(
         &app,

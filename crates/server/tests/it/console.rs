@@ -686,8 +686,11 @@ async fn in_chromium_an_operator_signs_in_approves_a_return_url_and_every_page_p
     );
 }
 
-/// A Hopae verification at the redirect sandbox, decided "review" by the provider.
-async fn in_review(app: &TestApp, partner: &common::Partner) -> String {
+/// A Hopae verification at the redirect sandbox, not decided yet.
+pub(crate) async fn hopae_session(
+    app: &TestApp,
+    partner: &common::Partner,
+) -> idgate_core::Session {
     let (status, created) = app
         .hopae(
             partner,
@@ -700,24 +703,34 @@ async fn in_review(app: &TestApp, partner: &common::Partner) -> String {
     let id = created["verificationId"]
         .as_str()
         .unwrap_or_default()
-        .to_owned();
-    let session = app
-        .hub
-        .session(id.parse().unwrap_or_else(|e| panic!("{e}")))
-        .await
+        .parse()
         .unwrap_or_else(|e| panic!("{e}"));
+    app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The sandbox provider's `decision` on `session`.
+pub(crate) async fn provider_decides(
+    app: &TestApp,
+    session: idgate_core::Session,
+    decision: idgate_providers::Decision,
+) {
     app.hub
         .sandbox_decide(
             session,
-            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
+            idgate_providers::sandbox::SandboxChoice::new(decision),
             idgate_core::Actor::Provider,
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    // In the console's form (Hopae's verification id is the same UUID, written its own way).
-    id.parse::<idgate_core::SessionId>()
-        .map(|id| id.to_string())
-        .unwrap_or(id)
+}
+
+/// A Hopae verification at the redirect sandbox, decided "review" by the provider; its id in
+/// the console's form.
+async fn in_review(app: &TestApp, partner: &common::Partner) -> String {
+    let session = hopae_session(app, partner).await;
+    let id = session.id.to_string();
+    provider_decides(app, session, idgate_providers::Decision::Review).await;
+    id
 }
 
 #[tokio::test]
@@ -1368,6 +1381,19 @@ async fn an_admin_creates_a_partner_sets_its_tier_and_tops_up_its_tokens() {
     )
     .await;
     assert_eq!(status, 400);
+    // A custom tier without its own cap: told so, not a server error.
+    let (status, page, _) = post(
+        &client,
+        &app.url(&format!("/console/partners/{id}/tier")),
+        &[
+            ("csrf", &csrf),
+            ("tier", "custom"),
+            ("sessions_per_minute", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("custom tier needs its own cap"), "{page}");
     let now_partner = app
         .hub
         .partner(partner.id)
@@ -1551,34 +1577,14 @@ async fn a_reviewer_sees_the_evidence_and_opens_the_sessions_files() {
     .concat();
 
     // A session the provider left in review, with a document the partner uploaded first.
-    let (status, created) = app
-        .hopae(
-            &acme,
-            reqwest::Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "bankid"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let id: idgate_core::SessionId = created["verificationId"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let session = app.hub.session(id).await.unwrap_or_else(|e| panic!("{e}"));
+    let session = hopae_session(&app, &acme).await;
+    let id = session.id;
     let file = app
         .hub
         .add_media(&session, None, "document-front", &png)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    app.hub
-        .sandbox_decide(
-            session,
-            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Review),
-            idgate_core::Actor::Provider,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    provider_decides(&app, session, idgate_providers::Decision::Review).await;
 
     let reviewer = operator(&app, "rolf", OperatorRole::Reviewer, Vec::new()).await;
     let client = browser();
@@ -1622,33 +1628,9 @@ async fn a_reviewer_sees_the_evidence_and_opens_the_sessions_files() {
     );
 
     // An approved session's evidence: the provider's subject, level and proof.
-    let (status, created) = app
-        .hopae(
-            &acme,
-            reqwest::Method::POST,
-            "/verifications",
-            Some(json!({"providerId": "bankid"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let approved: idgate_core::SessionId = created["verificationId"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let session = app
-        .hub
-        .session(approved)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    app.hub
-        .sandbox_decide(
-            session,
-            idgate_providers::sandbox::SandboxChoice::new(idgate_providers::Decision::Approved),
-            idgate_core::Actor::Provider,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let session = hopae_session(&app, &acme).await;
+    let approved = session.id;
+    provider_decides(&app, session, idgate_providers::Decision::Approved).await;
     let (_, page, _) = get(&client, &app.url(&format!("/console/sessions/{approved}"))).await;
     let evidence = page
         .split("<dl id=\"evidence\">")

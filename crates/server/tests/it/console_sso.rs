@@ -269,3 +269,32 @@ async fn without_single_sign_on_the_sign_in_page_offers_none_and_its_routes_refu
     let (status, _) = page(&b, &app.url("/console/sso/callback?code=x&state=y")).await;
     assert_eq!(status, 404);
 }
+
+/// A provider that does not answer: the sign-in page says so (503), with the password way in
+/// still there, and no flow cookie is left behind.
+#[tokio::test]
+async fn an_unreachable_provider_is_named_on_the_sign_in_page() {
+    // A port nothing listens on.
+    let app = app_with_sso(&format!("http://127.0.0.1:{}", free_port())).await;
+    let b = browser();
+    let (_, body) = page(&b, &app.url("/console/sign-in")).await;
+    let pre = field(&body, "pre");
+    let r = send(
+        b.post(app.url("/console/sso"))
+            .form(&[("pre", pre.as_str())]),
+    )
+    .await;
+    assert_eq!(r.status(), 503);
+    let sets_flow = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("idgate-console-sso="));
+    assert!(!sets_flow, "no flow was started");
+    let body = r.text().await.unwrap_or_default();
+    assert!(
+        body.contains("Example SSO cannot be reached") && body.contains("id=\"password\""),
+        "{body}"
+    );
+}
